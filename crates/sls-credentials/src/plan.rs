@@ -1,0 +1,119 @@
+//! What the credential chain decided: a [`Plan`] is pure data that says how to
+//! obtain credentials. `sls-aws` executes it (STS, SSO, processes); nothing here
+//! touches the network.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A secret string (secret access key, session token). `Debug` and `Display`
+/// never show the value; call [`Secret::expose`] where the value is really needed.
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Masks an access key id for human output: `AKIAIOSFODNN7EXAMPLE` → `AKIA…MPLE`.
+pub fn mask_key_id(key_id: &str) -> String {
+    let chars: Vec<char> = key_id.chars().collect();
+    if chars.len() <= 8 {
+        return "…".repeat(1);
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+/// Static (possibly temporary) AWS keys.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StaticKeys {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
+    /// RFC 3339 expiration, when known (temporary credentials).
+    pub expiration: Option<String>,
+}
+
+impl fmt::Debug for StaticKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaticKeys")
+            .field("access_key_id", &mask_key_id(&self.access_key_id))
+            .field("secret_access_key", &self.secret_access_key)
+            .field("session_token", &self.session_token.as_ref().map(|_| "<redacted>"))
+            .field("expiration", &self.expiration)
+            .finish()
+    }
+}
+
+/// Where a plan's credentials come from, for humans (`sls credentials show`,
+/// notices, `invoke local`'s identity line).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// `AWS_ACCESS_KEY_ID` / `AWS_<STAGE>_ACCESS_KEY_ID` … (the variable holding the key id).
+    EnvVars { key_id_var: String },
+    /// A profile in the credentials/config files.
+    Profile { name: String, file: PathBuf },
+}
+
+/// How to obtain credentials. Produced by the chain, executed by `sls-aws`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Plan {
+    Static {
+        keys: StaticKeys,
+        origin: Origin,
+    },
+    /// STS AssumeRole using the credentials of `source` (which may itself be a role: chains).
+    AssumeRole {
+        /// The profile that has `role_arn` (for the MFA prompt, the cache key and messages).
+        profile: String,
+        role_arn: String,
+        source: Box<Plan>,
+        mfa_serial: Option<String>,
+        external_id: Option<String>,
+        session_name: Option<String>,
+        duration_seconds: Option<u32>,
+    },
+    /// STS AssumeRoleWithWebIdentity (unsigned). The token file is re-read on every refresh.
+    WebIdentity {
+        /// `None` when it came from `AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN`.
+        profile: Option<String>,
+        role_arn: String,
+        token_file: PathBuf,
+        session_name: Option<String>,
+    },
+    /// `credential_process` of a profile: run without a shell.
+    Process { profile: String, command: String },
+    /// IAM Identity Center (SSO) through the AWS CLI's token cache.
+    Sso {
+        profile: String,
+        /// `sso_session` name when the profile uses an `[sso-session NAME]` section.
+        session_name: Option<String>,
+        start_url: String,
+        sso_region: String,
+        account_id: String,
+        role_name: String,
+    },
+    /// ECS/EKS container credentials (`AWS_CONTAINER_CREDENTIALS_*`).
+    Container,
+    /// EC2 instance metadata (never contacted when `AWS_EC2_METADATA_DISABLED=true`).
+    InstanceMetadata,
+}
