@@ -1,0 +1,272 @@
+//! The command line: commands and options with the Serverless Framework's names.
+//!
+//! Service options are not clap-global because `config credentials` reuses
+//! `-s` for `--secret` and `invoke local` reuses `-c` for `--context`, exactly
+//! as Serverless v3 does; each command flattens the option groups it needs.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "sls",
+    version,
+    about = "A fast, Serverless Framework-compatible CLI for AWS",
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Print the resolved service configuration.
+    Print(PrintArgs),
+    /// Configure the AWS credentials file (`sls config credentials`).
+    Config(ConfigArgs),
+    /// Show or export the AWS credentials sls would use.
+    Credentials(CredentialsArgs),
+    /// Package the service into .serverless/ without deploying.
+    Package(PackageArgs),
+    /// Deploy the service (or one function with `deploy function`).
+    Deploy(DeployArgs),
+    /// Show information about the deployed service.
+    Info(InfoArgs),
+    /// Remove the deployed service and its deployment bucket contents.
+    Remove(RemoveArgs),
+    /// Invoke a function (only `invoke local` is supported).
+    Invoke(InvokeArgs),
+}
+
+/// Options every service command takes (`--stage`, `--region`, …).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ServiceOptions {
+    /// Stage of the service (default: provider.stage, else "dev").
+    #[arg(short = 's', long)]
+    pub stage: Option<String>,
+    /// AWS region (default: provider.region, else "us-east-1").
+    #[arg(short = 'r', long)]
+    pub region: Option<String>,
+    /// AWS profile to use; wins over every other credential source.
+    #[arg(long = "aws-profile", value_name = "NAME")]
+    pub aws_profile: Option<String>,
+    /// A parameter for ${param:key}, as "key=value" (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// Show more detail.
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+/// `--config/-c`: the service file to use instead of serverless.yml in the working directory.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ConfigPath {
+    /// Path to the service file (serverless.yml, .yaml or .json).
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct PrintArgs {
+    #[command(flatten)]
+    pub service: ServiceOptions,
+    #[command(flatten)]
+    pub config: ConfigPath,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PrintFormatArg::Yaml)]
+    pub format: PrintFormatArg,
+    /// Print only the value at this dotted path (e.g. provider.region).
+    #[arg(long)]
+    pub path: Option<String>,
+    /// Transform the output: "keys" prints the keys only.
+    #[arg(long)]
+    pub transform: Option<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrintFormatArg {
+    Yaml,
+    Json,
+    Text,
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub command: ConfigCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Add or update a profile in the AWS credentials file.
+    Credentials(ConfigCredentialsArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigCredentialsArgs {
+    /// Cloud provider (only "aws").
+    #[arg(short = 'p', long)]
+    pub provider: String,
+    /// AWS access key id.
+    #[arg(short = 'k', long)]
+    pub key: Option<String>,
+    /// AWS secret access key.
+    #[arg(short = 's', long)]
+    pub secret: Option<String>,
+    /// Profile name.
+    #[arg(short = 'n', long, default_value = "default")]
+    pub profile: String,
+    /// Replace the keys of an existing profile.
+    #[arg(short = 'o', long)]
+    pub overwrite: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CredentialsArgs {
+    #[command(subcommand)]
+    pub command: CredentialsCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CredentialsCommand {
+    /// Show which credentials sls would use, and every source it considered.
+    Show(CredentialsShowArgs),
+    /// Print the resolved credentials for other tools (prints secrets).
+    Export(CredentialsExportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CredentialsShowArgs {
+    #[command(flatten)]
+    pub service: ServiceOptions,
+    #[command(flatten)]
+    pub config: ConfigPath,
+    /// Print a JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CredentialsExportArgs {
+    #[command(flatten)]
+    pub service: ServiceOptions,
+    #[command(flatten)]
+    pub config: ConfigPath,
+    /// `json` (the credential_process format) or `env` (export lines).
+    #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+    pub format: ExportFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    Json,
+    Env,
+}
+
+#[derive(Args, Debug)]
+pub struct PackageArgs {
+    #[command(flatten)]
+    pub service: ServiceOptions,
+    #[command(flatten)]
+    pub config: ConfigPath,
+    /// Output folder (default: .serverless).
+    #[arg(short = 'p', long)]
+    pub package: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct DeployArgs {
+    #[command(subcommand)]
+    pub command: Option<DeploySubcommand>,
+    #[command(flatten)]
+    pub service: ServiceOptions,
+    #[command(flatten)]
+    pub config: ConfigPath,
+    /// Deploy even when nothing changed.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DeploySubcommand {
+    /// Update one function's code (and configuration) directly through Lambda.
+    Function(DeployFunctionArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DeployFunctionArgs {
+    #[command(flatten)]
+    pub service: ServiceOptions,
+    #[command(flatten)]
+    pub config: ConfigPath,
+    /// Name of the function (as in serverless.yml).
+    #[arg(short = 'f', long)]
+    pub function: String,
+    /// Also update the function's configuration (memory, timeout, environment, …).
+    #[arg(long = "update-config", short = 'u')]
+    pub update_config: bool,
+    /// Deploy even when the code is unchanged.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    #[command(flatten)]
+    pub service: ServiceOptions,
+    #[command(flatten)]
+    pub config: ConfigPath,
+}
+
+#[derive(Args, Debug)]
+pub struct RemoveArgs {
+    #[command(flatten)]
+    pub service: ServiceOptions,
+    #[command(flatten)]
+    pub config: ConfigPath,
+}
+
+#[derive(Args, Debug)]
+pub struct InvokeArgs {
+    #[command(subcommand)]
+    pub command: InvokeCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum InvokeCommand {
+    /// Run a function on this machine with your credentials.
+    Local(InvokeLocalArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct InvokeLocalArgs {
+    #[command(flatten)]
+    pub service: ServiceOptions,
+    /// Path to the service file (`-c` is --context here, as in Serverless v3).
+    #[arg(long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Name of the function (as in serverless.yml).
+    #[arg(short = 'f', long)]
+    pub function: String,
+    /// Event data: JSON, or any other text passed as a string.
+    #[arg(short = 'd', long)]
+    pub data: Option<String>,
+    /// Event from a JSON or YAML file.
+    #[arg(short = 'p', long)]
+    pub path: Option<PathBuf>,
+    /// Context from a JSON or YAML file.
+    #[arg(short = 'x', long = "contextPath", value_name = "FILE")]
+    pub context_path: Option<PathBuf>,
+    /// Context as JSON.
+    #[arg(short = 'c', long)]
+    pub context: Option<String>,
+    /// Extra environment variable for the function, as KEY=VALUE (repeatable).
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Pass the event data as a string, without parsing it as JSON.
+    #[arg(long)]
+    pub raw: bool,
+}

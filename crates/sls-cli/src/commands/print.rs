@@ -1,0 +1,34 @@
+//! `sls print`: the resolved configuration, as Serverless v3 prints it.
+
+use sls_config::PrintFormat;
+
+use crate::cli::{PrintArgs, PrintFormatArg};
+use crate::error::{from_error, CliResult};
+use crate::host::Host;
+use crate::service;
+
+pub fn run(args: &PrintArgs, host: &Host) -> CliResult {
+    let loaded = service::load(host, &args.service, args.config.config.as_deref(), true)?;
+    let file = loaded.file.as_ref().expect("load(required = true) returns a file");
+    let ctx = loaded.context(host);
+    // print resolves every variable it can without AWS; AWS sources say they need AWS access.
+    let service = sls_config::resolve_service(file, &ctx, &loaded.phase1, None)
+        .map_err(|e| from_error(&e))?;
+    let format = match args.format {
+        PrintFormatArg::Yaml => PrintFormat::Yaml,
+        PrintFormatArg::Json => PrintFormat::Json,
+        PrintFormatArg::Text => PrintFormat::Text,
+    };
+    let text = sls_config::render_print(
+        &service.config,
+        format,
+        args.path.as_deref(),
+        args.transform.as_deref(),
+    )
+    .map_err(|e| from_error(&e))?;
+    print!("{text}");
+    if !text.ends_with('\n') {
+        println!();
+    }
+    Ok(())
+}

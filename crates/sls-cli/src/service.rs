@@ -1,0 +1,123 @@
+//! Loading the service for a command: find the file, resolve stage, region and
+//! profile (phase 1), then the whole configuration when the command needs it.
+
+use std::path::{Path, PathBuf};
+
+use sls_config::{CliOptions, Context, Phase1, ServiceFile};
+
+use crate::cli::ServiceOptions;
+use crate::error::{from_error, CliError, CliResult};
+use crate::host::Host;
+
+/// A service file read and resolved as far as phase 1, or only the
+/// command-line stage/region when the command runs outside a service.
+pub struct Loaded {
+    pub file: Option<ServiceFile>,
+    pub options: CliOptions,
+    pub phase1: Phase1,
+    pub instance_id: String,
+}
+
+impl Loaded {
+    pub fn context<'a>(&'a self, host: &'a Host) -> Context<'a> {
+        Context {
+            options: &self.options,
+            env: &host.env,
+            instance_id: self.instance_id.clone(),
+        }
+    }
+
+    /// The folder of the service file (or the working directory outside a service).
+    pub fn service_dir(&self, host: &Host) -> PathBuf {
+        self.file
+            .as_ref()
+            .and_then(|f| f.path.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| host.cwd.clone())
+    }
+}
+
+/// Turns the shared service options into the variable engine's `opt:` source.
+pub fn cli_options(opts: &ServiceOptions) -> CliResult<CliOptions> {
+    let mut params = Vec::new();
+    for p in &opts.params {
+        let Some((key, value)) = p.split_once('=') else {
+            return Err(CliError::usage(format!(
+                "Invalid --param \"{p}\": expected \"key=value\"."
+            )));
+        };
+        if key.is_empty() {
+            return Err(CliError::usage(format!(
+                "Invalid --param \"{p}\": the key before \"=\" is empty."
+            )));
+        }
+        params.push((key.to_string(), value.to_string()));
+    }
+    let mut other = serde_json::Map::new();
+    if opts.verbose {
+        other.insert("verbose".into(), serde_json::Value::Bool(true));
+    }
+    Ok(CliOptions {
+        // v3 treats an empty option value as not given.
+        stage: opts.stage.clone().filter(|s| !s.is_empty()),
+        region: opts.region.clone().filter(|s| !s.is_empty()),
+        aws_profile: opts.aws_profile.clone().filter(|s| !s.is_empty()),
+        params,
+        other,
+    })
+}
+
+/// Reads the service file and resolves phase 1. `required` makes a missing
+/// service file an error; otherwise the command runs with defaults.
+pub fn load(
+    host: &Host,
+    opts: &ServiceOptions,
+    config: Option<&Path>,
+    required: bool,
+) -> CliResult<Loaded> {
+    let options = cli_options(opts)?;
+    let instance_id = instance_id();
+    let path = sls_config::find_service_file(&host.cwd, config).map_err(|e| from_error(&e))?;
+    let Some(path) = path else {
+        if required {
+            return Err(CliError::new(format!(
+                "This command can only be run in a service folder: no serverless.yml, serverless.yaml or serverless.json in {}.",
+                host.cwd.display()
+            ))
+            .with_hint("Run it in the folder of your service, or name the file with --config."));
+        }
+        let phase1 = Phase1 {
+            stage: options.stage.clone().unwrap_or_else(|| "dev".into()),
+            region: options.region.clone().unwrap_or_else(|| "us-east-1".into()),
+            profile: None,
+            profile_expression: None,
+        };
+        return Ok(Loaded {
+            file: None,
+            options,
+            phase1,
+            instance_id,
+        });
+    };
+    let file = sls_config::read_service_file(&path).map_err(|e| from_error(&e))?;
+    let ctx = Context {
+        options: &options,
+        env: &host.env,
+        instance_id: instance_id.clone(),
+    };
+    let phase1 = sls_config::resolve_phase1(&file, &ctx).map_err(|e| from_error(&e))?;
+    Ok(Loaded {
+        file: Some(file),
+        options,
+        phase1,
+        instance_id,
+    })
+}
+
+/// `${sls:instanceId}`: unique per run, like v3 (time-based, not random, so no RNG dependency).
+fn instance_id() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    format!("{now}{}", std::process::id())
+}

