@@ -1,0 +1,143 @@
+//! Drives the built `sls` binary in a throw-away HOME and working directory,
+//! with a clean environment: nothing of this machine's AWS settings leaks in.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+pub struct Sls {
+    pub root: tempfile::TempDir,
+    pub home: PathBuf,
+    pub cwd: PathBuf,
+    pub env: BTreeMap<String, String>,
+    pub stdin: Option<String>,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+    }
+
+    /// Asserts success and returns self, showing both streams on failure.
+    pub fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    pub fn failed(self, code: i32) -> Run {
+        assert_eq!(self.code, code, "expected exit {code}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+impl Sls {
+    pub fn new() -> Sls {
+        let root = tempfile::tempdir().expect("temp dir");
+        let home = root.path().join("home");
+        let cwd = root.path().join("work");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(&cwd).unwrap();
+        let mut env = BTreeMap::new();
+        env.insert("HOME".into(), home.display().to_string());
+        env.insert("PATH".into(), std::env::var("PATH").unwrap_or_default());
+        env.insert("AWS_EC2_METADATA_DISABLED".into(), "true".into());
+        Sls { root, home, cwd, env, stdin: None }
+    }
+
+    pub fn env(&mut self, key: &str, value: &str) -> &mut Self {
+        self.env.insert(key.into(), value.into());
+        self
+    }
+
+    pub fn remove_env(&mut self, key: &str) -> &mut Self {
+        self.env.remove(key);
+        self
+    }
+
+    pub fn stdin(&mut self, text: &str) -> &mut Self {
+        self.stdin = Some(text.into());
+        self
+    }
+
+    /// Writes a file relative to the working directory.
+    pub fn file(&self, rel: &str, content: &str) -> PathBuf {
+        write(&self.cwd.join(rel), content)
+    }
+
+    /// Writes a file relative to HOME.
+    pub fn home_file(&self, rel: &str, content: &str) -> PathBuf {
+        write(&self.home.join(rel), content)
+    }
+
+    pub fn credentials(&self, content: &str) -> PathBuf {
+        self.home_file(".aws/credentials", content)
+    }
+
+    pub fn config(&self, content: &str) -> PathBuf {
+        self.home_file(".aws/config", content)
+    }
+
+    pub fn read_home(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.home.join(rel)).unwrap_or_default()
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sls"));
+        cmd.args(args)
+            .current_dir(&self.cwd)
+            .env_clear()
+            .envs(&self.env)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+        let mut child = cmd.spawn().expect("spawn sls");
+        if let Some(text) = &self.stdin {
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(text.as_bytes()).unwrap();
+        }
+        let out = child.wait_with_output().expect("wait sls");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// The access key id `sls credentials export` resolves (unmasked), or the failed run.
+    pub fn chosen_key(&self, args: &[&str]) -> Result<String, Run> {
+        let mut full = vec!["credentials", "export", "--format", "json"];
+        full.extend_from_slice(args);
+        let run = self.run(&full);
+        if run.code != 0 {
+            return Err(run);
+        }
+        Ok(run.json()["AccessKeyId"].as_str().unwrap_or_default().to_string())
+    }
+}
+
+pub fn write(path: &Path, content: &str) -> PathBuf {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(path, content).unwrap();
+    path.to_path_buf()
+}
+
+/// A credentials-file section with static keys whose secret is derived from the key id.
+pub fn profile(name: &str, key: &str) -> String {
+    format!("[{name}]\naws_access_key_id = {key}\naws_secret_access_key = secret-of-{key}\n\n")
+}
