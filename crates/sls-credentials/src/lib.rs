@@ -1,7 +1,37 @@
 //! The AWS credentials side of sls, without any network: the profile files as
 //! lossless documents, the Serverless v3 credential chain producing a [`Plan`],
 //! and safe edits of the credentials file.
+//!
+//! - [`document`]: lossless line-based parse/render of `credentials`/`config`.
+//! - [`profiles`]: file paths and the merged lookup view ([`load_profiles`]).
+//! - [`resolve`]: one profile → [`Plan`] (roles, SSO, process, web identity, keys).
+//! - [`chain`]: the v3 layers → [`Resolution`] with a per-layer report.
+//! - [`configure`]: `sls config credentials` ([`configure_credentials`]).
+//! - [`save`]: locked, atomic writes.
+//!
+//! Nothing here reads the process environment or the home directory: callers
+//! pass an [`Env`] snapshot, `home` and `cwd`.
 
+pub mod chain;
+pub mod configure;
+pub mod document;
 pub mod plan;
+pub mod profiles;
+pub mod resolve;
+pub mod save;
 
+pub use chain::{
+    describe, resolve_chain, resolve_chain_with, ChainError, ChainErrorKind, ChainInput, LayerKind,
+    LayerReport, LayerState, Resolution,
+};
+pub use configure::{
+    configure_credentials, credentials_target, validate_profile_name, Action, CredentialsTarget,
+    Error, Outcome,
+};
+pub use document::Document;
 pub use plan::{mask_key_id, Origin, Plan, Secret, StaticKeys};
+pub use profiles::{
+    config_file_path, credentials_file_path, env_value, load_profiles, Entry, Env, FileKind,
+    Profile, ProfileFile, ProfileSet,
+};
+pub use resolve::{profile_plan, ProfileError};

@@ -58,15 +58,33 @@ impl fmt::Debug for StaticKeys {
         f.debug_struct("StaticKeys")
             .field("access_key_id", &mask_key_id(&self.access_key_id))
             .field("secret_access_key", &self.secret_access_key)
-            .field("session_token", &self.session_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("expiration", &self.expiration)
             .finish()
     }
 }
 
+/// Serialized for `--json` reports: the key id is masked and secrets are never
+/// written (only whether a session token is present). There is deliberately no
+/// `Serialize` for [`Secret`] so a cache writer cannot leak or lose one by accident.
+impl serde::Serialize for StaticKeys {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("StaticKeys", 3)?;
+        s.serialize_field("access_key_id", &mask_key_id(&self.access_key_id))?;
+        s.serialize_field("has_session_token", &self.session_token.is_some())?;
+        s.serialize_field("expiration", &self.expiration)?;
+        s.end()
+    }
+}
+
 /// Where a plan's credentials come from, for humans (`sls credentials show`,
 /// notices, `invoke local`'s identity line).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Origin {
     /// `AWS_ACCESS_KEY_ID` / `AWS_<STAGE>_ACCESS_KEY_ID` … (the variable holding the key id).
     EnvVars { key_id_var: String },
@@ -75,7 +93,9 @@ pub enum Origin {
 }
 
 /// How to obtain credentials. Produced by the chain, executed by `sls-aws`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// `Serialize` (for `--json`) redacts like `Debug`: masked key id, no secrets.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Plan {
     Static {
         keys: StaticKeys,
@@ -101,7 +121,10 @@ pub enum Plan {
         session_name: Option<String>,
     },
     /// `credential_process` of a profile: run without a shell.
-    Process { profile: String, command: String },
+    Process {
+        profile: String,
+        command: String,
+    },
     /// IAM Identity Center (SSO) through the AWS CLI's token cache.
     Sso {
         profile: String,

@@ -1,0 +1,324 @@
+//! The lookup view of the two profile files: where they are, and the merged,
+//! read-only profiles the SDK rules give (compat.md §1 "Credentials file syntax").
+//!
+//! - Credentials file: `[name]` is the profile `name`, literally.
+//! - Config file: `[default]`, `[profile NAME]`, `[sso-session NAME]`; other
+//!   sections are ignored as profiles (as the AWS CLI does).
+//! - Duplicate sections merge key by key, a later key wins; the credentials
+//!   file wins over the config file per key. Lines before a header are ignored.
+//! - A missing, unreadable or non-regular file simply has no profiles.
+//!
+//! Lookups scan the text for the wanted headers only (no index is built), so a
+//! 10,000-profile file costs one fast pass per profile looked up.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::document::{scan, LineKind, BOM};
+
+/// An environment snapshot (the library never reads the process environment).
+pub type Env = BTreeMap<String, String>;
+
+/// An environment value with the v3 rules: empty and the literal `undefined`
+/// count as unset; no trimming.
+pub fn env_value<'a>(env: &'a Env, name: &str) -> Option<&'a str> {
+    env.get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty() && *v != "undefined")
+}
+
+fn env_path(env: &Env, var: &str, cwd: &Path) -> Option<PathBuf> {
+    // `~` is deliberately not expanded (the SDKs don't); relative = from cwd.
+    env_value(env, var).map(|v| cwd.join(v))
+}
+
+/// `AWS_SHARED_CREDENTIALS_FILE`, else `<home>/.aws/credentials`.
+pub fn credentials_file_path(env: &Env, home: &Path, cwd: &Path) -> PathBuf {
+    env_path(env, "AWS_SHARED_CREDENTIALS_FILE", cwd)
+        .unwrap_or_else(|| home.join(".aws").join("credentials"))
+}
+
+/// `AWS_CONFIG_FILE`, else `<home>/.aws/config`.
+pub fn config_file_path(env: &Env, home: &Path, cwd: &Path) -> PathBuf {
+    env_path(env, "AWS_CONFIG_FILE", cwd).unwrap_or_else(|| home.join(".aws").join("config"))
+}
+
+/// Which of the two files a value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    Credentials,
+    Config,
+}
+
+/// One profile file loaded into memory (text is `None` when missing/unreadable).
+#[derive(Clone, Debug)]
+pub struct ProfileFile {
+    pub path: PathBuf,
+    pub kind: FileKind,
+    text: Option<String>,
+}
+
+impl ProfileFile {
+    /// Reads the file; anything but a readable regular file means "no profiles".
+    pub fn load(path: PathBuf, kind: FileKind) -> ProfileFile {
+        let text = std::fs::read(&path)
+            .ok()
+            .map(|bytes| match String::from_utf8(bytes) {
+                Ok(s) => s,
+                // Lookups tolerate bad bytes (they can't be in a valid key anyway).
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            });
+        ProfileFile { path, kind, text }
+    }
+
+    /// A file from text (tests, benches, callers that already read it).
+    pub fn from_text(path: PathBuf, kind: FileKind, text: Option<String>) -> ProfileFile {
+        ProfileFile { path, kind, text }
+    }
+
+    pub fn exists(&self) -> bool {
+        self.text.is_some()
+    }
+
+    fn body(&self) -> &str {
+        let t = self.text.as_deref().unwrap_or("");
+        t.strip_prefix(BOM).unwrap_or(t)
+    }
+
+    /// Calls `f(line, key, value)` for every property of every section for which
+    /// `wanted(header name)` is true, in file order. Returns whether any section matched.
+    fn for_each_property(
+        &self,
+        wanted: &dyn Fn(&str) -> bool,
+        f: &mut dyn FnMut(usize, &str, &str),
+    ) -> bool {
+        let mut matched = false;
+        let mut inside = false;
+        for line in scan(self.body()) {
+            match &line.kind {
+                LineKind::Header { name } => {
+                    inside = wanted(&line.text[name.clone()]);
+                    matched |= inside;
+                }
+                LineKind::Property { key, value } if inside => {
+                    f(
+                        line.number,
+                        &line.text[key.clone()],
+                        &line.text[value.clone()],
+                    );
+                }
+                _ => {}
+            }
+        }
+        matched
+    }
+
+    /// Every header name in file order (duplicates included).
+    fn headers(&self) -> Vec<String> {
+        scan(self.body())
+            .filter_map(|l| match l.kind {
+                LineKind::Header { name } => Some(l.text[name].to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// What a config-file header names.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ConfigSection<'a> {
+    Profile(&'a str),
+    SsoSession(&'a str),
+    Other,
+}
+
+/// Interprets a config-file header: `default`, `profile NAME`, `sso-session NAME`.
+pub fn config_section(header: &str) -> ConfigSection<'_> {
+    let t = header.trim();
+    if t == "default" {
+        return ConfigSection::Profile("default");
+    }
+    for (prefix, sso) in [("profile", false), ("sso-session", true)] {
+        if let Some(rest) = t.strip_prefix(prefix) {
+            if rest.starts_with([' ', '\t']) {
+                let name = rest.trim();
+                if !name.is_empty() {
+                    return if sso {
+                        ConfigSection::SsoSession(name)
+                    } else {
+                        ConfigSection::Profile(name)
+                    };
+                }
+            }
+        }
+    }
+    ConfigSection::Other
+}
+
+/// One key of a merged profile, with where it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub value: String,
+    pub file: FileKind,
+    /// 1-based line number in that file.
+    pub line: usize,
+}
+
+/// A merged profile (or `[sso-session]` section). Values may be secrets:
+/// `Debug` lists keys only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub name: String,
+    entries: BTreeMap<String, Entry>,
+    in_credentials: bool,
+    in_config: bool,
+    credentials_file: PathBuf,
+    config_file: PathBuf,
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Profile")
+            .field("name", &self.name)
+            .field("keys", &self.entries.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Profile {
+    /// The value of `key` (case-sensitive). An empty value counts as absent.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.entries
+            .get(key)
+            .map(|e| e.value.as_str())
+            .filter(|v| !v.is_empty())
+    }
+    /// The value with where it came from.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.entries.get(key).filter(|e| !e.value.is_empty())
+    }
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
+    }
+    pub fn in_credentials_file(&self) -> bool {
+        self.in_credentials
+    }
+    pub fn in_config_file(&self) -> bool {
+        self.in_config
+    }
+    /// The file to name in messages: where `key` is, else the credentials
+    /// file if the profile is there, else the config file.
+    pub fn file_for(&self, key: Option<&str>) -> &Path {
+        let kind = key
+            .and_then(|k| self.entries.get(k))
+            .map(|e| e.file)
+            .unwrap_or(if self.in_credentials {
+                FileKind::Credentials
+            } else {
+                FileKind::Config
+            });
+        self.path_of(kind)
+    }
+    pub fn path_of(&self, kind: FileKind) -> &Path {
+        match kind {
+            FileKind::Credentials => &self.credentials_file,
+            FileKind::Config => &self.config_file,
+        }
+    }
+}
+
+/// Both profile files, loaded once; profiles are merged on demand by [`ProfileSet::get`].
+#[derive(Clone, Debug)]
+pub struct ProfileSet {
+    pub credentials: ProfileFile,
+    pub config: ProfileFile,
+}
+
+/// Loads the credentials and config files named by the environment (or the
+/// defaults under `home`).
+pub fn load_profiles(env: &Env, home: &Path, cwd: &Path) -> ProfileSet {
+    ProfileSet {
+        credentials: ProfileFile::load(
+            credentials_file_path(env, home, cwd),
+            FileKind::Credentials,
+        ),
+        config: ProfileFile::load(config_file_path(env, home, cwd), FileKind::Config),
+    }
+}
+
+impl ProfileSet {
+    pub fn new(credentials: ProfileFile, config: ProfileFile) -> ProfileSet {
+        ProfileSet {
+            credentials,
+            config,
+        }
+    }
+
+    fn empty_profile(&self, name: &str) -> Profile {
+        Profile {
+            name: name.to_string(),
+            entries: BTreeMap::new(),
+            in_credentials: false,
+            in_config: false,
+            credentials_file: self.credentials.path.clone(),
+            config_file: self.config.path.clone(),
+        }
+    }
+
+    /// The merged profile `name`, or `None` when no section names it in either file.
+    pub fn get(&self, name: &str) -> Option<Profile> {
+        let mut p = self.empty_profile(name);
+        let entries = &mut p.entries;
+        p.in_config = self.config.for_each_property(
+            &|h| config_section(h) == ConfigSection::Profile(name),
+            &mut |line, k, v| insert(entries, k, v, FileKind::Config, line),
+        );
+        // Credentials file second: its keys win per key.
+        p.in_credentials = self
+            .credentials
+            .for_each_property(&|h| h == name, &mut |line, k, v| {
+                insert(entries, k, v, FileKind::Credentials, line)
+            });
+        (p.in_config || p.in_credentials).then_some(p)
+    }
+
+    /// An `[sso-session NAME]` section of the config file.
+    pub fn sso_session(&self, name: &str) -> Option<Profile> {
+        let mut p = self.empty_profile(name);
+        let entries = &mut p.entries;
+        p.in_config = self.config.for_each_property(
+            &|h| config_section(h) == ConfigSection::SsoSession(name),
+            &mut |line, k, v| insert(entries, k, v, FileKind::Config, line),
+        );
+        p.in_config.then_some(p)
+    }
+
+    /// All profile names in both files, sorted and deduplicated.
+    pub fn profile_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.credentials.headers();
+        names.extend(
+            self.config
+                .headers()
+                .iter()
+                .filter_map(|h| match config_section(h) {
+                    ConfigSection::Profile(n) => Some(n.to_string()),
+                    _ => None,
+                }),
+        );
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
+fn insert(map: &mut BTreeMap<String, Entry>, k: &str, v: &str, file: FileKind, line: usize) {
+    map.insert(
+        k.to_string(),
+        Entry {
+            value: v.to_string(),
+            file,
+            line,
+        },
+    );
+}
