@@ -23,6 +23,10 @@
 //! `AWS_DEFAULT_PROFILE`) is the baseline almost everyone has, so overriding it
 //! is not worth a notice.
 
+// `ChainError` carries the whole report so the CLI can show the chain on
+// failure; it is returned once per command, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
 use std::path::{Path, PathBuf};
 
 use crate::plan::{mask_key_id, Origin, Plan, Secret, StaticKeys};

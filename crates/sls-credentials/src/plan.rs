@@ -36,7 +36,7 @@ impl fmt::Display for Secret {
 pub fn mask_key_id(key_id: &str) -> String {
     let chars: Vec<char> = key_id.chars().collect();
     if chars.len() <= 8 {
-        return "…".repeat(1);
+        return "…".to_string();
     }
     let head: String = chars[..4].iter().collect();
     let tail: String = chars[chars.len() - 4..].iter().collect();

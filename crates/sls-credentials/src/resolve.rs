@@ -34,11 +34,11 @@ pub enum ProfileError {
     #[error("AWS profile \"{profile}\": {key} = {value:?} in {} line {line} is not a valid number{range}.", file.display())]
     InvalidNumber {
         profile: String,
-        key: String,
+        key: &'static str,
         value: String,
         file: PathBuf,
         line: usize,
-        range: String,
+        range: &'static str,
     },
     #[error("AWS profile \"{profile}\" in {} has source_profile = \"{source_profile}\", but no profile \"{source_profile}\" is configured in the credentials or config file.", file.display())]
     SourceProfileMissing {
@@ -291,13 +291,13 @@ fn duration(p: &Profile) -> Result<Option<u32>, ProfileError> {
     let Some(entry) = p.entry("duration_seconds") else {
         return Ok(None);
     };
-    let bad = |range: &str| ProfileError::InvalidNumber {
+    let bad = |range: &'static str| ProfileError::InvalidNumber {
         profile: p.name.clone(),
-        key: "duration_seconds".into(),
+        key: "duration_seconds",
         value: entry.value.clone(),
         file: p.path_of(entry.file).to_path_buf(),
         line: entry.line,
-        range: range.to_string(),
+        range,
     };
     let n: u32 = entry.value.parse().map_err(|_| bad(""))?;
     // STS accepts 900 s .. 12 h; say so now rather than after an MFA prompt.

@@ -1,0 +1,172 @@
+//! Property tests of the document: parse → render is the identity, and an
+//! edit changes only the target profile's lines.
+
+use proptest::prelude::*;
+use sls_credentials::configure::set_profile_keys;
+use sls_credentials::document::LineKind;
+use sls_credentials::Document;
+
+/// Text built from the pieces that matter to the parser.
+fn ini_like() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("["),
+        Just("]"),
+        Just("="),
+        Just("#"),
+        Just(";"),
+        Just(" "),
+        Just("\t"),
+        Just("\r"),
+        Just("\n"),
+        Just("\r\n"),
+        Just("\u{feff}"),
+        Just("a"),
+        Just("profile "),
+        Just("aws_access_key_id"),
+        Just("default"),
+        Just("é"),
+        Just("x = y"),
+    ];
+    prop::collection::vec(piece, 0..60).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #[test]
+    fn render_is_identity_on_any_string(s in any::<String>()) {
+        prop_assert_eq!(Document::parse(&s).render(), s);
+    }
+
+    #[test]
+    fn render_is_identity_on_ini_like_text(s in ini_like()) {
+        prop_assert_eq!(Document::parse(&s).render(), s);
+    }
+}
+
+/// A profile file made of random sections (names from a small set, so
+/// duplicates happen), properties, comments, blank lines and odd lines.
+fn profile_file() -> impl Strategy<Value = String> {
+    let name = prop_oneof![
+        Just("a"),
+        Just("b"),
+        Just("c"),
+        Just("default"),
+        Just(" a ")
+    ];
+    let line = prop_oneof![
+        Just("aws_access_key_id = AKIAOLDOLDOLDOLD0000".to_string()),
+        Just("aws_secret_access_key=oldsecret".to_string()),
+        Just("aws_session_token = tok".to_string()),
+        Just("region = eu-west-1".to_string()),
+        Just("# comment".to_string()),
+        Just("".to_string()),
+        Just("s3 =".to_string()),
+        Just("  max_concurrent_requests = 10".to_string()),
+        Just("junk".to_string()),
+        "[a-z_]{1,8} = [a-z0-9#; ]{0,8}",
+    ];
+    let section = (name, prop::collection::vec(line, 0..5)).prop_map(|(n, ls)| {
+        let mut s = format!("[{n}]\n");
+        for l in ls {
+            s.push_str(&l);
+            s.push('\n');
+        }
+        s
+    });
+    (
+        prop::collection::vec(section, 0..6),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(secs, crlf, trim_end)| {
+            let mut s = secs.concat();
+            if trim_end {
+                s.pop();
+            }
+            if crlf {
+                s = s.replace('\n', "\r\n");
+            }
+            s
+        })
+}
+
+/// The lines (text only) that are outside every section named `name`.
+fn outside(doc: &Document, name: &str) -> Vec<String> {
+    let mut inside = false;
+    let mut out = Vec::new();
+    for l in &doc.lines {
+        if let LineKind::Header { .. } = l.kind {
+            inside = l.header_name() == Some(name);
+        }
+        if !inside {
+            out.push(l.text.clone());
+        }
+    }
+    out
+}
+
+/// Lines inside sections named `name` that are not key/token lines.
+fn kept_inside(doc: &Document, name: &str) -> Vec<String> {
+    let mut inside = false;
+    let mut out = Vec::new();
+    let mut skip_nested = false;
+    for l in &doc.lines {
+        if let LineKind::Header { .. } = l.kind {
+            inside = l.header_name() == Some(name);
+        }
+        let key = l.key();
+        if l.kind != LineKind::Nested {
+            skip_nested = false;
+        }
+        if matches!(key, Some("aws_session_token" | "aws_security_token")) {
+            skip_nested = true;
+            continue;
+        }
+        if skip_nested && l.kind == LineKind::Nested {
+            continue;
+        }
+        if inside && !matches!(key, Some("aws_access_key_id" | "aws_secret_access_key")) {
+            out.push(l.text.clone());
+        }
+    }
+    out
+}
+
+proptest! {
+    #[test]
+    fn an_edit_changes_only_the_target_profile(text in profile_file(), target in prop_oneof![Just("a"), Just("b"), Just("new")]) {
+        let before = Document::parse(&text);
+        let mut after = before.clone();
+        let edit = set_profile_keys(&mut after, target, "AKIANEWNEWNEWNEW0000", "newsecret");
+        let rendered = after.render();
+        let reparsed = Document::parse(&rendered);
+        if edit.added_section {
+            // the original text is a prefix (up to a final newline that was added)
+            let base = text.trim_end_matches(['\r', '\n']);
+            prop_assert!(rendered.starts_with(base));
+            let mut out_before = outside(&before, target);
+            out_before.retain(|l| !l.is_empty());
+            let mut out_after = outside(&reparsed, target);
+            out_after.retain(|l| !l.is_empty());
+            prop_assert_eq!(out_before, out_after);
+        } else {
+            prop_assert_eq!(outside(&before, target), outside(&reparsed, target));
+            prop_assert_eq!(kept_inside(&before, target), kept_inside(&reparsed, target));
+        }
+        // the effective keys of the target are the new ones
+        let mut id = None;
+        let mut secret = None;
+        let mut inside = false;
+        for l in &reparsed.lines {
+            if let LineKind::Header { .. } = l.kind { inside = l.header_name() == Some(target); }
+            if inside {
+                match l.key() {
+                    Some("aws_access_key_id") => id = l.value().map(str::to_string),
+                    Some("aws_secret_access_key") => secret = l.value().map(str::to_string),
+                    _ => {}
+                }
+            }
+        }
+        prop_assert_eq!(id.as_deref(), Some("AKIANEWNEWNEWNEW0000"));
+        prop_assert_eq!(secret.as_deref(), Some("newsecret"));
+    }
+}
