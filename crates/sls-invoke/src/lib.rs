@@ -26,7 +26,7 @@ mod run;
 pub use error::InvokeError;
 pub use input::{parse_context_input, parse_env_option, parse_event_input};
 pub use plan::{plan, HandlerTarget, InvocationPlan, RuntimeKind};
-pub use run::wrapper_source;
+pub use run::{prepare, wrapper_source, PreparedCommand};
 
 /// The event a handler receives (already parsed by [`parse_event_input`]).
 pub type Event = serde_json::Value;
@@ -156,6 +156,17 @@ pub fn invoke_local(req: &InvokeRequest) -> Result<InvokeOutcome, InvokeError> {
 pub fn invoke_local_with(req: &InvokeRequest, logs: Logs) -> Result<InvokeOutcome, InvokeError> {
     let plan = plan::plan(req)?;
     run::run(&plan, req, logs)
+}
+
+/// Runs an invocation planned with [`plan()`](plan::plan) from the same request. The CLI uses
+/// this to print the plan's warnings and the identity line *before* the handler starts:
+/// `let p = plan(&req)?; /* print p.warnings */ let outcome = run_plan(&p, &req, Logs::Inherit)?;`
+pub fn run_plan(
+    plan: &InvocationPlan,
+    req: &InvokeRequest,
+    logs: Logs,
+) -> Result<InvokeOutcome, InvokeError> {
+    run::run(plan, req, logs)
 }
 
 /// The line the CLI prints before running, naming the identity used, e.g.

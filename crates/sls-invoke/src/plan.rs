@@ -482,3 +482,77 @@ pub(crate) fn wrapper_input(
     );
     input
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtimes() {
+        assert_eq!(runtime_kind("nodejs20.x"), Some(RuntimeKind::Node));
+        assert_eq!(runtime_kind("nodejs"), Some(RuntimeKind::Node));
+        assert_eq!(runtime_kind("python3.12"), Some(RuntimeKind::Python));
+        assert_eq!(runtime_kind("python3"), Some(RuntimeKind::Python));
+        assert_eq!(runtime_kind("python2.7"), None);
+        assert_eq!(runtime_kind("python30"), None);
+        assert_eq!(runtime_kind("provided.al2023"), None);
+    }
+
+    #[test]
+    fn handlers_split_at_the_last_dot() {
+        let dir = Path::new("/svc");
+        assert_eq!(
+            handler_target(RuntimeKind::Node, "src/my.app.main", dir),
+            Some(HandlerTarget::Node {
+                base: PathBuf::from("/svc/src/my.app"),
+                export: "main".into()
+            })
+        );
+        assert_eq!(
+            handler_target(RuntimeKind::Python, "./src/handlers/app.main", dir),
+            Some(HandlerTarget::Python {
+                module: "src.handlers.app".into(),
+                function: "main".into()
+            })
+        );
+        assert_eq!(handler_target(RuntimeKind::Node, "nodot", dir), None);
+        assert_eq!(handler_target(RuntimeKind::Node, "file.", dir), None);
+        assert_eq!(handler_target(RuntimeKind::Node, ".fn", dir), None);
+    }
+
+    #[test]
+    fn numbers_like_v3() {
+        assert_eq!(positive_number(Some(&json!(10))), Some(10.0));
+        assert_eq!(positive_number(Some(&json!("30"))), Some(30.0));
+        assert_eq!(positive_number(Some(&json!(0))), None);
+        assert_eq!(positive_number(Some(&json!("abc"))), None);
+        assert_eq!(positive_number(Some(&json!({"Ref": "X"}))), None);
+        assert_eq!(positive_number(None), None);
+    }
+
+    #[test]
+    fn expressions_are_named_not_shown() {
+        assert_eq!(
+            describe_expression(&json!({"Fn::GetAtt": ["T", "Arn"]})),
+            "a CloudFormation expression (Fn::GetAtt)"
+        );
+        assert_eq!(describe_expression(&json!({"a": 1, "b": 2})), "an object");
+        assert_eq!(describe_expression(&json!([1])), "a list");
+    }
+
+    #[test]
+    fn which_finds_executables_only() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let plain = dir.path().join("tool");
+        std::fs::write(&plain, "").expect("write");
+        let path = dir.path().to_string_lossy().into_owned();
+        #[cfg(unix)]
+        {
+            assert_eq!(which("tool", &path), None);
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o755))
+                .expect("chmod");
+        }
+        assert_eq!(which("tool", &format!("::{path}")), Some(plain));
+    }
+}

@@ -33,25 +33,30 @@ pub fn wrapper_source(kind: RuntimeKind) -> (&'static str, &'static str) {
     }
 }
 
-pub(crate) fn run(
+/// The command line that runs one invocation's wrapper, with its files already written.
+#[derive(Debug, Clone)]
+pub struct PreparedCommand {
+    /// The interpreter.
+    pub program: PathBuf,
+    /// Its arguments: the wrapper script and its input file.
+    pub args: Vec<PathBuf>,
+    /// Where the wrapper writes the result (`OK`/`ERROR` line, then the stdout text).
+    pub result_path: PathBuf,
+}
+
+/// Writes the embedded wrapper and its input (event, context, deadline) into `dir` and returns
+/// the command line that runs it, without running it. The child must also get `plan.env` and
+/// run in the service directory. [`crate::invoke_local`] does all this itself; this exists for
+/// benchmarks and debugging (`node --inspect-brk …`).
+pub fn prepare(
     plan: &InvocationPlan,
     req: &InvokeRequest,
-    logs: Logs,
-) -> Result<InvokeOutcome, InvokeError> {
-    let tmp_root = temp_root(req);
-    let dir = tempfile::Builder::new()
-        .prefix("sls-invoke-")
-        .tempdir_in(&tmp_root)
-        .map_err(|source| InvokeError::Io {
-            what: "could not create a temporary folder for the runtime wrapper; check TMPDIR",
-            path: tmp_root.clone(),
-            source,
-        })?;
+    dir: &Path,
+) -> Result<PreparedCommand, InvokeError> {
     let (wrapper_name, wrapper_text) = wrapper_source(plan.kind);
-    let wrapper_path = dir.path().join(wrapper_name);
-    let input_path = dir.path().join("input.json");
-    let result_path = dir.path().join("result");
-    let logs_path = dir.path().join("logs");
+    let wrapper_path = dir.join(wrapper_name);
+    let input_path = dir.join("input.json");
+    let result_path = dir.join("result");
     write(&wrapper_path, wrapper_text.as_bytes())?;
 
     let deadline_ms = epoch_ms() + (plan.timeout_secs * 1000.0) as u128;
@@ -69,12 +74,39 @@ pub(crate) fn run(
     let input_text = serde_json::to_vec(&Value::Object(input)).unwrap_or_default();
     write(&input_path, &input_text)?;
 
-    let mut cmd = Command::new(&plan.program);
+    let mut args = Vec::new();
     if plan.kind == RuntimeKind::Python {
-        cmd.arg("-u");
+        args.push(PathBuf::from("-u"));
     }
-    cmd.arg(&wrapper_path)
-        .arg(&input_path)
+    args.push(wrapper_path);
+    args.push(input_path);
+    Ok(PreparedCommand {
+        program: plan.program.clone(),
+        args,
+        result_path,
+    })
+}
+
+pub(crate) fn run(
+    plan: &InvocationPlan,
+    req: &InvokeRequest,
+    logs: Logs,
+) -> Result<InvokeOutcome, InvokeError> {
+    let tmp_root = temp_root(req);
+    let dir = tempfile::Builder::new()
+        .prefix("sls-invoke-")
+        .tempdir_in(&tmp_root)
+        .map_err(|source| InvokeError::Io {
+            what: "could not create a temporary folder for the runtime wrapper; check TMPDIR",
+            path: tmp_root.clone(),
+            source,
+        })?;
+    let logs_path = dir.path().join("logs");
+    let prepared = prepare(plan, req, dir.path())?;
+    let result_path = prepared.result_path.clone();
+
+    let mut cmd = Command::new(&prepared.program);
+    cmd.args(&prepared.args)
         .env_clear()
         .envs(&plan.env)
         .current_dir(&req.service_dir)
