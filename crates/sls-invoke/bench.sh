@@ -67,18 +67,26 @@ node_runs=(-n "node wrapper directly" "$(q "${node_cmd[@]}")"
            -n "sls-invoke (node)" "$(q "$driver" run "$svc" "$svc/config.json" hello "$data")")
 py_runs=(-n "python3 wrapper directly" "$(q "${py_cmd[@]}")"
          -n "sls-invoke (python)" "$(q "$driver" run "$svc" "$svc/config.json" pyhello "$data")")
-if command -v serverless >/dev/null; then
-  export SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_DEPRECATION_DISABLE='*'
-  node_runs+=(-n "serverless v3 invoke local (node)" "$(q serverless invoke local -f hello -d "$data")")
-  py_runs+=(-n "serverless v3 invoke local (python)" "$(q serverless invoke local -f pyhello -d "$data")")
-fi
-
 hyperfine "${args[@]}" --export-json "$work/node.json" "${node_runs[@]}" >/dev/null
 hyperfine "${args[@]}" --export-json "$work/py.json" "${py_runs[@]}" >/dev/null
+tables=("$work/node.json" "$work/py.json")
+
+# Serverless v3 takes seconds a run: fewer runs, in a table of its own with sls-invoke first.
+if command -v serverless >/dev/null; then
+  export SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off
+  hyperfine --warmup 1 --runs "${V3_RUNS:-5}" --shell=none --export-json "$work/v3.json" \
+    "${node_runs[@]:2:2}" \
+    -n "serverless v3 invoke local (node)" "$(q serverless invoke local -f hello -d "$data")" \
+    -n "serverless v3 invoke local (python)" "$(q serverless invoke local -f pyhello -d "$data")" \
+    >/dev/null
+  tables+=("$work/v3.json")
+else
+  echo "(serverless v3 is not on PATH: no side-by-side; npm install serverless@3 to add it)" >&2
+fi
 
 # Wall time suffers when other work shares the cores; user+sys CPU time (of the command and
 # its children) shows what sls itself adds. The first row of each table is the baseline.
-python3 - "$work/node.json" "$work/py.json" <<'PY'
+python3 - "${tables[@]}" <<'PY'
 import json, sys
 for path in sys.argv[1:]:
     rows = json.load(open(path))["results"]

@@ -49,6 +49,9 @@ pub struct InvocationPlan {
     pub function_name: String,
     pub runtime: String,
     pub kind: RuntimeKind,
+    /// The service folder as an absolute path: the child's working directory and
+    /// `LAMBDA_TASK_ROOT`.
+    pub task_root: PathBuf,
     /// The interpreter, found on the child's `PATH`.
     pub program: PathBuf,
     pub handler: HandlerTarget,
@@ -68,6 +71,7 @@ impl fmt::Debug for InvocationPlan {
             .field("function_name", &self.function_name)
             .field("runtime", &self.runtime)
             .field("kind", &self.kind)
+            .field("task_root", &self.task_root)
             .field("program", &self.program)
             .field("handler", &self.handler)
             .field("timeout_secs", &self.timeout_secs)
@@ -110,7 +114,10 @@ pub fn plan(req: &InvokeRequest) -> Result<InvocationPlan, InvokeError> {
         .ok_or_else(|| InvokeError::MissingHandler {
             function: req.function.clone(),
         })?;
-    let handler = handler_target(kind, handler_str, &req.service_dir).ok_or_else(|| {
+    // Relative handler paths must not depend on the child's working directory.
+    let task_root =
+        std::path::absolute(&req.service_dir).unwrap_or_else(|_| req.service_dir.clone());
+    let handler = handler_target(kind, handler_str, &task_root).ok_or_else(|| {
         InvokeError::InvalidHandler {
             function: req.function.clone(),
             handler: handler_str.to_string(),
@@ -144,7 +151,7 @@ pub fn plan(req: &InvokeRequest) -> Result<InvocationPlan, InvokeError> {
         "awsRequestId": ids::request_id(),
         "logGroupName": log_group_name,
         "logStreamName": log_stream_name,
-        "timeout": timeout_secs,
+        "timeout": if timeout_secs.fract() == 0.0 { json!(timeout_secs as u64) } else { json!(timeout_secs) },
     });
 
     let lambda = LambdaVars {
@@ -154,7 +161,7 @@ pub fn plan(req: &InvokeRequest) -> Result<InvocationPlan, InvokeError> {
         log_group_name: &log_group_name,
         log_stream_name: &log_stream_name,
         runtime: &runtime,
-        task_root: &req.service_dir,
+        task_root: &task_root,
     };
     let env = child_env(req, provider, function_def, &lambda, &mut warnings);
 
@@ -165,6 +172,7 @@ pub fn plan(req: &InvokeRequest) -> Result<InvocationPlan, InvokeError> {
         function_name,
         runtime,
         kind,
+        task_root,
         program,
         handler,
         timeout_secs,
@@ -460,8 +468,8 @@ pub(crate) fn wrapper_input(
     plan: &InvocationPlan,
     event: &Value,
     custom_context: Option<&Value>,
-    task_root: &Path,
 ) -> Map<String, Value> {
+    let task_root = &plan.task_root;
     let mut input = Map::new();
     match &plan.handler {
         HandlerTarget::Node { base, export } => {

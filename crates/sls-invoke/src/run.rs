@@ -46,7 +46,7 @@ pub struct PreparedCommand {
 
 /// Writes the embedded wrapper and its input (event, context, deadline) into `dir` and returns
 /// the command line that runs it, without running it. The child must also get `plan.env` and
-/// run in the service directory. [`crate::invoke_local`] does all this itself; this exists for
+/// run in `plan.task_root`. [`crate::invoke_local`] does all this itself; this exists for
 /// benchmarks and debugging (`node --inspect-brk …`).
 pub fn prepare(
     plan: &InvocationPlan,
@@ -60,12 +60,7 @@ pub fn prepare(
     write(&wrapper_path, wrapper_text.as_bytes())?;
 
     let deadline_ms = epoch_ms() + (plan.timeout_secs * 1000.0) as u128;
-    let mut input = wrapper_input(
-        plan,
-        &req.event,
-        req.context_override.as_ref(),
-        &req.service_dir,
-    );
+    let mut input = wrapper_input(plan, &req.event, req.context_override.as_ref());
     input.insert("deadlineMs".into(), json!(deadline_ms as u64));
     input.insert(
         "resultPath".into(),
@@ -109,7 +104,7 @@ pub(crate) fn run(
     cmd.args(&prepared.args)
         .env_clear()
         .envs(&plan.env)
-        .current_dir(&req.service_dir)
+        .current_dir(&plan.task_root)
         .stdin(Stdio::null());
     match logs {
         Logs::Inherit => {

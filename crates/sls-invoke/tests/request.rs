@@ -363,3 +363,29 @@ fn interpreter_missing_from_path() {
         "`node` was not found on PATH (needed for runtime \"nodejs20.x\" of function \"fn\"); install it or put it on PATH"
     );
 }
+
+#[test]
+fn relative_service_dir_is_made_absolute() {
+    let svc = Service::new();
+    svc.file(
+        "rel.js",
+        "exports.h = async () => process.env.LAMBDA_TASK_ROOT;",
+    );
+    let mut req = svc.request(config("nodejs20.x", "rel.h"), "fn");
+    let cwd = std::env::current_dir().expect("cwd");
+    let rel = pathdiff(svc.path(), &cwd);
+    req.service_dir = rel.clone();
+    let p = plan(&req).expect("plan");
+    assert!(p.task_root.is_absolute(), "{:?}", p.task_root);
+    let out = run(&req);
+    assert_eq!(out.exit_code, 0, "{out:?} (service dir {rel:?})");
+}
+
+/// `target` relative to `base` through `..` segments.
+fn pathdiff(target: &Path, base: &Path) -> std::path::PathBuf {
+    let mut rel = std::path::PathBuf::new();
+    for _ in base.components().skip(1) {
+        rel.push("..");
+    }
+    rel.join(target.strip_prefix("/").unwrap_or(target))
+}
