@@ -1,1 +1,50 @@
-//! placeholder
+//! sls-config: reads a Serverless service file exactly like the Serverless Framework v3.
+//!
+//! Flow: [`find_service_file`] → [`read_service_file`] (YAML with CloudFormation tags, or JSON,
+//! into a [`serde_json::Value`] in file order) → [`resolve_phase1`] (every variable that needs no
+//! AWS; yields stage, region and profile) → [`resolve_service`] (AWS-backed sources through an
+//! [`ExternalSource`], then v3's normalisation) → [`render_print`] for `sls print`.
+//!
+//! The library never reads the process environment or the terminal: the caller passes an
+//! [`Env`] snapshot and the CLI options.
+
+mod error;
+mod files;
+mod jsval;
+mod normalize;
+mod print;
+pub mod vars;
+mod yaml;
+mod yaml_dump;
+
+pub use error::ConfigError;
+pub use files::{find_service_file, read_service_file, ServiceFile};
+pub use print::{render_print, PrintFormat};
+pub use vars::{resolve_phase1, resolve_service, ExternalSource, Phase1, Service};
+
+/// A snapshot of environment variables, taken by the CLI.
+pub type Env = std::collections::BTreeMap<String, String>;
+
+/// The CLI options that variables can see (`${opt:…}`) and that decide stage and region.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CliOptions {
+    /// `--stage` / `-s`.
+    pub stage: Option<String>,
+    /// `--region` / `-r`.
+    pub region: Option<String>,
+    /// `--aws-profile`.
+    pub aws_profile: Option<String>,
+    /// `--param key=value`, in order given (a later key wins, as in v3).
+    pub params: Vec<(String, String)>,
+    /// Any other option given on the command line (e.g. `format`, `path`), for `${opt:name}`.
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What resolution may use besides the file itself.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    pub options: &'a CliOptions,
+    pub env: &'a Env,
+    /// Value of `${sls:instanceId}` (v3: a per-process random id; the CLI picks it).
+    pub instance_id: String,
+}

@@ -1,0 +1,333 @@
+//! Variables: `${source:address, fallback}` resolution with Serverless v3 semantics, in two
+//! phases.
+//!
+//! Phase 1 ([`resolve_phase1`]) follows v3's own sequence of passes: first the properties v3
+//! needs early (`provider.stage`, with `self`, `file`, `strToBool`, `opt`, `env`, `sls:stage`),
+//! then everything with those sources, then with `opt`, `sls:instanceId` and `param` too.
+//! After it, `provider.stage`, `provider.region` and `provider.profile` must be known (as v3
+//! requires before it talks to AWS). Phase 2 ([`resolve_service`]) adds the sources that need
+//! AWS (`ssm`, `cf`, `s3`, `aws:accountId`) through an [`ExternalSource`], reports unknown
+//! sources, and normalises the result as `serverless print` shows it.
+
+pub mod parse;
+mod resolve;
+
+use std::path::PathBuf;
+
+use serde_json::{Map, Value};
+
+use crate::error::ConfigError;
+use crate::files::ServiceFile;
+use crate::jsval::{coerce_string, is_truthy};
+use crate::{CliOptions, Context};
+use resolve::{Resolver, SourceSet, State};
+
+/// Sources that need AWS, resolved by the caller (the AWS crate implements this).
+///
+/// `source` is `ssm`, `cf`, `s3` or `aws` (for `aws:accountId`); `address` is the part after
+/// the colon; `params` are the parenthesised arguments (`ssm(eu-west-1, raw):/x` gives
+/// `["eu-west-1", "raw"]`). Return `Ok(None)` when the value does not exist (so a fallback
+/// applies), `Err(message)` for a failure (shown as `Cannot resolve variable at "…": message`).
+pub trait ExternalSource {
+    fn resolve(
+        &self,
+        source: &str,
+        address: &str,
+        params: &[String],
+    ) -> Result<Option<Value>, String>;
+}
+
+/// What phase 1 decided: stage, region and profile, plus the state phase 2 continues from.
+#[derive(Debug, Clone)]
+pub struct Phase1 {
+    /// `--stage`, else `provider.stage`, else `dev`.
+    pub stage: String,
+    /// `--region`, else `provider.region`, else `us-east-1`.
+    pub region: String,
+    /// Resolved `provider.profile`, if set.
+    pub profile: Option<String>,
+    /// `provider.profile` as written when it holds variables (e.g.
+    /// `${self:custom.profiles.${sls:stage}}`); `None` when literal or absent.
+    pub profile_expression: Option<String>,
+    state: Option<Box<State>>,
+}
+
+/// The resolved service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    pub path: PathBuf,
+    pub stage: String,
+    pub region: String,
+    /// Resolved and normalised configuration (what `sls print` prints).
+    pub config: Value,
+}
+
+/// v3 hands `opt:` the options of the command schema, `null` when not given. These names are
+/// the ones `print` (and every service command) knows.
+const KNOWN_OPTIONS: &[&str] = &[
+    "region",
+    "stage",
+    "aws-profile",
+    "app",
+    "org",
+    "use-local-credentials",
+    "config",
+    "param",
+    "help",
+    "version",
+    "verbose",
+    "debug",
+];
+
+fn options_map(o: &CliOptions) -> Map<String, Value> {
+    let mut m = Map::new();
+    for (k, v) in &o.other {
+        m.insert(k.clone(), v.clone());
+    }
+    for k in KNOWN_OPTIONS {
+        m.entry(k.to_string()).or_insert(Value::Null);
+    }
+    let s = |v: &Option<String>| v.clone().map_or(Value::Null, Value::String);
+    m.insert("stage".into(), s(&o.stage));
+    m.insert("region".into(), s(&o.region));
+    m.insert("aws-profile".into(), s(&o.aws_profile));
+    if !o.params.is_empty() {
+        m.insert(
+            "param".into(),
+            Value::Array(
+                o.params
+                    .iter()
+                    .map(|(k, v)| Value::String(format!("{k}={v}")))
+                    .collect(),
+            ),
+        );
+    }
+    m
+}
+
+fn set(names: &[&str]) -> std::collections::HashSet<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+struct Run<'a> {
+    file: &'a ServiceFile,
+    ctx: &'a Context<'a>,
+    options: Map<String, Value>,
+}
+
+impl Run<'_> {
+    fn pass(
+        &self,
+        st: &mut State,
+        sources: &SourceSet,
+        paths: Option<&[&str]>,
+        external: Option<&dyn ExternalSource>,
+    ) {
+        let mut r = Resolver {
+            st,
+            ctx: self.ctx,
+            sources,
+            options: &self.options,
+            dir: &self.file.dir,
+            external,
+        };
+        r.run(paths);
+    }
+
+    fn report(&self, st: &State) -> Result<(), ConfigError> {
+        let errors = st.errors();
+        if errors.is_empty() {
+            return Ok(());
+        }
+        Err(ConfigError::Variables {
+            name: self.file.name.clone(),
+            errors,
+        })
+    }
+
+    fn ensure(&self, st: &State, path: &str) -> Result<(), ConfigError> {
+        if st.is_resolved(path) {
+            return Ok(());
+        }
+        Err(ConfigError::Inaccessible {
+            name: self.file.name.clone(),
+            property: path.replace('\0', "."),
+        })
+    }
+}
+
+fn core_sources() -> SourceSet {
+    SourceSet {
+        known: set(&["env", "file", "opt", "self", "strToBool", "sls"]),
+        fulfilled: set(&["file", "self", "strToBool"]),
+        instance: false,
+    }
+}
+
+/// Phase 1: resolve everything that needs no AWS; decide stage, region and profile.
+pub fn resolve_phase1(file: &ServiceFile, ctx: &Context) -> Result<Phase1, ConfigError> {
+    let run = Run {
+        file,
+        ctx,
+        options: options_map(ctx.options),
+    };
+    let mut st = State::new(file.raw.clone());
+    run.report(&st)?;
+    run.ensure(&st, "disabledDeprecations")?;
+    run.ensure(&st, "deprecationNotificationMode")?;
+    if !st.meta.is_empty() {
+        // v3: "resolve variables in core properties".
+        let mut sources = core_sources();
+        run.pass(
+            &mut st,
+            &sources,
+            Some(&["provider\0name", "provider\0stage", "useDotenv"]),
+            None,
+        );
+        run.report(&st)?;
+        // v3: "resolve variables in stage related properties" (env now answers "not found").
+        sources.fulfilled.insert("env".into());
+        if !st.is_resolved("provider\0stage") || !st.is_resolved("useDotenv") {
+            run.pass(
+                &mut st,
+                &sources,
+                Some(&["provider\0stage", "useDotenv"]),
+                None,
+            );
+            run.report(&st)?;
+            run.ensure(&st, "provider\0stage")?;
+            run.ensure(&st, "useDotenv")?;
+        }
+        if !st.meta.is_empty() {
+            run.ensure(&st, "provider\0name")?;
+            // v3: "resolve variables in all properties".
+            run.pass(&mut st, &sources, None, None);
+            run.report(&st)?;
+            if !st.meta.is_empty() {
+                for p in [
+                    "plugins",
+                    "package\0path",
+                    "frameworkVersion",
+                    "app",
+                    "org",
+                    "dashboard",
+                    "service",
+                ] {
+                    run.ensure(&st, p)?;
+                }
+                // v3: after the Serverless instance exists: opt, sls:instanceId and param.
+                sources.fulfilled.insert("opt".into());
+                sources.fulfilled.insert("sls".into());
+                sources.instance = true;
+                sources.known.insert("param".into());
+                sources.fulfilled.insert("param".into());
+                run.pass(&mut st, &sources, None, None);
+                if !st.meta.is_empty() {
+                    run.report(&st)?;
+                    for p in [
+                        "provider\0credentials",
+                        "provider\0deploymentBucket\0serverSideEncryption",
+                        "provider\0profile",
+                        "provider\0region",
+                    ] {
+                        run.ensure(&st, p)?;
+                    }
+                }
+            }
+        }
+    }
+    let o = ctx.options;
+    let provider = st.config.get("provider");
+    let from_provider = |key: &str| -> Option<String> {
+        provider
+            .and_then(|p| p.get(key))
+            .filter(|v| is_truthy(v))
+            .and_then(coerce_string)
+    };
+    let (stage, origin) = match o.stage.as_ref().filter(|s| !s.is_empty()) {
+        Some(s) => (s.clone(), "--stage"),
+        None => match from_provider("stage") {
+            Some(s) => (s, "provider.stage"),
+            None => ("dev".to_string(), "default"),
+        },
+    };
+    if stage.is_empty() || !stage.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(ConfigError::InvalidStage {
+            stage,
+            origin: origin.to_string(),
+        });
+    }
+    let region = o
+        .region
+        .clone()
+        .filter(|s| !s.is_empty())
+        .or_else(|| from_provider("region"))
+        .unwrap_or_else(|| "us-east-1".to_string());
+    let profile = from_provider("profile");
+    let profile_expression = file
+        .raw
+        .get("provider")
+        .and_then(|p| p.get("profile"))
+        .and_then(Value::as_str)
+        .filter(|s| matches!(parse::parse(s), Ok(Some(_))))
+        .map(str::to_string);
+    Ok(Phase1 {
+        stage,
+        region,
+        profile,
+        profile_expression,
+        state: Some(Box::new(st)),
+    })
+}
+
+/// Phase 2: AWS-backed sources, unknown-source check, then v3's normalisation.
+pub fn resolve_service(
+    file: &ServiceFile,
+    ctx: &Context,
+    phase1: &Phase1,
+    external: Option<&dyn ExternalSource>,
+) -> Result<Service, ConfigError> {
+    let run = Run {
+        file,
+        ctx,
+        options: options_map(ctx.options),
+    };
+    let mut st = match &phase1.state {
+        Some(s) => (**s).clone(),
+        None => {
+            let p = resolve_phase1(file, ctx)?;
+            match p.state {
+                Some(s) => *s,
+                None => State::new(file.raw.clone()),
+            }
+        }
+    };
+    if !st.meta.is_empty() {
+        let mut sources = core_sources();
+        for s in ["env", "opt", "sls", "param", "cf", "s3", "ssm", "aws"] {
+            sources.known.insert(s.into());
+            sources.fulfilled.insert(s.into());
+        }
+        sources.instance = true;
+        run.pass(&mut st, &sources, None, external);
+        if !st.meta.is_empty() {
+            run.report(&st)?;
+            let unknown: Vec<String> = st
+                .unresolved_source_types()
+                .into_iter()
+                .filter(|s| !sources.known.contains(s))
+                .collect();
+            if unknown.iter().any(|s| s == "output") {
+                return Err(ConfigError::UnrecognizedSources { sources: unknown });
+            }
+            return Err(ConfigError::UnrecognizedSources { sources: unknown });
+        }
+    }
+    let config = crate::normalize::normalize(st.config, ctx.options);
+    Ok(Service {
+        path: file.path.clone(),
+        stage: phase1.stage.clone(),
+        region: phase1.region.clone(),
+        config,
+    })
+}
