@@ -75,7 +75,7 @@ tables=("$work/node.json" "$work/py.json")
 if command -v serverless >/dev/null; then
   export SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off
   hyperfine --warmup 1 --runs "${V3_RUNS:-5}" --shell=none --export-json "$work/v3.json" \
-    "${node_runs[@]:2:2}" \
+    "${node_runs[@]:3:3}" \
     -n "serverless v3 invoke local (node)" "$(q serverless invoke local -f hello -d "$data")" \
     -n "serverless v3 invoke local (python)" "$(q serverless invoke local -f pyhello -d "$data")" \
     >/dev/null

@@ -5,7 +5,9 @@
 //!
 //! Prints medians of: `plan()` alone; `plan()` + `prepare()` (temp folder, wrapper and input
 //! written); a full `invoke_local` of a trivial Node.js handler; and `node invoke.cjs input.json`
-//! spawned directly with the same environment. Needs `node` on PATH.
+//! spawned directly with the same environment, as wall time and as CPU time (user + system of
+//! this process and its children: steadier than wall time when other work shares the cores).
+//! Needs `node` on PATH.
 
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
@@ -17,6 +19,22 @@ use sls_invoke::{invoke_local_with, plan, prepare, InvokeRequest, Logs};
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
+}
+
+/// CPU time (user + system) used so far by this process and its waited-for children.
+fn cpu_now() -> Duration {
+    let mut total = Duration::ZERO;
+    for who in [libc::RUSAGE_SELF, libc::RUSAGE_CHILDREN] {
+        // SAFETY: getrusage only writes the struct we own.
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(who, &mut ru) } == 0 {
+            for tv in [ru.ru_utime, ru.ru_stime] {
+                total += Duration::from_secs(tv.tv_sec as u64)
+                    + Duration::from_micros(tv.tv_usec as u64);
+            }
+        }
+    }
+    total
 }
 
 fn ms(d: Duration) -> f64 {
@@ -58,6 +76,7 @@ fn main() {
 
     let (mut t_plan, mut t_prepare, mut t_invoke, mut t_direct) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut c_invoke, mut c_direct) = (Vec::new(), Vec::new());
     for i in 0..runs + 3 {
         let warm = i < 3;
 
@@ -68,11 +87,14 @@ fn main() {
         prepare(&p, &req, dir.path()).expect("prepare");
         let d_prepare = t.elapsed();
 
+        let c = cpu_now();
         let t = Instant::now();
         let out = invoke_local_with(&req, Logs::Capture).expect("invoke");
         let d_invoke = t.elapsed();
+        let cpu_invoke = cpu_now() - c;
         assert_eq!(out.exit_code, 0, "{out:?}");
 
+        let c = cpu_now();
         let t = Instant::now();
         let status = Command::new(&direct.program)
             .args(&direct.args)
@@ -84,6 +106,7 @@ fn main() {
             .status()
             .expect("node runs");
         let d_direct = t.elapsed();
+        let cpu_direct = cpu_now() - c;
         assert!(status.success());
 
         if !warm {
@@ -91,6 +114,8 @@ fn main() {
             t_prepare.push(d_prepare);
             t_invoke.push(d_invoke);
             t_direct.push(d_direct);
+            c_invoke.push(cpu_invoke);
+            c_direct.push(cpu_direct);
         }
     }
     let (plan_m, prep_m, inv_m, dir_m) = (
@@ -105,7 +130,11 @@ fn main() {
     println!("node invoke.cjs (direct)    {:8.3} ms", ms(dir_m));
     println!("invoke_local (everything)   {:8.3} ms", ms(inv_m));
     println!(
-        "overhead                    {:8.3} ms",
+        "overhead (wall)             {:8.3} ms",
         ms(inv_m) - ms(dir_m)
     );
+    let (ci, cd) = (median(c_invoke), median(c_direct));
+    println!("cpu: node direct            {:8.3} ms", ms(cd));
+    println!("cpu: invoke_local           {:8.3} ms", ms(ci));
+    println!("overhead (cpu)              {:8.3} ms", ms(ci) - ms(cd));
 }
