@@ -30,7 +30,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::plan::{mask_key_id, Origin, Plan, Secret, StaticKeys};
-use crate::profiles::{env_value, load_profiles, Env, ProfileSet};
+use crate::profiles::{env_value, load_profiles, Env, Profile, ProfileSet};
 use crate::resolve::{has_credential_keys, profile_plan, ProfileError};
 
 /// What the chain gets from the CLI and the resolved service.
@@ -211,41 +211,57 @@ pub fn resolve_chain_with(input: &ChainInput, set: &ProfileSet) -> Result<Resolu
     let stage_prefix = format!("AWS_{}", input.stage.to_uppercase());
     let option = input.aws_profile_option.filter(|s| !s.is_empty());
 
+    // One pass over each file for every profile a layer names.
+    let stage_profile_var = format!("{stage_prefix}_PROFILE");
+    let provider = input.provider_profile.filter(|s| !s.is_empty());
+    let mut names: Vec<&str> = vec![env_value(env, "AWS_DEFAULT_PROFILE").unwrap_or("default")];
+    names.extend(provider.filter(|_| option.is_none()));
+    names.extend(env_value(env, "AWS_PROFILE"));
+    names.extend(env_value(env, &stage_profile_var));
+    names.extend(option);
+    let found = set.get_many(&names);
+    let lookup = |name: &str| -> Option<Profile> {
+        match names.iter().position(|n| *n == name) {
+            Some(i) => found[i].clone(),
+            None => set.get(name),
+        }
+    };
+    let lookup: &dyn Fn(&str) -> Option<Profile> = &lookup;
+
     let mut evals = Vec::with_capacity(10);
-    evals.push(default_layer(set, env, &mut warnings));
-    evals.push(
-        match (input.provider_profile.filter(|s| !s.is_empty()), option) {
-            (None, _) => not_set(
+    evals.push(default_layer(set, lookup, env, &mut warnings));
+    evals.push(match (provider, option) {
+        (None, _) => not_set(
+            LayerKind::ProviderProfile,
+            "provider.profile",
+            "not set in serverless.yml",
+        ),
+        (Some(name), Some(_)) => {
+            let mut e = not_set(
                 LayerKind::ProviderProfile,
                 "provider.profile",
-                "not set in serverless.yml",
-            ),
-            (Some(name), Some(_)) => {
-                let mut e = not_set(
-                    LayerKind::ProviderProfile,
-                    "provider.profile",
-                    format!("profile \"{name}\" not looked up: --aws-profile is given"),
-                );
-                e.report.state = LayerState::Skipped;
-                e.report.profile = Some(name.to_string());
-                e
-            }
-            (Some(name), None) => {
-                let from = match input.provider_profile_expression {
-                    Some(expr) if expr != name => format!("from provider.profile = {expr}"),
-                    _ => "from provider.profile".to_string(),
-                };
-                named_layer(
-                    set,
-                    env,
-                    LayerKind::ProviderProfile,
-                    "provider.profile",
-                    name,
-                    &from,
-                )
-            }
-        },
-    );
+                format!("profile \"{name}\" not looked up: --aws-profile is given"),
+            );
+            e.report.state = LayerState::Skipped;
+            e.report.profile = Some(name.to_string());
+            e
+        }
+        (Some(name), None) => {
+            let from = match input.provider_profile_expression {
+                Some(expr) if expr != name => format!("from provider.profile = {expr}"),
+                _ => "from provider.profile".to_string(),
+            };
+            named_layer(
+                set,
+                lookup,
+                env,
+                LayerKind::ProviderProfile,
+                "provider.profile",
+                name,
+                &from,
+            )
+        }
+    });
     evals.push(env_keys_layer(
         env,
         LayerKind::EnvKeys,
@@ -254,6 +270,7 @@ pub fn resolve_chain_with(input: &ChainInput, set: &ProfileSet) -> Result<Resolu
     ));
     evals.push(env_profile_layer(
         set,
+        lookup,
         env,
         LayerKind::EnvProfile,
         "AWS_PROFILE",
@@ -266,14 +283,16 @@ pub fn resolve_chain_with(input: &ChainInput, set: &ProfileSet) -> Result<Resolu
     ));
     evals.push(env_profile_layer(
         set,
+        lookup,
         env,
         LayerKind::StageEnvProfile,
-        &format!("{stage_prefix}_PROFILE"),
+        &stage_profile_var,
     ));
     evals.push(match option {
         None => not_set(LayerKind::AwsProfileOption, "--aws-profile", "not given"),
         Some(name) => named_layer(
             set,
+            lookup,
             env,
             LayerKind::AwsProfileOption,
             "--aws-profile",
@@ -371,7 +390,10 @@ fn join_and(items: &[String]) -> String {
     }
 }
 
-fn default_layer(set: &ProfileSet, env: &Env, warnings: &mut Vec<String>) -> Eval {
+/// Looks a profile up (prefetched by the chain, else from the files).
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<Profile>;
+
+fn default_layer(set: &ProfileSet, lookup: Lookup, env: &Env, warnings: &mut Vec<String>) -> Eval {
     let (name, layer, explicit) = match env_value(env, "AWS_DEFAULT_PROFILE") {
         Some(n) => (n, "AWS_DEFAULT_PROFILE", true),
         None => ("default", "default profile", false),
@@ -384,7 +406,7 @@ fn default_layer(set: &ProfileSet, env: &Env, warnings: &mut Vec<String>) -> Eva
     let mut e = not_set(LayerKind::DefaultProfile, layer, "");
     e.explicit = explicit;
     e.report.profile = Some(name.to_string());
-    let Some(p) = set.get(name) else {
+    let Some(p) = lookup(name) else {
         e.report.detail = format!(
             "no profile \"{name}\" in {} or {}",
             set.credentials.path.display(),
@@ -423,15 +445,22 @@ fn label_for_warning(label: &str) -> String {
     }
 }
 
-fn env_profile_layer(set: &ProfileSet, env: &Env, kind: LayerKind, var: &str) -> Eval {
+fn env_profile_layer(
+    set: &ProfileSet,
+    lookup: Lookup,
+    env: &Env,
+    kind: LayerKind,
+    var: &str,
+) -> Eval {
     match env_value(env, var) {
         None => not_set(kind, var, "not set"),
-        Some(name) => named_layer(set, env, kind, var, name, &format!("from {var}")),
+        Some(name) => named_layer(set, lookup, env, kind, var, name, &format!("from {var}")),
     }
 }
 
 fn named_layer(
     set: &ProfileSet,
+    lookup: Lookup,
     env: &Env,
     kind: LayerKind,
     layer: &str,
@@ -440,7 +469,7 @@ fn named_layer(
 ) -> Eval {
     let mut e = not_set(kind, layer, "");
     e.report.profile = Some(name.to_string());
-    let result = match set.get(name) {
+    let result = match lookup(name) {
         None => Err(ChainErrorKind::ProfileNotConfigured {
             name: name.to_string(),
         }),

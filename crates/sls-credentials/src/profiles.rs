@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::document::{scan, LineKind, BOM};
+use crate::document::{classify, scan, LineKind, BOM};
 
 /// An environment snapshot (the library never reads the process environment).
 pub type Env = BTreeMap<String, String>;
@@ -59,6 +59,49 @@ pub struct ProfileFile {
     text: Option<String>,
 }
 
+/// The next line at or after `from` (a line start) whose first non-blank
+/// character is `[`: `(line start, end of text without line ending, next line start)`.
+fn next_bracket_line(body: &str, from: usize) -> Option<(usize, usize, usize)> {
+    let mut search = from;
+    while let Some(off) = body[search..].find('[') {
+        let i = search + off;
+        let ls = body[..i].rfind('\n').map(|p| p + 1).unwrap_or(0).max(from);
+        if body.as_bytes()[ls..i]
+            .iter()
+            .all(|b| *b == b' ' || *b == b'\t')
+        {
+            return Some(match body[i..].find('\n') {
+                Some(nl) => {
+                    let nl = i + nl;
+                    let le = if body.as_bytes()[nl - 1] == b'\r' {
+                        nl - 1
+                    } else {
+                        nl
+                    };
+                    (ls, le, nl + 1)
+                }
+                None => (ls, body.len(), body.len()),
+            });
+        }
+        search = i + 1;
+    }
+    None
+}
+
+/// Calls `f(line number, key, value)` for each property line of `region`
+/// (whole lines, starting with line number `first`).
+fn each_property(region: &str, first: usize, f: &mut dyn FnMut(usize, &str, &str)) {
+    for line in scan(region) {
+        if let LineKind::Property { key, value } = &line.kind {
+            f(
+                first + line.number - 1,
+                &line.text[key.clone()],
+                &line.text[value.clone()],
+            );
+        }
+    }
+}
+
 impl ProfileFile {
     /// Reads the file; anything but a readable regular file means "no profiles".
     pub fn load(path: PathBuf, kind: FileKind) -> ProfileFile {
@@ -86,32 +129,57 @@ impl ProfileFile {
         t.strip_prefix(BOM).unwrap_or(t)
     }
 
-    /// Calls `f(line, key, value)` for every property of every section for which
-    /// `wanted(header name)` is true, in file order. Returns whether any section matched.
+    /// Calls `f(which, line, key, value)` for every property of every section
+    /// for which `wanted(header name)` is `Some(which)`, in file order. Sets
+    /// `matched[which]` for every matching section.
+    ///
+    /// Fast path: only lines whose first non-blank character is `[` can start a
+    /// section, so we jump between `[` bytes (memchr) and fully classify only
+    /// the lines of matching sections. The result equals a full [`scan`].
     fn for_each_property(
         &self,
-        wanted: &dyn Fn(&str) -> bool,
-        f: &mut dyn FnMut(usize, &str, &str),
-    ) -> bool {
-        let mut matched = false;
-        let mut inside = false;
-        for line in scan(self.body()) {
-            match &line.kind {
+        wanted: &dyn Fn(&str) -> Option<usize>,
+        matched: &mut [bool],
+        f: &mut dyn FnMut(usize, usize, &str, &str),
+    ) {
+        let body = self.body();
+        let mut current: Option<usize> = None;
+        let mut pos = 0;
+        // Line numbers are counted lazily, only up to matching sections.
+        let mut counted_to = 0;
+        let mut line_no = 1;
+        let mut line_at = |offset: usize| {
+            line_no += body.as_bytes()[counted_to..offset]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            counted_to = offset;
+            line_no
+        };
+        loop {
+            let next = next_bracket_line(body, pos);
+            let region_end = next.map(|(ls, _, _)| ls).unwrap_or(body.len());
+            if let Some(which) = current {
+                let first = line_at(pos);
+                each_property(&body[pos..region_end], first, &mut |n, k, v| {
+                    f(which, n, k, v)
+                });
+            }
+            let Some((ls, le, after)) = next else { break };
+            let text = &body[ls..le];
+            match classify(text, false) {
                 LineKind::Header { name } => {
-                    inside = wanted(&line.text[name.clone()]);
-                    matched |= inside;
+                    current = wanted(&text[name]);
+                    if let Some(which) = current {
+                        matched[which] = true;
+                    }
                 }
-                LineKind::Property { key, value } if inside => {
-                    f(
-                        line.number,
-                        &line.text[key.clone()],
-                        &line.text[value.clone()],
-                    );
-                }
+                // A `[` line that is no header belongs to the current section
+                // (it is `Other`, so it only ends a nested block).
                 _ => {}
             }
+            pos = after;
         }
-        matched
     }
 
     /// Every header name in file order (duplicates included).
@@ -268,29 +336,50 @@ impl ProfileSet {
 
     /// The merged profile `name`, or `None` when no section names it in either file.
     pub fn get(&self, name: &str) -> Option<Profile> {
-        let mut p = self.empty_profile(name);
-        let entries = &mut p.entries;
-        p.in_config = self.config.for_each_property(
-            &|h| config_section(h) == ConfigSection::Profile(name),
-            &mut |line, k, v| insert(entries, k, v, FileKind::Config, line),
+        self.get_many(&[name]).pop().flatten()
+    }
+
+    /// Several profiles in one pass over each file (the chain looks up to five).
+    pub fn get_many(&self, names: &[&str]) -> Vec<Option<Profile>> {
+        let mut profiles: Vec<Profile> = names.iter().map(|n| self.empty_profile(n)).collect();
+        let mut in_config = vec![false; names.len()];
+        let mut in_creds = vec![false; names.len()];
+        let index = |n: &str| names.iter().position(|x| *x == n);
+        self.config.for_each_property(
+            &|h| match config_section(h) {
+                ConfigSection::Profile(n) => index(n),
+                _ => None,
+            },
+            &mut in_config,
+            &mut |i, line, k, v| insert(&mut profiles[i].entries, k, v, FileKind::Config, line),
         );
         // Credentials file second: its keys win per key.
-        p.in_credentials = self
-            .credentials
-            .for_each_property(&|h| h == name, &mut |line, k, v| {
-                insert(entries, k, v, FileKind::Credentials, line)
+        self.credentials
+            .for_each_property(&|h| index(h), &mut in_creds, &mut |i, line, k, v| {
+                insert(&mut profiles[i].entries, k, v, FileKind::Credentials, line)
             });
-        (p.in_config || p.in_credentials).then_some(p)
+        profiles
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut p)| {
+                p.in_config = in_config[i];
+                p.in_credentials = in_creds[i];
+                (p.in_config || p.in_credentials).then_some(p)
+            })
+            .collect()
     }
 
     /// An `[sso-session NAME]` section of the config file.
     pub fn sso_session(&self, name: &str) -> Option<Profile> {
         let mut p = self.empty_profile(name);
+        let mut matched = [false];
         let entries = &mut p.entries;
-        p.in_config = self.config.for_each_property(
-            &|h| config_section(h) == ConfigSection::SsoSession(name),
-            &mut |line, k, v| insert(entries, k, v, FileKind::Config, line),
+        self.config.for_each_property(
+            &|h| (config_section(h) == ConfigSection::SsoSession(name)).then_some(0),
+            &mut matched,
+            &mut |_, line, k, v| insert(entries, k, v, FileKind::Config, line),
         );
+        p.in_config = matched[0];
         p.in_config.then_some(p)
     }
 

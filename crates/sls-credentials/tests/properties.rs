@@ -170,3 +170,45 @@ proptest! {
         prop_assert_eq!(secret.as_deref(), Some("newsecret"));
     }
 }
+
+/// The naive merged view of a credentials-file profile, from the full document.
+fn naive(text: &str, name: &str) -> Option<Vec<(String, String)>> {
+    let doc = Document::parse(text);
+    let mut inside = false;
+    let mut found = false;
+    let mut map = std::collections::BTreeMap::new();
+    for l in &doc.lines {
+        if let LineKind::Header { .. } = l.kind {
+            inside = l.header_name() == Some(name);
+            found |= inside;
+        }
+        if inside {
+            if let (Some(k), Some(v)) = (l.key(), l.value()) {
+                map.insert(k.to_string(), v.to_string());
+            }
+        }
+    }
+    found.then(|| map.into_iter().filter(|(_, v)| !v.is_empty()).collect())
+}
+
+proptest! {
+    #[test]
+    fn fast_lookup_equals_a_full_scan(
+        text in prop_oneof![profile_file(), ini_like()],
+        name in prop_oneof![Just("a"), Just("b"), Just(" a "), Just("default")],
+    ) {
+        use sls_credentials::{FileKind, ProfileFile, ProfileSet};
+        let set = ProfileSet::new(
+            ProfileFile::from_text("c".into(), FileKind::Credentials, Some(text.clone())),
+            ProfileFile::from_text("f".into(), FileKind::Config, None),
+        );
+        let fast = set.get(name).map(|p| {
+            let keys: Vec<String> = p.keys().map(str::to_string).collect();
+            keys.into_iter()
+                .filter_map(|k| p.get(&k).map(|v| (k.clone(), v.to_string())))
+                .collect::<Vec<_>>()
+        });
+        let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        prop_assert_eq!(fast, naive(body, name));
+    }
+}
