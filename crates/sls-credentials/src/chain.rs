@@ -33,8 +33,9 @@ use crate::plan::{mask_key_id, Origin, Plan, Secret, StaticKeys};
 use crate::profiles::{env_value, load_profiles, Env, Profile, ProfileSet};
 use crate::resolve::{has_credential_keys, profile_plan, ProfileError};
 
-/// What the chain gets from the CLI and the resolved service.
-#[derive(Clone, Copy, Debug)]
+/// What the chain gets from the CLI and the resolved service. `Debug` lists
+/// the environment's variable names only (values may be secrets).
+#[derive(Clone, Copy)]
 pub struct ChainInput<'a> {
     pub env: &'a Env,
     pub home: &'a Path,
@@ -47,6 +48,23 @@ pub struct ChainInput<'a> {
     pub provider_profile: Option<&'a str>,
     /// `provider.profile` as written in serverless.yml, for the report.
     pub provider_profile_expression: Option<&'a str>,
+}
+
+impl std::fmt::Debug for ChainInput<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChainInput")
+            .field("env", &self.env.keys().collect::<Vec<_>>())
+            .field("home", &self.home)
+            .field("cwd", &self.cwd)
+            .field("stage", &self.stage)
+            .field("aws_profile_option", &self.aws_profile_option)
+            .field("provider_profile", &self.provider_profile)
+            .field(
+                "provider_profile_expression",
+                &self.provider_profile_expression,
+            )
+            .finish()
+    }
 }
 
 /// Which layer a report line is about (stable names for `--json`).

@@ -20,6 +20,7 @@
 //!   with indented lines still reads as ordinary properties.
 //! - Anything else (junk, a broken header) is [`LineKind::Other`]: kept, ignored.
 
+use std::fmt;
 use std::ops::Range;
 
 /// The UTF-8 byte order mark.
@@ -46,12 +47,40 @@ pub enum LineKind {
 }
 
 /// One line: its text (no line ending), the ending it had, and its kind.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// `Debug` shows a property's key but never a value (they hold secrets).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Line {
     pub text: String,
     /// `"\n"`, `"\r\n"` or `""` (last line without a newline).
     pub eol: &'static str,
     pub kind: LineKind,
+}
+
+impl fmt::Debug for Line {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        redacted_line(f, "Line", &self.text, self.eol, &self.kind)
+    }
+}
+
+/// Debug output for a line: headers and comments are harmless, values are not.
+fn redacted_line(
+    f: &mut fmt::Formatter<'_>,
+    ty: &str,
+    text: &str,
+    eol: &str,
+    kind: &LineKind,
+) -> fmt::Result {
+    let shown = match kind {
+        LineKind::Header { name } => format!("[{}]", &text[name.clone()]),
+        LineKind::Property { key, .. } => format!("{} = <redacted>", &text[key.clone()]),
+        LineKind::Blank => String::new(),
+        _ => "<redacted>".to_string(),
+    };
+    f.debug_struct(ty)
+        .field("text", &shown)
+        .field("eol", &eol)
+        .field("kind", kind)
+        .finish()
 }
 
 impl Line {
@@ -83,13 +112,19 @@ pub struct Document {
 }
 
 /// One line as seen by [`scan`], borrowing from the input.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ScannedLine<'a> {
     /// 1-based line number in the file (the BOM does not count).
     pub number: usize,
     pub text: &'a str,
     pub eol: &'static str,
     pub kind: LineKind,
+}
+
+impl fmt::Debug for ScannedLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        redacted_line(f, "ScannedLine", self.text, self.eol, &self.kind)
+    }
 }
 
 impl Document {

@@ -52,7 +52,8 @@ pub enum FileKind {
 }
 
 /// One profile file loaded into memory (text is `None` when missing/unreadable).
-#[derive(Clone, Debug)]
+/// `Debug` shows the path and size, never the text (it holds secrets).
+#[derive(Clone)]
 pub struct ProfileFile {
     pub path: PathBuf,
     pub kind: FileKind,
@@ -99,6 +100,16 @@ fn each_property(region: &str, first: usize, f: &mut dyn FnMut(usize, &str, &str
                 &line.text[value.clone()],
             );
         }
+    }
+}
+
+impl std::fmt::Debug for ProfileFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProfileFile")
+            .field("path", &self.path)
+            .field("kind", &self.kind)
+            .field("bytes", &self.text.as_ref().map(String::len))
+            .finish()
     }
 }
 
@@ -167,16 +178,13 @@ impl ProfileFile {
             }
             let Some((ls, le, after)) = next else { break };
             let text = &body[ls..le];
-            match classify(text, false) {
-                LineKind::Header { name } => {
-                    current = wanted(&text[name]);
-                    if let Some(which) = current {
-                        matched[which] = true;
-                    }
+            // A `[` line that is no header belongs to the current section
+            // (it is `Other`, so it only ends a nested block).
+            if let LineKind::Header { name } = classify(text, false) {
+                current = wanted(&text[name]);
+                if let Some(which) = current {
+                    matched[which] = true;
                 }
-                // A `[` line that is no header belongs to the current section
-                // (it is `Other`, so it only ends a nested block).
-                _ => {}
             }
             pos = after;
         }
@@ -224,13 +232,24 @@ pub fn config_section(header: &str) -> ConfigSection<'_> {
     ConfigSection::Other
 }
 
-/// One key of a merged profile, with where it was written.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One key of a merged profile, with where it was written. `Debug` hides
+/// the value (it may be a secret).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Entry {
     pub value: String,
     pub file: FileKind,
     /// 1-based line number in that file.
     pub line: usize,
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entry")
+            .field("value", &"<redacted>")
+            .field("file", &self.file)
+            .field("line", &self.line)
+            .finish()
+    }
 }
 
 /// A merged profile (or `[sso-session]` section). Values may be secrets:

@@ -105,3 +105,34 @@ fn configure_errors_are_redacted() {
     let e = configure_credentials(&p, "x", KEY, SECRET, false).unwrap_err();
     assert_clean("configure error", &format!("{e} {e:?}"));
 }
+
+#[test]
+fn documents_files_and_inputs_are_redacted_in_debug() {
+    let mut h = Home::new();
+    let text = format!("[p]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\naws_session_token = {TOKEN}\n");
+    h.creds(&text);
+    h.set("AWS_SECRET_ACCESS_KEY", SECRET);
+    let doc = sls_credentials::Document::parse(&text);
+    assert_clean("Debug(Document)", &format!("{doc:?}"));
+    for l in sls_credentials::document::scan(&text) {
+        assert_clean("Debug(ScannedLine)", &format!("{l:?}"));
+    }
+    let set = load_profiles(&h.env, h.home(), &h.cwd());
+    assert_clean("Debug(ProfileSet)", &format!("{set:?}"));
+    let p = set.get("p").unwrap();
+    assert_clean(
+        "Debug(Entry)",
+        &format!("{:?}", p.entry("aws_secret_access_key").unwrap()),
+    );
+    let cwd = h.cwd();
+    let input = sls_credentials::ChainInput {
+        env: &h.env,
+        home: h.home(),
+        cwd: &cwd,
+        stage: "dev",
+        aws_profile_option: None,
+        provider_profile: None,
+        provider_profile_expression: None,
+    };
+    assert_clean("Debug(ChainInput)", &format!("{input:?}"));
+}
