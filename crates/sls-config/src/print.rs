@@ -33,8 +33,9 @@ fn truthy(v: &Value) -> bool {
     crate::jsval::is_truthy(v)
 }
 
-/// Render like v3's `print` (the returned text has no trailing newline; v3's `writeText`
-/// adds one when writing).
+/// Render like v3's `print`. The result is exactly what v3 writes to stdout, final newline
+/// included (v3's `writeText` adds one; its YAML dump already ends with one, so YAML ends with
+/// an empty line): write it as is.
 pub fn render_print(
     config: &Value,
     format: PrintFormat,

@@ -37,8 +37,11 @@ pub trait ExternalSource {
     ) -> Result<Option<Value>, String>;
 }
 
-/// What phase 1 decided: stage, region and profile, plus the state phase 2 continues from.
-#[derive(Debug, Clone)]
+/// What phase 1 decided: stage, region and profile.
+///
+/// Plain data (the CLI may build one itself when there is no service file);
+/// [`resolve_service`] re-runs the phase-1 passes itself, which costs microseconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Phase1 {
     /// `--stage`, else `provider.stage`, else `dev`.
     pub stage: String,
@@ -49,7 +52,6 @@ pub struct Phase1 {
     /// `provider.profile` as written when it holds variables (e.g.
     /// `${self:custom.profiles.${sls:stage}}`); `None` when literal or absent.
     pub profile_expression: Option<String>,
-    state: Option<Box<State>>,
 }
 
 /// The resolved service.
@@ -166,6 +168,10 @@ fn core_sources() -> SourceSet {
 
 /// Phase 1: resolve everything that needs no AWS; decide stage, region and profile.
 pub fn resolve_phase1(file: &ServiceFile, ctx: &Context) -> Result<Phase1, ConfigError> {
+    phase1_state(file, ctx).map(|(p, _)| p)
+}
+
+fn phase1_state(file: &ServiceFile, ctx: &Context) -> Result<(Phase1, State), ConfigError> {
     let run = Run {
         file,
         ctx,
@@ -271,13 +277,15 @@ pub fn resolve_phase1(file: &ServiceFile, ctx: &Context) -> Result<Phase1, Confi
         .and_then(Value::as_str)
         .filter(|s| matches!(parse::parse(s), Ok(Some(_))))
         .map(str::to_string);
-    Ok(Phase1 {
-        stage,
-        region,
-        profile,
-        profile_expression,
-        state: Some(Box::new(st)),
-    })
+    Ok((
+        Phase1 {
+            stage,
+            region,
+            profile,
+            profile_expression,
+        },
+        st,
+    ))
 }
 
 /// Phase 2: AWS-backed sources, unknown-source check, then v3's normalisation.
@@ -292,16 +300,7 @@ pub fn resolve_service(
         ctx,
         options: options_map(ctx.options),
     };
-    let mut st = match &phase1.state {
-        Some(s) => (**s).clone(),
-        None => {
-            let p = resolve_phase1(file, ctx)?;
-            match p.state {
-                Some(s) => *s,
-                None => State::new(file.raw.clone()),
-            }
-        }
-    };
+    let (_, mut st) = phase1_state(file, ctx)?;
     if !st.meta.is_empty() {
         let mut sources = core_sources();
         for s in ["env", "opt", "sls", "param", "cf", "s3", "ssm", "aws"] {
