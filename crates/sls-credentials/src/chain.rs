@@ -327,10 +327,14 @@ pub fn resolve_chain_with(input: &ChainInput, set: &ProfileSet) -> Result<Resolu
     if first_error.is_none() {
         if let Some(w) = winner {
             let mut overridden = Vec::new();
-            for e in &mut evals[..w] {
+            let (before, rest) = evals.split_at_mut(w);
+            let winning_plan = rest[0].candidate.as_ref().map(|c| &c.plan);
+            for e in before {
                 if let Some(c) = &e.candidate {
                     e.report.state = LayerState::Overridden;
-                    if e.explicit {
+                    // Same credentials twice (e.g. provider.profile and
+                    // AWS_PROFILE naming one profile) is not worth a notice.
+                    if e.explicit && Some(&c.plan) != winning_plan {
                         overridden.push(c.label.clone());
                     }
                 }

@@ -804,3 +804,35 @@ fn chain_error_kind_is_matchable() {
     ));
     assert_eq!(e.layer, "AWS_PROFILE");
 }
+
+#[test]
+fn no_notice_when_the_overridden_layer_gives_the_same_credentials() {
+    let mut h = Home::new();
+    h.creds(&section("prod", "p"));
+    h.provider_profile = Some("prod".into());
+    h.set("AWS_PROFILE", "prod");
+    let r = h.resolve().unwrap();
+    assert_eq!(key_of(&r), Some(kid("p")));
+    assert_eq!(
+        state(&r, LayerKind::ProviderProfile),
+        LayerState::Overridden
+    );
+    assert!(r.notice.is_none(), "{:?}", r.notice);
+}
+
+#[test]
+fn resolution_serializes_to_stable_json_without_secrets() {
+    let mut h = Home::new();
+    h.creds(&section("prod", "p"));
+    h.set("AWS_PROFILE", "prod");
+    let r = h.resolve().unwrap();
+    let v: serde_json::Value = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["plan"]["type"], "static");
+    assert_eq!(v["plan"]["keys"]["access_key_id"], "AKIA…XXXX");
+    assert_eq!(v["plan"]["origin"]["kind"], "profile");
+    assert_eq!(v["profile"], "prod");
+    assert_eq!(v["layers"][3]["kind"], "env_profile");
+    assert_eq!(v["layers"][3]["state"], "used");
+    assert_eq!(v["layers"][0]["state"], "not_set");
+    assert!(!v.to_string().contains("secret-p"));
+}
