@@ -60,33 +60,80 @@ pub struct ProfileFile {
     text: Option<String>,
 }
 
-/// The next line at or after `from` (a line start) whose first non-blank
-/// character is `[`: `(line start, end of text without line ending, next line start)`.
-fn next_bracket_line(body: &str, from: usize) -> Option<(usize, usize, usize)> {
-    let mut search = from;
-    while let Some(off) = body[search..].find('[') {
-        let i = search + off;
-        let ls = body[..i].rfind('\n').map(|p| p + 1).unwrap_or(0).max(from);
-        if body.as_bytes()[ls..i]
-            .iter()
-            .all(|b| *b == b' ' || *b == b'\t')
-        {
-            return Some(match body[i..].find('\n') {
-                Some(nl) => {
-                    let nl = i + nl;
-                    let le = if body.as_bytes()[nl - 1] == b'\r' {
-                        nl - 1
-                    } else {
-                        nl
-                    };
-                    (ls, le, nl + 1)
+/// Finds the next line (from `*search`) whose first non-blank character is
+/// `[`: returns `(line start, index of the [)`. When `skip_unwanted`, lines
+/// whose `[...]` text is not wanted are skipped without further work: outside
+/// a matching section only a matching header matters (this is what makes a
+/// 10,000-profile file cheap).
+fn next_section_candidate(
+    body: &str,
+    search: &mut usize,
+    skip_unwanted: bool,
+    wanted: &dyn Fn(&str) -> Option<usize>,
+) -> Option<(usize, usize)> {
+    let bytes = body.as_bytes();
+    while let Some(off) = body[*search..].find('[') {
+        let i = *search + off;
+        *search = i + 1;
+        // Fast path: `[` at the start of a line; else only blanks may precede it.
+        let ls = if i == 0 || bytes[i - 1] == b'\n' {
+            i
+        } else {
+            let ls = body[..i].rfind('\n').map(|p| p + 1).unwrap_or(0);
+            if !bytes[ls..i].iter().all(|b| *b == b' ' || *b == b'\t') {
+                continue;
+            }
+            ls
+        };
+        if skip_unwanted {
+            let rest = &bytes[i + 1..];
+            match rest.iter().position(|b| *b == b']' || *b == b'\n') {
+                Some(e) if rest[e] == b']' => {
+                    if wanted(&body[i + 1..i + 1 + e]).is_none() {
+                        continue;
+                    }
                 }
-                None => (ls, body.len(), body.len()),
-            });
+                _ => continue, // no `]` on this line: not a header
+            }
         }
-        search = i + 1;
+        return Some((ls, i));
     }
     None
+}
+
+/// Counts line numbers incrementally (8 bytes at a time): only needed up to
+/// the sections that match.
+#[derive(Default)]
+struct LineCounter {
+    counted_to: usize,
+    newlines: usize,
+}
+
+impl LineCounter {
+    /// 1-based line number of the line starting at byte `offset`.
+    fn line_at(&mut self, bytes: &[u8], offset: usize) -> usize {
+        if offset > self.counted_to {
+            self.newlines += count_newlines(&bytes[self.counted_to..offset]);
+            self.counted_to = offset;
+        }
+        self.newlines + 1
+    }
+}
+
+fn count_newlines(bytes: &[u8]) -> usize {
+    const LO: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const NL: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut n = 0usize;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        // Exact zero-byte count of v = word ^ "\n\n...": no false positives.
+        let v = u64::from_le_bytes(w) ^ NL;
+        let t = !(((v & LO) + LO) | v | LO);
+        n += t.count_ones() as usize;
+    }
+    n + chunks.remainder().iter().filter(|b| **b == b'\n').count()
 }
 
 /// Calls `f(line number, key, value)` for each property line of `region`
@@ -154,29 +201,29 @@ impl ProfileFile {
         f: &mut dyn FnMut(usize, usize, &str, &str),
     ) {
         let body = self.body();
+        let bytes = body.as_bytes();
+        let mut lines = LineCounter::default();
         let mut current: Option<usize> = None;
-        let mut pos = 0;
-        // Line numbers are counted lazily, only up to matching sections.
-        let mut counted_to = 0;
-        let mut line_no = 1;
-        let mut line_at = |offset: usize| {
-            line_no += body.as_bytes()[counted_to..offset]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count();
-            counted_to = offset;
-            line_no
-        };
+        let mut pos = 0; // start of the current section's unprocessed lines
+        let mut search = 0;
         loop {
-            let next = next_bracket_line(body, pos);
-            let region_end = next.map(|(ls, _, _)| ls).unwrap_or(body.len());
+            let found = next_section_candidate(body, &mut search, current.is_none(), wanted);
+            let region_end = found.map(|(ls, _)| ls).unwrap_or(body.len());
             if let Some(which) = current {
-                let first = line_at(pos);
+                let first = lines.line_at(bytes, pos);
                 each_property(&body[pos..region_end], first, &mut |n, k, v| {
                     f(which, n, k, v)
                 });
             }
-            let Some((ls, le, after)) = next else { break };
+            let Some((ls, i)) = found else { break };
+            let (le, after) = match body[i..].find('\n') {
+                Some(nl) => {
+                    let nl = i + nl;
+                    let le = if bytes[nl - 1] == b'\r' { nl - 1 } else { nl };
+                    (le, nl + 1)
+                }
+                None => (body.len(), body.len()),
+            };
             let text = &body[ls..le];
             // A `[` line that is no header belongs to the current section
             // (it is `Other`, so it only ends a nested block).
@@ -187,6 +234,7 @@ impl ProfileFile {
                 }
             }
             pos = after;
+            search = after;
         }
     }
 
@@ -429,4 +477,46 @@ fn insert(map: &mut BTreeMap<String, Entry>, k: &str, v: &str, file: FileKind, l
             line,
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_newlines_is_exact() {
+        let mut data = Vec::new();
+        for i in 0..1000u32 {
+            data.push((i.wrapping_mul(2654435761) >> 13) as u8 % 16);
+            data.push(b'\n');
+            data.push(0x8a);
+            data.push(0x0b);
+            data.push(0x09);
+        }
+        for len in [0, 1, 7, 8, 9, 15, 16, 17, 100, data.len()] {
+            let naive = data[..len].iter().filter(|b| **b == b'\n').count();
+            assert_eq!(count_newlines(&data[..len]), naive, "len {len}");
+        }
+    }
+
+    #[test]
+    fn line_numbers_of_entries() {
+        let mut text = String::new();
+        for i in 0..50 {
+            text.push_str(&format!("[p{i}]\r\nk = {i}\r\n\r\n"));
+        }
+        let set = ProfileSet::new(
+            ProfileFile::from_text("c".into(), FileKind::Credentials, Some(text)),
+            ProfileFile::from_text("f".into(), FileKind::Config, None),
+        );
+        for i in [0, 1, 17, 49] {
+            let p = set.get(&format!("p{i}")).unwrap();
+            assert_eq!(p.entry("k").unwrap().line, i * 3 + 2);
+            assert_eq!(p.get("k"), Some(i.to_string().as_str()));
+        }
+        let many = set.get_many(&["p49", "p3", "nope"]);
+        assert_eq!(many[0].as_ref().unwrap().entry("k").unwrap().line, 149);
+        assert_eq!(many[1].as_ref().unwrap().entry("k").unwrap().line, 11);
+        assert!(many[2].is_none());
+    }
 }
