@@ -11,6 +11,8 @@
 //! - Symlinks: the target of a symlinked file is written (the link stays), so
 //!   dotfile managers that link `~/.aws/credentials` keep working.
 //! - A missing parent directory is created with mode 0700.
+//! - Temp files left by a writer killed before its rename are removed by the
+//!   next writer, under the lock.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -82,7 +84,28 @@ pub fn lock(target: &Path) -> Result<Lock, SaveError> {
         .open(&lock_path)
         .map_err(err("open the lock file", &lock_path))?;
     file.lock().map_err(err("lock", &lock_path))?;
+    remove_stale_temp_files(target);
     Ok(Lock { _file: file })
+}
+
+/// Under the lock no other writer can own a temp file of ours, so any left
+/// are from a writer that died before its rename: remove them (they may hold
+/// secrets).
+fn remove_stale_temp_files(target: &Path) {
+    let Some(name) = target.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    let Ok(entries) = fs::read_dir(parent_dir(target)) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file_name = e.file_name();
+        let f = file_name.to_string_lossy();
+        if f.starts_with(&prefix) && f.ends_with(".tmp") {
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 /// `<dir>/<name>.lock`.

@@ -134,8 +134,29 @@ fn killed_writers_never_leave_a_partial_file() {
         if path.exists() {
             assert_well_formed(&path);
         }
+        let temps = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".tmp")
+            })
+            .count();
+        eprintln!(
+            "round {round}: {} profiles written, {temps} temp files left by killed writers",
+            profiles(&path).profile_names().len()
+        );
     }
-    // A last writer still works after all the kills (no stuck lock).
+    // A last writer still works after all the kills (no stuck lock) and
+    // removes any temp file a killed writer left.
     configure_credentials(&path, "after-kills", KEY, "s3cr3t", false).unwrap();
     assert_well_formed(&path);
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, vec!["credentials", "credentials.lock"]);
 }
