@@ -13,7 +13,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -127,26 +127,12 @@ pub(crate) fn run(
     isolate(&mut cmd);
 
     let started = Instant::now();
-    let mut child = cmd.spawn().map_err(|source| InvokeError::Spawn {
+    let child = cmd.spawn().map_err(|source| InvokeError::Spawn {
         program: plan.program.clone(),
         function: plan.function.clone(),
         source,
     })?;
-    let pid = child.id();
-    let (tx, rx) = mpsc::channel();
-    let waiter = std::thread::spawn(move || {
-        let _ = tx.send(child.wait());
-    });
-    let timeout = Duration::from_secs_f64(plan.timeout_secs);
-    let waited = match rx.recv_timeout(timeout) {
-        Ok(status) => Some(status),
-        Err(_) => {
-            kill_tree(pid);
-            let _ = rx.recv();
-            None
-        }
-    };
-    let _ = waiter.join();
+    let waited = wait_timeout(child, Duration::from_secs_f64(plan.timeout_secs));
     let duration = started.elapsed();
 
     let captured = match logs {
@@ -203,6 +189,74 @@ pub(crate) fn run(
         Err(_) => outcome.status = crashed(status),
     }
     Ok(outcome)
+}
+
+/// Waits for the child until `timeout`; past it, kills the child's process group and returns
+/// `None`.
+fn wait_timeout(mut child: Child, timeout: Duration) -> Option<std::io::Result<ExitStatus>> {
+    // Linux: poll a pidfd in this thread (one wake-up when the child exits).
+    #[cfg(target_os = "linux")]
+    if let Some(exited) = pidfd_wait(&child, timeout) {
+        if exited {
+            return Some(child.wait());
+        }
+        kill_tree(child.id());
+        let _ = child.wait();
+        return None;
+    }
+    // Elsewhere (or kernels before 5.3): a thread blocks in wait() while this one keeps time.
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    let waited = match rx.recv_timeout(timeout) {
+        Ok(status) => Some(status),
+        Err(_) => {
+            kill_tree(pid);
+            let _ = rx.recv();
+            None
+        }
+    };
+    let _ = waiter.join();
+    waited
+}
+
+/// `Some(true)` when the child exited within `timeout`, `Some(false)` when it did not, `None`
+/// when pidfds are unavailable or polling failed (the caller then waits another way).
+#[cfg(target_os = "linux")]
+fn pidfd_wait(child: &Child, timeout: Duration) -> Option<bool> {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    let pid = libc::pid_t::try_from(child.id()).ok()?;
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+    let raw = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    let raw = i32::try_from(raw).ok().filter(|fd| *fd >= 0)?;
+    // SAFETY: `raw` is a fresh descriptor that nothing else owns.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Some(false);
+        }
+        // Round up so a sub-millisecond remainder does not spin.
+        let ms = i32::try_from(left.as_millis() + 1).unwrap_or(i32::MAX);
+        let mut pfd = libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        match unsafe { libc::poll(&mut pfd, 1, ms) } {
+            n if n > 0 => return Some(true),
+            0 => continue,
+            _ => {
+                if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+                    return None;
+                }
+            }
+        }
+    }
 }
 
 fn crashed(status: ExitStatus) -> InvokeStatus {
