@@ -32,7 +32,8 @@ pub enum ConfigError {
     NotAnObject { name: String },
 
     /// Variable resolution failed; one entry per distinct problem, v3's wording.
-    #[error("Cannot resolve {name}: Variables resolution errored with:{}", .errors.iter().map(|e| format!("\n  - {e}")).collect::<String>())]
+    /// (v3 joins the lines with a comma, an artefact of JS array-to-string; kept verbatim.)
+    #[error("Cannot resolve {name}: Variables resolution errored with:{}", .errors.iter().map(|e| format!("\n  - {e}")).collect::<Vec<_>>().join(","))]
     Variables { name: String, errors: Vec<String> },
 
     /// A property that must be known early depends on variables that cannot be resolved yet

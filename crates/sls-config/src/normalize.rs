@@ -89,8 +89,100 @@ pub(crate) fn normalize(mut config: Value, opts: &CliOptions) -> Value {
         }
     }
 
+    coerce_like_schema(&mut config);
     move_nulls_last(&mut config);
     config
+}
+
+/// v3 validates the configuration with AJV (`coerceTypes: 'array'`), which rewrites values in
+/// place to the schema's types. We apply the coercions of the properties people commonly
+/// write with the "wrong" type; the full schema is not replicated.
+fn coerce_like_schema(config: &mut Value) {
+    let Value::Object(root) = config else { return };
+    if let Some(Value::Object(p)) = root.get_mut("provider") {
+        for k in ["memorySize", "timeout", "logRetentionInDays"] {
+            coerce_at(p, k, to_number);
+        }
+        coerce_at(p, "versionFunctions", to_bool);
+        for k in ["environment", "tags", "stackTags"] {
+            if let Some(Value::Object(m)) = p.get_mut(k) {
+                m.values_mut().for_each(|v| to_string(v));
+            }
+        }
+    }
+    if let Some(Value::Object(functions)) = root.get_mut("functions") {
+        for f in functions.values_mut() {
+            let Value::Object(f) = f else { continue };
+            for k in [
+                "memorySize",
+                "timeout",
+                "reservedConcurrency",
+                "provisionedConcurrency",
+                "maximumRetryAttempts",
+                "maximumEventAge",
+            ] {
+                coerce_at(f, k, to_number);
+            }
+            for k in ["environment", "tags"] {
+                if let Some(Value::Object(m)) = f.get_mut(k) {
+                    m.values_mut().for_each(|v| to_string(v));
+                }
+            }
+            if let Some(v @ Value::String(_)) = f.get_mut("layers") {
+                *v = Value::Array(vec![v.take()]);
+            }
+            if let Some(Value::Array(events)) = f.get_mut("events") {
+                for e in events {
+                    if let Some(Value::Object(http)) = e.get_mut("http") {
+                        for k in ["cors", "private", "async"] {
+                            coerce_at(http, k, to_bool);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn coerce_at(m: &mut Map<String, Value>, key: &str, f: fn(&mut Value)) {
+    if let Some(v) = m.get_mut(key) {
+        f(v);
+    }
+}
+
+/// AJV: a numeric string or a boolean becomes a number.
+fn to_number(v: &mut Value) {
+    let n = match v {
+        Value::String(s) if !s.is_empty() => crate::jsval::js_number(s).filter(|n| n.is_finite()),
+        Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+        _ => None,
+    };
+    if let Some(n) = n {
+        *v = crate::jsval::number_value(n);
+    }
+}
+
+/// AJV: `"true"`/`"false"` and `1`/`0` become booleans.
+fn to_bool(v: &mut Value) {
+    let b = match v {
+        Value::String(s) if s == "true" => Some(true),
+        Value::String(s) if s == "false" => Some(false),
+        Value::Number(n) if n.as_f64() == Some(1.0) => Some(true),
+        Value::Number(n) if n.as_f64() == Some(0.0) => Some(false),
+        _ => None,
+    };
+    if let Some(b) = b {
+        *v = Value::Bool(b);
+    }
+}
+
+/// AJV: numbers and booleans become strings.
+fn to_string(v: &mut Value) {
+    if matches!(v, Value::Number(_) | Value::Bool(_)) {
+        if let Some(s) = coerce_string(v) {
+            *v = Value::String(s);
+        }
+    }
 }
 
 /// v3's schema validation deletes `null`-valued keys and sets them back afterwards, which

@@ -42,6 +42,18 @@ pub fn render_print(
     path: Option<&str>,
     transform: Option<&str>,
 ) -> Result<String, ConfigError> {
+    render(config, format, path, transform).map(|mut s| {
+        s.push('\n');
+        s
+    })
+}
+
+fn render(
+    config: &Value,
+    format: PrintFormat,
+    path: Option<&str>,
+    transform: Option<&str>,
+) -> Result<String, ConfigError> {
     let mut conf = config.clone();
     if let Some(path) = path.filter(|p| !p.is_empty()) {
         for step in path.split('.') {

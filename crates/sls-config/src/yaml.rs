@@ -9,7 +9,6 @@
 
 use saphyr::{MarkedYaml, ScalarStyle, Tag, YamlData, YamlLoader};
 use serde_json::{Map, Value};
-use std::borrow::Cow;
 
 use crate::jsval::{js_order, number_value};
 
@@ -195,7 +194,7 @@ fn key_string(v: Value) -> String {
 
 fn scalar(
     n: &MarkedYaml<'_>,
-    text: &Cow<'_, str>,
+    text: &str,
     style: ScalarStyle,
     tag: Option<&Tag>,
 ) -> Result<Value, YamlError> {
@@ -538,6 +537,11 @@ fn apply_tag(n: &MarkedYaml<'_>, tag: &Tag, data: Value) -> Result<Value, YamlEr
     Ok(Value::Object(m))
 }
 
+/// Plain-scalar resolution for the YAML writer's ambiguity test.
+pub(crate) fn resolve_plain_for_dump(t: &str) -> Value {
+    resolve_plain(t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -590,9 +594,4 @@ mod tests {
         assert_eq!(parse("").unwrap(), None);
         assert_eq!(parse("# only a comment\n").unwrap(), None);
     }
-}
-
-/// Plain-scalar resolution for the YAML writer's ambiguity test.
-pub(crate) fn resolve_plain_for_dump(t: &str) -> Value {
-    resolve_plain(t)
 }

@@ -140,12 +140,12 @@ fn is_plain_safe(c: u32, prev: Option<u32>, inblock: bool) -> bool {
     let c_ns_ws = is_ns_char_or_ws(c);
     let c_ns = c_ns_ws && !is_whitespace(c);
     let colon = u32::from(b':');
-    ((if inblock {
+    let flow_ok = if inblock {
         c_ns_ws
     } else {
         c_ns_ws && !matches!(char::from_u32(c), Some(',' | '[' | ']' | '{' | '}'))
-    }) && c != u32::from(b'#')
-        && !(prev == Some(colon) && !c_ns))
+    };
+    (flow_ok && c != u32::from(b'#') && (prev != Some(colon) || c_ns))
         || (prev.is_some_and(|p| is_ns_char_or_ws(p) && !is_whitespace(p)) && c == u32::from(b'#'))
         || (prev == Some(colon) && c_ns)
 }
