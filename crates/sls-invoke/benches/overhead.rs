@@ -118,6 +118,14 @@ fn main() {
             c_direct.push(cpu_direct);
         }
     }
+    // Paired differences cancel load that drifts slowly between runs.
+    let paired = |a: &[Duration], b: &[Duration]| {
+        let mut d: Vec<f64> = a.iter().zip(b).map(|(x, y)| ms(*x) - ms(*y)).collect();
+        d.sort_by(f64::total_cmp);
+        d[d.len() / 2]
+    };
+    let paired_wall = paired(&t_invoke, &t_direct);
+    let paired_cpu = paired(&c_invoke, &c_direct);
     let (plan_m, prep_m, inv_m, dir_m) = (
         median(t_plan),
         median(t_prepare),
@@ -137,4 +145,5 @@ fn main() {
     println!("cpu: node direct            {:8.3} ms", ms(cd));
     println!("cpu: invoke_local           {:8.3} ms", ms(ci));
     println!("overhead (cpu)              {:8.3} ms", ms(ci) - ms(cd));
+    println!("median paired difference    {paired_wall:8.3} ms wall, {paired_cpu:.3} ms cpu");
 }
