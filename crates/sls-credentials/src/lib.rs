@@ -11,6 +11,22 @@
 //!
 //! Nothing here reads the process environment or the home directory: callers
 //! pass an [`Env`] snapshot, `home` and `cwd`.
+//!
+//! Decisions (beyond compat.md), each explained where it is implemented:
+//! - Inside a profile the `aws-config` order applies: `source_profile` /
+//!   `credential_source` (role) → `web_identity_token_file` → SSO →
+//!   `credential_process` → static keys ([`resolve`]).
+//! - `--overwrite` rewrites the key lines of *every* `[name]` section (so no
+//!   old secret survives in a shadowed duplicate) and inserts missing keys in
+//!   the last one, whose keys win ([`configure`]).
+//! - A symlinked credentials file is written through to its target; the lock
+//!   is `<file>.lock` next to the target and stays in place ([`save`]).
+//! - The override notice ignores the implicit `default` profile and layers
+//!   that yield the very same credentials as the winner ([`chain`]).
+//! - In config files `[profile  x ]` is trimmed like the AWS CLI does; in the
+//!   credentials file names are literal (compat.md).
+//! - Nested blocks (`s3 =` + indented lines) start only after a key with an
+//!   empty value ([`document`]).
 
 pub mod chain;
 pub mod configure;

@@ -396,3 +396,60 @@ fn configured_profile_resolves_through_the_chain() {
     h.set("AWS_PROFILE", "new");
     assert_eq!(h.key().as_deref(), Some(K));
 }
+
+#[test]
+fn a_symlink_loop_is_an_error_not_a_hang() {
+    let h = Home::new();
+    let a = h.aws().join("credentials");
+    let b = h.aws().join("other");
+    std::os::unix::fs::symlink(&b, &a).unwrap();
+    std::os::unix::fs::symlink(&a, &b).unwrap();
+    let e = configure_credentials(&a, "x", K, S, false).unwrap_err();
+    assert!(e.to_string().contains("symlink"), "{e}");
+}
+
+#[test]
+fn a_profile_only_in_the_config_file_is_added_to_the_credentials_file() {
+    let h = Home::new();
+    h.config("[profile team]\nregion = eu-west-1\n");
+    let t = credentials_target(&h.env, h.home(), &h.cwd());
+    let o = configure_credentials(t, "team", K, S, false).unwrap();
+    assert_eq!(o.action, Action::Added);
+    assert_eq!(
+        fs::read_to_string(h.aws().join("config")).unwrap(),
+        "[profile team]\nregion = eu-west-1\n"
+    );
+    let set = load_profiles(&h.env, h.home(), &h.cwd());
+    let p = set.get("team").unwrap();
+    assert_eq!(
+        (p.get("aws_access_key_id"), p.get("region")),
+        (Some(K), Some("eu-west-1"))
+    );
+}
+
+#[test]
+fn shared_credentials_file_in_a_missing_directory_is_created_privately() {
+    let mut h = Home::new();
+    let file = h.home().join("deep/er/creds");
+    h.set("AWS_SHARED_CREDENTIALS_FILE", file.to_str().unwrap());
+    configure_credentials(
+        credentials_target(&h.env, h.home(), &h.cwd()),
+        "x",
+        K,
+        S,
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        fs::metadata(h.home().join("deep"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o700
+    );
+    assert_eq!(
+        fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
