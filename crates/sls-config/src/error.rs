@@ -49,6 +49,11 @@ pub enum ConfigError {
     #[error("Invalid stage \"{stage}\" (from {origin}): a stage may contain only letters, digits and hyphens (^[a-zA-Z0-9-]+$). Use e.g. --stage dev")]
     InvalidStage { stage: String, origin: String },
 
+    /// The configuration breaks a rule v3 enforces (e.g. `"service" property is missing in
+    /// serverless.yml`).
+    #[error("{message}")]
+    Invalid { message: String },
+
     /// `sls print` argument problems.
     #[error("{message}")]
     Print { message: String },

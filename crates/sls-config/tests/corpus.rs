@@ -4,6 +4,9 @@
 //! `expected-error.txt` (the error message v3 printed). This test runs the same case through
 //! sls-config and asserts the same output.
 //!
+//! Some cases also have `expected.yml`, recorded with plain `serverless print` (YAML), compared
+//! byte for byte (v3's stdout, final empty line included).
+//!
 //! Where sls deliberately differs, the case has `expected-error-prefix.txt` instead (only the
 //! start of the message must match) and a `NOTES.md` explaining why.
 
@@ -58,6 +61,10 @@ fn parse_env(text: &str) -> Env {
 }
 
 fn run_case(dir: &Path) -> Result<String, ConfigError> {
+    run_case_as(dir, PrintFormat::Json)
+}
+
+fn run_case_as(dir: &Path, format: PrintFormat) -> Result<String, ConfigError> {
     let args = std::fs::read_to_string(dir.join("args.txt")).unwrap_or_default();
     let mut options = parse_args(&args);
     // The recording ran `serverless print --format json`.
@@ -74,7 +81,7 @@ fn run_case(dir: &Path) -> Result<String, ConfigError> {
     let file = read_service_file(&path)?;
     let p1 = resolve_phase1(&file, &ctx)?;
     let service = resolve_service(&file, &ctx, &p1, None)?;
-    render_print(&service.config, PrintFormat::Json, None, None)
+    render_print(&service.config, format, None, None)
 }
 
 fn cases() -> Vec<PathBuf> {
@@ -96,6 +103,16 @@ fn corpus_matches_serverless_v3() {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let got = run_case(dir);
         let read = |f: &str| std::fs::read_to_string(dir.join(f)).ok();
+        if let Some(expected) = read("expected.yml") {
+            // Recorded with `serverless print` (YAML, the default format).
+            match run_case_as(dir, PrintFormat::Yaml) {
+                Ok(out) if out == expected => {}
+                Ok(out) => failures.push(format!(
+                    "{name}: YAML output differs\n--- expected\n{expected}\n--- got\n{out}"
+                )),
+                Err(e) => failures.push(format!("{name}: expected YAML output, got error:\n{e}")),
+            }
+        }
         if let Some(expected) = read("expected.json") {
             match got {
                 Ok(out) if out.trim_end() == expected.trim_end() => {}

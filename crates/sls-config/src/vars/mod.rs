@@ -158,6 +158,20 @@ impl Run<'_> {
     }
 }
 
+/// v3 `resolveProviderName`: `provider.name` (or a string `provider`) must be a string.
+fn check_provider_name(config: &Value) -> Result<(), ConfigError> {
+    let name = match config.get("provider") {
+        Some(p @ Value::Object(_)) => p.get("name"),
+        other => other,
+    };
+    match name {
+        Some(v) if !v.is_null() && coerce_string(v).is_some() => Ok(()),
+        _ => Err(ConfigError::Invalid {
+            message: "Invalid service configuration: \"provider.name\" property is missing".into(),
+        }),
+    }
+}
+
 fn core_sources() -> SourceSet {
     SourceSet {
         known: set(&["env", "file", "opt", "self", "strToBool", "sls"]),
@@ -181,6 +195,11 @@ fn phase1_state(file: &ServiceFile, ctx: &Context) -> Result<(Phase1, State), Co
     run.report(&st)?;
     run.ensure(&st, "disabledDeprecations")?;
     run.ensure(&st, "deprecationNotificationMode")?;
+    let mut provider_checked = false;
+    if st.is_resolved("provider\0name") {
+        check_provider_name(&st.config)?;
+        provider_checked = true;
+    }
     if !st.meta.is_empty() {
         // v3: "resolve variables in core properties".
         let mut sources = core_sources();
@@ -191,6 +210,10 @@ fn phase1_state(file: &ServiceFile, ctx: &Context) -> Result<(Phase1, State), Co
             None,
         );
         run.report(&st)?;
+        if !provider_checked && st.is_resolved("provider\0name") {
+            check_provider_name(&st.config)?;
+            provider_checked = true;
+        }
         // v3: "resolve variables in stage related properties" (env now answers "not found").
         sources.fulfilled.insert("env".into());
         if !st.is_resolved("provider\0stage") || !st.is_resolved("useDotenv") {
@@ -206,6 +229,9 @@ fn phase1_state(file: &ServiceFile, ctx: &Context) -> Result<(Phase1, State), Co
         }
         if !st.meta.is_empty() {
             run.ensure(&st, "provider\0name")?;
+            if !provider_checked {
+                check_provider_name(&st.config)?;
+            }
             // v3: "resolve variables in all properties".
             run.pass(&mut st, &sources, None, None);
             run.report(&st)?;
@@ -320,6 +346,20 @@ pub fn resolve_service(
                 return Err(ConfigError::UnrecognizedSources { sources: unknown });
             }
             return Err(ConfigError::UnrecognizedSources { sources: unknown });
+        }
+    }
+    // Service.loadServiceFileParam checks.
+    match st.config.get("service") {
+        Some(Value::Object(_)) => {
+            return Err(ConfigError::Invalid {
+                message: "Object notation for \"service\" property is not supported. Set \"service\" property directly with service name.".into(),
+            })
+        }
+        Some(v) if is_truthy(v) => {}
+        _ => {
+            return Err(ConfigError::Invalid {
+                message: format!("\"service\" property is missing in {}", file.name),
+            })
         }
     }
     let config = crate::normalize::normalize(st.config, ctx.options);

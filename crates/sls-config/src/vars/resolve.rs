@@ -318,12 +318,46 @@ impl State {
         }
     }
 
+    /// The value at `keys`, cloning only the result (JS property access semantics).
     pub fn get_at(&self, keys: &[&str]) -> Option<Value> {
-        let mut v = self.config.clone();
-        for k in keys {
-            v = js_index(&v, k)?;
+        let mut v = &self.config;
+        for (i, k) in keys.iter().enumerate() {
+            let next = match v {
+                Value::Object(m) => m.get(*k),
+                Value::Array(a) if *k != "length" => {
+                    crate::jsval::is_index_key(k).and_then(|i| a.get(i as usize))
+                }
+                _ => {
+                    // Computed values (`length`, a character of a string): clone from here.
+                    let mut owned = js_index(v, k)?;
+                    for k in &keys[i + 1..] {
+                        owned = js_index(&owned, k)?;
+                    }
+                    return Some(owned);
+                }
+            };
+            v = next?;
         }
-        Some(v)
+        Some(v.clone())
+    }
+
+    /// Whether the value at `keys` is absent or null (without cloning it).
+    fn is_nullish_at(&self, keys: &[&str]) -> bool {
+        let mut v = &self.config;
+        for k in keys {
+            let next = match v {
+                Value::Object(m) => m.get(*k),
+                Value::Array(a) => crate::jsval::is_index_key(k).and_then(|i| a.get(i as usize)),
+                // Strings have characters and `length`; anything else has no properties.
+                Value::String(_) => return js_index(v, k).is_none_or(|x| x.is_null()),
+                _ => None,
+            };
+            match next {
+                Some(n) => v = n,
+                None => return true,
+            }
+        }
+        v.is_null()
     }
 }
 
@@ -727,14 +761,10 @@ impl<'a> Resolver<'a> {
         keys: &[&str],
         depth: usize,
     ) -> R<Value> {
-        let mut value = Some(self.st.config.clone());
         for i in 0..keys.len() {
-            match &value {
-                None | Some(Value::Null) => {
-                    value = None;
-                    break;
-                }
-                _ => {}
+            // v3: `if (value == null) { value = undefined; break; }` on the parent value.
+            if self.st.is_nullish_at(&keys[..i]) {
+                return Ok(Value::Null);
             }
             let dep = keys[..=i].join("\0");
             if self.st.meta.contains_key(&dep) {
@@ -744,10 +774,8 @@ impl<'a> Resolver<'a> {
             if let Some(dm) = self.st.meta.get(&dep) {
                 return Err(dm.error.clone().unwrap_or_else(VarError::missing));
             }
-            // Re-read: resolving may have replaced the value at this path.
-            value = self.st.get_at(&keys[..=i]);
         }
-        let Some(value) = value else {
+        let Some(value) = self.st.get_at(keys) else {
             return Ok(Value::Null);
         };
         if !is_object(&value) {
