@@ -212,3 +212,67 @@ proptest! {
         prop_assert_eq!(fast, naive(body, name));
     }
 }
+
+/// Profiles with every credential-related key, including self and cyclic sources.
+fn chain_file() -> impl Strategy<Value = String> {
+    let name = prop_oneof![Just("a"), Just("b"), Just("default")];
+    let line = prop_oneof![
+        Just("aws_access_key_id = AKIAOLDOLDOLDOLD0000"),
+        Just("aws_secret_access_key = s"),
+        Just("aws_session_token = t"),
+        Just("role_arn = arn:aws:iam::1:role/r"),
+        Just("source_profile = a"),
+        Just("source_profile = b"),
+        Just("source_profile = default"),
+        Just("credential_source = Environment"),
+        Just("credential_source = EcsContainer"),
+        Just("credential_source = nope"),
+        Just("web_identity_token_file = /t"),
+        Just("credential_process = p"),
+        Just("sso_session = corp"),
+        Just("sso_start_url = u"),
+        Just("sso_region = r"),
+        Just("sso_account_id = 1"),
+        Just("sso_role_name = n"),
+        Just("duration_seconds = 3600"),
+        Just("duration_seconds = x"),
+        Just("mfa_serial = m"),
+    ];
+    let section = (name, prop::collection::vec(line, 0..6)).prop_map(|(n, ls)| {
+        let mut s = format!("[{n}]\n");
+        for l in ls {
+            s.push_str(l);
+            s.push('\n');
+        }
+        s
+    });
+    prop::collection::vec(section, 0..6).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #[test]
+    fn the_chain_never_panics(
+        creds in prop_oneof![chain_file(), ini_like(), any::<String>()],
+        profile in prop_oneof![Just("a"), Just("b"), Just("default"), Just("")],
+        env_keys in any::<bool>(),
+    ) {
+        use sls_credentials::{resolve_chain_with, ChainInput, Env, FileKind, ProfileFile, ProfileSet};
+        let set = ProfileSet::new(
+            ProfileFile::from_text("c".into(), FileKind::Credentials, Some(creds)),
+            ProfileFile::from_text("f".into(), FileKind::Config, Some("[sso-session corp]\nsso_start_url = u\nsso_region = r\n".into())),
+        );
+        let mut env = Env::new();
+        env.insert("AWS_PROFILE".into(), profile.into());
+        env.insert("AWS_EC2_METADATA_DISABLED".into(), "true".into());
+        if env_keys {
+            env.insert("AWS_ACCESS_KEY_ID".into(), "AKIAENVENVENVENV0000".into());
+            env.insert("AWS_SECRET_ACCESS_KEY".into(), "s".into());
+        }
+        let p = std::path::Path::new("/nonexistent");
+        let input = ChainInput { env: &env, home: p, cwd: p, stage: "dev", aws_profile_option: None, provider_profile: Some("b"), provider_profile_expression: None };
+        match resolve_chain_with(&input, &set) {
+            Ok(r) => prop_assert_eq!(r.layers.len(), 10),
+            Err(e) => { prop_assert!(!e.to_string().is_empty()); prop_assert_eq!(e.layers.len(), 10); }
+        }
+    }
+}
