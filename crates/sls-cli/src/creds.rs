@@ -21,7 +21,15 @@ pub fn resolve_chain(host: &Host, loaded: &Loaded) -> CliResult<Resolution> {
         provider_profile: loaded.phase1.profile.as_deref(),
         provider_profile_expression: loaded.phase1.profile_expression.as_deref(),
     };
-    let resolution = sls_credentials::resolve_chain(&input).map_err(|e| from_error(&e))?;
+    let resolution = match sls_credentials::resolve_chain(&input) {
+        Ok(resolution) => resolution,
+        Err(err) => {
+            for warning in &err.warnings {
+                eprintln!("Warning: {warning}");
+            }
+            return Err(from_error(&err).with_hint(err.help()));
+        }
+    };
     for warning in &resolution.warnings {
         eprintln!("Warning: {warning}");
     }
@@ -38,17 +46,14 @@ pub fn aws_settings(host: &Host, loaded: &Loaded, resolution: &Resolution) -> sl
             .get(name)
             .and_then(|p| p.get("ca_bundle").map(str::to_string))
     });
-    sls_aws::AwsSettings {
-        region: loaded.phase1.region.clone(),
-        env: host.env.clone(),
-        home: host.home.clone(),
-        cwd: host.cwd.clone(),
-        profile_ca_bundle,
-        no_cache: host
-            .env
-            .get("SLS_NO_CREDENTIAL_CACHE")
-            .is_some_and(|v| !v.is_empty() && v != "0" && v != "false"),
-    }
+    let mut settings = sls_aws::AwsSettings::new(
+        loaded.phase1.region.clone(),
+        host.env.clone(),
+        host.home.clone(),
+        host.cwd.clone(),
+    );
+    settings.profile_ca_bundle = profile_ca_bundle;
+    settings
 }
 
 /// Static keys for the plan: directly for static plans, through AWS otherwise.
@@ -99,7 +104,11 @@ impl sls_aws::MfaPrompt for StdinMfaPrompt {
         let code = line.trim().to_string();
         match read {
             Ok(_) if !code.is_empty() => Ok(code),
-            _ => Err(sls_aws::AwsError::mfa_code_missing(serial)),
+            _ => Err(sls_aws::AwsError::new(
+                sls_aws::ErrorKind::Mfa,
+                format!("No MFA code for {serial} was entered."),
+            )
+            .with_hint("Enter the 6-digit code of your MFA device, or pipe it on stdin.")),
         }
     }
 }

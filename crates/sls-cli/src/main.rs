@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod creds;
 mod error;
 mod host;
 mod service;
@@ -18,9 +19,12 @@ fn main() {
         Err(err) => std::process::exit(usage_error(err)),
     };
     let result = host::Host::from_process().and_then(|host| commands::run(cli.command, &host));
-    if let Err(err) = result {
-        eprintln!("Error:\n{err}");
-        std::process::exit(err.exit_code);
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(err) => {
+            eprintln!("Error:\n{err}");
+            std::process::exit(err.exit_code);
+        }
     }
 }
 

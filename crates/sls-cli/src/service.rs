@@ -121,3 +121,14 @@ fn instance_id() -> String {
         .unwrap_or(0);
     format!("{now}{}", std::process::id())
 }
+
+/// Resolves the whole configuration (phase 2). Variables from AWS sources
+/// (`ssm:`, `cf:`, `s3:`, `aws:`) are answered by sls-aws.
+pub fn resolve_full(host: &Host, loaded: &Loaded) -> CliResult<sls_config::Service> {
+    let file = loaded
+        .file
+        .as_ref()
+        .ok_or_else(|| CliError::new("This command can only be run in a service folder."))?;
+    let ctx = loaded.context(host);
+    sls_config::resolve_service(file, &ctx, &loaded.phase1, None).map_err(|e| from_error(&e))
+}

@@ -18,8 +18,8 @@ pub fn run(args: &ConfigCredentialsArgs, host: &Host) -> CliResult {
             "Please include --key and --secret options for AWS.",
         ));
     };
-    let path = sls_credentials::credentials_file_path(&host.env, &host.home, &host.cwd);
-    sls_credentials::configure_credentials(&path, &args.profile, key, secret, args.overwrite)
+    let target = sls_credentials::credentials_target(&host.env, &host.home, &host.cwd);
+    sls_credentials::configure_credentials(target, &args.profile, key, secret, args.overwrite)
         .map_err(|e| from_error(&e))?;
     eprintln!("✔ Profile \"{}\" has been configured", args.profile);
     Ok(())
