@@ -53,6 +53,12 @@ proptest! {
         }
     }
 
+}
+
+proptest! {
+    // These write a file per case; fewer cases keep the suite quick.
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
     #[test]
     fn resolver_never_panics(s in syntaxy(), t in syntaxy()) {
         let dir = tempfile::tempdir().unwrap();
