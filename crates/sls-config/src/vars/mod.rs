@@ -28,7 +28,10 @@ use resolve::{Resolver, SourceSet, State};
 /// the colon; `params` are the parenthesised arguments (`ssm(eu-west-1, raw):/x` gives
 /// `["eu-west-1", "raw"]`). Return `Ok(None)` when the value does not exist (so a fallback
 /// applies), `Err(message)` for a failure (shown as `Cannot resolve variable at "…": message`).
-pub trait ExternalSource {
+///
+/// It is called from the resolver's own thread (resolution runs on a thread with a large
+/// stack), hence `Sync`; block on async work from a runtime `Handle` captured beforehand.
+pub trait ExternalSource: Sync {
     fn resolve(
         &self,
         source: &str,
@@ -182,7 +185,29 @@ fn core_sources() -> SourceSet {
 
 /// Phase 1: resolve everything that needs no AWS; decide stage, region and profile.
 pub fn resolve_phase1(file: &ServiceFile, ctx: &Context) -> Result<Phase1, ConfigError> {
-    phase1_state(file, ctx).map(|(p, _)| p)
+    with_big_stack(|| phase1_state(file, ctx).map(|(p, _)| p))
+}
+
+/// Resolution recurses once per reference in a chain (`a: ${self:b}`, `b: ${self:c}`, …).
+/// Run it on a thread with a generous stack so that even hostile files end in the depth
+/// error, not a stack overflow, whatever the caller's stack is.
+fn with_big_stack<T: Send>(f: impl Fn() -> T + Sync) -> T {
+    let f = &f;
+    std::thread::scope(|s| {
+        let spawned = std::thread::Builder::new()
+            .name("sls-config-resolve".into())
+            .stack_size(256 * 1024 * 1024)
+            .spawn_scoped(s, f);
+        match spawned {
+            Ok(handle) => match handle.join() {
+                Ok(v) => v,
+                Err(payload) => std::panic::resume_unwind(payload),
+            },
+            // No thread available (resource limits): resolve here; the depth guard still
+            // stops runaway recursion on ordinary stacks for realistic files.
+            Err(_) => f(),
+        }
+    })
 }
 
 fn phase1_state(file: &ServiceFile, ctx: &Context) -> Result<(Phase1, State), ConfigError> {
@@ -316,6 +341,15 @@ fn phase1_state(file: &ServiceFile, ctx: &Context) -> Result<(Phase1, State), Co
 
 /// Phase 2: AWS-backed sources, unknown-source check, then v3's normalisation.
 pub fn resolve_service(
+    file: &ServiceFile,
+    ctx: &Context,
+    phase1: &Phase1,
+    external: Option<&dyn ExternalSource>,
+) -> Result<Service, ConfigError> {
+    with_big_stack(|| resolve_service_inner(file, ctx, phase1, external))
+}
+
+fn resolve_service_inner(
     file: &ServiceFile,
     ctx: &Context,
     phase1: &Phase1,

@@ -372,7 +372,7 @@ pub(crate) struct Resolver<'a> {
 }
 
 /// Guard against runaway recursion on hostile input (deeply chained references).
-const MAX_CALL_DEPTH: usize = 2000;
+const MAX_CALL_DEPTH: usize = 300;
 
 impl<'a> Resolver<'a> {
     fn next_batch(&mut self) -> u64 {
