@@ -537,9 +537,15 @@ fn apply_tag(n: &MarkedYaml<'_>, tag: &Tag, data: Value) -> Result<Value, YamlEr
     Ok(Value::Object(m))
 }
 
-/// Plain-scalar resolution for the YAML writer's ambiguity test.
-pub(crate) fn resolve_plain_for_dump(t: &str) -> Value {
-    resolve_plain(t)
+/// Whether js-yaml's default schema would read this plain scalar as anything but a string
+/// (the YAML writer then quotes it).
+pub(crate) fn resolves_implicitly(t: &str) -> bool {
+    t == "<<"
+        || resolve_null(t)
+        || resolve_bool(t).is_some()
+        || resolve_int(t).is_some()
+        || resolve_float(t).is_some()
+        || resolve_timestamp(t).is_some()
 }
 
 #[cfg(test)]

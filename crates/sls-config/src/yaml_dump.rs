@@ -184,11 +184,7 @@ fn is_plain_safe_last(c: u32) -> bool {
 
 /// Would js-yaml's default schema read this plain string as something else than a string?
 fn is_ambiguous(s: &str) -> bool {
-    if s == "<<" {
-        return true;
-    }
-    let v = crate::yaml::resolve_plain_for_dump(s);
-    !matches!(v, Value::String(ref t) if t == s)
+    crate::yaml::resolves_implicitly(s)
 }
 
 fn choose_style(s: &[char], single_line_only: bool, line_width: usize, inblock: bool) -> Style {
