@@ -6,6 +6,7 @@ mod commands;
 mod creds;
 mod error;
 mod host;
+mod progress;
 mod service;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};

@@ -2,10 +2,11 @@
 
 mod config_credentials;
 mod credentials;
+mod deploy;
 mod invoke;
 mod print;
 
-use crate::cli::{Command, ConfigCommand, CredentialsCommand, InvokeCommand};
+use crate::cli::{Command, ConfigCommand, CredentialsCommand, DeploySubcommand, InvokeCommand};
 use crate::error::CliResult;
 use crate::host::Host;
 
@@ -25,11 +26,12 @@ pub fn run(command: Command, host: &Host) -> CliResult<i32> {
             CredentialsCommand::Show(args) => done(credentials::show(&args, host)),
             CredentialsCommand::Export(args) => done(credentials::export(&args, host)),
         },
-        Command::Package(_)
-        | Command::Deploy(_)
-        | Command::Info(_)
-        | Command::Remove(_) => Err(crate::error::CliError::new(
-            "This command is not available in this build of sls yet.",
-        )),
+        Command::Package(args) => done(deploy::package(&args, host)),
+        Command::Deploy(args) => match &args.command {
+            Some(DeploySubcommand::Function(f)) => done(deploy::deploy_function(f, host)),
+            None => done(deploy::deploy(&args, host)),
+        },
+        Command::Info(args) => done(deploy::info(&args, host)),
+        Command::Remove(args) => done(deploy::remove(&args, host)),
     }
 }

@@ -1,0 +1,201 @@
+//! `sls package`, `sls deploy`, `sls deploy function`, `sls info`, `sls remove`:
+//! the CLI side of sls-deploy (credentials, SDK configuration, progress, output).
+
+use std::path::PathBuf;
+
+use sls_deploy::{
+    AwsOptions, DeployEvent, DeployOutcome, FunctionOutcome, PackageInput, PackageResult,
+    RemoveOutcome, ServiceInfo,
+};
+
+use crate::cli::{DeployArgs, DeployFunctionArgs, InfoArgs, PackageArgs, RemoveArgs, ServiceOptions};
+use crate::error::{from_error, CliError, CliResult};
+use crate::host::Host;
+use crate::progress::Progress;
+use crate::service::{self, Loaded};
+
+/// A service loaded and resolved, with live AWS configuration.
+struct Session {
+    loaded: Loaded,
+    service: sls_config::Service,
+    sdk: aws_config::SdkConfig,
+    runtime: tokio::runtime::Runtime,
+    options: AwsOptions,
+}
+
+fn session(host: &Host, opts: &ServiceOptions, config: Option<&std::path::Path>, force: bool) -> CliResult<Session> {
+    let loaded = service::load(host, opts, config, true)?;
+    let resolution = crate::creds::resolve_chain(host, &loaded)?;
+    let Some(plan) = resolution.plan.clone() else {
+        return Err(super::credentials::no_credentials(&resolution));
+    };
+    let service = service::resolve_full(host, &loaded)?;
+    let settings = crate::creds::aws_settings(host, &loaded, &resolution);
+    let runtime = crate::creds::runtime()?;
+    let sdk = runtime
+        .block_on(sls_aws::sdk_config(&settings, &plan, crate::creds::mfa_prompt(host)))
+        .map_err(|e| from_error(&e))?;
+    let options = AwsOptions {
+        s3_path_style: sls_aws::uses_local_endpoint(&host.env, "S3"),
+        force,
+        ..AwsOptions::default()
+    };
+    Ok(Session {
+        loaded,
+        service,
+        sdk,
+        runtime,
+        options,
+    })
+}
+
+fn package_service(host: &Host, loaded: &Loaded, service: &sls_config::Service, out: Option<PathBuf>) -> CliResult<PackageResult> {
+    let service_dir = loaded.service_dir(host);
+    let out_dir = match out {
+        Some(p) if p.is_absolute() => p,
+        Some(p) => host.cwd.join(p),
+        None => service_dir.join(".serverless"),
+    };
+    let file_name = loaded
+        .file
+        .as_ref()
+        .and_then(|f| f.path.file_name())
+        .and_then(|n| n.to_str())
+        .map(str::to_string);
+    sls_deploy::package(&PackageInput {
+        service_dir: &service_dir,
+        config: &service.config,
+        stage: &service.stage,
+        region: &service.region,
+        out_dir: &out_dir,
+        config_file_name: file_name.as_deref(),
+        timestamp: None,
+    })
+    .map_err(|e| from_error(&e))
+}
+
+pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
+    // Packaging needs no AWS access: no credentials are resolved.
+    let loaded = service::load(host, &args.service, args.config.config.as_deref(), true)?;
+    let service = service::resolve_full(host, &loaded)?;
+    let pkg = package_service(host, &loaded, &service, args.package.clone())?;
+    eprintln!(
+        "✔ Service packaged ({} artifact{}) in {}",
+        pkg.artifacts.len(),
+        if pkg.artifacts.len() == 1 { "" } else { "s" },
+        pkg.out_dir.display()
+    );
+    Ok(())
+}
+
+pub fn deploy(args: &DeployArgs, host: &Host) -> CliResult {
+    let s = session(host, &args.service, args.config.config.as_deref(), args.force)?;
+    eprintln!(
+        "Deploying {} to stage {} ({})",
+        s.service.config.get("service").and_then(|v| v.as_str()).unwrap_or("service"),
+        s.service.stage,
+        s.service.region
+    );
+    let pkg = package_service(host, &s.loaded, &s.service, None)?;
+    let progress = Progress::new(host.stderr_is_terminal);
+    let started = std::time::Instant::now();
+    let outcome = s
+        .runtime
+        .block_on(sls_deploy::deploy(&s.sdk, &pkg, &s.options, &|e| progress.event(e)))
+        .map_err(|e| deploy_error(&e));
+    progress.finish();
+    let info = match outcome? {
+        DeployOutcome::Deployed { info } => {
+            eprintln!("✔ Service deployed to stack {} ({}s)", info.stack, started.elapsed().as_secs());
+            info
+        }
+        DeployOutcome::Skipped { info } => {
+            eprintln!("No changes to deploy. Deployment skipped. (use --force to deploy anyway)");
+            info
+        }
+    };
+    print_info(&info, args.service.verbose);
+    Ok(())
+}
+
+pub fn deploy_function(args: &DeployFunctionArgs, host: &Host) -> CliResult {
+    let s = session(host, &args.service, args.config.config.as_deref(), args.force)?;
+    let pkg = package_service(host, &s.loaded, &s.service, None)?;
+    let progress = Progress::new(host.stderr_is_terminal);
+    let outcome = s.runtime.block_on(sls_deploy::deploy_function(
+        &s.sdk,
+        &pkg,
+        &args.function,
+        args.update_config,
+        &s.options,
+        &|e| progress.event(e),
+    ));
+    progress.finish();
+    match outcome.map_err(|e| deploy_error(&e))? {
+        FunctionOutcome::Updated { name, .. } => eprintln!("✔ Function code deployed ({name})"),
+        FunctionOutcome::CodeUnchanged { name, .. } => {
+            eprintln!("Code of function {name} did not change. Skipping function deployment.")
+        }
+    }
+    Ok(())
+}
+
+pub fn info(args: &InfoArgs, host: &Host) -> CliResult {
+    let s = session(host, &args.service, args.config.config.as_deref(), false)?;
+    let svc = sls_deploy::Service::from_config(&s.service.config, &s.service.stage, &s.service.region)
+        .map_err(|e| from_error(&e))?;
+    let info = s
+        .runtime
+        .block_on(sls_deploy::info(&s.sdk, &svc, &s.options))
+        .map_err(|e| deploy_error(&e))?;
+    print_info(&info, args.service.verbose);
+    Ok(())
+}
+
+pub fn remove(args: &RemoveArgs, host: &Host) -> CliResult {
+    let s = session(host, &args.service, args.config.config.as_deref(), false)?;
+    let svc = sls_deploy::Service::from_config(&s.service.config, &s.service.stage, &s.service.region)
+        .map_err(|e| from_error(&e))?;
+    let progress = Progress::new(host.stderr_is_terminal);
+    let outcome = s
+        .runtime
+        .block_on(sls_deploy::remove(&s.sdk, &svc, &s.options, &|e| progress.event(e)));
+    progress.finish();
+    match outcome.map_err(|e| deploy_error(&e))? {
+        RemoveOutcome::Removed { stack, objects_deleted } => eprintln!(
+            "✔ Service removed: stack {stack} deleted, {objects_deleted} deployment object(s) removed"
+        ),
+        RemoveOutcome::NotFound { stack } => eprintln!(
+            "Stack {stack} does not exist in {}: nothing to remove.",
+            s.service.region
+        ),
+    }
+    Ok(())
+}
+
+/// `sls info` output, in v3's layout.
+fn print_info(info: &ServiceInfo, verbose: bool) {
+    let mut out = format!(
+        "service: {}\nstage: {}\nregion: {}\nstack: {}\n",
+        info.service, info.stage, info.region, info.stack
+    );
+    if info.functions.is_empty() {
+        out.push_str("functions: none\n");
+    } else {
+        out.push_str("functions:\n");
+        for (key, name) in &info.functions {
+            out.push_str(&format!("  {key}: {name}\n"));
+        }
+    }
+    if verbose && !info.outputs.is_empty() {
+        out.push_str("\nStack Outputs:\n");
+        for (key, value, _) in &info.outputs {
+            out.push_str(&format!("  {key}: {value}\n"));
+        }
+    }
+    print!("{out}");
+}
+
+fn deploy_error(err: &sls_deploy::DeployError) -> CliError {
+    from_error(err)
+}
