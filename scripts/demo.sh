@@ -51,3 +51,24 @@ step "$sls" print --stage prod --format json --path provider
 step "$sls" credentials show
 step "$sls" credentials show --stage prod
 AWS_PROFILE=hello-prod step "$sls" credentials show --aws-profile hello-dev
+
+# The deployment role CloudFormation acts as (provider.iam.deploymentRole); moto
+# records it. Created with boto3 from moto's own venv (no AWS CLI needed).
+"$root/.venv-moto/bin/python" - <<PY
+import boto3, json
+iam = boto3.client("iam", endpoint_url="$AWS_ENDPOINT_URL", region_name="us-east-1",
+                   aws_access_key_id="AKIADEMODEVEXAMPLE01", aws_secret_access_key="demo-dev-secret")
+trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+         "Principal": {"Service": "cloudformation.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+iam.create_role(RoleName="hello-deployer", AssumeRolePolicyDocument=json.dumps(trust))
+PY
+
+step "$sls" package
+step ls .serverless
+step "$sls" deploy
+step "$sls" deploy
+step "$sls" info --verbose
+step "$sls" invoke local -f hello --data '{"name":"demo"}'
+step "$sls" remove
+echo >&2
+echo "Demo finished: credentials configured, service printed, deployed, inspected, invoked and removed against moto on $AWS_ENDPOINT_URL." >&2
