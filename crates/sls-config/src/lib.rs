@@ -7,6 +7,24 @@
 //!
 //! The library never reads the process environment or the terminal: the caller passes an
 //! [`Env`] snapshot and the CLI options.
+//!
+//! # Compatibility
+//! `tests/corpus/` holds services run through Serverless Framework v3.40.0 with their recorded
+//! `print` output and error messages; the crate reproduces them byte for byte. Deliberate
+//! differences:
+//! - YAML/JSON syntax errors: same `Cannot parse "serverless.yml": ` prefix, but the parser's
+//!   own description and `(line L, column C)` instead of js-yaml's text and code excerpt.
+//! - `serverless.js`/`.ts`/`.mjs`/`.cjs` and `${file(x.js)}` are refused with a clear message.
+//! - `ssm`, `cf`, `s3` and `aws:accountId` are answered by an [`ExternalSource`]; without one
+//!   they are an error saying AWS access is needed (v3 would call AWS).
+//! - An invalid stage (not `^[a-zA-Z0-9-]+$`) is an error; v3 only warned.
+//! - v3's schema validation coerces types (AJV `coerceTypes`); sls applies the common cases
+//!   (`memorySize`, `timeout`, … to numbers; `environment`/`tags` values to strings; `layers`
+//!   to a list; `http.cors` to a boolean), not the whole schema, and prints no schema warnings.
+//! - `${opt:}` (all options) lists the options sls knows, not v3's schema-ordered set.
+//! - Not done here: `useDotenv`/`.env` loading (the CLI can add it to the env snapshot),
+//!   `frameworkVersion` range checks, plugin-provided variable sources (reported as
+//!   unrecognized, as v3 does for an unknown source), Serverless Dashboard params/outputs.
 
 mod error;
 mod files;

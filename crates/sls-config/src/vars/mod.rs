@@ -196,7 +196,7 @@ fn with_big_stack<T: Send>(f: impl Fn() -> T + Sync) -> T {
     std::thread::scope(|s| {
         let spawned = std::thread::Builder::new()
             .name("sls-config-resolve".into())
-            .stack_size(256 * 1024 * 1024)
+            .stack_size(64 * 1024 * 1024)
             .spawn_scoped(s, f);
         match spawned {
             Ok(handle) => match handle.join() {
@@ -377,7 +377,10 @@ fn resolve_service_inner(
                 .filter(|s| !sources.known.contains(s))
                 .collect();
             if unknown.iter().any(|s| s == "output") {
-                return Err(ConfigError::UnrecognizedSources { sources: unknown });
+                // v3's message, stray quote included.
+                return Err(ConfigError::Invalid {
+                    message: "\"Cannot resolve configuration: \"output\" variable can only be used in services deployed with Serverless Dashboard (with \"org\" setting configured)".into(),
+                });
             }
             return Err(ConfigError::UnrecognizedSources { sources: unknown });
         }
