@@ -106,7 +106,7 @@ fn coerce_like_schema(config: &mut Value) {
         coerce_at(p, "versionFunctions", to_bool);
         for k in ["environment", "tags", "stackTags"] {
             if let Some(Value::Object(m)) = p.get_mut(k) {
-                m.values_mut().for_each(|v| to_string(v));
+                m.values_mut().for_each(to_string);
             }
         }
     }
@@ -125,7 +125,7 @@ fn coerce_like_schema(config: &mut Value) {
             }
             for k in ["environment", "tags"] {
                 if let Some(Value::Object(m)) = f.get_mut(k) {
-                    m.values_mut().for_each(|v| to_string(v));
+                    m.values_mut().for_each(to_string);
                 }
             }
             if let Some(v @ Value::String(_)) = f.get_mut("layers") {
