@@ -16,6 +16,7 @@ pub struct Sls {
     pub stdin: Option<String>,
 }
 
+#[derive(Debug)]
 pub struct Run {
     pub code: i32,
     pub stdout: String,
