@@ -7,6 +7,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
@@ -77,7 +78,7 @@ impl AwsError {
         self
     }
 
-    fn with_code(mut self, code: Option<&str>) -> Self {
+    pub(crate) fn with_code(mut self, code: Option<&str>) -> Self {
         self.code = code.map(str::to_string);
         self
     }
@@ -146,7 +147,30 @@ where
     match err {
         SdkError::ServiceError(service) => {
             let e = service.err();
-            explain_code(e.code(), e.message(), call)
+            if e.code().is_some() {
+                return explain_code(e.code(), e.message(), call);
+            }
+            // Some endpoints (moto with auth checking on) answer in a shape the
+            // SDK's protocol parser does not pick the code out of: read the raw body.
+            let raw: &dyn std::any::Any = service.raw();
+            let (code, message) = raw
+                .downcast_ref::<HttpResponse>()
+                .and_then(|r| r.body().bytes())
+                .map(|b| code_from_body(&String::from_utf8_lossy(b)))
+                .unwrap_or((None, None));
+            let status = raw
+                .downcast_ref::<HttpResponse>()
+                .map(|r| r.status().as_u16());
+            let mut err = explain_code(code.as_deref(), message.as_deref().or(e.message()), call);
+            if err.kind() == ErrorKind::Service && code.is_none() {
+                if let Some(status) = status {
+                    err = AwsError::new(
+                        ErrorKind::Service,
+                        format!("{} (HTTP {status})", err.what().trim_end_matches('.')),
+                    );
+                }
+            }
+            err
         }
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
             explain_transport(err, call)
@@ -329,6 +353,33 @@ where
     )
 }
 
+/// `<Code>…</Code>` / `<Message>…</Message>` (XML) or `__type` / `message` (JSON).
+fn code_from_body(body: &str) -> (Option<String>, Option<String>) {
+    let tag = |name: &str| {
+        let open = format!("<{name}>");
+        let start = body.find(&open)? + open.len();
+        let end = body[start..].find(&format!("</{name}>"))? + start;
+        Some(body[start..end].trim().to_string()).filter(|s| !s.is_empty())
+    };
+    if let Some(code) = tag("Code") {
+        return (Some(code), tag("Message"));
+    }
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(body) {
+        let code = v
+            .get("__type")
+            .or_else(|| v.get("code"))
+            .and_then(|c| c.as_str())
+            .map(|c| c.rsplit('#').next().unwrap_or(c).to_string());
+        let msg = v
+            .get("message")
+            .or_else(|| v.get("Message"))
+            .and_then(|m| m.as_str())
+            .map(str::to_string);
+        return (code, msg);
+    }
+    (None, None)
+}
+
 fn has_io_kind(err: &(dyn StdError + 'static), kind: std::io::ErrorKind) -> bool {
     let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = cur {
@@ -391,6 +442,26 @@ mod tests {
             assert_eq!(e.code(), Some(code));
             assert!(e.to_string().contains("sts:GetCallerIdentity"), "{e}");
         }
+    }
+
+    #[test]
+    fn codes_from_raw_bodies() {
+        let xml = "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code><Message>nope</Message></Error></ErrorResponse>";
+        assert_eq!(
+            code_from_body(xml),
+            (Some("SignatureDoesNotMatch".into()), Some("nope".into()))
+        );
+        let json = r#"{"__type":"com.amazon#AccessDeniedException","message":"no"}"#;
+        assert_eq!(
+            code_from_body(json).0.as_deref(),
+            Some(
+                "com.amazon#AccessDeniedException"
+                    .rsplit('#')
+                    .next()
+                    .unwrap()
+            )
+        );
+        assert_eq!(code_from_body("garbage"), (None, None));
     }
 
     #[test]

@@ -222,7 +222,8 @@ async fn assume_role(plan: &Plan, ctx: &Ctx) -> Result<Credentials, AwsError> {
             .with_hint(
                 "The role's trust policy must allow the source identity (and, with external_id or \
                  mfa_serial, their conditions), and the source identity needs sts:AssumeRole on the role.",
-            );
+            )
+            .with_code(err.code());
         }
         err
     })?;

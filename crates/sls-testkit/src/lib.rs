@@ -380,10 +380,11 @@ impl MotoServer {
         );
     }
 
-    /// Creates a role that any principal of the account may assume, with an
-    /// allow-all inline policy; returns its ARN.
+    /// Creates a role that any principal may assume (trust `"AWS": "*"`; moto
+    /// matches trust principals literally, so `:root` would not admit users),
+    /// with an allow-all inline policy; returns its ARN.
     pub fn create_open_role(&self, name: &str) -> String {
-        let arn = self.create_role(name, &trust_account_policy("123456789012"));
+        let arn = self.create_role(name, &trust_policy(&["*"]));
         self.put_role_policy(name, "all", ALLOW_ALL);
         arn
     }
@@ -452,7 +453,22 @@ impl Drop for MotoServer {
 pub const ALLOW_ALL: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
 
-/// A trust policy letting any principal of `account` assume the role.
+/// A trust policy letting the given principals (ARNs, or `*`) assume the role.
+/// Note: moto compares principals literally (an account's `:root` does not admit its users).
+pub fn trust_policy(principals: &[&str]) -> String {
+    let list: Vec<String> = principals.iter().map(|p| format!("\"{p}\"")).collect();
+    // A single principal as a plain string: moto does not match `["*"]`.
+    let aws = if list.len() == 1 {
+        list[0].clone()
+    } else {
+        format!("[{}]", list.join(","))
+    };
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":{aws}}},"Action":"sts:AssumeRole"}}]}}"#
+    )
+}
+
+/// A trust policy letting any principal of `account` assume the role (real AWS semantics).
 pub fn trust_account_policy(account: &str) -> String {
     format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":["sts:AssumeRole","sts:AssumeRoleWithWebIdentity","sts:TagSession"]}}]}}"#
