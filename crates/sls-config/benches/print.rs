@@ -109,6 +109,21 @@ fn bench(c: &mut Criterion) {
     c.bench_function("read only", |b| {
         b.iter(|| read_service_file(&path).expect("read"))
     });
+    let file = read_service_file(&path).expect("read");
+    c.bench_function("phase1 only", |b| {
+        b.iter(|| resolve_phase1(&file, &ctx).expect("phase1"))
+    });
+    let p1 = resolve_phase1(&file, &ctx).expect("phase1");
+    c.bench_function("resolve_service (both phases)", |b| {
+        b.iter(|| resolve_service(&file, &ctx, &p1, None).expect("resolve"))
+    });
+    let s = resolve_service(&file, &ctx, &p1, None).expect("resolve");
+    c.bench_function("render yaml", |b| {
+        b.iter(|| render_print(&s.config, PrintFormat::Yaml, None, None).expect("render"))
+    });
+    c.bench_function("render json", |b| {
+        b.iter(|| render_print(&s.config, PrintFormat::Json, None, None).expect("render"))
+    });
 }
 
 criterion_group!(benches, bench);

@@ -223,6 +223,8 @@ pub(crate) struct State {
     nest_depth: HashMap<String, usize>,
     memo: HashSet<(u64, String)>,
     batch: u64,
+    /// `file()` contents by path: read and parsed once per resolution (v3 memoizes sources).
+    files: HashMap<std::path::PathBuf, Result<Option<Value>, String>>,
 }
 
 impl State {
@@ -236,6 +238,7 @@ impl State {
             nest_depth: HashMap::new(),
             memo: HashSet::new(),
             batch: 0,
+            files: HashMap::new(),
         }
     }
 
@@ -1071,23 +1074,15 @@ impl<'a> Resolver<'a> {
                 "Cannot load \"{shown}\": JavaScript files are not supported by sls in file() variables; export the data as YAML or JSON instead"
             )));
         }
-        let text = match std::fs::read_to_string(&full) {
-            Ok(t) => Some(t),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(VarError::new(format!("Cannot parse \"{shown}\": {e}"))),
-        };
-        let content = match text {
-            None => None,
-            Some(t) => match extension.as_str() {
-                "yml" | "yaml" | "json" | "tfstate" => {
-                    match crate::files::parse_document(&t, &extension, &shown) {
-                        Ok(v) => Some(v.unwrap_or(Value::Null)),
-                        Err(e) => return Err(VarError::new(e.to_string())),
-                    }
-                }
-                _ => Some(Value::String(t)),
-            },
-        };
+        let content = match self.st.files.get(&full) {
+            Some(cached) => cached.clone(),
+            None => {
+                let loaded = load_file(&full, &extension, &shown);
+                self.st.files.insert(full.clone(), loaded.clone());
+                loaded
+            }
+        }
+        .map_err(VarError::new)?;
         let Some(address) = address.filter(|a| !a.is_empty()) else {
             return Ok(SourceResult::value(content.unwrap_or(Value::Null)));
         };
@@ -1127,6 +1122,23 @@ impl<'a> Resolver<'a> {
         self.resolve_variables(batch, path, &mut m, depth + 1);
         self.resolve_internal_result(batch, path, &mut m, 10, depth + 1)?;
         Ok(m.value)
+    }
+}
+
+/// Read and parse a `file()` target: `Ok(None)` when it does not exist.
+fn load_file(full: &Path, extension: &str, shown: &str) -> Result<Option<Value>, String> {
+    let text = match std::fs::read_to_string(full) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("Cannot parse \"{shown}\": {e}")),
+    };
+    match extension {
+        "yml" | "yaml" | "json" | "tfstate" => {
+            crate::files::parse_document(&text, extension, shown)
+                .map(|v| Some(v.unwrap_or(Value::Null)))
+                .map_err(|e| e.to_string())
+        }
+        _ => Ok(Some(Value::String(text))),
     }
 }
 
