@@ -1,1 +1,31 @@
-//! placeholder
+//! sls-deploy: packaging, CloudFormation template compilation and the deploy engine of sls.
+//!
+//! Input is the resolved service configuration (`serde_json::Value`, shaped like
+//! `serverless print`) plus stage, region and the service folder; AWS access comes in as an
+//! `aws_config::SdkConfig` built by the caller. The crate never reads the process environment.
+//!
+//! - [`package()`]: zips (deterministic, compressed in parallel) and templates in `.serverless/`,
+//!   exactly where and how Serverless Framework v3 writes them.
+//! - [`deploy()`], [`info()`], [`remove()`], [`deploy_function()`]: the AWS side, reporting
+//!   progress as [`DeployEvent`]s for the CLI to render.
+
+#[cfg(feature = "aws")]
+mod aws;
+mod devdeps;
+mod error;
+mod files;
+pub mod naming;
+mod package;
+mod service;
+mod template;
+mod zipper;
+
+#[cfg(feature = "aws")]
+pub use aws::{
+    deploy, deploy_function, info, remove, AwsOptions, DeployEvent, DeployOutcome, FunctionOutcome,
+    RemoveOutcome, ServiceInfo,
+};
+pub use error::{DeployError, ResourceFailure, Result};
+pub use package::{artifact_directory_name, package, Artifact, PackageInput, PackageResult};
+pub use service::{Function, Provider, Service};
+pub use zipper::sha256_file;

@@ -1,0 +1,391 @@
+//! `sls package`: zips and templates written to `.serverless/` the way v3 writes them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+
+use crate::error::{DeployError, Result};
+use crate::files::{self, SourceFile, DEFAULT_EXCLUDES};
+use crate::naming;
+use crate::service::Service;
+use crate::template::{self, FunctionArtifact};
+use crate::zipper;
+
+/// What to package.
+#[derive(Debug, Clone)]
+pub struct PackageInput<'a> {
+    /// The folder holding serverless.yml; zips are built from it.
+    pub service_dir: &'a Path,
+    /// The resolved configuration (as `serverless print` shows it).
+    pub config: &'a Value,
+    pub stage: &'a str,
+    pub region: &'a str,
+    /// Where to write the artifacts; v3 uses `<service_dir>/.serverless`.
+    pub out_dir: &'a Path,
+    /// File name of the service file (`serverless.yml`, ...), left out of zips as v3 does.
+    /// `None` leaves out every `serverless.{yml,yaml,json,js,ts}`.
+    pub config_file_name: Option<&'a str>,
+    /// Time used for the artifact directory name (`<epochMs>-<ISO 8601>`); `None` = now.
+    pub timestamp: Option<SystemTime>,
+}
+
+/// One zip (or user-provided artifact) to upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    /// Local file.
+    pub path: PathBuf,
+    /// Name in the artifact directory of the bucket.
+    pub file_name: String,
+    /// base64(SHA-256), i.e. Lambda's `CodeSha256`.
+    pub sha256: String,
+    /// Function keys using this artifact.
+    pub functions: Vec<String>,
+}
+
+/// Everything `package` produced, and what deploy needs next.
+#[derive(Debug, Clone)]
+pub struct PackageResult {
+    pub service: Service,
+    pub out_dir: PathBuf,
+    /// `<prefix>/<service>/<stage>/<epochMs>-<ISO 8601>`.
+    pub artifact_directory_name: String,
+    pub artifacts: Vec<Artifact>,
+    /// `cloudformation-template-create-stack.json` (the core stack).
+    pub create_template: Value,
+    /// `cloudformation-template-update-stack.json`.
+    pub update_template: Value,
+    /// `serverless-state.json`.
+    pub state: Value,
+}
+
+impl PackageResult {
+    /// The artifact of one function (by key).
+    pub fn artifact_of(&self, function: &str) -> Option<&Artifact> {
+        self.artifacts
+            .iter()
+            .find(|a| a.functions.iter().any(|f| f == function))
+    }
+}
+
+/// v3's artifact directory name: `<prefix>/<service>/<stage>/<epochMs>-<ISO 8601 UTC, ms>`.
+pub fn artifact_directory_name(service: &Service, at: SystemTime) -> String {
+    let ms = at
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or(0);
+    let dt = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let iso = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        dt.year(),
+        u8::from(dt.month()),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second(),
+        dt.millisecond()
+    );
+    format!(
+        "{}/{}/{}/{ms}-{iso}",
+        service.provider.deployment_prefix, service.name, service.stage
+    )
+}
+
+/// Packages the service: zips, both templates and the state file in `input.out_dir`.
+pub fn package(input: &PackageInput<'_>) -> Result<PackageResult> {
+    let service = Service::from_config(input.config, input.stage, input.region)?;
+    let out = input.out_dir.to_path_buf();
+    std::fs::create_dir_all(&out).map_err(|e| DeployError::io("could not create", &out, e))?;
+    clean_out_dir(&out)?;
+
+    // Which zip each function uses: (file name, patterns) for zips we build, or a given file.
+    enum Source {
+        Build { patterns: Vec<String> },
+        Given(PathBuf),
+    }
+    let mut plan: BTreeMap<String, (Source, Vec<String>)> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for f in &service.functions {
+        let (file, source) = if let Some(a) = &f.package.artifact {
+            (base_name(a), Source::Given(input.service_dir.join(a)))
+        } else if service.package.individually || f.package.individually {
+            let mut patterns = service.package.patterns.clone();
+            patterns.extend(f.package.patterns.iter().cloned());
+            (format!("{}.zip", f.key), Source::Build { patterns })
+        } else if let Some(a) = &service.package.artifact {
+            (base_name(a), Source::Given(input.service_dir.join(a)))
+        } else {
+            (
+                format!("{}.zip", service.name),
+                Source::Build {
+                    patterns: service.package.patterns.clone(),
+                },
+            )
+        };
+        match plan.get_mut(&file) {
+            Some((_, fns)) => fns.push(f.key.clone()),
+            None => {
+                order.push(file.clone());
+                plan.insert(file, (source, vec![f.key.clone()]));
+            }
+        }
+    }
+
+    // One listing of the service folder serves every zip.
+    let needs_listing = plan
+        .values()
+        .any(|(s, _)| matches!(s, Source::Build { .. }));
+    let (listing, dev_excludes) = if needs_listing {
+        let listing = files::list_files(input.service_dir)?;
+        let dev = if service.package.exclude_dev_dependencies {
+            let dirs: Vec<String> = listing
+                .iter()
+                .filter(|f| {
+                    (f.name == "package.json" || f.name.ends_with("/package.json"))
+                        && !f.name.contains("node_modules")
+                })
+                .map(|f| {
+                    f.name
+                        .trim_end_matches("package.json")
+                        .trim_end_matches('/')
+                        .to_string()
+                })
+                .collect();
+            crate::devdeps::dev_dependency_excludes(input.service_dir, &dirs)
+        } else {
+            Vec::new()
+        };
+        (listing, dev)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let mut excludes: Vec<String> = DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect();
+    match input.config_file_name {
+        Some(n) => excludes.push(n.to_string()),
+        None => excludes.extend(
+            [
+                "serverless.yml",
+                "serverless.yaml",
+                "serverless.json",
+                "serverless.js",
+                "serverless.ts",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        ),
+    }
+    // Keep the output folder out of the zips when it lives inside the service folder.
+    if let Ok(rel) = out.strip_prefix(input.service_dir) {
+        if let Some(rel) = rel.to_str().filter(|r| !r.is_empty()) {
+            excludes.push(format!("{}/**", rel.replace('\\', "/")));
+        }
+    }
+
+    let mut artifacts = Vec::new();
+    for file in &order {
+        let (source, fns) = &plan[file];
+        let artifact = match source {
+            Source::Given(path) => {
+                if !path.is_file() {
+                    return Err(DeployError::config(
+                        "package.artifact",
+                        format!("cannot access package artifact at \"{}\"", path.display()),
+                    ));
+                }
+                Artifact {
+                    path: path.clone(),
+                    file_name: file.clone(),
+                    sha256: zipper::sha256_file(path)?,
+                    functions: fns.clone(),
+                }
+            }
+            Source::Build { patterns } => {
+                let context = if file == &format!("{}.zip", service.name) {
+                    "the service package".to_string()
+                } else {
+                    format!("function \"{}\"", fns.join(", "))
+                };
+                let selection =
+                    files::Selection::new(&excludes, patterns, &dev_excludes, &context)?;
+                let chosen: Vec<SourceFile> = listing
+                    .iter()
+                    .filter(|f| selection.includes(&f.name))
+                    .cloned()
+                    .collect();
+                if chosen.is_empty() {
+                    return Err(DeployError::NoFiles { context });
+                }
+                let path = out.join(file);
+                let sha256 = zipper::write_zip(&chosen, &path)?;
+                Artifact {
+                    path,
+                    file_name: file.clone(),
+                    sha256,
+                    functions: fns.clone(),
+                }
+            }
+        };
+        artifacts.push(artifact);
+    }
+
+    let at = input.timestamp.unwrap_or_else(SystemTime::now);
+    let dir_name = artifact_directory_name(&service, at);
+    let fn_artifacts: Vec<FunctionArtifact> = service
+        .functions
+        .iter()
+        .map(|f| {
+            let a = artifacts
+                .iter()
+                .find(|a| a.functions.contains(&f.key))
+                .expect("every function was given an artifact above");
+            FunctionArtifact {
+                file_name: a.file_name.clone(),
+                sha256: a.sha256.clone(),
+            }
+        })
+        .collect();
+    let create_template = template::core_template(&service);
+    let update_template = template::update_template(&service, &dir_name, &fn_artifacts)?;
+    let state = service_state(
+        input.config,
+        &service,
+        &create_template,
+        &update_template,
+        &dir_name,
+        &artifacts,
+    );
+
+    if !service.uses_custom_bucket() {
+        write_json(&out.join(naming::CREATE_TEMPLATE_FILE), &create_template)?;
+    }
+    write_json(&out.join(naming::UPDATE_TEMPLATE_FILE), &update_template)?;
+    write_json(&out.join(naming::STATE_FILE), &state)?;
+    Ok(PackageResult {
+        service,
+        out_dir: out,
+        artifact_directory_name: dir_name,
+        artifacts,
+        create_template,
+        update_template,
+        state,
+    })
+}
+
+fn base_name(p: &str) -> String {
+    p.rsplit(['/', '\\']).next().unwrap_or(p).to_string()
+}
+
+/// v3 empties `.serverless/` first; we remove only what we write, so a custom `--package`
+/// folder never loses unrelated files.
+fn clean_out_dir(out: &Path) -> Result<()> {
+    let entries = std::fs::read_dir(out).map_err(|e| DeployError::io("could not read", out, e))?;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let ours = name.ends_with(".zip")
+            || name == naming::CREATE_TEMPLATE_FILE
+            || name == naming::UPDATE_TEMPLATE_FILE
+            || name == naming::STATE_FILE;
+        if ours && e.path().is_file() {
+            std::fs::remove_file(e.path())
+                .map_err(|err| DeployError::io("could not remove", e.path(), err))?;
+        }
+    }
+    Ok(())
+}
+
+/// `serverless-state.json`: the service as v3 stores it (`service` with the compiled templates,
+/// and `package` with the artifact directory).
+fn service_state(
+    config: &Value,
+    service: &Service,
+    core: &Value,
+    compiled: &Value,
+    dir_name: &str,
+    artifacts: &[Artifact],
+) -> Value {
+    let mut provider = config.get("provider").cloned().unwrap_or_else(|| json!({}));
+    provider["name"] = json!("aws");
+    provider["stage"] = json!(service.stage);
+    provider["region"] = json!(service.region);
+    provider["versionFunctions"] = json!(service.provider.version_functions);
+    provider["compiledCloudFormationTemplate"] = compiled.clone();
+    if !service.uses_custom_bucket() {
+        provider["coreCloudFormationTemplate"] = core.clone();
+    }
+    let mut functions = config
+        .get("functions")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    if let Some(fns) = functions.as_object_mut() {
+        for f in &service.functions {
+            if let Some(Value::Object(o)) = fns.get_mut(&f.key) {
+                o.entry("events").or_insert_with(|| json!([]));
+                o.insert("name".into(), json!(f.name));
+                let res = &compiled["Resources"][naming::lambda_logical_id(&f.key)]["Properties"];
+                o.insert("memory".into(), res["MemorySize"].clone());
+                o.insert("timeout".into(), res["Timeout"].clone());
+                o.insert("runtime".into(), res["Runtime"].clone());
+                o.insert("vpc".into(), json!({}));
+                if let Some(v) = compiled["Resources"].as_object().and_then(|r| {
+                    r.keys().find(|k| {
+                        k.starts_with(&format!(
+                            "{}LambdaVersion",
+                            naming::normalized_function_name(&f.key)
+                        ))
+                    })
+                }) {
+                    o.insert("versionLogicalId".into(), json!(v));
+                }
+            }
+        }
+    }
+    let single = artifacts
+        .iter()
+        .find(|a| a.functions.len() > 1 || artifacts.len() == 1);
+    json!({
+        "service": {
+            "service": service.name,
+            "serviceObject": {"name": service.name},
+            "provider": provider,
+            "custom": config.get("custom").cloned(),
+            "plugins": config.get("plugins").cloned(),
+            "pluginsData": {},
+            "functions": functions,
+            "resources": config.get("resources").cloned(),
+            "configValidationMode": config.get("configValidationMode").cloned().unwrap_or(json!("warn")),
+            "serviceFilename": config.get("serviceFilename").cloned(),
+            "initialServerlessConfig": config,
+            "layers": {},
+            "isDashboardMonitoringPreconfigured": false,
+        },
+        "package": {
+            "individually": service.package.individually,
+            "artifactDirectoryName": dir_name,
+            "artifact": single.map(|a| a.file_name.clone()).unwrap_or_default(),
+        }
+    })
+}
+
+/// Writes pretty JSON (2 spaces, like `JSON.stringify(x, null, 2)`) atomically.
+pub(crate) fn write_json(path: &Path, value: &Value) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| DeployError::Io {
+        action: "could not serialise",
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    })?;
+    write_atomic(path, text.as_bytes())
+}
+
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let mut f =
+        std::fs::File::create(&tmp).map_err(|e| DeployError::io("could not create", &tmp, e))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| DeployError::io("could not write", &tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| DeployError::io("could not write", path, e))
+}

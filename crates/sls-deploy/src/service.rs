@@ -1,0 +1,409 @@
+//! A typed view of the resolved service configuration (`serde_json::Value`, shaped like
+//! `serverless print`): only the keys this crate supports, with v3's defaults applied.
+//! CloudFormation intrinsics (`{"Ref": ..}`, `{"Fn::GetAtt": ..}`) stay as JSON values.
+
+use serde_json::{Map, Value};
+
+use crate::error::{DeployError, Result};
+
+/// The parts of a service that packaging and deployment need.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// `service` (the service name).
+    pub name: String,
+    pub stage: String,
+    pub region: String,
+    /// `provider.stackName` or `<service>-<stage>`.
+    pub stack_name: String,
+    pub provider: Provider,
+    pub functions: Vec<Function>,
+    pub package: Package,
+    /// `resources` as written (`Resources`, `Outputs`, `Conditions`, ...).
+    pub resources: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Provider {
+    pub runtime: Option<String>,
+    pub memory_size: Option<Value>,
+    pub timeout: Option<Value>,
+    pub environment: Option<Map<String, Value>>,
+    pub tags: Option<Map<String, Value>>,
+    pub stack_tags: Option<Map<String, Value>>,
+    /// `deploymentBucket` (string) or `deploymentBucket.name`: an existing bucket to use.
+    pub deployment_bucket: Option<String>,
+    /// `deploymentBucket.serverSideEncryption` (e.g. `AES256`, `aws:kms`), sent on uploads.
+    pub bucket_sse: Option<String>,
+    /// `deploymentBucket.sseKMSKeyId`.
+    pub bucket_sse_kms_key_id: Option<String>,
+    pub bucket_block_public_access: bool,
+    pub bucket_versioning: bool,
+    pub bucket_tags: Option<Map<String, Value>>,
+    pub bucket_skip_policy_setup: bool,
+    pub max_previous_deployment_artifacts: usize,
+    /// `deploymentPrefix`, default `serverless`.
+    pub deployment_prefix: String,
+    /// `iam.role` as written (an ARN string, an intrinsic, or an object with statements).
+    pub iam_role: Option<Value>,
+    /// Legacy `provider.role`.
+    pub role: Option<Value>,
+    pub iam_role_statements: Option<Vec<Value>>,
+    pub iam_managed_policies: Option<Vec<Value>>,
+    /// `iam.deploymentRole`, else the old `cfnRole`.
+    pub deployment_role: Option<String>,
+    pub version_functions: bool,
+    pub log_retention_in_days: Option<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    /// The key under `functions:`.
+    pub key: String,
+    /// Deployed name: `name` or `<service>-<stage>-<key>`.
+    pub name: String,
+    pub handler: String,
+    pub runtime: Option<String>,
+    pub memory_size: Option<Value>,
+    pub timeout: Option<Value>,
+    pub description: Option<String>,
+    pub environment: Option<Map<String, Value>>,
+    pub role: Option<Value>,
+    pub tags: Option<Map<String, Value>>,
+    pub log_retention_in_days: Option<Value>,
+    pub version_function: Option<bool>,
+    pub package: FunctionPackage,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FunctionPackage {
+    pub patterns: Vec<String>,
+    pub individually: bool,
+    pub artifact: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Package {
+    pub patterns: Vec<String>,
+    pub individually: bool,
+    pub artifact: Option<String>,
+    pub exclude_dev_dependencies: bool,
+}
+
+/// v3's default runtime (`provider.getRuntime` in 3.40).
+pub const DEFAULT_RUNTIME: &str = "nodejs16.x";
+
+impl Service {
+    /// Reads the resolved configuration. `stage` and `region` are the ones the CLI decided
+    /// (`--stage` → `provider.stage` → `dev`; same for region).
+    pub fn from_config(config: &Value, stage: &str, region: &str) -> Result<Self> {
+        let root = config
+            .as_object()
+            .ok_or_else(|| DeployError::config("", "the configuration must be an object"))?;
+        let name = match root.get("service") {
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            // Older configs allow `service: { name: x }`.
+            Some(Value::Object(o)) => str_at(o, "name", "service.name")?
+                .ok_or_else(|| DeployError::config("service.name", "missing service name"))?,
+            _ => {
+                return Err(DeployError::config(
+                    "service",
+                    "missing service name; add `service: <name>` to serverless.yml",
+                ))
+            }
+        };
+        let empty = Map::new();
+        let p = obj_at(root, "provider", "provider")?.unwrap_or(&empty);
+        if let Some(n) = p.get("name").and_then(Value::as_str) {
+            if n != "aws" {
+                return Err(DeployError::config(
+                    "provider.name",
+                    format!("provider \"{n}\" is not supported; only \"aws\" is"),
+                ));
+            }
+        }
+        let provider = Provider::from_json(p)?;
+        let stack_name = match str_at(p, "stackName", "provider.stackName")? {
+            Some(s) => s,
+            None => format!("{name}-{stage}"),
+        };
+        let package = Package::from_json(obj_at(root, "package", "package")?.unwrap_or(&empty))?;
+        let mut functions = Vec::new();
+        if let Some(fns) = obj_at(root, "functions", "functions")? {
+            for (key, f) in fns {
+                functions.push(Function::from_json(key, f, &name, stage)?);
+            }
+        }
+        let resources = obj_at(root, "resources", "resources")?.cloned();
+        Ok(Service {
+            name,
+            stage: stage.to_string(),
+            region: region.to_string(),
+            stack_name,
+            provider,
+            functions,
+            package,
+            resources,
+        })
+    }
+
+    /// True when a bucket is named in the config, so no core stack with its own bucket is made.
+    pub fn uses_custom_bucket(&self) -> bool {
+        self.provider.deployment_bucket.is_some()
+    }
+
+    /// v3 `getCustomExecutionRole`: the role a function runs with when it is not the generated one.
+    pub fn custom_execution_role(&self, f: &Function) -> Option<Value> {
+        if let Some(r) = &f.role {
+            return Some(r.clone());
+        }
+        if let Some(r) = &self.provider.iam_role {
+            if is_existing_role(r) {
+                return Some(r.clone());
+            }
+        }
+        self.provider.role.clone()
+    }
+
+    /// Prefix of every artifact directory of this service and stage in the bucket.
+    pub fn artifact_prefix(&self) -> String {
+        format!(
+            "{}/{}/{}/",
+            self.provider.deployment_prefix, self.name, self.stage
+        )
+    }
+}
+
+/// v3 `isExistingRoleProvided`: an ARN string or an intrinsic (`{"Fn::GetAtt": ..}`, ...).
+pub fn is_existing_role(role: &Value) -> bool {
+    match role {
+        Value::String(_) => true,
+        Value::Object(o) => o.keys().any(|k| k.contains("::")),
+        _ => false,
+    }
+}
+
+impl Provider {
+    fn from_json(p: &Map<String, Value>) -> Result<Self> {
+        let mut out = Provider {
+            runtime: str_at(p, "runtime", "provider.runtime")?,
+            memory_size: p.get("memorySize").cloned(),
+            timeout: p.get("timeout").cloned(),
+            environment: obj_at(p, "environment", "provider.environment")?.cloned(),
+            tags: obj_at(p, "tags", "provider.tags")?.cloned(),
+            stack_tags: obj_at(p, "stackTags", "provider.stackTags")?.cloned(),
+            deployment_prefix: str_at(p, "deploymentPrefix", "provider.deploymentPrefix")?
+                .unwrap_or_else(|| "serverless".into()),
+            role: p.get("role").cloned(),
+            iam_role_statements: arr_at(p, "iamRoleStatements", "provider.iamRoleStatements")?,
+            iam_managed_policies: arr_at(p, "iamManagedPolicies", "provider.iamManagedPolicies")?,
+            deployment_role: str_at(p, "cfnRole", "provider.cfnRole")?,
+            version_functions: match p.get("versionFunctions") {
+                None | Some(Value::Null) => true,
+                Some(Value::Bool(b)) => *b,
+                Some(_) => {
+                    return Err(DeployError::config(
+                        "provider.versionFunctions",
+                        "must be true or false",
+                    ))
+                }
+            },
+            log_retention_in_days: p.get("logRetentionInDays").cloned(),
+            max_previous_deployment_artifacts: 5,
+            ..Provider::default()
+        };
+        // `serverless print` shows the normalised form: `deploymentBucket` (name or null) plus
+        // `deploymentBucketObject` (the settings); the raw form has one or the other.
+        let bucket_object = match (p.get("deploymentBucket"), p.get("deploymentBucketObject")) {
+            (_, Some(Value::Object(o))) => Some(Value::Object(o.clone())),
+            (Some(v), _) => Some(v.clone()),
+            _ => None,
+        };
+        match bucket_object.as_ref() {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) => out.deployment_bucket = Some(s.clone()),
+            Some(Value::Object(b)) => {
+                let path = "provider.deploymentBucket";
+                out.deployment_bucket = match p.get("deploymentBucket") {
+                    Some(Value::String(s)) => Some(s.clone()),
+                    _ => str_at(b, "name", "provider.deploymentBucket.name")?,
+                };
+                out.bucket_sse = str_at(b, "serverSideEncryption", path)?;
+                out.bucket_sse_kms_key_id = str_at(b, "sseKMSKeyId", path)?;
+                out.bucket_block_public_access = bool_at(b, "blockPublicAccess", path)?;
+                out.bucket_versioning = bool_at(b, "versioning", path)?;
+                out.bucket_skip_policy_setup = bool_at(b, "skipPolicySetup", path)?;
+                out.bucket_tags = obj_at(b, "tags", "provider.deploymentBucket.tags")?.cloned();
+                if let Some(n) = b.get("maxPreviousDeploymentArtifacts") {
+                    out.max_previous_deployment_artifacts =
+                        n.as_u64().map(|n| n as usize).ok_or_else(|| {
+                            DeployError::config(
+                                "provider.deploymentBucket.maxPreviousDeploymentArtifacts",
+                                "must be a whole number",
+                            )
+                        })?;
+                }
+            }
+            Some(_) => {
+                return Err(DeployError::config(
+                    "provider.deploymentBucket",
+                    "must be a bucket name or an object with `name`",
+                ))
+            }
+        }
+        if let Some(iam) = obj_at(p, "iam", "provider.iam")? {
+            out.iam_role = iam.get("role").cloned();
+            if let Some(r) = str_at(iam, "deploymentRole", "provider.iam.deploymentRole")? {
+                out.deployment_role = Some(r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `iam.role` when it is an object with `statements`/`managedPolicies`/... (not an ARN).
+    pub fn iam_role_object(&self) -> Option<&Map<String, Value>> {
+        match &self.iam_role {
+            Some(v @ Value::Object(o)) if !is_existing_role(v) => Some(o),
+            _ => None,
+        }
+    }
+}
+
+impl Function {
+    fn from_json(key: &str, f: &Value, service: &str, stage: &str) -> Result<Self> {
+        let at = |k: &str| format!("functions.{key}.{k}");
+        let f = f
+            .as_object()
+            .ok_or_else(|| DeployError::config(format!("functions.{key}"), "must be an object"))?;
+        if f.contains_key("image") {
+            return Err(DeployError::config(
+                at("image"),
+                "container image functions are not supported yet",
+            ));
+        }
+        let handler = str_at(f, "handler", &at("handler"))?.ok_or_else(|| {
+            DeployError::config(
+                at("handler"),
+                format!("either \"handler\" or \"image\" property needs to be set on function \"{key}\""),
+            )
+        })?;
+        if let Some(events) = f.get("events") {
+            match events {
+                Value::Null => {}
+                Value::Array(list) => {
+                    if let Some(first) = list.first() {
+                        let event = match first {
+                            Value::Object(o) => o.keys().next().cloned().unwrap_or_default(),
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        return Err(DeployError::UnsupportedEvent {
+                            function: key.to_string(),
+                            event,
+                        });
+                    }
+                }
+                _ => return Err(DeployError::config(at("events"), "must be a list")),
+            }
+        }
+        let package = match obj_at(f, "package", &at("package"))? {
+            None => FunctionPackage::default(),
+            Some(p) => FunctionPackage {
+                patterns: str_list(p, "patterns", &at("package.patterns"))?,
+                individually: bool_at(p, "individually", &at("package"))?,
+                artifact: str_at(p, "artifact", &at("package.artifact"))?,
+            },
+        };
+        Ok(Function {
+            key: key.to_string(),
+            name: str_at(f, "name", &at("name"))?
+                .unwrap_or_else(|| format!("{service}-{stage}-{key}")),
+            handler,
+            runtime: str_at(f, "runtime", &at("runtime"))?,
+            memory_size: f.get("memorySize").cloned(),
+            timeout: f.get("timeout").cloned(),
+            description: str_at(f, "description", &at("description"))?,
+            environment: obj_at(f, "environment", &at("environment"))?.cloned(),
+            role: f.get("role").cloned(),
+            tags: obj_at(f, "tags", &at("tags"))?.cloned(),
+            log_retention_in_days: f.get("logRetentionInDays").cloned(),
+            version_function: match f.get("versionFunction") {
+                Some(Value::Bool(b)) => Some(*b),
+                _ => None,
+            },
+            package,
+        })
+    }
+}
+
+impl Package {
+    fn from_json(p: &Map<String, Value>) -> Result<Self> {
+        Ok(Package {
+            patterns: str_list(p, "patterns", "package.patterns")?,
+            individually: bool_at(p, "individually", "package")?,
+            artifact: str_at(p, "artifact", "package.artifact")?,
+            exclude_dev_dependencies: match p.get("excludeDevDependencies") {
+                Some(Value::Bool(b)) => *b,
+                _ => true,
+            },
+        })
+    }
+}
+
+fn str_at(o: &Map<String, Value>, key: &str, path: &str) -> Result<Option<String>> {
+    match o.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        // Numbers in YAML (`name: 123`) are fine where a string is expected.
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(_) => Err(DeployError::config(
+            path,
+            format!("\"{key}\" must be a string"),
+        )),
+    }
+}
+
+fn bool_at(o: &Map<String, Value>, key: &str, path: &str) -> Result<bool> {
+    match o.get(key) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(DeployError::config(
+            format!("{path}.{key}"),
+            "must be true or false",
+        )),
+    }
+}
+
+fn obj_at<'a>(
+    o: &'a Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<&'a Map<String, Value>>> {
+    match o.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(m)) => Ok(Some(m)),
+        Some(_) => Err(DeployError::config(path, "must be an object (a map)")),
+    }
+}
+
+fn arr_at(o: &Map<String, Value>, key: &str, path: &str) -> Result<Option<Vec<Value>>> {
+    match o.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(a)) => Ok(Some(a.clone())),
+        Some(_) => Err(DeployError::config(path, "must be a list")),
+    }
+}
+
+fn str_list(o: &Map<String, Value>, key: &str, path: &str) -> Result<Vec<String>> {
+    match o.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| DeployError::config(path, "every entry must be a string"))
+            })
+            .collect(),
+        Some(_) => Err(DeployError::config(path, "must be a list of strings")),
+    }
+}

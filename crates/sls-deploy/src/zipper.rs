@@ -1,0 +1,101 @@
+//! Deterministic, parallel zip writing.
+//!
+//! Same sources → same bytes: entries in sorted order, every timestamp 1980-01-01 00:00, modes
+//! 0644 or 0755 (owner execute bit, as v3), Unix "made by", no extra fields. Files are read and
+//! deflated in parallel with rayon (`par_append_from_paths_atomic` keeps input order) in batches,
+//! so memory stays bounded for large trees. The zip is written to a temporary file in the same
+//! folder, synced and renamed into place.
+
+use std::io::{BufWriter, Read, Write};
+use std::path::Path;
+
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, System, ZipWriter};
+
+use crate::error::{DeployError, Result};
+use crate::files::SourceFile;
+
+/// Uncompressed bytes per parallel batch: bounds memory (compressed data is held until written).
+const BATCH_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Writes `files` (already sorted) to `dest` and returns `CodeSha256` (base64 of SHA-256).
+pub fn write_zip(files: &[SourceFile], dest: &Path) -> Result<String> {
+    let zip_err = |message: String| DeployError::Zip {
+        path: dest.to_path_buf(),
+        message,
+    };
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| DeployError::io("could not create", dir, e))?;
+    let tmp = dest.with_extension("zip.tmp");
+    let file =
+        std::fs::File::create(&tmp).map_err(|e| DeployError::io("could not create", &tmp, e))?;
+    let mut writer = ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
+    let base = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .last_modified_time(DateTime::default())
+        .system(System::Unix)
+        .large_file(false);
+
+    let mut batch: Vec<(&str, &Path, SimpleFileOptions)> = Vec::new();
+    let mut batch_bytes = 0u64;
+    for f in files {
+        let size = std::fs::metadata(&f.path)
+            .map_err(|e| DeployError::io("could not read", &f.path, e))?
+            .len();
+        // Files of 4 GiB and more need ZIP64 headers; mark them so the writer allows it.
+        let options = base
+            .unix_permissions(if f.executable { 0o755 } else { 0o644 })
+            .large_file(size >= u32::MAX as u64);
+        batch.push((f.name.as_str(), f.path.as_path(), options));
+        batch_bytes += size;
+        if batch_bytes >= BATCH_BYTES {
+            flush(&mut writer, &mut batch).map_err(|e| zip_err(e.to_string()))?;
+            batch_bytes = 0;
+        }
+    }
+    flush(&mut writer, &mut batch).map_err(|e| zip_err(e.to_string()))?;
+    let inner = writer.finish().map_err(|e| zip_err(e.to_string()))?;
+    let file = inner
+        .into_inner()
+        .map_err(|e| DeployError::io("could not write", &tmp, e.into_error()))?;
+    file.sync_all()
+        .map_err(|e| DeployError::io("could not write", &tmp, e))?;
+    drop(file);
+    std::fs::rename(&tmp, dest).map_err(|e| DeployError::io("could not write", dest, e))?;
+    sha256_file(dest)
+}
+
+fn flush<W: Write + std::io::Seek>(
+    writer: &mut ZipWriter<W>,
+    batch: &mut Vec<(&str, &Path, SimpleFileOptions)>,
+) -> zip::result::ZipResult<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    writer.par_append_from_paths_atomic(std::mem::take(batch))
+}
+
+/// base64(SHA-256(file)): Lambda's `CodeSha256` and v3's `filesha256` metadata.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut file =
+        std::fs::File::open(path).map_err(|e| DeployError::io("could not read", path, e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| DeployError::io("could not read", path, e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(base64::engine::general_purpose::STANDARD.encode(hasher.finalize()))
+}
+
+/// base64(SHA-256(bytes)).
+pub fn sha256_b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
+}

@@ -1,0 +1,381 @@
+//! End-to-end against moto on loopback (crates/sls-testkit): deploy, update, skip, info,
+//! deploy function, remove, and a deploy under a least-privilege user with auth checking on.
+//! The SdkConfig is built here directly (static keys, explicit region, endpoint on 127.0.0.1);
+//! no process environment is read or set.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_s3::config::{Credentials, SharedCredentialsProvider};
+use serde_json::{json, Value};
+use sls_deploy::{
+    deploy, deploy_function, info, package, remove, AwsOptions, DeployEvent, DeployOutcome,
+    FunctionOutcome, PackageInput, PackageResult, RemoveOutcome,
+};
+use sls_testkit::MotoServer;
+
+fn sdk(endpoint: &str, key: &str, secret: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            key, secret, None, None, "test",
+        )))
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .build()
+}
+
+fn opts() -> AwsOptions {
+    AwsOptions {
+        s3_path_style: true,
+        poll_interval: Duration::from_millis(200),
+        wait_timeout: Duration::from_secs(120),
+        ..AwsOptions::default()
+    }
+}
+
+fn service_config(role: &str, name: &str) -> Value {
+    json!({
+        "service": name,
+        "provider": {
+            "name": "aws",
+            "runtime": "nodejs20.x",
+            "memorySize": 256,
+            "timeout": 12,
+            "environment": {"BUCKET": {"Ref": "ServerlessDeploymentBucket"}, "PLAIN": "plain"},
+            "iam": {"deploymentRole": role},
+            "stackTags": {"team": "platform"}
+        },
+        "functions": {"hello": {"handler": "handler.hello", "environment": {"FN": "1"}}},
+        "resources": {"Outputs": {"Extra": {"Value": "extra-value"}}}
+    })
+}
+
+fn pack(dir: &Path, config: &Value) -> PackageResult {
+    package(&PackageInput {
+        service_dir: dir,
+        config,
+        stage: "dev",
+        region: "us-east-1",
+        out_dir: &dir.join(".serverless"),
+        config_file_name: Some("serverless.yml"),
+        timestamp: None,
+    })
+    .unwrap()
+}
+
+fn write_handler(dir: &Path, body: &str) {
+    std::fs::write(dir.join("handler.js"), body).unwrap();
+}
+
+/// Collects events so tests can check what the CLI would have shown.
+struct Events(Mutex<Vec<DeployEvent>>);
+impl Events {
+    fn new() -> Self {
+        Events(Mutex::new(Vec::new()))
+    }
+    fn push(&self, e: DeployEvent) {
+        self.0.lock().unwrap().push(e);
+    }
+    fn steps(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|e| match e {
+                DeployEvent::Step(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_update_skip_info_function_remove() {
+    let moto = MotoServer::start();
+    let role = moto.create_open_role("cfn-deploy");
+    let cfg = sdk(&moto.endpoint(), "AKIAEXAMPLE", "secret");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("serverless.yml"), "service: e2e\n").unwrap();
+    write_handler(d, "exports.hello = async () => 1;\n");
+    let config = service_config(&role, "e2e");
+
+    // 1. First deploy creates the core stack, then updates it with the function.
+    let events = Events::new();
+    let pkg = pack(d, &config);
+    let out = deploy(&cfg, &pkg, &opts(), &|e| events.push(e))
+        .await
+        .unwrap();
+    assert!(matches!(out, DeployOutcome::Deployed { .. }), "{out:?}");
+    assert!(events
+        .steps()
+        .iter()
+        .any(|s| s.starts_with("Creating CloudFormation stack")));
+    assert!(events
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|e| matches!(e, DeployEvent::Stack { status, .. } if status.ends_with("_COMPLETE"))));
+
+    let cfn = aws_sdk_cloudformation::Client::new(&cfg);
+    let stack = cfn
+        .describe_stacks()
+        .stack_name("e2e-dev")
+        .send()
+        .await
+        .unwrap();
+    let stack = &stack.stacks()[0];
+    assert_eq!(
+        stack.role_arn(),
+        Some(role.as_str()),
+        "RoleARN is the deployment role"
+    );
+    assert!(stack
+        .tags()
+        .iter()
+        .any(|t| t.key() == Some("team") && t.value() == Some("platform")));
+    assert!(stack
+        .tags()
+        .iter()
+        .any(|t| t.key() == Some("STAGE") && t.value() == Some("dev")));
+    let outputs: Vec<(&str, &str)> = stack
+        .outputs()
+        .iter()
+        .map(|o| (o.output_key().unwrap(), o.output_value().unwrap_or("")))
+        .collect();
+    let bucket = outputs
+        .iter()
+        .find(|(k, _)| *k == "ServerlessDeploymentBucketName")
+        .map(|(_, v)| v.to_string())
+        .expect("bucket output");
+    assert!(outputs
+        .iter()
+        .any(|(k, _)| *k == "HelloLambdaFunctionQualifiedArn"));
+    assert!(outputs.contains(&("Extra", "extra-value")));
+    let resources = cfn
+        .describe_stack_resources()
+        .stack_name("e2e-dev")
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = resources
+        .stack_resources()
+        .iter()
+        .filter_map(|r| r.logical_resource_id())
+        .collect();
+    for id in [
+        "HelloLogGroup",
+        "IamRoleLambdaExecution",
+        "HelloLambdaFunction",
+        "ServerlessDeploymentBucket",
+    ] {
+        assert!(ids.contains(&id), "{id} in {ids:?}");
+    }
+
+    let lambda = aws_sdk_lambda::Client::new(&cfg);
+    let f = lambda
+        .get_function_configuration()
+        .function_name("e2e-dev-hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(f.memory_size(), Some(256));
+    assert_eq!(f.timeout(), Some(12));
+    let vars = f.environment().unwrap().variables().unwrap();
+    assert_eq!(
+        vars.get("BUCKET"),
+        Some(&bucket),
+        "!Ref resolved by CloudFormation"
+    );
+    assert_eq!(vars.get("PLAIN").map(String::as_str), Some("plain"));
+    assert_eq!(vars.get("FN").map(String::as_str), Some("1"));
+    assert_eq!(f.code_sha256(), Some(pkg.artifacts[0].sha256.as_str()));
+
+    // 2. A code change updates the function's CodeSha256.
+    write_handler(d, "exports.hello = async () => 2;\n");
+    let pkg2 = pack(d, &config);
+    assert_ne!(pkg2.artifacts[0].sha256, pkg.artifacts[0].sha256);
+    let out = deploy(&cfg, &pkg2, &opts(), &|_| {}).await.unwrap();
+    assert!(matches!(out, DeployOutcome::Deployed { .. }));
+    let f = lambda
+        .get_function_configuration()
+        .function_name("e2e-dev-hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(f.code_sha256(), Some(pkg2.artifacts[0].sha256.as_str()));
+    let stack = cfn
+        .describe_stacks()
+        .stack_name("e2e-dev")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stack.stacks()[0].role_arn(),
+        Some(role.as_str()),
+        "role kept on update"
+    );
+
+    // 3. Nothing changed: skipped.
+    let events = Events::new();
+    let pkg3 = pack(d, &config);
+    let out = deploy(&cfg, &pkg3, &opts(), &|e| events.push(e))
+        .await
+        .unwrap();
+    assert!(matches!(out, DeployOutcome::Skipped { .. }), "{out:?}");
+    assert!(events
+        .steps()
+        .iter()
+        .any(|s| s.contains("Skipping deployment")));
+
+    // 4. info.
+    let i = info(&cfg, &pkg3.service, &opts()).await.unwrap();
+    assert_eq!(i.stack, "e2e-dev");
+    assert_eq!(
+        i.functions,
+        vec![("hello".to_string(), "e2e-dev-hello".to_string())]
+    );
+    assert!(i
+        .outputs
+        .iter()
+        .any(|(k, v, _)| k == "Extra" && v == "extra-value"));
+
+    // 5. deploy function: code straight through Lambda; unchanged code is skipped.
+    write_handler(d, "exports.hello = async () => 3;\n");
+    let pkg4 = pack(d, &config);
+    let out = deploy_function(&cfg, &pkg4, "hello", true, &opts(), &|_| {})
+        .await
+        .unwrap();
+    assert!(matches!(out, FunctionOutcome::Updated { .. }), "{out:?}");
+    let f = lambda
+        .get_function_configuration()
+        .function_name("e2e-dev-hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(f.code_sha256(), Some(pkg4.artifacts[0].sha256.as_str()));
+    let out = deploy_function(&cfg, &pkg4, "hello", false, &opts(), &|_| {})
+        .await
+        .unwrap();
+    assert!(
+        matches!(out, FunctionOutcome::CodeUnchanged { .. }),
+        "{out:?}"
+    );
+    // The environment still holds an intrinsic: --update-config cannot resolve it.
+    assert!(
+        deploy_function(&cfg, &pkg4, "nope", false, &opts(), &|_| {})
+            .await
+            .is_err()
+    );
+
+    // 6. remove: bucket emptied, stack deleted; a second remove finds nothing.
+    let out = remove(&cfg, &pkg4.service, &opts(), &|_| {}).await.unwrap();
+    assert!(
+        matches!(out, RemoveOutcome::Removed { objects_deleted, .. } if objects_deleted > 0),
+        "{out:?}"
+    );
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&cfg)
+            .force_path_style(true)
+            .build(),
+    );
+    let buckets = s3.list_buckets().send().await.unwrap();
+    assert!(
+        !buckets
+            .buckets()
+            .iter()
+            .any(|b| b.name() == Some(bucket.as_str())),
+        "bucket deleted"
+    );
+    let gone = cfn.describe_stacks().stack_name("e2e-dev").send().await;
+    assert!(
+        gone.is_err()
+            || gone.unwrap().stacks()[0].stack_status().unwrap().as_str() == "DELETE_COMPLETE"
+    );
+    assert!(lambda
+        .get_function_configuration()
+        .function_name("e2e-dev-hello")
+        .send()
+        .await
+        .is_err());
+    let out = remove(&cfg, &pkg4.service, &opts(), &|_| {}).await.unwrap();
+    assert_eq!(
+        out,
+        RemoveOutcome::NotFound {
+            stack: "e2e-dev".into()
+        }
+    );
+    assert!(info(&cfg, &pkg4.service, &opts()).await.is_err());
+}
+
+/// What deploy, info and remove need, and nothing more (Lambda GET/DELETE are not used by them).
+const DEPLOYER_POLICY: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Effect": "Allow", "Action": [
+        "cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack",
+        "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
+        "cloudformation:DescribeStackResource"],
+     "Resource": "arn:aws:cloudformation:us-east-1:123456789012:stack/least-dev/*"},
+    {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:ListBucketVersions", "s3:GetObject",
+        "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+     "Resource": ["arn:aws:s3:::least-dev-*", "arn:aws:s3:::least-dev-*/*"]},
+    {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::123456789012:role/cfn-deploy"}
+  ]
+}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn least_privilege_user_with_auth_checking_on() {
+    let moto = MotoServer::start();
+    let role = moto.create_open_role("cfn-deploy");
+    moto.create_user("deployer");
+    moto.put_user_policy("deployer", "deploy", DEPLOYER_POLICY);
+    let (key, secret) = moto.create_access_key("deployer");
+    moto.create_user("nobody");
+    let (nokey, nosecret) = moto.create_access_key("nobody");
+    moto.enable_auth();
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("serverless.yml"), "service: least\n").unwrap();
+    write_handler(d, "exports.hello = async () => 1;\n");
+    let config = service_config(&role, "least");
+    let pkg = pack(d, &config);
+
+    // A user without permissions is refused, with the AWS reason in the message.
+    let denied = deploy(
+        &sdk(&moto.endpoint(), &nokey, &nosecret),
+        &pkg,
+        &opts(),
+        &|_| {},
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(denied.contains("CloudFormation DescribeStacks"), "{denied}");
+    assert!(!denied.contains(&nosecret), "no secret in errors");
+
+    let cfg = sdk(&moto.endpoint(), &key, &secret);
+    let out = deploy(&cfg, &pkg, &opts(), &|_| {}).await.unwrap();
+    assert!(matches!(out, DeployOutcome::Deployed { .. }), "{out:?}");
+    let i = info(&cfg, &pkg.service, &opts()).await.unwrap();
+    assert!(i.stack_status.ends_with("_COMPLETE"), "{i:?}");
+    let pkg2 = pack(d, &config);
+    let out = deploy(&cfg, &pkg2, &opts(), &|_| {}).await.unwrap();
+    assert!(matches!(out, DeployOutcome::Skipped { .. }), "{out:?}");
+    let out = remove(&cfg, &pkg.service, &opts(), &|_| {}).await.unwrap();
+    assert!(matches!(out, RemoveOutcome::Removed { .. }), "{out:?}");
+
+    moto.disable_auth();
+    let cfn = aws_sdk_cloudformation::Client::new(&cfg);
+    let gone = cfn.describe_stacks().stack_name("least-dev").send().await;
+    assert!(
+        gone.is_err()
+            || gone.unwrap().stacks()[0].stack_status().unwrap().as_str() == "DELETE_COMPLETE"
+    );
+}
