@@ -211,12 +211,15 @@ async fn assume_role(plan: &Plan, ctx: &Ctx) -> Result<Credentials, AwsError> {
             },
         );
         if err.kind() == ErrorKind::AccessDenied {
+            let said = err
+                .what()
+                .split_once(" AWS said: ")
+                .map(|(_, m)| format!(" AWS said: {m}"))
+                .unwrap_or_default();
             err = AwsError::new(
                 ErrorKind::AccessDenied,
                 format!(
-                    "{} may not assume the role {role_arn} (profile \"{profile}\"). {}",
-                    identity,
-                    err.what()
+                    "Access denied: {identity} may not assume the role {role_arn} (sts:AssumeRole, profile \"{profile}\").{said}"
                 ),
             )
             .with_hint(

@@ -158,11 +158,26 @@ fn assume_role_with_mfa_asks_once_then_uses_the_cache() {
         let dbg = format!("{keys:?}");
         assert!(!dbg.contains(keys.secret_access_key.expose()));
 
+        // Benchmark (numbers go in the closing note, not in assertions).
+        let n = 50u32;
+        let static_plan_ = static_plan("alice", id, secret);
         let start = Instant::now();
-        let static_keys = resolve_credentials(&s, &static_plan("alice", id, secret), mfa.clone()).await.unwrap();
-        let static_time = start.elapsed();
-        assert_eq!(&static_keys.access_key_id, id);
-        eprintln!("assume-role+MFA uncached (sdk_config incl. STS): {uncached:?}; cached: {cached:?}; static: {static_time:?}");
+        for _ in 0..n {
+            let k = resolve_credentials(&s, &static_plan_, mfa.clone()).await.unwrap();
+            assert_eq!(&k.access_key_id, id);
+        }
+        let static_time = start.elapsed() / n;
+        let start = Instant::now();
+        for _ in 0..n {
+            resolve_credentials(&s, &plan, mfa.clone()).await.unwrap();
+        }
+        let cached_avg = start.elapsed() / n;
+        assert_eq!(proxy.count(), before, "cached resolutions make zero STS calls");
+        assert_eq!(mfa.count(), 1);
+        eprintln!(
+            "BENCH assume-role+MFA uncached sdk_config (incl. STS): {uncached:?}; first cached: {cached:?}; \
+             cached avg: {cached_avg:?}; static avg: {static_time:?} (n={n})"
+        );
 
         let conf = sdk_config(&s, &plan, mfa.clone()).await.unwrap();
         assert_eq!(caller_identity(&conf).await.unwrap().arn, who.arn);
