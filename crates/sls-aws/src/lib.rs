@@ -11,6 +11,19 @@
 //! - [`caller_identity`]: STS GetCallerIdentity (`sls credentials show --verify`).
 //! - [`explain_sdk_error`]: AWS failures as one paragraph plus a hint.
 //!
+//! Typical use (the deploy crate adds its own clients from the same config):
+//!
+//! ```text
+//! let settings = AwsSettings::new(region, env_snapshot, home, cwd);
+//! let config = sls_aws::sdk_config(&settings, &plan, mfa_prompt).await?;
+//! let s3 = aws_sdk_s3::Client::from_conf(
+//!     aws_sdk_s3::config::Builder::from(&config)
+//!         .force_path_style(sls_aws::uses_local_endpoint(&settings.env, "S3"))
+//!         .build(),
+//! );
+//! // on failure: sls_aws::explain_sdk_error(&err, &CallContext { action: "s3:PutObject", .. })
+//! ```
+//!
 //! House rule: nothing here reads the process environment. Everything comes
 //! from [`AwsSettings`] (an env snapshot, home, cwd). Two documented
 //! exceptions live inside the AWS SDK: the system trust store (rustls-native-certs
@@ -300,6 +313,18 @@ mod tests {
         assert_eq!(
             sc.load_config(key("STS")).as_deref(),
             Some("http://127.0.0.1:1")
+        );
+    }
+
+    #[test]
+    fn settings_debug_shows_no_values() {
+        let mut env = Env::new();
+        env.insert("AWS_SECRET_ACCESS_KEY".into(), "TOPSECRETVALUE".into());
+        let s = AwsSettings::new("us-east-1", env, "/h", "/c");
+        let dbg = format!("{s:?}");
+        assert!(
+            dbg.contains("AWS_SECRET_ACCESS_KEY") && !dbg.contains("TOPSECRETVALUE"),
+            "{dbg}"
         );
     }
 
