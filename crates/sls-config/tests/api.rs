@@ -306,7 +306,7 @@ fn chain(n: usize) -> String {
 #[test]
 fn long_reference_chains_resolve_or_fail_cleanly() {
     let d = tempfile::tempdir().unwrap();
-    write(d.path(), "serverless.yml", &chain(150));
+    write(d.path(), "serverless.yml", &chain(60));
     let cfg = resolve(d.path(), &CliOptions::default(), &Env::new(), None).unwrap();
     assert_eq!(cfg["custom"]["a0"], json!("end"));
     // Far beyond any real service: an error, never a stack overflow.

@@ -28,10 +28,7 @@ use resolve::{Resolver, SourceSet, State};
 /// the colon; `params` are the parenthesised arguments (`ssm(eu-west-1, raw):/x` gives
 /// `["eu-west-1", "raw"]`). Return `Ok(None)` when the value does not exist (so a fallback
 /// applies), `Err(message)` for a failure (shown as `Cannot resolve variable at "…": message`).
-///
-/// It is called from the resolver's own thread (resolution runs on a thread with a large
-/// stack), hence `Sync`; block on async work from a runtime `Handle` captured beforehand.
-pub trait ExternalSource: Sync {
+pub trait ExternalSource {
     fn resolve(
         &self,
         source: &str,
@@ -185,29 +182,7 @@ fn core_sources() -> SourceSet {
 
 /// Phase 1: resolve everything that needs no AWS; decide stage, region and profile.
 pub fn resolve_phase1(file: &ServiceFile, ctx: &Context) -> Result<Phase1, ConfigError> {
-    with_big_stack(|| phase1_state(file, ctx).map(|(p, _)| p))
-}
-
-/// Resolution recurses once per reference in a chain (`a: ${self:b}`, `b: ${self:c}`, …).
-/// Run it on a thread with a generous stack so that even hostile files end in the depth
-/// error, not a stack overflow, whatever the caller's stack is.
-fn with_big_stack<T: Send>(f: impl Fn() -> T + Sync) -> T {
-    let f = &f;
-    std::thread::scope(|s| {
-        let spawned = std::thread::Builder::new()
-            .name("sls-config-resolve".into())
-            .stack_size(64 * 1024 * 1024)
-            .spawn_scoped(s, f);
-        match spawned {
-            Ok(handle) => match handle.join() {
-                Ok(v) => v,
-                Err(payload) => std::panic::resume_unwind(payload),
-            },
-            // No thread available (resource limits): resolve here; the depth guard still
-            // stops runaway recursion on ordinary stacks for realistic files.
-            Err(_) => f(),
-        }
-    })
+    phase1_state(file, ctx).map(|(p, _)| p)
 }
 
 fn phase1_state(file: &ServiceFile, ctx: &Context) -> Result<(Phase1, State), ConfigError> {
@@ -346,7 +321,7 @@ pub fn resolve_service(
     phase1: &Phase1,
     external: Option<&dyn ExternalSource>,
 ) -> Result<Service, ConfigError> {
-    with_big_stack(|| resolve_service_inner(file, ctx, phase1, external))
+    resolve_service_inner(file, ctx, phase1, external)
 }
 
 fn resolve_service_inner(

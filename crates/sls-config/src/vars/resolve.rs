@@ -374,8 +374,10 @@ pub(crate) struct Resolver<'a> {
     pub external: Option<&'a dyn ExternalSource>,
 }
 
-/// Guard against runaway recursion on hostile input (deeply chained references).
-const MAX_CALL_DEPTH: usize = 300;
+/// Resolution recurses once per link of a reference chain (`a: ${self:b}`, `b: ${self:c}`, …).
+/// Stop long before a small (2 MB, debug build) thread stack would overflow; real services
+/// chain a handful of references (v3 has no such limit, but no real file comes near it).
+const MAX_CALL_DEPTH: usize = 100;
 
 impl<'a> Resolver<'a> {
     fn next_batch(&mut self) -> u64 {
