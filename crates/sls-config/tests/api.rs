@@ -317,3 +317,20 @@ fn long_reference_chains_resolve_or_fail_cleanly() {
         "{e}"
     );
 }
+
+#[test]
+fn yaml_error_message_reads_well() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "serverless.yml",
+        "service: bad\nprovider:\n  name: aws\n  runtime: [nodejs18.x\ncustom: x\n",
+    );
+    let e = read_service_file(&d.path().join("serverless.yml")).unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with("Cannot parse \"serverless.yml\": "),
+        "{msg}"
+    );
+    assert!(msg.contains("line 5"), "{msg}");
+}
