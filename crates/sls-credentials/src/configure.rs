@@ -111,6 +111,9 @@ pub enum Error {
     NotUtf8 { path: PathBuf, line: usize },
     #[error("Cannot write the AWS credentials file: {0}")]
     Save(#[from] SaveError),
+    /// A failed save of the config file (`configure_role_profile`).
+    #[error("Cannot write the AWS config file: {0}")]
+    SaveConfig(SaveError),
 }
 
 /// Checks a profile name before anything is written.
@@ -138,7 +141,19 @@ pub fn validate_profile_name(name: &str) -> Result<(), Error> {
 }
 
 fn validate_value(what: &'static str, value: &str, secret: bool) -> Result<(), Error> {
-    let reason = if value.is_empty() {
+    match value_problem(value) {
+        Some(reason) => Err(Error::InvalidValue {
+            what,
+            value: (!secret).then(|| mask_key_id(value)),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Why `value` cannot be written as a profile value, if it cannot.
+pub(crate) fn value_problem(value: &str) -> Option<&'static str> {
+    if value.is_empty() {
         Some("is empty")
     } else if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         Some("contains whitespace, a line break or a control character")
@@ -147,14 +162,6 @@ fn validate_value(what: &'static str, value: &str, secret: bool) -> Result<(), E
         Some("starts with \"#\" or \";\"")
     } else {
         None
-    };
-    match reason {
-        Some(reason) => Err(Error::InvalidValue {
-            what,
-            value: (!secret).then(|| mask_key_id(value)),
-            reason,
-        }),
-        None => Ok(()),
     }
 }
 
@@ -191,13 +198,7 @@ pub fn configure_credentials_with_hook(
     let created_file = existing.is_none();
     let text = match existing {
         None => String::new(),
-        Some(bytes) => String::from_utf8(bytes).map_err(|e| {
-            let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            Error::NotUtf8 {
-                path: real.clone(),
-                line: upto.iter().filter(|b| **b == b'\n').count() + 1,
-            }
-        })?,
+        Some(bytes) => decode(&real, bytes)?,
     };
     let mut doc = Document::parse(&text);
     let exists = !doc.sections_named(name).is_empty();
@@ -223,6 +224,17 @@ pub fn configure_credentials_with_hook(
     })
 }
 
+/// Decodes a profile file read from `real` as UTF-8, or says which line is not.
+pub(crate) fn decode(real: &Path, bytes: Vec<u8>) -> Result<String, Error> {
+    String::from_utf8(bytes).map_err(|e| {
+        let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        Error::NotUtf8 {
+            path: real.to_path_buf(),
+            line: upto.iter().filter(|b| **b == b'\n').count() + 1,
+        }
+    })
+}
+
 /// What [`set_profile_keys`] changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Edit {
@@ -234,7 +246,7 @@ const ID: &str = "aws_access_key_id";
 const SECRET: &str = "aws_secret_access_key";
 const TOKENS: [&str; 2] = ["aws_session_token", "aws_security_token"];
 
-fn new_line(text: String, eol: &'static str) -> Line {
+pub(crate) fn new_line(text: String, eol: &'static str) -> Line {
     let kind = classify(&text, false);
     Line { text, eol, kind }
 }
@@ -290,7 +302,25 @@ pub fn set_profile_keys(doc: &mut Document, name: &str, key: &str, secret: &str)
     if !has_secret {
         extra.push(new_line(format!("{SECRET}={secret}"), eol));
     }
-    // Insert into the last section (its keys win), after its last property.
+    let removed_token = !remove.is_empty();
+    splice(doc, last_header, extra, &remove);
+    Edit {
+        added_section: false,
+        removed_token,
+    }
+}
+
+/// Removes the lines `remove` and inserts `extra` into the section whose
+/// header is at `last_header`, after its last property (or right after the
+/// header). A last line without newline gets one; the inserted last line
+/// then keeps none.
+pub(crate) fn splice(
+    doc: &mut Document,
+    last_header: usize,
+    mut extra: Vec<Line>,
+    remove: &BTreeSet<usize>,
+) {
+    let eol = doc.line_ending();
     let range = doc.section_range(last_header);
     let insert_after = (range.start + 1..range.end)
         .rev()
@@ -302,7 +332,6 @@ pub fn set_profile_keys(doc: &mut Document, name: &str, key: &str, secret: &str)
         })
         .unwrap_or(range.start);
 
-    let removed_token = !remove.is_empty();
     let lines = std::mem::take(&mut doc.lines);
     let total = lines.len();
     let mut out = Vec::with_capacity(total + extra.len());
@@ -323,15 +352,11 @@ pub fn set_profile_keys(doc: &mut Document, name: &str, key: &str, secret: &str)
         }
     }
     doc.lines = out;
-    Edit {
-        added_section: false,
-        removed_token,
-    }
 }
 
 /// Replaces the value of property line `i`, keeping the key, spacing and any
 /// inline comment.
-fn replace_value(doc: &mut Document, i: usize, value: &str) {
+pub(crate) fn replace_value(doc: &mut Document, i: usize, value: &str) {
     let line = &doc.lines[i];
     let LineKind::Property { value: range, .. } = &line.kind else {
         return;
@@ -349,6 +374,24 @@ fn replace_value(doc: &mut Document, i: usize, value: &str) {
 }
 
 fn append_section(doc: &mut Document, name: &str, key: &str, secret: &str, eol: &'static str) {
+    append_lines(
+        doc,
+        [
+            format!("[{name}]"),
+            format!("{ID}={key}"),
+            format!("{SECRET}={secret}"),
+        ],
+        eol,
+    );
+}
+
+/// Appends lines (a new section) at the end, after a blank line; a missing
+/// final newline is added first.
+pub(crate) fn append_lines(
+    doc: &mut Document,
+    lines: impl IntoIterator<Item = String>,
+    eol: &'static str,
+) {
     if let Some(last) = doc.lines.last_mut() {
         if last.eol.is_empty() {
             last.eol = eol;
@@ -358,7 +401,7 @@ fn append_section(doc: &mut Document, name: &str, key: &str, secret: &str, eol: 
     if !ends_blank {
         doc.lines.push(new_line(String::new(), eol));
     }
-    doc.lines.push(new_line(format!("[{name}]"), eol));
-    doc.lines.push(new_line(format!("{ID}={key}"), eol));
-    doc.lines.push(new_line(format!("{SECRET}={secret}"), eol));
+    for text in lines {
+        doc.lines.push(new_line(text, eol));
+    }
 }

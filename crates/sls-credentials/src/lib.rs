@@ -7,6 +7,7 @@
 //! - [`resolve`]: one profile → [`Plan`] (roles, SSO, process, web identity, keys).
 //! - [`chain`]: the v3 layers → [`Resolution`] with a per-layer report.
 //! - [`configure`]: `sls config credentials` ([`configure_credentials`]).
+//! - [`configure_role`]: `sls config credentials --role-arn` ([`configure_role_profile`]).
 //! - [`save`]: locked, atomic writes.
 //!
 //! Nothing here reads the process environment or the home directory: callers
@@ -30,6 +31,7 @@
 
 pub mod chain;
 pub mod configure;
+pub mod configure_role;
 pub mod document;
 pub mod plan;
 pub mod profiles;
@@ -44,6 +46,7 @@ pub use configure::{
     configure_credentials, credentials_target, validate_profile_name, Action, CredentialsTarget,
     Error, Outcome,
 };
+pub use configure_role::{config_target, configure_role_profile, ConfigTarget, RoleProfile};
 pub use document::Document;
 pub use plan::{mask_key_id, Origin, Plan, Secret, StaticKeys};
 pub use profiles::{
