@@ -67,7 +67,7 @@ pub fn write_zip(files: &[SourceFile], dest: &Path) -> Result<String> {
     sha256_file(dest)
 }
 
-fn flush<W: Write + std::io::Seek>(
+fn flush<W: Write + std::io::Seek + Send>(
     writer: &mut ZipWriter<W>,
     batch: &mut Vec<(&str, &Path, SimpleFileOptions)>,
 ) -> zip::result::ZipResult<()> {

@@ -248,7 +248,13 @@ async fn deploy_update_skip_info_function_remove() {
     // 5. deploy function: code straight through Lambda; unchanged code is skipped.
     write_handler(d, "exports.hello = async () => 3;\n");
     let pkg4 = pack(d, &config);
-    let out = deploy_function(&cfg, &pkg4, "hello", true, &opts(), &|_| {})
+    // --update-config cannot send an environment that holds a CloudFormation intrinsic.
+    let err = deploy_function(&cfg, &pkg4, "hello", true, &opts(), &|_| {})
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("functions.hello.environment.BUCKET"), "{err}");
+    let out = deploy_function(&cfg, &pkg4, "hello", false, &opts(), &|_| {})
         .await
         .unwrap();
     assert!(matches!(out, FunctionOutcome::Updated { .. }), "{out:?}");
@@ -266,7 +272,7 @@ async fn deploy_update_skip_info_function_remove() {
         matches!(out, FunctionOutcome::CodeUnchanged { .. }),
         "{out:?}"
     );
-    // The environment still holds an intrinsic: --update-config cannot resolve it.
+    // An unknown function is an error.
     assert!(
         deploy_function(&cfg, &pkg4, "nope", false, &opts(), &|_| {})
             .await

@@ -156,17 +156,17 @@ fn zip_entries_follow_v3_rules() {
     let mut names = Vec::new();
     for i in 0..z.len() {
         let f = z.by_index(i).unwrap();
-        names.push(f.name().to_string());
+        names.push(f.name().unwrap().to_string());
         let dt = f.last_modified().unwrap();
         assert_eq!(
             (dt.year(), dt.month(), dt.day(), dt.hour(), dt.minute()),
             (1980, 1, 1, 0, 0)
         );
         let mode = f.unix_mode().unwrap() & 0o777;
-        if f.name() == "bin/run.sh" {
+        if f.name().unwrap() == "bin/run.sh" {
             assert_eq!(mode, 0o755);
         } else {
-            assert_eq!(mode, 0o644, "{}", f.name());
+            assert_eq!(mode, 0o644, "{}", f.name().unwrap());
         }
     }
     let mut sorted = names.clone();
@@ -234,7 +234,7 @@ fn patterns_individually_and_artifact_dir_name() {
             zip::ZipArchive::new(std::fs::File::open(d.join(".serverless").join(f)).unwrap())
                 .unwrap();
         (0..z.len())
-            .map(|i| z.by_index(i).unwrap().name().to_string())
+            .map(|i| z.by_index(i).unwrap().name().unwrap().to_string())
             .collect()
     };
     let a = names("a.zip");

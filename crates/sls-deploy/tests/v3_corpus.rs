@@ -75,7 +75,7 @@ fn zip_names(p: &Path) -> Vec<String> {
     let f = std::fs::File::open(p).unwrap();
     let mut z = zip::ZipArchive::new(f).unwrap();
     (0..z.len())
-        .map(|i| z.by_index(i).unwrap().name().to_string())
+        .map(|i| z.by_index(i).unwrap().name().unwrap().to_string())
         .collect()
 }
 
