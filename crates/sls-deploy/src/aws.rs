@@ -126,19 +126,33 @@ impl Clients {
     }
 }
 
-fn aws_err<E>(service: &'static str, operation: &'static str) -> impl Fn(E) -> DeployError
+type SdkError<E> =
+    aws_sdk_cloudformation::error::SdkError<E, aws_sdk_cloudformation::config::http::HttpResponse>;
+
+fn aws_err<E>(service: &'static str, operation: &'static str) -> impl Fn(SdkError<E>) -> DeployError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     move |e| {
+        let status = e.raw_response().map(|r| r.status().as_u16());
         let message = match (e.code(), e.message()) {
             (Some(c), Some(m)) => format!("{c}: {m}"),
             (Some(c), None) => c.to_string(),
             (None, Some(m)) => m.to_string(),
+            // An error body the SDK could not read: the HTTP status is what is left.
+            (None, None) if status.is_some() => {
+                let s = status.unwrap_or_default();
+                let hint = match s {
+                    403 => " (access denied: check the IAM policy of the identity in use)",
+                    404 => " (not found)",
+                    _ => "",
+                };
+                format!("HTTP {s}{hint}")
+            }
             // Transport errors: show the cause chain (no credentials are in it).
             (None, None) => {
                 let mut s = e.to_string();
-                let mut src = e.source();
+                let mut src = std::error::Error::source(&e);
                 while let Some(inner) = src {
                     s.push_str(": ");
                     s.push_str(&inner.to_string());
