@@ -14,7 +14,7 @@ cat > "$work/config.json" <<'JSON'
 {"service":"bench","provider":{"name":"aws","runtime":"nodejs18.x","stage":"dev","region":"us-east-1"},
  "functions":{"hello":{"handler":"handler.hello","events":[]}}}
 JSON
-(cd "$top" && cargo build --release -p sls-deploy --example package)
+(cd "$top" && cargo build --release -p sls-deploy --no-default-features --example package)
 bin="${CARGO_TARGET_DIR:-$top/target}/release/examples/package"
 cmds=(
   "$bin $svc $work/config.json"
