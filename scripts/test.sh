@@ -15,6 +15,6 @@ command -v python3 >/dev/null || { echo "python3 is required" >&2; exit 1; }
 echo "== cargo fmt --check" >&2
 cargo fmt --all -- --check
 echo "== cargo clippy (warnings denied)" >&2
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo test" >&2
-cargo test --workspace --locked
+cargo test --workspace

@@ -121,6 +121,21 @@ pub struct ConfigCredentialsArgs {
     /// Replace the keys of an existing profile.
     #[arg(short = 'o', long)]
     pub overwrite: bool,
+    /// Write an assume-role profile into the config file instead of keys.
+    #[arg(long = "role-arn", value_name = "ARN", conflicts_with_all = ["key", "secret"])]
+    pub role_arn: Option<String>,
+    /// The profile whose credentials assume the role (default: "default").
+    #[arg(long = "source-profile", value_name = "NAME", requires = "role_arn")]
+    pub source_profile: Option<String>,
+    /// The MFA device whose code is asked for when the role is assumed.
+    #[arg(long = "mfa-serial", value_name = "ARN", requires = "role_arn")]
+    pub mfa_serial: Option<String>,
+    /// External id required by the role's trust policy.
+    #[arg(long = "external-id", requires = "role_arn")]
+    pub external_id: Option<String>,
+    /// Session length in seconds (900 to 43200).
+    #[arg(long = "duration-seconds", value_name = "N", requires = "role_arn")]
+    pub duration_seconds: Option<u32>,
 }
 
 #[derive(Args, Debug)]
@@ -146,6 +161,9 @@ pub struct CredentialsShowArgs {
     /// Print a JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Ask AWS (STS GetCallerIdentity) who these credentials belong to.
+    #[arg(long)]
+    pub verify: bool,
 }
 
 #[derive(Args, Debug)]

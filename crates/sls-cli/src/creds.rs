@@ -69,8 +69,12 @@ pub fn live_keys(
     let settings = aws_settings(host, loaded, resolution);
     let runtime = runtime()?;
     runtime
-        .block_on(sls_aws::resolve_credentials(&settings, plan, mfa_prompt(host)))
-        .map_err(|e| from_error(&e))
+        .block_on(sls_aws::resolve_credentials(
+            &settings,
+            plan,
+            mfa_prompt(host),
+        ))
+        .map_err(|e| crate::error::from_aws(&e))
 }
 
 pub fn runtime() -> CliResult<tokio::runtime::Runtime> {

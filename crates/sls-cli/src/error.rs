@@ -65,3 +65,12 @@ pub fn from_error(err: &dyn std::error::Error) -> CliError {
 }
 
 pub type CliResult<T = ()> = Result<T, CliError>;
+
+/// AWS errors carry their own hint (what to do); keep it as the CLI hint.
+pub fn from_aws(err: &sls_aws::AwsError) -> CliError {
+    let e = from_error(err);
+    match err.hint() {
+        Some(hint) => e.with_hint(hint),
+        None => e,
+    }
+}

@@ -28,13 +28,20 @@ fn service() -> Sls {
 #[test]
 fn provider_profile_credentials_reach_the_handler() {
     let sls = service();
-    let run = sls.run(&["invoke", "local", "-f", "env", "--data", "{\"a\":1}"]).ok();
+    let run = sls
+        .run(&["invoke", "local", "-f", "env", "--data", "{\"a\":1}"])
+        .ok();
     let out = run.json();
     assert_eq!(out["key"], "AKIATEAMINVOKE00001");
     assert_eq!(out["hasSecret"], true);
     assert_eq!(out["stage"], "dev");
     assert_eq!(out["event"]["a"], 1);
-    assert!(run.stderr.contains("Using profile \"team\" (provider.profile)"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("Using profile \"team\" (provider.profile)"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("not its IAM role"), "{}", run.stderr);
     assert!(!run.all().contains("secret-of-"), "{}", run.all());
 }
@@ -42,7 +49,9 @@ fn provider_profile_credentials_reach_the_handler() {
 #[test]
 fn aws_profile_option_wins_in_the_handler_too() {
     let sls = service();
-    let run = sls.run(&["invoke", "local", "-f", "env", "--aws-profile", "other"]).ok();
+    let run = sls
+        .run(&["invoke", "local", "-f", "env", "--aws-profile", "other"])
+        .ok();
     assert_eq!(run.json()["key"], "AKIAOTHERINVOKE0002");
     assert!(run.stderr.contains("\"other\""), "{}", run.stderr);
 }
@@ -51,7 +60,9 @@ fn aws_profile_option_wins_in_the_handler_too() {
 fn python_handler_and_stdin_event() {
     let mut sls = service();
     sls.stdin("{\"from\":\"stdin\"}");
-    let run = sls.run(&["invoke", "local", "--function", "py", "-s", "prod"]).ok();
+    let run = sls
+        .run(&["invoke", "local", "--function", "py", "-s", "prod"])
+        .ok();
     let out = run.json();
     assert_eq!(out["key"], "AKIATEAMINVOKE00001");
     assert_eq!(out["fn"], "inv-prod-py");
@@ -63,13 +74,20 @@ fn unknown_function_and_unsupported_runtime_are_clear_errors() {
     let run = sls.run(&["invoke", "local", "-f", "nope"]).failed(1);
     assert!(run.stderr.contains("\"nope\""), "{}", run.stderr);
     let run = sls.run(&["invoke", "local", "-f", "java"]).failed(1);
-    assert!(run.stderr.contains("not supported by invoke local"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not supported by invoke local"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn a_throwing_handler_exits_1_with_the_lambda_error_shape() {
     let sls = service();
-    sls.file("handler.js", "module.exports.env = async () => { throw new TypeError('boom'); };\n");
+    sls.file(
+        "handler.js",
+        "module.exports.env = async () => { throw new TypeError('boom'); };\n",
+    );
     let run = sls.run(&["invoke", "local", "-f", "env"]).failed(1);
     let out = run.json();
     assert_eq!(out["errorType"], "TypeError");

@@ -1,6 +1,7 @@
 //! `sls config credentials`: add or update a profile in the credentials file,
 //! touching nothing else in it. Works outside any service folder and never
 //! reads serverless.yml (v3 failed when the service file did not resolve).
+//! With `--role-arn` it writes an assume-role profile into the config file.
 
 use crate::cli::ConfigCredentialsArgs;
 use crate::error::{from_error, CliError, CliResult};
@@ -12,6 +13,20 @@ pub fn run(args: &ConfigCredentialsArgs, host: &Host) -> CliResult {
         return Err(CliError::new(format!(
             "Provider \"{provider}\" is not supported. Supported providers are: \"aws\"."
         )));
+    }
+    if let Some(role_arn) = &args.role_arn {
+        let role = sls_credentials::RoleProfile {
+            role_arn: role_arn.clone(),
+            source_profile: args.source_profile.clone(),
+            mfa_serial: args.mfa_serial.clone(),
+            external_id: args.external_id.clone(),
+            duration_seconds: args.duration_seconds,
+        };
+        let target = sls_credentials::config_target(&host.env, &host.home, &host.cwd);
+        sls_credentials::configure_role_profile(target, &args.profile, &role, args.overwrite)
+            .map_err(|e| from_error(&e))?;
+        eprintln!("✔ Profile \"{}\" has been configured", args.profile);
+        return Ok(());
     }
     let (Some(key), Some(secret)) = (non_empty(&args.key), non_empty(&args.secret)) else {
         return Err(CliError::new(

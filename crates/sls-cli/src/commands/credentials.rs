@@ -21,6 +21,11 @@ pub fn show(args: &CredentialsShowArgs, host: &Host) -> CliResult {
     let service_name = service_name(&loaded);
     let source = resolution.plan.as_ref().map(describe_plan);
     let key_id = resolution.plan.as_ref().and_then(static_key_id);
+    let identity = match (&resolution.plan, args.verify) {
+        (Some(plan), true) => Some(verify(host, &loaded, &resolution, plan)?),
+        (None, true) => return Err(no_credentials(&resolution)),
+        _ => None,
+    };
     if args.json {
         let value = json!({
             "service": service_name,
@@ -33,6 +38,11 @@ pub fn show(args: &CredentialsShowArgs, host: &Host) -> CliResult {
             "configFile": resolution.config_file,
             "chain": resolution.layers,
             "warnings": resolution.warnings,
+            "identity": identity.as_ref().map(|i| json!({
+                "account": i.account,
+                "arn": i.arn,
+                "userId": i.user_id,
+            })),
         });
         println!(
             "{}",
@@ -53,6 +63,11 @@ pub fn show(args: &CredentialsShowArgs, host: &Host) -> CliResult {
     if let Some(id) = &key_id {
         out.push_str(&format!("Access key:   {}\n", mask_key_id(id)));
     }
+    if let Some(identity) = &identity {
+        out.push_str(&format!("Account:      {}\n", identity.account));
+        out.push_str(&format!("ARN:          {}\n", identity.arn));
+        out.push_str(&format!("User id:      {}\n", identity.user_id));
+    }
     out.push_str(&format!(
         "Files:        {} (credentials), {} (config)\n",
         resolution.credentials_file.display(),
@@ -64,7 +79,10 @@ pub fn show(args: &CredentialsShowArgs, host: &Host) -> CliResult {
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        out.push_str(&format!("  {:<28} {:<11} {}\n", layer.layer, state, layer.detail));
+        out.push_str(&format!(
+            "  {:<28} {:<11} {}\n",
+            layer.layer, state, layer.detail
+        ));
     }
     print!("{out}");
     Ok(())
@@ -82,7 +100,10 @@ pub fn export(args: &CredentialsExportArgs, host: &Host) -> CliResult {
             let mut obj = serde_json::Map::new();
             obj.insert("Version".into(), json!(1));
             obj.insert("AccessKeyId".into(), json!(keys.access_key_id));
-            obj.insert("SecretAccessKey".into(), json!(keys.secret_access_key.expose()));
+            obj.insert(
+                "SecretAccessKey".into(),
+                json!(keys.secret_access_key.expose()),
+            );
             if let Some(token) = &keys.session_token {
                 obj.insert("SessionToken".into(), json!(token.expose()));
             }
@@ -95,7 +116,10 @@ pub fn export(args: &CredentialsExportArgs, host: &Host) -> CliResult {
             );
         }
         ExportFormat::Env => {
-            println!("export AWS_ACCESS_KEY_ID={}", shell_quote(&keys.access_key_id));
+            println!(
+                "export AWS_ACCESS_KEY_ID={}",
+                shell_quote(&keys.access_key_id)
+            );
             println!(
                 "export AWS_SECRET_ACCESS_KEY={}",
                 shell_quote(keys.secret_access_key.expose())
@@ -106,6 +130,23 @@ pub fn export(args: &CredentialsExportArgs, host: &Host) -> CliResult {
         }
     }
     Ok(())
+}
+
+/// Calls STS GetCallerIdentity with the resolved credentials.
+fn verify(
+    host: &Host,
+    loaded: &Loaded,
+    resolution: &Resolution,
+    plan: &Plan,
+) -> CliResult<sls_aws::CallerIdentity> {
+    let settings = crate::creds::aws_settings(host, loaded, resolution);
+    let runtime = crate::creds::runtime()?;
+    runtime
+        .block_on(async {
+            let sdk = sls_aws::sdk_config(&settings, plan, crate::creds::mfa_prompt(host)).await?;
+            sls_aws::caller_identity(&sdk).await
+        })
+        .map_err(|e| crate::error::from_aws(&e))
 }
 
 /// The error when no layer and no fallback yields credentials: lists where sls looked.

@@ -4,11 +4,13 @@
 use std::path::PathBuf;
 
 use sls_deploy::{
-    AwsOptions, DeployEvent, DeployOutcome, FunctionOutcome, PackageInput, PackageResult,
-    RemoveOutcome, ServiceInfo,
+    AwsOptions, DeployOutcome, FunctionOutcome, PackageInput, PackageResult, RemoveOutcome,
+    ServiceInfo,
 };
 
-use crate::cli::{DeployArgs, DeployFunctionArgs, InfoArgs, PackageArgs, RemoveArgs, ServiceOptions};
+use crate::cli::{
+    DeployArgs, DeployFunctionArgs, InfoArgs, PackageArgs, RemoveArgs, ServiceOptions,
+};
 use crate::error::{from_error, CliError, CliResult};
 use crate::host::Host;
 use crate::progress::Progress;
@@ -23,7 +25,12 @@ struct Session {
     options: AwsOptions,
 }
 
-fn session(host: &Host, opts: &ServiceOptions, config: Option<&std::path::Path>, force: bool) -> CliResult<Session> {
+fn session(
+    host: &Host,
+    opts: &ServiceOptions,
+    config: Option<&std::path::Path>,
+    force: bool,
+) -> CliResult<Session> {
     let loaded = service::load(host, opts, config, true)?;
     let resolution = crate::creds::resolve_chain(host, &loaded)?;
     let Some(plan) = resolution.plan.clone() else {
@@ -33,8 +40,12 @@ fn session(host: &Host, opts: &ServiceOptions, config: Option<&std::path::Path>,
     let settings = crate::creds::aws_settings(host, &loaded, &resolution);
     let runtime = crate::creds::runtime()?;
     let sdk = runtime
-        .block_on(sls_aws::sdk_config(&settings, &plan, crate::creds::mfa_prompt(host)))
-        .map_err(|e| from_error(&e))?;
+        .block_on(sls_aws::sdk_config(
+            &settings,
+            &plan,
+            crate::creds::mfa_prompt(host),
+        ))
+        .map_err(|e| crate::error::from_aws(&e))?;
     let options = AwsOptions {
         s3_path_style: sls_aws::uses_local_endpoint(&host.env, "S3"),
         force,
@@ -49,7 +60,12 @@ fn session(host: &Host, opts: &ServiceOptions, config: Option<&std::path::Path>,
     })
 }
 
-fn package_service(host: &Host, loaded: &Loaded, service: &sls_config::Service, out: Option<PathBuf>) -> CliResult<PackageResult> {
+fn package_service(
+    host: &Host,
+    loaded: &Loaded,
+    service: &sls_config::Service,
+    out: Option<PathBuf>,
+) -> CliResult<PackageResult> {
     let service_dir = loaded.service_dir(host);
     let out_dir = match out {
         Some(p) if p.is_absolute() => p,
@@ -89,10 +105,19 @@ pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
 }
 
 pub fn deploy(args: &DeployArgs, host: &Host) -> CliResult {
-    let s = session(host, &args.service, args.config.config.as_deref(), args.force)?;
+    let s = session(
+        host,
+        &args.service,
+        args.config.config.as_deref(),
+        args.force,
+    )?;
     eprintln!(
         "Deploying {} to stage {} ({})",
-        s.service.config.get("service").and_then(|v| v.as_str()).unwrap_or("service"),
+        s.service
+            .config
+            .get("service")
+            .and_then(|v| v.as_str())
+            .unwrap_or("service"),
         s.service.stage,
         s.service.region
     );
@@ -101,12 +126,18 @@ pub fn deploy(args: &DeployArgs, host: &Host) -> CliResult {
     let started = std::time::Instant::now();
     let outcome = s
         .runtime
-        .block_on(sls_deploy::deploy(&s.sdk, &pkg, &s.options, &|e| progress.event(e)))
+        .block_on(sls_deploy::deploy(&s.sdk, &pkg, &s.options, &|e| {
+            progress.event(e)
+        }))
         .map_err(|e| deploy_error(&e));
     progress.finish();
     let info = match outcome? {
         DeployOutcome::Deployed { info } => {
-            eprintln!("✔ Service deployed to stack {} ({}s)", info.stack, started.elapsed().as_secs());
+            eprintln!(
+                "✔ Service deployed to stack {} ({}s)",
+                info.stack,
+                started.elapsed().as_secs()
+            );
             info
         }
         DeployOutcome::Skipped { info } => {
@@ -119,7 +150,12 @@ pub fn deploy(args: &DeployArgs, host: &Host) -> CliResult {
 }
 
 pub fn deploy_function(args: &DeployFunctionArgs, host: &Host) -> CliResult {
-    let s = session(host, &args.service, args.config.config.as_deref(), args.force)?;
+    let s = session(
+        host,
+        &args.service,
+        args.config.config.as_deref(),
+        args.force,
+    )?;
     let pkg = package_service(host, &s.loaded, &s.service, None)?;
     let progress = Progress::new(host.stderr_is_terminal);
     let outcome = s.runtime.block_on(sls_deploy::deploy_function(
@@ -142,8 +178,9 @@ pub fn deploy_function(args: &DeployFunctionArgs, host: &Host) -> CliResult {
 
 pub fn info(args: &InfoArgs, host: &Host) -> CliResult {
     let s = session(host, &args.service, args.config.config.as_deref(), false)?;
-    let svc = sls_deploy::Service::from_config(&s.service.config, &s.service.stage, &s.service.region)
-        .map_err(|e| from_error(&e))?;
+    let svc =
+        sls_deploy::Service::from_config(&s.service.config, &s.service.stage, &s.service.region)
+            .map_err(|e| from_error(&e))?;
     let info = s
         .runtime
         .block_on(sls_deploy::info(&s.sdk, &svc, &s.options))
@@ -154,12 +191,15 @@ pub fn info(args: &InfoArgs, host: &Host) -> CliResult {
 
 pub fn remove(args: &RemoveArgs, host: &Host) -> CliResult {
     let s = session(host, &args.service, args.config.config.as_deref(), false)?;
-    let svc = sls_deploy::Service::from_config(&s.service.config, &s.service.stage, &s.service.region)
-        .map_err(|e| from_error(&e))?;
+    let svc =
+        sls_deploy::Service::from_config(&s.service.config, &s.service.stage, &s.service.region)
+            .map_err(|e| from_error(&e))?;
     let progress = Progress::new(host.stderr_is_terminal);
     let outcome = s
         .runtime
-        .block_on(sls_deploy::remove(&s.sdk, &svc, &s.options, &|e| progress.event(e)));
+        .block_on(sls_deploy::remove(&s.sdk, &svc, &s.options, &|e| {
+            progress.event(e)
+        }));
     progress.finish();
     match outcome.map_err(|e| deploy_error(&e))? {
         RemoveOutcome::Removed { stack, objects_deleted } => eprintln!(

@@ -62,7 +62,11 @@ pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
         region: service.region,
         event,
         context_override,
-        env_overrides: args.env.iter().map(|e| sls_invoke::parse_env_option(e)).collect(),
+        env_overrides: args
+            .env
+            .iter()
+            .map(|e| sls_invoke::parse_env_option(e))
+            .collect(),
         process_env: host.env.clone(),
         credentials,
     };

@@ -9,7 +9,10 @@ use crate::service;
 
 pub fn run(args: &PrintArgs, host: &Host) -> CliResult {
     let loaded = service::load(host, &args.service, args.config.config.as_deref(), true)?;
-    let file = loaded.file.as_ref().expect("load(required = true) returns a file");
+    let file = loaded
+        .file
+        .as_ref()
+        .expect("load(required = true) returns a file");
     let ctx = loaded.context(host);
     // print resolves every variable it can without AWS; AWS sources say they need AWS access.
     let service = sls_config::resolve_service(file, &ctx, &loaded.phase1, None)

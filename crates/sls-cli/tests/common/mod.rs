@@ -25,18 +25,30 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 
     /// Asserts success and returns self, showing both streams on failure.
     pub fn ok(self) -> Run {
-        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     pub fn failed(self, code: i32) -> Run {
-        assert_eq!(self.code, code, "expected exit {code}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
@@ -56,7 +68,13 @@ impl Sls {
         env.insert("HOME".into(), home.display().to_string());
         env.insert("PATH".into(), std::env::var("PATH").unwrap_or_default());
         env.insert("AWS_EC2_METADATA_DISABLED".into(), "true".into());
-        Sls { root, home, cwd, env, stdin: None }
+        Sls {
+            root,
+            home,
+            cwd,
+            env,
+            stdin: None,
+        }
     }
 
     pub fn env(&mut self, key: &str, value: &str) -> &mut Self {
@@ -104,7 +122,11 @@ impl Sls {
             .envs(&self.env)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            });
         let mut child = cmd.spawn().expect("spawn sls");
         if let Some(text) = &self.stdin {
             let mut stdin = child.stdin.take().unwrap();
@@ -126,7 +148,10 @@ impl Sls {
         if run.code != 0 {
             return Err(run);
         }
-        Ok(run.json()["AccessKeyId"].as_str().unwrap_or_default().to_string())
+        Ok(run.json()["AccessKeyId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
     }
 }
 
