@@ -75,7 +75,7 @@ pub fn show(args: &CredentialsShowArgs, host: &Host) -> CliResult {
     ));
     out.push_str("\nCredential sources, in order (the last one found wins):\n");
     for layer in &resolution.layers {
-        let state = serde_json::to_value(&layer.state)
+        let state = serde_json::to_value(layer.state)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
