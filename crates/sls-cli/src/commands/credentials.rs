@@ -8,16 +8,9 @@ use crate::error::{CliError, CliResult};
 use crate::host::Host;
 use crate::service::{self, Loaded};
 
-/// Resolves the credential chain for a loaded service and prints the
-/// override notice (one line) and warnings on stderr.
-pub fn resolve(host: &Host, loaded: &Loaded) -> CliResult<Resolution> {
-    let resolution = crate::creds::resolve_chain(host, loaded)?;
-    Ok(resolution)
-}
-
 pub fn show(args: &CredentialsShowArgs, host: &Host) -> CliResult {
     let loaded = service::load(host, &args.service, args.config.config.as_deref(), false)?;
-    let resolution = resolve(host, &loaded)?;
+    let resolution = crate::creds::resolve_chain(host, &loaded)?;
     let service_name = service_name(&loaded);
     let source = resolution.plan.as_ref().map(describe_plan);
     let key_id = resolution.plan.as_ref().and_then(static_key_id);
@@ -90,7 +83,7 @@ pub fn show(args: &CredentialsShowArgs, host: &Host) -> CliResult {
 
 pub fn export(args: &CredentialsExportArgs, host: &Host) -> CliResult {
     let loaded = service::load(host, &args.service, args.config.config.as_deref(), false)?;
-    let resolution = resolve(host, &loaded)?;
+    let resolution = crate::creds::resolve_chain(host, &loaded)?;
     let Some(plan) = &resolution.plan else {
         return Err(no_credentials(&resolution));
     };
