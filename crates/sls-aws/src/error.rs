@@ -172,9 +172,21 @@ where
             }
             err
         }
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
-            explain_transport(err, call)
+        SdkError::ResponseError(response) => {
+            // A body the protocol parser rejects can still name the error: moto
+            // answers JSON-protocol services (SSM…) with an XML AccessDenied.
+            let raw: &dyn std::any::Any = response.raw();
+            let (code, message) = raw
+                .downcast_ref::<HttpResponse>()
+                .and_then(|r| r.body().bytes())
+                .map(|b| code_from_body(&String::from_utf8_lossy(b)))
+                .unwrap_or((None, None));
+            match code {
+                Some(code) => explain_code(Some(&code), message.as_deref(), call),
+                None => explain_transport(err, call),
+            }
         }
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => explain_transport(err, call),
         SdkError::ConstructionFailure(_) => {
             let detail = chain_text(err);
             if detail.contains("credentials") || detail.contains("Credentials") {

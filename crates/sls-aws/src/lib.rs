@@ -38,6 +38,7 @@ mod process;
 mod resolve;
 mod sso;
 mod time;
+pub mod variables;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -56,6 +57,7 @@ pub use cache::{cache_key, cli_cache_dir, AssumeRoleArgs, EXPIRY_WINDOW};
 pub use error::{explain_code, explain_sdk_error, AwsError, CallContext, ErrorKind};
 pub use net::{endpoint_for, uses_local_endpoint};
 pub use process::split_command;
+pub use variables::AwsVariableSource;
 
 /// An environment snapshot (taken once by the CLI).
 pub type Env = std::collections::BTreeMap<String, String>;

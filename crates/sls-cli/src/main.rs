@@ -1,6 +1,7 @@
 //! `sls`: wires the command line to the library crates and renders results
 //! and errors. Nothing here decides anything the libraries could decide.
 
+mod aws_vars;
 mod cli;
 mod commands;
 mod creds;

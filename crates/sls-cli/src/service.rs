@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use sls_config::{CliOptions, Context, Phase1, ServiceFile};
+use sls_config::{CliOptions, Context, ExternalSource, Phase1, ServiceFile};
 
 use crate::cli::ServiceOptions;
 use crate::error::{from_error, CliError, CliResult};
@@ -123,12 +123,27 @@ fn instance_id() -> String {
 }
 
 /// Resolves the whole configuration (phase 2). Variables from AWS sources
-/// (`ssm:`, `cf:`, `s3:`, `aws:`) are answered by sls-aws.
-pub fn resolve_full(host: &Host, loaded: &Loaded) -> CliResult<sls_config::Service> {
+/// (`ssm:`, `cf:`, `s3:`, `aws:accountId`) are answered by `aws` (see
+/// [`crate::aws_vars`]).
+pub fn resolve_full(
+    host: &Host,
+    loaded: &Loaded,
+    aws: &dyn ExternalSource,
+) -> CliResult<sls_config::Service> {
     let file = loaded
         .file
         .as_ref()
         .ok_or_else(|| CliError::new("This command can only be run in a service folder."))?;
     let ctx = loaded.context(host);
-    sls_config::resolve_service(file, &ctx, &loaded.phase1, None).map_err(|e| from_error(&e))
+    sls_config::resolve_service(file, &ctx, &loaded.phase1, Some(aws)).map_err(|e| from_error(&e))
+}
+
+/// [`resolve_full`] for commands that do not talk to AWS otherwise: AWS is set
+/// up only if the service holds an AWS variable.
+pub fn resolve_full_lazily(host: &Host, loaded: &Loaded) -> CliResult<sls_config::Service> {
+    resolve_full(
+        host,
+        loaded,
+        &crate::aws_vars::LazyAwsSource::new(host, loaded),
+    )
 }

@@ -36,7 +36,6 @@ fn session(
     let Some(plan) = resolution.plan.clone() else {
         return Err(super::credentials::no_credentials(&resolution));
     };
-    let service = service::resolve_full(host, &loaded)?;
     let settings = crate::creds::aws_settings(host, &loaded, &resolution);
     let runtime = crate::creds::runtime()?;
     let sdk = runtime
@@ -46,6 +45,9 @@ fn session(
             crate::creds::mfa_prompt(host),
         ))
         .map_err(|e| crate::error::from_aws(&e))?;
+    // AWS variables are answered with the same credentials the deploy uses.
+    let aws_vars = crate::aws_vars::for_sdk(host, &loaded, &sdk, runtime.handle().clone());
+    let service = service::resolve_full(host, &loaded, &aws_vars)?;
     let options = AwsOptions {
         s3_path_style: sls_aws::uses_local_endpoint(&host.env, "S3"),
         force,
@@ -91,9 +93,9 @@ fn package_service(
 }
 
 pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
-    // Packaging needs no AWS access: no credentials are resolved.
+    // Packaging needs AWS access only for AWS variables (ssm, cf, s3, aws:accountId).
     let loaded = service::load(host, &args.service, args.config.config.as_deref(), true)?;
-    let service = service::resolve_full(host, &loaded)?;
+    let service = service::resolve_full_lazily(host, &loaded)?;
     let pkg = package_service(host, &loaded, &service, args.package.clone())?;
     eprintln!(
         "✔ Service packaged ({} artifact{}) in {}",

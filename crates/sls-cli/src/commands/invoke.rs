@@ -13,7 +13,7 @@ use crate::service;
 
 pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
     let loaded = service::load(host, &args.service, args.config.as_deref(), true)?;
-    let service = service::resolve_full(host, &loaded)?;
+    let service = service::resolve_full_lazily(host, &loaded)?;
     let service_dir = loaded.service_dir(host);
 
     let stdin_text = if args.data.is_none() && args.path.is_none() && !host.stdin_is_terminal {

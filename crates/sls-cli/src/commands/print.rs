@@ -9,14 +9,8 @@ use crate::service;
 
 pub fn run(args: &PrintArgs, host: &Host) -> CliResult {
     let loaded = service::load(host, &args.service, args.config.config.as_deref(), true)?;
-    let file = loaded
-        .file
-        .as_ref()
-        .expect("load(required = true) returns a file");
-    let ctx = loaded.context(host);
-    // print resolves every variable it can without AWS; AWS sources say they need AWS access.
-    let service = sls_config::resolve_service(file, &ctx, &loaded.phase1, None)
-        .map_err(|e| from_error(&e))?;
+    // Like v3, print resolves AWS variables too (with the credentials of the stage).
+    let service = service::resolve_full_lazily(host, &loaded)?;
     let format = match args.format {
         PrintFormatArg::Yaml => PrintFormat::Yaml,
         PrintFormatArg::Json => PrintFormat::Json,

@@ -1,0 +1,327 @@
+//! Phase-2 variable sources for `sls-config`: `${ssm:…}`, `${cf:…}`, `${s3:…}`
+//! and `${aws:accountId}`, answered from AWS with the credentials of the stage.
+//!
+//! Semantics follow Serverless v3 (`lib/configuration/variables/sources/instance-dependent/`):
+//!
+//! - `${ssm:/path}` calls SSM GetParameter with `WithDecryption: true`.
+//!   `String` → the string; `StringList` → an array (split on `,`);
+//!   `SecureString` → the decrypted string, parsed as JSON when it starts with `{`
+//!   (this is how Secrets Manager references, `/aws/reference/secretsmanager/…`,
+//!   come back as objects; a value that is not valid JSON stays a string).
+//!   Parameters: `raw` (no splitting, no JSON parsing), `noDecrypt`
+//!   (`WithDecryption: false`), and the first other one is the region:
+//!   `${ssm(eu-west-1, raw):/path}`. The pre-v3 postfixes `~true` and `~split`
+//!   are accepted and dropped (decryption and splitting are automatic).
+//! - `${cf:stack.OutputKey}` / `${cf(region):stack.OutputKey}`: CloudFormation
+//!   DescribeStacks; the output's value.
+//! - `${s3:bucket/key}`: S3 GetObject; the body as a (UTF-8, lossy) string.
+//! - `${aws:accountId}`: STS GetCallerIdentity; `${aws:region}` is the deploy region
+//!   (sls-config answers that one itself).
+//!
+//! A missing parameter, stack, output or key is `Ok(None)`, so a fallback
+//! (`${ssm:/x, 'default'}`) applies, as in v3. Any other AWS failure is an
+//! `Err` with [`explain_sdk_error`]'s paragraph (never a value or a secret).
+//! Answers are cached per source for the life of the [`AwsVariableSource`]
+//! (v3's `useCache: true`): a value used twice is fetched once.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Mutex;
+
+use aws_config::{Region, SdkConfig};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use serde_json::Value;
+use sls_config::ExternalSource;
+use tokio::runtime::{Handle, RuntimeFlavor};
+
+use crate::{explain_sdk_error, service_endpoint, AwsError, CallContext};
+
+/// Resolves `ssm`, `cf`, `s3` and `aws` variables against AWS.
+///
+/// [`ExternalSource::resolve`] is synchronous: it runs each AWS call to completion
+/// with [`Handle::block_on`]. Call it from a thread that is **not** inside the Tokio
+/// runtime (the CLI resolves the service file on its main thread), and give it the
+/// handle of a **multi-thread** runtime (on a current-thread runtime nothing would
+/// drive the I/O). Both mistakes are reported as an `Err`, not a panic or a hang.
+pub struct AwsVariableSource {
+    config: SdkConfig,
+    handle: Handle,
+    region: String,
+    s3_path_style: bool,
+    cache: Mutex<HashMap<CacheKey, Option<Value>>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct CacheKey {
+    source: String,
+    address: String,
+    params: Vec<String>,
+}
+
+impl AwsVariableSource {
+    /// `config` comes from [`crate::sdk_config`] (credentials of the stage, endpoint
+    /// overrides from the snapshot); `region` is the deploy region (used when a
+    /// variable names none); `s3_path_style` should be
+    /// `uses_local_endpoint(&settings.env, "S3")`.
+    pub fn new(
+        config: &SdkConfig,
+        handle: Handle,
+        region: impl Into<String>,
+        s3_path_style: bool,
+    ) -> Self {
+        let region = region.into();
+        let config = config
+            .to_builder()
+            .region(Region::new(region.clone()))
+            .build();
+        AwsVariableSource {
+            config,
+            handle,
+            region,
+            s3_path_style,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The deploy region.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    fn run<F: Future>(&self, fut: F) -> Result<F::Output, String> {
+        if Handle::try_current().is_ok() {
+            return Err(
+                "internal error: AWS variables were resolved from inside the async runtime \
+                 (they must be resolved from a plain thread)"
+                    .into(),
+            );
+        }
+        if self.handle.runtime_flavor() == RuntimeFlavor::CurrentThread {
+            return Err(
+                "internal error: AWS variables need a multi-thread async runtime to run their calls"
+                    .into(),
+            );
+        }
+        Ok(self.handle.block_on(fut))
+    }
+
+    fn region_for(&self, region: Option<&str>) -> Region {
+        Region::new(region.unwrap_or(&self.region).to_string())
+    }
+
+    fn ssm(&self, address: &str, params: &[String]) -> Result<Option<Value>, String> {
+        let raw = params.iter().any(|p| p == "raw");
+        let no_decrypt = params.iter().any(|p| p == "noDecrypt");
+        let region = params
+            .iter()
+            .find(|p| !matches!(p.as_str(), "raw" | "noDecrypt") && !p.is_empty())
+            .map(String::as_str);
+        let name = strip_legacy_instruction(address);
+        let conf = aws_sdk_ssm::config::Builder::from(&self.config)
+            .region(self.region_for(region))
+            .build();
+        let client = aws_sdk_ssm::Client::from_conf(conf);
+        let out = self.run(
+            client
+                .get_parameter()
+                .name(name)
+                .with_decryption(!no_decrypt)
+                .send(),
+        )?;
+        let out = match out {
+            Ok(out) => out,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_parameter_not_found()) =>
+            {
+                return Ok(None)
+            }
+            Err(e) => return Err(self.explain(&e, "ssm:GetParameter", "SSM")),
+        };
+        let Some(param) = out.parameter() else {
+            return Ok(None);
+        };
+        let value = param.value().unwrap_or_default();
+        use aws_sdk_ssm::types::ParameterType;
+        Ok(Some(match param.r#type() {
+            Some(ParameterType::StringList) if !raw => Value::Array(
+                value
+                    .split(',')
+                    .map(|s| Value::String(s.to_string()))
+                    .collect(),
+            ),
+            Some(ParameterType::SecureString) if !raw && value.starts_with('{') => {
+                serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()))
+            }
+            Some(ParameterType::String)
+            | Some(ParameterType::StringList)
+            | Some(ParameterType::SecureString)
+            | None => Value::String(value.to_string()),
+            Some(other) => {
+                return Err(format!("Unexpected parameter type: \"{}\"", other.as_str()))
+            }
+        }))
+    }
+
+    fn cf(&self, address: &str, params: &[String]) -> Result<Option<Value>, String> {
+        let Some((stack, output)) = address.split_once('.') else {
+            return Err(format!(
+                "Unsupported \"{address}\" address argument in variable \"cf\" source. \
+                 Expected \"<stack-name>.<output-id>\" format"
+            ));
+        };
+        let region = params.first().map(String::as_str).filter(|r| !r.is_empty());
+        let conf = aws_sdk_cloudformation::config::Builder::from(&self.config)
+            .region(self.region_for(region))
+            .build();
+        let client = aws_sdk_cloudformation::Client::from_conf(conf);
+        let out = self.run(client.describe_stacks().stack_name(stack).send())?;
+        let out = match out {
+            Ok(out) => out,
+            Err(e)
+                if e.as_service_error().is_some_and(|s| {
+                    s.code() == Some("ValidationError")
+                        && s.message().is_some_and(|m| m.contains("does not exist"))
+                }) =>
+            {
+                return Ok(None)
+            }
+            Err(e) => {
+                return Err(self.explain(&e, "cloudformation:DescribeStacks", "CloudFormation"))
+            }
+        };
+        Ok(out
+            .stacks()
+            .first()
+            .and_then(|s| s.outputs().iter().find(|o| o.output_key() == Some(output)))
+            .and_then(|o| o.output_value())
+            .map(|v| Value::String(v.to_string())))
+    }
+
+    fn s3(&self, address: &str) -> Result<Option<Value>, String> {
+        let Some((bucket, key)) = address.split_once('/') else {
+            return Err(format!(
+                "Unsupported \"{address}\" address argument in variable \"s3\" source. \
+                 Expected \"<bucket-name>/<key>\" format"
+            ));
+        };
+        let conf = aws_sdk_s3::config::Builder::from(&self.config)
+            .force_path_style(self.s3_path_style)
+            .build();
+        let client = aws_sdk_s3::Client::from_conf(conf);
+        let body = self.run(async {
+            match client.get_object().bucket(bucket).key(key).send().await {
+                Ok(out) => out
+                    .body
+                    .collect()
+                    .await
+                    .map(|b| Some(b.into_bytes()))
+                    .map_err(|e| format!("Could not read s3://{bucket}/{key}: {e}")),
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+                Err(e) => Err(self.explain(&e, "s3:GetObject", "S3")),
+            }
+        })??;
+        Ok(body.map(|b| Value::String(String::from_utf8_lossy(&b).into_owned())))
+    }
+
+    fn account_id(&self) -> Result<Option<Value>, String> {
+        let who = self
+            .run(crate::caller_identity(&self.config))?
+            .map_err(|e| render(&e))?;
+        Ok(Some(Value::String(who.account)))
+    }
+
+    fn explain<E, R>(&self, err: &SdkError<E, R>, action: &str, service_id: &str) -> String
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug + 'static,
+    {
+        let endpoint = service_endpoint(&self.config, service_id);
+        render(&explain_sdk_error(
+            err,
+            &CallContext {
+                action,
+                identity: None,
+                endpoint: endpoint.as_deref(),
+            },
+        ))
+    }
+}
+
+impl std::fmt::Debug for AwsVariableSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsVariableSource")
+            .field("region", &self.region)
+            .field("s3_path_style", &self.s3_path_style)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ExternalSource for AwsVariableSource {
+    fn resolve(
+        &self,
+        source: &str,
+        address: &str,
+        params: &[String],
+    ) -> Result<Option<Value>, String> {
+        let key = CacheKey {
+            source: source.to_string(),
+            address: address.to_string(),
+            params: params.to_vec(),
+        };
+        if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(hit);
+        }
+        let value = match source {
+            "ssm" => self.ssm(address, params)?,
+            "cf" => self.cf(address, params)?,
+            "s3" => self.s3(address)?,
+            "aws" => match address {
+                "accountId" => self.account_id()?,
+                "region" => Some(Value::String(self.region.clone())),
+                other => {
+                    return Err(format!(
+                        "Unsupported \"{other}\" address argument in variable \"aws\" source"
+                    ))
+                }
+            },
+            other => return Err(format!("Unsupported variable source \"{other}\"")),
+        };
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(key, value.clone());
+        }
+        Ok(value)
+    }
+}
+
+/// One paragraph: what happened, then what to do.
+fn render(e: &AwsError) -> String {
+    let what = e.what().trim_end();
+    match e.hint() {
+        Some(h) if what.ends_with(['.', '!', '?']) => format!("{what} {h}"),
+        Some(h) => format!("{what}. {h}"),
+        None => what.to_string(),
+    }
+}
+
+/// Drops the pre-v3 `~true` / `~split` postfix (SSM names cannot contain `~`).
+fn strip_legacy_instruction(address: &str) -> &str {
+    match address.rsplit_once('~') {
+        Some((name, "true" | "split")) => name,
+        _ => address,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_postfixes_are_dropped() {
+        assert_eq!(strip_legacy_instruction("/a/b~true"), "/a/b");
+        assert_eq!(strip_legacy_instruction("/a/b~split"), "/a/b");
+        assert_eq!(strip_legacy_instruction("/a/b"), "/a/b");
+        assert_eq!(strip_legacy_instruction("/a/b~x"), "/a/b~x");
+    }
+}

@@ -1,0 +1,292 @@
+//! Phase-2 variable sources (`ssm`, `cf`, `s3`, `aws:accountId`) resolved through a real
+//! serverless.yml by `sls_config::resolve_service`, against moto.
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use common::*;
+use serde_json::{json, Value};
+use sls_aws::{sdk_config, uses_local_endpoint, AwsVariableSource, MfaPrompt, NoMfaPrompt};
+use sls_config::{
+    read_service_file, resolve_phase1, resolve_service, CliOptions, ConfigError, Context,
+    ExternalSource,
+};
+use sls_testkit::{MotoServer, TestEnv};
+
+const SECRET: &str = "s3cr3t-Value-9f8e";
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn none() -> Arc<dyn MfaPrompt> {
+    Arc::new(NoMfaPrompt)
+}
+
+/// Resolves `yml` in `dir` the way the CLI does: phase 1, then phase 2 with `source`.
+fn resolve(dir: &Path, yml: &str, source: &dyn ExternalSource) -> Result<Value, ConfigError> {
+    std::fs::write(dir.join("serverless.yml"), yml).unwrap();
+    let options = CliOptions::default();
+    let env = sls_config::Env::new();
+    let ctx = Context {
+        options: &options,
+        env: &env,
+        instance_id: "1".into(),
+    };
+    let file = read_service_file(&dir.join("serverless.yml"))?;
+    let p1 = resolve_phase1(&file, &ctx)?;
+    Ok(resolve_service(&file, &ctx, &p1, Some(source))?.config)
+}
+
+async fn put_param(conf: &SdkConfig, region: &str, name: &str, kind: &str, value: &str) {
+    let c = aws_sdk_ssm::Client::from_conf(
+        aws_sdk_ssm::config::Builder::from(conf)
+            .region(aws_config::Region::new(region.to_string()))
+            .build(),
+    );
+    c.put_parameter()
+        .name(name)
+        .r#type(kind.into())
+        .value(value)
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn create_stack(conf: &SdkConfig, region: &str, name: &str, url: &str) {
+    let c = aws_sdk_cloudformation::Client::from_conf(
+        aws_sdk_cloudformation::config::Builder::from(conf)
+            .region(aws_config::Region::new(region.to_string()))
+            .build(),
+    );
+    let template = json!({
+        "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+        "Outputs": {"Url": {"Value": url}, "Name": {"Value": name}}
+    });
+    c.create_stack()
+        .stack_name(name)
+        .template_body(template.to_string())
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Creates a Secrets Manager secret through moto's JSON API (no SDK crate needed for one call).
+fn create_secret(moto: &MotoServer, name: &str, value: &str) {
+    let auth = "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=00";
+    let body = json!({"Name": name, "SecretString": value}).to_string();
+    let (status, text) = moto
+        .request(
+            "POST",
+            "/",
+            &[
+                ("Content-Type", "application/x-amz-json-1.1"),
+                ("X-Amz-Target", "secretsmanager.CreateSecret"),
+                ("Authorization", auth),
+            ],
+            &body,
+        )
+        .unwrap();
+    assert_eq!(status, 200, "{text}");
+}
+
+const YML: &str = r#"service: vars
+provider:
+  name: aws
+  region: us-east-1
+custom:
+  url: ${ssm:/app/url}
+  urlEu: ${ssm(eu-west-1):/app/url}
+  urlEuRaw: ${ssm(eu-west-1, raw):/app/url}
+  secret: ${ssm:/app/secret}
+  secretLegacy: ${ssm:/app/secret~true}
+  secretRaw: ${ssm(raw):/app/secret}
+  secretEncrypted: ${ssm(noDecrypt):/app/secret}
+  list: ${ssm:/app/list}
+  listRaw: ${ssm(raw):/app/list}
+  listLegacy: ${ssm:/app/list~split}
+  json: ${ssm:/app/json}
+  jsonRaw: ${ssm(raw):/app/json}
+  db: ${ssm:/aws/reference/secretsmanager/db}
+  dbRaw: ${ssm(raw):/aws/reference/secretsmanager/db}
+  cf: ${cf:infra.Url}
+  cfEu: ${cf(eu-west-1):infra.Url}
+  object: ${s3:sls-vars-bucket/config/value.txt}
+  account: ${aws:accountId}
+  arn: arn:aws:iam::${aws:accountId}:root
+  region: ${aws:region}
+  missing: ${ssm:/app/missing, 'fallback'}
+  missingEu: ${ssm(eu-west-1):/app/secret, 'only-in-us'}
+  missingStack: ${cf:nostack.Url, 'no-stack'}
+  missingOutput: ${cf:infra.Nope, 'no-output'}
+  missingKey: ${s3:sls-vars-bucket/nope.txt, 'no-key'}
+  stack: infra
+  nested: ${cf:${self:custom.stack}.Name}
+"#;
+
+#[test]
+fn ssm_cf_s3_and_account_resolve_through_serverless_yml() {
+    let moto = MotoServer::start();
+    let t = TestEnv::new();
+    let s = settings(&t, &moto.endpoint());
+    let plan = static_plan("default", "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG");
+    let rt = rt();
+    let conf = rt.block_on(async {
+        let conf = sdk_config(&s, &plan, none()).await.unwrap();
+        put_param(
+            &conf,
+            "us-east-1",
+            "/app/url",
+            "String",
+            "https://us.example.com",
+        )
+        .await;
+        put_param(
+            &conf,
+            "eu-west-1",
+            "/app/url",
+            "String",
+            "https://eu.example.com",
+        )
+        .await;
+        put_param(&conf, "us-east-1", "/app/secret", "SecureString", SECRET).await;
+        put_param(&conf, "us-east-1", "/app/list", "StringList", "a,b,c").await;
+        put_param(
+            &conf,
+            "us-east-1",
+            "/app/json",
+            "SecureString",
+            r#"{"user":"admin","port":5432}"#,
+        )
+        .await;
+        create_stack(&conf, "us-east-1", "infra", "https://cf-us.example.com").await;
+        create_stack(&conf, "eu-west-1", "infra", "https://cf-eu.example.com").await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&conf)
+                .force_path_style(true)
+                .build(),
+        );
+        s3.create_bucket()
+            .bucket("sls-vars-bucket")
+            .send()
+            .await
+            .unwrap();
+        s3.put_object()
+            .bucket("sls-vars-bucket")
+            .key("config/value.txt")
+            .body(b"from s3\nline 2".to_vec().into())
+            .send()
+            .await
+            .unwrap();
+        conf
+    });
+    create_secret(&moto, "db", r#"{"host":"db.internal","password":"pw"}"#);
+
+    assert!(uses_local_endpoint(&s.env, "S3"));
+    let source = AwsVariableSource::new(
+        &conf,
+        rt.handle().clone(),
+        "us-east-1",
+        uses_local_endpoint(&s.env, "S3"),
+    );
+    let d = tempfile::tempdir().unwrap();
+    let cfg = resolve(d.path(), YML, &source).unwrap();
+    let custom = &cfg["custom"];
+    let encrypted = custom["secretEncrypted"].as_str().unwrap().to_string();
+    assert_ne!(encrypted, SECRET, "noDecrypt must not decrypt");
+    assert_eq!(
+        *custom,
+        json!({
+            "url": "https://us.example.com",
+            "urlEu": "https://eu.example.com",
+            "urlEuRaw": "https://eu.example.com",
+            "secret": SECRET,
+            "secretLegacy": SECRET,
+            "secretRaw": SECRET,
+            "secretEncrypted": encrypted,
+            "list": ["a", "b", "c"],
+            "listRaw": "a,b,c",
+            "listLegacy": ["a", "b", "c"],
+            "json": {"user": "admin", "port": 5432},
+            "jsonRaw": r#"{"user":"admin","port":5432}"#,
+            "db": {"host": "db.internal", "password": "pw"},
+            "dbRaw": r#"{"host":"db.internal","password":"pw"}"#,
+            "cf": "https://cf-us.example.com",
+            "cfEu": "https://cf-eu.example.com",
+            "object": "from s3\nline 2",
+            "account": "123456789012",
+            "arn": "arn:aws:iam::123456789012:root",
+            "region": "us-east-1",
+            "missing": "fallback",
+            "missingEu": "only-in-us",
+            "missingStack": "no-stack",
+            "missingOutput": "no-output",
+            "missingKey": "no-key",
+            "stack": "infra",
+            "nested": "infra",
+        })
+    );
+
+    // A missing value without a fallback is v3's "null" error, not an AWS failure.
+    let e = resolve(
+        d.path(),
+        "service: vars\nprovider:\n  name: aws\ncustom:\n  x: ${ssm:/app/missing}\n",
+        &source,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("custom.x"), "{e}");
+
+    // An AWS failure is a clear error naming the action, and never shows a value.
+    let e = resolve(
+        d.path(),
+        "service: vars\nprovider:\n  name: aws\ncustom:\n  secret: ${ssm:/app/secret}\n  x: ${s3:no-such-bucket/key}\n",
+        &source,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("custom.x"), "{e}");
+    assert!(e.contains("s3:GetObject"), "{e}");
+    assert!(e.contains("NoSuchBucket"), "{e}");
+    assert!(!e.contains(SECRET), "{e}");
+}
+
+#[test]
+fn access_denied_and_misuse_are_errors_not_panics() {
+    let moto = MotoServer::start();
+    let t = TestEnv::new();
+    let s = settings(&t, &moto.endpoint());
+    moto.create_user("reader");
+    moto.put_user_policy(
+        "reader",
+        "sts-only",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:GetCallerIdentity","Resource":"*"}]}"#,
+    );
+    let (key, secret) = moto.create_access_key("reader");
+    moto.enable_auth();
+    let plan = static_plan("reader", &key, &secret);
+    let rt = rt();
+    let conf = rt.block_on(sdk_config(&s, &plan, none())).unwrap();
+    let source = AwsVariableSource::new(&conf, rt.handle().clone(), "us-east-1", true);
+
+    let e = source.resolve("ssm", "/app/url", &[]).unwrap_err();
+    assert!(e.contains("ssm:GetParameter"), "{e}");
+    assert!(e.to_ascii_lowercase().contains("access denied"), "{e}");
+    assert!(!e.contains(&secret), "{e}");
+    assert_eq!(
+        source.resolve("aws", "accountId", &[]).unwrap(),
+        Some(json!("123456789012"))
+    );
+
+    // Called from inside the runtime: an error, not a panic.
+    let e = rt
+        .block_on(async { source.resolve("ssm", "/app/url", &[]) })
+        .unwrap_err();
+    assert!(e.contains("inside the async runtime"), "{e}");
+}

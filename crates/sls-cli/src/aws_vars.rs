@@ -1,0 +1,97 @@
+//! `${ssm:…}`, `${cf:…}`, `${s3:…}` and `${aws:accountId}` for commands that
+//! resolve the whole service.
+//!
+//! Commands that talk to AWS anyway (deploy, info, remove) hand their own SDK
+//! configuration to [`sls_aws::AwsVariableSource`]. Commands that do not
+//! (print, package, invoke local) use [`LazyAwsSource`]: it resolves the
+//! credentials of the stage and builds the SDK configuration only when the
+//! service really holds an AWS variable, so a service without one stays
+//! offline, fast, and works with no credentials at all (as in v3).
+
+use std::cell::OnceCell;
+
+use serde_json::Value;
+use sls_config::ExternalSource;
+
+use crate::error::CliError;
+use crate::host::Host;
+use crate::service::Loaded;
+
+/// Sets up AWS on the first AWS variable, then answers every one of them.
+pub struct LazyAwsSource<'a> {
+    host: &'a Host,
+    loaded: &'a Loaded,
+    ready: OnceCell<Result<Ready, String>>,
+}
+
+struct Ready {
+    // Kept alive for the source's calls (it holds the runtime's handle).
+    _runtime: tokio::runtime::Runtime,
+    source: sls_aws::AwsVariableSource,
+}
+
+impl<'a> LazyAwsSource<'a> {
+    pub fn new(host: &'a Host, loaded: &'a Loaded) -> Self {
+        LazyAwsSource {
+            host,
+            loaded,
+            ready: OnceCell::new(),
+        }
+    }
+
+    fn set_up(&self) -> Result<Ready, CliError> {
+        let (host, loaded) = (self.host, self.loaded);
+        let resolution = crate::creds::resolve_chain(host, loaded)?;
+        let Some(plan) = resolution.plan.clone() else {
+            return Err(crate::commands::credentials::no_credentials(&resolution));
+        };
+        let settings = crate::creds::aws_settings(host, loaded, &resolution);
+        let runtime = crate::creds::runtime()?;
+        let sdk = runtime
+            .block_on(sls_aws::sdk_config(
+                &settings,
+                &plan,
+                crate::creds::mfa_prompt(host),
+            ))
+            .map_err(|e| crate::error::from_aws(&e))?;
+        let source = for_sdk(host, loaded, &sdk, runtime.handle().clone());
+        Ok(Ready {
+            _runtime: runtime,
+            source,
+        })
+    }
+}
+
+impl ExternalSource for LazyAwsSource<'_> {
+    fn resolve(
+        &self,
+        source: &str,
+        address: &str,
+        params: &[String],
+    ) -> Result<Option<Value>, String> {
+        // A set-up failure (no credentials, bad CA bundle, MFA not entered) is
+        // kept, so every AWS variable reports the same cause without retrying.
+        let ready = self
+            .ready
+            .get_or_init(|| self.set_up().map_err(|e| e.to_string()));
+        match ready {
+            Ok(ready) => ready.source.resolve(source, address, params),
+            Err(message) => Err(message.clone()),
+        }
+    }
+}
+
+/// The AWS variable source for a command that already has its SDK configuration.
+pub fn for_sdk(
+    host: &Host,
+    loaded: &Loaded,
+    sdk: &aws_config::SdkConfig,
+    handle: tokio::runtime::Handle,
+) -> sls_aws::AwsVariableSource {
+    sls_aws::AwsVariableSource::new(
+        sdk,
+        handle,
+        loaded.phase1.region.clone(),
+        sls_aws::uses_local_endpoint(&host.env, "S3"),
+    )
+}
