@@ -106,12 +106,41 @@ fn identities_mfa_cache_and_a_full_deploy() {
             >= 1
     );
 
+    // credential_source = Environment: the role is assumed with the keys of the environment.
+    sls.config(&format!(
+        "{}\n[profile env-role]\nrole_arn = {role_arn}\ncredential_source = Environment\n",
+        sls.read_home(".aws/config")
+    ));
+    sls.env("AWS_ACCESS_KEY_ID", &bob_key)
+        .env("AWS_SECRET_ACCESS_KEY", &bob_secret);
+    let arn = verified_arn(&sls, &["--aws-profile", "env-role"]);
+    assert!(arn.contains(":assumed-role/team-access/"), "{arn}");
+    sls.remove_env("AWS_ACCESS_KEY_ID")
+        .remove_env("AWS_SECRET_ACCESS_KEY");
+
     // Deploy a service with a deployment role, as profile "alice" from provider.profile.
     moto.disable_auth(); // moto fails Lambda GET/DELETE signature checks (local-aws.md)
+                         // An SSM parameter the service reads at deploy time.
+    let (status, text) = moto
+        .request(
+            "POST",
+            "/",
+            &[
+                ("Content-Type", "application/x-amz-json-1.1"),
+                ("X-Amz-Target", "AmazonSSM.PutParameter"),
+                (
+                    "Authorization",
+                    "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/ssm/aws4_request, SignedHeaders=host, Signature=00",
+                ),
+            ],
+            r#"{"Name":"/demo/greeting","Type":"String","Value":"hello from ssm"}"#,
+        )
+        .unwrap();
+    assert_eq!(status, 200, "{text}");
     sls.file(
         "serverless.yml",
         &format!(
-            "service: demo\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  profile: alice\n  memorySize: 256\n  environment:\n    GREETING: hi\n  iam:\n    deploymentRole: {deployer}\nfunctions:\n  hello:\n    handler: handler.hello\n    timeout: 7\n"
+            "service: demo\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  profile: alice\n  memorySize: 256\n  environment:\n    GREETING: ${{ssm:/demo/greeting}}\n  iam:\n    deploymentRole: {deployer}\nfunctions:\n  hello:\n    handler: handler.hello\n    timeout: 7\n"
         ),
     );
     sls.file(
@@ -122,6 +151,15 @@ fn identities_mfa_cache_and_a_full_deploy() {
     assert!(run.stdout.contains("demo-dev-hello"), "{}", run.all());
     assert!(run.stdout.contains("stack: demo-dev"), "{}", run.stdout);
     assert!(!run.all().contains(&alice_secret));
+    let template = std::fs::read_to_string(
+        sls.cwd
+            .join(".serverless/cloudformation-template-update-stack.json"),
+    )
+    .unwrap();
+    assert!(
+        template.contains("\"GREETING\": \"hello from ssm\""),
+        "{template}"
+    );
     let run = sls.run(&["deploy"]).ok();
     assert!(
         run.stderr.contains("No changes to deploy"),
