@@ -52,3 +52,20 @@ cat "$work/table.md"
 echo "## peak memory (max RSS, KiB)"
 /usr/bin/time -f "sls print: %M KiB" "$sls" print >/dev/null
 if [ -n "$v3" ]; then /usr/bin/time -f "serverless v3 print: %M KiB" "$v3" print >/dev/null; fi
+
+echo "## sls print with AWS variables (examples/aws-vars: 4 SSM, 1 CloudFormation, 1 S3, 1 STS call) against moto"
+scripts_dir="$root/scripts"
+"$scripts_dir/setup-moto.sh" >/dev/null
+moto_pid=""
+trap '[ -n "$moto_pid" ] && kill "$moto_pid" 2>/dev/null; rm -rf "$work"' EXIT
+. "$scripts_dir/moto-lib.sh"
+start_moto
+seed_aws_vars
+cp -r "$root/examples/aws-vars" "$work/aws-vars"
+cd "$work/aws-vars"
+# The same service with the AWS variables replaced by their values: the offline baseline.
+mkdir -p "$work/aws-vars-offline"
+"$sls" print > "$work/aws-vars-offline/serverless.yml"
+hyperfine "${runs[@]}" -n "sls print, AWS variables" "$sls print" \
+  -n "sls print, same values inline" "cd $work/aws-vars-offline && $sls print"
+cat "$work/table.md"

@@ -25,17 +25,8 @@ for v in $(env | grep -oE '^AWS_[A-Z0-9_-]+' || true); do unset "$v"; done
 export HOME="$work/home" AWS_EC2_METADATA_DISABLED=true
 mkdir -p "$HOME"
 
-"$root/.venv-moto/bin/moto_server" -H 127.0.0.1 -p 0 >"$work/moto.log" 2>&1 &
-moto_pid=$!
-port=""
-for _ in $(seq 1 100); do
-  port=$(grep -oE 'Running on https?://127.0.0.1:[0-9]+' "$work/moto.log" 2>/dev/null | grep -oE '[0-9]+$' | head -n1 || true)
-  if [ -n "$port" ] && curl -fsS "http://127.0.0.1:$port/moto-api/data.json" >/dev/null 2>&1; then break; fi
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "moto server did not start; see $work/moto.log" >&2; exit 1; }
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
-echo "== moto server on $AWS_ENDPOINT_URL" >&2
+. "$root/scripts/moto-lib.sh"
+start_moto
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; "$@"; }
 
@@ -62,6 +53,11 @@ trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
          "Principal": {"Service": "cloudformation.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 iam.create_role(RoleName="hello-deployer", AssumeRolePolicyDocument=json.dumps(trust))
 PY
+
+# Variables answered by AWS (ssm, cf, s3, aws:accountId), with each stage's profile.
+seed_aws_vars
+cp -r "$root/examples/aws-vars" "$work/aws-vars"
+(cd "$work/aws-vars" && step "$sls" print && step "$sls" print --stage prod --path custom.greeting)
 
 step "$sls" package
 step ls .serverless

@@ -22,7 +22,8 @@
 //! (`${ssm:/x, 'default'}`) applies, as in v3. Any other AWS failure is an
 //! `Err` with [`explain_sdk_error`]'s paragraph (never a value or a secret).
 //! Answers are cached per source for the life of the [`AwsVariableSource`]
-//! (v3's `useCache: true`): a value used twice is fetched once.
+//! (v3's `useCache: true`): a value used twice is fetched once. Variables known
+//! before resolution are fetched concurrently ([`ExternalSource::prefetch`]).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -31,8 +32,9 @@ use std::sync::Mutex;
 use aws_config::{Region, SdkConfig};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use futures_util::StreamExt;
 use serde_json::Value;
-use sls_config::ExternalSource;
+use sls_config::{ExternalRequest, ExternalSource};
 use tokio::runtime::{Handle, RuntimeFlavor};
 
 use crate::{explain_sdk_error, service_endpoint, AwsError, CallContext};
@@ -49,15 +51,15 @@ pub struct AwsVariableSource {
     handle: Handle,
     region: String,
     s3_path_style: bool,
-    cache: Mutex<HashMap<CacheKey, Option<Value>>>,
+    cache: Mutex<HashMap<ExternalRequest, Answer>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct CacheKey {
-    source: String,
-    address: String,
-    params: Vec<String>,
-}
+/// What AWS answered for one variable: a value, nothing (a fallback applies) or an error.
+type Answer = Result<Option<Value>, String>;
+
+/// Concurrent AWS calls while prefetching: v3 sends all at once; a bound keeps
+/// a service with hundreds of parameters clear of SSM's request-rate limits.
+const CONCURRENT_CALLS: usize = 8;
 
 impl AwsVariableSource {
     /// `config` comes from [`crate::sdk_config`] (credentials of the stage, endpoint
@@ -110,7 +112,7 @@ impl AwsVariableSource {
         Region::new(region.unwrap_or(&self.region).to_string())
     }
 
-    fn ssm(&self, address: &str, params: &[String]) -> Result<Option<Value>, String> {
+    async fn ssm(&self, address: &str, params: &[String]) -> Result<Option<Value>, String> {
         let raw = params.iter().any(|p| p == "raw");
         let no_decrypt = params.iter().any(|p| p == "noDecrypt");
         let region = params
@@ -122,13 +124,12 @@ impl AwsVariableSource {
             .region(self.region_for(region))
             .build();
         let client = aws_sdk_ssm::Client::from_conf(conf);
-        let out = self.run(
-            client
-                .get_parameter()
-                .name(name)
-                .with_decryption(!no_decrypt)
-                .send(),
-        )?;
+        let out = client
+            .get_parameter()
+            .name(name)
+            .with_decryption(!no_decrypt)
+            .send()
+            .await;
         let out = match out {
             Ok(out) => out,
             Err(e)
@@ -164,7 +165,7 @@ impl AwsVariableSource {
         }))
     }
 
-    fn cf(&self, address: &str, params: &[String]) -> Result<Option<Value>, String> {
+    async fn cf(&self, address: &str, params: &[String]) -> Result<Option<Value>, String> {
         let Some((stack, output)) = address.split_once('.') else {
             return Err(format!(
                 "Unsupported \"{address}\" address argument in variable \"cf\" source. \
@@ -176,7 +177,7 @@ impl AwsVariableSource {
             .region(self.region_for(region))
             .build();
         let client = aws_sdk_cloudformation::Client::from_conf(conf);
-        let out = self.run(client.describe_stacks().stack_name(stack).send())?;
+        let out = client.describe_stacks().stack_name(stack).send().await;
         let out = match out {
             Ok(out) => out,
             Err(e)
@@ -199,7 +200,7 @@ impl AwsVariableSource {
             .map(|v| Value::String(v.to_string())))
     }
 
-    fn s3(&self, address: &str) -> Result<Option<Value>, String> {
+    async fn s3(&self, address: &str) -> Result<Option<Value>, String> {
         let Some((bucket, key)) = address.split_once('/') else {
             return Err(format!(
                 "Unsupported \"{address}\" address argument in variable \"s3\" source. \
@@ -210,24 +211,22 @@ impl AwsVariableSource {
             .force_path_style(self.s3_path_style)
             .build();
         let client = aws_sdk_s3::Client::from_conf(conf);
-        let body = self.run(async {
-            match client.get_object().bucket(bucket).key(key).send().await {
-                Ok(out) => out
-                    .body
-                    .collect()
-                    .await
-                    .map(|b| Some(b.into_bytes()))
-                    .map_err(|e| format!("Could not read s3://{bucket}/{key}: {e}")),
-                Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
-                Err(e) => Err(self.explain(&e, "s3:GetObject", "S3")),
-            }
-        })??;
+        let body = match client.get_object().bucket(bucket).key(key).send().await {
+            Ok(out) => out
+                .body
+                .collect()
+                .await
+                .map(|b| Some(b.into_bytes()))
+                .map_err(|e| format!("Could not read s3://{bucket}/{key}: {e}"))?,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => None,
+            Err(e) => return Err(self.explain(&e, "s3:GetObject", "S3")),
+        };
         Ok(body.map(|b| Value::String(String::from_utf8_lossy(&b).into_owned())))
     }
 
-    fn account_id(&self) -> Result<Option<Value>, String> {
-        let who = self
-            .run(crate::caller_identity(&self.config))?
+    async fn account_id(&self) -> Result<Option<Value>, String> {
+        let who = crate::caller_identity(&self.config)
+            .await
             .map_err(|e| render(&e))?;
         Ok(Some(Value::String(who.account)))
     }
@@ -258,6 +257,36 @@ impl std::fmt::Debug for AwsVariableSource {
     }
 }
 
+impl AwsVariableSource {
+    /// One AWS call for one variable (no cache).
+    async fn fetch(&self, request: &ExternalRequest) -> Result<Option<Value>, String> {
+        let (address, params) = (request.address.as_str(), request.params.as_slice());
+        match request.source.as_str() {
+            "ssm" => self.ssm(address, params).await,
+            "cf" => self.cf(address, params).await,
+            "s3" => self.s3(address).await,
+            "aws" => match address {
+                "accountId" => self.account_id().await,
+                "region" => Ok(Some(Value::String(self.region.clone()))),
+                other => Err(format!(
+                    "Unsupported \"{other}\" address argument in variable \"aws\" source"
+                )),
+            },
+            other => Err(format!("Unsupported variable source \"{other}\"")),
+        }
+    }
+
+    fn cached(&self, request: &ExternalRequest) -> Option<Answer> {
+        self.cache.lock().ok()?.get(request).cloned()
+    }
+
+    fn remember(&self, request: ExternalRequest, answer: Answer) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(request, answer);
+        }
+    }
+}
+
 impl ExternalSource for AwsVariableSource {
     fn resolve(
         &self,
@@ -265,33 +294,39 @@ impl ExternalSource for AwsVariableSource {
         address: &str,
         params: &[String],
     ) -> Result<Option<Value>, String> {
-        let key = CacheKey {
+        let request = ExternalRequest {
             source: source.to_string(),
             address: address.to_string(),
             params: params.to_vec(),
         };
-        if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
-            return Ok(hit);
+        if let Some(answer) = self.cached(&request) {
+            return answer;
         }
-        let value = match source {
-            "ssm" => self.ssm(address, params)?,
-            "cf" => self.cf(address, params)?,
-            "s3" => self.s3(address)?,
-            "aws" => match address {
-                "accountId" => self.account_id()?,
-                "region" => Some(Value::String(self.region.clone())),
-                other => {
-                    return Err(format!(
-                        "Unsupported \"{other}\" address argument in variable \"aws\" source"
-                    ))
-                }
-            },
-            other => return Err(format!("Unsupported variable source \"{other}\"")),
-        };
-        if let Ok(mut c) = self.cache.lock() {
-            c.insert(key, value.clone());
+        let answer = self.run(self.fetch(&request))?;
+        self.remember(request, answer.clone());
+        answer
+    }
+
+    /// Fetches up to [`CONCURRENT_CALLS`] variables at a time; answers (values
+    /// and failures alike) go to the cache that `resolve` reads.
+    fn prefetch(&self, requests: &[ExternalRequest]) {
+        let todo: Vec<&ExternalRequest> = requests
+            .iter()
+            .filter(|r| self.cached(r).is_none())
+            .collect();
+        if todo.is_empty() {
+            return;
         }
-        Ok(value)
+        let fetched = self.run(
+            futures_util::stream::iter(todo)
+                .map(|r| async move { (r, self.fetch(r).await) })
+                .buffer_unordered(CONCURRENT_CALLS)
+                .collect::<Vec<_>>(),
+        );
+        // If the calls cannot run at all, `resolve` reports why, one by one.
+        for (request, answer) in fetched.unwrap_or_default() {
+            self.remember(request.clone(), answer);
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use sls_aws::{sdk_config, uses_local_endpoint, AwsVariableSource, MfaPrompt, NoMfaPrompt};
 use sls_config::{
     read_service_file, resolve_phase1, resolve_service, CliOptions, ConfigError, Context,
-    ExternalSource,
+    ExternalRequest, ExternalSource,
 };
 use sls_testkit::{MotoServer, TestEnv};
 
@@ -284,9 +284,64 @@ fn access_denied_and_misuse_are_errors_not_panics() {
         Some(json!("123456789012"))
     );
 
-    // Called from inside the runtime: an error, not a panic.
-    let e = rt
+    // A failure is remembered too: asked again, it is not fetched again
+    // (even from inside the runtime, where a fetch would be refused).
+    let again = rt
         .block_on(async { source.resolve("ssm", "/app/url", &[]) })
         .unwrap_err();
+    assert!(again.contains("ssm:GetParameter"), "{again}");
+
+    // Called from inside the runtime: an error, not a panic.
+    let e = rt
+        .block_on(async { source.resolve("ssm", "/app/other", &[]) })
+        .unwrap_err();
     assert!(e.contains("inside the async runtime"), "{e}");
+}
+
+#[test]
+fn prefetched_variables_are_answered_without_further_calls() {
+    let moto = MotoServer::start();
+    let t = TestEnv::new();
+    let s = settings(&t, &moto.endpoint());
+    let plan = static_plan("default", "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG");
+    let rt = rt();
+    let conf = rt.block_on(async {
+        let conf = sdk_config(&s, &plan, none()).await.unwrap();
+        for i in 0..12 {
+            put_param(
+                &conf,
+                "us-east-1",
+                &format!("/p/{i}"),
+                "String",
+                &format!("v{i}"),
+            )
+            .await;
+        }
+        conf
+    });
+    let source = AwsVariableSource::new(&conf, rt.handle().clone(), "us-east-1", true);
+    let request = |address: &str| ExternalRequest {
+        source: "ssm".into(),
+        address: address.into(),
+        params: vec![],
+    };
+    let mut requests: Vec<ExternalRequest> = (0..12).map(|i| request(&format!("/p/{i}"))).collect();
+    requests.push(request("/p/missing"));
+    source.prefetch(&requests);
+
+    // The server is gone: every prefetched answer comes from the cache.
+    drop(moto);
+    for i in 0..12 {
+        assert_eq!(
+            source.resolve("ssm", &format!("/p/{i}"), &[]).unwrap(),
+            Some(json!(format!("v{i}")))
+        );
+    }
+    assert_eq!(source.resolve("ssm", "/p/missing", &[]).unwrap(), None);
+    // Anything else really calls out (and finds nobody listening).
+    let e = source.resolve("ssm", "/p/other", &[]).unwrap_err();
+    assert!(
+        e.contains("connection refused") || e.contains("connect"),
+        "{e}"
+    );
 }

@@ -11,7 +11,7 @@
 use std::cell::OnceCell;
 
 use serde_json::Value;
-use sls_config::ExternalSource;
+use sls_config::{ExternalRequest, ExternalSource};
 
 use crate::error::CliError;
 use crate::host::Host;
@@ -62,6 +62,20 @@ impl<'a> LazyAwsSource<'a> {
     }
 }
 
+impl LazyAwsSource<'_> {
+    /// A set-up failure (no credentials, bad CA bundle, MFA not entered) is
+    /// kept, so every AWS variable reports the same cause without retrying.
+    fn ready(&self) -> Result<&sls_aws::AwsVariableSource, String> {
+        match self
+            .ready
+            .get_or_init(|| self.set_up().map_err(|e| e.to_string()))
+        {
+            Ok(ready) => Ok(&ready.source),
+            Err(message) => Err(message.clone()),
+        }
+    }
+}
+
 impl ExternalSource for LazyAwsSource<'_> {
     fn resolve(
         &self,
@@ -69,14 +83,13 @@ impl ExternalSource for LazyAwsSource<'_> {
         address: &str,
         params: &[String],
     ) -> Result<Option<Value>, String> {
-        // A set-up failure (no credentials, bad CA bundle, MFA not entered) is
-        // kept, so every AWS variable reports the same cause without retrying.
-        let ready = self
-            .ready
-            .get_or_init(|| self.set_up().map_err(|e| e.to_string()));
-        match ready {
-            Ok(ready) => ready.source.resolve(source, address, params),
-            Err(message) => Err(message.clone()),
+        self.ready()?.resolve(source, address, params)
+    }
+
+    fn prefetch(&self, requests: &[ExternalRequest]) {
+        // On a set-up failure, `resolve` reports it at each variable.
+        if let Ok(source) = self.ready() {
+            source.prefetch(requests);
         }
     }
 }

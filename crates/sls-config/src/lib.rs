@@ -38,7 +38,7 @@ mod yaml_dump;
 pub use error::ConfigError;
 pub use files::{find_service_file, read_service_file, ServiceFile};
 pub use print::{render_print, PrintFormat};
-pub use vars::{resolve_phase1, resolve_service, ExternalSource, Phase1, Service};
+pub use vars::{resolve_phase1, resolve_service, ExternalRequest, ExternalSource, Phase1, Service};
 
 /// A snapshot of environment variables, taken by the CLI.
 pub type Env = std::collections::BTreeMap<String, String>;

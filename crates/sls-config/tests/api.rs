@@ -5,7 +5,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 use sls_config::{
     find_service_file, read_service_file, render_print, resolve_phase1, resolve_service,
-    CliOptions, ConfigError, Context, Env, ExternalSource, PrintFormat,
+    CliOptions, ConfigError, Context, Env, ExternalRequest, ExternalSource, PrintFormat,
 };
 
 fn write(dir: &Path, name: &str, text: &str) {
@@ -333,4 +333,77 @@ fn yaml_error_message_reads_well() {
         "{msg}"
     );
     assert!(msg.contains("line 5"), "{msg}");
+}
+
+/// Wraps [`FakeAws`], logging prefetches and the requests `resolve` really answers.
+#[derive(Default)]
+struct LoggingAws {
+    prefetched: std::cell::RefCell<Vec<Vec<String>>>,
+    resolved: std::cell::RefCell<Vec<String>>,
+}
+
+fn request_text(r: &ExternalRequest) -> String {
+    format!("{}({}):{}", r.source, r.params.join(","), r.address)
+}
+
+impl ExternalSource for LoggingAws {
+    fn resolve(
+        &self,
+        source: &str,
+        address: &str,
+        params: &[String],
+    ) -> Result<Option<Value>, String> {
+        self.resolved
+            .borrow_mut()
+            .push(format!("{source}({}):{address}", params.join(",")));
+        FakeAws.resolve(source, address, params)
+    }
+
+    fn prefetch(&self, requests: &[ExternalRequest]) {
+        self.prefetched
+            .borrow_mut()
+            .push(requests.iter().map(request_text).collect());
+    }
+}
+
+#[test]
+fn aws_variables_known_up_front_are_prefetched_together() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "serverless.yml",
+        "service: x\nprovider:\n  name: aws\ncustom:\n  stage: ${sls:stage}\n  url: ${ssm:/app/url}\n  again: ${ssm:/app/url}\n  regional: ${ssm(eu-west-1):/app/${self:custom.name}}\n  name: url\n  cf: ${cf:stack.Out}\n  missing: ${ssm:/nope, 'fallback'}\n  dependent: ${cf:${ssm:/app/url}.Out, 'none'}\n",
+    );
+    let aws = LoggingAws::default();
+    let cfg = resolve(d.path(), &CliOptions::default(), &Env::new(), Some(&aws)).unwrap();
+    assert_eq!(cfg["custom"]["regional"], "https://xeu-west-1");
+    assert_eq!(cfg["custom"]["dependent"], "none");
+    // One prefetch with every request whose address is known without AWS,
+    // each once; the one whose address needs an AWS value is not in it.
+    assert_eq!(
+        *aws.prefetched.borrow(),
+        vec![vec![
+            "ssm():/app/url".to_string(),
+            "ssm(eu-west-1):/app/url".into(),
+            "cf():stack.Out".into(),
+            "ssm():/nope".into(),
+        ]]
+    );
+    // The dependent lookup is answered afterwards, through resolve.
+    assert!(aws
+        .resolved
+        .borrow()
+        .contains(&"cf():https://x.Out".to_string()));
+
+    // No AWS variable: no prefetch and no AWS request at all.
+    write(
+        d.path(),
+        "serverless.yml",
+        "service: x\nprovider:\n  name: aws\ncustom:\n  a: ${sls:stage}\n",
+    );
+    let aws = LoggingAws::default();
+    let cfg = resolve(d.path(), &CliOptions::default(), &Env::new(), Some(&aws)).unwrap();
+    assert_eq!(cfg["custom"]["a"], "dev");
+    assert!(aws.prefetched.borrow().is_empty());
+    assert!(aws.resolved.borrow().is_empty());
 }

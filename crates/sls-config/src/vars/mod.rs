@@ -35,6 +35,50 @@ pub trait ExternalSource {
         address: &str,
         params: &[String],
     ) -> Result<Option<Value>, String>;
+
+    /// Called once before phase 2 with every AWS variable whose address and
+    /// parameters are known without AWS, so the implementation can fetch them
+    /// concurrently (v3 resolves them in parallel) and answer `resolve` from
+    /// its cache. Variables whose address needs another AWS value are asked
+    /// for later through `resolve` only. The default fetches nothing.
+    fn prefetch(&self, _requests: &[ExternalRequest]) {}
+}
+
+/// One AWS variable to answer: `${ssm(eu-west-1):/path}` is source `ssm`,
+/// address `/path`, params `["eu-west-1"]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ExternalRequest {
+    pub source: String,
+    pub address: String,
+    pub params: Vec<String>,
+}
+
+/// Records the requests of a dry pass (answering none of them), for
+/// [`ExternalSource::prefetch`].
+#[derive(Default)]
+struct Recorder {
+    requests: std::cell::RefCell<Vec<ExternalRequest>>,
+}
+
+impl ExternalSource for Recorder {
+    fn resolve(
+        &self,
+        source: &str,
+        address: &str,
+        params: &[String],
+    ) -> Result<Option<Value>, String> {
+        let request = ExternalRequest {
+            source: source.into(),
+            address: address.into(),
+            params: params.to_vec(),
+        };
+        let mut requests = self.requests.borrow_mut();
+        if !requests.contains(&request) {
+            requests.push(request);
+        }
+        // An error (not a missing value) so no fallback is followed in the dry pass.
+        Err("not fetched yet".into())
+    }
 }
 
 /// What phase 1 decided: stage, region and profile.
@@ -343,7 +387,23 @@ fn resolve_service_inner(
             sources.fulfilled.insert(s.into());
         }
         sources.instance = true;
-        run.pass(&mut st, &sources, None, external);
+        match external {
+            Some(external) => {
+                // A dry pass collects the AWS variables, which are then fetched
+                // together; with none, the dry pass already is the result.
+                let recorder = Recorder::default();
+                let mut dry = st.clone();
+                run.pass(&mut dry, &sources, None, Some(&recorder));
+                let requests = recorder.requests.into_inner();
+                if requests.is_empty() {
+                    st = dry;
+                } else {
+                    external.prefetch(&requests);
+                    run.pass(&mut st, &sources, None, Some(external));
+                }
+            }
+            None => run.pass(&mut st, &sources, None, None),
+        }
         if !st.meta.is_empty() {
             run.report(&st)?;
             let unknown: Vec<String> = st
