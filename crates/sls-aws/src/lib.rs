@@ -37,7 +37,7 @@ mod net;
 mod process;
 mod resolve;
 mod sso;
-mod time;
+pub mod time;
 pub mod variables;
 
 use std::path::PathBuf;

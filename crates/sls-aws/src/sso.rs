@@ -1,10 +1,12 @@
 //! IAM Identity Center (SSO): reads the AWS CLI's token cache
 //! (`~/.aws/sso/cache/<sha1 of the sso-session name, or of the start URL>.json`,
 //! written by `aws sso login`) and calls the portal's GetRoleCredentials.
-//! Tokens are not refreshed here: an expired or missing token asks the user to
-//! run `aws sso login --profile NAME`.
+//! A token of an `sso-session` that is about to expire is refreshed as the AWS
+//! CLI does (SSO OIDC CreateToken with its refresh token, written back to the
+//! same cache file); a missing token, a legacy one that expired, or a refused
+//! refresh asks the user to run `aws sso login --profile NAME`.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
 use sha1::{Digest, Sha1};
@@ -49,20 +51,31 @@ pub(crate) async fn resolve(ctx: &Ctx, plan: &Plan) -> Result<Credentials, AwsEr
     let text = tokio::fs::read_to_string(&path)
         .await
         .map_err(|_| login())?;
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|_| login())?;
+    let mut json: serde_json::Value = serde_json::from_str(&text).map_err(|_| login())?;
+    let now = SystemTime::now();
+    let expires = expires_at(&json).ok_or_else(login)?;
+    if session_name.is_some() && expires < now + REFRESH_WINDOW {
+        match refresh(ctx, &json, sso_region).await {
+            Some(fresh) => {
+                // Shared with the AWS CLI: same file, same fields; private and atomic.
+                // If it cannot be written, the fresh token still serves this command.
+                if let Ok(text) = serde_json::to_string_pretty(&fresh) {
+                    let _ = crate::cache::write_private_atomic(&path, text.as_bytes());
+                }
+                json = fresh;
+            }
+            // A refused refresh is fine while the old token still works (as botocore).
+            None if expires > now => {}
+            None => return Err(login()),
+        }
+    } else if expires <= now {
+        return Err(login());
+    }
     let token = json
         .get("accessToken")
         .and_then(|v| v.as_str())
         .filter(|s| !s.is_empty())
         .ok_or_else(login)?;
-    let expires = json
-        .get("expiresAt")
-        .and_then(|v| v.as_str())
-        .and_then(crate::time::parse_iso8601)
-        .ok_or_else(login)?;
-    if expires <= SystemTime::now() {
-        return Err(login());
-    }
 
     let conf = aws_sdk_sso::config::Builder::from(&ctx.base)
         .region(aws_config::Region::new(sso_region.clone()))
@@ -115,6 +128,67 @@ pub(crate) async fn resolve(ctx: &Ctx, plan: &Plan) -> Result<Credentials, AwsEr
         expiry,
         "sls-sso",
     ))
+}
+
+/// botocore refreshes an SSO token within 15 minutes of its expiry.
+const REFRESH_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+fn expires_at(token: &serde_json::Value) -> Option<SystemTime> {
+    token
+        .get("expiresAt")
+        .and_then(|v| v.as_str())
+        .and_then(crate::time::parse_iso8601)
+}
+
+/// SSO OIDC CreateToken with the cached refresh token and client registration.
+/// Returns the cache entry with the new token, or `None` when the entry cannot
+/// be refreshed (no refresh token, registration expired, refused by AWS).
+async fn refresh(
+    ctx: &Ctx,
+    token: &serde_json::Value,
+    sso_region: &str,
+) -> Option<serde_json::Value> {
+    let field = |name: &str| {
+        token
+            .get(name)
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+    };
+    let (client_id, client_secret, refresh_token) = (
+        field("clientId")?,
+        field("clientSecret")?,
+        field("refreshToken")?,
+    );
+    let registration_expires = field("registrationExpiresAt").and_then(crate::time::parse_iso8601);
+    if registration_expires.is_some_and(|t| t <= SystemTime::now()) {
+        return None;
+    }
+    let region = field("region").unwrap_or(sso_region).to_string();
+    let conf = aws_sdk_ssooidc::config::Builder::from(&ctx.base)
+        .region(aws_config::Region::new(region))
+        .build();
+    let out = aws_sdk_ssooidc::Client::from_conf(conf)
+        .create_token()
+        .client_id(client_id)
+        .client_secret(client_secret)
+        .grant_type("refresh_token")
+        .refresh_token(refresh_token)
+        .send()
+        .await
+        .ok()?;
+    let access_token = out.access_token()?;
+    let lifetime = Duration::from_secs(u64::try_from(out.expires_in()).ok()?);
+    let mut fresh = token.clone();
+    let entry = fresh.as_object_mut()?;
+    entry.insert("accessToken".into(), access_token.into());
+    entry.insert(
+        "expiresAt".into(),
+        crate::time::format_rfc3339(SystemTime::now() + lifetime).into(),
+    );
+    if let Some(next) = out.refresh_token() {
+        entry.insert("refreshToken".into(), next.into());
+    }
+    Some(fresh)
 }
 
 #[cfg(test)]

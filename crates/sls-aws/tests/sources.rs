@@ -124,35 +124,54 @@ echo '{"Version": 1, "AccessKeyId": "AKIAPROCESSPROCESS01", "SecretAccessKey": "
     });
 }
 
-/// A stand-in for the SSO portal's GetRoleCredentials (moto does not serve the
-/// SSO portal API): answers one request per connection on loopback.
+/// A stand-in for the SSO portal's GetRoleCredentials and SSO OIDC's
+/// CreateToken (moto serves neither): answers one request per connection on
+/// loopback and reports each request it saw.
 fn sso_portal() -> (String, std::sync::mpsc::Receiver<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for mut c in listener.incoming().flatten() {
-            let mut buf = vec![0u8; 8192];
-            let n = c.read(&mut buf).unwrap_or(0);
-            let req = String::from_utf8_lossy(&buf[..n]).to_string();
+            let req = read_request(&mut c);
             let _ = tx.send(req.clone());
-            let authorized = req
+            let (status, error_type, body) = if req.starts_with("POST /token") {
+                if req.contains(r#""refreshToken":"good-refresh""#)
+                    && req.contains(r#""grantType":"refresh_token""#)
+                {
+                    (
+                        "200 OK",
+                        None,
+                        r#"{"accessToken":"good-token","expiresIn":3600,"refreshToken":"next-refresh","tokenType":"Bearer"}"#,
+                    )
+                } else {
+                    (
+                        "400 Bad Request",
+                        Some("InvalidGrantException"),
+                        r#"{"error":"invalid_grant","error_description":"refresh token expired"}"#,
+                    )
+                }
+            } else if req
                 .to_ascii_lowercase()
-                .contains("x-amz-sso_bearer_token: good-token");
-            let (status, body) = if authorized {
+                .contains("x-amz-sso_bearer_token: good-token")
+            {
                 (
                     "200 OK",
+                    None,
                     r#"{"roleCredentials":{"accessKeyId":"ASIASSOSSOSSOSSO0001","secretAccessKey":"ssosecret","sessionToken":"ssotoken","expiration":4102444800000}}"#,
                 )
             } else {
                 (
                     "401 Unauthorized",
+                    Some("UnauthorizedException"),
                     r#"{"message":"Session token not found or invalid"}"#,
                 )
             };
             let resp = format!(
                 "HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                if authorized { "" } else { "x-amzn-ErrorType: UnauthorizedException\r\n" },
+                error_type
+                    .map(|t| format!("x-amzn-ErrorType: {t}\r\n"))
+                    .unwrap_or_default(),
                 body.len()
             );
             let _ = c.write_all(resp.as_bytes());
@@ -161,12 +180,41 @@ fn sso_portal() -> (String, std::sync::mpsc::Receiver<String>) {
     (url, rx)
 }
 
+/// Reads one HTTP/1.1 request: the head, then Content-Length bytes of body.
+fn read_request(c: &mut std::net::TcpStream) -> String {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = c.read(&mut buf).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        data.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&data);
+        if let Some(head_end) = text.find("\r\n\r\n") {
+            let length = text[..head_end]
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            if data.len() >= head_end + 4 + length {
+                break;
+            }
+        }
+    }
+    String::from_utf8_lossy(&data).into_owned()
+}
+
 #[test]
 fn sso_uses_the_aws_cli_token_cache() {
     let t = TestEnv::new();
     let (portal, requests) = sso_portal();
     let mut s = offline(&t);
-    s.env.insert("AWS_ENDPOINT_URL_SSO".into(), portal);
+    s.env.insert("AWS_ENDPOINT_URL_SSO".into(), portal.clone());
+    s.env.insert("AWS_ENDPOINT_URL_SSO_OIDC".into(), portal);
     let plan = Plan::Sso {
         profile: "dev-sso".into(),
         session_name: Some("my-sso".into()),
@@ -198,6 +246,36 @@ fn sso_uses_the_aws_cli_token_cache() {
         std::fs::write(&token_file, r#"{"accessToken":"good-token","expiresAt":"2020-01-01T00:00:00Z"}"#).unwrap();
         let err = resolve_credentials(&s, &plan, none()).await.unwrap_err();
         assert!(err.hint().unwrap().contains("aws sso login --profile dev-sso"));
+
+        // An sso-session token about to expire is refreshed through SSO OIDC and
+        // written back for the AWS CLI (same file, private), then used.
+        let soon = sls_aws_time_in(60);
+        std::fs::write(&token_file, format!(r#"{{"startUrl":"https://example.awsapps.com/start","region":"eu-west-1","accessToken":"old-token","expiresAt":"{soon}","clientId":"cid","clientSecret":"csecret","registrationExpiresAt":"2099-01-01T00:00:00Z","refreshToken":"good-refresh"}}"#)).unwrap();
+        while requests.try_recv().is_ok() {}
+        let keys = resolve_credentials(&s, &plan, none()).await.unwrap();
+        assert_eq!(keys.access_key_id, "ASIASSOSSOSSOSSO0001");
+        let create_token = requests.recv().unwrap();
+        assert!(create_token.starts_with("POST /token"), "{create_token}");
+        assert!(create_token.contains(r#""clientId":"cid""#), "{create_token}");
+        let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&token_file).unwrap()).unwrap();
+        assert_eq!(saved["accessToken"], "good-token");
+        assert_eq!(saved["refreshToken"], "next-refresh");
+        assert_eq!(saved["clientSecret"], "csecret");
+        assert_eq!(saved["startUrl"], "https://example.awsapps.com/start");
+        let new_expiry = sls_aws::time::parse_iso8601(saved["expiresAt"].as_str().unwrap()).unwrap();
+        assert!(new_expiry > std::time::SystemTime::now() + std::time::Duration::from_secs(3000));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&token_file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+
+        // An expired token whose refresh is refused: log in again.
+        std::fs::write(&token_file, r#"{"accessToken":"old-token","expiresAt":"2020-01-01T00:00:00Z","clientId":"cid","clientSecret":"csecret","refreshToken":"stale-refresh","region":"eu-west-1"}"#).unwrap();
+        let err = resolve_credentials(&s, &plan, none()).await.unwrap_err();
+        assert!(err.hint().unwrap().contains("aws sso login --profile dev-sso"));
+        assert!(!format!("{err}{err:?}").contains("stale-refresh"));
 
         // The portal refuses the token.
         std::fs::write(&token_file, r#"{"accessToken":"revoked","expiresAt":"2099-01-01T00:00:00Z"}"#).unwrap();
@@ -251,4 +329,11 @@ fn static_sdk_config_needs_no_network_and_is_fast() {
             Some("http://127.0.0.1:9")
         );
     });
+}
+
+/// An ISO 8601 time `secs` seconds from now, as the token cache writes it.
+fn sls_aws_time_in(secs: u64) -> String {
+    sls_aws::time::format_rfc3339(
+        std::time::SystemTime::now() + std::time::Duration::from_secs(secs),
+    )
 }
