@@ -345,3 +345,98 @@ fn prefetched_variables_are_answered_without_further_calls() {
         "{e}"
     );
 }
+
+/// A stand-in SSM endpoint that holds every answer for `hold` and records how
+/// many requests were in flight at once. moto cannot show concurrency: its
+/// Python server handles requests one after another under the GIL.
+fn slow_ssm(hold: std::time::Duration) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let max_in_flight = Arc::new(AtomicUsize::new(0));
+    let max = max_in_flight.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let (in_flight, max) = (in_flight.clone(), max.clone());
+            std::thread::spawn(move || {
+                let mut conn = conn;
+                // Keep-alive: answer every request on this connection.
+                loop {
+                    let mut data = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    let body = loop {
+                        let n = conn.read(&mut buf).unwrap_or(0);
+                        if n == 0 {
+                            return;
+                        }
+                        data.extend_from_slice(&buf[..n]);
+                        let text = String::from_utf8_lossy(&data).into_owned();
+                        if let Some(end) = text.find("\r\n\r\n") {
+                            let len: usize = text[..end]
+                                .lines()
+                                .find_map(|l| {
+                                    let (k, v) = l.split_once(':')?;
+                                    k.eq_ignore_ascii_case("content-length")
+                                        .then(|| v.trim().parse().ok())?
+                                })
+                                .unwrap_or(0);
+                            if data.len() >= end + 4 + len {
+                                break text[end + 4..].to_string();
+                            }
+                        }
+                    };
+                    let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                    max.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(hold);
+                    in_flight.fetch_sub(1, Ordering::SeqCst);
+                    let name = serde_json::from_str::<Value>(&body).unwrap()["Name"]
+                        .as_str()
+                        .unwrap()
+                        .to_string();
+                    let answer = json!({"Parameter": {"Name": name, "Type": "String", "Value": format!("value of {name}")}}).to_string();
+                    let response = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{answer}",
+                        answer.len()
+                    );
+                    if conn.write_all(response.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, max_in_flight)
+}
+
+#[test]
+fn prefetch_runs_calls_concurrently_within_a_bound() {
+    let (url, max_in_flight) = slow_ssm(std::time::Duration::from_millis(300));
+    let t = TestEnv::new();
+    let s = settings(&t, &url);
+    let plan = static_plan("default", "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG");
+    let rt = rt();
+    let conf = rt.block_on(sdk_config(&s, &plan, none())).unwrap();
+    let source = AwsVariableSource::new(&conf, rt.handle().clone(), "us-east-1", true);
+    let requests: Vec<ExternalRequest> = (0..20)
+        .map(|i| ExternalRequest {
+            source: "ssm".into(),
+            address: format!("/p/{i}"),
+            params: vec![],
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    source.prefetch(&requests);
+    let took = started.elapsed();
+    for i in 0..20 {
+        assert_eq!(
+            source.resolve("ssm", &format!("/p/{i}"), &[]).unwrap(),
+            Some(json!(format!("value of /p/{i}")))
+        );
+    }
+    let max = max_in_flight.load(std::sync::atomic::Ordering::SeqCst);
+    // Not one by one, and never more than the bound of 8.
+    assert!((2..=8).contains(&max), "max in flight: {max}");
+    eprintln!("20 calls held 300 ms each: {took:?}, at most {max} at once");
+}
