@@ -36,6 +36,37 @@ impl Loaded {
     }
 }
 
+/// The options of the command itself (`--function`, `--force`, `--data`…),
+/// which `${opt:…}` sees too, as in v3: by long name, only when given.
+#[derive(Debug, Default)]
+pub struct CommandOptions(serde_json::Map<String, serde_json::Value>);
+
+impl CommandOptions {
+    pub fn text(mut self, name: &str, value: Option<impl ToString>) -> Self {
+        if let Some(v) = value {
+            self.0
+                .insert(name.into(), serde_json::Value::String(v.to_string()));
+        }
+        self
+    }
+
+    pub fn flag(mut self, name: &str, given: bool) -> Self {
+        if given {
+            self.0.insert(name.into(), serde_json::Value::Bool(true));
+        }
+        self
+    }
+
+    /// A repeatable option (v3 `type: 'multiple'`): a list.
+    pub fn list(mut self, name: &str, values: &[String]) -> Self {
+        if !values.is_empty() {
+            let list = values.iter().cloned().map(serde_json::Value::String);
+            self.0.insert(name.into(), list.collect());
+        }
+        self
+    }
+}
+
 /// Turns the shared service options into the variable engine's `opt:` source.
 pub fn cli_options(opts: &ServiceOptions) -> CliResult<CliOptions> {
     let mut params = Vec::new();
@@ -72,9 +103,16 @@ pub fn load(
     host: &Host,
     opts: &ServiceOptions,
     config: Option<&Path>,
+    command: CommandOptions,
     required: bool,
 ) -> CliResult<Loaded> {
-    let options = cli_options(opts)?;
+    let mut options = cli_options(opts)?;
+    options.other.extend(command.0);
+    if let Some(path) = config {
+        options
+            .other
+            .insert("config".into(), path.display().to_string().into());
+    }
     let instance_id = instance_id();
     let path = sls_config::find_service_file(&host.cwd, config).map_err(|e| from_error(&e))?;
     let Some(path) = path else {

@@ -93,3 +93,35 @@ fn a_throwing_handler_exits_1_with_the_lambda_error_shape() {
     assert_eq!(out["errorType"], "TypeError");
     assert_eq!(out["errorMessage"], "boom");
 }
+
+#[test]
+fn command_options_are_visible_to_opt_variables() {
+    let sls = Sls::new();
+    sls.credentials(&profile("team", "AKIATEAMINVOKE00001"));
+    sls.file(
+        "serverless.yml",
+        "service: inv\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  profile: team\n  environment:\n    WHICH: ${opt:function}\n    RAW: ${opt:raw, 'no'}\nfunctions:\n  which:\n    handler: handler.which\n",
+    );
+    sls.file(
+        "handler.js",
+        "module.exports.which = async () => ({ which: process.env.WHICH, raw: process.env.RAW });\n",
+    );
+    let run = sls
+        .run(&["invoke", "local", "-f", "which", "-e", "A=1"])
+        .ok();
+    let out = run.json();
+    assert_eq!(out["which"], "which");
+    assert_eq!(out["raw"], "no");
+
+    // print sees its own options: --path custom.p prints "custom.p".
+    sls.file(
+        "serverless.yml",
+        "service: inv\nprovider:\n  name: aws\ncustom:\n  p: ${opt:path}\n  f: ${opt:format, 'default'}\n",
+    );
+    let run = sls.run(&["print", "--path", "custom.p"]).ok();
+    assert_eq!(run.stdout.trim(), "custom.p");
+    let run = sls
+        .run(&["print", "--format", "json", "--path", "custom.f"])
+        .ok();
+    assert_eq!(run.stdout.trim(), "\"json\"");
+}

@@ -6,10 +6,16 @@ use sls_credentials::{mask_key_id, Origin, Plan, Resolution};
 use crate::cli::{CredentialsExportArgs, CredentialsShowArgs, ExportFormat};
 use crate::error::{CliError, CliResult};
 use crate::host::Host;
-use crate::service::{self, Loaded};
+use crate::service::{self, CommandOptions, Loaded};
 
 pub fn show(args: &CredentialsShowArgs, host: &Host) -> CliResult {
-    let loaded = service::load(host, &args.service, args.config.config.as_deref(), false)?;
+    let loaded = service::load(
+        host,
+        &args.service,
+        args.config.config.as_deref(),
+        CommandOptions::default(),
+        false,
+    )?;
     let resolution = crate::creds::resolve_chain(host, &loaded)?;
     let service_name = service_name(&loaded);
     let source = resolution.plan.as_ref().map(describe_plan);
@@ -82,7 +88,13 @@ pub fn show(args: &CredentialsShowArgs, host: &Host) -> CliResult {
 }
 
 pub fn export(args: &CredentialsExportArgs, host: &Host) -> CliResult {
-    let loaded = service::load(host, &args.service, args.config.config.as_deref(), false)?;
+    let loaded = service::load(
+        host,
+        &args.service,
+        args.config.config.as_deref(),
+        CommandOptions::default(),
+        false,
+    )?;
     let resolution = crate::creds::resolve_chain(host, &loaded)?;
     let Some(plan) = &resolution.plan else {
         return Err(no_credentials(&resolution));

@@ -14,7 +14,7 @@ use crate::cli::{
 use crate::error::{from_error, CliError, CliResult};
 use crate::host::Host;
 use crate::progress::Progress;
-use crate::service::{self, Loaded};
+use crate::service::{self, CommandOptions, Loaded};
 
 /// A service loaded and resolved, with live AWS configuration.
 struct Session {
@@ -29,9 +29,10 @@ fn session(
     host: &Host,
     opts: &ServiceOptions,
     config: Option<&std::path::Path>,
+    command: CommandOptions,
     force: bool,
 ) -> CliResult<Session> {
-    let loaded = service::load(host, opts, config, true)?;
+    let loaded = service::load(host, opts, config, command, true)?;
     let resolution = crate::creds::resolve_chain(host, &loaded)?;
     let Some(plan) = resolution.plan.clone() else {
         return Err(super::credentials::no_credentials(&resolution));
@@ -94,7 +95,15 @@ fn package_service(
 
 pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
     // Packaging needs AWS access only for AWS variables (ssm, cf, s3, aws:accountId).
-    let loaded = service::load(host, &args.service, args.config.config.as_deref(), true)?;
+    let command =
+        CommandOptions::default().text("package", args.package.as_ref().map(|p| p.display()));
+    let loaded = service::load(
+        host,
+        &args.service,
+        args.config.config.as_deref(),
+        command,
+        true,
+    )?;
     let service = service::resolve_full_lazily(host, &loaded)?;
     let pkg = package_service(host, &loaded, &service, args.package.clone())?;
     eprintln!(
@@ -107,10 +116,12 @@ pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
 }
 
 pub fn deploy(args: &DeployArgs, host: &Host) -> CliResult {
+    let command = CommandOptions::default().flag("force", args.force);
     let s = session(
         host,
         &args.service,
         args.config.config.as_deref(),
+        command,
         args.force,
     )?;
     eprintln!(
@@ -152,10 +163,15 @@ pub fn deploy(args: &DeployArgs, host: &Host) -> CliResult {
 }
 
 pub fn deploy_function(args: &DeployFunctionArgs, host: &Host) -> CliResult {
+    let command = CommandOptions::default()
+        .text("function", Some(&args.function))
+        .flag("update-config", args.update_config)
+        .flag("force", args.force);
     let s = session(
         host,
         &args.service,
         args.config.config.as_deref(),
+        command,
         args.force,
     )?;
     let pkg = package_service(host, &s.loaded, &s.service, None)?;
@@ -179,7 +195,13 @@ pub fn deploy_function(args: &DeployFunctionArgs, host: &Host) -> CliResult {
 }
 
 pub fn info(args: &InfoArgs, host: &Host) -> CliResult {
-    let s = session(host, &args.service, args.config.config.as_deref(), false)?;
+    let s = session(
+        host,
+        &args.service,
+        args.config.config.as_deref(),
+        CommandOptions::default(),
+        false,
+    )?;
     let svc =
         sls_deploy::Service::from_config(&s.service.config, &s.service.stage, &s.service.region)
             .map_err(|e| from_error(&e))?;
@@ -192,7 +214,13 @@ pub fn info(args: &InfoArgs, host: &Host) -> CliResult {
 }
 
 pub fn remove(args: &RemoveArgs, host: &Host) -> CliResult {
-    let s = session(host, &args.service, args.config.config.as_deref(), false)?;
+    let s = session(
+        host,
+        &args.service,
+        args.config.config.as_deref(),
+        CommandOptions::default(),
+        false,
+    )?;
     let svc =
         sls_deploy::Service::from_config(&s.service.config, &s.service.stage, &s.service.region)
             .map_err(|e| from_error(&e))?;

@@ -9,10 +9,21 @@ use sls_invoke::InvokeRequest;
 use crate::cli::InvokeLocalArgs;
 use crate::error::{from_error, CliResult};
 use crate::host::Host;
-use crate::service;
+use crate::service::{self, CommandOptions};
 
 pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
-    let loaded = service::load(host, &args.service, args.config.as_deref(), true)?;
+    let command = CommandOptions::default()
+        .text("function", Some(&args.function))
+        .text("data", args.data.as_ref())
+        .text("path", args.path.as_ref().map(|p| p.display()))
+        .text("context", args.context.as_ref())
+        .text(
+            "contextPath",
+            args.context_path.as_ref().map(|p| p.display()),
+        )
+        .list("env", &args.env)
+        .flag("raw", args.raw);
+    let loaded = service::load(host, &args.service, args.config.as_deref(), command, true)?;
     let service = service::resolve_full_lazily(host, &loaded)?;
     let service_dir = loaded.service_dir(host);
 

@@ -5,10 +5,25 @@ use sls_config::PrintFormat;
 use crate::cli::{PrintArgs, PrintFormatArg};
 use crate::error::{from_error, CliResult};
 use crate::host::Host;
-use crate::service;
+use crate::service::{self, CommandOptions};
 
 pub fn run(args: &PrintArgs, host: &Host) -> CliResult {
-    let loaded = service::load(host, &args.service, args.config.config.as_deref(), true)?;
+    let format = match args.format {
+        PrintFormatArg::Yaml => None, // the default: v3 sees no option
+        PrintFormatArg::Json => Some("json"),
+        PrintFormatArg::Text => Some("text"),
+    };
+    let command = CommandOptions::default()
+        .text("format", format)
+        .text("path", args.path.as_ref())
+        .text("transform", args.transform.as_ref());
+    let loaded = service::load(
+        host,
+        &args.service,
+        args.config.config.as_deref(),
+        command,
+        true,
+    )?;
     // Like v3, print resolves AWS variables too (with the credentials of the stage).
     let service = service::resolve_full_lazily(host, &loaded)?;
     let format = match args.format {
