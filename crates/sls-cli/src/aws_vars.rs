@@ -41,19 +41,7 @@ impl<'a> LazyAwsSource<'a> {
 
     fn set_up(&self) -> Result<Ready, CliError> {
         let (host, loaded) = (self.host, self.loaded);
-        let resolution = crate::creds::resolve_chain(host, loaded)?;
-        let Some(plan) = resolution.plan.clone() else {
-            return Err(crate::commands::credentials::no_credentials(&resolution));
-        };
-        let settings = crate::creds::aws_settings(host, loaded, &resolution);
-        let runtime = crate::creds::runtime()?;
-        let sdk = runtime
-            .block_on(sls_aws::sdk_config(
-                &settings,
-                &plan,
-                crate::creds::mfa_prompt(host),
-            ))
-            .map_err(|e| crate::error::from_aws(&e))?;
+        let (runtime, sdk) = crate::creds::live_sdk(host, loaded)?;
         let source = for_sdk(host, loaded, &sdk, runtime.handle().clone());
         Ok(Ready {
             _runtime: runtime,

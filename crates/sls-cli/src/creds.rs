@@ -77,6 +77,24 @@ pub fn live_keys(
         .map_err(|e| crate::error::from_aws(&e))
 }
 
+/// The chain, then the SDK configuration with its credentials: what every
+/// command that talks to AWS needs, with the runtime that drives its calls.
+pub fn live_sdk(
+    host: &Host,
+    loaded: &Loaded,
+) -> CliResult<(tokio::runtime::Runtime, aws_config::SdkConfig)> {
+    let resolution = resolve_chain(host, loaded)?;
+    let Some(plan) = resolution.plan.clone() else {
+        return Err(crate::commands::credentials::no_credentials(&resolution));
+    };
+    let settings = aws_settings(host, loaded, &resolution);
+    let runtime = runtime()?;
+    let sdk = runtime
+        .block_on(sls_aws::sdk_config(&settings, &plan, mfa_prompt(host)))
+        .map_err(|e| crate::error::from_aws(&e))?;
+    Ok((runtime, sdk))
+}
+
 pub fn runtime() -> CliResult<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -33,19 +33,7 @@ fn session(
     force: bool,
 ) -> CliResult<Session> {
     let loaded = service::load(host, opts, config, command, true)?;
-    let resolution = crate::creds::resolve_chain(host, &loaded)?;
-    let Some(plan) = resolution.plan.clone() else {
-        return Err(super::credentials::no_credentials(&resolution));
-    };
-    let settings = crate::creds::aws_settings(host, &loaded, &resolution);
-    let runtime = crate::creds::runtime()?;
-    let sdk = runtime
-        .block_on(sls_aws::sdk_config(
-            &settings,
-            &plan,
-            crate::creds::mfa_prompt(host),
-        ))
-        .map_err(|e| crate::error::from_aws(&e))?;
+    let (runtime, sdk) = crate::creds::live_sdk(host, &loaded)?;
     // AWS variables are answered with the same credentials the deploy uses.
     let aws_vars = crate::aws_vars::for_sdk(host, &loaded, &sdk, runtime.handle().clone());
     let service = service::resolve_full(host, &loaded, &aws_vars)?;
