@@ -67,4 +67,4 @@ step "$sls" info --verbose
 step "$sls" invoke local -f hello --data '{"name":"demo"}'
 step "$sls" remove
 echo >&2
-echo "Demo finished: credentials configured, service printed, deployed, inspected, invoked and removed against moto on $AWS_ENDPOINT_URL." >&2
+echo "Demo finished: credentials configured, services printed (with SSM, CloudFormation and S3 variables), deployed, inspected, invoked and removed against moto on $AWS_ENDPOINT_URL." >&2
