@@ -2,6 +2,7 @@
 //! the plan needs STS, SSO or a process, its execution (sls-aws).
 
 use std::io::{BufRead, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use sls_credentials::{ChainInput, Plan, Resolution, StaticKeys};
@@ -21,20 +22,26 @@ pub fn resolve_chain(host: &Host, loaded: &Loaded) -> CliResult<Resolution> {
         provider_profile: loaded.phase1.profile.as_deref(),
         provider_profile_expression: loaded.phase1.profile_expression.as_deref(),
     };
+    // A command may run the chain twice (invoke local: once for AWS variables,
+    // once for the handler); its lines are the same, so they are shown once.
+    static SHOWN: AtomicBool = AtomicBool::new(false);
+    let show = !SHOWN.swap(true, Ordering::Relaxed);
     let resolution = match sls_credentials::resolve_chain(&input) {
         Ok(resolution) => resolution,
         Err(err) => {
-            for warning in &err.warnings {
+            for warning in err.warnings.iter().filter(|_| show) {
                 eprintln!("Warning: {warning}");
             }
             return Err(from_error(&err).with_hint(err.help()));
         }
     };
-    for warning in &resolution.warnings {
-        eprintln!("Warning: {warning}");
-    }
-    if let Some(notice) = &resolution.notice {
-        eprintln!("{notice}");
+    if show {
+        for warning in &resolution.warnings {
+            eprintln!("Warning: {warning}");
+        }
+        if let Some(notice) = &resolution.notice {
+            eprintln!("{notice}");
+        }
     }
     Ok(resolution)
 }

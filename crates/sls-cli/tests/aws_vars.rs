@@ -169,3 +169,36 @@ fn aws_setup_happens_only_when_an_aws_variable_is_used() {
     assert!(run.stderr.contains("custom.a"), "{}", run.stderr);
     assert!(run.stderr.contains("nowhere"), "{}", run.stderr);
 }
+
+#[test]
+fn invoke_local_resolves_aws_variables_and_says_whose_credentials_once() {
+    let moto = MotoServer::start();
+    let mut sls = Sls::new();
+    sls.env("AWS_ENDPOINT_URL", &moto.endpoint())
+        .env("AWS_PROFILE", "first");
+    sls.credentials(
+        "[first]\naws_access_key_id = AKIAFIRSTVARS000001\naws_secret_access_key = first-secret\n\n\
+         [second]\naws_access_key_id = AKIASECONDVARS00002\naws_secret_access_key = second-secret\n",
+    );
+    sls.file(
+        "serverless.yml",
+        "service: inv\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  environment:\n    ACCOUNT: ${aws:accountId}\nfunctions:\n  who:\n    handler: handler.who\n",
+    );
+    sls.file(
+        "handler.js",
+        "module.exports.who = async () => ({ account: process.env.ACCOUNT, key: process.env.AWS_ACCESS_KEY_ID });\n",
+    );
+    let run = sls
+        .run(&["invoke", "local", "-f", "who", "--aws-profile", "second"])
+        .ok();
+    let out = run.json();
+    assert_eq!(out["account"], "123456789012");
+    assert_eq!(out["key"], "AKIASECONDVARS00002");
+    // The chain ran twice (variables, then the handler); its notice is shown once.
+    assert_eq!(
+        run.stderr.matches("overrides AWS_PROFILE").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+}
