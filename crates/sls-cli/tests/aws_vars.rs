@@ -152,7 +152,9 @@ fn print_resolves_aws_variables_with_the_credentials_of_the_stage() {
 #[test]
 fn aws_setup_happens_only_when_an_aws_variable_is_used() {
     // No moto, no credentials at all: a service without AWS variables prints.
-    let sls = Sls::new();
+    // (The endpoint is a closed loopback port, should anything try to call out.)
+    let mut sls = Sls::new();
+    sls.env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
     sls.file(
         "serverless.yml",
         "service: offline\nprovider:\n  name: aws\n  profile: nowhere\ncustom:\n  a: ${env:HOME}\n",

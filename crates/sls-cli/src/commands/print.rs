@@ -8,13 +8,14 @@ use crate::host::Host;
 use crate::service::{self, CommandOptions};
 
 pub fn run(args: &PrintArgs, host: &Host) -> CliResult {
-    let format = match args.format {
-        PrintFormatArg::Yaml => None, // the default: v3 sees no option
-        PrintFormatArg::Json => Some("json"),
-        PrintFormatArg::Text => Some("text"),
+    // `${opt:format}`: v3 sees no option for the default, yaml.
+    let (format, format_option) = match args.format {
+        PrintFormatArg::Yaml => (PrintFormat::Yaml, None),
+        PrintFormatArg::Json => (PrintFormat::Json, Some("json")),
+        PrintFormatArg::Text => (PrintFormat::Text, Some("text")),
     };
     let command = CommandOptions::default()
-        .text("format", format)
+        .text("format", format_option)
         .text("path", args.path.as_ref())
         .text("transform", args.transform.as_ref());
     let loaded = service::load(
@@ -26,11 +27,6 @@ pub fn run(args: &PrintArgs, host: &Host) -> CliResult {
     )?;
     // Like v3, print resolves AWS variables too (with the credentials of the stage).
     let service = service::resolve_full_lazily(host, &loaded)?;
-    let format = match args.format {
-        PrintFormatArg::Yaml => PrintFormat::Yaml,
-        PrintFormatArg::Json => PrintFormat::Json,
-        PrintFormatArg::Text => PrintFormat::Text,
-    };
     let text = sls_config::render_print(
         &service.config,
         format,
