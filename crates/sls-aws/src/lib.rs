@@ -166,6 +166,25 @@ pub async fn resolve_credentials(
     Ok(resolve::to_static_keys(&creds))
 }
 
+/// The keys a configuration from [`sdk_config`] signs with: the ones it
+/// resolved up front while they are fresh, so no further AWS call or MFA prompt.
+pub async fn config_keys(config: &SdkConfig) -> Result<StaticKeys, AwsError> {
+    use aws_credential_types::provider::ProvideCredentials;
+    let provider = config.credentials_provider().ok_or_else(|| {
+        AwsError::new(
+            ErrorKind::Other,
+            "internal: the AWS configuration has no credentials",
+        )
+    })?;
+    let creds = provider.provide_credentials().await.map_err(|e| {
+        AwsError::new(
+            ErrorKind::Other,
+            format!("Could not get the AWS credentials: {e}"),
+        )
+    })?;
+    Ok(resolve::to_static_keys(&creds))
+}
+
 /// The identity behind a configuration (STS GetCallerIdentity).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallerIdentity {

@@ -25,8 +25,7 @@ pub struct LazyAwsSource<'a> {
 }
 
 struct Ready {
-    // Kept alive for the source's calls (it holds the runtime's handle).
-    _runtime: tokio::runtime::Runtime,
+    live: crate::creds::LiveAws,
     source: sls_aws::AwsVariableSource,
 }
 
@@ -41,12 +40,15 @@ impl<'a> LazyAwsSource<'a> {
 
     fn set_up(&self) -> Result<Ready, CliError> {
         let (host, loaded) = (self.host, self.loaded);
-        let (runtime, sdk) = crate::creds::live_sdk(host, loaded)?;
-        let source = for_sdk(host, loaded, &sdk, runtime.handle().clone());
-        Ok(Ready {
-            _runtime: runtime,
-            source,
-        })
+        let live = crate::creds::live_sdk(host, loaded)?;
+        let source = for_sdk(host, loaded, &live.sdk, live.runtime.handle().clone());
+        Ok(Ready { live, source })
+    }
+
+    /// The AWS access set up for the variables, if any was: a command that
+    /// needs credentials afterwards reuses it (no second chain, STS call or MFA prompt).
+    pub fn into_live(self) -> Option<crate::creds::LiveAws> {
+        self.ready.into_inner()?.ok().map(|ready| ready.live)
     }
 }
 

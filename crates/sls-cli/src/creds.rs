@@ -2,7 +2,6 @@
 //! the plan needs STS, SSO or a process, its execution (sls-aws).
 
 use std::io::{BufRead, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use sls_credentials::{ChainInput, Plan, Resolution, StaticKeys};
@@ -22,26 +21,20 @@ pub fn resolve_chain(host: &Host, loaded: &Loaded) -> CliResult<Resolution> {
         provider_profile: loaded.phase1.profile.as_deref(),
         provider_profile_expression: loaded.phase1.profile_expression.as_deref(),
     };
-    // A command may run the chain twice (invoke local: once for AWS variables,
-    // once for the handler); its lines are the same, so they are shown once.
-    static SHOWN: AtomicBool = AtomicBool::new(false);
-    let show = !SHOWN.swap(true, Ordering::Relaxed);
     let resolution = match sls_credentials::resolve_chain(&input) {
         Ok(resolution) => resolution,
         Err(err) => {
-            for warning in err.warnings.iter().filter(|_| show) {
+            for warning in &err.warnings {
                 eprintln!("Warning: {warning}");
             }
             return Err(from_error(&err).with_hint(err.help()));
         }
     };
-    if show {
-        for warning in &resolution.warnings {
-            eprintln!("Warning: {warning}");
-        }
-        if let Some(notice) = &resolution.notice {
-            eprintln!("{notice}");
-        }
+    for warning in &resolution.warnings {
+        eprintln!("Warning: {warning}");
+    }
+    if let Some(notice) = &resolution.notice {
+        eprintln!("{notice}");
     }
     Ok(resolution)
 }
@@ -84,12 +77,17 @@ pub fn live_keys(
         .map_err(|e| crate::error::from_aws(&e))
 }
 
+/// A command's live AWS access: the chain's answer, the SDK configuration
+/// with its credentials, and the runtime that drives its calls.
+pub struct LiveAws {
+    pub resolution: Resolution,
+    pub sdk: aws_config::SdkConfig,
+    pub runtime: tokio::runtime::Runtime,
+}
+
 /// The chain, then the SDK configuration with its credentials: what every
-/// command that talks to AWS needs, with the runtime that drives its calls.
-pub fn live_sdk(
-    host: &Host,
-    loaded: &Loaded,
-) -> CliResult<(tokio::runtime::Runtime, aws_config::SdkConfig)> {
+/// command that talks to AWS needs.
+pub fn live_sdk(host: &Host, loaded: &Loaded) -> CliResult<LiveAws> {
     let resolution = resolve_chain(host, loaded)?;
     let Some(plan) = resolution.plan.clone() else {
         return Err(crate::commands::credentials::no_credentials(&resolution));
@@ -99,7 +97,11 @@ pub fn live_sdk(
     let sdk = runtime
         .block_on(sls_aws::sdk_config(&settings, &plan, mfa_prompt(host)))
         .map_err(|e| crate::error::from_aws(&e))?;
-    Ok((runtime, sdk))
+    Ok(LiveAws {
+        resolution,
+        sdk,
+        runtime,
+    })
 }
 
 pub fn runtime() -> CliResult<tokio::runtime::Runtime> {

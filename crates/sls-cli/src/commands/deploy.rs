@@ -33,7 +33,7 @@ fn session(
     force: bool,
 ) -> CliResult<Session> {
     let loaded = service::load(host, opts, config, command, true)?;
-    let (runtime, sdk) = crate::creds::live_sdk(host, &loaded)?;
+    let crate::creds::LiveAws { sdk, runtime, .. } = crate::creds::live_sdk(host, &loaded)?;
     // AWS variables are answered with the same credentials the deploy uses.
     let aws_vars = crate::aws_vars::for_sdk(host, &loaded, &sdk, runtime.handle().clone());
     let service = service::resolve_full(host, &loaded, &aws_vars)?;

@@ -24,7 +24,9 @@ pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
         .list("env", &args.env)
         .flag("raw", args.raw);
     let loaded = service::load(host, &args.service, args.config.as_deref(), command, true)?;
-    let service = service::resolve_full_lazily(host, &loaded)?;
+    let aws_vars = crate::aws_vars::LazyAwsSource::new(host, &loaded);
+    let service = service::resolve_full(host, &loaded, &aws_vars)?;
+    let live = aws_vars.into_live();
     let service_dir = loaded.service_dir(host);
 
     let stdin_text = if args.data.is_none() && args.path.is_none() && !host.stdin_is_terminal {
@@ -51,10 +53,23 @@ pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
     )
     .map_err(|e| from_error(&e))?;
 
-    let resolution = crate::creds::resolve_chain(host, &loaded)?;
+    // AWS variables already set AWS up: the handler gets those same credentials.
+    let (resolution, live_keys) = match live {
+        Some(live) => {
+            let keys = live
+                .runtime
+                .block_on(sls_aws::config_keys(&live.sdk))
+                .map_err(|e| crate::error::from_aws(&e))?;
+            (live.resolution, Some(keys))
+        }
+        None => (crate::creds::resolve_chain(host, &loaded)?, None),
+    };
     let credentials = match &resolution.plan {
         Some(plan) => {
-            let keys = crate::creds::live_keys(host, &loaded, &resolution, plan)?;
+            let keys = match live_keys {
+                Some(keys) => keys,
+                None => crate::creds::live_keys(host, &loaded, &resolution, plan)?,
+            };
             Some((
                 keys.access_key_id.clone(),
                 keys.secret_access_key.expose().to_string(),
