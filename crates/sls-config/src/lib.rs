@@ -31,6 +31,7 @@ mod files;
 mod jsval;
 mod normalize;
 mod print;
+mod schema;
 pub mod vars;
 mod yaml;
 mod yaml_dump;
@@ -38,6 +39,7 @@ mod yaml_dump;
 pub use error::ConfigError;
 pub use files::{find_service_file, read_service_file, ServiceFile};
 pub use print::{render_print, PrintFormat};
+pub use schema::warning_text as schema_warning;
 pub use vars::{resolve_phase1, resolve_service, ExternalRequest, ExternalSource, Phase1, Service};
 
 /// A snapshot of environment variables, taken by the CLI.

@@ -8,11 +8,14 @@
 use serde_json::{Map, Value};
 
 use crate::jsval::{coerce_string, is_truthy, js_set};
-use crate::CliOptions;
+use crate::{CliOptions, ConfigError};
 
-pub(crate) fn normalize(mut config: Value, opts: &CliOptions) -> Value {
+pub(crate) fn normalize(
+    mut config: Value,
+    opts: &CliOptions,
+) -> Result<(Value, Vec<String>), ConfigError> {
     let Value::Object(root) = &mut config else {
-        return config;
+        return Ok((config, Vec::new()));
     };
 
     // Service.loadServiceFileParam: a string provider becomes `{ name }`.
@@ -89,105 +92,53 @@ pub(crate) fn normalize(mut config: Value, opts: &CliOptions) -> Value {
         }
     }
 
-    coerce_like_schema(&mut config);
-    move_nulls_last(&mut config);
-    config
+    // ConfigSchemaHandler.validateConfig: nulls out, validate (coercing), nulls back at the end.
+    let removed = take_nulls(&mut config);
+    let warnings = crate::schema::validate(&mut config)?;
+    put_nulls_back(&mut config, removed);
+
+    initialize_hooks(&mut config, opts, &stage, &service);
+    Ok((config, warnings))
 }
 
-/// v3 validates the configuration with AJV (`coerceTypes: 'array'`), which rewrites values in
-/// place to the schema's types. We apply the coercions of the properties people commonly
-/// write with the "wrong" type; the full schema is not replicated.
-fn coerce_like_schema(config: &mut Value) {
+/// What v3's AWS plugins do in their `initialize` hooks, which `print` shows too.
+fn initialize_hooks(config: &mut Value, opts: &CliOptions, stage: &str, service: &str) {
     let Value::Object(root) = config else { return };
-    if let Some(Value::Object(p)) = root.get_mut("provider") {
-        for k in ["memorySize", "timeout", "logRetentionInDays"] {
-            coerce_at(p, k, to_number);
+    let mut prefix = "serverless".to_string();
+    if let Some(Value::Object(provider)) = root.get_mut("provider") {
+        // AwsProvider: `deploymentBucket` given as an object is kept as
+        // `deploymentBucketObject`, and `deploymentBucket` becomes its name.
+        if let Some(bucket @ Value::Object(_)) = provider.get("deploymentBucket").cloned() {
+            let name = bucket
+                .get("name")
+                .filter(|n| is_truthy(n))
+                .cloned()
+                .unwrap_or(Value::Null);
+            js_set(provider, "deploymentBucketObject".into(), bucket);
+            js_set(provider, "deploymentBucket".into(), name);
         }
-        coerce_at(p, "versionFunctions", to_bool);
-        for k in ["environment", "tags", "stackTags"] {
-            if let Some(Value::Object(m)) = p.get_mut(k) {
-                m.values_mut().for_each(to_string);
-            }
-        }
-    }
-    if let Some(Value::Object(functions)) = root.get_mut("functions") {
-        for f in functions.values_mut() {
-            let Value::Object(f) = f else { continue };
-            for k in [
-                "memorySize",
-                "timeout",
-                "reservedConcurrency",
-                "provisionedConcurrency",
-                "maximumRetryAttempts",
-                "maximumEventAge",
-            ] {
-                coerce_at(f, k, to_number);
-            }
-            for k in ["environment", "tags"] {
-                if let Some(Value::Object(m)) = f.get_mut(k) {
-                    m.values_mut().for_each(to_string);
-                }
-            }
-            if let Some(v @ Value::String(_)) = f.get_mut("layers") {
-                *v = Value::Array(vec![v.take()]);
-            }
-            if let Some(Value::Array(events)) = f.get_mut("events") {
-                for e in events {
-                    if let Some(Value::Object(http)) = e.get_mut("http") {
-                        for k in ["cors", "private", "async"] {
-                            coerce_at(http, k, to_bool);
-                        }
-                    }
-                }
-            }
+        if let Some(p) = provider.get("deploymentPrefix").filter(|p| !p.is_null()) {
+            prefix = coerce_string(p).unwrap_or_else(|| "[object Object]".into());
         }
     }
-}
-
-fn coerce_at(m: &mut Map<String, Value>, key: &str, f: fn(&mut Value)) {
-    if let Some(v) = m.get_mut(key) {
-        f(v);
+    // AwsPackage: the S3 folder of code artifacts, set on the service's `package` section.
+    let stage = opts
+        .stage
+        .clone()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| stage.to_string());
+    if let Some(Value::Object(package)) = root.get_mut("package") {
+        js_set(
+            package,
+            "artifactsS3KeyDirname".into(),
+            Value::String(format!("{prefix}/{service}/{stage}/code-artifacts")),
+        );
     }
 }
 
-/// AJV: a numeric string or a boolean becomes a number.
-fn to_number(v: &mut Value) {
-    let n = match v {
-        Value::String(s) if !s.is_empty() => crate::jsval::js_number(s).filter(|n| n.is_finite()),
-        Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
-        _ => None,
-    };
-    if let Some(n) = n {
-        *v = crate::jsval::number_value(n);
-    }
-}
-
-/// AJV: `"true"`/`"false"` and `1`/`0` become booleans.
-fn to_bool(v: &mut Value) {
-    let b = match v {
-        Value::String(s) if s == "true" => Some(true),
-        Value::String(s) if s == "false" => Some(false),
-        Value::Number(n) if n.as_f64() == Some(1.0) => Some(true),
-        Value::Number(n) if n.as_f64() == Some(0.0) => Some(false),
-        _ => None,
-    };
-    if let Some(b) = b {
-        *v = Value::Bool(b);
-    }
-}
-
-/// AJV: numbers and booleans become strings.
-fn to_string(v: &mut Value) {
-    if matches!(v, Value::Number(_) | Value::Bool(_)) {
-        if let Some(s) = coerce_string(v) {
-            *v = Value::String(s);
-        }
-    }
-}
-
-/// v3's schema validation deletes `null`-valued keys and sets them back afterwards, which
-/// moves them to the end of their object (depth-first, in encounter order).
-fn move_nulls_last(config: &mut Value) {
+/// v3's schema validation deletes `null`-valued keys (depth-first, in encounter order) and
+/// sets them back afterwards, which moves them to the end of their object.
+fn take_nulls(config: &mut Value) -> Vec<Vec<String>> {
     fn collect(v: &mut Value, path: &mut Vec<String>, removed: &mut Vec<Vec<String>>) {
         match v {
             Value::Object(m) => {
@@ -220,6 +171,10 @@ fn move_nulls_last(config: &mut Value) {
     }
     let mut removed = Vec::new();
     collect(config, &mut Vec::new(), &mut removed);
+    removed
+}
+
+fn put_nulls_back(config: &mut Value, removed: Vec<Vec<String>>) {
     for p in removed {
         let Some((last, parents)) = p.split_last() else {
             continue;
@@ -286,13 +241,14 @@ mod tests {
     fn fills_in_like_v3() {
         let c = json!({"service": "s", "provider": {"name": "aws", "x": null, "y": 1},
                        "functions": {"a": {"handler": "h"}, "b": null, "c": {"name": "n", "events": [{"http": "GET /"}]}}});
-        let out = normalize(
+        let (out, _) = normalize(
             c,
             &CliOptions {
                 stage: Some("prod".into()),
                 ..Default::default()
             },
-        );
+        )
+        .unwrap();
         assert_eq!(
             serde_json::to_string(&out).unwrap(),
             r#"{"service":"s","provider":{"name":"aws","y":1,"stage":"dev","region":"us-east-1","versionFunctions":true,"x":null},"functions":{"a":{"handler":"h","events":[],"name":"s-prod-a"},"c":{"name":"n","events":[{"http":"GET /"}]}}}"#

@@ -106,6 +106,9 @@ pub struct Service {
     pub region: String,
     /// Resolved and normalised configuration (what `sls print` prints).
     pub config: Value,
+    /// v3's schema validation messages (`configValidationMode: warn`); show them with
+    /// [`crate::schema_warning`] on stderr.
+    pub warnings: Vec<String>,
 }
 
 /// v3 hands `opt:` the options of the command schema, `null` when not given. These names are
@@ -434,11 +437,12 @@ fn resolve_service_inner(
             })
         }
     }
-    let config = crate::normalize::normalize(st.config, ctx.options);
+    let (config, warnings) = crate::normalize::normalize(st.config, ctx.options)?;
     Ok(Service {
         path: file.path.clone(),
         stage: phase1.stage.clone(),
         region: phase1.region.clone(),
         config,
+        warnings,
     })
 }
