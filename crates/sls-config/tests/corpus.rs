@@ -65,6 +65,11 @@ fn run_case(dir: &Path) -> Result<String, ConfigError> {
 }
 
 fn run_case_as(dir: &Path, format: PrintFormat) -> Result<String, ConfigError> {
+    let service = resolve_case(dir)?;
+    render_print(&service.config, format, None, None)
+}
+
+fn resolve_case(dir: &Path) -> Result<sls_config::Service, ConfigError> {
     let args = std::fs::read_to_string(dir.join("args.txt")).unwrap_or_default();
     let mut options = parse_args(&args);
     // The recording ran `serverless print --format json`.
@@ -80,8 +85,7 @@ fn run_case_as(dir: &Path, format: PrintFormat) -> Result<String, ConfigError> {
     let path = find_service_file(dir, None)?.expect("case has a service file");
     let file = read_service_file(&path)?;
     let p1 = resolve_phase1(&file, &ctx)?;
-    let service = resolve_service(&file, &ctx, &p1, None)?;
-    render_print(&service.config, format, None, None)
+    resolve_service(&file, &ctx, &p1, None)
 }
 
 fn cases() -> Vec<PathBuf> {
@@ -111,6 +115,20 @@ fn corpus_matches_serverless_v3() {
                     "{name}: YAML output differs\n--- expected\n{expected}\n--- got\n{out}"
                 )),
                 Err(e) => failures.push(format!("{name}: expected YAML output, got error:\n{e}")),
+            }
+        }
+        // v3's schema warning (stderr), or none.
+        if let Ok(service) = resolve_case(dir) {
+            let got = (!service.warnings.is_empty()).then(|| {
+                format!("Warning: {}\n", sls_config::schema_warning(&service.warnings))
+            });
+            let expected = read("expected-warnings.txt");
+            if got != expected {
+                failures.push(format!(
+                    "{name}: schema warning differs\n--- expected\n{}\n--- got\n{}",
+                    expected.unwrap_or_default(),
+                    got.unwrap_or_default()
+                ));
             }
         }
         if let Some(expected) = read("expected.json") {
