@@ -2,7 +2,7 @@
 # Records what Serverless Framework v3 prints for one corpus case (a folder with a
 # serverless.yml, optional args.txt and env), as crates/sls-config/tests/corpus/README.md
 # describes: expected.json (stdout) or expected-error.txt (the message under "Error:"), and
-# expected-warnings.txt (v3's "Invalid configuration encountered" warning) when v3 warns.
+# expected-warnings.txt (v3's "Warning: …" messages on stderr) when v3 warns.
 # Usage: scripts/record-v3-case.sh <case dir>   (needs v3 in $V3, default /tmp/v3)
 set -euo pipefail
 case_dir=$(cd "$1" && pwd)
@@ -26,9 +26,9 @@ python3 - "$home/err" "$rc" "$home/out" <<'PY'
 import re, sys
 err = open(sys.argv[1]).read()
 out = open(sys.argv[3]).read()  # v3 writes "Error:" and its message to stdout
-m = re.search(r"Warning: Invalid configuration encountered\n.*?\nLearn more about configuration validation here: \S+", err, re.S)
-if m:
-    open("expected-warnings.txt", "w").write(m.group(0) + "\n")
+warnings = re.findall(r"^Warning: Invalid configuration encountered\n.*?\nLearn more about configuration validation here: \S+|^Warning: [^\n]*", err, re.S | re.M)
+if warnings:
+    open("expected-warnings.txt", "w").write("".join(w + "\n" for w in warnings))
 if sys.argv[2] != "0":
     m = re.search(r"(?:^|\n)Error:\n(.*)", out, re.S)
     open("expected-error.txt", "w").write((m.group(1) if m else out + err).rstrip("\n") + "\n")

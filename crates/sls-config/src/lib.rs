@@ -18,16 +18,19 @@
 //! - `ssm`, `cf`, `s3` and `aws:accountId` are answered by an [`ExternalSource`]; without one
 //!   they are an error saying AWS access is needed (v3 would call AWS).
 //! - An invalid stage (not `^[a-zA-Z0-9-]+$`) is an error; v3 only warned.
-//! - v3's schema validation coerces types (AJV `coerceTypes`); sls applies the common cases
-//!   (`memorySize`, `timeout`, … to numbers; `environment`/`tags` values to strings; `layers`
-//!   to a list; `http.cors` to a boolean), not the whole schema, and prints no schema warnings.
+//! - v3's schema validation (AJV with `coerceTypes: 'array'`) is reproduced from v3's recorded
+//!   schema (`src/schema/`): same coercions, same warnings/errors per `configValidationMode`.
 //! - `${opt:}` (all options) lists the options sls knows, not v3's schema-ordered set.
-//! - Not done here: `useDotenv`/`.env` loading (the CLI can add it to the env snapshot),
-//!   `frameworkVersion` range checks, plugin-provided variable sources (reported as
+//! - `useDotenv`: [`wants_dotenv`] and [`load_dotenv`] give the env snapshot with `.env`
+//!   loaded; the CLI resolves with it. sls answers to `frameworkVersion` as v3
+//!   [`FRAMEWORK_VERSION`].
+//! - Not done here: plugin-provided variable sources (reported as
 //!   unrecognized, as v3 does for an unknown source), Serverless Dashboard params/outputs.
 
+mod dotenv;
 mod error;
 mod files;
+mod framework_version;
 mod jsval;
 mod normalize;
 mod print;
@@ -36,10 +39,11 @@ pub mod vars;
 mod yaml;
 mod yaml_dump;
 
+pub use dotenv::{dotenv_stage, load_dotenv, wants_dotenv};
 pub use error::ConfigError;
 pub use files::{find_service_file, read_service_file, ServiceFile};
+pub use framework_version::FRAMEWORK_VERSION;
 pub use print::{render_print, PrintFormat};
-pub use schema::warning_text as schema_warning;
 pub use vars::{resolve_phase1, resolve_service, ExternalRequest, ExternalSource, Phase1, Service};
 
 /// A snapshot of environment variables, taken by the CLI.

@@ -10,12 +10,17 @@ use serde_json::{Map, Value};
 use crate::jsval::{coerce_string, is_truthy, js_set};
 use crate::{CliOptions, ConfigError};
 
+/// Returns the configuration as v3's `print` shows it, and the warnings v3 shows on the way
+/// (each without v3's `Warning: ` prefix).
 pub(crate) fn normalize(
     mut config: Value,
     opts: &CliOptions,
+    file_name: &str,
 ) -> Result<(Value, Vec<String>), ConfigError> {
+    let mut warnings = Vec::new();
+    warnings.extend(crate::framework_version::check(&config, file_name)?);
     let Value::Object(root) = &mut config else {
-        return Ok((config, Vec::new()));
+        return Ok((config, warnings));
     };
 
     // Service.loadServiceFileParam: a string provider becomes `{ name }`.
@@ -94,7 +99,10 @@ pub(crate) fn normalize(
 
     // ConfigSchemaHandler.validateConfig: nulls out, validate (coercing), nulls back at the end.
     let removed = take_nulls(&mut config);
-    let warnings = crate::schema::validate(&mut config)?;
+    let messages = crate::schema::validate(&mut config)?;
+    if !messages.is_empty() {
+        warnings.push(crate::schema::warning_text(&messages));
+    }
     put_nulls_back(&mut config, removed);
 
     initialize_hooks(&mut config, opts, &stage, &service);
@@ -247,6 +255,7 @@ mod tests {
                 stage: Some("prod".into()),
                 ..Default::default()
             },
+            "serverless.yml",
         )
         .unwrap();
         assert_eq!(

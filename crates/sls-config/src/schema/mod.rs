@@ -63,9 +63,9 @@ pub(crate) fn validate(config: &mut Value) -> Result<Vec<String>, ConfigError> {
     Ok(messages)
 }
 
-/// v3's warning for schema messages, as it prints it on stderr (after an empty line):
-/// `Warning: Invalid configuration encountered`, the messages indented, and the link.
-pub fn warning_text(messages: &[String]) -> String {
+/// v3's warning for schema messages (v3 prints it on stderr after an empty line, with
+/// `Warning: ` before it): `Invalid configuration encountered`, the messages, the link.
+pub(crate) fn warning_text(messages: &[String]) -> String {
     let mut out = String::from("Invalid configuration encountered\n");
     for m in messages {
         out.push_str("  ");

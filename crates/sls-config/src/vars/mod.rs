@@ -106,8 +106,9 @@ pub struct Service {
     pub region: String,
     /// Resolved and normalised configuration (what `sls print` prints).
     pub config: Value,
-    /// v3's schema validation messages (`configValidationMode: warn`); show them with
-    /// [`crate::schema_warning`] on stderr.
+    /// Warnings v3 shows for this configuration (schema validation with
+    /// `configValidationMode: warn`, an invalid `frameworkVersion` range), without v3's
+    /// `Warning: ` prefix; show each on stderr.
     pub warnings: Vec<String>,
 }
 
@@ -437,7 +438,7 @@ fn resolve_service_inner(
             })
         }
     }
-    let (config, warnings) = crate::normalize::normalize(st.config, ctx.options)?;
+    let (config, warnings) = crate::normalize::normalize(st.config, ctx.options, &file.name)?;
     Ok(Service {
         path: file.path.clone(),
         stage: phase1.stage.clone(),
