@@ -33,6 +33,7 @@ mod files;
 mod framework_version;
 mod jsval;
 mod normalize;
+pub mod plugins;
 mod print;
 mod schema;
 pub mod vars;
