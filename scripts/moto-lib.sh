@@ -2,8 +2,11 @@
 # AWS data examples/aws-vars reads. Needs $root (the repository) and $work (a temp dir).
 
 # Starts moto in the background; sets moto_pid and exports AWS_ENDPOINT_URL.
+# Through crates/sls-testkit/moto_launcher.py: moto checks the signature of a
+# form-encoded request over the body as sent (the Rust SDK encodes a space as
+# %20; plain moto re-encodes it as + and refuses the signature when auth is on).
 start_moto() {
-  "$root/.venv-moto/bin/moto_server" -H 127.0.0.1 -p 0 >"$work/moto.log" 2>&1 &
+  "$root/.venv-moto/bin/python" "$root/crates/sls-testkit/moto_launcher.py" -H 127.0.0.1 -p 0 >"$work/moto.log" 2>&1 &
   moto_pid=$!
   local port=""
   for _ in $(seq 1 100); do

@@ -1,7 +1,9 @@
 //! Test harness shared by the sls crates' integration tests.
 //!
 //! - [`MotoServer`]: a moto server on loopback (plain HTTP, or HTTPS with a
-//!   throw-away CA generated here), killed on drop, with `reset`, auth
+//!   throw-away CA generated here), started through `moto_launcher.py` (moto
+//!   then checks form-encoded signatures over the body as sent, which the Rust
+//!   SDK needs while auth checking is on), killed on drop, with `reset`, auth
 //!   switching and small IAM helpers (plain HTTP query calls; moto accepts them
 //!   unsigned while auth checking is off, so create users/roles *before*
 //!   [`MotoServer::enable_auth`]).
@@ -12,16 +14,17 @@
 //! Everything talks to 127.0.0.1 only. This is test code: failures panic with
 //! a message that says what to do.
 
-use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-/// An environment snapshot, as the sls libraries take it.
-pub type Env = BTreeMap<String, String>;
+mod home;
+#[cfg(feature = "moto")]
+mod moto;
+
+pub use home::{
+    clean_env, is_unwanted_var, minimal_env, runtime_env, write_file, Env, TempHome, TestEnv,
+};
+#[cfg(feature = "moto")]
+pub use moto::{MotoServer, TestCa};
 
 /// The workspace root (two levels above this crate's manifest).
 pub fn workspace_root() -> PathBuf {
@@ -51,402 +54,31 @@ pub fn moto_server_path() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// A throw-away certificate authority and a server certificate signed by it for
-/// `IP:127.0.0.1` and `DNS:localhost`.
-pub struct TestCa {
-    /// The CA certificate (PEM): what a client must trust.
-    pub ca_pem: String,
-    /// The server certificate (PEM).
-    pub server_cert_pem: String,
-    /// The server's private key (PEM).
-    pub server_key_pem: String,
+/// The launcher that starts moto with the form-body signature fix (see the file).
+pub fn moto_launcher_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("moto_launcher.py")
 }
 
-impl TestCa {
-    /// Generates a new CA and server certificate (ECDSA P-256; fast).
-    pub fn generate() -> TestCa {
-        use rcgen::{
-            BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
-            KeyUsagePurpose,
-        };
-        let ca_key = KeyPair::generate().expect("generate CA key");
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
-        let mut dn = DistinguishedName::new();
-        dn.push(DnType::CommonName, "sls test CA");
-        ca_params.distinguished_name = dn;
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        let ca_cert = ca_params.self_signed(&ca_key).expect("self-sign CA");
-        let issuer = Issuer::new(ca_params, ca_key);
-
-        let server_key = KeyPair::generate().expect("generate server key");
-        let mut params =
-            CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-                .expect("server params");
-        let mut dn = DistinguishedName::new();
-        dn.push(DnType::CommonName, "localhost");
-        params.distinguished_name = dn;
-        let server_cert = params
-            .signed_by(&server_key, &issuer)
-            .expect("sign server certificate");
-        TestCa {
-            ca_pem: ca_cert.pem(),
-            server_cert_pem: server_cert.pem(),
-            server_key_pem: server_key.serialize_pem(),
+/// The Python interpreter that has moto installed: `SLS_MOTO_PYTHON`, else the
+/// interpreter named on the first line of the `moto_server` script (a pip
+/// entry point, e.g. `.venv-moto/bin/python3`), else `python` next to it.
+pub fn moto_python_path(moto_server: &Path) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("SLS_MOTO_PYTHON") {
+        if !p.is_empty() {
+            return Some(PathBuf::from(p));
         }
     }
-
-    /// The CA certificate with newlines escaped as `\n`, the way the `ca`
-    /// environment variable carries PEM text.
-    pub fn ca_pem_escaped(&self) -> String {
-        self.ca_pem.trim_end().replace('\n', "\\n")
-    }
-}
-
-/// A running moto server on 127.0.0.1; killed when dropped.
-pub struct MotoServer {
-    child: Child,
-    port: u16,
-    tls: Option<Tls>,
-    dir: tempfile::TempDir,
-}
-
-struct Tls {
-    ca: TestCa,
-    ca_file: PathBuf,
-    config: Arc<rustls::ClientConfig>,
-}
-
-impl MotoServer {
-    /// Starts moto over plain HTTP. Panics with a hint when moto is not installed.
-    pub fn start() -> MotoServer {
-        Self::try_start(false).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    /// Starts moto over HTTPS with a freshly generated private CA
-    /// ([`MotoServer::ca`], [`MotoServer::ca_file`]).
-    pub fn start_https() -> MotoServer {
-        Self::try_start(true).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    /// Starts moto; an error says what went wrong.
-    pub fn try_start(https: bool) -> Result<MotoServer, String> {
-        let exe = moto_server_path().ok_or_else(|| {
-            "moto_server not found: run scripts/setup-moto.sh (installs .venv-moto), \
-             or set SLS_MOTO_SERVER to its path"
-                .to_string()
-        })?;
-        let dir = tempfile::Builder::new()
-            .prefix("sls-moto-")
-            .tempdir()
-            .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
-        let log_path = dir.path().join("moto.log");
-        let log = std::fs::File::create(&log_path)
-            .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
-        let log2 = log
-            .try_clone()
-            .map_err(|e| format!("cannot clone log handle: {e}"))?;
-
-        let mut cmd = Command::new(&exe);
-        cmd.args(["-H", "127.0.0.1", "-p", "0"]);
-        let tls = if https {
-            let ca = TestCa::generate();
-            let cert = dir.path().join("server.pem");
-            let key = dir.path().join("server.key");
-            let ca_file = dir.path().join("ca.pem");
-            write(&cert, &ca_cert_chain(&ca))?;
-            write(&key, &ca.server_key_pem)?;
-            write(&ca_file, &ca.ca_pem)?;
-            cmd.arg("-c").arg(&cert).arg("-k").arg(&key);
-            let config = client_config(&ca.ca_pem)?;
-            Some(Tls {
-                ca,
-                ca_file,
-                config,
-            })
-        } else {
-            None
-        };
-        // moto itself must not pick up the machine's proxy or CA settings.
-        for (k, _) in std::env::vars_os() {
-            let k = k.to_string_lossy().to_string();
-            if is_unwanted_var(&k) {
-                cmd.env_remove(&k);
-            }
-        }
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::from(log))
-            .stderr(Stdio::from(log2));
-        let child = cmd
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
-        spawn_watchdog(child.id());
-
-        let mut server = MotoServer {
-            child,
-            port: 0,
-            tls,
-            dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(90);
-        let scheme = if https { "https" } else { "http" };
-        let needle = format!("Running on {scheme}://127.0.0.1:");
-        loop {
-            let text = std::fs::read_to_string(&log_path).unwrap_or_default();
-            if let Some(pos) = text.find(&needle) {
-                let digits: String = text[pos + needle.len()..]
-                    .chars()
-                    .take_while(|c| c.is_ascii_digit())
-                    .collect();
-                if let Ok(port) = digits.parse() {
-                    server.port = port;
-                    break;
-                }
-            }
-            if let Ok(Some(status)) = server.child.try_wait() {
-                return Err(format!("moto_server exited early ({status}):\n{text}"));
-            }
-            if Instant::now() > deadline {
-                return Err(format!("moto_server did not start within 90 s:\n{text}"));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        loop {
-            if let Ok((200, _)) = server.request("GET", "/moto-api/data.json", &[], "") {
-                return Ok(server);
-            }
-            if Instant::now() > deadline {
-                return Err("moto_server never answered /moto-api/data.json".to_string());
-            }
-            std::thread::sleep(Duration::from_millis(50));
+    let head = std::fs::read(moto_server).ok()?;
+    let first = head.split(|b| *b == b'\n').next().unwrap_or_default();
+    let first = String::from_utf8_lossy(first);
+    if let Some(interp) = first.strip_prefix("#!") {
+        let interp = PathBuf::from(interp.trim());
+        if interp.is_absolute() && interp.is_file() {
+            return Some(interp);
         }
     }
-
-    /// The base URL, e.g. `http://127.0.0.1:40209` (HTTPS mode: `https://…`).
-    pub fn endpoint(&self) -> String {
-        let scheme = if self.tls.is_some() { "https" } else { "http" };
-        format!("{scheme}://127.0.0.1:{}", self.port)
-    }
-
-    /// The port moto listens on.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// The private CA (HTTPS mode only).
-    pub fn ca(&self) -> Option<&TestCa> {
-        self.tls.as_ref().map(|t| &t.ca)
-    }
-
-    /// A file holding the CA certificate (HTTPS mode only).
-    pub fn ca_file(&self) -> Option<&Path> {
-        self.tls.as_ref().map(|t| t.ca_file.as_path())
-    }
-
-    /// A scratch directory that lives as long as the server.
-    pub fn scratch_dir(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Wipes all state (users, roles, buckets, stacks…).
-    pub fn reset(&self) {
-        self.expect_ok("POST", "/moto-api/reset", &[], "");
-    }
-
-    /// Turns signature and IAM policy checking on (`reset-auth 0`).
-    pub fn enable_auth(&self) {
-        self.expect_ok(
-            "POST",
-            "/moto-api/reset-auth",
-            &[("Content-Type", "text/plain")],
-            "0",
-        );
-    }
-
-    /// Turns checking off again (`reset-auth inf`).
-    pub fn disable_auth(&self) {
-        self.expect_ok(
-            "POST",
-            "/moto-api/reset-auth",
-            &[("Content-Type", "text/plain")],
-            "inf",
-        );
-    }
-
-    /// Calls an AWS query-protocol action (IAM, STS…) as moto's default
-    /// identity. Only works while auth checking is off. Returns the XML body;
-    /// panics on an HTTP error.
-    pub fn query(&self, service: &str, version: &str, params: &[(&str, &str)]) -> String {
-        let mut body = String::new();
-        for (k, v) in params {
-            if !body.is_empty() {
-                body.push('&');
-            }
-            body.push_str(&form_encode(k));
-            body.push('=');
-            body.push_str(&form_encode(v));
-        }
-        body.push_str(&format!("&Version={version}"));
-        // moto routes by the signing service named in the credential scope.
-        let auth = format!(
-            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=00"
-        );
-        self.expect_ok(
-            "POST",
-            "/",
-            &[
-                ("Content-Type", "application/x-www-form-urlencoded"),
-                ("Authorization", &auth),
-            ],
-            &body,
-        )
-    }
-
-    /// Creates an IAM user and returns its ARN.
-    pub fn create_user(&self, name: &str) -> String {
-        let xml = self.query(
-            "iam",
-            "2010-05-08",
-            &[("Action", "CreateUser"), ("UserName", name)],
-        );
-        xml_value(&xml, "Arn").unwrap_or_default()
-    }
-
-    /// Creates an access key for a user: `(access_key_id, secret_access_key)`.
-    pub fn create_access_key(&self, user: &str) -> (String, String) {
-        let xml = self.query(
-            "iam",
-            "2010-05-08",
-            &[("Action", "CreateAccessKey"), ("UserName", user)],
-        );
-        (
-            xml_value(&xml, "AccessKeyId").unwrap_or_default(),
-            xml_value(&xml, "SecretAccessKey").unwrap_or_default(),
-        )
-    }
-
-    /// Attaches an inline policy to a user.
-    pub fn put_user_policy(&self, user: &str, policy_name: &str, policy_json: &str) {
-        self.query(
-            "iam",
-            "2010-05-08",
-            &[
-                ("Action", "PutUserPolicy"),
-                ("UserName", user),
-                ("PolicyName", policy_name),
-                ("PolicyDocument", policy_json),
-            ],
-        );
-    }
-
-    /// Creates a user with an access key and an inline policy allowing everything:
-    /// `(arn, access_key_id, secret_access_key)`.
-    pub fn create_admin_user(&self, name: &str) -> (String, String, String) {
-        let arn = self.create_user(name);
-        self.put_user_policy(name, "all", ALLOW_ALL);
-        let (id, secret) = self.create_access_key(name);
-        (arn, id, secret)
-    }
-
-    /// Creates a role with the given trust policy and returns its ARN.
-    pub fn create_role(&self, name: &str, trust_policy_json: &str) -> String {
-        let xml = self.query(
-            "iam",
-            "2010-05-08",
-            &[
-                ("Action", "CreateRole"),
-                ("RoleName", name),
-                ("AssumeRolePolicyDocument", trust_policy_json),
-            ],
-        );
-        xml_value(&xml, "Arn").unwrap_or_default()
-    }
-
-    /// Attaches an inline policy to a role.
-    pub fn put_role_policy(&self, role: &str, policy_name: &str, policy_json: &str) {
-        self.query(
-            "iam",
-            "2010-05-08",
-            &[
-                ("Action", "PutRolePolicy"),
-                ("RoleName", role),
-                ("PolicyName", policy_name),
-                ("PolicyDocument", policy_json),
-            ],
-        );
-    }
-
-    /// Creates a role that any principal may assume (trust `"AWS": "*"`; moto
-    /// matches trust principals literally, so `:root` would not admit users),
-    /// with an allow-all inline policy; returns its ARN.
-    pub fn create_open_role(&self, name: &str) -> String {
-        let arn = self.create_role(name, &trust_policy(&["*"]));
-        self.put_role_policy(name, "all", ALLOW_ALL);
-        arn
-    }
-
-    fn expect_ok(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> String {
-        match self.request(method, path, headers, body) {
-            Ok((status, text)) if (200..300).contains(&status) => text,
-            Ok((status, text)) => panic!("moto {method} {path}: HTTP {status}: {text}"),
-            Err(e) => panic!("moto {method} {path}: {e}"),
-        }
-    }
-
-    /// One HTTP/1.1 request to the server (`Connection: close`); returns status and body.
-    pub fn request(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &str,
-    ) -> Result<(u16, String), String> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port))
-            .map_err(|e| format!("connect 127.0.0.1:{}: {e}", self.port))?;
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .map_err(|e| e.to_string())?;
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.port,
-            body.len()
-        );
-        for (k, v) in headers {
-            req.push_str(&format!("{k}: {v}\r\n"));
-        }
-        req.push_str("\r\n");
-        req.push_str(body);
-        let mut raw = Vec::new();
-        match &self.tls {
-            None => {
-                stream
-                    .write_all(req.as_bytes())
-                    .map_err(|e| e.to_string())?;
-                let _ = stream.read_to_end(&mut raw);
-            }
-            Some(tls) => {
-                let name = rustls_pki_types::ServerName::try_from("localhost")
-                    .map_err(|e| e.to_string())?;
-                let conn = rustls::ClientConnection::new(tls.config.clone(), name)
-                    .map_err(|e| e.to_string())?;
-                let mut s = rustls::StreamOwned::new(conn, stream);
-                s.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
-                let _ = s.read_to_end(&mut raw);
-            }
-        }
-        parse_response(&raw)
-    }
-}
-
-impl Drop for MotoServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    let sibling = moto_server.with_file_name("python");
+    sibling.is_file().then_some(sibling)
 }
 
 /// Allows every action on every resource.
@@ -484,150 +116,6 @@ pub fn xml_value(xml: &str, tag: &str) -> Option<String> {
     Some(xml[start..end].to_string())
 }
 
-/// Variables a test environment must never inherit from the machine: AWS
-/// settings, TLS trust overrides and proxies (these machines export some globally).
-pub fn is_unwanted_var(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    upper.starts_with("AWS_")
-        || upper.starts_with("SSL_")
-        || upper.starts_with("SLS_")
-        || upper.starts_with("SERVERLESS_")
-        || upper.ends_with("_PROXY")
-        || upper.ends_with("_CA_BUNDLE")
-        || matches!(
-            upper.as_str(),
-            "PROXY" | "CA" | "CAFILE" | "HTTPS_CA" | "HTTPS_CAFILE" | "NODE_EXTRA_CA_CERTS"
-        )
-}
-
-/// The process environment without AWS, TLS-trust and proxy variables, plus
-/// `HOME=<home>` and `AWS_EC2_METADATA_DISABLED=true`.
-pub fn clean_env(home: &Path) -> Env {
-    let mut env: Env = std::env::vars()
-        .filter(|(k, _)| !is_unwanted_var(k))
-        .collect();
-    env.insert("HOME".into(), home.display().to_string());
-    env.insert("AWS_EC2_METADATA_DISABLED".into(), "true".into());
-    env
-}
-
-/// A temporary HOME (with an empty `~/.aws`) and a clean environment pointing at it.
-pub struct TestEnv {
-    pub home: tempfile::TempDir,
-    pub env: Env,
-}
-
-impl TestEnv {
-    pub fn new() -> TestEnv {
-        let home = tempfile::Builder::new()
-            .prefix("sls-home-")
-            .tempdir()
-            .expect("create a temporary HOME");
-        let _ = std::fs::create_dir_all(home.path().join(".aws"));
-        let env = clean_env(home.path());
-        TestEnv { home, env }
-    }
-
-    pub fn home_path(&self) -> &Path {
-        self.home.path()
-    }
-
-    /// Sets a variable in the snapshot (builder style).
-    pub fn with(mut self, key: &str, value: &str) -> TestEnv {
-        self.env.insert(key.to_string(), value.to_string());
-        self
-    }
-
-    /// Writes `~/.aws/<name>` (e.g. `config`, `credentials`) and returns its path.
-    pub fn write_aws_file(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.home.path().join(".aws").join(name);
-        std::fs::write(&path, text).expect("write aws file");
-        path
-    }
-}
-
-impl Default for TestEnv {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-fn ca_cert_chain(ca: &TestCa) -> String {
-    // The server presents its certificate followed by the CA (a full chain).
-    format!("{}{}", ca.server_cert_pem, ca.ca_pem)
-}
-
-fn write(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-fn client_config(ca_pem: &str) -> Result<Arc<rustls::ClientConfig>, String> {
-    use rustls_pki_types::pem::PemObject;
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_pki_types::CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-        let cert = cert.map_err(|e| format!("bad CA PEM: {e}"))?;
-        roots.add(cert).map_err(|e| format!("bad CA: {e}"))?;
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
-}
-
-/// Kills `pid` when this test process goes away (a panic, `process::exit`, or a
-/// static server whose `Drop` never runs), so no moto server is left behind.
-fn spawn_watchdog(pid: u32) {
-    let parent = std::process::id();
-    let script = format!(
-        "while kill -0 {parent} 2>/dev/null && kill -0 {pid} 2>/dev/null; do sleep 1; done; kill {pid} 2>/dev/null"
-    );
-    let _ = Command::new("sh")
-        .args(["-c", &script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-}
-
-fn parse_response(raw: &[u8]) -> Result<(u16, String), String> {
-    let text = String::from_utf8_lossy(raw);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| format!("malformed HTTP response: {text}"))?;
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("no status in: {head}"))?;
-    let chunked = head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked");
-    let body = if chunked {
-        dechunk(body)
-    } else {
-        body.to_string()
-    };
-    Ok((status, body))
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if n == 0 || rest.len() < n {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        s = rest[n..].trim_start_matches("\r\n");
-    }
-    out
-}
-
 /// `application/x-www-form-urlencoded` encoding of one key or value.
 pub fn form_encode(s: &str) -> String {
     let mut out = String::new();
@@ -647,48 +135,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn clean_env_drops_machine_settings() {
-        let home = Path::new("/tmp/h");
-        let env = clean_env(home);
-        assert!(env
-            .keys()
-            .all(|k| !k.starts_with("AWS_") || k == "AWS_EC2_METADATA_DISABLED"));
-        assert!(!env.contains_key("SSL_CERT_FILE"));
-        assert!(!env.contains_key("HTTPS_PROXY"));
-        assert_eq!(env.get("HOME").map(String::as_str), Some("/tmp/h"));
-    }
-
-    #[test]
-    fn unwanted_vars() {
-        for v in [
-            "AWS_CA_BUNDLE",
-            "https_proxy",
-            "NO_PROXY",
-            "ca",
-            "cafile",
-            "SSL_CERT_DIR",
-        ] {
-            assert!(is_unwanted_var(v), "{v}");
-        }
-        for v in ["PATH", "HOME", "LANG"] {
-            assert!(!is_unwanted_var(v), "{v}");
-        }
-    }
-
-    #[test]
     fn xml_and_form() {
         assert_eq!(
             xml_value("<a><Arn>x</Arn></a>", "Arn").as_deref(),
             Some("x")
         );
         assert_eq!(form_encode("a b/{}"), "a%20b%2F%7B%7D");
-    }
-
-    #[test]
-    fn ca_generates() {
-        let ca = TestCa::generate();
-        assert!(ca.ca_pem.contains("BEGIN CERTIFICATE"));
-        assert!(!ca.ca_pem_escaped().contains('\n'));
-        client_config(&ca.ca_pem).unwrap();
     }
 }
