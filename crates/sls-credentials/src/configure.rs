@@ -193,24 +193,30 @@ pub fn configure_credentials_with_hook(
     validate_value("secret access key", secret, true)?;
 
     let real = save::resolve_target(&target.path)?;
-    let _lock = save::lock(&real)?;
-    let existing = save::read_existing(&real)?;
-    let created_file = existing.is_none();
-    let text = match existing {
-        None => String::new(),
-        Some(bytes) => decode(&real, bytes)?,
+    // Decide a refusal before locking, so that it changes nothing on disk (no
+    // directory created, no lock taken); then again under the lock, in case
+    // another writer added the profile in between.
+    let check = |existing: Option<Vec<u8>>| -> Result<(bool, Document), Error> {
+        let created_file = existing.is_none();
+        let text = match existing {
+            None => String::new(),
+            Some(bytes) => decode(&real, bytes)?,
+        };
+        let doc = Document::parse(&text);
+        if !doc.sections_named(name).is_empty() && !overwrite {
+            return Err(Error::ProfileExists {
+                name: name.to_string(),
+                shown: target.shown.clone(),
+                path: target.path.clone(),
+            });
+        }
+        Ok((created_file, doc))
     };
-    let mut doc = Document::parse(&text);
-    let exists = !doc.sections_named(name).is_empty();
-    if exists && !overwrite {
-        return Err(Error::ProfileExists {
-            name: name.to_string(),
-            shown: target.shown,
-            path: target.path,
-        });
-    }
+    check(save::read_existing(&real)?)?;
+    let lock = save::lock(&real)?;
+    let (created_file, mut doc) = check(save::read_existing(&real)?)?;
     let edit = set_profile_keys(&mut doc, name, key, secret);
-    save::write_atomic(&real, doc.render().as_bytes(), before_rename)?;
+    save::write_atomic(&lock, &real, doc.render().as_bytes(), before_rename)?;
     Ok(Outcome {
         action: if edit.added_section {
             Action::Added

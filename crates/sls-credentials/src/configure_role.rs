@@ -225,23 +225,30 @@ pub fn configure_role_profile_with_hook(
     role.validate()?;
 
     let real = save::resolve_target(&target.path).map_err(Error::SaveConfig)?;
-    let _lock = save::lock(&real).map_err(Error::SaveConfig)?;
-    let existing = save::read_existing(&real).map_err(Error::SaveConfig)?;
-    let created_file = existing.is_none();
-    let text = match existing {
-        None => String::new(),
-        Some(bytes) => decode(&real, bytes)?,
+    // A refusal is decided before locking, so that it changes nothing on disk;
+    // then again under the lock, in case another writer added the profile.
+    let check = |existing: Option<Vec<u8>>| -> Result<(bool, Document), Error> {
+        let created_file = existing.is_none();
+        let text = match existing {
+            None => String::new(),
+            Some(bytes) => decode(&real, bytes)?,
+        };
+        let doc = Document::parse(&text);
+        if !profile_headers(&doc, name).is_empty() && !overwrite {
+            return Err(Error::ProfileExists {
+                name: name.to_string(),
+                shown: target.shown.clone(),
+                path: target.path.clone(),
+            });
+        }
+        Ok((created_file, doc))
     };
-    let mut doc = Document::parse(&text);
-    if !profile_headers(&doc, name).is_empty() && !overwrite {
-        return Err(Error::ProfileExists {
-            name: name.to_string(),
-            shown: target.shown,
-            path: target.path,
-        });
-    }
+    check(save::read_existing(&real).map_err(Error::SaveConfig)?)?;
+    let lock = save::lock(&real).map_err(Error::SaveConfig)?;
+    let (created_file, mut doc) = check(save::read_existing(&real).map_err(Error::SaveConfig)?)?;
     let edit = set_role_keys(&mut doc, name, role);
-    save::write_atomic(&real, doc.render().as_bytes(), before_rename).map_err(Error::SaveConfig)?;
+    save::write_atomic(&lock, &real, doc.render().as_bytes(), before_rename)
+        .map_err(Error::SaveConfig)?;
     Ok(Outcome {
         action: if edit.added_section {
             Action::Added

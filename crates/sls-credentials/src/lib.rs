@@ -21,7 +21,8 @@
 //!   old secret survives in a shadowed duplicate) and inserts missing keys in
 //!   the last one, whose keys win ([`configure`]).
 //! - A symlinked credentials file is written through to its target; the lock
-//!   is `<file>.lock` next to the target and stays in place ([`save`]).
+//!   is a `flock` on the target's directory, so no lock file is left next to
+//!   the user's files, and a refusal changes nothing on disk ([`save`]).
 //! - The override notice ignores the implicit `default` profile and layers
 //!   that yield the very same credentials as the winner ([`chain`]).
 //! - In config files `[profile  x ]` is trimmed like the AWS CLI does; in the

@@ -1,18 +1,27 @@
 //! Locked, atomic saves of a profile file.
 //!
-//! - Lock: an exclusive advisory lock (`flock` through `std::fs::File::lock`) on
-//!   a lock file next to the target (`credentials.lock`), held across the whole
-//!   read-modify-write. We lock a separate file because the rename replaces the
-//!   target's inode, so a lock on the target itself would not exclude the next
-//!   writer. The lock file is left in place: deleting it would race.
+//! - Check first: callers decide a refusal (profile exists, no `--overwrite`;
+//!   a file that is not UTF-8) from an unlocked read before taking the lock,
+//!   and decide again under the lock. A refusal touches nothing: the folder
+//!   stays byte-identical.
+//! - Lock: an exclusive advisory lock (`flock` through `std::fs::File::lock`)
+//!   on the target's *directory* (e.g. `~/.aws`), held across the whole
+//!   read-modify-write. The directory's inode survives the rename that
+//!   replaces the target (a lock on the target itself would not exclude the
+//!   next writer), and locking it leaves no lock file next to the user's AWS
+//!   files. Writers of `config` and `credentials` in one directory exclude each
+//!   other too, which costs nothing at this scale. (Off Unix, where a directory
+//!   cannot be opened as a file, a `<name>.lock` file next to the target is
+//!   used instead and removed again after the write.)
 //! - Write: a new temp file in the same directory (`create_new`), with the
 //!   existing file's mode (or 0600), written, fsynced, renamed over the target,
 //!   then the directory fsynced. A crash leaves either the old or the new file.
 //! - Symlinks: the target of a symlinked file is written (the link stays), so
 //!   dotfile managers that link `~/.aws/credentials` keep working.
-//! - A missing parent directory is created with mode 0700.
+//! - A missing parent directory is created with mode 0700 (only on the way to
+//!   a write, never for a refusal).
 //! - Temp files left by a writer killed before its rename are removed by the
-//!   next writer, under the lock.
+//!   next writer, under the lock, just before it writes.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -66,26 +75,47 @@ pub fn resolve_target(path: &Path) -> Result<PathBuf, SaveError> {
 /// The lock held during a read-modify-write; released on drop.
 pub struct Lock {
     _file: File,
+    /// Off Unix: the lock file, removed on drop.
+    #[cfg(not(unix))]
+    path: PathBuf,
+}
+
+#[cfg(not(unix))]
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
 }
 
 /// Creates the parent directory (0700) if needed and takes the exclusive lock
-/// for `target` (already symlink-resolved).
+/// for `target` (already symlink-resolved): a `flock` on the directory.
 pub fn lock(target: &Path) -> Result<Lock, SaveError> {
     let dir = parent_dir(target);
-    if !dir.as_os_str().is_empty() && !dir.exists() {
+    if !dir.exists() {
         create_private_dir(&dir)?;
     }
-    let lock_path = lock_path(target);
-    let mut opts = OpenOptions::new();
-    opts.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
-    opts.mode(0o600);
-    let file = opts
-        .open(&lock_path)
-        .map_err(err("open the lock file", &lock_path))?;
-    file.lock().map_err(err("lock", &lock_path))?;
-    remove_stale_temp_files(target);
-    Ok(Lock { _file: file })
+    {
+        let file = File::open(&dir).map_err(err("open the directory", &dir))?;
+        file.lock().map_err(err("lock the directory", &dir))?;
+        Ok(Lock { _file: file })
+    }
+    #[cfg(not(unix))]
+    {
+        let lock_path = lock_path(target);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(err("open the lock file", &lock_path))?;
+        file.lock().map_err(err("lock", &lock_path))?;
+        Ok(Lock {
+            _file: file,
+            path: lock_path,
+        })
+    }
 }
 
 /// Under the lock no other writer can own a temp file of ours, so any left
@@ -108,8 +138,9 @@ fn remove_stale_temp_files(target: &Path) {
     }
 }
 
-/// `<dir>/<name>.lock`.
-pub fn lock_path(target: &Path) -> PathBuf {
+/// `<dir>/<name>.lock`: the lock file used off Unix only.
+#[cfg(not(unix))]
+fn lock_path(target: &Path) -> PathBuf {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -118,10 +149,10 @@ pub fn lock_path(target: &Path) -> PathBuf {
 }
 
 fn parent_dir(target: &Path) -> PathBuf {
-    target
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+    match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), SaveError> {
@@ -150,13 +181,17 @@ pub fn read_existing(target: &Path) -> Result<Option<Vec<u8>>, SaveError> {
     fs::read(target).map(Some).map_err(err("read", target))
 }
 
-/// Atomically replaces `target` with `bytes`. `before_rename` is a test hook
-/// (crash injection) run after the temp file is complete and synced.
+/// Atomically replaces `target` with `bytes`, under `lock` (taken with
+/// [`lock`] for this target). Temp files a killed writer left are removed
+/// first. `before_rename` is a test hook (crash injection) run after the temp
+/// file is complete and synced.
 pub fn write_atomic(
+    _lock: &Lock,
     target: &Path,
     bytes: &[u8],
     before_rename: &dyn Fn(&Path) -> io::Result<()>,
 ) -> Result<(), SaveError> {
+    remove_stale_temp_files(target);
     let dir = parent_dir(target);
     // Keep the existing mode exactly (never loosen); new files are private.
     #[cfg(unix)]

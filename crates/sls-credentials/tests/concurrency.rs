@@ -158,5 +158,5 @@ fn killed_writers_never_leave_a_partial_file() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     left.sort();
-    assert_eq!(left, vec!["credentials", "credentials.lock"]);
+    assert_eq!(left, vec!["credentials"]);
 }

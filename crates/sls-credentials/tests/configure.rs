@@ -86,6 +86,8 @@ fn adding_a_profile_appends_exactly_one_section() {
 fn existing_profiles_are_refused_byte_identical() {
     let h = Home::new();
     let p = write(&h, RICH);
+    // The whole folder, not just the file: a refusal leaves no lock or temp file.
+    let folder = folder_snapshot(&h.aws());
     for name in ["default", "role-only", "sso", "temp", "dup"] {
         let e = configure_credentials(
             credentials_target(&h.env, h.home(), &h.cwd()),
@@ -100,7 +102,34 @@ fn existing_profiles_are_refused_byte_identical() {
             format!("Profile \"{name}\" is already configured in ~/.aws/credentials. Use the overwrite flag (\"-o\" or \"--overwrite\") to force the update.")
         );
         assert_eq!(fs::read_to_string(&p).unwrap(), RICH);
+        assert_eq!(folder_snapshot(&h.aws()), folder, "{name}");
     }
+    // A file that is not UTF-8 is refused the same way: nothing changes.
+    fs::write(&p, b"[a]\n\xff\n").unwrap();
+    let folder = folder_snapshot(&h.aws());
+    configure_credentials(&p, "new", K, S, false).unwrap_err();
+    assert_eq!(folder_snapshot(&h.aws()), folder);
+}
+
+#[test]
+fn a_successful_write_leaves_no_lock_file() {
+    let h = Home::new();
+    let p = write(&h, RICH);
+    configure_credentials(&p, "new", K, S, false).unwrap();
+    configure_credentials(&p, "new", K, S, true).unwrap();
+    assert_eq!(dir_entries(&h.aws()), vec!["credentials"]);
+}
+
+/// Every entry of a folder with its bytes and mode.
+fn folder_snapshot(dir: &Path) -> Vec<(String, Vec<u8>, u32)> {
+    dir_entries(dir)
+        .into_iter()
+        .map(|n| {
+            let p = dir.join(&n);
+            let mode = fs::symlink_metadata(&p).unwrap().permissions().mode();
+            (n, fs::read(&p).unwrap_or_default(), mode)
+        })
+        .collect()
 }
 
 #[test]
@@ -381,11 +410,8 @@ fn a_failure_between_write_and_rename_leaves_the_original_intact() {
     .unwrap_err();
     assert!(e.to_string().contains("injected crash"), "{e}");
     assert_eq!(fs::read_to_string(&p).unwrap(), RICH);
-    // no temp file left behind (only the file and its lock file)
-    assert_eq!(
-        dir_entries(&h.aws()),
-        vec!["credentials", "credentials.lock"]
-    );
+    // no temp file and no lock file left behind
+    assert_eq!(dir_entries(&h.aws()), vec!["credentials"]);
 }
 
 #[test]

@@ -86,13 +86,13 @@ fn new_file_is_created_private_in_a_private_dir() {
     );
     assert_eq!(mode(&p), 0o600);
     assert_eq!(mode(&h.home().join(".aws")), 0o700);
-    // Only the config file and its lock: no temp files left, no credentials file.
+    // Only the config file: no lock file, no temp files, no credentials file.
     let mut names: Vec<String> = fs::read_dir(h.home().join(".aws"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["config", "config.lock"]);
+    assert_eq!(names, ["config"]);
 }
 
 #[test]
@@ -150,6 +150,7 @@ fn an_existing_profile_is_refused_and_the_file_untouched() {
     let text = format!("{RICH}\r\n[profile  team ]\r\nregion = x\r\n");
     let p = write(&h, &text);
     let before = fs::read(&p).unwrap();
+    let folder = entries(&h.home().join(".aws"));
     let cwd = h.cwd();
     let target = config_target(&h.env, h.home(), &cwd);
     let e = configure_role_profile(target, "team", &RoleProfile::new(ARN), false).unwrap_err();
@@ -166,6 +167,8 @@ fn an_existing_profile_is_refused_and_the_file_untouched() {
         assert!(matches!(e, Error::ProfileExists { .. }), "{name}");
         assert_eq!(fs::read(&p).unwrap(), before, "{name}");
     }
+    // Nothing else appeared either (no lock file, no temp file).
+    assert_eq!(entries(&h.home().join(".aws")), folder);
     // ...but an [sso-session corp] section is no profile "corp".
     configure_role_profile(&p, "corp", &RoleProfile::new(ARN), false).unwrap();
 }
@@ -525,4 +528,13 @@ fn non_utf8_config_is_refused() {
     let e = configure_role_profile(&p, "team", &RoleProfile::new(ARN), false).unwrap_err();
     assert!(matches!(e, Error::NotUtf8 { line: 2, .. }), "{e}");
     assert_eq!(fs::read(&p).unwrap(), b"[default]\nregion = \xff\n");
+}
+
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
 }

@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 use sls_credentials::{
     resolve_chain, ChainError, ChainInput, Env, LayerKind, LayerState, Plan, Resolution,
 };
-use tempfile::TempDir;
+use sls_testkit::TempHome;
 
+/// A temporary home (from sls-testkit) with an env snapshot that holds only
+/// `AWS_EC2_METADATA_DISABLED=true` until a test sets more.
 pub struct Home {
-    pub dir: TempDir,
+    pub dir: TempHome,
     pub env: Env,
     pub stage: String,
     pub provider_profile: Option<String>,
@@ -24,7 +26,7 @@ impl Home {
         // Never let a test plan reach for EC2 metadata.
         env.insert("AWS_EC2_METADATA_DISABLED".into(), "true".into());
         Home {
-            dir: tempfile::tempdir().unwrap(),
+            dir: TempHome::new(),
             env,
             stage: "dev".into(),
             provider_profile: None,
@@ -33,17 +35,13 @@ impl Home {
         }
     }
     pub fn home(&self) -> &Path {
-        self.dir.path()
+        self.dir.home()
     }
     pub fn cwd(&self) -> PathBuf {
-        let p = self.dir.path().join("service");
-        std::fs::create_dir_all(&p).unwrap();
-        p
+        self.dir.cwd().to_path_buf()
     }
     pub fn aws(&self) -> PathBuf {
-        let p = self.dir.path().join(".aws");
-        std::fs::create_dir_all(&p).unwrap();
-        p
+        self.dir.aws_dir()
     }
     pub fn creds_path(&self) -> PathBuf {
         self.aws().join("credentials")
