@@ -16,6 +16,8 @@
 
 use std::path::{Path, PathBuf};
 
+#[cfg(feature = "moto")]
+pub mod faults;
 mod home;
 #[cfg(feature = "moto")]
 mod moto;
