@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 use sls_invoke::{invoke_local_with, InvokeOutcome, InvokeRequest, Logs};
+use sls_testkit::{runtime_env, write_file};
 use tempfile::TempDir;
 
 pub struct Service {
@@ -24,11 +25,7 @@ impl Service {
     }
 
     pub fn file(&self, rel: &str, text: &str) -> &Self {
-        let path = self.dir.path().join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("mkdir");
-        }
-        std::fs::write(path, text).expect("write");
+        write_file(&self.dir.path().join(rel), text);
         self
     }
 
@@ -55,11 +52,7 @@ impl Service {
 
 /// The variables the child needs from this machine (PATH, HOME, pyenv's), nothing AWS.
 pub fn test_env() -> BTreeMap<String, String> {
-    std::env::vars()
-        .filter(|(k, _)| {
-            matches!(k.as_str(), "PATH" | "HOME" | "TMPDIR" | "LANG") || k.starts_with("PYENV")
-        })
-        .collect()
+    runtime_env()
 }
 
 /// One function `fn` with this runtime and handler.
