@@ -32,6 +32,7 @@
 //! snapshot *is* the process environment).
 
 mod cache;
+mod ctx;
 mod error;
 mod net;
 mod process;
@@ -59,8 +60,9 @@ pub use net::{endpoint_for, uses_local_endpoint};
 pub use process::split_command;
 pub use variables::AwsVariableSource;
 
-/// An environment snapshot (taken once by the CLI).
-pub type Env = std::collections::BTreeMap<String, String>;
+/// The environment snapshot (taken once by the CLI), shared by every crate.
+pub use sls_credentials::Env;
+use sls_credentials::EnvExt;
 
 /// Everything `sls-aws` needs to know about the machine, passed in.
 /// `Debug` lists the variable names of the snapshot, never their values.
@@ -89,7 +91,8 @@ impl AwsSettings {
         home: impl Into<PathBuf>,
         cwd: impl Into<PathBuf>,
     ) -> Self {
-        let no_cache = net::var(&env, "SLS_NO_CREDENTIAL_CACHE")
+        let no_cache = env
+            .non_empty("SLS_NO_CREDENTIAL_CACHE")
             .is_some_and(|v| v != "0" && !v.eq_ignore_ascii_case("false"));
         AwsSettings {
             region: region.into(),
@@ -144,7 +147,7 @@ pub async fn sdk_config(
     plan: &Plan,
     mfa: Arc<dyn MfaPrompt>,
 ) -> Result<SdkConfig, AwsError> {
-    let ctx = Arc::new(resolve::Ctx::new(settings, mfa)?);
+    let ctx = Arc::new(ctx::Ctx::new(settings, mfa)?);
     let first = resolve::resolve(plan, &ctx).await?;
     let provider = resolve::PlanProvider::new(plan.clone(), ctx.clone(), first);
     Ok(ctx
@@ -161,7 +164,7 @@ pub async fn resolve_credentials(
     plan: &Plan,
     mfa: Arc<dyn MfaPrompt>,
 ) -> Result<StaticKeys, AwsError> {
-    let ctx = resolve::Ctx::new(settings, mfa)?;
+    let ctx = ctx::Ctx::new(settings, mfa)?;
     let creds = resolve::resolve(plan, &ctx).await?;
     Ok(resolve::to_static_keys(&creds))
 }
@@ -245,7 +248,7 @@ pub(crate) fn base_config(
     let http = net::http_client(&cas, proxy)?;
 
     let mut retry = RetryConfig::standard();
-    if let Some(v) = net::var(env, "AWS_MAX_ATTEMPTS") {
+    if let Some(v) = env.non_empty("AWS_MAX_ATTEMPTS") {
         let n: u32 = v.trim().parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
             AwsError::settings(format!(
                 "AWS_MAX_ATTEMPTS must be a whole number of at least 1, not {v:?}."
@@ -253,14 +256,17 @@ pub(crate) fn base_config(
         })?;
         retry = retry.with_max_attempts(n);
     }
-    if net::var(env, "AWS_RETRY_MODE").is_some_and(|m| m.eq_ignore_ascii_case("adaptive")) {
+    if env
+        .non_empty("AWS_RETRY_MODE")
+        .is_some_and(|m| m.eq_ignore_ascii_case("adaptive"))
+    {
         retry = retry.with_retry_mode(RetryMode::Adaptive);
     }
 
     let mut timeouts = TimeoutConfig::builder().connect_timeout(Duration::from_millis(3100));
     if let Some((name, v)) = ["AWS_CLIENT_TIMEOUT", "aws_client_timeout"]
         .iter()
-        .find_map(|n| net::var(env, n).map(|v| (*n, v)))
+        .find_map(|n| env.non_empty(n).map(|v| (*n, v)))
     {
         let ms: u64 = v.trim().parse().ok().filter(|ms| *ms > 0).ok_or_else(|| {
             AwsError::settings(format!(
@@ -300,8 +306,9 @@ impl LoadServiceConfig for SnapshotServiceConfig {
         if key.env() == "AWS_ENDPOINT_URL" {
             return endpoint_for(&self.env, &suffix);
         }
-        net::var(&self.env, &format!("{}_{suffix}", key.env()))
-            .or_else(|| net::var(&self.env, key.env()))
+        self.env
+            .non_empty(&format!("{}_{suffix}", key.env()))
+            .or_else(|| self.env.non_empty(key.env()))
             .map(str::to_string)
     }
 }

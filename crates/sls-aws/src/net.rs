@@ -13,15 +13,11 @@ use rustls_pki_types::CertificateDer;
 
 use crate::error::AwsError;
 use crate::Env;
-
-/// A value from the snapshot; empty counts as unset.
-pub(crate) fn var<'a>(env: &'a Env, name: &str) -> Option<&'a str> {
-    env.get(name).map(String::as_str).filter(|v| !v.is_empty())
-}
+use sls_credentials::EnvExt;
 
 /// The first of `names` that is set, with its name.
 fn first<'a>(env: &'a Env, names: &[&'static str]) -> Option<(&'static str, &'a str)> {
-    names.iter().find_map(|n| var(env, n).map(|v| (*n, v)))
+    names.iter().find_map(|n| env.non_empty(n).map(|v| (*n, v)))
 }
 
 /// The endpoint override for a service: `AWS_ENDPOINT_URL_<SUFFIX>`, else
@@ -29,7 +25,8 @@ fn first<'a>(env: &'a Env, names: &[&'static str]) -> Option<(&'static str, &'a 
 /// `service_env_suffix` is the SDK's service id upper-cased with spaces as
 /// underscores: `S3`, `CLOUDFORMATION`, `STS`, `SSO`, `LAMBDA`, `SSM`.
 pub fn endpoint_for(env: &Env, service_env_suffix: &str) -> Option<String> {
-    if var(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+    if env
+        .non_empty("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     {
         return None;
@@ -38,8 +35,8 @@ pub fn endpoint_for(env: &Env, service_env_suffix: &str) -> Option<String> {
         "AWS_ENDPOINT_URL_{}",
         service_env_suffix.to_ascii_uppercase()
     );
-    var(env, &specific)
-        .or_else(|| var(env, "AWS_ENDPOINT_URL"))
+    env.non_empty(&specific)
+        .or_else(|| env.non_empty("AWS_ENDPOINT_URL"))
         .map(str::to_string)
 }
 
@@ -111,7 +108,7 @@ pub(crate) fn extra_cas(
             }
         }
     }
-    if let Some(path) = var(env, "AWS_CA_BUNDLE") {
+    if let Some(path) = env.non_empty("AWS_CA_BUNDLE") {
         out.push(read_ca_file("AWS_CA_BUNDLE", path, cwd)?);
     }
     if let Some(path) = profile_ca_bundle.filter(|p| !p.is_empty()) {

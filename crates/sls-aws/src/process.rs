@@ -8,8 +8,8 @@ use std::process::Stdio;
 
 use aws_credential_types::Credentials;
 
+use crate::ctx::Ctx;
 use crate::error::{AwsError, ErrorKind};
-use crate::resolve::Ctx;
 
 /// Splits a `credential_process` line like the AWS CLI (POSIX shell words).
 /// `None` when quotes are unbalanced.

@@ -7,47 +7,15 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aws_config::SdkConfig;
 use aws_credential_types::provider::{self, error::CredentialsError, ProvideCredentials};
 use aws_credential_types::Credentials;
-use aws_smithy_runtime_api::client::http::SharedHttpClient;
-use sls_credentials::plan::{mask_key_id, Origin, Plan, Secret, StaticKeys};
+use sls_credentials::plan::{Plan, Secret, StaticKeys};
+use sls_credentials::EnvExt;
 
 use crate::cache::{self, AssumeRoleArgs, CachedCredentials};
+use crate::ctx::Ctx;
 use crate::error::{explain_sdk_error, AwsError, CallContext, ErrorKind};
-use crate::{net, process, sso, AwsSettings, MfaPrompt};
-
-/// What every step of a resolution shares.
-pub(crate) struct Ctx {
-    pub settings: AwsSettings,
-    pub base: SdkConfig,
-    pub http: SharedHttpClient,
-    pub mfa: Arc<dyn MfaPrompt>,
-}
-
-impl Ctx {
-    pub fn new(settings: &AwsSettings, mfa: Arc<dyn MfaPrompt>) -> Result<Ctx, AwsError> {
-        let (base, http) = crate::base_config(settings)?;
-        Ok(Ctx {
-            settings: settings.clone(),
-            base,
-            http,
-            mfa,
-        })
-    }
-
-    fn sts(&self, creds: Option<Credentials>) -> aws_sdk_sts::Client {
-        let mut b = aws_sdk_sts::config::Builder::from(&self.base);
-        if let Some(c) = creds {
-            b = b.credentials_provider(c);
-        }
-        aws_sdk_sts::Client::from_conf(b.build())
-    }
-
-    fn sts_endpoint(&self) -> Option<String> {
-        net::endpoint_for(&self.settings.env, "STS")
-    }
-}
+use crate::{process, sso};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -106,35 +74,6 @@ pub(crate) fn to_static_keys(c: &Credentials) -> StaticKeys {
     }
 }
 
-/// Names the identity a plan stands for, for messages (no secrets).
-pub(crate) fn describe(plan: &Plan) -> String {
-    match plan {
-        Plan::Static { keys, origin } => match origin {
-            Origin::Profile { name, .. } => {
-                format!("profile \"{name}\" ({})", mask_key_id(&keys.access_key_id))
-            }
-            Origin::EnvVars { key_id_var } => {
-                format!("{key_id_var} ({})", mask_key_id(&keys.access_key_id))
-            }
-        },
-        Plan::AssumeRole {
-            role_arn, profile, ..
-        } => format!("role {role_arn} (profile \"{profile}\")"),
-        Plan::WebIdentity { role_arn, .. } => format!("web identity for {role_arn}"),
-        Plan::Process { profile, .. } => format!("credential_process of profile \"{profile}\""),
-        Plan::Sso {
-            profile,
-            account_id,
-            role_name,
-            ..
-        } => {
-            format!("SSO role {role_name} in account {account_id} (profile \"{profile}\")")
-        }
-        Plan::Container => "container credentials".to_string(),
-        Plan::InstanceMetadata => "EC2 instance profile".to_string(),
-    }
-}
-
 fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -181,7 +120,7 @@ async fn assume_role(plan: &Plan, ctx: &Ctx) -> Result<Credentials, AwsError> {
 
     // Only on a cache miss: the source (which may itself be a cached role).
     let source_creds = resolve(source, ctx).await?;
-    let identity = describe(source);
+    let identity = source.to_string();
     let session = session_name
         .clone()
         .unwrap_or_else(|| format!("sls-{}", unix_now()));
@@ -361,8 +300,10 @@ fn provider_config(ctx: &Ctx) -> aws_config::provider_config::ProviderConfig {
 
 async fn container(ctx: &Ctx) -> Result<Credentials, AwsError> {
     let env = &ctx.settings.env;
-    if net::var(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_none()
-        && net::var(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI").is_none()
+    if env
+        .value("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        .is_none()
+        && env.value("AWS_CONTAINER_CREDENTIALS_FULL_URI").is_none()
     {
         return Err(AwsError::new(
             ErrorKind::Provider,
@@ -387,7 +328,10 @@ async fn container(ctx: &Ctx) -> Result<Credentials, AwsError> {
 }
 
 async fn instance_metadata(ctx: &Ctx) -> Result<Credentials, AwsError> {
-    if net::var(&ctx.settings.env, "AWS_EC2_METADATA_DISABLED")
+    if ctx
+        .settings
+        .env
+        .value("AWS_EC2_METADATA_DISABLED")
         .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     {
         return Err(AwsError::new(
@@ -414,7 +358,7 @@ async fn instance_metadata(ctx: &Ctx) -> Result<Credentials, AwsError> {
     })
 }
 
-/// The credentials provider installed in the [`SdkConfig`]: remembers the
+/// The credentials provider installed in the `SdkConfig`: remembers the
 /// current credentials and re-runs the plan when they are about to expire.
 pub(crate) struct PlanProvider {
     plan: Plan,
@@ -457,7 +401,7 @@ impl PlanProvider {
 impl std::fmt::Debug for PlanProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PlanProvider")
-            .field("plan", &describe(&self.plan))
+            .field("plan", &self.plan.to_string())
             .finish_non_exhaustive()
     }
 }

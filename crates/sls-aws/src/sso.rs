@@ -12,8 +12,8 @@ use aws_credential_types::Credentials;
 use sha1::{Digest, Sha1};
 use sls_credentials::plan::Plan;
 
+use crate::ctx::Ctx;
 use crate::error::{explain_sdk_error, AwsError, CallContext, ErrorKind};
-use crate::resolve::Ctx;
 
 /// The token cache file for a session name (or legacy start URL).
 pub(crate) fn token_file(home: &std::path::Path, session_or_start_url: &str) -> std::path::PathBuf {

@@ -2,13 +2,13 @@
 //! working directory and whether stdin is a terminal. Everything below the
 //! CLI receives this snapshot as plain data.
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use crate::error::{CliError, CliResult};
 
-pub type Env = BTreeMap<String, String>;
+pub use sls_credentials::Env;
+use sls_credentials::EnvExt;
 
 pub struct Host {
     pub env: Env,
@@ -27,14 +27,10 @@ impl Host {
         let cwd = std::env::current_dir().map_err(|e| {
             CliError::new(format!("Cannot read the current working directory: {e}"))
         })?;
-        let home = env
-            .get("HOME")
-            .filter(|h| !h.is_empty())
-            .map(PathBuf::from)
-            .ok_or_else(|| {
-                CliError::new("The HOME environment variable is not set.")
-                    .with_hint("Set HOME to your home directory; sls looks for ~/.aws there.")
-            })?;
+        let home = env.non_empty("HOME").map(PathBuf::from).ok_or_else(|| {
+            CliError::new("The HOME environment variable is not set.")
+                .with_hint("Set HOME to your home directory; sls looks for ~/.aws there.")
+        })?;
         Ok(Host {
             env,
             home,

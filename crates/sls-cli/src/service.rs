@@ -123,12 +123,7 @@ pub fn load(
             ))
             .with_hint("Run it in the folder of your service, or name the file with --config."));
         }
-        let phase1 = Phase1 {
-            stage: options.stage.clone().unwrap_or_else(|| "dev".into()),
-            region: options.region.clone().unwrap_or_else(|| "us-east-1".into()),
-            profile: None,
-            profile_expression: None,
-        };
+        let phase1 = Phase1::without_file(&options);
         return Ok(Loaded {
             file: None,
             options,

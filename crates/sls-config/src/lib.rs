@@ -47,8 +47,9 @@ pub use framework_version::FRAMEWORK_VERSION;
 pub use print::{render_print, PrintFormat};
 pub use vars::{resolve_phase1, resolve_service, ExternalRequest, ExternalSource, Phase1, Service};
 
-/// A snapshot of environment variables, taken by the CLI.
-pub type Env = std::collections::BTreeMap<String, String>;
+/// A snapshot of environment variables, taken by the CLI (the workspace's one
+/// `Env`). `${env:NAME}` reads it raw: `""` and `undefined` are values there.
+pub use sls_credentials::Env;
 
 /// The CLI options that variables can see (`${opt:…}`) and that decide stage and region.
 #[derive(Debug, Clone, Default, PartialEq)]

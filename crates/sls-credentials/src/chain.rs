@@ -29,8 +29,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::plan::{mask_key_id, Origin, Plan, Secret, StaticKeys};
-use crate::profiles::{env_value, load_profiles, Env, Profile, ProfileSet};
+use crate::env::{Env, EnvExt};
+use crate::plan::{Origin, Plan, Secret, StaticKeys};
+use crate::profiles::{load_profiles, Profile, ProfileSet};
 use crate::resolve::{has_credential_keys, profile_plan, ProfileError};
 
 /// What the chain gets from the CLI and the resolved service. `Debug` lists
@@ -232,10 +233,10 @@ pub fn resolve_chain_with(input: &ChainInput, set: &ProfileSet) -> Result<Resolu
     // One pass over each file for every profile a layer names.
     let stage_profile_var = format!("{stage_prefix}_PROFILE");
     let provider = input.provider_profile.filter(|s| !s.is_empty());
-    let mut names: Vec<&str> = vec![env_value(env, "AWS_DEFAULT_PROFILE").unwrap_or("default")];
+    let mut names: Vec<&str> = vec![env.value("AWS_DEFAULT_PROFILE").unwrap_or("default")];
     names.extend(provider.filter(|_| option.is_none()));
-    names.extend(env_value(env, "AWS_PROFILE"));
-    names.extend(env_value(env, &stage_profile_var));
+    names.extend(env.value("AWS_PROFILE"));
+    names.extend(env.value(&stage_profile_var));
     names.extend(option);
     let found = set.get_many(&names);
     let lookup = |name: &str| -> Option<Profile> {
@@ -416,7 +417,7 @@ fn join_and(items: &[String]) -> String {
 type Lookup<'a> = &'a dyn Fn(&str) -> Option<Profile>;
 
 fn default_layer(set: &ProfileSet, lookup: Lookup, env: &Env, warnings: &mut Vec<String>) -> Eval {
-    let (name, layer, explicit) = match env_value(env, "AWS_DEFAULT_PROFILE") {
+    let (name, layer, explicit) = match env.value("AWS_DEFAULT_PROFILE") {
         Some(n) => (n, "AWS_DEFAULT_PROFILE", true),
         None => ("default", "default profile", false),
     };
@@ -474,7 +475,7 @@ fn env_profile_layer(
     kind: LayerKind,
     var: &str,
 ) -> Eval {
-    match env_value(env, var) {
+    match env.value(var) {
         None => not_set(kind, var, "not set"),
         Some(name) => named_layer(set, lookup, env, kind, var, name, &format!("from {var}")),
     }
@@ -520,13 +521,13 @@ fn env_keys_layer(env: &Env, kind: LayerKind, prefix: &str, warnings: &mut Vec<S
     let id_var = format!("{prefix}_ACCESS_KEY_ID");
     let secret_var = format!("{prefix}_SECRET_ACCESS_KEY");
     let token_var = format!("{prefix}_SESSION_TOKEN");
-    match (env_value(env, &id_var), env_value(env, &secret_var)) {
+    match (env.value(&id_var), env.value(&secret_var)) {
         (Some(id), Some(secret)) => {
             let plan = Plan::Static {
                 keys: StaticKeys {
                     access_key_id: id.to_string(),
                     secret_access_key: Secret::new(secret),
-                    session_token: env_value(env, &token_var).map(Secret::new),
+                    session_token: env.value(&token_var).map(Secret::new),
                     expiration: None,
                 },
                 origin: Origin::EnvVars {
@@ -546,7 +547,7 @@ fn env_keys_layer(env: &Env, kind: LayerKind, prefix: &str, warnings: &mut Vec<S
         }
         (None, None) => not_set(kind, &id_var, format!("{id_var} and {secret_var} not set")),
         (Some(_), None) | (None, Some(_)) => {
-            let (set_var, unset_var) = if env_value(env, &id_var).is_some() {
+            let (set_var, unset_var) = if env.value(&id_var).is_some() {
                 (&id_var, &secret_var)
             } else {
                 (&secret_var, &id_var)
@@ -587,7 +588,7 @@ fn fallback_layers(env: &Env, skip: bool) -> Vec<Eval> {
         out.push(skipped(LayerKind::InstanceMetadata, imds));
         return out;
     }
-    out.push(match (env_value(env, wi), env_value(env, "AWS_ROLE_ARN")) {
+    out.push(match (env.value(wi), env.value("AWS_ROLE_ARN")) {
         (Some(file), Some(role)) => found(
             LayerKind::WebIdentityEnv,
             wi,
@@ -595,21 +596,24 @@ fn fallback_layers(env: &Env, skip: bool) -> Vec<Eval> {
                 profile: None,
                 role_arn: role.to_string(),
                 token_file: PathBuf::from(file),
-                session_name: env_value(env, "AWS_ROLE_SESSION_NAME").map(str::to_string),
+                session_name: env.value("AWS_ROLE_SESSION_NAME").map(str::to_string),
             },
         ),
         (Some(_), None) => not_set(LayerKind::WebIdentityEnv, wi, "AWS_ROLE_ARN not set"),
         _ => not_set(LayerKind::WebIdentityEnv, wi, "not set"),
     });
-    let container_set = env_value(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_some()
-        || env_value(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some();
+    let container_set = env
+        .value("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        .is_some()
+        || env.value("AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some();
     out.push(if container_set {
         found(LayerKind::Container, container, Plan::Container)
     } else {
         not_set(LayerKind::Container, container, "not set")
     });
-    let disabled =
-        env_value(env, "AWS_EC2_METADATA_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let disabled = env
+        .value("AWS_EC2_METADATA_DISABLED")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     out.push(if disabled {
         not_set(
             LayerKind::InstanceMetadata,
@@ -630,59 +634,7 @@ fn fallback_layers(env: &Env, skip: bool) -> Vec<Eval> {
     out
 }
 
-/// A one-line, secret-free description of a plan.
+/// A one-line, secret-free description of a plan: its `Display`.
 pub fn describe(plan: &Plan) -> String {
-    match plan {
-        Plan::Static { keys, origin } => {
-            let token = if keys.session_token.is_some() {
-                " with session token"
-            } else {
-                ""
-            };
-            match origin {
-                Origin::EnvVars { key_id_var } => {
-                    format!(
-                        "key {}{token} from {key_id_var}",
-                        mask_key_id(&keys.access_key_id)
-                    )
-                }
-                Origin::Profile { file, .. } => {
-                    format!(
-                        "key {}{token} in {}",
-                        mask_key_id(&keys.access_key_id),
-                        file.display()
-                    )
-                }
-            }
-        }
-        Plan::AssumeRole {
-            role_arn,
-            source,
-            mfa_serial,
-            ..
-        } => {
-            let mfa = mfa_serial
-                .as_ref()
-                .map(|m| format!(" (MFA {m})"))
-                .unwrap_or_default();
-            format!("assume role {role_arn}{mfa} using {}", describe(source))
-        }
-        Plan::WebIdentity {
-            role_arn,
-            token_file,
-            ..
-        } => format!(
-            "web identity for {role_arn} with token file {}",
-            token_file.display()
-        ),
-        Plan::Process { profile, .. } => format!("credential_process of profile \"{profile}\""),
-        Plan::Sso {
-            account_id,
-            role_name,
-            start_url,
-            ..
-        } => format!("SSO role {role_name} in account {account_id} ({start_url})"),
-        Plan::Container => "container credentials".into(),
-        Plan::InstanceMetadata => "EC2 instance metadata".into(),
-    }
+    plan.to_string()
 }

@@ -21,8 +21,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::document::{classify, Document, Line, LineKind};
+use crate::env::{Env, EnvExt};
 use crate::plan::mask_key_id;
-use crate::profiles::{credentials_file_path, env_value, Env};
+use crate::profiles::credentials_file_path;
 use crate::save::{self, SaveError};
 
 /// The credentials file to edit, and how to name it in messages.
@@ -58,7 +59,7 @@ impl From<&PathBuf> for CredentialsTarget {
 /// (shown as given, resolved against `cwd`), else `~/.aws/credentials`.
 pub fn credentials_target(env: &Env, home: &Path, cwd: &Path) -> CredentialsTarget {
     let path = credentials_file_path(env, home, cwd);
-    let shown = match env_value(env, "AWS_SHARED_CREDENTIALS_FILE") {
+    let shown = match env.value("AWS_SHARED_CREDENTIALS_FILE") {
         Some(_) => path.display().to_string(),
         None => "~/.aws/credentials".to_string(),
     };

@@ -42,7 +42,8 @@ use crate::configure::{
     Action, Edit, Error, Outcome,
 };
 use crate::document::{Document, LineKind};
-use crate::profiles::{config_file_path, config_section, env_value, ConfigSection, Env};
+use crate::env::{Env, EnvExt};
+use crate::profiles::{config_file_path, config_section, ConfigSection};
 use crate::save;
 
 /// The config file to edit, and how to name it in messages.
@@ -78,7 +79,7 @@ impl From<&PathBuf> for ConfigTarget {
 /// resolved path, resolved against `cwd`), else `~/.aws/config`.
 pub fn config_target(env: &Env, home: &Path, cwd: &Path) -> ConfigTarget {
     let path = config_file_path(env, home, cwd);
-    let shown = match env_value(env, "AWS_CONFIG_FILE") {
+    let shown = match env.value("AWS_CONFIG_FILE") {
         Some(_) => path.display().to_string(),
         None => "~/.aws/config".to_string(),
     };

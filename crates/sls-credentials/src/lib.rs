@@ -3,6 +3,7 @@
 //! and safe edits of the credentials file.
 //!
 //! - [`document`]: lossless line-based parse/render of `credentials`/`config`.
+//! - [`env`]: the environment snapshot ([`Env`]) and what counts as set.
 //! - [`profiles`]: file paths and the merged lookup view ([`load_profiles`]).
 //! - [`resolve`]: one profile → [`Plan`] (roles, SSO, process, web identity, keys).
 //! - [`chain`]: the v3 layers → [`Resolution`] with a per-layer report.
@@ -34,6 +35,7 @@ pub mod chain;
 pub mod configure;
 pub mod configure_role;
 pub mod document;
+pub mod env;
 pub mod plan;
 pub mod profiles;
 pub mod resolve;
@@ -49,9 +51,10 @@ pub use configure::{
 };
 pub use configure_role::{config_target, configure_role_profile, ConfigTarget, RoleProfile};
 pub use document::Document;
+pub use env::{Env, EnvExt};
 pub use plan::{mask_key_id, Origin, Plan, Secret, StaticKeys};
 pub use profiles::{
-    config_file_path, credentials_file_path, env_value, load_profiles, Entry, Env, FileKind,
-    Profile, ProfileFile, ProfileSet,
+    config_file_path, credentials_file_path, load_profiles, Entry, FileKind, Profile, ProfileFile,
+    ProfileSet,
 };
 pub use resolve::{profile_plan, ProfileError};

@@ -140,3 +140,78 @@ pub enum Plan {
     /// EC2 instance metadata (never contacted when `AWS_EC2_METADATA_DISABLED=true`).
     InstanceMetadata,
 }
+
+/// `from AWS_ACCESS_KEY_ID` / `of profile "NAME" in FILE`.
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::EnvVars { key_id_var } => write!(f, "from {key_id_var}"),
+            Origin::Profile { name, file } => {
+                write!(f, "of profile \"{name}\" in {}", file.display())
+            }
+        }
+    }
+}
+
+/// One line, secret-free (key ids masked), naming where the credentials come
+/// from: `key AKIA…MPLE of profile "team" in ~/.aws/credentials`,
+/// `role ARN assumed through profile "deploy" using key …`.
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Plan::Static { keys, origin } => {
+                write!(f, "key {}", mask_key_id(&keys.access_key_id))?;
+                if keys.session_token.is_some() {
+                    f.write_str(" with session token")?;
+                }
+                write!(f, " {origin}")
+            }
+            Plan::AssumeRole {
+                profile,
+                role_arn,
+                source,
+                mfa_serial,
+                ..
+            } => {
+                write!(f, "role {role_arn} assumed through profile \"{profile}\"")?;
+                if let Some(mfa) = mfa_serial {
+                    write!(f, " with MFA {mfa}")?;
+                }
+                write!(f, " using {source}")
+            }
+            Plan::WebIdentity {
+                profile,
+                role_arn,
+                token_file,
+                ..
+            } => {
+                let token = token_file.display();
+                match profile {
+                    Some(p) => write!(
+                        f,
+                        "web identity token {token} for role {role_arn} (profile \"{p}\")"
+                    ),
+                    None => write!(
+                        f,
+                        "web identity token {token} for role {role_arn} (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)"
+                    ),
+                }
+            }
+            Plan::Process { profile, .. } => {
+                write!(f, "credential_process of profile \"{profile}\"")
+            }
+            Plan::Sso {
+                profile,
+                account_id,
+                role_name,
+                start_url,
+                ..
+            } => write!(
+                f,
+                "SSO role {role_name} in account {account_id} (profile \"{profile}\", {start_url})"
+            ),
+            Plan::Container => f.write_str("container credentials (AWS_CONTAINER_CREDENTIALS_*)"),
+            Plan::InstanceMetadata => f.write_str("EC2 instance metadata"),
+        }
+    }
+}

@@ -15,21 +15,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::document::{classify, scan, LineKind, BOM};
-
-/// An environment snapshot (the library never reads the process environment).
-pub type Env = BTreeMap<String, String>;
-
-/// An environment value with the v3 rules: empty and the literal `undefined`
-/// count as unset; no trimming.
-pub fn env_value<'a>(env: &'a Env, name: &str) -> Option<&'a str> {
-    env.get(name)
-        .map(String::as_str)
-        .filter(|v| !v.is_empty() && *v != "undefined")
-}
+use crate::env::{Env, EnvExt};
 
 fn env_path(env: &Env, var: &str, cwd: &Path) -> Option<PathBuf> {
     // `~` is deliberately not expanded (the SDKs don't); relative = from cwd.
-    env_value(env, var).map(|v| cwd.join(v))
+    env.value(var).map(|v| cwd.join(v))
 }
 
 /// `AWS_SHARED_CREDENTIALS_FILE`, else `<home>/.aws/credentials`.

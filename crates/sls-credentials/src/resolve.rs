@@ -16,8 +16,9 @@
 
 use std::path::PathBuf;
 
+use crate::env::{Env, EnvExt};
 use crate::plan::{Origin, Plan, Secret, StaticKeys};
-use crate::profiles::{env_value, Env, Profile, ProfileSet};
+use crate::profiles::{Profile, ProfileSet};
 
 /// Why a profile could not become a plan. Says what, where and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -253,14 +254,14 @@ fn static_keys(p: &Profile) -> Result<Option<Plan>, ProfileError> {
 fn named_source(env: &Env, p: &Profile, source: &str) -> Result<Plan, ProfileError> {
     match source {
         "Environment" => {
-            let id = env_value(env, "AWS_ACCESS_KEY_ID");
-            let secret = env_value(env, "AWS_SECRET_ACCESS_KEY");
+            let id = env.value("AWS_ACCESS_KEY_ID");
+            let secret = env.value("AWS_SECRET_ACCESS_KEY");
             match (id, secret) {
                 (Some(id), Some(secret)) => Ok(Plan::Static {
                     keys: StaticKeys {
                         access_key_id: id.to_string(),
                         secret_access_key: Secret::new(secret),
-                        session_token: env_value(env, "AWS_SESSION_TOKEN").map(Secret::new),
+                        session_token: env.value("AWS_SESSION_TOKEN").map(Secret::new),
                         expiration: None,
                     },
                     origin: Origin::EnvVars {

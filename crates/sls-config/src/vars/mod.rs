@@ -5,7 +5,8 @@
 //! needs early (`provider.stage`, with `self`, `file`, `strToBool`, `opt`, `env`, `sls:stage`),
 //! then everything with those sources, then with `opt`, `sls:instanceId` and `param` too.
 //! After it, `provider.stage`, `provider.region` and `provider.profile` must be known (as v3
-//! requires before it talks to AWS). Phase 2 ([`resolve_service`]) adds the sources that need
+//! requires before it talks to AWS). Phase 2 ([`resolve_service`]) continues from the state
+//! phase 1 left in its [`Phase1`] and adds the sources that need
 //! AWS (`ssm`, `cf`, `s3`, `aws:accountId`) through an [`ExternalSource`], reports unknown
 //! sources, and normalises the result as `serverless print` shows it.
 
@@ -81,11 +82,12 @@ impl ExternalSource for Recorder {
     }
 }
 
-/// What phase 1 decided: stage, region and profile.
+/// What phase 1 decided: stage, region and profile, and the configuration as
+/// phase 1 left it, from which [`resolve_service`] continues (phase 1 runs once).
 ///
-/// Plain data (the CLI may build one itself when there is no service file);
-/// [`resolve_service`] re-runs the phase-1 passes itself, which costs microseconds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Without a service file, [`Phase1::without_file`] gives the command-line
+/// decisions and defaults.
+#[derive(Debug, Clone)]
 pub struct Phase1 {
     /// `--stage`, else `provider.stage`, else `dev`.
     pub stage: String,
@@ -96,6 +98,24 @@ pub struct Phase1 {
     /// `provider.profile` as written when it holds variables (e.g.
     /// `${self:custom.profiles.${sls:stage}}`); `None` when literal or absent.
     pub profile_expression: Option<String>,
+    /// The partly resolved configuration of the file phase 1 read (`None`
+    /// without a file: [`resolve_service`] then runs phase 1 itself).
+    resolved: Option<Box<State>>,
+}
+
+impl Phase1 {
+    /// Stage and region when there is no service file: `--stage`, else
+    /// `dev`; `--region`, else `us-east-1`; no profile.
+    pub fn without_file(options: &CliOptions) -> Phase1 {
+        let given = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        Phase1 {
+            stage: given(&options.stage).unwrap_or_else(|| "dev".into()),
+            region: given(&options.region).unwrap_or_else(|| "us-east-1".into()),
+            profile: None,
+            profile_expression: None,
+            resolved: None,
+        }
+    }
 }
 
 /// The resolved service.
@@ -230,10 +250,6 @@ fn core_sources() -> SourceSet {
 
 /// Phase 1: resolve everything that needs no AWS; decide stage, region and profile.
 pub fn resolve_phase1(file: &ServiceFile, ctx: &Context) -> Result<Phase1, ConfigError> {
-    phase1_state(file, ctx).map(|(p, _)| p)
-}
-
-fn phase1_state(file: &ServiceFile, ctx: &Context) -> Result<(Phase1, State), ConfigError> {
     let run = Run {
         file,
         ctx,
@@ -351,18 +367,19 @@ fn phase1_state(file: &ServiceFile, ctx: &Context) -> Result<(Phase1, State), Co
         .and_then(Value::as_str)
         .filter(|s| matches!(parse::parse(s), Ok(Some(_))))
         .map(str::to_string);
-    Ok((
-        Phase1 {
-            stage,
-            region,
-            profile,
-            profile_expression,
-        },
-        st,
-    ))
+    Ok(Phase1 {
+        stage,
+        region,
+        profile,
+        profile_expression,
+        resolved: Some(Box::new(st)),
+    })
 }
 
 /// Phase 2: AWS-backed sources, unknown-source check, then v3's normalisation.
+///
+/// Continues from the configuration `phase1` holds, so `file` and `ctx` must
+/// be the ones phase 1 was resolved with.
 pub fn resolve_service(
     file: &ServiceFile,
     ctx: &Context,
@@ -383,7 +400,13 @@ fn resolve_service_inner(
         ctx,
         options: options_map(ctx.options),
     };
-    let (_, mut st) = phase1_state(file, ctx)?;
+    let mut st = match &phase1.resolved {
+        Some(st) => State::clone(st),
+        // A `Phase1` built without a file: run phase 1 here (once).
+        None => resolve_phase1(file, ctx)?
+            .resolved
+            .map_or_else(|| State::new(file.raw.clone()), |st| *st),
+    };
     if !st.meta.is_empty() {
         let mut sources = core_sources();
         for s in ["env", "opt", "sls", "param", "cf", "s3", "ssm", "aws"] {
