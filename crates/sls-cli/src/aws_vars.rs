@@ -13,9 +13,16 @@ use std::cell::OnceCell;
 use serde_json::Value;
 use sls_config::{ExternalRequest, ExternalSource};
 
-use crate::error::CliError;
+use crate::aws::Aws;
+use crate::error::{CliError, CliResult};
 use crate::host::Host;
-use crate::service::Loaded;
+use crate::service::{self, Loaded};
+
+/// Resolves the whole service (phase 2) for a command that does not talk to
+/// AWS otherwise: AWS is set up only if the service holds an AWS variable.
+pub fn resolve_full_lazily(host: &Host, loaded: &Loaded) -> CliResult<sls_config::Service> {
+    service::resolve_full(host, loaded, &LazyAwsSource::new(host, loaded))
+}
 
 /// Sets up AWS on the first AWS variable, then answers every one of them.
 pub struct LazyAwsSource<'a> {
@@ -25,7 +32,7 @@ pub struct LazyAwsSource<'a> {
 }
 
 struct Ready {
-    live: crate::creds::LiveAws,
+    aws: Aws,
     source: sls_aws::AwsVariableSource,
 }
 
@@ -40,15 +47,15 @@ impl<'a> LazyAwsSource<'a> {
 
     fn set_up(&self) -> Result<Ready, CliError> {
         let (host, loaded) = (self.host, self.loaded);
-        let live = crate::creds::live_sdk(host, loaded)?;
-        let source = for_sdk(host, loaded, &live.sdk, live.runtime.handle().clone());
-        Ok(Ready { live, source })
+        let aws = Aws::connect(host, loaded)?;
+        let source = for_sdk(host, loaded, &aws.sdk, aws.runtime.handle().clone());
+        Ok(Ready { aws, source })
     }
 
     /// The AWS access set up for the variables, if any was: a command that
     /// needs credentials afterwards reuses it (no second chain, STS call or MFA prompt).
-    pub fn into_live(self) -> Option<crate::creds::LiveAws> {
-        self.ready.into_inner()?.ok().map(|ready| ready.live)
+    pub fn into_aws(self) -> Option<Aws> {
+        self.ready.into_inner()?.ok().map(|ready| ready.aws)
     }
 }
 

@@ -1,10 +1,10 @@
 //! `sls`: wires the command line to the library crates and renders results
 //! and errors. Nothing here decides anything the libraries could decide.
 
+mod aws;
 mod aws_vars;
 mod cli;
 mod commands;
-mod creds;
 mod error;
 mod host;
 mod progress;

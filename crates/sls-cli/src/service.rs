@@ -156,8 +156,8 @@ fn instance_id() -> String {
 }
 
 /// Resolves the whole configuration (phase 2). Variables from AWS sources
-/// (`ssm:`, `cf:`, `s3:`, `aws:accountId`) are answered by `aws` (see
-/// [`crate::aws_vars`]).
+/// (`ssm:`, `cf:`, `s3:`, `aws:accountId`) are answered by `aws` (the
+/// command's AWS variable source). Continues from phase 1 (it does not run again).
 pub fn resolve_full(
     host: &Host,
     loaded: &Loaded,
@@ -169,14 +169,4 @@ pub fn resolve_full(
         .ok_or_else(|| CliError::new("This command can only be run in a service folder."))?;
     let ctx = loaded.context(host);
     sls_config::resolve_service(file, &ctx, &loaded.phase1, Some(aws)).map_err(|e| from_error(&e))
-}
-
-/// [`resolve_full`] for commands that do not talk to AWS otherwise: AWS is set
-/// up only if the service holds an AWS variable.
-pub fn resolve_full_lazily(host: &Host, loaded: &Loaded) -> CliResult<sls_config::Service> {
-    resolve_full(
-        host,
-        loaded,
-        &crate::aws_vars::LazyAwsSource::new(host, loaded),
-    )
 }

@@ -1,10 +1,11 @@
 //! `sls credentials show` and `sls credentials export`.
 
 use serde_json::json;
-use sls_credentials::{mask_key_id, Origin, Plan, Resolution};
+use sls_credentials::{mask_key_id, Plan};
 
+use crate::aws::Chain;
 use crate::cli::{CredentialsExportArgs, CredentialsShowArgs, ExportFormat};
-use crate::error::{CliError, CliResult};
+use crate::error::CliResult;
 use crate::host::Host;
 use crate::service::{self, CommandOptions, Loaded};
 
@@ -16,15 +17,18 @@ pub fn show(args: &CredentialsShowArgs, host: &Host) -> CliResult {
         CommandOptions::default(),
         false,
     )?;
-    let resolution = crate::creds::resolve_chain(host, &loaded)?;
+    let chain = Chain::resolve(host, &loaded)?;
     let service_name = service_name(&loaded);
-    let source = resolution.plan.as_ref().map(describe_plan);
-    let key_id = resolution.plan.as_ref().and_then(static_key_id);
-    let identity = match (&resolution.plan, args.verify) {
-        (Some(plan), true) => Some(verify(host, &loaded, &resolution, plan)?),
-        (None, true) => return Err(no_credentials(&resolution)),
-        _ => None,
+    // --verify: STS GetCallerIdentity with the resolved credentials.
+    let (resolution, identity) = if args.verify {
+        let aws = chain.connect(host, &loaded)?;
+        let identity = aws.identity()?;
+        (aws.resolution, Some(identity))
+    } else {
+        (chain.resolution, None)
     };
+    let source = resolution.plan.as_ref().map(Plan::to_string);
+    let key_id = resolution.plan.as_ref().and_then(static_key_id);
     if args.json {
         let value = json!({
             "service": service_name,
@@ -95,11 +99,7 @@ pub fn export(args: &CredentialsExportArgs, host: &Host) -> CliResult {
         CommandOptions::default(),
         false,
     )?;
-    let resolution = crate::creds::resolve_chain(host, &loaded)?;
-    let Some(plan) = &resolution.plan else {
-        return Err(no_credentials(&resolution));
-    };
-    let keys = crate::creds::live_keys(host, &loaded, &resolution, plan)?;
+    let keys = Chain::resolve(host, &loaded)?.keys(host, &loaded)?;
     match args.format {
         ExportFormat::Json => {
             let mut obj = serde_json::Map::new();
@@ -137,74 +137,12 @@ pub fn export(args: &CredentialsExportArgs, host: &Host) -> CliResult {
     Ok(())
 }
 
-/// Calls STS GetCallerIdentity with the resolved credentials.
-fn verify(
-    host: &Host,
-    loaded: &Loaded,
-    resolution: &Resolution,
-    plan: &Plan,
-) -> CliResult<sls_aws::CallerIdentity> {
-    let settings = crate::creds::aws_settings(host, loaded, resolution);
-    let runtime = crate::creds::runtime()?;
-    runtime
-        .block_on(async {
-            let sdk = sls_aws::sdk_config(&settings, plan, crate::creds::mfa_prompt(host)).await?;
-            sls_aws::caller_identity(&sdk).await
-        })
-        .map_err(|e| crate::error::from_aws(&e))
-}
-
-/// The error when no layer and no fallback yields credentials: lists where sls looked.
-pub fn no_credentials(resolution: &Resolution) -> CliError {
-    let mut msg = String::from("No AWS credentials found. sls looked at:\n");
-    for layer in &resolution.layers {
-        msg.push_str(&format!("  - {}: {}\n", layer.layer, layer.detail));
-    }
-    CliError::new(msg.trim_end().to_string()).with_hint(
-        "Run \"sls config credentials --provider aws --key <KEY> --secret <SECRET>\", set AWS_PROFILE, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.",
-    )
-}
-
 fn service_name(loaded: &Loaded) -> Option<String> {
     let raw = &loaded.file.as_ref()?.raw;
     match raw.get("service")? {
         serde_json::Value::String(s) => Some(s.clone()),
         serde_json::Value::Object(o) => o.get("name")?.as_str().map(str::to_string),
         _ => None,
-    }
-}
-
-/// One line naming where the credentials come from.
-pub fn describe_plan(plan: &Plan) -> String {
-    match plan {
-        Plan::Static { origin, .. } => describe_origin(origin),
-        Plan::AssumeRole {
-            profile, role_arn, ..
-        } => format!("role {role_arn} assumed through profile \"{profile}\""),
-        Plan::WebIdentity {
-            profile, role_arn, ..
-        } => match profile {
-            Some(p) => format!("web identity token for role {role_arn} (profile \"{p}\")"),
-            None => format!(
-                "web identity token for role {role_arn} (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)"
-            ),
-        },
-        Plan::Process { profile, .. } => format!("credential_process of profile \"{profile}\""),
-        Plan::Sso {
-            profile,
-            account_id,
-            role_name,
-            ..
-        } => format!("SSO role {role_name} in account {account_id} (profile \"{profile}\")"),
-        Plan::Container => "container credentials (AWS_CONTAINER_CREDENTIALS_*)".into(),
-        Plan::InstanceMetadata => "EC2 instance metadata".into(),
-    }
-}
-
-fn describe_origin(origin: &Origin) -> String {
-    match origin {
-        Origin::EnvVars { key_id_var } => format!("environment variables ({key_id_var})"),
-        Origin::Profile { name, file } => format!("profile \"{name}\" in {}", file.display()),
     }
 }
 

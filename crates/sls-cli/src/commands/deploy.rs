@@ -33,7 +33,7 @@ fn session(
     force: bool,
 ) -> CliResult<Session> {
     let loaded = service::load(host, opts, config, command, true)?;
-    let crate::creds::LiveAws { sdk, runtime, .. } = crate::creds::live_sdk(host, &loaded)?;
+    let crate::aws::Aws { sdk, runtime, .. } = crate::aws::Aws::connect(host, &loaded)?;
     // AWS variables are answered with the same credentials the deploy uses.
     let aws_vars = crate::aws_vars::for_sdk(host, &loaded, &sdk, runtime.handle().clone());
     let service = service::resolve_full(host, &loaded, &aws_vars)?;
@@ -92,7 +92,7 @@ pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
         command,
         true,
     )?;
-    let service = service::resolve_full_lazily(host, &loaded)?;
+    let service = crate::aws_vars::resolve_full_lazily(host, &loaded)?;
     let pkg = package_service(host, &loaded, &service, args.package.clone())?;
     eprintln!(
         "✔ Service packaged ({} artifact{}) in {}",

@@ -26,7 +26,6 @@ pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
     let loaded = service::load(host, &args.service, args.config.as_deref(), command, true)?;
     let aws_vars = crate::aws_vars::LazyAwsSource::new(host, &loaded);
     let service = service::resolve_full(host, &loaded, &aws_vars)?;
-    let live = aws_vars.into_live();
     let service_dir = loaded.service_dir(host);
 
     let stdin_text = if args.data.is_none() && args.path.is_none() && !host.stdin_is_terminal {
@@ -54,30 +53,27 @@ pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
     .map_err(|e| from_error(&e))?;
 
     // AWS variables already set AWS up: the handler gets those same credentials.
-    let (resolution, live_keys) = match live {
-        Some(live) => {
-            let keys = live
-                .runtime
-                .block_on(sls_aws::config_keys(&live.sdk))
-                .map_err(|e| crate::error::from_aws(&e))?;
-            (live.resolution, Some(keys))
+    let (resolution, keys) = match aws_vars.into_aws() {
+        Some(aws) => {
+            let keys = aws.keys()?;
+            (aws.resolution, Some(keys))
         }
-        None => (crate::creds::resolve_chain(host, &loaded)?, None),
-    };
-    let credentials = match &resolution.plan {
-        Some(plan) => {
-            let keys = match live_keys {
-                Some(keys) => keys,
-                None => crate::creds::live_keys(host, &loaded, &resolution, plan)?,
+        None => {
+            let chain = crate::aws::Chain::resolve(host, &loaded)?;
+            let keys = match &chain.resolution.plan {
+                Some(_) => Some(chain.keys(host, &loaded)?),
+                None => None,
             };
-            Some((
-                keys.access_key_id.clone(),
-                keys.secret_access_key.expose().to_string(),
-                keys.session_token.as_ref().map(|t| t.expose().to_string()),
-            ))
+            (chain.resolution, keys)
         }
-        None => None,
     };
+    let credentials = keys.map(|keys| {
+        (
+            keys.access_key_id.clone(),
+            keys.secret_access_key.expose().to_string(),
+            keys.session_token.as_ref().map(|t| t.expose().to_string()),
+        )
+    });
     eprintln!("{}", sls_invoke::identity_notice(&identity(&resolution)));
 
     let request = InvokeRequest {
@@ -128,7 +124,7 @@ fn identity(resolution: &Resolution) -> String {
         }) => format!("profile \"{name}\""),
         Some(plan) => match &resolution.profile {
             Some(name) => format!("profile \"{name}\""),
-            None => super::credentials::describe_plan(plan),
+            None => plan.to_string(),
         },
     };
     match layer {

@@ -1,7 +1,7 @@
 //! One module per command; `run` dispatches.
 
 mod config_credentials;
-pub mod credentials;
+mod credentials;
 mod deploy;
 mod invoke;
 mod print;

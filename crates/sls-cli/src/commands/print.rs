@@ -26,7 +26,7 @@ pub fn run(args: &PrintArgs, host: &Host) -> CliResult {
         true,
     )?;
     // Like v3, print resolves AWS variables too (with the credentials of the stage).
-    let service = service::resolve_full_lazily(host, &loaded)?;
+    let service = crate::aws_vars::resolve_full_lazily(host, &loaded)?;
     let text = sls_config::render_print(
         &service.config,
         format,
