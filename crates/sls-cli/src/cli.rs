@@ -192,6 +192,10 @@ pub struct PackageArgs {
     /// Output folder (default: .serverless).
     #[arg(short = 'p', long)]
     pub package: Option<PathBuf>,
+    /// Skip this plugin after checking the service is correct without it (repeatable); sls
+    /// runs no JavaScript plugins and otherwise refuses services that use one.
+    #[arg(long = "ignore-plugin", value_name = "NAME")]
+    pub ignore_plugins: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -206,6 +210,10 @@ pub struct DeployArgs {
     /// Deploy even when nothing changed.
     #[arg(long)]
     pub force: bool,
+    /// Skip this plugin after checking the service is correct without it (repeatable); sls
+    /// runs no JavaScript plugins and otherwise refuses services that use one.
+    #[arg(long = "ignore-plugin", value_name = "NAME")]
+    pub ignore_plugins: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -229,6 +237,10 @@ pub struct DeployFunctionArgs {
     /// Deploy even when the code is unchanged.
     #[arg(long)]
     pub force: bool,
+    /// Skip this plugin after checking the service is correct without it (repeatable); sls
+    /// runs no JavaScript plugins and otherwise refuses services that use one.
+    #[arg(long = "ignore-plugin", value_name = "NAME")]
+    pub ignore_plugins: Vec<String>,
 }
 
 #[derive(Args, Debug)]

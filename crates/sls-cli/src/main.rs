@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 mod error;
 mod host;
+mod policy;
 mod progress;
 mod service;
 

@@ -57,6 +57,7 @@ fn package_service(
     service: &sls_config::Service,
     out: Option<PathBuf>,
 ) -> CliResult<PackageResult> {
+    crate::policy::show_warnings(service);
     let service_dir = loaded.service_dir(host);
     let out_dir = match out {
         Some(p) if p.is_absolute() => p,
@@ -82,6 +83,7 @@ fn package_service(
 }
 
 pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
+    crate::policy::check_plugins(host, args.config.config.as_deref(), &args.ignore_plugins)?;
     // Packaging needs AWS access only for AWS variables (ssm, cf, s3, aws:accountId).
     let command =
         CommandOptions::default().text("package", args.package.as_ref().map(|p| p.display()));
@@ -104,6 +106,7 @@ pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
 }
 
 pub fn deploy(args: &DeployArgs, host: &Host) -> CliResult {
+    crate::policy::check_plugins(host, args.config.config.as_deref(), &args.ignore_plugins)?;
     let command = CommandOptions::default().flag("force", args.force);
     let s = session(
         host,
@@ -151,6 +154,7 @@ pub fn deploy(args: &DeployArgs, host: &Host) -> CliResult {
 }
 
 pub fn deploy_function(args: &DeployFunctionArgs, host: &Host) -> CliResult {
+    crate::policy::check_plugins(host, args.config.config.as_deref(), &args.ignore_plugins)?;
     let command = CommandOptions::default()
         .text("function", Some(&args.function))
         .flag("update-config", args.update_config)

@@ -14,6 +14,9 @@ use crate::host::Host;
 /// all-or-nothing (`invoke local` passes the handler's outcome on).
 pub fn run(command: Command, host: &Host) -> CliResult<i32> {
     let done = |r: CliResult| r.map(|()| 0);
+    // useDotenv: `.env` joins the environment before the service is read.
+    let dotenv_host = crate::policy::with_dotenv(host, &command)?;
+    let host = dotenv_host.as_ref().unwrap_or(host);
     match command {
         Command::Invoke(args) => match args.command {
             InvokeCommand::Local(args) => invoke::local(&args, host),

@@ -27,6 +27,7 @@ pub fn run(args: &PrintArgs, host: &Host) -> CliResult {
     )?;
     // Like v3, print resolves AWS variables too (with the credentials of the stage).
     let service = crate::aws_vars::resolve_full_lazily(host, &loaded)?;
+    crate::policy::show_warnings(&service);
     let text = sls_config::render_print(
         &service.config,
         format,

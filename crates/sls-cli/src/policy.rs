@@ -1,0 +1,81 @@
+//! What v3 does around loading a service that is not a command of its own: `useDotenv`
+//! (`.env` files join the environment snapshot before anything resolves), the warnings v3
+//! shows for a configuration, and the plugin policy (sls runs no plugins; see
+//! `sls_config::plugins`).
+
+use std::path::Path;
+
+use crate::cli::{Command, DeploySubcommand, InvokeCommand, ServiceOptions};
+use crate::error::{from_error, CliError, CliResult};
+use crate::host::Host;
+
+/// With `useDotenv: true`, the host with `.env.<stage>` (or `.env`) from the working
+/// directory added to its environment; `None` when nothing changes.
+pub fn with_dotenv(host: &Host, command: &Command) -> CliResult<Option<Host>> {
+    let (opts, config): (&ServiceOptions, Option<&Path>) = match command {
+        Command::Print(a) => (&a.service, a.config.config.as_deref()),
+        Command::Package(a) => (&a.service, a.config.config.as_deref()),
+        Command::Deploy(a) => match &a.command {
+            Some(DeploySubcommand::Function(f)) => (&f.service, f.config.config.as_deref()),
+            None => (&a.service, a.config.config.as_deref()),
+        },
+        Command::Info(a) => (&a.service, a.config.config.as_deref()),
+        Command::Remove(a) => (&a.service, a.config.config.as_deref()),
+        Command::Invoke(a) => match &a.command {
+            InvokeCommand::Local(l) => (&l.service, l.config.as_deref()),
+        },
+        Command::Credentials(_) | Command::Config(_) => return Ok(None),
+    };
+    let Ok(Some(path)) = sls_config::find_service_file(&host.cwd, config) else {
+        return Ok(None);
+    };
+    // Most services do not use it: skip parsing them twice.
+    match std::fs::read_to_string(&path) {
+        Ok(text) if text.contains("useDotenv") => {}
+        _ => return Ok(None),
+    }
+    let file = sls_config::read_service_file(&path).map_err(|e| from_error(&e))?;
+    if !sls_config::wants_dotenv(&file).map_err(|e| from_error(&e))? {
+        return Ok(None);
+    }
+    let options = crate::service::cli_options(opts)?;
+    let ctx = sls_config::Context {
+        options: &options,
+        env: &host.env,
+        instance_id: String::new(),
+    };
+    let stage = sls_config::dotenv_stage(&file, &ctx).map_err(|e| from_error(&e))?;
+    let env = sls_config::load_dotenv(&host.cwd, &stage, &host.env).map_err(|e| from_error(&e))?;
+    Ok(Some(Host {
+        env,
+        home: host.home.clone(),
+        cwd: host.cwd.clone(),
+        stdin_is_terminal: host.stdin_is_terminal,
+        stderr_is_terminal: host.stderr_is_terminal,
+    }))
+}
+
+/// v3's warnings for the configuration (schema validation, `frameworkVersion`), on stderr.
+pub fn show_warnings(service: &sls_config::Service) {
+    for w in &service.warnings {
+        eprintln!("\nWarning: {w}");
+    }
+}
+
+/// The plugin policy for `package` and `deploy`: a notice for skipped plugins, an error
+/// naming the plugins that may change what is deployed unless `--ignore-plugin` names them.
+/// Reads the plugin list as written (before variables, so nothing talks to AWS first).
+pub fn check_plugins(host: &Host, config: Option<&Path>, ignore: &[String]) -> CliResult {
+    let Ok(Some(path)) = sls_config::find_service_file(&host.cwd, config) else {
+        return Ok(());
+    };
+    let file = sls_config::read_service_file(&path).map_err(|e| from_error(&e))?;
+    let policy = sls_config::plugins::plugin_policy(&file.raw, ignore);
+    if let Some((message, hint)) = policy.refusal() {
+        return Err(CliError::new(message).with_hint(hint));
+    }
+    if let Some(notice) = policy.notice() {
+        eprintln!("{notice}");
+    }
+    Ok(())
+}
