@@ -75,6 +75,116 @@ pub fn s3_endpoint_for_region(region: &str) -> String {
     }
 }
 
+// ---- Event sources other than API Gateway (v3 naming.js) ----
+
+/// v3 `normalizeName`: first letter upper-cased.
+pub fn normalize_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// v3 `normalizeNameToAlphaNumericOnly`: drops every character outside `[0-9A-Za-z]`.
+pub fn normalize_name_alphanumeric(name: &str) -> String {
+    normalize_name(
+        &name
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>(),
+    )
+}
+
+/// v3 `getScheduleId`: the rule target's `Id`.
+pub fn schedule_id(function: &str) -> String {
+    format!("{function}Schedule")
+}
+
+pub fn schedule_logical_id(function: &str, index: usize) -> String {
+    format!(
+        "{}EventsRuleSchedule{index}",
+        normalized_function_name(function)
+    )
+}
+
+pub fn scheduler_schedule_logical_id(function: &str, index: usize) -> String {
+    format!(
+        "{}SchedulerSchedule{index}",
+        normalized_function_name(function)
+    )
+}
+
+pub fn lambda_schedule_permission_logical_id(function: &str, index: usize) -> String {
+    format!(
+        "{}LambdaPermissionEventsRuleSchedule{index}",
+        normalized_function_name(function)
+    )
+}
+
+/// v3 `getQueueLogicalId`.
+pub fn queue_logical_id(function: &str, queue_name: &str) -> String {
+    format!(
+        "{}EventSourceMappingSQS{}",
+        normalized_function_name(function),
+        normalize_name_alphanumeric(queue_name)
+    )
+}
+
+/// v3 `getStreamLogicalId`.
+pub fn stream_logical_id(function: &str, stream_type: &str, stream_name: &str) -> String {
+    format!(
+        "{}EventSourceMapping{}{}",
+        normalized_function_name(function),
+        normalize_name(stream_type),
+        normalize_name_alphanumeric(stream_name)
+    )
+}
+
+/// v3 `getStreamConsumerName` (`provider.kinesis.consumerNamingMode` adds service and stage).
+pub fn stream_consumer_name(
+    function: &str,
+    stream_name: &str,
+    naming_mode_service_stage: Option<(&str, &str)>,
+) -> String {
+    match naming_mode_service_stage {
+        Some((service, stage)) => format!("{function}{stream_name}{service}{stage}Consumer"),
+        None => format!("{function}{stream_name}Consumer"),
+    }
+}
+
+pub fn stream_consumer_logical_id(consumer_name: &str) -> String {
+    format!("{}StreamConsumer", normalized_function_name(consumer_name))
+}
+
+pub fn topic_logical_id(topic_name: &str) -> String {
+    format!("SNSTopic{}", normalize_name_alphanumeric(topic_name))
+}
+
+pub fn topic_dlq_policy_logical_id(function: &str, topic_name: &str) -> String {
+    format!(
+        "{}To{}DLQPolicy",
+        normalize_name_alphanumeric(topic_name),
+        normalized_function_name(function)
+    )
+}
+
+pub fn lambda_sns_subscription_logical_id(function: &str, topic_name: &str) -> String {
+    format!(
+        "{}SnsSubscription{}",
+        normalized_function_name(function),
+        normalize_name_alphanumeric(topic_name)
+    )
+}
+
+pub fn lambda_sns_permission_logical_id(function: &str, topic_name: &str) -> String {
+    format!(
+        "{}LambdaPermission{}SNS",
+        normalized_function_name(function),
+        normalize_name_alphanumeric(topic_name)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +198,191 @@ mod tests {
         assert_eq!(
             lambda_version_logical_id("hello", "ab+/=cd"),
             "HelloLambdaVersionabcd"
+        );
+    }
+}
+
+// ---- API Gateway: REST (`http`) and HTTP API (`httpApi`) events (v3 naming.js) ----
+
+/// v3 `normalizePathPart`: lodash `capitalize` (first letter upper, the rest lower), `-` →
+/// `Dash`, `{x}` → `xVar`, then only `[0-9A-Za-z]` kept.
+pub fn normalize_path_part(part: &str) -> String {
+    let mut chars = part.chars();
+    let capitalized: String = match chars.next() {
+        Some(first) => first
+            .to_uppercase()
+            .chain(chars.flat_map(char::to_lowercase))
+            .collect(),
+        None => String::new(),
+    };
+    let mut s = capitalized.replace('-', "Dash");
+    // `/\{(.*)\}/`: greedy, from the first `{` to the last `}`.
+    if let (Some(open), Some(close)) = (s.find('{'), s.rfind('}')) {
+        if open < close {
+            s = format!(
+                "{}{}Var{}",
+                &s[..open],
+                &s[open + 1..close],
+                &s[close + 1..]
+            );
+        }
+    }
+    let s: String = s.chars().filter(char::is_ascii_alphanumeric).collect();
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// v3 `normalizePath`: each `/`-separated part normalised, joined.
+pub fn normalize_api_path(path: &str) -> String {
+    path.split('/').map(normalize_path_part).collect()
+}
+
+pub const REST_API_LOGICAL_ID: &str = "ApiGatewayRestApi";
+
+/// v3 `getApiGatewayName`: `provider.apiName`, else `<stage>-<service>` (or
+/// `<service>-<stage>` with `apiGateway.shouldStartNameWithService`).
+pub fn api_gateway_name(
+    api_name: Option<&str>,
+    start_with_service: bool,
+    service: &str,
+    stage: &str,
+) -> String {
+    match api_name {
+        Some(n) => n.to_string(),
+        None if start_with_service => format!("{service}-{stage}"),
+        None => format!("{stage}-{service}"),
+    }
+}
+
+pub fn api_gateway_deployment_logical_id(instance_id: &str) -> String {
+    format!("ApiGatewayDeployment{instance_id}")
+}
+
+pub fn api_gateway_resource_logical_id(path: &str) -> String {
+    format!("ApiGatewayResource{}", normalize_api_path(path))
+}
+
+/// v3 `getMethodLogicalId(resourceName, method)`.
+pub fn api_gateway_method_logical_id(resource_name: &str, method: &str) -> String {
+    format!(
+        "ApiGatewayMethod{resource_name}{}",
+        normalize_name(&method.to_lowercase())
+    )
+}
+
+pub fn api_gateway_authorizer_logical_id(name: &str) -> String {
+    format!("{}ApiGatewayAuthorizer", normalized_function_name(name))
+}
+
+pub fn lambda_api_gateway_permission_logical_id(function: &str) -> String {
+    format!(
+        "{}LambdaPermissionApiGateway",
+        normalized_function_name(function)
+    )
+}
+
+/// v3 `extractAuthorizerNameFromArn`: the part of the ARN's last segment after its last `-`.
+pub fn authorizer_name_from_arn(arn: &str) -> String {
+    let last = arn.rsplit(':').next().unwrap_or(arn);
+    last.rsplit('-').next().unwrap_or(last).to_string()
+}
+
+pub fn api_key_logical_id(number: usize, name: Option<&str>) -> String {
+    match name {
+        Some(n) => format!("ApiGatewayApiKey{}{number}", normalize_name(n)),
+        None => format!("ApiGatewayApiKey{number}"),
+    }
+}
+
+pub fn usage_plan_logical_id(name: Option<&str>) -> String {
+    match name {
+        Some(n) => format!("ApiGatewayUsagePlan{}", normalize_name(n)),
+        None => "ApiGatewayUsagePlan".into(),
+    }
+}
+
+pub fn usage_plan_key_logical_id(number: usize, name: Option<&str>) -> String {
+    match name {
+        Some(n) => format!("ApiGatewayUsagePlanKey{}{number}", normalize_name(n)),
+        None => format!("ApiGatewayUsagePlanKey{number}"),
+    }
+}
+
+pub const SERVICE_ENDPOINT_OUTPUT: &str = "ServiceEndpoint";
+
+pub const HTTP_API_LOGICAL_ID: &str = "HttpApi";
+pub const HTTP_API_STAGE_LOGICAL_ID: &str = "HttpApiStage";
+pub const HTTP_API_LOG_GROUP_LOGICAL_ID: &str = "HttpApiLogGroup";
+pub const HTTP_API_ID_OUTPUT: &str = "HttpApiId";
+pub const HTTP_API_URL_OUTPUT: &str = "HttpApiUrl";
+
+/// v3 `getHttpApiName`: `provider.httpApi.name`, else like the REST API's name.
+pub fn http_api_name(
+    name: Option<&str>,
+    start_with_service: bool,
+    service: &str,
+    stage: &str,
+) -> String {
+    api_gateway_name(name, start_with_service, service, stage)
+}
+
+pub fn http_api_integration_logical_id(function: &str) -> String {
+    format!("HttpApiIntegration{}", normalized_function_name(function))
+}
+
+/// v3 `getHttpApiRouteLogicalId`: `*` is `HttpApiRouteDefault`.
+pub fn http_api_route_logical_id(route_key: &str) -> String {
+    if route_key == "*" {
+        return "HttpApiRouteDefault".into();
+    }
+    format!("HttpApiRoute{}", normalize_api_path(route_key))
+}
+
+pub fn http_api_authorizer_logical_id(name: &str) -> String {
+    format!("HttpApiAuthorizer{}", normalized_function_name(name))
+}
+
+pub fn lambda_http_api_permission_logical_id(function: &str) -> String {
+    format!(
+        "{}LambdaPermissionHttpApi",
+        normalized_function_name(function)
+    )
+}
+
+pub fn lambda_authorizer_http_api_permission_logical_id(name: &str) -> String {
+    format!(
+        "{}LambdaAuthorizerPermissionHttpApi",
+        normalized_function_name(name)
+    )
+}
+
+pub fn http_api_log_group_name(stack_name: &str) -> String {
+    format!("/aws/http-api/{stack_name}")
+}
+
+#[cfg(test)]
+mod api_gateway_naming_tests {
+    use super::*;
+
+    #[test]
+    fn paths_normalise_like_v3() {
+        assert_eq!(normalize_api_path("users/{userId}"), "UsersUseridVar");
+        assert_eq!(normalize_api_path("proxy/{proxy+}"), "ProxyProxyVar");
+        assert_eq!(normalize_api_path("with-cors/items"), "WithDashcorsItems");
+        assert_eq!(
+            api_gateway_method_logical_id("", "GET"),
+            "ApiGatewayMethodGet"
+        );
+        assert_eq!(
+            http_api_route_logical_id("GET /hello"),
+            "HttpApiRouteGetHello"
+        );
+        assert_eq!(
+            authorizer_name_from_arn("arn:aws:lambda:us-east-1:1:function:svc-dev-authfn"),
+            "authfn"
         );
     }
 }

@@ -15,6 +15,10 @@ const CASES: &[&str] = &[
     "individually",
     "fn-roles",
     "nodeproj",
+    "ev-schedule",
+    "ev-sqs",
+    "ev-stream",
+    "ev-sns",
 ];
 
 fn fixtures() -> PathBuf {
@@ -79,13 +83,32 @@ fn zip_names(p: &Path) -> Vec<String> {
         .collect()
 }
 
+/// A case's default stage (`config.json`, `v3/`) and every further stage it was recorded in
+/// (`stages/<stage>/{config.json,v3}`, same service).
 fn run_case(case: &str) {
     let dir = fixtures().join(case);
+    run_stage(case, &dir, &dir);
+    if let Ok(entries) = std::fs::read_dir(dir.join("stages")) {
+        let mut stages: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
+        stages.sort();
+        for stage_dir in stages {
+            run_stage(case, &dir, &stage_dir);
+        }
+    }
+}
+
+fn run_stage(case: &str, dir: &Path, stage_dir: &Path) {
     let tmp = tempfile::tempdir().unwrap();
     let svc = tmp.path().join("svc");
     copy_dir(&dir.join("service"), &svc);
-    let config = read_json(&dir.join("config.json"));
-    let stage = config["provider"]["stage"].as_str().unwrap().to_string();
+    let config = read_json(&stage_dir.join("config.json"));
+    // `serverless print --stage <s>` keeps `provider.stage` as written: a recorded further
+    // stage is named by its folder.
+    let stage = if stage_dir == dir {
+        config["provider"]["stage"].as_str().unwrap().to_string()
+    } else {
+        stage_dir.file_name().unwrap().to_string_lossy().to_string()
+    };
     let region = config["provider"]["region"].as_str().unwrap().to_string();
     let out = svc.join(".serverless");
     let result = package(&PackageInput {
@@ -99,7 +122,7 @@ fn run_case(case: &str) {
     })
     .unwrap_or_else(|e| panic!("{case}: {e}"));
 
-    let v3 = dir.join("v3");
+    let v3 = stage_dir.join("v3");
     for file in [
         "cloudformation-template-create-stack.json",
         "cloudformation-template-update-stack.json",

@@ -1,0 +1,172 @@
+//! What several event families share: the property path of an event, the function's ARN as
+//! a target, the role dependency and role statements v3 adds to `IamRoleLambdaExecution`.
+
+use serde_json::{json, Map, Value};
+
+use crate::error::{DeployError, Result};
+use crate::naming;
+use sls_config::model::{Function, Service};
+
+/// `functions.<key>.events[<index>].<family>` (and `.<prop>` when given).
+pub(super) fn path(f: &Function, index: usize, family: &str, prop: &str) -> String {
+    let base = format!("functions.{}.events[{index}].{family}", f.key);
+    if prop.is_empty() {
+        base
+    } else {
+        format!("{base}.{prop}")
+    }
+}
+
+pub(super) fn err(path: String, message: impl Into<String>) -> DeployError {
+    DeployError::config(path, message)
+}
+
+/// v3 `resolveLambdaTarget` (no `targetAlias`: provisioned concurrency aliases are not built).
+pub(super) fn lambda_target(f: &Function) -> Value {
+    json!({"Fn::GetAtt": [naming::lambda_logical_id(&f.key), "Arn"]})
+}
+
+/// v3 `resolveFunctionIamRoleResourceName`: the in-stack role the function runs with, if any.
+pub(super) fn role_resource_name(service: &Service, f: &Function) -> Option<String> {
+    let Some(role) = service.custom_execution_role(f) else {
+        return Some(naming::ROLE_LOGICAL_ID.to_string());
+    };
+    match &role {
+        Value::String(s) if s.contains(':') => None,
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::String(_) | Value::Null | Value::Bool(false) => {
+            Some(naming::ROLE_LOGICAL_ID.to_string())
+        }
+        Value::Object(o) => {
+            if let Some(Value::Array(a)) = o.get("Fn::GetAtt") {
+                if let [Value::String(id), Value::String(attr)] = a.as_slice() {
+                    if attr == "Arn" {
+                        return Some(id.clone());
+                    }
+                }
+            }
+            let truthy = |k: &str| o.get(k).is_some_and(js_truthy);
+            if truthy("Fn::ImportValue") || truthy("Ref") || truthy("Fn::Sub") {
+                return None;
+            }
+            Some(naming::ROLE_LOGICAL_ID.to_string())
+        }
+        _ => Some(naming::ROLE_LOGICAL_ID.to_string()),
+    }
+}
+
+pub(super) fn js_truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|x| x != 0.0 && !x.is_nan()),
+        Value::String(s) => !s.is_empty(),
+        _ => true,
+    }
+}
+
+/// The statements of the generated role's first policy, when the stack has that role.
+pub(super) fn role_statements(template: &mut Value) -> Option<&mut Vec<Value>> {
+    template
+        .get_mut("Resources")?
+        .get_mut(naming::ROLE_LOGICAL_ID)?
+        .get_mut("Properties")?
+        .get_mut("Policies")?
+        .get_mut(0)?
+        .get_mut("PolicyDocument")?
+        .get_mut("Statement")?
+        .as_array_mut()
+}
+
+/// `{Effect: Allow, Action: [...], Resource: [...]}` in v3's key order.
+pub(super) fn statement(actions: &[&str], resources: Vec<Value>) -> Value {
+    json!({"Effect": "Allow", "Action": actions, "Resource": resources})
+}
+
+/// Inserts (or lodash-merges into) a resource, keeping the insertion order of new ids last.
+pub(super) fn merge_resource(template: &mut Value, id: &str, resource: Value) {
+    let resources = &mut template["Resources"];
+    match resources.get_mut(id) {
+        Some(existing) => crate::compile::merge(existing, &resource),
+        None => resources[id] = resource,
+    }
+}
+
+/// `Object.assign`: a new resource replaces any old one with the same id.
+pub(super) fn assign_resource(template: &mut Value, id: &str, resource: Value) {
+    template["Resources"][id] = resource;
+}
+
+/// An integer property within `[min, max]`, naming its path when it is not.
+pub(super) fn int_in(
+    o: &Map<String, Value>,
+    key: &str,
+    min: i64,
+    max: i64,
+    at: impl Fn(&str) -> String,
+) -> Result<Option<i64>> {
+    match o.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => match v.as_i64() {
+            Some(n) if (min..=max).contains(&n) => Ok(Some(n)),
+            _ => Err(err(
+                at(key),
+                format!("must be a whole number from {min} to {max}, got {v}"),
+            )),
+        },
+    }
+}
+
+pub(super) fn bool_at(
+    o: &Map<String, Value>,
+    key: &str,
+    at: impl Fn(&str) -> String,
+) -> Result<Option<bool>> {
+    match o.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(v) => Err(err(at(key), format!("must be true or false, got {v}"))),
+    }
+}
+
+/// An ARN: a string starting with `arn:` or a CloudFormation intrinsic (v3 `awsArn`).
+pub(super) fn is_arn(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.starts_with("arn:"),
+        Value::Object(o) => {
+            o.len() == 1
+                && o.keys().all(|k| {
+                    matches!(
+                        k.as_str(),
+                        "Fn::ImportValue"
+                            | "Fn::Join"
+                            | "Fn::GetAtt"
+                            | "Ref"
+                            | "Fn::Sub"
+                            | "Fn::Base64"
+                            | "Fn::ToJsonString"
+                    )
+                })
+        }
+        _ => false,
+    }
+}
+
+/// `FilterCriteria` from `filterPatterns` (each pattern `JSON.stringify`-ed).
+pub(super) fn filter_criteria(
+    patterns: &Value,
+    at: impl Fn(&str) -> String,
+) -> Result<Option<Value>> {
+    match patterns {
+        Value::Null => Ok(None),
+        Value::Array(a) if !a.is_empty() && a.len() <= 10 && a.iter().all(Value::is_object) => {
+            Ok(Some(json!({
+                "Filters": a.iter().map(|p| json!({"Pattern": p.to_string()})).collect::<Vec<_>>()
+            })))
+        }
+        _ => Err(err(
+            at("filterPatterns"),
+            "must be a list of 1 to 10 filter objects",
+        )),
+    }
+}

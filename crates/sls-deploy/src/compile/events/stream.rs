@@ -1,0 +1,430 @@
+//! `stream` events (v3 `compile/events/stream.js`): DynamoDB and Kinesis event source mappings,
+//! Kinesis enhanced fan-out consumers (`consumer: true` creates an `AWS::Kinesis::StreamConsumer`),
+//! on-failure destinations, and per function the role statements v3 appends (DynamoDB, Kinesis,
+//! Kinesis with a consumer, SubscribeToShard, sns:Publish, sqs:SendMessage).
+
+use serde_json::{json, Map, Value};
+
+use super::common::{self, err, path};
+use crate::error::Result;
+use crate::naming;
+use sls_config::model::{Function, Service};
+
+const FAMILY: &str = "stream";
+const KEYS: &[&str] = &[
+    "arn",
+    "type",
+    "batchSize",
+    "parallelizationFactor",
+    "startingPosition",
+    "startingPositionTimestamp",
+    "enabled",
+    "consumer",
+    "batchWindow",
+    "maximumRetryAttempts",
+    "bisectBatchOnFunctionError",
+    "maximumRecordAgeInSeconds",
+    "functionResponseType",
+    "destinations",
+    "tumblingWindowInSeconds",
+    "filterPatterns",
+];
+
+#[derive(Debug)]
+pub(super) struct Stream {
+    arn: Value,
+    kind: String,
+    name: String,
+    /// `consumer: true` (create one) or a consumer ARN.
+    consumer: Option<Value>,
+    starting_position_timestamp: Option<Value>,
+    /// (`sns`|other, destination ARN).
+    on_failure: Option<(String, Value)>,
+    props: Map<String, Value>,
+}
+
+/// v3's stream name for the logical id.
+fn stream_name(arn: &Value) -> Option<String> {
+    match arn {
+        Value::String(s) => s.split('/').nth(1).map(str::to_string),
+        Value::Object(o) => {
+            if let Some(g) = o.get("Fn::GetAtt") {
+                return g.get(0)?.as_str().map(str::to_string);
+            }
+            if let Some(i) = o.get("Fn::ImportValue") {
+                return i.as_str().map(str::to_string);
+            }
+            if let Some(r) = o.get("Ref") {
+                return r.as_str().map(str::to_string);
+            }
+            if let Some(j) = o.get("Fn::Join") {
+                let last = j.get(1)?.as_array()?.last()?.as_str()?;
+                return last.rsplit('/').next().map(str::to_string);
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Result<Stream> {
+    let at = |p: &str| path(f, index, FAMILY, p);
+    let empty = Map::new();
+    let (arn, o, arn_at) = match settings {
+        Some(Value::String(s)) => (Value::String(s.clone()), &empty, at("")),
+        Some(Value::Object(o)) => {
+            if let Some(k) = o.keys().find(|k| !KEYS.contains(&k.as_str())) {
+                return Err(err(at(k), "unknown property; remove it"));
+            }
+            match o.get("arn") {
+                Some(a) if !a.is_null() => (a.clone(), o, at("arn")),
+                _ => {
+                    return Err(err(
+                        at("arn"),
+                        "is required: the stream's ARN, or an intrinsic (`Fn::GetAtt`, `Fn::ImportValue`, ...) with `type`",
+                    ))
+                }
+            }
+        }
+        _ => {
+            return Err(err(
+                at(""),
+                "must be the stream's ARN or an object with `arn`",
+            ))
+        }
+    };
+    if !common::is_arn(&arn) {
+        return Err(err(
+            arn_at,
+            format!("{arn} is not a stream ARN: use `arn:aws:dynamodb:...`/`arn:aws:kinesis:...` or an intrinsic with `type`"),
+        ));
+    }
+    let kind = match (o.get("type"), &arn) {
+        (Some(Value::String(t)), _) => t.clone(),
+        (None | Some(Value::Null), Value::String(s)) => {
+            s.split(':').nth(2).unwrap_or("").to_string()
+        }
+        (None | Some(Value::Null), _) => {
+            return Err(err(
+                at("type"),
+                "is required when `arn` is an intrinsic: `dynamodb` or `kinesis`",
+            ))
+        }
+        (Some(v), _) => {
+            return Err(err(
+                at("type"),
+                format!("must be `dynamodb` or `kinesis`, got {v}"),
+            ))
+        }
+    };
+    if kind != "dynamodb" && kind != "kinesis" {
+        let where_ = if o.contains_key("type") {
+            at("type")
+        } else {
+            arn_at
+        };
+        return Err(err(
+            where_,
+            format!("unknown stream type \"{kind}\": a stream is `dynamodb` or `kinesis`"),
+        ));
+    }
+    let Some(name) = stream_name(&arn) else {
+        return Err(err(
+            arn_at,
+            "the stream name cannot be read from it (v3 reads it from the ARN's `/<name>`, `Fn::GetAtt`, `Fn::ImportValue`, `Ref` or the last part of `Fn::Join`)",
+        ));
+    };
+    let batch_size = common::int_in(o, "batchSize", 1, 10000, at)?;
+    let parallelization = common::int_in(o, "parallelizationFactor", 1, 10, at)?;
+    let starting_position = match o.get("startingPosition") {
+        None | Some(Value::Null) => "TRIM_HORIZON".to_string(),
+        Some(Value::String(s))
+            if matches!(s.as_str(), "LATEST" | "TRIM_HORIZON" | "AT_TIMESTAMP") =>
+        {
+            s.clone()
+        }
+        Some(v) => {
+            return Err(err(
+                at("startingPosition"),
+                format!("must be LATEST, TRIM_HORIZON or AT_TIMESTAMP, got {v}"),
+            ))
+        }
+    };
+    let starting_position_timestamp = match o.get("startingPositionTimestamp") {
+        None | Some(Value::Null) => None,
+        Some(v @ Value::Number(_)) => Some(v.clone()),
+        Some(v) => {
+            return Err(err(
+                at("startingPositionTimestamp"),
+                format!("must be a number (seconds since the epoch), got {v}"),
+            ))
+        }
+    };
+    let enabled = common::bool_at(o, "enabled", at)?;
+    let consumer = match o.get("consumer") {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => None,
+        Some(Value::Bool(true)) => Some(Value::Bool(true)),
+        Some(v) if common::is_arn(v) => Some(v.clone()),
+        Some(v) => {
+            return Err(err(
+                at("consumer"),
+                format!("must be true or a consumer ARN, got {v}"),
+            ))
+        }
+    };
+    let batch_window = common::int_in(o, "batchWindow", 0, 300, at)?;
+    let retries = common::int_in(o, "maximumRetryAttempts", -1, 10000, at)?;
+    let bisect = common::bool_at(o, "bisectBatchOnFunctionError", at)?;
+    let record_age = match o.get("maximumRecordAgeInSeconds") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_i64() {
+            Some(n) if n == -1 || (60..=604800).contains(&n) => Some(n),
+            _ => {
+                return Err(err(
+                    at("maximumRecordAgeInSeconds"),
+                    format!("must be -1 or a whole number from 60 to 604800, got {v}"),
+                ))
+            }
+        },
+    };
+    let tumbling = common::int_in(o, "tumblingWindowInSeconds", 0, 900, at)?;
+
+    let mut props = Map::new();
+    props.insert("BatchSize".into(), json!(batch_size.unwrap_or(10)));
+    props.insert("Enabled".into(), json!(enabled.unwrap_or(true)));
+    props.insert("EventSourceArn".into(), arn.clone());
+    props.insert("FunctionName".into(), common::lambda_target(f));
+    if let Some(p) = parallelization {
+        props.insert("ParallelizationFactor".into(), json!(p));
+    }
+    props.insert("StartingPosition".into(), json!(starting_position));
+    if let Some(w) = batch_window {
+        props.insert("MaximumBatchingWindowInSeconds".into(), json!(w));
+    }
+    if let Some(r) = retries {
+        props.insert("MaximumRetryAttempts".into(), json!(r));
+    }
+    if let Some(b) = bisect {
+        props.insert("BisectBatchOnFunctionError".into(), json!(b));
+    }
+    match o.get("functionResponseType") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(t)) if t == "ReportBatchItemFailures" => {
+            props.insert("FunctionResponseTypes".into(), json!([t]));
+        }
+        Some(v) => {
+            return Err(err(
+                at("functionResponseType"),
+                format!("must be `ReportBatchItemFailures`, got {v}"),
+            ))
+        }
+    }
+    if let Some(a) = record_age.filter(|a| *a != 0) {
+        props.insert("MaximumRecordAgeInSeconds".into(), json!(a));
+    }
+    if let Some(t) = tumbling {
+        props.insert("TumblingWindowInSeconds".into(), json!(t));
+    }
+    let on_failure = match o.get("destinations") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(d)) => {
+            if let Some(k) = d.keys().find(|k| *k != "onFailure") {
+                return Err(err(
+                    at(&format!("destinations.{k}")),
+                    "unknown property; remove it",
+                ));
+            }
+            let dest_at = at("destinations.onFailure");
+            let (arn, kind) = match d.get("onFailure") {
+                Some(v @ Value::String(s)) if s.starts_with("arn:") => {
+                    (v.clone(), s.split(':').nth(2).unwrap_or("").to_string())
+                }
+                Some(Value::Object(of)) => {
+                    if let Some(k) = of.keys().find(|k| *k != "arn" && *k != "type") {
+                        return Err(err(format!("{dest_at}.{k}"), "unknown property; remove it"));
+                    }
+                    let arn = of.get("arn").cloned().unwrap_or(Value::Null);
+                    if !common::is_arn(&arn) {
+                        return Err(err(format!("{dest_at}.arn"), "is required: an SNS topic or SQS queue ARN, or an intrinsic with `type`"));
+                    }
+                    let kind = match (of.get("type"), &arn) {
+                        (Some(Value::String(t)), _) if t == "sns" || t == "sqs" => t.clone(),
+                        (None, Value::String(s)) => s.split(':').nth(2).unwrap_or("").to_string(),
+                        (None, _) => {
+                            return Err(err(
+                                format!("{dest_at}.type"),
+                                "is required when `arn` is an intrinsic: `sns` or `sqs`",
+                            ))
+                        }
+                        (Some(v), _) => {
+                            return Err(err(
+                                format!("{dest_at}.type"),
+                                format!("must be `sns` or `sqs`, got {v}"),
+                            ))
+                        }
+                    };
+                    (arn, kind)
+                }
+                _ => {
+                    return Err(err(
+                        dest_at,
+                        "is required: an SNS topic or SQS queue ARN, or `{arn, type}`",
+                    ))
+                }
+            };
+            props.insert(
+                "DestinationConfig".into(),
+                json!({"OnFailure": {"Destination": arn}}),
+            );
+            Some((kind, arn))
+        }
+        Some(v) => {
+            return Err(err(
+                at("destinations"),
+                format!("must be an object with `onFailure`, got {v}"),
+            ))
+        }
+    };
+    if let Some(fc) = common::filter_criteria(o.get("filterPatterns").unwrap_or(&Value::Null), at)?
+    {
+        props.insert("FilterCriteria".into(), fc);
+    }
+    let at_timestamp = starting_position == "AT_TIMESTAMP";
+    if consumer.is_some()
+        && kind == "kinesis"
+        && at_timestamp
+        && starting_position_timestamp.is_none()
+    {
+        return Err(err(
+            at("startingPositionTimestamp"),
+            format!("You must specify startingPositionTimestamp for function: {} when startingPosition is AT_TIMESTAMP", f.key),
+        ));
+    }
+    Ok(Stream {
+        arn,
+        kind,
+        name,
+        consumer,
+        starting_position_timestamp,
+        on_failure,
+        props,
+    })
+}
+
+pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()> {
+    for f in &service.functions {
+        let mut dynamodb = Vec::new();
+        let mut kinesis = Vec::new();
+        let mut kinesis_with_consumer = Vec::new();
+        let mut consumers = Vec::new();
+        let mut on_failure_sns = Vec::new();
+        let mut on_failure_sqs = Vec::new();
+        for (index, event) in f.events.iter().enumerate() {
+            let Some(settings) = event.get(FAMILY) else {
+                continue;
+            };
+            let s = parse(f, index, Some(settings))?;
+            let mut depends_on: Vec<Value> = common::role_resource_name(service, f)
+                .into_iter()
+                .map(Value::String)
+                .collect();
+            let mut props = s.props;
+            if s.kind == "dynamodb" {
+                dynamodb.push(s.arn.clone());
+            } else if s.consumer.is_some() {
+                kinesis_with_consumer.push(s.arn.clone());
+            } else {
+                kinesis.push(s.arn.clone());
+            }
+            if let Some((kind, arn)) = s.on_failure {
+                if kind == "sns" {
+                    on_failure_sns.push(arn);
+                } else {
+                    on_failure_sqs.push(arn);
+                }
+            }
+            let mut consumer_resource = None;
+            if let (Some(consumer), "kinesis") = (&s.consumer, s.kind.as_str()) {
+                if consumer == &Value::Bool(true) {
+                    let mode = service_kinesis_naming_mode(service);
+                    let consumer_name = naming::stream_consumer_name(&f.key, &s.name, mode);
+                    let consumer_id = naming::stream_consumer_logical_id(&consumer_name);
+                    consumer_resource = Some((
+                        consumer_id.clone(),
+                        json!({
+                            "Type": "AWS::Kinesis::StreamConsumer",
+                            "Properties": {"StreamARN": s.arn, "ConsumerName": consumer_name}
+                        }),
+                    ));
+                    depends_on.push(json!(consumer_id));
+                    let r = json!({"Ref": consumer_id});
+                    props.insert("EventSourceArn".into(), r.clone());
+                    consumers.push(r);
+                } else {
+                    props.insert("EventSourceArn".into(), consumer.clone());
+                    consumers.push(consumer.clone());
+                }
+                if let Some(ts) = &s.starting_position_timestamp {
+                    props.insert("StartingPositionTimestamp".into(), ts.clone());
+                }
+            }
+            common::merge_resource(
+                template,
+                &naming::stream_logical_id(&f.key, &s.kind, &s.name),
+                json!({
+                    "Type": "AWS::Lambda::EventSourceMapping",
+                    "DependsOn": depends_on,
+                    "Properties": props,
+                }),
+            );
+            if let Some((id, res)) = consumer_resource {
+                common::merge_resource(template, &id, res);
+            }
+        }
+        if let Some(st) = common::role_statements(template) {
+            let groups: [(&[&str], Vec<Value>); 6] = [
+                (
+                    &[
+                        "dynamodb:GetRecords",
+                        "dynamodb:GetShardIterator",
+                        "dynamodb:DescribeStream",
+                        "dynamodb:ListStreams",
+                    ],
+                    dynamodb,
+                ),
+                (
+                    &[
+                        "kinesis:GetRecords",
+                        "kinesis:GetShardIterator",
+                        "kinesis:DescribeStream",
+                        "kinesis:ListStreams",
+                    ],
+                    kinesis,
+                ),
+                (
+                    &[
+                        "kinesis:GetRecords",
+                        "kinesis:GetShardIterator",
+                        "kinesis:DescribeStreamSummary",
+                        "kinesis:ListShards",
+                    ],
+                    kinesis_with_consumer,
+                ),
+                (&["kinesis:SubscribeToShard"], consumers),
+                (&["sns:Publish"], on_failure_sns),
+                (&["sqs:ListQueues", "sqs:SendMessage"], on_failure_sqs),
+            ];
+            for (actions, resources) in groups {
+                if !resources.is_empty() {
+                    st.push(common::statement(actions, resources));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `provider.kinesis.consumerNamingMode` is not in the typed model yet: v3's default naming.
+fn service_kinesis_naming_mode(_service: &Service) -> Option<(&str, &str)> {
+    None
+}

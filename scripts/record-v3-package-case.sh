@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Records what Serverless Framework v3 (`serverless package`) writes for one sls-deploy corpus
+# case: crates/sls-deploy/tests/fixtures/<case>/service holds the service; this writes
+# config.json (`serverless print --format json`) and v3/ (both templates, serverless-state.json,
+# <zip>.list with each zip's entry names) for the first stage, and stages/<stage>/{config.json,v3}
+# for every further stage.
+# Usage: scripts/record-v3-package-case.sh <case dir> [stage ...]   (v3 in $V3, default /tmp/v3)
+set -euo pipefail
+case_dir=$(cd "$1" && pwd)
+shift
+stages=("$@")
+[ ${#stages[@]} -eq 0 ] && stages=(dev)
+v3=${V3:-/tmp/v3}/node_modules/.bin/serverless
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+run() {
+  env -i PATH="$PATH" HOME="$work/home" SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
+    AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=AKIAFAKEFAKEFAKE AWS_SECRET_ACCESS_KEY=fake \
+    "$v3" "$@"
+}
+first=1
+for stage in "${stages[@]}"; do
+  if [ $first -eq 1 ]; then out="$case_dir"; else out="$case_dir/stages/$stage"; fi
+  first=0
+  rm -rf "$work/svc" "$work/pkg" "$work/home"
+  mkdir -p "$work/home" "$out"
+  cp -a "$case_dir/service" "$work/svc"
+  (cd "$work/svc" && run print --format json --stage "$stage" > "$out/config.json.tmp")
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); json.dump(d, open(sys.argv[2],"w"), indent=2); open(sys.argv[2],"a").write("\n")' \
+    "$out/config.json.tmp" "$out/config.json"
+  rm "$out/config.json.tmp"
+  (cd "$work/svc" && run package --stage "$stage" --package "$work/pkg" >/dev/null)
+  rm -rf "$out/v3"
+  mkdir -p "$out/v3"
+  cp "$work/pkg"/*.json "$out/v3/"
+  for z in "$work/pkg"/*.zip; do
+    [ -e "$z" ] || continue
+    python3 -c 'import zipfile,sys; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$z" \
+      > "$out/v3/$(basename "$z").list"
+  done
+done
+find "$case_dir" -path "$case_dir/service" -prune -o -type f -print | sort
