@@ -185,6 +185,19 @@ pub fn lambda_sns_permission_logical_id(function: &str, topic_name: &str) -> Str
     )
 }
 
+/// v3 `getBucketLogicalId` (`normalizeBucketName`: alphanumerics only).
+pub fn bucket_logical_id(bucket: &str) -> String {
+    format!("S3Bucket{}", normalize_name_alphanumeric(bucket))
+}
+
+pub fn lambda_s3_permission_logical_id(function: &str, bucket: &str) -> String {
+    format!(
+        "{}LambdaPermission{}S3",
+        normalized_function_name(function),
+        normalize_name_alphanumeric(bucket)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

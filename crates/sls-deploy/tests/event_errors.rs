@@ -137,7 +137,6 @@ fn sns_needs_a_topic() {
 #[test]
 fn families_not_implemented_are_refused_by_name() {
     for family in [
-        "s3",
         "eventBridge",
         "cloudwatchEvent",
         "cloudwatchLog",
@@ -152,4 +151,24 @@ fn families_not_implemented_are_refused_by_name() {
             "{e}"
         );
     }
+}
+
+#[test]
+fn s3_existing_bucket_and_bad_names() {
+    let e = refused(json!([{"s3": {"bucket": "my-bucket", "existing": true}}]));
+    assert!(
+        e.contains("functions.hello.events[0].s3.existing")
+            && e.contains("s3 event on an existing bucket: not supported yet"),
+        "{e}"
+    );
+    let e = refused(json!([{"s3": "Bad_Bucket"}]));
+    assert!(
+        e.contains("functions.hello.events[0].s3.bucket") && e.contains("Bad_Bucket"),
+        "{e}"
+    );
+    let e = refused(json!([{"s3": {"bucket": {"Ref": "B"}}}]));
+    assert!(
+        e.contains("events[0].s3.bucket") && e.contains("existing: true"),
+        "{e}"
+    );
 }

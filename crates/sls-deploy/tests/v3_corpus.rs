@@ -19,6 +19,7 @@ const CASES: &[&str] = &[
     "ev-sqs",
     "ev-stream",
     "ev-sns",
+    "ev-s3",
 ];
 
 fn fixtures() -> PathBuf {

@@ -1,0 +1,252 @@
+//! `s3` events on buckets the stack creates (v3 `compile/events/s3/index.js`, `newS3Buckets`):
+//! one `AWS::S3::Bucket` per bucket (`S3Bucket<Name>`, or the `provider.s3` key's id with its
+//! settings) whose `NotificationConfiguration.LambdaConfigurations` gathers every event on it,
+//! and an `AWS::Lambda::Permission` per function and bucket. `existing: true` needs v3's custom
+//! resource (a Lambda function of v3's own): refused.
+
+use serde_json::{json, Map, Value};
+
+use super::common::{self, err, path};
+use crate::error::Result;
+use crate::naming;
+use sls_config::model::{Function, Service};
+
+const FAMILY: &str = "s3";
+
+#[derive(Debug)]
+pub(super) struct S3 {
+    bucket: String,
+    event: String,
+    /// `{Filter: {S3Key: {Rules: [...]}}}` or nothing.
+    filter: Option<Value>,
+}
+
+/// v3's `awsS3BucketName` pattern (and its 3 to 63 characters).
+fn valid_bucket_name(name: &str) -> bool {
+    if name.len() < 3 || name.len() > 63 {
+        return false;
+    }
+    let labels: Vec<&str> = name.split('.').collect();
+    let ip_like = labels.len() == 4
+        && labels
+            .iter()
+            .all(|l| (1..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_digit()));
+    !ip_like
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+}
+
+pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Result<S3> {
+    let at = |p: &str| path(f, index, FAMILY, p);
+    match settings {
+        Some(Value::String(b)) => Ok(S3 {
+            bucket: b.clone(),
+            event: "s3:ObjectCreated:*".into(),
+            filter: None,
+        }),
+        Some(Value::Object(o)) => {
+            if let Some(k) = o.keys().find(|k| {
+                !matches!(
+                    k.as_str(),
+                    "bucket" | "event" | "existing" | "forceDeploy" | "rules"
+                )
+            }) {
+                return Err(err(at(k), "unknown property; remove it"));
+            }
+            if o.get("existing").is_some_and(common::js_truthy) {
+                return Err(err(
+                    at("existing"),
+                    "s3 event on an existing bucket: not supported yet (v3 configures it with a custom resource); let the stack create the bucket, or deploy this service with the Serverless Framework v3",
+                ));
+            }
+            let bucket = match o.get("bucket") {
+                Some(Value::String(b)) => b.clone(),
+                Some(Value::Object(_)) => {
+                    return Err(err(
+                        at("bucket"),
+                        "When specifying \"s3.bucket\" with CloudFormation intrinsic function, you need to specify that the bucket is existing via \"existing: true\" property",
+                    ))
+                }
+                _ => return Err(err(at("bucket"), "is required: the name of the bucket the stack creates")),
+            };
+            let event = match o.get("event") {
+                None | Some(Value::Null) => "s3:ObjectCreated:*".to_string(),
+                Some(Value::String(e)) if e.starts_with("s3:") && e.len() > 3 => e.clone(),
+                Some(v) => {
+                    return Err(err(
+                        at("event"),
+                        format!("must be an S3 event type such as `s3:ObjectCreated:*`, got {v}"),
+                    ))
+                }
+            };
+            let filter =
+                match o.get("rules") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::Array(rules)) => {
+                        let mut out = Vec::new();
+                        for (i, rule) in rules.iter().enumerate() {
+                            let rule_at = format!("{}[{i}]", at("rules"));
+                            match rule.as_object().map(|r| r.iter().collect::<Vec<_>>()) {
+                                Some(entries)
+                                    if entries.len() == 1
+                                        && matches!(entries[0].0.as_str(), "prefix" | "suffix") =>
+                                {
+                                    out.push(json!({"Name": entries[0].0, "Value": entries[0].1}));
+                                }
+                                _ => return Err(err(
+                                    rule_at,
+                                    "must be `prefix: <text>` or `suffix: <text>` (one per rule)",
+                                )),
+                            }
+                        }
+                        Some(json!({"Filter": {"S3Key": {"Rules": out}}}))
+                    }
+                    Some(v) => {
+                        return Err(err(
+                            at("rules"),
+                            format!("must be a list of `prefix`/`suffix` rules, got {v}"),
+                        ))
+                    }
+                };
+            Ok(S3 {
+                bucket,
+                event,
+                filter,
+            })
+        }
+        _ => Err(err(
+            at(""),
+            "must be a bucket name or an object with `bucket`",
+        )),
+    }
+}
+
+pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Value) -> Result<()> {
+    let empty = Map::new();
+    let provider_s3 = config
+        .get("provider")
+        .and_then(|p| p.get("s3"))
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    // bucket name → lambda configurations, in first-seen order.
+    let mut buckets: Vec<(String, Vec<Value>)> = Vec::new();
+    // bucket name → (logical id, provider.s3 key)
+    let mut meta: Map<String, Value> = Map::new();
+    let mut enabled: Vec<(&Function, String)> = Vec::new();
+    for f in &service.functions {
+        for (index, event) in f.events.iter().enumerate() {
+            let Some(settings) = event.get(FAMILY) else {
+                continue;
+            };
+            let s = parse(f, index, Some(settings))?;
+            let bucket_name = match provider_s3.get(&s.bucket) {
+                Some(b) if common::js_truthy(b) => {
+                    let name = match b.get("name") {
+                        Some(Value::String(n)) if !n.is_empty() => n.clone(),
+                        _ => s.bucket.clone(),
+                    };
+                    meta.insert(
+                        name.clone(),
+                        json!([naming::bucket_logical_id(&s.bucket), s.bucket]),
+                    );
+                    name
+                }
+                _ => s.bucket.clone(),
+            };
+            if !valid_bucket_name(&bucket_name) {
+                return Err(err(
+                    path(f, index, FAMILY, "bucket"),
+                    format!("{bucket_name} - Bucket name must be 3 to 63 lower-case letters, digits, `-` and `.` (not an IP address). Please check provider.s3.{} and/or s3 events of function \"{}\"", s.bucket, f.key),
+                ));
+            }
+            let mut configuration = json!({"Event": s.event, "Function": common::lambda_target(f)});
+            if let Some(filter) = s.filter {
+                crate::compile::merge(&mut configuration, &filter);
+            }
+            match buckets.iter_mut().find(|(n, _)| *n == bucket_name) {
+                Some((_, list)) => list.push(configuration),
+                None => buckets.push((bucket_name.clone(), vec![configuration])),
+            }
+            enabled.push((f, bucket_name));
+        }
+    }
+    let permission_name = |bucket_name: &str| -> String {
+        match meta.get(bucket_name) {
+            Some(m) => m[1].as_str().unwrap_or(bucket_name).to_string(),
+            None => bucket_name.to_string(),
+        }
+    };
+    for (bucket_name, configurations) in &buckets {
+        let mut bucket_conf: Option<Map<String, Value>> = None;
+        if let Some(m) = meta.get(bucket_name) {
+            let key = m[1].as_str().unwrap_or_default();
+            let mut conf = Map::new();
+            if let Some(Value::Object(settings)) = provider_s3.get(key) {
+                for (k, v) in settings {
+                    if k != "name" {
+                        conf.insert(naming::normalize_name(k), v.clone());
+                    }
+                }
+            }
+            bucket_conf = Some(conf);
+        }
+        let mut notification = json!({"LambdaConfigurations": configurations});
+        if let Some(conf) = bucket_conf.as_mut().filter(|c| !c.is_empty()) {
+            if let Some(Value::Object(provided)) = conf.remove("NotificationConfiguration") {
+                for (k, v) in provided {
+                    notification[k] = v;
+                }
+            } else {
+                conf.remove("NotificationConfiguration");
+            }
+        }
+        let mut props =
+            json!({"BucketName": bucket_name, "NotificationConfiguration": notification});
+        if let Some(conf) = bucket_conf {
+            for (k, v) in conf {
+                props[k] = v;
+            }
+        }
+        let depends_on: Vec<Value> = enabled
+            .iter()
+            .filter(|(_, b)| b == bucket_name)
+            .map(|(f, b)| {
+                json!(naming::lambda_s3_permission_logical_id(
+                    &f.key,
+                    &permission_name(b)
+                ))
+            })
+            .collect();
+        let id = match meta.get(bucket_name) {
+            Some(m) => m[0].as_str().unwrap_or_default().to_string(),
+            None => naming::bucket_logical_id(bucket_name),
+        };
+        common::merge_resource(
+            template,
+            &id,
+            json!({"Type": "AWS::S3::Bucket", "Properties": props, "DependsOn": depends_on}),
+        );
+    }
+    for (f, bucket_name) in &enabled {
+        common::merge_resource(
+            template,
+            &naming::lambda_s3_permission_logical_id(&f.key, &permission_name(bucket_name)),
+            json!({
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "FunctionName": common::lambda_target(f),
+                    "Action": "lambda:InvokeFunction",
+                    "Principal": "s3.amazonaws.com",
+                    "SourceArn": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, format!(":s3:::{bucket_name}")]]},
+                    "SourceAccount": {"Ref": "AWS::AccountId"}
+                }
+            }),
+        );
+    }
+    Ok(())
+}
