@@ -20,6 +20,7 @@ const CASES: &[&str] = &[
     "ev-stream",
     "ev-sns",
     "ev-s3",
+    "ev-stream-naming",
 ];
 
 fn fixtures() -> PathBuf {

@@ -311,7 +311,7 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
     })
 }
 
-pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()> {
+pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Value) -> Result<()> {
     for f in &service.functions {
         let mut dynamodb = Vec::new();
         let mut kinesis = Vec::new();
@@ -346,7 +346,7 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
             let mut consumer_resource = None;
             if let (Some(consumer), "kinesis") = (&s.consumer, s.kind.as_str()) {
                 if consumer == &Value::Bool(true) {
-                    let mode = service_kinesis_naming_mode(service);
+                    let mode = kinesis_naming_mode(service, config);
                     let consumer_name = naming::stream_consumer_name(&f.key, &s.name, mode);
                     let consumer_id = naming::stream_consumer_logical_id(&consumer_name);
                     consumer_resource = Some((
@@ -424,7 +424,8 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
     Ok(())
 }
 
-/// `provider.kinesis.consumerNamingMode` is not in the typed model yet: v3's default naming.
-fn service_kinesis_naming_mode(_service: &Service) -> Option<(&str, &str)> {
-    None
+/// `provider.kinesis.consumerNamingMode` (v3: any truthy value adds service and stage).
+fn kinesis_naming_mode<'a>(service: &'a Service, config: &Value) -> Option<(&'a str, &'a str)> {
+    let mode = config.pointer("/provider/kinesis/consumerNamingMode")?;
+    common::js_truthy(mode).then_some((service.name.as_str(), service.stage.as_str()))
 }
