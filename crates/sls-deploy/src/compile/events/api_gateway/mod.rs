@@ -1,0 +1,892 @@
+//! `http` events: the REST API (API Gateway v1), compiled as v3's
+//! `package/compile/events/api-gateway` does, in its order of steps:
+//! rest API → resources → CORS preflight methods → methods → authorizers → deployment (and the
+//! `ServiceEndpoint` output) → API keys → usage plans → usage-plan keys → Lambda permissions.
+//!
+//! One REST API is shared by every function, so this is a service-level step: [`check_event`]
+//! validates one event (called per function by the event dispatcher), [`compile`] compiles all
+//! of them at once. What v3 does after deployment through API calls (stage tags, tracing,
+//! access logs, metrics) and what is not implemented here is refused, naming the property.
+
+mod api_keys;
+mod authorizers;
+mod cors;
+mod methods;
+mod resources;
+
+use serde_json::{json, Map, Value};
+
+use crate::compile::merge;
+use crate::error::{DeployError, Result};
+use crate::naming;
+use sls_config::model::{Function, Service};
+
+pub(crate) use authorizers::Authorizer;
+pub(crate) use cors::Cors;
+
+const ALLOWED_METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "PATCH", "OPTIONS", "HEAD", "DELETE", "ANY",
+];
+const EVENT_KEYS: &[&str] = &[
+    "async",
+    "authorizer",
+    "connectionId",
+    "connectionType",
+    "cors",
+    "integration",
+    "method",
+    "operationId",
+    "path",
+    "private",
+    "request",
+    "response",
+];
+const PROVIDER_API_GATEWAY_KEYS: &[&str] = &[
+    "apiKeys",
+    "apiKeySourceType",
+    "binaryMediaTypes",
+    "description",
+    "disableDefaultEndpoint",
+    "minimumCompressionSize",
+    "request",
+    "resourcePolicy",
+    "restApiId",
+    "restApiResources",
+    "restApiRootResourceId",
+    "shouldStartNameWithService",
+    "usagePlan",
+];
+
+/// One `http` event, normalised as v3's `validate()` leaves it.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpEvent {
+    /// The function's key.
+    pub function: String,
+    /// `functions.<key>.events[<i>].http`
+    pub at: String,
+    /// Without leading or trailing `/` (`""` is the root).
+    pub path: String,
+    /// Lower case.
+    pub method: String,
+    /// `AWS_PROXY`, `AWS`, `HTTP`, `HTTP_PROXY` or `MOCK`.
+    pub integration: String,
+    pub cors: Option<Cors>,
+    pub private: bool,
+    pub operation_id: Option<Value>,
+    pub authorizer: Option<Authorizer>,
+    /// `request`, with `parameters` flattened to `method.request.<location>.<name>` keys.
+    pub request: Option<Map<String, Value>>,
+    /// `response`, with v3's default status codes filled in.
+    pub response: Option<Map<String, Value>>,
+    pub is_async: bool,
+    pub connection_type: Option<String>,
+    pub connection_id: Option<Value>,
+}
+
+/// The provider settings this step reads, from the raw configuration.
+pub(crate) struct Settings<'a> {
+    pub service: &'a Service,
+    /// `provider.apiGateway` (an empty object when absent).
+    pub api_gateway: Map<String, Value>,
+    pub provider: &'a Map<String, Value>,
+}
+
+impl<'a> Settings<'a> {
+    pub fn new(service: &'a Service, config: &'a Value) -> Result<Self> {
+        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+        let provider = config
+            .get("provider")
+            .and_then(Value::as_object)
+            .unwrap_or_else(|| EMPTY.get_or_init(Map::new));
+        let api_gateway = match provider.get("apiGateway") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(o)) => o.clone(),
+            Some(_) => {
+                return Err(DeployError::config(
+                    "provider.apiGateway",
+                    "must be an object",
+                ))
+            }
+        };
+        Ok(Settings {
+            service,
+            api_gateway,
+            provider,
+        })
+    }
+
+    /// v3 `getApiGatewayRestApiId`.
+    pub fn rest_api_id(&self) -> Value {
+        match self.api_gateway.get("restApiId") {
+            Some(v) if truthy(v) => v.clone(),
+            _ => json!({"Ref": naming::REST_API_LOGICAL_ID}),
+        }
+    }
+
+    /// v3 `getApiGatewayRestApiRootResourceId`.
+    pub fn root_resource_id(&self) -> Value {
+        match self.api_gateway.get("restApiRootResourceId") {
+            Some(v) if truthy(v) => v.clone(),
+            _ => json!({"Fn::GetAtt": [naming::REST_API_LOGICAL_ID, "RootResourceId"]}),
+        }
+    }
+
+    pub fn is_external(&self) -> bool {
+        self.api_gateway.get("restApiId").is_some_and(truthy)
+    }
+
+    pub fn stage(&self) -> &str {
+        &self.service.stage
+    }
+}
+
+/// JavaScript truthiness.
+pub(crate) fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        _ => true,
+    }
+}
+
+/// Validates one `http` event (its property path is `functions.<key>.events[<index>].http`).
+pub(crate) fn check_event(
+    service: &Service,
+    f: &Function,
+    index: usize,
+    settings: Option<&Value>,
+) -> Result<()> {
+    parse_event(service, f, index, settings).map(|_| ())
+}
+
+fn parse_event(
+    service: &Service,
+    f: &Function,
+    index: usize,
+    settings: Option<&Value>,
+) -> Result<HttpEvent> {
+    let at = format!("functions.{}.events[{index}].http", f.key);
+    let http: Map<String, Value> = match settings {
+        Some(Value::String(s)) => {
+            let mut parts = s.split(' ');
+            let (method, path) = (parts.next().unwrap_or(""), parts.next());
+            let Some(path) = path.filter(|p| !p.is_empty()) else {
+                return Err(DeployError::config(
+                    &at,
+                    format!("\"{s}\" must be \"<METHOD> <path>\" (for example \"GET /users\"), or an object with `method` and `path`"),
+                ));
+            };
+            let mut m = Map::new();
+            m.insert("method".into(), json!(method));
+            m.insert("path".into(), json!(path));
+            m
+        }
+        Some(Value::Object(o)) => o.clone(),
+        _ => {
+            return Err(DeployError::config(
+                &at,
+                "must be \"<METHOD> <path>\" or an object with `method` and `path`",
+            ))
+        }
+    };
+    for k in http.keys() {
+        if !EVENT_KEYS.contains(&k.as_str()) {
+            return Err(DeployError::config(
+                format!("{at}.{k}"),
+                format!(
+                    "unknown property \"{k}\" (supported: {}); remove it",
+                    EVENT_KEYS.join(", ")
+                ),
+            ));
+        }
+    }
+    let path = match http.get("path") {
+        Some(Value::String(p)) => p.clone(),
+        Some(_) => {
+            return Err(DeployError::config(
+                format!("{at}.path"),
+                "must be a string",
+            ))
+        }
+        None => {
+            return Err(DeployError::config(
+                &at,
+                "must have required property 'path'",
+            ))
+        }
+    };
+    let path = path.strip_prefix('/').unwrap_or(&path).to_string();
+    let path = path.strip_suffix('/').unwrap_or(&path).to_string();
+    check_path(&path, &format!("{at}.path"))?;
+    let method = match http.get("method") {
+        Some(Value::String(m)) if ALLOWED_METHODS.contains(&m.to_uppercase().as_str()) => {
+            m.to_lowercase()
+        }
+        Some(Value::String(m)) => {
+            return Err(DeployError::config(
+                format!("{at}.method"),
+                format!(
+                    "\"{m}\" is not an HTTP method API Gateway accepts; use one of {}",
+                    ALLOWED_METHODS.join(", ")
+                ),
+            ))
+        }
+        Some(_) => {
+            return Err(DeployError::config(
+                format!("{at}.method"),
+                "must be a string",
+            ))
+        }
+        None => {
+            return Err(DeployError::config(
+                &at,
+                "must have required property 'method'",
+            ))
+        }
+    };
+    let is_async = bool_at(&http, "async", &at)?;
+    let private = bool_at(&http, "private", &at)?;
+    let integration = integration_of(&http, is_async, &at)?;
+    let mut ev = HttpEvent {
+        function: f.key.clone(),
+        at: at.clone(),
+        path,
+        method,
+        integration,
+        cors: None,
+        private,
+        operation_id: None,
+        authorizer: None,
+        request: None,
+        response: None,
+        is_async,
+        connection_type: None,
+        connection_id: http.get("connectionId").cloned(),
+    };
+    match http.get("operationId") {
+        None | Some(Value::Null) => {}
+        Some(v @ Value::String(_)) => ev.operation_id = Some(v.clone()),
+        Some(_) => {
+            return Err(DeployError::config(
+                format!("{at}.operationId"),
+                "must be a string",
+            ))
+        }
+    }
+    if let Some(a) = http.get("authorizer").filter(|v| truthy(v)) {
+        ev.authorizer = Some(authorizers::parse(service, a, &ev.integration, &at)?);
+    }
+    if let Some(c) = http.get("cors").filter(|v| truthy(v)) {
+        ev.cors = Some(cors::parse(c, &ev.method, &format!("{at}.cors"))?);
+    }
+    if ev.integration == "HTTP" || ev.integration == "HTTP_PROXY" {
+        let uri = http
+            .get("request")
+            .and_then(|r| r.get("uri"))
+            .filter(|v| truthy(v));
+        if uri.is_none() {
+            return Err(DeployError::config(
+                format!("{at}.request.uri"),
+                format!(
+                    "You need to set the request uri when using the {} integration",
+                    ev.integration
+                ),
+            ));
+        }
+        if let Some(ct) = http.get("connectionType") {
+            let ct = ct.as_str().map(|s| s.to_uppercase().replacen('-', "_", 1));
+            match ct.as_deref() {
+                Some("VPC_LINK") => ev.connection_type = Some("VPC_LINK".into()),
+                _ => {
+                    return Err(DeployError::config(
+                        format!("{at}.connectionType"),
+                        "must be \"vpc-link\" or \"VPC_LINK\"",
+                    ))
+                }
+            }
+            if ev.connection_id.as_ref().is_none_or(|v| !truthy(v)) {
+                return Err(DeployError::config(
+                    format!("{at}.connectionId"),
+                    "You need to set connectionId when using VPC_LINK connectionType",
+                ));
+            }
+        }
+    } else if http.contains_key("connectionType") || http.contains_key("connectionId") {
+        return Err(DeployError::config(
+            format!("{at}.connectionType"),
+            "connectionType/connectionId apply only to the http and http-proxy integrations; remove them",
+        ));
+    }
+    let request = match http.get("request") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(r)) => Some(r.clone()),
+        Some(_) => {
+            return Err(DeployError::config(
+                format!("{at}.request"),
+                "must be an object",
+            ))
+        }
+    };
+    let response = match http.get("response") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(r)) => Some(r.clone()),
+        Some(_) => {
+            return Err(DeployError::config(
+                format!("{at}.response"),
+                "must be an object",
+            ))
+        }
+    };
+    match ev.integration.as_str() {
+        "MOCK" => {
+            // v3 uses `request` and `response` of a mock integration as written.
+            if let Some(req) = request {
+                check_request(&req, "MOCK", &at)?;
+                for k in ["parameters", "uri", "method", "schemas"] {
+                    if req.contains_key(k) {
+                        return Err(DeployError::config(
+                            format!("{at}.request.{k}"),
+                            "is not supported with the mock integration; remove it",
+                        ));
+                    }
+                }
+                ev.request = Some(req);
+            }
+            if let Some(r) = response {
+                methods::check_response(&r, &format!("{at}.response"))?;
+                if !r.get("statusCodes").is_some_and(Value::is_object) {
+                    return Err(DeployError::config(
+                        format!("{at}.response.statusCodes"),
+                        "a mock integration's response needs statusCodes",
+                    ));
+                }
+                ev.response = Some(r);
+            }
+        }
+        "AWS" | "HTTP" => {
+            if ev.integration == "HTTP" && response.is_none() {
+                return Err(DeployError::config(
+                    format!("{at}.response"),
+                    "the http integration needs a response (statusCodes with their patterns)",
+                ));
+            }
+            let mut req = request.unwrap_or_default();
+            check_request(&req, &ev.integration, &at)?;
+            if let Some(p) = req.get("parameters").cloned() {
+                req.insert("parameters".into(), request_parameters(&p, &at)?);
+            }
+            // v3 `getRequestPassThrough`
+            if !req.get("passThrough").is_some_and(truthy) {
+                match ev.integration.as_str() {
+                    "AWS" => {
+                        req.insert("passThrough".into(), json!("NEVER"));
+                    }
+                    _ => {
+                        req.remove("passThrough");
+                    }
+                }
+            }
+            ev.request = Some(req);
+            let mut resp = match response {
+                Some(r) => {
+                    methods::check_response(&r, &format!("{at}.response"))?;
+                    let mut r = r;
+                    match r.get("statusCodes").and_then(Value::as_object) {
+                        Some(codes) => {
+                            let mut codes = codes.clone();
+                            if !codes.values().any(|c| c.get("pattern") == Some(&json!(""))) {
+                                codes.insert("200".into(), json!({"pattern": ""}));
+                            }
+                            r.insert("statusCodes".into(), Value::Object(codes));
+                        }
+                        None => {
+                            r.insert("statusCodes".into(), default_status_codes());
+                        }
+                    }
+                    r
+                }
+                None => Map::new(),
+            };
+            if ev.integration == "AWS" && resp.is_empty() {
+                resp.insert("statusCodes".into(), default_status_codes());
+            }
+            ev.response = Some(resp);
+        }
+        _ => {
+            // AWS_PROXY / HTTP_PROXY: v3 drops any other request key and the response with a
+            // warning; refused here so nothing the user wrote is silently ignored.
+            if let Some(mut req) = request {
+                let allowed: &[&str] = if ev.integration == "AWS_PROXY" {
+                    &["parameters", "schemas"]
+                } else {
+                    &["parameters", "uri", "schemas"]
+                };
+                for k in req.keys() {
+                    if !allowed.contains(&k.as_str()) {
+                        let hint = if k == "schema" {
+                            "v3 does not compile `request.schema`; use `request.schemas` (content type → schema)".to_string()
+                        } else {
+                            format!(
+                                "is not used with the {} integration (v3 removes it); remove it",
+                                ev.integration
+                            )
+                        };
+                        return Err(DeployError::config(format!("{at}.request.{k}"), hint));
+                    }
+                }
+                if let Some(p) = req.get("parameters").cloned() {
+                    req.insert("parameters".into(), request_parameters(&p, &at)?);
+                }
+                if !req.is_empty() {
+                    ev.request = Some(req);
+                }
+            }
+            if response.is_some() {
+                return Err(DeployError::config(
+                    format!("{at}.response"),
+                    format!(
+                        "is not used with the {} integration (v3 removes it); remove it, or use `integration: lambda`",
+                        ev.integration
+                    ),
+                ));
+            }
+        }
+    }
+    if !service
+        .stage
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        || service.stage.is_empty()
+    {
+        return Err(DeployError::config(
+            "provider.stage",
+            format!(
+                "Invalid stage name {}: it should contains only [-_a-zA-Z0-9] for AWS provider if http event are present according to API Gateway limitation",
+                service.stage
+            ),
+        ));
+    }
+    Ok(ev)
+}
+
+/// API Gateway path parts: `[A-Za-z0-9._~-]` (plus `:@!$&'()*+,;=`), or a whole-part
+/// `{param}` / `{proxy+}`.
+fn check_path(path: &str, at: &str) -> Result<()> {
+    if path.is_empty() {
+        return Ok(());
+    }
+    for part in path.split('/') {
+        let ok = if let Some(inner) = part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            let name = inner.strip_suffix('+').unwrap_or(inner);
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+        } else {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._~-:@!$&'()*+,;=".contains(c))
+        };
+        if !ok {
+            return Err(DeployError::config(
+                at,
+                format!(
+                    "invalid path part \"{part}\" in \"{path}\": API Gateway path parts may hold letters, digits and ._~- (or be a whole {{param}} / {{proxy+}}); fix the path"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn bool_at(o: &Map<String, Value>, k: &str, at: &str) -> Result<bool> {
+    match o.get(k) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(DeployError::config(
+            format!("{at}.{k}"),
+            "must be true or false",
+        )),
+    }
+}
+
+/// v3 `getIntegration`.
+fn integration_of(http: &Map<String, Value>, is_async: bool, at: &str) -> Result<String> {
+    match http.get("integration") {
+        None | Some(Value::Null) => Ok(if is_async { "AWS" } else { "AWS_PROXY" }.into()),
+        Some(Value::String(s)) => {
+            let n = s.to_uppercase().replacen('-', "_", 1);
+            match n.as_str() {
+                "LAMBDA" | "AWS" => Ok("AWS".into()),
+                "LAMBDA_PROXY" | "AWS_PROXY" => Ok("AWS_PROXY".into()),
+                "HTTP" | "HTTP_PROXY" | "MOCK" => Ok(n),
+                _ => Err(DeployError::config(
+                    format!("{at}.integration"),
+                    format!("\"{s}\" is not an integration type; use lambda-proxy (the default), lambda, http, http-proxy or mock"),
+                )),
+            }
+        }
+        Some(_) => Err(DeployError::config(
+            format!("{at}.integration"),
+            "must be a string",
+        )),
+    }
+}
+
+fn check_request(req: &Map<String, Value>, integration: &str, at: &str) -> Result<()> {
+    for k in req.keys() {
+        match k.as_str() {
+            "parameters" | "template" | "passThrough" | "contentHandling" | "uri" | "method"
+            | "schemas" => {}
+            "schema" => {
+                return Err(DeployError::config(
+                    format!("{at}.request.{k}"),
+                    "v3 does not compile `request.schema`; use `request.schemas` (content type → schema)",
+                ))
+            }
+            _ => {
+                return Err(DeployError::config(
+                    format!("{at}.request.{k}"),
+                    format!("unknown property \"{k}\" for the {integration} integration; remove it"),
+                ))
+            }
+        }
+    }
+    if let Some(t) = req.get("template") {
+        if !t.is_object() {
+            return Err(DeployError::config(
+                format!("{at}.request.template"),
+                "must be an object of content type → template",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// v3 `getRequestParameters`: `{querystrings: {q: true}}` → `{"method.request.querystring.q": true}`.
+fn request_parameters(p: &Value, at: &str) -> Result<Value> {
+    let Some(p) = p.as_object() else {
+        return Err(DeployError::config(
+            format!("{at}.request.parameters"),
+            "must be an object with querystrings, paths and/or headers",
+        ));
+    };
+    for k in p.keys() {
+        if !["querystrings", "paths", "headers"].contains(&k.as_str()) {
+            return Err(DeployError::config(
+                format!("{at}.request.parameters.{k}"),
+                "unknown location; use querystrings, paths or headers",
+            ));
+        }
+    }
+    let mut out = Map::new();
+    for location in ["querystrings", "paths", "headers"] {
+        let singular = &location[..location.len() - 1];
+        if let Some(params) = p.get(location).filter(|v| truthy(v)) {
+            let Some(params) = params.as_object() else {
+                return Err(DeployError::config(
+                    format!("{at}.request.parameters.{location}"),
+                    "must be an object of name → true/false or {required, mappedValue}",
+                ));
+            };
+            for (k, v) in params {
+                out.insert(format!("method.request.{singular}.{k}"), v.clone());
+            }
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+fn default_status_codes() -> Value {
+    json!({
+        "200": {"pattern": ""},
+        "400": {"pattern": "[\\s\\S]*\\[400\\][\\s\\S]*"},
+        "401": {"pattern": "[\\s\\S]*\\[401\\][\\s\\S]*"},
+        "403": {"pattern": "[\\s\\S]*\\[403\\][\\s\\S]*"},
+        "404": {"pattern": "[\\s\\S]*\\[404\\][\\s\\S]*"},
+        "422": {"pattern": "[\\s\\S]*\\[422\\][\\s\\S]*"},
+        "500": {"pattern": "[\\s\\S]*(Process\\s?exited\\s?before\\s?completing\\s?request|\\[500\\])[\\s\\S]*"},
+        "502": {"pattern": "[\\s\\S]*\\[502\\][\\s\\S]*"},
+        "504": {"pattern": "([\\s\\S]*\\[504\\][\\s\\S]*)|(.*Task timed out after \\d+\\.\\d+ seconds$)"}
+    })
+}
+
+fn is_http(event: &Value) -> Option<Option<&Value>> {
+    match event {
+        Value::Object(o) if o.len() == 1 => o.get("http").map(Some),
+        _ => None,
+    }
+}
+
+/// Provider-level refusals and checks (v3 `validate()`'s provider part).
+fn check_provider(s: &Settings<'_>) -> Result<()> {
+    let ag = &s.api_gateway;
+    for k in ag.keys() {
+        if !PROVIDER_API_GATEWAY_KEYS.contains(&k.as_str()) {
+            let why = match k.as_str() {
+                "metrics" => "v3 applies it to the stage through API calls after the deployment, which sls does not do yet",
+                "websocketApiId" | "timeoutInMillis" => "is not supported yet",
+                _ => "is not a supported setting",
+            };
+            return Err(DeployError::config(
+                format!("provider.apiGateway.{k}"),
+                format!("{why}; remove it"),
+            ));
+        }
+    }
+    if ag.get("restApiId").is_some_and(truthy)
+        && !ag.get("restApiRootResourceId").is_some_and(truthy)
+    {
+        return Err(DeployError::config(
+            "provider.apiGateway.restApiRootResourceId",
+            "Missing required \"provider.apiGateway.restApiRootResourceId\" property (needed if \"provider.apiGateway.restApiId\" is provided)",
+        ));
+    }
+    let p = s.provider;
+    if p.get("tracing")
+        .and_then(|t| t.get("apiGateway"))
+        .is_some_and(|v| !v.is_null())
+    {
+        return Err(DeployError::config(
+            "provider.tracing.apiGateway",
+            "v3 turns on API Gateway tracing through API calls after the deployment, which sls does not do yet; remove it",
+        ));
+    }
+    if p.get("logs")
+        .and_then(|t| t.get("restApi"))
+        .is_some_and(|v| !v.is_null())
+    {
+        return Err(DeployError::config(
+            "provider.logs.restApi",
+            "v3 sets up REST API access logs through API calls (and an account-wide CloudWatch role) after the deployment, which sls does not do yet; remove it",
+        ));
+    }
+    if !s.is_external() {
+        for k in ["tags", "stackTags"] {
+            if p.get(k).is_some_and(|v| !v.is_null()) {
+                return Err(DeployError::config(
+                    format!("provider.{k}"),
+                    "with `http` events v3 also tags the API Gateway stage through API calls after the deployment, which sls does not do yet; remove the tags or the http events",
+                ));
+            }
+        }
+    }
+    if let Some(v) = p.get("vpcEndpointIds").filter(|v| !v.is_null()) {
+        let private = p
+            .get("endpointType")
+            .and_then(Value::as_str)
+            .is_some_and(|e| e.eq_ignore_ascii_case("PRIVATE"));
+        if !private && v.as_array().is_some() {
+            return Err(DeployError::config(
+                "provider.vpcEndpointIds",
+                "VPC endpoint IDs are only available for private APIs",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Compiles every `http` event of the service into `t` (v3's `package:compileEvents` hook of
+/// `AwsCompileApigEvents`). `instance_id` is the deployment's timestamp (milliseconds).
+pub(crate) fn compile(
+    service: &Service,
+    config: &Value,
+    instance_id: &str,
+    t: &mut Value,
+) -> Result<()> {
+    let mut events = Vec::new();
+    for f in &service.functions {
+        for (i, e) in f.events.iter().enumerate() {
+            if let Some(settings) = is_http(e) {
+                events.push(parse_event(service, f, i, settings)?);
+            }
+        }
+    }
+    if events.is_empty() {
+        return Ok(());
+    }
+    let s = Settings::new(service, config)?;
+    check_provider(&s)?;
+    let mut out = Output::default();
+    compile_rest_api(&s, &mut out)?;
+    let tree = resources::compile(&s, &events, &mut out)?;
+    cors::compile(&s, &events, &tree, &mut out);
+    let permissions = methods::compile(&s, &events, &tree, &mut out)?;
+    methods::compile_request_validators(&s, &events, &tree, &mut out)?;
+    authorizers::compile(&s, &events, &mut out);
+    let deployment_id = naming::api_gateway_deployment_logical_id(instance_id);
+    let mut deployment_props = Map::new();
+    deployment_props.insert("RestApiId".into(), s.rest_api_id());
+    deployment_props.insert("StageName".into(), json!(s.stage()));
+    if let Some(d) = s.api_gateway.get("description").filter(|v| truthy(v)) {
+        deployment_props.insert("Description".into(), d.clone());
+    }
+    out.add(
+        &deployment_id,
+        json!({
+            "Type": "AWS::ApiGateway::Deployment",
+            "Properties": deployment_props,
+            "DependsOn": out.method_ids.clone(),
+        }),
+    );
+    t["Outputs"][naming::SERVICE_ENDPOINT_OUTPUT] = json!({
+        "Description": "URL of the service endpoint",
+        "Value": {"Fn::Join": ["", [
+            "https://",
+            s.rest_api_id(),
+            ".execute-api.",
+            {"Ref": "AWS::Region"},
+            ".",
+            {"Ref": "AWS::URLSuffix"},
+            format!("/{}", s.stage()),
+        ]]}
+    });
+    api_keys::compile(&s, &deployment_id, &mut out)?;
+    methods::compile_permissions(&s, &events, &permissions, &mut out);
+    for (id, res) in out.resources {
+        let slot = &mut t["Resources"][&id];
+        if slot.is_null() {
+            *slot = res;
+        } else {
+            merge(slot, &res);
+        }
+    }
+    Ok(())
+}
+
+/// Resources in v3's order; a second write to an id merges into the first (lodash `_.merge`).
+#[derive(Default)]
+pub(crate) struct Output {
+    pub resources: Map<String, Value>,
+    /// Every method's logical id, in order (the deployment depends on them).
+    pub method_ids: Vec<String>,
+}
+
+impl Output {
+    pub fn add(&mut self, id: &str, res: Value) {
+        match self.resources.get_mut(id) {
+            Some(existing) => merge(existing, &res),
+            None => {
+                self.resources.insert(id.to_string(), res);
+            }
+        }
+    }
+
+    /// `Object.assign`: replaces the value, keeping the first position.
+    pub fn assign(&mut self, id: &str, res: Value) {
+        self.resources.insert(id.to_string(), res);
+    }
+}
+
+/// v3 `compileRestApi`.
+fn compile_rest_api(s: &Settings<'_>, out: &mut Output) -> Result<()> {
+    if s.is_external() {
+        return Ok(());
+    }
+    let ag = &s.api_gateway;
+    let p = s.provider;
+    let api_name = match p.get("apiName") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(n)) if !n.is_empty() => Some(n.clone()),
+        Some(Value::String(_)) => None,
+        Some(_) => return Err(DeployError::config("provider.apiName", "must be a string")),
+    };
+    let name = naming::api_gateway_name(
+        api_name.as_deref(),
+        ag.get("shouldStartNameWithService").is_some_and(truthy),
+        &s.service.name,
+        s.stage(),
+    );
+    let endpoint_type = match p.get("endpointType") {
+        None | Some(Value::Null) => "EDGE".to_string(),
+        Some(Value::String(e)) => {
+            let e = e.to_uppercase();
+            if !["EDGE", "REGIONAL", "PRIVATE"].contains(&e.as_str()) {
+                return Err(DeployError::config(
+                    "provider.endpointType",
+                    "must be REGIONAL, EDGE or PRIVATE",
+                ));
+            }
+            e
+        }
+        Some(_) => {
+            return Err(DeployError::config(
+                "provider.endpointType",
+                "must be a string",
+            ))
+        }
+    };
+    let mut props = Map::new();
+    props.insert("Name".into(), json!(name));
+    if let Some(b) = ag.get("binaryMediaTypes").filter(|v| truthy(v)) {
+        props.insert("BinaryMediaTypes".into(), b.clone());
+    }
+    if let Some(d) = ag.get("disableDefaultEndpoint").filter(|v| !v.is_null()) {
+        props.insert("DisableExecuteApiEndpoint".into(), d.clone());
+    }
+    let mut endpoint = json!({"Types": [endpoint_type]});
+    if let Some(ids) = p.get("vpcEndpointIds").filter(|v| truthy(v)) {
+        if endpoint_type != "PRIVATE" {
+            return Err(DeployError::config(
+                "provider.vpcEndpointIds",
+                "VPC endpoint IDs are only available for private APIs",
+            ));
+        }
+        endpoint["VpcEndpointIds"] = ids.clone();
+    }
+    props.insert("EndpointConfiguration".into(), endpoint);
+    match ag.get("resourcePolicy") {
+        Some(policy)
+            if policy.as_array().is_some_and(|a| !a.is_empty())
+                || policy.as_object().is_some_and(|o| !o.is_empty()) =>
+        {
+            props.insert(
+                "Policy".into(),
+                json!({"Version": "2012-10-17", "Statement": policy}),
+            );
+        }
+        _ => {
+            props.insert("Policy".into(), json!(""));
+        }
+    }
+    if let Some(t) = ag.get("apiKeySourceType").filter(|v| truthy(v)) {
+        let Some(t) = t.as_str() else {
+            return Err(DeployError::config(
+                "provider.apiGateway.apiKeySourceType",
+                "must be HEADER or AUTHORIZER",
+            ));
+        };
+        props.insert("ApiKeySourceType".into(), json!(t.to_uppercase()));
+    }
+    if let Some(m) = ag.get("minimumCompressionSize").filter(|v| !v.is_null()) {
+        props.insert("MinimumCompressionSize".into(), m.clone());
+    }
+    if let Some(d) = ag.get("description").filter(|v| truthy(v)) {
+        props.insert("Description".into(), d.clone());
+    }
+    out.add(
+        naming::REST_API_LOGICAL_ID,
+        json!({"Type": "AWS::ApiGateway::RestApi", "Properties": props}),
+    );
+    Ok(())
+}
+
+/// The REST API endpoints of a compiled service, for `sls info`: `(METHOD, path)` with the path
+/// as v3 prints it (`/dev/users/{id}` is built by the caller from the `ServiceEndpoint` output).
+#[allow(dead_code)] // used by `sls info` (next step)
+pub fn endpoints(service: &Service) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for f in &service.functions {
+        for (i, e) in f.events.iter().enumerate() {
+            if let Some(settings) = is_http(e) {
+                if let Ok(ev) = parse_event(service, f, i, settings) {
+                    out.push((ev.method.to_uppercase(), ev.path));
+                }
+            }
+        }
+    }
+    out
+}
