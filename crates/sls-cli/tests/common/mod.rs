@@ -8,8 +8,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use sls_testkit::{minimal_env, write_file, TempHome};
+
 pub struct Sls {
-    pub root: tempfile::TempDir,
+    /// The temporary HOME and working directory (sls-testkit).
+    pub root: TempHome,
     pub home: PathBuf,
     pub cwd: PathBuf,
     pub env: BTreeMap<String, String>,
@@ -58,16 +61,13 @@ impl Run {
 }
 
 impl Sls {
+    /// A temporary HOME and working directory; the child's environment is only
+    /// `HOME`, `PATH` and `AWS_EC2_METADATA_DISABLED=true` (`minimal_env`).
     pub fn new() -> Sls {
-        let root = tempfile::tempdir().expect("temp dir");
-        let home = root.path().join("home");
-        let cwd = root.path().join("work");
-        std::fs::create_dir_all(&home).unwrap();
-        std::fs::create_dir_all(&cwd).unwrap();
-        let mut env = BTreeMap::new();
-        env.insert("HOME".into(), home.display().to_string());
-        env.insert("PATH".into(), std::env::var("PATH").unwrap_or_default());
-        env.insert("AWS_EC2_METADATA_DISABLED".into(), "true".into());
+        let root = TempHome::new();
+        let home = root.home().to_path_buf();
+        let cwd = root.cwd().to_path_buf();
+        let env = minimal_env(&home);
         Sls {
             root,
             home,
@@ -156,11 +156,7 @@ impl Sls {
 }
 
 pub fn write(path: &Path, content: &str) -> PathBuf {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).unwrap();
-    }
-    std::fs::write(path, content).unwrap();
-    path.to_path_buf()
+    write_file(path, content)
 }
 
 /// A credentials-file section with static keys whose secret is derived from the key id.
