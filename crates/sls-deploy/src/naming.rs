@@ -198,6 +198,23 @@ pub fn lambda_s3_permission_logical_id(function: &str, bucket: &str) -> String {
     )
 }
 
+/// v3 `getEventBridgeEventBusLogicalId`.
+pub fn event_bridge_event_bus_logical_id(bus_name: &str) -> String {
+    format!("{}EventBridgeEventBus", normalized_function_name(bus_name))
+}
+
+/// v3 `getEventBridgeRuleLogicalId` (of the unhashed `<function name>-rule-<n>`).
+pub fn event_bridge_rule_logical_id(rule_name: &str) -> String {
+    format!("{}EventBridgeRule", normalize_name_alphanumeric(rule_name))
+}
+
+pub fn event_bridge_lambda_permission_logical_id(function: &str, index: usize) -> String {
+    format!(
+        "{}EventBridgeLambdaPermission{index}",
+        normalized_function_name(function)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -137,7 +137,6 @@ fn sns_needs_a_topic() {
 #[test]
 fn families_not_implemented_are_refused_by_name() {
     for family in [
-        "eventBridge",
         "cloudwatchEvent",
         "cloudwatchLog",
         "alb",
@@ -169,6 +168,43 @@ fn s3_existing_bucket_and_bad_names() {
     let e = refused(json!([{"s3": {"bucket": {"Ref": "B"}}}]));
     assert!(
         e.contains("events[0].s3.bucket") && e.contains("existing: true"),
+        "{e}"
+    );
+}
+
+#[test]
+fn event_bridge_custom_resource_mode_and_bad_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("handler.js"), "exports.hello = 1;\n").unwrap();
+    let out = tmp.path().join(".serverless");
+    let mut config = config(json!([{"eventBridge": {"pattern": {"source": ["a"]}}}]));
+    config["provider"]["eventBridge"] = json!({"useCloudFormation": false});
+    let e = package(&PackageInput {
+        service_dir: tmp.path(),
+        config: &config,
+        stage: "dev",
+        region: "us-east-1",
+        out_dir: &out,
+        config_file_name: Some("serverless.yml"),
+        timestamp: None,
+    })
+    .expect_err("custom resource mode is refused")
+    .to_string();
+    assert!(!out.exists());
+    assert!(
+        e.contains("provider.eventBridge") && e.contains("useCloudFormation: true"),
+        "{e}"
+    );
+    let e = refused(
+        json!([{"eventBridge": {"pattern": {"source": ["a"]}, "input": {"a": 1}, "inputPath": "$.x"}}]),
+    );
+    assert!(
+        e.contains("functions.hello.events[0].eventBridge") && e.contains("only set one of"),
+        "{e}"
+    );
+    let e = refused(json!([{"eventBridge": {"eventBus": "b"}}]));
+    assert!(
+        e.contains("events[0].eventBridge") && e.contains("pattern"),
         "{e}"
     );
 }

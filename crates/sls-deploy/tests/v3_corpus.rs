@@ -21,6 +21,8 @@ const CASES: &[&str] = &[
     "ev-sns",
     "ev-s3",
     "ev-stream-naming",
+    "ev-eventbridge",
+    "ev-eventbridge-default",
 ];
 
 fn fixtures() -> PathBuf {

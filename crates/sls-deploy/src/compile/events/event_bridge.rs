@@ -1,0 +1,315 @@
+//! `eventBridge` events compiled to native CloudFormation (v3 `compile/events/event-bridge`,
+//! `compileWithCloudFormation`): an `AWS::Events::Rule` on the default bus, a bus the stack
+//! creates (`<Bus>EventBridgeEventBus`) or an existing one (ARN or intrinsic), with its target
+//! (input, inputPath, inputTransformer, retryPolicy, deadLetterQueueArn) and an
+//! `AWS::Lambda::Permission`. When `provider.eventBridge` exists without `useCloudFormation: true`
+//! v3 uses a custom resource (a Lambda function of its own): refused.
+
+use serde_json::{json, Map, Value};
+
+use super::common::{self, err, path};
+use super::md5;
+use crate::error::Result;
+use crate::naming;
+use sls_config::model::{Function, Service};
+
+const FAMILY: &str = "eventBridge";
+const KEYS: &[&str] = &[
+    "eventBus",
+    "schedule",
+    "name",
+    "description",
+    "enabled",
+    "pattern",
+    "input",
+    "inputPath",
+    "inputTransformer",
+    "retryPolicy",
+    "deadLetterQueueArn",
+];
+const PATTERN_KEYS: &[&str] = &[
+    "version",
+    "id",
+    "detail-type",
+    "source",
+    "account",
+    "time",
+    "region",
+    "resources",
+    "detail",
+    "$or",
+];
+
+fn hash_name(name: &str, suffix: &str) -> String {
+    let keep: String = name.chars().take(31 - suffix.len()).collect();
+    format!("{keep}{}-{suffix}", md5::hex(name.as_bytes()))
+}
+
+fn rule_name(function_name: &str, idx: usize) -> String {
+    format!("{function_name}-rule-{idx}")
+}
+
+fn hashed_rule_name(function_name: &str, idx: usize) -> String {
+    let name = rule_name(function_name, idx);
+    if name.len() > 64 {
+        hash_name(&name, &format!("rule-{idx}"))
+    } else {
+        name
+    }
+}
+
+fn target_id(rule: &str) -> String {
+    let id = format!("{rule}-target");
+    if id.len() > 64 {
+        hash_name(&id, "target")
+    } else {
+        id
+    }
+}
+
+/// The refusal when v3 would build this event with its custom resource.
+pub(super) fn check_provider(config: &Value) -> Result<()> {
+    match config.pointer("/provider/eventBridge") {
+        None | Some(Value::Null) => Ok(()),
+        Some(o) if o.get("useCloudFormation").is_some_and(common::js_truthy) => Ok(()),
+        Some(_) => Err(err(
+            "provider.eventBridge".to_string(),
+            "without `useCloudFormation: true` v3 configures eventBridge events with a custom resource, which is not supported yet; set `provider.eventBridge.useCloudFormation: true` (native CloudFormation)",
+        )),
+    }
+}
+
+pub(super) fn parse(
+    f: &Function,
+    index: usize,
+    settings: Option<&Value>,
+) -> Result<Map<String, Value>> {
+    let at = |p: &str| path(f, index, FAMILY, p);
+    let Some(Value::Object(o)) = settings else {
+        return Err(err(
+            at(""),
+            "must be an object with `pattern` or `schedule`",
+        ));
+    };
+    if let Some(k) = o.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        return Err(err(at(k), "unknown property; remove it"));
+    }
+    if !o.contains_key("pattern") && !o.contains_key("schedule") {
+        return Err(err(
+            at(""),
+            "needs `pattern` (an event pattern) or `schedule` (`rate(...)`/`cron(...)`)",
+        ));
+    }
+    if let Some(p) = o.get("pattern") {
+        match p {
+            Value::Object(p) => {
+                if let Some(k) = p.keys().find(|k| !PATTERN_KEYS.contains(&k.as_str())) {
+                    return Err(err(at(&format!("pattern.{k}")), "unknown event pattern field; use version, id, detail-type, source, account, time, region, resources, detail or $or"));
+                }
+            }
+            v => return Err(err(at("pattern"), format!("must be an object, got {v}"))),
+        }
+    }
+    if let Some(s) = o.get("schedule") {
+        let ok = s.as_str().is_some_and(|s| {
+            (s.starts_with("rate(") || s.starts_with("cron(")) && s.ends_with(')') && s.len() > 6
+        });
+        if !ok {
+            return Err(err(
+                at("schedule"),
+                format!("{s} is not a schedule expression: use `rate(...)` or `cron(...)`"),
+            ));
+        }
+    }
+    match o.get("eventBus") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) if !s.is_empty() => {}
+        Some(Value::Object(b))
+            if b.len() == 1
+                && (b.contains_key("Fn::ImportValue")
+                    || b.contains_key("Ref")
+                    || b.get("Fn::GetAtt").and_then(|g| g.get(1)).is_some_and(|a| a == "Name")) => {}
+        Some(v) => {
+            return Err(err(at("eventBus"), format!("must be a bus name, a bus ARN, `Ref`, `Fn::ImportValue` or `Fn::GetAtt: [<Bus>, Name]`, got {v}")))
+        }
+    }
+    match o.get("name") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(n)) if !n.is_empty() && n.len() <= 64 => {}
+        Some(v) => {
+            return Err(err(
+                at("name"),
+                format!("must be 1 to 64 characters, got {v}"),
+            ))
+        }
+    }
+    if let Some(v) = o.get("input").filter(|v| !v.is_null() && !v.is_object()) {
+        return Err(err(at("input"), format!("must be an object, got {v}")));
+    }
+    let given = ["input", "inputPath", "inputTransformer"]
+        .iter()
+        .filter(|k| o.get(**k).is_some_and(common::js_truthy))
+        .count();
+    if given > 1 {
+        return Err(err(at(""), "You can only set one of input, inputPath, or inputTransformer properties for eventBridge events"));
+    }
+    if let Some(t) = o.get("inputTransformer").filter(|v| !v.is_null()) {
+        let ok = t.as_object().is_some_and(|t| {
+            t.get("inputTemplate")
+                .and_then(Value::as_str)
+                .is_some_and(|s| !s.is_empty())
+                && t.keys()
+                    .all(|k| k == "inputTemplate" || k == "inputPathsMap")
+        });
+        if !ok {
+            return Err(err(
+                at("inputTransformer"),
+                "must be `{inputTemplate: <text>, inputPathsMap: {...}}`",
+            ));
+        }
+    }
+    if let Some(r) = o.get("retryPolicy").filter(|v| !v.is_null()) {
+        let Some(r) = r.as_object() else {
+            return Err(err(at("retryPolicy"), "must be an object"));
+        };
+        let rat = |k: &str| at(&format!("retryPolicy.{k}"));
+        common::int_in(r, "maximumEventAge", 60, 86400, rat)?;
+        common::int_in(r, "maximumRetryAttempts", 0, 185, rat)?;
+    }
+    if let Some(d) = o.get("deadLetterQueueArn").filter(|v| !v.is_null()) {
+        if !common::is_arn(d) {
+            return Err(err(
+                at("deadLetterQueueArn"),
+                "must be an SQS queue ARN or an intrinsic",
+            ));
+        }
+    }
+    common::bool_at(o, "enabled", at)?;
+    Ok(o.clone())
+}
+
+pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Value) -> Result<()> {
+    let mut any = false;
+    for f in &service.functions {
+        for (index, event) in f.events.iter().enumerate() {
+            let Some(settings) = event.get(FAMILY) else {
+                continue;
+            };
+            let o = parse(f, index, Some(settings))?;
+            if !any {
+                check_provider(config)?;
+                any = true;
+            }
+            let idx = index + 1;
+            let rule = match o.get("name").and_then(Value::as_str) {
+                Some(n) => n.to_string(),
+                None => hashed_rule_name(&f.name, idx),
+            };
+            let state = if o.get("enabled") == Some(&Value::Bool(false)) {
+                "DISABLED"
+            } else {
+                "ENABLED"
+            };
+            let bus = o.get("eventBus").filter(|b| !b.is_null()).cloned();
+            let mut bus_name = bus.clone();
+            let mut exists = matches!(bus, Some(Value::Object(_)));
+            if let Some(Value::String(s)) = &bus {
+                if s.starts_with("arn") {
+                    exists = true;
+                    bus_name = Some(json!(s[s.find('/').map_or(0, |i| i + 1)..].to_string()));
+                }
+            }
+            let create_bus = !exists
+                && bus_name
+                    .as_ref()
+                    .is_some_and(|b| b.as_str().is_some_and(|s| !s.is_empty() && s != "default"));
+            let mut depends_on = None;
+            if create_bus {
+                let name = bus_name
+                    .as_ref()
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let id = naming::event_bridge_event_bus_logical_id(name);
+                common::assign_resource(
+                    template,
+                    &id,
+                    json!({"Type": "AWS::Events::EventBus", "Properties": {"Name": name}}),
+                );
+                depends_on = Some(id);
+            }
+            let mut target = Map::new();
+            target.insert("Arn".into(), common::lambda_target(f));
+            target.insert("Id".into(), json!(target_id(&rule)));
+            if let Some(r) = o.get("retryPolicy").filter(|r| common::js_truthy(r)) {
+                let mut policy = Map::new();
+                if let Some(v) = r.get("maximumEventAge") {
+                    policy.insert("MaximumEventAgeInSeconds".into(), v.clone());
+                }
+                if let Some(v) = r.get("maximumRetryAttempts") {
+                    policy.insert("MaximumRetryAttempts".into(), v.clone());
+                }
+                target.insert("RetryPolicy".into(), Value::Object(policy));
+            }
+            if let Some(d) = o.get("deadLetterQueueArn").filter(|d| common::js_truthy(d)) {
+                target.insert("DeadLetterConfig".into(), json!({"Arn": d}));
+            }
+            if let Some(i) = o.get("input").filter(|v| common::js_truthy(v)) {
+                target.insert("Input".into(), json!(i.to_string()));
+            } else if let Some(p) = o.get("inputPath").filter(|v| common::js_truthy(v)) {
+                target.insert("InputPath".into(), p.clone());
+            } else if let Some(Value::Object(t)) = o.get("inputTransformer") {
+                let mapped: Map<String, Value> = t
+                    .iter()
+                    .map(|(k, v)| (naming::normalize_name(k), v.clone()))
+                    .collect();
+                target.insert("InputTransformer".into(), Value::Object(mapped));
+            }
+            let mut props = Map::new();
+            if let Some(d) = o.get("description").filter(|d| !d.is_null()) {
+                props.insert("Description".into(), d.clone());
+            }
+            if let Some(b) = bus_name.as_ref().filter(|b| b.as_str() != Some("default")) {
+                props.insert("EventBusName".into(), b.clone());
+            }
+            if let Some(p) = o.get("pattern").filter(|p| !p.is_null()) {
+                props.insert("EventPattern".into(), p.clone());
+            }
+            props.insert("Name".into(), json!(rule));
+            if let Some(s) = o.get("schedule").filter(|s| !s.is_null()) {
+                props.insert("ScheduleExpression".into(), s.clone());
+            }
+            props.insert("State".into(), json!(state));
+            props.insert("Targets".into(), json!([target]));
+            let mut rule_res = Map::new();
+            rule_res.insert("Type".into(), json!("AWS::Events::Rule"));
+            if let Some(d) = depends_on {
+                rule_res.insert("DependsOn".into(), json!(d));
+            }
+            rule_res.insert("Properties".into(), Value::Object(props));
+            let rule_id = naming::event_bridge_rule_logical_id(&rule_name(&f.name, idx));
+            common::assign_resource(template, &rule_id, Value::Object(rule_res));
+            let mut arn_path = vec![json!("rule")];
+            if let Some(b) = bus_name.as_ref().filter(|b| common::js_truthy(b)) {
+                arn_path.push(b.clone());
+            }
+            arn_path.push(json!(rule));
+            common::assign_resource(
+                template,
+                &naming::event_bridge_lambda_permission_logical_id(&f.key, idx),
+                json!({
+                    "Type": "AWS::Lambda::Permission",
+                    "Properties": {
+                        "Action": "lambda:InvokeFunction",
+                        "FunctionName": common::lambda_target(f),
+                        "Principal": "events.amazonaws.com",
+                        "SourceArn": {"Fn::Join": [":", [
+                            "arn", {"Ref": "AWS::Partition"}, "events", {"Ref": "AWS::Region"},
+                            {"Ref": "AWS::AccountId"}, {"Fn::Join": ["/", arn_path]}
+                        ]]}
+                    }
+                }),
+            );
+        }
+    }
+    Ok(())
+}
