@@ -23,6 +23,7 @@ const CASES: &[&str] = &[
     "http-existing",
     "httpapi-basic",
     "httpapi-auth",
+    "httpapi-logs",
 ];
 
 fn fixtures() -> PathBuf {
@@ -170,18 +171,21 @@ fn http_existing() {
 }
 
 #[test]
-#[ignore = "httpApi not compiled yet"]
 fn httpapi_basic() {
     run_case("httpapi-basic");
 }
 
 #[test]
-#[ignore = "httpApi not compiled yet"]
 fn httpapi_auth() {
     run_case("httpapi-auth");
 }
 
 #[test]
+fn httpapi_logs() {
+    run_case("httpapi-logs");
+}
+
+#[test]
 fn cases_listed() {
-    assert_eq!(CASES.len(), 7);
+    assert_eq!(CASES.len(), 8);
 }

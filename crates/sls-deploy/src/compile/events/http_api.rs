@@ -1,0 +1,867 @@
+//! `httpApi` events: one HTTP API (API Gateway v2) shared by the service, compiled as v3's
+//! `package/compile/events/http-api.js` does: API (CORS, tags), access-log group, `$default`
+//! stage, authorizers (JWT, request/Lambda) with their permissions, then per route the
+//! function's permission and integration (once per function) and the route; outputs
+//! `HttpApiId` and `HttpApiUrl`. A service-level step: [`check_event`] validates one event,
+//! [`compile`] compiles them all.
+
+use serde_json::{json, Map, Value};
+
+use crate::error::{DeployError, Result};
+use crate::naming;
+use sls_config::model::{Function, Service};
+
+const METHODS: &[&str] = &[
+    "ANY", "GET", "POST", "PUT", "PATCH", "OPTIONS", "HEAD", "DELETE",
+];
+const PROVIDER_KEYS: &[&str] = &[
+    "authorizers",
+    "cors",
+    "disableDefaultEndpoint",
+    "id",
+    "metrics",
+    "name",
+    "payload",
+    "shouldStartNameWithService",
+    "useProviderTags",
+];
+const AUTHORIZER_KEYS: &[&str] = &[
+    "audience",
+    "enableSimpleResponses",
+    "functionArn",
+    "functionName",
+    "identitySource",
+    "issuerUrl",
+    "managedExternally",
+    "name",
+    "payloadVersion",
+    "resultTtlInSeconds",
+    "type",
+];
+const DEFAULT_HEADERS: &[&str] = &[
+    "Content-Type",
+    "X-Amz-Date",
+    "Authorization",
+    "X-Api-Key",
+    "X-Amz-Security-Token",
+    "X-Amz-User-Agent",
+    "X-Amzn-Trace-Id",
+];
+
+/// One route of an `httpApi` event.
+#[derive(Debug, Clone)]
+pub(crate) struct Route {
+    pub function: String,
+    /// `GET /users/{id}`, or `*` (the `$default` route).
+    pub key: String,
+    /// `ANY` for `*`.
+    pub method: String,
+    pub authorizer: Option<RouteAuthorizer>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RouteAuthorizer {
+    pub name: Option<String>,
+    pub id: Option<Value>,
+    pub type_: Option<String>,
+    pub scopes: Option<Vec<Value>>,
+}
+
+fn err(at: impl Into<String>, m: impl Into<String>) -> DeployError {
+    DeployError::config(at, m)
+}
+
+fn is_http_api(event: &Value) -> Option<&Value> {
+    match event {
+        Value::Object(o) if o.len() == 1 => o.get("httpApi"),
+        _ => None,
+    }
+}
+
+/// Parses one event (`functions.<fn>.events[<i>].httpApi`).
+fn parse_event(f: &Function, index: usize, v: &Value) -> Result<Route> {
+    let at = format!("functions.{}.events[{index}].httpApi", f.key);
+    let (method, path, authorizer) = match v {
+        Value::String(s) if s == "*" => (None, "*".to_string(), None),
+        Value::String(s) => {
+            let (m, p) = s.split_once(' ').unwrap_or((s, ""));
+            if !METHODS.contains(&m.to_uppercase().as_str())
+                || !p.starts_with('/')
+                || p.chars().any(char::is_whitespace)
+            {
+                return Err(err(
+                    &at,
+                    format!("\"{s}\" must be \"*\" or \"<METHOD> /<path>\" (for example \"GET /users\")"),
+                ));
+            }
+            (Some(m.to_string()), p.to_string(), None)
+        }
+        Value::Object(o) => {
+            for k in o.keys() {
+                if !["authorizer", "method", "path"].contains(&k.as_str()) {
+                    return Err(err(
+                        format!("{at}.{k}"),
+                        format!("unknown property \"{k}\" (supported: method, path, authorizer); remove it"),
+                    ));
+                }
+            }
+            let path = match o.get("path") {
+                Some(Value::String(p)) => p.clone(),
+                Some(_) => return Err(err(format!("{at}.path"), "must be a string")),
+                None => return Err(err(&at, "must have required property 'path'")),
+            };
+            if path != "*" && (!path.starts_with('/') || path.chars().any(char::is_whitespace)) {
+                return Err(err(
+                    format!("{at}.path"),
+                    format!("\"{path}\" must be \"*\" or start with \"/\" and hold no spaces"),
+                ));
+            }
+            let method = match o.get("method") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(m)) => Some(m.clone()),
+                Some(_) => return Err(err(format!("{at}.method"), "must be a string")),
+            };
+            (method, path, o.get("authorizer").filter(|a| !a.is_null()))
+        }
+        _ => {
+            return Err(err(
+                &at,
+                "must be \"*\", \"<METHOD> /<path>\" or an object with method and path",
+            ))
+        }
+    };
+    let (key, method) = if path == "*" {
+        if method.as_deref().is_some_and(|m| m != "*") {
+            return Err(err(
+                format!("{at}.path"),
+                format!(
+                    "Invalid \"path\" property in function {} for httpApi event in serverless.yml",
+                    f.key
+                ),
+            ));
+        }
+        ("*".to_string(), "ANY".to_string())
+    } else {
+        let Some(m) = method else {
+            return Err(err(
+                format!("{at}.method"),
+                format!("Missing \"method\" property in function {} for httpApi event in serverless.yml", f.key),
+            ));
+        };
+        let mut m = m.to_uppercase();
+        if m == "*" {
+            m = "ANY".into();
+        } else if !METHODS.contains(&m.as_str()) {
+            return Err(err(
+                format!("{at}.method"),
+                format!("Invalid \"method\" property in function {} for httpApi event in serverless.yml", f.key),
+            ));
+        }
+        (format!("{m} {path}"), m)
+    };
+    let authorizer = match authorizer {
+        None => None,
+        Some(Value::String(n)) => Some(RouteAuthorizer {
+            name: Some(n.clone()),
+            id: None,
+            type_: None,
+            scopes: None,
+        }),
+        Some(Value::Object(o)) => {
+            let at = format!("{at}.authorizer");
+            for k in o.keys() {
+                if !["id", "name", "scopes", "type"].contains(&k.as_str()) {
+                    return Err(err(
+                        format!("{at}.{k}"),
+                        "unknown property; use name, id, scopes or type",
+                    ));
+                }
+            }
+            let type_ = match o.get("type") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(t)) if ["request", "jwt", "aws_iam"].contains(&t.as_str()) => {
+                    Some(t.clone())
+                }
+                Some(_) => {
+                    return Err(err(format!("{at}.type"), "must be request, jwt or aws_iam"))
+                }
+            };
+            let name = match o.get("name") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(n)) => Some(n.clone()),
+                Some(_) => return Err(err(format!("{at}.name"), "must be a string")),
+            };
+            let scopes = match o.get("scopes") {
+                None | Some(Value::Null) => None,
+                Some(Value::Array(s)) => Some(s.clone()),
+                Some(_) => return Err(err(format!("{at}.scopes"), "must be a list of strings")),
+            };
+            let id = o.get("id").filter(|v| !v.is_null()).cloned();
+            if type_.as_deref() != Some("aws_iam") && id.is_none() && name.is_none() {
+                return Err(err(
+                    &at,
+                    format!(
+                        "When configuring an authorizer with type: \"{}\", property \"id\" or \"name\" has to be specified",
+                        type_.as_deref().unwrap_or("jwt")
+                    ),
+                ));
+            }
+            if type_.as_deref() == Some("aws_iam")
+                && (name.is_some() || id.is_some() || scopes.is_some())
+            {
+                return Err(err(
+                    &at,
+                    "When configuring authorizer with type: \"aws_iam\", all other properties are not supported",
+                ));
+            }
+            Some(RouteAuthorizer {
+                name,
+                id,
+                type_,
+                scopes,
+            })
+        }
+        Some(_) => {
+            return Err(err(
+                format!("{at}.authorizer"),
+                "must be an authorizer name or an object (name, id, scopes, type)",
+            ))
+        }
+    };
+    Ok(Route {
+        function: f.key.clone(),
+        key,
+        method,
+        authorizer,
+    })
+}
+
+pub(crate) fn check_event(f: &Function, index: usize, settings: Option<&Value>) -> Result<()> {
+    parse_event(f, index, settings.unwrap_or(&Value::Null)).map(drop)
+}
+
+/// `new Set(Array.isArray(x) ? x : [x])` as a list.
+fn to_set(v: &Value) -> Vec<Value> {
+    let list = match v {
+        Value::Array(a) => a.clone(),
+        other => vec![other.clone()],
+    };
+    let mut out: Vec<Value> = Vec::new();
+    for x in list {
+        if !out.contains(&x) {
+            out.push(x);
+        }
+    }
+    out
+}
+
+struct Authorizer {
+    key: String,
+    name: String,
+    identity_source: Value,
+    issuer_url: Option<Value>,
+    audience: Vec<Value>,
+    type_: Option<String>,
+    function_name: Option<String>,
+    function_arn: Option<Value>,
+    managed_externally: bool,
+    result_ttl: Option<Value>,
+    enable_simple_responses: Option<Value>,
+    payload_version: Value,
+}
+
+fn truthy(v: &Value) -> bool {
+    super::api_gateway::truthy(v)
+}
+
+fn parse_authorizers(
+    service: &Service,
+    config: &Map<String, Value>,
+    external: bool,
+) -> Result<Vec<Authorizer>> {
+    let Some(list) = config.get("authorizers").filter(|v| !v.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let at = "provider.httpApi.authorizers";
+    let Some(list) = list.as_object() else {
+        return Err(err(at, "must be an object of name → authorizer"));
+    };
+    if external {
+        return Err(err(
+            at,
+            "Cannot setup authorizers for externally configured HTTP API",
+        ));
+    }
+    let mut out = Vec::new();
+    for (key, a) in list {
+        let at = format!("{at}.{key}");
+        let Some(a) = a.as_object() else {
+            return Err(err(&at, "must be an object"));
+        };
+        for k in a.keys() {
+            if !AUTHORIZER_KEYS.contains(&k.as_str()) {
+                return Err(err(
+                    format!("{at}.{k}"),
+                    format!(
+                        "unknown property \"{k}\" (supported: {}); remove it",
+                        AUTHORIZER_KEYS.join(", ")
+                    ),
+                ));
+            }
+        }
+        let type_ = match a.get("type") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(t)) if t == "request" || t == "jwt" => Some(t.clone()),
+            Some(_) => return Err(err(format!("{at}.type"), "must be \"jwt\" or \"request\"")),
+        };
+        let function_name = a
+            .get("functionName")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let function_arn = a.get("functionArn").filter(|v| truthy(v)).cloned();
+        if type_.as_deref() == Some("request") {
+            if function_arn.is_none() && function_name.is_none() {
+                return Err(err(
+                    &at,
+                    format!("Either \"functionArn\" or \"functionName\" property needs to be set on authorizer \"{key}\""),
+                ));
+            }
+            if function_arn.is_some() && function_name.is_some() {
+                return Err(err(
+                    &at,
+                    format!("Either \"functionArn\" or \"functionName\" (not both) property needs to be set on authorizer \"{key}\""),
+                ));
+            }
+            if let Some(f) = &function_name {
+                if !service.functions.iter().any(|x| &x.key == f) {
+                    return Err(err(
+                        format!("{at}.functionName"),
+                        format!("Function \"{f}\" for HTTP API authorizer \"{key}\" not found in service"),
+                    ));
+                }
+            }
+            if a.get("resultTtlInSeconds").is_some_and(truthy)
+                && !a.get("identitySource").is_some_and(truthy)
+            {
+                return Err(err(
+                    format!("{at}.identitySource"),
+                    format!("Property \"identitySource\" has to be set on authorizer \"{key}\" when \"resultTtlInSeconds\" is set to non-zero value"),
+                ));
+            }
+        } else if a.contains_key("functionName") || a.contains_key("functionArn") {
+            return Err(err(
+                format!("{at}.type"),
+                "an authorizer with a function needs `type: request`",
+            ));
+        }
+        out.push(Authorizer {
+            key: key.clone(),
+            name: a
+                .get("name")
+                .and_then(Value::as_str)
+                .filter(|n| !n.is_empty())
+                .unwrap_or(key)
+                .to_string(),
+            identity_source: a
+                .get("identitySource")
+                .filter(|v| truthy(v))
+                .cloned()
+                .unwrap_or(json!([])),
+            issuer_url: a.get("issuerUrl").cloned(),
+            audience: a
+                .get("audience")
+                .map(to_set)
+                .unwrap_or_else(|| vec![Value::Null]),
+            type_,
+            function_name,
+            function_arn,
+            managed_externally: a.get("managedExternally").is_some_and(truthy),
+            result_ttl: a
+                .get("resultTtlInSeconds")
+                .filter(|v| !v.is_null())
+                .cloned(),
+            enable_simple_responses: a
+                .get("enableSimpleResponses")
+                .filter(|v| !v.is_null())
+                .cloned(),
+            payload_version: a
+                .get("payloadVersion")
+                .filter(|v| truthy(v))
+                .cloned()
+                .unwrap_or(json!("2.0")),
+        });
+    }
+    Ok(out)
+}
+
+/// Compiles every `httpApi` event of the service into `t`.
+pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Result<()> {
+    let mut routes: Vec<Route> = Vec::new();
+    for f in &service.functions {
+        for (i, e) in f.events.iter().enumerate() {
+            let Some(v) = is_http_api(e) else { continue };
+            let r = parse_event(f, i, v)?;
+            match routes.iter().position(|x| x.key == r.key) {
+                Some(_) if r.key != "*" => {
+                    return Err(err(
+                        format!("functions.{}.events[{i}].httpApi", f.key),
+                        format!("Duplicate route '{}' configuration in function {} for httpApi event in serverless.yml", r.key, f.key),
+                    ))
+                }
+                Some(pos) => routes[pos] = r,
+                None => routes.push(r),
+            }
+        }
+    }
+    let empty = Map::new();
+    let provider = config
+        .get("provider")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let http = match provider.get("httpApi") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(o)) => o.clone(),
+        Some(_) => return Err(err("provider.httpApi", "must be an object")),
+    };
+    for k in http.keys() {
+        if !PROVIDER_KEYS.contains(&k.as_str()) {
+            return Err(err(
+                format!("provider.httpApi.{k}"),
+                format!(
+                    "unknown property \"{k}\" (supported: {}); remove it",
+                    PROVIDER_KEYS.join(", ")
+                ),
+            ));
+        }
+    }
+    let external_id = http.get("id").filter(|v| truthy(v)).cloned();
+    let external = external_id.is_some();
+    let authorizers = parse_authorizers(service, &http, external)?;
+    // Event authorizers must name a configured one.
+    for r in &routes {
+        let Some(a) = &r.authorizer else { continue };
+        if a.id.is_some() {
+            if !external {
+                return Err(err(
+                    format!("functions.{}.events", r.function),
+                    format!("Event references external authorizer '{}', but httpApi is part of the current stack", a.id.as_ref().map(Value::to_string).unwrap_or_default()),
+                ));
+            }
+        } else if a.type_.as_deref() != Some("aws_iam") {
+            let name = a.name.as_deref().unwrap_or_default();
+            if !authorizers.iter().any(|x| x.key == name) {
+                return Err(err(
+                    format!("functions.{}.events", r.function),
+                    format!("Event references not configured authorizer '{name}'; define it in provider.httpApi.authorizers"),
+                ));
+            }
+        }
+    }
+    let logs = provider
+        .get("logs")
+        .and_then(|l| l.get("httpApi"))
+        .filter(|v| truthy(v));
+    if routes.is_empty() {
+        return Ok(());
+    }
+    // CORS
+    let mut cors: Option<Map<String, Value>> = None;
+    let mut fill_methods = false;
+    if let Some(c) = http.get("cors").filter(|v| truthy(v)) {
+        if external {
+            return Err(err(
+                "provider.httpApi.cors",
+                "Cannot setup CORS rules for externally configured HTTP API",
+            ));
+        }
+        let mut m = Map::new();
+        match c {
+            Value::Bool(true) => {
+                m.insert("AllowOrigins".into(), json!(["*"]));
+                m.insert("AllowHeaders".into(), json!(DEFAULT_HEADERS));
+                fill_methods = true;
+            }
+            Value::Object(o) => {
+                for k in o.keys() {
+                    if ![
+                        "allowedOrigins",
+                        "allowedHeaders",
+                        "allowedMethods",
+                        "allowCredentials",
+                        "exposedResponseHeaders",
+                        "maxAge",
+                    ]
+                    .contains(&k.as_str())
+                    {
+                        return Err(err(
+                            format!("provider.httpApi.cors.{k}"),
+                            "unknown property; use allowedOrigins, allowedHeaders, allowedMethods, allowCredentials, exposedResponseHeaders, maxAge",
+                        ));
+                    }
+                }
+                let get = |k: &str| o.get(k).filter(|v| truthy(v));
+                if o.get("allowCredentials").is_some_and(truthy) {
+                    m.insert("AllowCredentials".into(), json!(true));
+                }
+                m.insert(
+                    "AllowHeaders".into(),
+                    get("allowedHeaders")
+                        .map(|v| Value::Array(to_set(v)))
+                        .unwrap_or(json!(DEFAULT_HEADERS)),
+                );
+                match get("allowedMethods") {
+                    Some(v) => {
+                        m.insert("AllowMethods".into(), Value::Array(to_set(v)));
+                    }
+                    None => fill_methods = true,
+                }
+                m.insert(
+                    "AllowOrigins".into(),
+                    get("allowedOrigins")
+                        .map(|v| Value::Array(to_set(v)))
+                        .unwrap_or(json!(["*"])),
+                );
+                if let Some(v) = get("exposedResponseHeaders") {
+                    m.insert("ExposeHeaders".into(), Value::Array(to_set(v)));
+                }
+                if let Some(v) = o.get("maxAge").filter(|v| !v.is_null()) {
+                    m.insert("MaxAge".into(), v.clone());
+                }
+            }
+            _ => {
+                return Err(err(
+                    "provider.httpApi.cors",
+                    "must be true or an object (allowedOrigins, allowedHeaders, allowedMethods, allowCredentials, exposedResponseHeaders, maxAge)",
+                ))
+            }
+        }
+        cors = Some(m);
+    }
+    if fill_methods {
+        let mut methods: Vec<String> = vec!["OPTIONS".into()];
+        for r in &routes {
+            let add: Vec<&str> = if r.method == "ANY" {
+                METHODS.iter().copied().filter(|m| *m != "ANY").collect()
+            } else {
+                vec![r.method.as_str()]
+            };
+            for m in add {
+                if !methods.iter().any(|x| x == m) {
+                    methods.push(m.to_string());
+                }
+            }
+        }
+        if let Some(c) = cors.as_mut() {
+            c.insert("AllowMethods".into(), json!(methods));
+        }
+    }
+    let api_id = external_id
+        .clone()
+        .unwrap_or_else(|| json!({"Ref": naming::HTTP_API_LOGICAL_ID}));
+    let mut resources = Map::new();
+    let tags = provider.get("tags").filter(|v| truthy(v)).cloned();
+    if !external {
+        let mut props = Map::new();
+        let name = match http.get("name").filter(|v| truthy(v)) {
+            Some(Value::String(n)) => Some(n.clone()),
+            Some(other) => Some(other.to_string()),
+            None => None,
+        };
+        props.insert(
+            "Name".into(),
+            json!(naming::http_api_name(
+                name.as_deref(),
+                http.get("shouldStartNameWithService").is_some_and(truthy),
+                &service.name,
+                &service.stage,
+            )),
+        );
+        props.insert("ProtocolType".into(), json!("HTTP"));
+        if let Some(d) = http.get("disableDefaultEndpoint").filter(|v| !v.is_null()) {
+            props.insert("DisableExecuteApiEndpoint".into(), d.clone());
+        }
+        if let Some(t) = &tags {
+            props.insert("Tags".into(), t.clone());
+        }
+        if let Some(c) = &cors {
+            // v3's key order: credentials, headers, methods, origins, exposed, max age.
+            let mut ordered = Map::new();
+            for k in [
+                "AllowCredentials",
+                "AllowHeaders",
+                "AllowMethods",
+                "AllowOrigins",
+                "ExposeHeaders",
+                "MaxAge",
+            ] {
+                if let Some(v) = c.get(k) {
+                    ordered.insert(k.into(), v.clone());
+                }
+            }
+            props.insert("CorsConfiguration".into(), Value::Object(ordered));
+        }
+        resources.insert(
+            naming::HTTP_API_LOGICAL_ID.into(),
+            json!({"Type": "AWS::ApiGatewayV2::Api", "Properties": props}),
+        );
+    }
+    // Access logs
+    let mut log_format: Option<Value> = None;
+    if let Some(l) = logs {
+        if external {
+            return Err(err(
+                "provider.logs.httpApi",
+                "Cannot setup access logs for externally configured HTTP API",
+            ));
+        }
+        let format = l.get("format").filter(|v| truthy(v)).cloned().unwrap_or_else(|| {
+            json!(r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","routeKey":"$context.routeKey","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength"}"#)
+        });
+        let mut props = Map::new();
+        props.insert(
+            "LogGroupName".into(),
+            json!(naming::http_api_log_group_name(&service.stack_name)),
+        );
+        if let Some(r) = service
+            .provider
+            .log_retention_in_days
+            .as_ref()
+            .filter(|v| truthy(v))
+        {
+            props.insert("RetentionInDays".into(), r.clone());
+        }
+        if let Some(p) = provider
+            .get("logDataProtectionPolicy")
+            .filter(|v| truthy(v))
+        {
+            props.insert("DataProtectionPolicy".into(), p.clone());
+        }
+        resources.insert(
+            naming::HTTP_API_LOG_GROUP_LOGICAL_ID.into(),
+            json!({"Type": "AWS::Logs::LogGroup", "Properties": props}),
+        );
+        log_format = Some(format);
+    }
+    // Stage and outputs
+    if !external {
+        let mut props = Map::new();
+        props.insert("ApiId".into(), json!({"Ref": naming::HTTP_API_LOGICAL_ID}));
+        props.insert("StageName".into(), json!("$default"));
+        props.insert("AutoDeploy".into(), json!(true));
+        props.insert(
+            "DefaultRouteSettings".into(),
+            json!({"DetailedMetricsEnabled": http.get("metrics").filter(|v| truthy(v)).cloned().unwrap_or(json!(false))}),
+        );
+        if let Some(t) = &tags {
+            props.insert("Tags".into(), t.clone());
+        }
+        let mut stage = json!({"Type": "AWS::ApiGatewayV2::Stage", "Properties": props});
+        if let Some(f) = &log_format {
+            stage["Properties"]["AccessLogSettings"] = json!({
+                "DestinationArn": {"Fn::GetAtt": [naming::HTTP_API_LOG_GROUP_LOGICAL_ID, "Arn"]},
+                "Format": f,
+            });
+            stage["DependsOn"] = json!(naming::HTTP_API_LOG_GROUP_LOGICAL_ID);
+        }
+        resources.insert(naming::HTTP_API_STAGE_LOGICAL_ID.into(), stage);
+        t["Outputs"][naming::HTTP_API_ID_OUTPUT] = json!({
+            "Description": "Id of the HTTP API",
+            "Value": {"Ref": naming::HTTP_API_LOGICAL_ID},
+        });
+        t["Outputs"][naming::HTTP_API_URL_OUTPUT] = json!({
+            "Description": "URL of the HTTP API",
+            "Value": {"Fn::Join": ["", [
+                "https://", {"Ref": naming::HTTP_API_LOGICAL_ID}, ".execute-api.",
+                {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}
+            ]]},
+        });
+    }
+    let source_arn = json!({"Fn::Join": ["", [
+        "arn:", {"Ref": "AWS::Partition"}, ":execute-api:", {"Ref": "AWS::Region"}, ":",
+        {"Ref": "AWS::AccountId"}, ":", api_id, "/*"
+    ]]});
+    // Authorizers
+    for a in &authorizers {
+        let mut props = Map::new();
+        props.insert("ApiId".into(), api_id.clone());
+        props.insert("Name".into(), json!(a.name));
+        props.insert(
+            "IdentitySource".into(),
+            match &a.identity_source {
+                Value::Array(x) => Value::Array(x.clone()),
+                other => json!([other]),
+            },
+        );
+        if a.type_.as_deref() == Some("request") {
+            let target = match (&a.function_arn, &a.function_name) {
+                (Some(arn), _) => arn.clone(),
+                (None, Some(f)) => json!({"Fn::GetAtt": [naming::lambda_logical_id(f), "Arn"]}),
+                (None, None) => Value::Null,
+            };
+            props.insert("AuthorizerType".into(), json!("REQUEST"));
+            if let Some(v) = &a.enable_simple_responses {
+                props.insert("EnableSimpleResponses".into(), v.clone());
+            }
+            if let Some(v) = &a.result_ttl {
+                props.insert("AuthorizerResultTtlInSeconds".into(), v.clone());
+            }
+            props.insert(
+                "AuthorizerPayloadFormatVersion".into(),
+                a.payload_version.clone(),
+            );
+            props.insert(
+                "AuthorizerUri".into(),
+                json!({"Fn::Join": ["", [
+                    "arn:", {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"},
+                    ":lambda:path/2015-03-31/functions/", target, "/invocations"
+                ]]}),
+            );
+            if !a.managed_externally {
+                resources.insert(
+                    naming::lambda_authorizer_http_api_permission_logical_id(&a.name),
+                    json!({
+                        "Type": "AWS::Lambda::Permission",
+                        "Properties": {
+                            "FunctionName": target,
+                            "Action": "lambda:InvokeFunction",
+                            "Principal": "apigateway.amazonaws.com",
+                            "SourceArn": source_arn,
+                        }
+                    }),
+                );
+            }
+        } else {
+            props.insert("AuthorizerType".into(), json!("JWT"));
+            let mut jwt = Map::new();
+            jwt.insert("Audience".into(), Value::Array(a.audience.clone()));
+            if let Some(i) = a.issuer_url.as_ref().filter(|v| !v.is_null()) {
+                jwt.insert("Issuer".into(), i.clone());
+            }
+            props.insert("JwtConfiguration".into(), Value::Object(jwt));
+        }
+        resources.insert(
+            naming::http_api_authorizer_logical_id(&a.name),
+            json!({"Type": "AWS::ApiGatewayV2::Authorizer", "Properties": props}),
+        );
+    }
+    // Routes, with each function's permission and integration before its first route.
+    let fn_raw = config.get("functions");
+    let provider_payload = http.get("payload").filter(|v| truthy(v)).cloned();
+    let mut done: Vec<String> = Vec::new();
+    for r in &routes {
+        let integration_id = naming::http_api_integration_logical_id(&r.function);
+        if !done.contains(&r.function) {
+            done.push(r.function.clone());
+            let target = json!({"Fn::GetAtt": [naming::lambda_logical_id(&r.function), "Arn"]});
+            resources.insert(
+                naming::lambda_http_api_permission_logical_id(&r.function),
+                json!({
+                    "Type": "AWS::Lambda::Permission",
+                    "Properties": {
+                        "FunctionName": target,
+                        "Action": "lambda:InvokeFunction",
+                        "Principal": "apigateway.amazonaws.com",
+                        "SourceArn": source_arn,
+                    }
+                }),
+            );
+            let fn_payload = fn_raw
+                .and_then(|f| f.get(&r.function))
+                .and_then(|f| f.get("httpApi"))
+                .and_then(|h| h.get("payload"))
+                .filter(|v| truthy(v))
+                .cloned();
+            resources.insert(
+                integration_id.clone(),
+                json!({
+                    "Type": "AWS::ApiGatewayV2::Integration",
+                    "Properties": {
+                        "ApiId": api_id,
+                        "IntegrationType": "AWS_PROXY",
+                        "IntegrationUri": target,
+                        "PayloadFormatVersion": fn_payload.or(provider_payload.clone()).unwrap_or(json!("2.0")),
+                        "TimeoutInMillis": 30000,
+                    }
+                }),
+            );
+        }
+        let mut props = Map::new();
+        props.insert("ApiId".into(), api_id.clone());
+        props.insert(
+            "RouteKey".into(),
+            json!(if r.key == "*" {
+                "$default"
+            } else {
+                r.key.as_str()
+            }),
+        );
+        props.insert(
+            "Target".into(),
+            json!({"Fn::Join": ["/", ["integrations", {"Ref": integration_id}]]}),
+        );
+        if let Some(a) = &r.authorizer {
+            // v3: an external id keeps the event's type; otherwise the configured authorizer's.
+            let t = if a.id.is_some() || a.type_.as_deref() == Some("aws_iam") {
+                a.type_.clone().unwrap_or_default()
+            } else {
+                a.name
+                    .as_ref()
+                    .and_then(|n| authorizers.iter().find(|x| &x.key == n))
+                    .and_then(|x| x.type_.clone())
+                    .unwrap_or_default()
+            };
+            let auth_type = match t.as_str() {
+                "request" => "CUSTOM",
+                "aws_iam" => "AWS_IAM",
+                _ => "JWT",
+            };
+            props.insert("AuthorizationType".into(), json!(auth_type));
+            if t != "aws_iam" {
+                let id = match (&a.id, &a.name) {
+                    (Some(id), _) => id.clone(),
+                    (None, Some(n)) => {
+                        let name = authorizers
+                            .iter()
+                            .find(|x| &x.key == n)
+                            .map(|x| x.name.clone())
+                            .unwrap_or_else(|| n.clone());
+                        json!({"Ref": naming::http_api_authorizer_logical_id(&name)})
+                    }
+                    (None, None) => Value::Null,
+                };
+                props.insert("AuthorizerId".into(), id);
+                if let Some(s) = &a.scopes {
+                    props.insert(
+                        "AuthorizationScopes".into(),
+                        Value::Array(to_set(&json!(s))),
+                    );
+                }
+            }
+        }
+        resources.insert(
+            naming::http_api_route_logical_id(&r.key),
+            json!({"Type": "AWS::ApiGatewayV2::Route", "Properties": props, "DependsOn": integration_id}),
+        );
+    }
+    for (k, v) in resources {
+        t["Resources"][k] = v;
+    }
+    Ok(())
+}
+
+/// The HTTP API routes of a service, for `sls info`: `(METHOD, path)`; `*` is `("ANY", "*")`.
+#[allow(dead_code)] // used by `sls info`
+pub fn endpoints(service: &Service) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for f in &service.functions {
+        for (i, e) in f.events.iter().enumerate() {
+            if let Some(v) = is_http_api(e) {
+                if let Ok(r) = parse_event(f, i, v) {
+                    let path = r.key.split_once(' ').map(|(_, p)| p.to_string());
+                    out.push((r.method.clone(), path.unwrap_or_else(|| "*".into())));
+                }
+            }
+        }
+    }
+    out
+}
