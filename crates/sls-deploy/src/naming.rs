@@ -215,6 +215,39 @@ pub fn event_bridge_lambda_permission_logical_id(function: &str, index: usize) -
     )
 }
 
+/// v3 `getCloudWatchEventId`: the rule target's `Id`.
+pub fn cloud_watch_event_id(function: &str) -> String {
+    format!("{function}CloudWatchEvent")
+}
+
+pub fn cloud_watch_event_logical_id(function: &str, index: usize) -> String {
+    format!(
+        "{}EventsRuleCloudWatchEvent{index}",
+        normalized_function_name(function)
+    )
+}
+
+pub fn lambda_cloud_watch_event_permission_logical_id(function: &str, index: usize) -> String {
+    format!(
+        "{}LambdaPermissionEventsRuleCloudWatchEvent{index}",
+        normalized_function_name(function)
+    )
+}
+
+pub fn cloud_watch_log_logical_id(function: &str, index: usize) -> String {
+    format!(
+        "{}LogsSubscriptionFilterCloudWatchLog{index}",
+        normalized_function_name(function)
+    )
+}
+
+pub fn lambda_cloud_watch_log_permission_logical_id(function: &str) -> String {
+    format!(
+        "{}LambdaPermissionLogsSubscriptionFilterCloudWatchLog",
+        normalized_function_name(function)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -136,14 +136,7 @@ fn sns_needs_a_topic() {
 
 #[test]
 fn families_not_implemented_are_refused_by_name() {
-    for family in [
-        "cloudwatchEvent",
-        "cloudwatchLog",
-        "alb",
-        "iot",
-        "kafka",
-        "alexaSkill",
-    ] {
+    for family in ["alb", "iot", "kafka", "alexaSkill"] {
         let e = refused(json!([{family: {"x": 1}}]));
         assert!(
             e.contains("hello") && e.contains(family) && e.contains("not supported"),
@@ -205,6 +198,30 @@ fn event_bridge_custom_resource_mode_and_bad_input() {
     let e = refused(json!([{"eventBridge": {"eventBus": "b"}}]));
     assert!(
         e.contains("events[0].eventBridge") && e.contains("pattern"),
+        "{e}"
+    );
+}
+
+#[test]
+fn cloudwatch_bad_input() {
+    let e = refused(json!([{"cloudwatchEvent": {"input": {"a": 1}}}]));
+    assert!(
+        e.contains("functions.hello.events[0].cloudwatchEvent.event") && e.contains("is required"),
+        "{e}"
+    );
+    let e = refused(json!([
+        {"cloudwatchLog": "/aws/lambda/x"},
+        {"cloudwatchLog": {"logGroup": "/aws/lambda/x", "filter": "a"}},
+        {"cloudwatchLog": "/aws/lambda/x"}
+    ]));
+    assert!(
+        e.contains("functions.hello.events[2].cloudwatchLog")
+            && e.contains("Only 2 subscription filters"),
+        "{e}"
+    );
+    let e = refused(json!([{"cloudwatchLog": "bad group name"}]));
+    assert!(
+        e.contains("events[0].cloudwatchLog") && e.contains("not a log group name"),
         "{e}"
     );
 }

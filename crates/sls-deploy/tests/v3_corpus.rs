@@ -23,6 +23,7 @@ const CASES: &[&str] = &[
     "ev-stream-naming",
     "ev-eventbridge",
     "ev-eventbridge-default",
+    "ev-cloudwatch",
 ];
 
 fn fixtures() -> PathBuf {
