@@ -248,6 +248,31 @@ pub fn lambda_cloud_watch_log_permission_logical_id(function: &str) -> String {
     )
 }
 
+pub fn lambda_alexa_skill_permission_logical_id(function: &str, index: usize) -> String {
+    format!(
+        "{}LambdaPermissionAlexaSkill{index}",
+        normalized_function_name(function)
+    )
+}
+
+pub fn lambda_alexa_smart_home_permission_logical_id(function: &str, index: usize) -> String {
+    format!(
+        "{}LambdaPermissionAlexaSmartHome{index}",
+        normalized_function_name(function)
+    )
+}
+
+pub fn iot_logical_id(function: &str, index: usize) -> String {
+    format!("{}IotTopicRule{index}", normalized_function_name(function))
+}
+
+pub fn lambda_iot_permission_logical_id(function: &str, index: usize) -> String {
+    format!(
+        "{}LambdaPermissionIotTopicRule{index}",
+        normalized_function_name(function)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -136,7 +136,16 @@ fn sns_needs_a_topic() {
 
 #[test]
 fn families_not_implemented_are_refused_by_name() {
-    for family in ["alb", "iot", "kafka", "alexaSkill"] {
+    for family in [
+        "alb",
+        "kafka",
+        "msk",
+        "activemq",
+        "rabbitmq",
+        "cognitoUserPool",
+        "cloudFront",
+        "iotFleetProvisioning",
+    ] {
         let e = refused(json!([{family: {"x": 1}}]));
         assert!(
             e.contains("hello") && e.contains(family) && e.contains("not supported"),
@@ -224,4 +233,15 @@ fn cloudwatch_bad_input() {
         e.contains("events[0].cloudwatchLog") && e.contains("not a log group name"),
         "{e}"
     );
+}
+
+#[test]
+fn alexa_and_iot_bad_input() {
+    let e = refused(json!(["alexaSkill"]));
+    assert!(
+        e.contains("functions.hello.events[0].alexaSkill") && e.contains("application id"),
+        "{e}"
+    );
+    let e = refused(json!([{"iot": {"name": "r"}}]));
+    assert!(e.contains("functions.hello.events[0].iot.sql"), "{e}");
 }

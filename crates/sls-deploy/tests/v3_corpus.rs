@@ -24,6 +24,7 @@ const CASES: &[&str] = &[
     "ev-eventbridge",
     "ev-eventbridge-default",
     "ev-cloudwatch",
+    "ev-alexa-iot",
 ];
 
 fn fixtures() -> PathBuf {

@@ -6,10 +6,12 @@
 
 mod api_gateway;
 mod http_api;
+mod alexa;
 mod cloudwatch_event;
 mod cloudwatch_log;
 mod common;
 mod event_bridge;
+mod iot;
 mod md5;
 mod s3;
 mod schedule;
@@ -39,6 +41,9 @@ pub(super) fn compile_families(
     api_gateway::compile(service, config, instance_id, template)?;
     sns::compile_all(service, template)?;
     stream::compile_all(service, config, template)?;
+    alexa::compile_all(alexa::SKILL, service, template)?;
+    alexa::compile_all(alexa::SMART_HOME, service, template)?;
+    iot::compile_all(service, template)?;
     cloudwatch_event::compile_all(service, template)?;
     cloudwatch_log::compile_all(service, template)?;
     event_bridge::compile_all(service, config, template)?;
@@ -103,6 +108,9 @@ fn compile_event(
         "eventBridge" => event_bridge::parse(f, index, settings).map(drop),
         "cloudwatchEvent" => cloudwatch_event::parse(f, index, settings).map(drop),
         "cloudwatchLog" => cloudwatch_log::parse(f, index, settings).map(drop),
+        "alexaSkill" => alexa::parse(alexa::SKILL, f, index, settings).map(drop),
+        "alexaSmartHome" => alexa::parse(alexa::SMART_HOME, f, index, settings).map(drop),
+        "iot" => iot::parse(f, index, settings).map(drop),
         "http" => api_gateway::check_event(service, f, index, settings),
         "httpApi" => http_api::check_event(f, index, settings),
         _ => Err(DeployError::UnsupportedEvent {
