@@ -273,6 +273,23 @@ pub fn lambda_iot_permission_logical_id(function: &str, index: usize) -> String 
     )
 }
 
+pub fn cognito_user_pool_logical_id(pool: &str) -> String {
+    format!("CognitoUserPool{}", normalize_name_alphanumeric(pool))
+}
+
+pub fn lambda_cognito_user_pool_permission_logical_id(
+    function: &str,
+    pool: &str,
+    trigger: &str,
+) -> String {
+    format!(
+        "{}LambdaPermissionCognitoUserPool{}TriggerSource{}",
+        normalized_function_name(function),
+        normalize_name_alphanumeric(pool),
+        normalize_name_alphanumeric(trigger)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

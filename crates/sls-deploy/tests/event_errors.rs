@@ -142,7 +142,6 @@ fn families_not_implemented_are_refused_by_name() {
         "msk",
         "activemq",
         "rabbitmq",
-        "cognitoUserPool",
         "cloudFront",
         "iotFleetProvisioning",
     ] {
@@ -244,4 +243,23 @@ fn alexa_and_iot_bad_input() {
     );
     let e = refused(json!([{"iot": {"name": "r"}}]));
     assert!(e.contains("functions.hello.events[0].iot.sql"), "{e}");
+}
+
+#[test]
+fn cognito_bad_input() {
+    let e = refused(
+        json!([{"cognitoUserPool": {"pool": "p", "trigger": "PreSignUp", "existing": true}}]),
+    );
+    assert!(
+        e.contains("functions.hello.events[0].cognitoUserPool.existing")
+            && e.contains("not supported yet"),
+        "{e}"
+    );
+    let e = refused(json!([{"cognitoUserPool": {"pool": "p", "trigger": "Nope"}}]));
+    assert!(e.contains("events[0].cognitoUserPool.trigger"), "{e}");
+    let e = refused(json!([{"cognitoUserPool": {"pool": "p", "trigger": "CustomSMSSender"}}]));
+    assert!(
+        e.contains("events[0].cognitoUserPool.kmsKeyId") && e.contains("KMS Key must be set"),
+        "{e}"
+    );
 }

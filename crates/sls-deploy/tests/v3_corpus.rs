@@ -25,6 +25,7 @@ const CASES: &[&str] = &[
     "ev-eventbridge-default",
     "ev-cloudwatch",
     "ev-alexa-iot",
+    "ev-cognito",
 ];
 
 fn fixtures() -> PathBuf {

@@ -9,6 +9,7 @@ mod http_api;
 mod alexa;
 mod cloudwatch_event;
 mod cloudwatch_log;
+mod cognito_user_pool;
 mod common;
 mod event_bridge;
 mod iot;
@@ -46,6 +47,7 @@ pub(super) fn compile_families(
     iot::compile_all(service, template)?;
     cloudwatch_event::compile_all(service, template)?;
     cloudwatch_log::compile_all(service, template)?;
+    cognito_user_pool::compile_all(service, template)?;
     event_bridge::compile_all(service, config, template)?;
     sqs::compile_all(service, template)?;
     http_api::compile(service, config, template)?;
@@ -67,6 +69,7 @@ pub(super) fn check_families(service: &Service, config: &Value) -> Result<()> {
     s3::compile_all(service, config, &mut scratch)?;
     event_bridge::compile_all(service, config, &mut scratch)?;
     cloudwatch_log::compile_all(service, &mut scratch)?;
+    cognito_user_pool::compile_all(service, &mut scratch)?;
     api_gateway::compile(service, config, "0", &mut scratch)?;
     http_api::compile(service, config, &mut scratch)
 }
@@ -111,6 +114,7 @@ fn compile_event(
         "alexaSkill" => alexa::parse(alexa::SKILL, f, index, settings).map(drop),
         "alexaSmartHome" => alexa::parse(alexa::SMART_HOME, f, index, settings).map(drop),
         "iot" => iot::parse(f, index, settings).map(drop),
+        "cognitoUserPool" => cognito_user_pool::parse(f, index, settings).map(drop),
         "http" => api_gateway::check_event(service, f, index, settings),
         "httpApi" => http_api::check_event(f, index, settings),
         _ => Err(DeployError::UnsupportedEvent {

@@ -1,0 +1,202 @@
+//! `cognitoUserPool` events on pools the stack creates (v3
+//! `compile/events/cognito-user-pool.js`, `newCognitoUserPools`): one `AWS::Cognito::UserPool`
+//! per pool with every trigger in its `LambdaConfig` (custom sender triggers with their KMS key),
+//! and an `AWS::Lambda::Permission` per trigger. `existing: true` needs v3's custom resource:
+//! refused.
+
+use serde_json::{json, Map, Value};
+
+use super::common::{self, err, path};
+use crate::error::Result;
+use crate::naming;
+use sls_config::model::{Function, Service};
+
+const FAMILY: &str = "cognitoUserPool";
+const CUSTOM_SENDERS: &[&str] = &["CustomSMSSender", "CustomEmailSender"];
+const TRIGGERS: &[&str] = &[
+    "PreSignUp",
+    "PostConfirmation",
+    "PreAuthentication",
+    "PostAuthentication",
+    "PreTokenGeneration",
+    "CustomMessage",
+    "DefineAuthChallenge",
+    "CreateAuthChallenge",
+    "VerifyAuthChallengeResponse",
+    "UserMigration",
+    "CustomSMSSender",
+    "CustomEmailSender",
+];
+
+#[derive(Debug, Clone)]
+pub(super) struct Trigger {
+    pool: String,
+    trigger: String,
+    kms_key_id: Option<Value>,
+    lambda_version: Option<Value>,
+}
+
+pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Result<Trigger> {
+    let at = |p: &str| path(f, index, FAMILY, p);
+    let Some(Value::Object(o)) = settings else {
+        return Err(err(at(""), "must be an object with `pool` and `trigger`"));
+    };
+    if let Some(k) = o.keys().find(|k| {
+        !matches!(
+            k.as_str(),
+            "pool" | "trigger" | "existing" | "forceDeploy" | "kmsKeyId" | "lambdaVersion"
+        )
+    }) {
+        return Err(err(at(k), "unknown property; remove it"));
+    }
+    if o.get("existing").is_some_and(common::js_truthy) {
+        return Err(err(
+            at("existing"),
+            "cognitoUserPool event on an existing pool: not supported yet (v3 configures it with a custom resource); let the stack create the pool, or deploy this service with the Serverless Framework v3",
+        ));
+    }
+    let pool = match o.get("pool") {
+        Some(Value::String(p))
+            if !p.is_empty()
+                && p.chars().count() <= 128
+                && p.chars().all(|c| {
+                    c.is_alphanumeric() || c == '_' || c.is_whitespace() || "+=,.@-".contains(c)
+                }) =>
+        {
+            p.clone()
+        }
+        Some(v) => {
+            return Err(err(
+                at("pool"),
+                format!(
+                "must be a pool name (letters, digits, spaces and `_+=,.@-`, at most 128), got {v}"
+            ),
+            ))
+        }
+        None => {
+            return Err(err(
+                at("pool"),
+                "is required: the name of the pool the stack creates",
+            ))
+        }
+    };
+    let trigger = match o.get("trigger") {
+        Some(Value::String(t)) if TRIGGERS.contains(&t.as_str()) => t.clone(),
+        v => {
+            return Err(err(
+                at("trigger"),
+                format!(
+                    "must be one of {}, got {}",
+                    TRIGGERS.join(", "),
+                    v.unwrap_or(&Value::Null)
+                ),
+            ))
+        }
+    };
+    let kms_key_id = o.get("kmsKeyId").filter(|v| !v.is_null()).cloned();
+    if let Some(k) = &kms_key_id {
+        let ok = match k {
+            Value::String(s) => s.starts_with("arn:aws") && s.contains(":kms"),
+            other => common::is_arn(other),
+        };
+        if !ok {
+            return Err(err(
+                at("kmsKeyId"),
+                format!("must be a KMS key ARN or an intrinsic, got {k}"),
+            ));
+        }
+    }
+    if CUSTOM_SENDERS.contains(&trigger.as_str()) && kms_key_id.is_none() {
+        return Err(err(
+            at("kmsKeyId"),
+            format!("KMS Key must be set when using a Custom Sender Source Trigger (CustomSMSSender and/or CustomEmailSender). Affected Cognito User Pool: \"{pool}\""),
+        ));
+    }
+    Ok(Trigger {
+        pool,
+        trigger,
+        kms_key_id,
+        lambda_version: o.get("lambdaVersion").filter(|v| !v.is_null()).cloned(),
+    })
+}
+
+pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()> {
+    // v3 merges a top-level `resources.CognitoUserPool<Name>` after the template is written.
+    if let Some(k) = service
+        .resources
+        .as_ref()
+        .and_then(|r| r.keys().find(|k| k.starts_with("CognitoUserPool")))
+    {
+        return Err(err(
+            format!("resources.{k}"),
+            "overriding a generated user pool at the top level of `resources` is not supported; put the override under `resources.Resources`",
+        ));
+    }
+    let mut triggers: Vec<(&Function, Trigger)> = Vec::new();
+    let mut pools: Vec<String> = Vec::new();
+    for f in &service.functions {
+        for (index, event) in f.events.iter().enumerate() {
+            let Some(settings) = event.get(FAMILY) else {
+                continue;
+            };
+            let t = parse(f, index, Some(settings))?;
+            if !pools.contains(&t.pool) {
+                pools.push(t.pool.clone());
+            }
+            triggers.push((f, t));
+        }
+    }
+    for pool in &pools {
+        let mut lambda_config = Map::new();
+        let mut kms: Option<Value> = None;
+        let mut depends_on = Vec::new();
+        for (f, t) in triggers.iter().filter(|(_, t)| &t.pool == pool) {
+            let target = common::lambda_target(f);
+            if CUSTOM_SENDERS.contains(&t.trigger.as_str()) {
+                let key = t.kms_key_id.clone().unwrap_or(Value::Null);
+                if let Some(previous) = &kms {
+                    if previous != &key {
+                        return Err(err(
+                            format!("functions.{}.events", f.key),
+                            format!("Only one KMS Key for can be configured per Cognito User Pool. Affected Cognito User Pool: \"{pool}\""),
+                        ));
+                    }
+                }
+                kms = Some(key.clone());
+                lambda_config.insert(
+                    t.trigger.clone(),
+                    json!({"LambdaArn": target, "LambdaVersion": t.lambda_version.clone().unwrap_or(json!("V1_0"))}),
+                );
+                lambda_config.insert("KMSKeyID".into(), key);
+            } else {
+                lambda_config.insert(t.trigger.clone(), target);
+            }
+            depends_on.push(json!(naming::lambda_logical_id(&f.key)));
+        }
+        common::merge_resource(
+            template,
+            &naming::cognito_user_pool_logical_id(pool),
+            json!({
+                "Type": "AWS::Cognito::UserPool",
+                "Properties": {"UserPoolName": pool, "LambdaConfig": lambda_config},
+                "DependsOn": depends_on
+            }),
+        );
+    }
+    for (f, t) in &triggers {
+        common::merge_resource(
+            template,
+            &naming::lambda_cognito_user_pool_permission_logical_id(&f.key, &t.pool, &t.trigger),
+            json!({
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "FunctionName": common::lambda_target(f),
+                    "Action": "lambda:InvokeFunction",
+                    "Principal": "cognito-idp.amazonaws.com",
+                    "SourceArn": {"Fn::GetAtt": [naming::cognito_user_pool_logical_id(&t.pool), "Arn"]}
+                }
+            }),
+        );
+    }
+    Ok(())
+}
