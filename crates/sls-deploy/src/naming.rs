@@ -290,6 +290,42 @@ pub fn lambda_cognito_user_pool_permission_logical_id(
     )
 }
 
+/// v3 `getKafkaEventLogicalId` (topic part cut to 158 characters).
+pub fn kafka_event_logical_id(function: &str, topic: &str) -> String {
+    let t: String = normalize_name_alphanumeric(topic)
+        .chars()
+        .take(158)
+        .collect();
+    format!(
+        "{}EventSourceMappingKafka{t}",
+        normalized_function_name(function)
+    )
+}
+
+/// v3 `getActiveMQEventLogicalId` (queue part cut to 150 characters).
+pub fn active_mq_event_logical_id(function: &str, queue: &str) -> String {
+    let q: String = normalize_name_alphanumeric(queue)
+        .chars()
+        .take(150)
+        .collect();
+    format!(
+        "{}EventSourceMappingActiveMQ{q}",
+        normalized_function_name(function)
+    )
+}
+
+/// v3 `getRabbitMQEventLogicalId` (queue part cut to 150 characters).
+pub fn rabbit_mq_event_logical_id(function: &str, queue: &str) -> String {
+    let q: String = normalize_name_alphanumeric(queue)
+        .chars()
+        .take(150)
+        .collect();
+    format!(
+        "{}EventSourceMappingRabbitMQ{q}",
+        normalized_function_name(function)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -136,15 +136,7 @@ fn sns_needs_a_topic() {
 
 #[test]
 fn families_not_implemented_are_refused_by_name() {
-    for family in [
-        "alb",
-        "kafka",
-        "msk",
-        "activemq",
-        "rabbitmq",
-        "cloudFront",
-        "iotFleetProvisioning",
-    ] {
+    for family in ["alb", "msk", "cloudFront", "iotFleetProvisioning"] {
         let e = refused(json!([{family: {"x": 1}}]));
         assert!(
             e.contains("hello") && e.contains(family) && e.contains("not supported"),
@@ -260,6 +252,24 @@ fn cognito_bad_input() {
     let e = refused(json!([{"cognitoUserPool": {"pool": "p", "trigger": "CustomSMSSender"}}]));
     assert!(
         e.contains("events[0].cognitoUserPool.kmsKeyId") && e.contains("KMS Key must be set"),
+        "{e}"
+    );
+}
+
+#[test]
+fn kafka_and_mq_bad_input() {
+    let e = refused(
+        json!([{"kafka": {"topic": "t", "bootstrapServers": ["b:1"], "accessConfigurations": {"vpcSubnet": ["subnet-1"]}}}]),
+    );
+    assert!(
+        e.contains("functions.hello.events[0].kafka.accessConfigurations.vpcSecurityGroup"),
+        "{e}"
+    );
+    let e = refused(
+        json!([{"activemq": {"arn": "arn:aws:mq:us-east-1:1:broker:b:b-1", "queue": "q"}}]),
+    );
+    assert!(
+        e.contains("functions.hello.events[0].activemq.basicAuthArn"),
         "{e}"
     );
 }

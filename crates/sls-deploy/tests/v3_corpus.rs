@@ -26,6 +26,7 @@ const CASES: &[&str] = &[
     "ev-cloudwatch",
     "ev-alexa-iot",
     "ev-cognito",
+    "ev-kafka-mq",
 ];
 
 fn fixtures() -> PathBuf {

@@ -13,7 +13,9 @@ mod cognito_user_pool;
 mod common;
 mod event_bridge;
 mod iot;
+mod kafka;
 mod md5;
+mod mq;
 mod s3;
 mod schedule;
 mod sns;
@@ -42,6 +44,9 @@ pub(super) fn compile_families(
     api_gateway::compile(service, config, instance_id, template)?;
     sns::compile_all(service, template)?;
     stream::compile_all(service, config, template)?;
+    kafka::compile_all(service, template)?;
+    mq::compile_all(mq::ACTIVEMQ, service, template)?;
+    mq::compile_all(mq::RABBITMQ, service, template)?;
     alexa::compile_all(alexa::SKILL, service, template)?;
     alexa::compile_all(alexa::SMART_HOME, service, template)?;
     iot::compile_all(service, template)?;
@@ -115,6 +120,9 @@ fn compile_event(
         "alexaSmartHome" => alexa::parse(alexa::SMART_HOME, f, index, settings).map(drop),
         "iot" => iot::parse(f, index, settings).map(drop),
         "cognitoUserPool" => cognito_user_pool::parse(f, index, settings).map(drop),
+        "kafka" => kafka::parse(f, index, settings).map(drop),
+        "activemq" => mq::parse(mq::ACTIVEMQ, f, index, settings).map(drop),
+        "rabbitmq" => mq::parse(mq::RABBITMQ, f, index, settings).map(drop),
         "http" => api_gateway::check_event(service, f, index, settings),
         "httpApi" => http_api::check_event(f, index, settings),
         _ => Err(DeployError::UnsupportedEvent {
