@@ -143,7 +143,13 @@ fn unknown_keys_and_unsupported_settings_are_refused() {
     cfg["provider"]["apiGateway"] = json!({"restApiId": "abc"});
     expect(cfg, &["provider.apiGateway.restApiRootResourceId"]);
     expect(
-        svc(json!([{"websocket": {"route": "$connect"}}])),
-        &["websocket"],
+        svc(json!([{"websocket": {"route": "$connect", "authorizer": "nope"}}])),
+        &[
+            "functions.hello.events[0].websocket.authorizer",
+            "Function \"nope\"",
+        ],
     );
+    let mut cfg = svc(json!([{"websocket": "$connect"}]));
+    cfg["provider"]["logs"] = json!({"websocket": true});
+    expect(cfg, &["provider.logs.websocket"]);
 }

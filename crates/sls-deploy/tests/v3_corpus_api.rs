@@ -24,6 +24,7 @@ const CASES: &[&str] = &[
     "httpapi-basic",
     "httpapi-auth",
     "httpapi-logs",
+    "websocket-basic",
 ];
 
 fn fixtures() -> PathBuf {
@@ -186,6 +187,11 @@ fn httpapi_logs() {
 }
 
 #[test]
+fn websocket_basic() {
+    run_case("websocket-basic");
+}
+
+#[test]
 fn cases_listed() {
-    assert_eq!(CASES.len(), 8);
+    assert_eq!(CASES.len(), 9);
 }

@@ -55,6 +55,7 @@ const PROVIDER_API_GATEWAY_KEYS: &[&str] = &[
     "restApiRootResourceId",
     "shouldStartNameWithService",
     "usagePlan",
+    "websocketApiId",
 ];
 
 /// One `http` event, normalised as v3's `validate()` leaves it.
@@ -628,7 +629,6 @@ fn check_provider(s: &Settings<'_>) -> Result<()> {
         if !PROVIDER_API_GATEWAY_KEYS.contains(&k.as_str()) {
             let why = match k.as_str() {
                 "metrics" => "v3 applies it to the stage through API calls after the deployment, which sls does not do yet",
-                "websocketApiId" | "timeoutInMillis" => "is not supported yet",
                 _ => "is not a supported setting",
             };
             return Err(DeployError::config(

@@ -1,0 +1,494 @@
+//! `websocket` events: one WebSocket API (API Gateway v2) for the service, compiled as v3's
+//! `package/compile/events/websockets` does: API (and the execution role's
+//! `execute-api:ManageConnections` statement), integrations, route responses, authorizers,
+//! permissions, routes, stage, and a deployment whose logical id carries the hash of the
+//! websocket part of the template; output `ServiceEndpointWebsocket`. `provider.logs.websocket`
+//! is refused (v3 sets up an account-wide CloudWatch role for it by API calls).
+
+use base64::Engine;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::error::{DeployError, Result};
+use crate::naming;
+use sls_config::model::{Function, Service};
+
+const API_ID: &str = "WebsocketsApi";
+const STAGE_ID: &str = "WebsocketsDeploymentStage";
+
+struct Event {
+    function: String,
+    route: String,
+    route_response: Option<Value>,
+    authorizer: Option<Authorizer>,
+}
+
+struct Authorizer {
+    name: String,
+    uri: Value,
+    identity_source: Value,
+    /// An ARN (string or intrinsic) or the authorizer function's logical id.
+    permission: Value,
+    local: bool,
+}
+
+fn err(at: impl Into<String>, m: impl Into<String>) -> DeployError {
+    DeployError::config(at, m)
+}
+
+fn invocation_uri(target: Value) -> Value {
+    json!({"Fn::Join": ["", [
+        "arn:", {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"},
+        ":lambda:path/2015-03-31/functions/", target, "/invocations"
+    ]]})
+}
+
+fn fn_arn(name: &str) -> Value {
+    json!({"Fn::GetAtt": [naming::lambda_logical_id(name), "Arn"]})
+}
+
+fn is_websocket(event: &Value) -> Option<&Value> {
+    match event {
+        Value::Object(o) if o.len() == 1 => o.get("websocket"),
+        _ => None,
+    }
+}
+
+fn parse(service: &Service, f: &Function, index: usize, v: &Value) -> Result<Event> {
+    let at = format!("functions.{}.events[{index}].websocket", f.key);
+    let has_fn = |name: &str, at: &str| -> Result<()> {
+        if service.functions.iter().any(|x| x.key == name) {
+            Ok(())
+        } else {
+            Err(err(
+                at,
+                format!("Function \"{name}\" doesn't exist in this Service; name a function of this service, or give the authorizer's ARN"),
+            ))
+        }
+    };
+    let arn_name = |arn: &str| arn.rsplit(':').next().unwrap_or(arn).to_string();
+    match v {
+        Value::String(route) => Ok(Event {
+            function: f.key.clone(),
+            route: route.clone(),
+            route_response: None,
+            authorizer: None,
+        }),
+        Value::Object(o) => {
+            for k in o.keys() {
+                if !["route", "routeResponseSelectionExpression", "authorizer"]
+                    .contains(&k.as_str())
+                {
+                    return Err(err(
+                        format!("{at}.{k}"),
+                        "unknown property; use route, routeResponseSelectionExpression, authorizer",
+                    ));
+                }
+            }
+            let route = match o.get("route") {
+                Some(Value::String(r)) => r.clone(),
+                _ => {
+                    return Err(err(
+                        format!("{at}.route"),
+                        "must be a string (the route key)",
+                    ))
+                }
+            };
+            let route_response = match o.get("routeResponseSelectionExpression") {
+                None | Some(Value::Null) => None,
+                Some(v) if v == "$default" => Some(v.clone()),
+                Some(_) => {
+                    return Err(err(
+                        format!("{at}.routeResponseSelectionExpression"),
+                        "must be \"$default\"",
+                    ))
+                }
+            };
+            let default_source = json!(["route.request.header.Auth"]);
+            let authorizer = match o.get("authorizer") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(a)) if a.contains(':') => Some(Authorizer {
+                    name: arn_name(a),
+                    uri: invocation_uri(json!(a)),
+                    identity_source: default_source,
+                    permission: json!(a),
+                    local: false,
+                }),
+                Some(Value::String(a)) => {
+                    has_fn(a, &format!("{at}.authorizer"))?;
+                    Some(Authorizer {
+                        name: a.clone(),
+                        uri: invocation_uri(fn_arn(a)),
+                        identity_source: default_source,
+                        permission: json!(naming::lambda_logical_id(a)),
+                        local: true,
+                    })
+                }
+                Some(Value::Object(a)) => {
+                    let at = format!("{at}.authorizer");
+                    for k in a.keys() {
+                        if !["name", "arn", "identitySource"].contains(&k.as_str()) {
+                            return Err(err(
+                                format!("{at}.{k}"),
+                                "unknown property; use name, arn, identitySource",
+                            ));
+                        }
+                    }
+                    let name = a.get("name").and_then(Value::as_str);
+                    let (name, uri, permission, local) = match (a.get("arn"), name) {
+                        (Some(arn @ Value::String(s)), _) => {
+                            (arn_name(s), invocation_uri(arn.clone()), arn.clone(), false)
+                        }
+                        (Some(arn @ Value::Object(_)), Some(n)) => {
+                            (n.to_string(), invocation_uri(arn.clone()), arn.clone(), false)
+                        }
+                        (Some(Value::Object(_)), None) => {
+                            return Err(err(
+                                format!("{at}.name"),
+                                "Websocket Authorizer: Non-string \"arn\" needs to be accompanied with \"name\"",
+                            ))
+                        }
+                        (None, Some(n)) => {
+                            has_fn(n, &format!("{at}.name"))?;
+                            (
+                                n.to_string(),
+                                invocation_uri(fn_arn(n)),
+                                json!(naming::lambda_logical_id(n)),
+                                true,
+                            )
+                        }
+                        _ => return Err(err(&at, "needs `name` (a function of this service) or `arn`")),
+                    };
+                    let identity_source = match a.get("identitySource") {
+                        None | Some(Value::Null) => default_source,
+                        Some(v @ Value::Array(_)) => v.clone(),
+                        Some(_) => {
+                            return Err(err(
+                                format!("{at}.identitySource"),
+                                "must be a list of strings",
+                            ))
+                        }
+                    };
+                    Some(Authorizer {
+                        name,
+                        uri,
+                        identity_source,
+                        permission,
+                        local,
+                    })
+                }
+                Some(_) => {
+                    return Err(err(
+                        format!("{at}.authorizer"),
+                        "must be a function name, an ARN or an object (name, arn, identitySource)",
+                    ))
+                }
+            };
+            Ok(Event {
+                function: f.key.clone(),
+                route,
+                route_response,
+                authorizer,
+            })
+        }
+        _ => Err(err(&at, "must be a route key or an object with `route`")),
+    }
+}
+
+pub(crate) fn check_event(
+    service: &Service,
+    f: &Function,
+    index: usize,
+    settings: Option<&Value>,
+) -> Result<()> {
+    parse(service, f, index, settings.unwrap_or(&Value::Null)).map(drop)
+}
+
+/// v3 `getNormalizedWebsocketsRouteKey` + `WebsocketsRoute`.
+fn route_id(route: &str) -> String {
+    let k = route
+        .replace('$', "S")
+        .replace('/', "Slash")
+        .replace('-', "Dash")
+        .replace('_', "Underscore")
+        .replace('.', "Period");
+    format!("{k}WebsocketsRoute")
+}
+
+/// lodash `_.merge` into `resources[id]`, or insert.
+fn merge_into(resources: &mut Map<String, Value>, id: &str, v: Value) {
+    match resources.get_mut(id) {
+        Some(existing) => crate::compile::merge(existing, &v),
+        None => {
+            resources.insert(id.to_string(), v);
+        }
+    }
+}
+
+pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Result<()> {
+    let mut events = Vec::new();
+    for f in &service.functions {
+        for (i, e) in f.events.iter().enumerate() {
+            if let Some(v) = is_websocket(e) {
+                events.push(parse(service, f, i, v)?);
+            }
+        }
+    }
+    if events.is_empty() {
+        return Ok(());
+    }
+    let empty = Map::new();
+    let p = config
+        .get("provider")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    if p.get("logs")
+        .and_then(|l| l.get("websocket"))
+        .is_some_and(|v| !v.is_null())
+    {
+        return Err(err(
+            "provider.logs.websocket",
+            "v3 sets up websocket logs with an account-wide CloudWatch role through API calls, which sls does not do yet; remove it",
+        ));
+    }
+    let external = p
+        .get("apiGateway")
+        .and_then(|a| a.get("websocketApiId"))
+        .filter(|v| super::api_gateway::truthy(v))
+        .cloned();
+    let api_id = external.clone().unwrap_or_else(|| json!({"Ref": API_ID}));
+    let description = p
+        .get("websocketsDescription")
+        .filter(|v| super::api_gateway::truthy(v))
+        .cloned()
+        .unwrap_or(json!("Serverless Websockets"));
+    let Some(resources) = t["Resources"].as_object_mut() else {
+        return Ok(());
+    };
+    if external.is_none() {
+        let name = match p.get("websocketsApiName") {
+            Some(Value::String(n)) if !n.is_empty() => n.clone(),
+            _ => format!("{}-{}-websockets", service.stage, service.name),
+        };
+        let mut props = Map::new();
+        props.insert("Name".into(), json!(name));
+        props.insert(
+            "RouteSelectionExpression".into(),
+            p.get("websocketsApiRouteSelectionExpression")
+                .filter(|v| super::api_gateway::truthy(v))
+                .cloned()
+                .unwrap_or(json!("$request.body.action")),
+        );
+        props.insert("Description".into(), description.clone());
+        props.insert("ProtocolType".into(), json!("WEBSOCKET"));
+        let use_tags = p
+            .get("websocket")
+            .and_then(|w| w.get("useProviderTags"))
+            .is_some_and(super::api_gateway::truthy);
+        if let Some(tags) = p.get("tags").filter(|v| super::api_gateway::truthy(v)) {
+            if use_tags {
+                props.insert("Tags".into(), tags.clone());
+            }
+        }
+        merge_into(
+            resources,
+            API_ID,
+            json!({"Type": "AWS::ApiGatewayV2::Api", "Properties": props}),
+        );
+        if let Some(statements) = resources.get_mut(naming::ROLE_LOGICAL_ID).and_then(|r| {
+            r["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].as_array_mut()
+        }) {
+            statements.push(json!({
+                "Effect": "Allow",
+                "Action": ["execute-api:ManageConnections"],
+                "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:execute-api:*:*:*/@connections/*"}]
+            }));
+        }
+    }
+    // Integrations
+    for e in &events {
+        merge_into(
+            resources,
+            &format!(
+                "{}WebsocketsIntegration",
+                naming::normalized_function_name(&e.function)
+            ),
+            json!({
+                "Type": "AWS::ApiGatewayV2::Integration",
+                "Properties": {
+                    "ApiId": api_id,
+                    "IntegrationType": "AWS_PROXY",
+                    "IntegrationUri": invocation_uri(fn_arn(&e.function)),
+                }
+            }),
+        );
+    }
+    // Route responses
+    for e in events.iter().filter(|e| e.route_response.is_some()) {
+        let rid = route_id(&e.route);
+        resources.insert(
+            format!("{rid}Response"),
+            json!({
+                "Type": "AWS::ApiGatewayV2::RouteResponse",
+                "Properties": {"ApiId": api_id, "RouteId": {"Ref": rid}, "RouteResponseKey": "$default"}
+            }),
+        );
+    }
+    // Authorizers
+    for e in &events {
+        let Some(a) = &e.authorizer else { continue };
+        merge_into(
+            resources,
+            &format!(
+                "{}WebsocketsAuthorizer",
+                naming::normalized_function_name(&a.name)
+            ),
+            json!({
+                "Type": "AWS::ApiGatewayV2::Authorizer",
+                "Properties": {
+                    "ApiId": api_id,
+                    "Name": a.name,
+                    "AuthorizerType": "REQUEST",
+                    "AuthorizerUri": a.uri,
+                    "IdentitySource": a.identity_source,
+                }
+            }),
+        );
+    }
+    // Permissions
+    let api_ref: Vec<Value> = if external.is_none() {
+        vec![json!(API_ID)]
+    } else {
+        Vec::new()
+    };
+    for e in &events {
+        let mut depends = api_ref.clone();
+        depends.push(json!(naming::lambda_logical_id(&e.function)));
+        merge_into(
+            resources,
+            &format!(
+                "{}LambdaPermissionWebsockets",
+                naming::normalized_function_name(&e.function)
+            ),
+            json!({
+                "Type": "AWS::Lambda::Permission",
+                "DependsOn": depends,
+                "Properties": {
+                    "FunctionName": fn_arn(&e.function),
+                    "Action": "lambda:InvokeFunction",
+                    "Principal": "apigateway.amazonaws.com",
+                }
+            }),
+        );
+        let Some(a) = &e.authorizer else { continue };
+        let mut depends = api_ref.clone();
+        let function_name = if a.local {
+            depends.push(a.permission.clone());
+            fn_arn(&a.name)
+        } else {
+            a.permission.clone()
+        };
+        merge_into(
+            resources,
+            &format!(
+                "{}LambdaPermissionWebsockets",
+                naming::normalized_function_name(&a.name)
+            ),
+            json!({
+                "Type": "AWS::Lambda::Permission",
+                "DependsOn": depends,
+                "Properties": {
+                    "Action": "lambda:InvokeFunction",
+                    "Principal": "apigateway.amazonaws.com",
+                    "FunctionName": function_name,
+                }
+            }),
+        );
+    }
+    // Routes
+    for e in &events {
+        let rid = route_id(&e.route);
+        let integration = format!(
+            "{}WebsocketsIntegration",
+            naming::normalized_function_name(&e.function)
+        );
+        let mut props = Map::new();
+        props.insert("ApiId".into(), api_id.clone());
+        props.insert("RouteKey".into(), json!(e.route));
+        props.insert("AuthorizationType".into(), json!("NONE"));
+        props.insert(
+            "Target".into(),
+            json!({"Fn::Join": ["/", ["integrations", {"Ref": integration}]]}),
+        );
+        if let Some(r) = &e.route_response {
+            props.insert("RouteResponseSelectionExpression".into(), r.clone());
+        }
+        if let Some(a) = &e.authorizer {
+            props.insert("AuthorizationType".into(), json!("CUSTOM"));
+            props.insert(
+                "AuthorizerId".into(),
+                json!({"Ref": format!("{}WebsocketsAuthorizer", naming::normalized_function_name(&a.name))}),
+            );
+        }
+        merge_into(
+            resources,
+            &rid,
+            json!({"Type": "AWS::ApiGatewayV2::Route", "Properties": props}),
+        );
+    }
+    // Stage
+    if external.is_none() {
+        resources.insert(
+            STAGE_ID.into(),
+            json!({
+                "Type": "AWS::ApiGatewayV2::Stage",
+                "Properties": {"ApiId": api_id, "StageName": service.stage, "Description": description}
+            }),
+        );
+    }
+    // Deployment: its id carries the hash of the websocket part of the template.
+    let mut depends = Vec::new();
+    for e in &events {
+        if e.route_response.is_some() {
+            depends.push(json!(format!("{}Response", route_id(&e.route))));
+        }
+        depends.push(json!(route_id(&e.route)));
+    }
+    let part: Map<String, Value> = resources
+        .iter()
+        .filter(|(k, r)| {
+            k.as_str() == API_ID
+                || r["Properties"]["ApiId"]["Ref"] == API_ID
+                || r["DependsOn"]
+                    .as_array()
+                    .is_some_and(|d| d.iter().any(|x| x == API_ID))
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let text = serde_json::to_string(&part).unwrap_or_default();
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text.as_bytes()));
+    let clean: String = hash.chars().filter(char::is_ascii_alphanumeric).collect();
+    let deployment_id = format!("WebsocketsDeployment{clean}");
+    let mut props = Map::new();
+    props.insert("ApiId".into(), api_id.clone());
+    props.insert("Description".into(), description);
+    if external.is_some() {
+        props.insert("StageName".into(), json!(service.stage));
+    }
+    merge_into(
+        resources,
+        &deployment_id,
+        json!({"Type": "AWS::ApiGatewayV2::Deployment", "DependsOn": depends, "Properties": props}),
+    );
+    if let Some(stage) = resources.get_mut(STAGE_ID) {
+        stage["Properties"]["DeploymentId"] = json!({"Ref": deployment_id});
+    }
+    t["Outputs"]["ServiceEndpointWebsocket"] = json!({
+        "Description": "URL of the service endpoint",
+        "Value": {"Fn::Join": ["", [
+            "wss://", api_id, ".execute-api.", {"Ref": "AWS::Region"}, ".",
+            {"Ref": "AWS::URLSuffix"}, format!("/{}", service.stage)
+        ]]}
+    });
+    Ok(())
+}
