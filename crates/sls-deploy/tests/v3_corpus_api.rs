@@ -25,6 +25,7 @@ const CASES: &[&str] = &[
     "httpapi-auth",
     "httpapi-logs",
     "websocket-basic",
+    "http-schemas",
 ];
 
 fn fixtures() -> PathBuf {
@@ -192,6 +193,11 @@ fn websocket_basic() {
 }
 
 #[test]
+fn http_schemas() {
+    run_case("http-schemas");
+}
+
+#[test]
 fn cases_listed() {
-    assert_eq!(CASES.len(), 9);
+    assert_eq!(CASES.len(), 10);
 }
