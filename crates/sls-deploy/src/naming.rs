@@ -326,6 +326,22 @@ pub fn rabbit_mq_event_logical_id(function: &str, queue: &str) -> String {
     )
 }
 
+/// v3 `getMSKEventLogicalId` (cluster and topic parts cut to 79 characters each).
+pub fn msk_event_logical_id(function: &str, cluster: &str, topic: &str) -> String {
+    let c: String = normalize_name_alphanumeric(cluster)
+        .chars()
+        .take(79)
+        .collect();
+    let t: String = normalize_name_alphanumeric(topic)
+        .chars()
+        .take(79)
+        .collect();
+    format!(
+        "{}EventSourceMappingMSK{c}{t}",
+        normalized_function_name(function)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 
 mod api_gateway;
 mod http_api;
+mod websocket;
 mod alexa;
 mod cloudwatch_event;
 mod cloudwatch_log;
@@ -16,6 +17,7 @@ mod iot;
 mod kafka;
 mod md5;
 mod mq;
+mod msk;
 mod s3;
 mod schedule;
 mod sns;
@@ -42,11 +44,13 @@ pub(super) fn compile_families(
     schedule::compile_all(service, template)?;
     s3::compile_all(service, config, template)?;
     api_gateway::compile(service, config, instance_id, template)?;
+    websocket::compile(service, config, template)?;
     sns::compile_all(service, template)?;
     stream::compile_all(service, config, template)?;
     kafka::compile_all(service, template)?;
     mq::compile_all(mq::ACTIVEMQ, service, template)?;
     mq::compile_all(mq::RABBITMQ, service, template)?;
+    msk::compile_all(service, template)?;
     alexa::compile_all(alexa::SKILL, service, template)?;
     alexa::compile_all(alexa::SMART_HOME, service, template)?;
     iot::compile_all(service, template)?;
@@ -76,6 +80,7 @@ pub(super) fn check_families(service: &Service, config: &Value) -> Result<()> {
     cloudwatch_log::compile_all(service, &mut scratch)?;
     cognito_user_pool::compile_all(service, &mut scratch)?;
     api_gateway::compile(service, config, "0", &mut scratch)?;
+    websocket::compile(service, config, &mut scratch)?;
     http_api::compile(service, config, &mut scratch)
 }
 
@@ -123,8 +128,10 @@ fn compile_event(
         "kafka" => kafka::parse(f, index, settings).map(drop),
         "activemq" => mq::parse(mq::ACTIVEMQ, f, index, settings).map(drop),
         "rabbitmq" => mq::parse(mq::RABBITMQ, f, index, settings).map(drop),
+        "msk" => msk::parse(f, index, settings).map(drop),
         "http" => api_gateway::check_event(service, f, index, settings),
         "httpApi" => http_api::check_event(f, index, settings),
+        "websocket" => websocket::check_event(service, f, index, settings),
         _ => Err(DeployError::UnsupportedEvent {
             function: f.key.clone(),
             event: family,
