@@ -342,6 +342,33 @@ pub fn msk_event_logical_id(function: &str, cluster: &str, topic: &str) -> Strin
     )
 }
 
+/// v3 `getAlbTargetGroupLogicalId`.
+pub fn alb_target_group_logical_id(function: &str, alb_id: &str, multi_value: bool) -> String {
+    format!(
+        "{}Alb{}TargetGroup{alb_id}",
+        normalized_function_name(function),
+        if multi_value { "MultiValue" } else { "" }
+    )
+}
+
+pub fn alb_listener_rule_logical_id(function: &str, priority: i64) -> String {
+    format!(
+        "{}AlbListenerRule{priority}",
+        normalized_function_name(function)
+    )
+}
+
+pub fn lambda_alb_permission_logical_id(function: &str) -> String {
+    format!("{}LambdaPermissionAlb", normalized_function_name(function))
+}
+
+pub fn lambda_register_target_permission_logical_id(function: &str) -> String {
+    format!(
+        "{}LambdaPermissionRegisterTarget",
+        normalized_function_name(function)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -136,7 +136,7 @@ fn sns_needs_a_topic() {
 
 #[test]
 fn families_not_implemented_are_refused_by_name() {
-    for family in ["alb", "cloudFront", "iotFleetProvisioning"] {
+    for family in ["cloudFront", "iotFleetProvisioning"] {
         let e = refused(json!([{family: {"x": 1}}]));
         assert!(
             e.contains("hello") && e.contains(family) && e.contains("not supported"),
@@ -270,6 +270,31 @@ fn kafka_and_mq_bad_input() {
     );
     assert!(
         e.contains("functions.hello.events[0].activemq.basicAuthArn"),
+        "{e}"
+    );
+}
+
+#[test]
+fn alb_bad_input() {
+    let arn = "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/lb/aaa/bbb";
+    let e = refused(
+        json!([{"alb": {"listenerArn": "arn:aws:nope", "priority": 1, "conditions": {"path": "/"}}}]),
+    );
+    assert!(
+        e.contains("functions.hello.events[0].alb.listenerArn")
+            && e.contains("Invalid ALB listenerArn"),
+        "{e}"
+    );
+    let e = refused(json!([{"alb": {"listenerArn": arn, "priority": 1, "conditions": {}}}]));
+    assert!(
+        e.contains("events[0].alb.conditions") && e.contains("At least one condition"),
+        "{e}"
+    );
+    let e = refused(
+        json!([{"alb": {"listenerArn": arn, "priority": 1, "conditions": {"path": "/"}, "authorizer": "missing"}}]),
+    );
+    assert!(
+        e.contains("events[0].alb.authorizer") && e.contains("No match for \"missing\""),
         "{e}"
     );
 }

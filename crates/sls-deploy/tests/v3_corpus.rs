@@ -27,6 +27,7 @@ const CASES: &[&str] = &[
     "ev-alexa-iot",
     "ev-cognito",
     "ev-kafka-mq",
+    "ev-alb",
 ];
 
 fn fixtures() -> PathBuf {

@@ -7,6 +7,7 @@
 mod api_gateway;
 mod http_api;
 mod websocket;
+mod alb;
 mod alexa;
 mod cloudwatch_event;
 mod cloudwatch_log;
@@ -51,6 +52,7 @@ pub(super) fn compile_families(
     mq::compile_all(mq::ACTIVEMQ, service, template)?;
     mq::compile_all(mq::RABBITMQ, service, template)?;
     msk::compile_all(service, template)?;
+    alb::compile_all(service, config, template)?;
     alexa::compile_all(alexa::SKILL, service, template)?;
     alexa::compile_all(alexa::SMART_HOME, service, template)?;
     iot::compile_all(service, template)?;
@@ -79,6 +81,7 @@ pub(super) fn check_families(service: &Service, config: &Value) -> Result<()> {
     event_bridge::compile_all(service, config, &mut scratch)?;
     cloudwatch_log::compile_all(service, &mut scratch)?;
     cognito_user_pool::compile_all(service, &mut scratch)?;
+    alb::compile_all(service, config, &mut scratch)?;
     api_gateway::compile(service, config, "0", &mut scratch)?;
     websocket::compile(service, config, &mut scratch)?;
     http_api::compile(service, config, &mut scratch)
@@ -129,6 +132,7 @@ fn compile_event(
         "activemq" => mq::parse(mq::ACTIVEMQ, f, index, settings).map(drop),
         "rabbitmq" => mq::parse(mq::RABBITMQ, f, index, settings).map(drop),
         "msk" => msk::parse(f, index, settings).map(drop),
+        "alb" => Ok(()), // checked with the other events in `check_families`
         "http" => api_gateway::check_event(service, f, index, settings),
         "httpApi" => http_api::check_event(f, index, settings),
         "websocket" => websocket::check_event(service, f, index, settings),
