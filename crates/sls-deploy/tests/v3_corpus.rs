@@ -200,10 +200,9 @@ fn retrocycle(v: &Value, root: &Value) -> Value {
             let mut cur = root;
             let mut rest = path.strip_prefix('$').unwrap();
             while let Some(r) = rest.strip_prefix('[') {
-                let end = if r.starts_with('"') {
-                    r[1..].find("\"]").map(|i| i + 2).unwrap()
-                } else {
-                    r.find(']').unwrap()
+                let end = match r.strip_prefix('"') {
+                    Some(quoted) => quoted.find("\"]").map(|i| i + 2).unwrap(),
+                    None => r.find(']').unwrap(),
                 };
                 let key = &r[..end];
                 cur = if let Some(k) = key.strip_prefix('"') {
