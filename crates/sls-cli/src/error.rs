@@ -66,11 +66,27 @@ pub fn from_error(err: &dyn std::error::Error) -> CliError {
 
 pub type CliResult<T = ()> = Result<T, CliError>;
 
-/// AWS errors carry their own hint (what to do); keep it as the CLI hint.
-pub fn from_aws(err: &sls_aws::AwsError) -> CliError {
+/// Library errors say what happened in `Display` and what to do in their own `hint()`
+/// (sls-aws, sls-deploy, sls-invoke): the one way a hint reaches the user.
+pub fn with_hint(err: &dyn std::error::Error, hint: Option<&str>) -> CliError {
     let e = from_error(err);
-    match err.hint() {
+    match hint {
         Some(hint) => e.with_hint(hint),
         None => e,
     }
+}
+
+/// AWS errors carry their own hint (what to do); keep it as the CLI hint.
+pub fn from_aws(err: &sls_aws::AwsError) -> CliError {
+    with_hint(err, err.hint())
+}
+
+/// A deploy error with its hint (for AWS failures, sls-aws's).
+pub fn from_deploy(err: &sls_deploy::DeployError) -> CliError {
+    with_hint(err, err.hint().as_deref())
+}
+
+/// An invoke local error with its hint.
+pub fn from_invoke(err: &sls_invoke::InvokeError) -> CliError {
+    with_hint(err, err.hint())
 }

@@ -32,6 +32,7 @@ mod error;
 mod files;
 mod framework_version;
 mod jsval;
+pub mod model;
 mod normalize;
 pub mod plugins;
 mod print;

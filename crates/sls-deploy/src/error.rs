@@ -1,5 +1,7 @@
-//! The one error type of this crate. Every variant says what went wrong, where, and what to do;
-//! none carries credentials (AWS errors are rendered through their code and message only).
+//! The one error type of this crate. `Display` is one or more full sentences saying what went
+//! wrong and where; [`DeployError::hint`] says what to do, for the CLI to show on its own line.
+//! No message carries credentials: AWS failures are explained by `sls-aws`'s classifier, which
+//! builds them from error codes, AWS's messages and ARNs only.
 
 use std::path::PathBuf;
 
@@ -7,17 +9,15 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum DeployError {
     /// The service configuration has a value this crate cannot use.
-    #[error("invalid configuration at \"{path}\": {message}")]
+    #[error("Invalid configuration at \"{path}\": {message}.")]
     Config { path: String, message: String },
 
     /// A function uses an event source that is not implemented yet.
-    #[error(
-        "function \"{function}\": event type \"{event}\" is not supported yet; remove the event or deploy this service with the Serverless Framework v3"
-    )]
+    #[error("Function \"{function}\": event type \"{event}\" is not supported yet.")]
     UnsupportedEvent { function: String, event: String },
 
     /// Reading or writing a local file failed.
-    #[error("{action} \"{}\": {source}", path.display())]
+    #[error("{} \"{}\": {source}.", capitalised(action), path.display())]
     Io {
         action: &'static str,
         path: PathBuf,
@@ -26,19 +26,22 @@ pub enum DeployError {
     },
 
     /// Building a zip artifact failed.
-    #[error("could not build the zip \"{}\": {message}", path.display())]
+    #[error("Could not build the zip \"{}\": {message}.", path.display())]
     Zip { path: PathBuf, message: String },
 
     /// The patterns select no file at all (v3: "No file matches include / exclude patterns").
-    #[error("no file matches include / exclude patterns for {context}; check package.patterns")]
+    #[error("No file matches include / exclude patterns for {context}.")]
     NoFiles { context: String },
 
-    /// An AWS call failed.
-    #[error("AWS {service} {operation} failed: {message}")]
+    /// An AWS call failed; `error` is sls-aws's explanation (what, and a hint).
+    #[cfg(feature = "aws")]
+    #[error("{error}")]
     Aws {
-        service: &'static str,
-        operation: &'static str,
-        message: String,
+        /// The IAM action, as AWS names it (`cloudformation:CreateStack`).
+        action: &'static str,
+        /// What it was called on (`stack "svc-dev"`, `bucket "b"`).
+        resource: String,
+        error: sls_aws::AwsError,
     },
 
     /// The CloudFormation stack ended in a failed state.
@@ -50,7 +53,7 @@ pub enum DeployError {
     },
 
     /// The stack is in a state from which sls cannot deploy.
-    #[error("stack \"{stack_name}\" is in state {status}; {hint}")]
+    #[error("Stack \"{stack_name}\" is in state {status}.")]
     StackState {
         stack_name: String,
         status: String,
@@ -58,19 +61,15 @@ pub enum DeployError {
     },
 
     /// The deployment bucket recorded by the stack does not exist any more.
-    #[error(
-        "the deployment bucket \"{bucket}\" does not exist; create it again to reuse stack \"{stack_name}\", or remove the stack"
-    )]
+    #[error("The deployment bucket \"{bucket}\" does not exist.")]
     MissingBucket { bucket: String, stack_name: String },
 
     /// Waiting for CloudFormation took longer than allowed.
-    #[error(
-        "timed out after {seconds}s waiting for stack \"{stack_name}\"; CloudFormation keeps working: check its state with `sls info` or the AWS console"
-    )]
+    #[error("Timed out after {seconds}s waiting for stack \"{stack_name}\".")]
     Timeout { stack_name: String, seconds: u64 },
 
     /// `info` / `deploy function` need a deployed stack or function.
-    #[error("{what} does not exist; deploy the service first with `sls deploy`")]
+    #[error("{} does not exist.", capitalised(what))]
     NotDeployed { what: String },
 }
 
@@ -84,9 +83,9 @@ pub struct ResourceFailure {
 }
 
 fn stack_failure_message(stack: &str, status: &str, failures: &[ResourceFailure]) -> String {
-    let mut s = format!("stack \"{stack}\" ended in {status}");
+    let mut s = format!("Stack \"{stack}\" ended in {status}.");
     if failures.is_empty() {
-        s.push_str(" (CloudFormation reported no failed resource)");
+        s.push_str(" CloudFormation reported no failed resource.");
     }
     for f in failures {
         s.push_str(&format!(
@@ -97,7 +96,46 @@ fn stack_failure_message(stack: &str, status: &str, failures: &[ResourceFailure]
     s
 }
 
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 impl DeployError {
+    /// What to do about it, when there is something to say.
+    pub fn hint(&self) -> Option<String> {
+        let hint = match self {
+            DeployError::Config { .. } | DeployError::Io { .. } | DeployError::Zip { .. } => {
+                return None
+            }
+            DeployError::UnsupportedEvent { .. } => {
+                "Remove the event, or deploy this service with the Serverless Framework v3."
+            }
+            DeployError::NoFiles { .. } => {
+                "Check `package.patterns` (and the function's own `package.patterns`)."
+            }
+            #[cfg(feature = "aws")]
+            DeployError::Aws { error, .. } => return error.hint().map(str::to_string),
+            DeployError::StackFailed { .. } => {
+                "Fix the failed resources listed above, then deploy again."
+            }
+            DeployError::StackState { hint, .. } => hint,
+            DeployError::MissingBucket { stack_name, .. } => {
+                return Some(format!(
+                    "Create the bucket again to reuse stack \"{stack_name}\", or remove the stack with `sls remove`."
+                ))
+            }
+            DeployError::Timeout { .. } => {
+                "CloudFormation keeps working: check the stack's state with `sls info` or in the AWS console."
+            }
+            DeployError::NotDeployed { .. } => "Deploy the service first with `sls deploy`.",
+        };
+        Some(hint.to_string())
+    }
+
     pub(crate) fn config(path: impl Into<String>, message: impl Into<String>) -> Self {
         DeployError::Config {
             path: path.into(),
@@ -118,5 +156,37 @@ impl DeployError {
     }
 }
 
+impl From<sls_config::model::ModelError> for DeployError {
+    fn from(e: sls_config::model::ModelError) -> Self {
+        DeployError::Config {
+            path: e.path,
+            message: e.message,
+        }
+    }
+}
+
 /// Result alias of this crate.
 pub type Result<T, E = DeployError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_sentences_with_a_hint_apart() {
+        let e = DeployError::NotDeployed {
+            what: "stack \"s-dev\"".into(),
+        };
+        assert_eq!(e.to_string(), "Stack \"s-dev\" does not exist.");
+        assert_eq!(
+            e.hint().as_deref(),
+            Some("Deploy the service first with `sls deploy`.")
+        );
+        let e = DeployError::io(
+            "could not read",
+            "/x",
+            std::io::Error::from(std::io::ErrorKind::NotFound),
+        );
+        assert!(e.to_string().starts_with("Could not read \"/x\": "), "{e}");
+    }
+}

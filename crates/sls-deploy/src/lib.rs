@@ -8,16 +8,20 @@
 //!   exactly where and how Serverless Framework v3 writes them.
 //! - [`deploy()`], [`info()`], [`remove()`], [`deploy_function()`]: the AWS side, reporting
 //!   progress as [`DeployEvent`]s for the CLI to render.
+//!
+//! Where things live: `compile/` turns the typed [`Service`] (from `sls_config::model`) into
+//! templates, one module per concern and per event family, with ids from [`naming`];
+//! `package` zips and writes `.serverless/`; `aws/` holds every AWS effect, one module per job.
+//! Every error is a [`DeployError`]: a sentence, plus [`DeployError::hint`] on what to do.
 
 #[cfg(feature = "aws")]
 mod aws;
+mod compile;
 mod devdeps;
 mod error;
 mod files;
 pub mod naming;
 mod package;
-mod service;
-mod template;
 mod zipper;
 
 #[cfg(feature = "aws")]
@@ -27,5 +31,5 @@ pub use aws::{
 };
 pub use error::{DeployError, ResourceFailure, Result};
 pub use package::{artifact_directory_name, package, Artifact, PackageInput, PackageResult};
-pub use service::{Function, Provider, Service};
+pub use sls_config::model::{Function, Provider, Service, DEFAULT_RUNTIME};
 pub use zipper::sha256_file;

@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 use crate::error::{DeployError, Result};
 use crate::files::{self, SourceFile, DEFAULT_EXCLUDES};
 use crate::naming;
-use crate::service::Service;
-use crate::template::{self, FunctionArtifact};
+use crate::compile::{self, FunctionArtifact};
+use sls_config::model::Service;
 use crate::zipper;
 
 /// What to package.
@@ -96,6 +96,8 @@ pub fn artifact_directory_name(service: &Service, at: SystemTime) -> String {
 /// Packages the service: zips, both templates and the state file in `input.out_dir`.
 pub fn package(input: &PackageInput<'_>) -> Result<PackageResult> {
     let service = Service::from_config(input.config, input.stage, input.region)?;
+    // Refuse what cannot be deployed before any work is done.
+    compile::check(&service, input.config)?;
     let out = input.out_dir.to_path_buf();
     std::fs::create_dir_all(&out).map_err(|e| DeployError::io("could not create", &out, e))?;
     clean_out_dir(&out)?;
@@ -246,8 +248,8 @@ pub fn package(input: &PackageInput<'_>) -> Result<PackageResult> {
             }
         })
         .collect();
-    let create_template = template::core_template(&service);
-    let update_template = template::update_template(&service, &dir_name, &fn_artifacts)?;
+    let create_template = compile::core_template(&service);
+    let update_template = compile::update_template(&service, input.config, &dir_name, &fn_artifacts)?;
     let state = service_state(
         input.config,
         &service,

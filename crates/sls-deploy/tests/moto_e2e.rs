@@ -370,7 +370,7 @@ async fn least_privilege_user_with_auth_checking_on() {
     .await
     .unwrap_err()
     .to_string();
-    assert!(denied.contains("CloudFormation DescribeStacks"), "{denied}");
+    assert!(denied.contains("cloudformation:DescribeStacks"), "{denied}");
     assert!(!denied.contains(&nosecret), "no secret in errors");
 
     // The deployer's exact policy covers the change check (S3 list/head), info and remove.

@@ -289,7 +289,7 @@ fn bad_input_is_an_error_not_a_panic() {
         ),
         (
             json!({"service": "s", "package": {"patterns": ["!**"]}, "functions": {"f": {"handler": "h"}}}),
-            "no file matches",
+            "No file matches",
         ),
         (
             json!({"service": "s", "functions": {"f": {"handler": "h", "package": {"artifact": "missing.zip"}}}}),

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum InvokeError {
     #[error(
-        "function \"{function}\" is not defined in this service (functions: {}); check the name given to --function",
+        "Function \"{function}\" is not defined in this service (functions: {}).",
         list(available)
     )]
     UnknownFunction {
@@ -19,25 +19,25 @@ pub enum InvokeError {
     },
 
     #[error(
-        "runtime \"{runtime}\" of function \"{function}\" is not supported by invoke local (supported: nodejs*, python3.*); set `runtime` on the function or provider, or invoke it in AWS with `sls invoke`"
+        "Runtime \"{runtime}\" of function \"{function}\" is not supported by invoke local (supported: nodejs*, python3.*)."
     )]
     UnsupportedRuntime { function: String, runtime: String },
 
     #[error(
-        "function \"{function}\" is a container image (`image`); local invocation of image-backed functions is not supported"
+        "Function \"{function}\" is a container image (`image`); local invocation of image-backed functions is not supported."
     )]
     ImageFunction { function: String },
 
-    #[error("function \"{function}\" has no `handler` (functions.{function}.handler); set it to `path/to/file.export`")]
+    #[error("Function \"{function}\" has no `handler` (functions.{function}.handler).")]
     MissingHandler { function: String },
 
     #[error(
-        "handler \"{handler}\" of function \"{function}\" is not of the form `path/to/file.export` (functions.{function}.handler)"
+        "Handler \"{handler}\" of function \"{function}\" is not of the form `path/to/file.export` (functions.{function}.handler)."
     )]
     InvalidHandler { function: String, handler: String },
 
     #[error(
-        "`{program}` was not found on PATH (needed for runtime \"{runtime}\" of function \"{function}\"); install it or put it on PATH"
+        "`{program}` was not found on PATH (needed for runtime \"{runtime}\" of function \"{function}\")."
     )]
     RuntimeNotFound {
         program: String,
@@ -46,36 +46,36 @@ pub enum InvokeError {
     },
 
     #[error(
-        "`functions` in the service configuration is not a map of function names to definitions"
+        "`functions` in the service configuration is not a map of function names to definitions."
     )]
     InvalidFunctions,
 
-    #[error("the event file you provided does not exist: {}", path.display())]
+    #[error("The event file you provided does not exist: {}.", path.display())]
     EventFileNotFound { path: PathBuf },
 
-    #[error("the context file you provided does not exist: {}", path.display())]
+    #[error("The context file you provided does not exist: {}.", path.display())]
     ContextFileNotFound { path: PathBuf },
 
-    #[error("could not read {}: {source}", path.display())]
+    #[error("Could not read {}: {source}.", path.display())]
     ReadFile {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
 
-    #[error("parsing of \"{}\" failed with: {message}", path.display())]
+    #[error("Parsing of \"{}\" failed with: {message}.", path.display())]
     ParseFile { path: PathBuf, message: String },
 
     #[error(
-        "{} is a JavaScript file; sls reads event and context files as JSON or YAML only: export the data as .json or .yml",
+        "{} is a JavaScript file; sls reads event and context files as JSON or YAML only.",
         path.display()
     )]
     JavaScriptDataFile { path: PathBuf },
 
-    #[error("the context must be a JSON object (from --context or --contextPath), got {found}")]
+    #[error("The context must be a JSON object (from --context or --contextPath), got {found}.")]
     InvalidContext { found: String },
 
-    #[error("{what} ({}): {source}", path.display())]
+    #[error("{} ({}): {source}.", capitalised(what), path.display())]
     Io {
         what: &'static str,
         path: PathBuf,
@@ -83,13 +83,37 @@ pub enum InvokeError {
         source: std::io::Error,
     },
 
-    #[error("could not start `{}` for function \"{function}\": {source}", program.display())]
+    #[error("Could not start `{}` for function \"{function}\": {source}.", program.display())]
     Spawn {
         program: PathBuf,
         function: String,
         #[source]
         source: std::io::Error,
     },
+}
+
+impl InvokeError {
+    /// What to do about it, when there is something to say (shown apart from the message).
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self {
+            InvokeError::UnknownFunction { .. } => "Check the name given to --function.",
+            InvokeError::UnsupportedRuntime { .. } => {
+                "Set `runtime` on the function or provider, or invoke it in AWS with `sls invoke`."
+            }
+            InvokeError::MissingHandler { .. } => "Set it to `path/to/file.export`.",
+            InvokeError::RuntimeNotFound { .. } => "Install it or put it on PATH.",
+            InvokeError::JavaScriptDataFile { .. } => "Export the data as .json or .yml.",
+            _ => return None,
+        })
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 fn list(names: &[String]) -> String {

@@ -262,10 +262,11 @@ fn event_input_rules() {
     assert!(err.to_string().contains("missing.json"), "{err}");
     let err = parse_event_input(None, Some(Path::new("bad.json")), None, false, cwd)
         .expect_err("bad json");
-    assert!(err.to_string().starts_with("parsing of "), "{err}");
+    assert!(err.to_string().starts_with("Parsing of "), "{err}");
     let err =
         parse_event_input(None, Some(Path::new("data.js")), None, false, cwd).expect_err("js");
-    assert!(err.to_string().contains(".json or .yml"), "{err}");
+    assert!(err.to_string().contains("JSON or YAML only"), "{err}");
+    assert_eq!(err.hint(), Some("Export the data as .json or .yml."));
 }
 
 #[test]
@@ -298,8 +299,9 @@ fn unknown_function_lists_the_service_functions() {
     let err = invoke_local(&svc.request(cfg, "nope")).expect_err("unknown");
     assert_eq!(
         err.to_string(),
-        "function \"nope\" is not defined in this service (functions: fn, second); check the name given to --function"
+        "Function \"nope\" is not defined in this service (functions: fn, second)."
     );
+    assert_eq!(err.hint(), Some("Check the name given to --function."));
     let err = invoke_local(&svc.request(json!({"service": "s"}), "nope")).expect_err("none");
     assert!(
         err.to_string().contains("(functions: none defined)"),
@@ -316,7 +318,7 @@ fn unsupported_runtime_is_a_clear_error() {
     assert!(matches!(err, InvokeError::UnsupportedRuntime { .. }));
     assert!(
         err.to_string()
-            .starts_with("runtime \"java21\" of function \"fn\" is not supported by invoke local (supported: nodejs*, python3.*)"),
+            .starts_with("Runtime \"java21\" of function \"fn\" is not supported by invoke local (supported: nodejs*, python3.*)"),
         "{err}"
     );
     let err = invoke_local(&svc.request(config("python2.7", "h.h"), "fn")).expect_err("py2");
@@ -360,8 +362,9 @@ fn interpreter_missing_from_path() {
     let err = invoke_local(&req).expect_err("no node");
     assert_eq!(
         err.to_string(),
-        "`node` was not found on PATH (needed for runtime \"nodejs20.x\" of function \"fn\"); install it or put it on PATH"
+        "`node` was not found on PATH (needed for runtime \"nodejs20.x\" of function \"fn\")."
     );
+    assert_eq!(err.hint(), Some("Install it or put it on PATH."));
 }
 
 #[test]

@@ -11,7 +11,7 @@ use sls_deploy::{
 use crate::cli::{
     DeployArgs, DeployFunctionArgs, InfoArgs, PackageArgs, RemoveArgs, ServiceOptions,
 };
-use crate::error::{from_error, CliError, CliResult};
+use crate::error::{from_deploy, from_error, CliResult};
 use crate::host::Host;
 use crate::progress::Progress;
 use crate::service::{self, CommandOptions, Loaded};
@@ -79,7 +79,7 @@ fn package_service(
         config_file_name: file_name.as_deref(),
         timestamp: None,
     })
-    .map_err(|e| from_error(&e))
+    .map_err(|e| from_deploy(&e))
 }
 
 pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
@@ -133,7 +133,7 @@ pub fn deploy(args: &DeployArgs, host: &Host) -> CliResult {
         .block_on(sls_deploy::deploy(&s.sdk, &pkg, &s.options, &|e| {
             progress.event(e)
         }))
-        .map_err(|e| deploy_error(&e));
+        .map_err(|e| from_deploy(&e));
     progress.finish();
     let info = match outcome? {
         DeployOutcome::Deployed { info } => {
@@ -177,7 +177,7 @@ pub fn deploy_function(args: &DeployFunctionArgs, host: &Host) -> CliResult {
         &|e| progress.event(e),
     ));
     progress.finish();
-    match outcome.map_err(|e| deploy_error(&e))? {
+    match outcome.map_err(|e| from_deploy(&e))? {
         FunctionOutcome::Updated { name, .. } => eprintln!("✔ Function code deployed ({name})"),
         FunctionOutcome::CodeUnchanged { name, .. } => {
             eprintln!("Code of function {name} did not change. Skipping function deployment.")
@@ -200,7 +200,7 @@ pub fn info(args: &InfoArgs, host: &Host) -> CliResult {
     let info = s
         .runtime
         .block_on(sls_deploy::info(&s.sdk, &svc, &s.options))
-        .map_err(|e| deploy_error(&e))?;
+        .map_err(|e| from_deploy(&e))?;
     print_info(&info, args.service.verbose);
     Ok(())
 }
@@ -223,7 +223,7 @@ pub fn remove(args: &RemoveArgs, host: &Host) -> CliResult {
             progress.event(e)
         }));
     progress.finish();
-    match outcome.map_err(|e| deploy_error(&e))? {
+    match outcome.map_err(|e| from_deploy(&e))? {
         RemoveOutcome::Removed { stack, objects_deleted } => eprintln!(
             "✔ Service removed: stack {stack} deleted, {objects_deleted} deployment object(s) removed"
         ),
@@ -256,8 +256,4 @@ fn print_info(info: &ServiceInfo, verbose: bool) {
         }
     }
     print!("{out}");
-}
-
-fn deploy_error(err: &sls_deploy::DeployError) -> CliError {
-    from_error(err)
 }

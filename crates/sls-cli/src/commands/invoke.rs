@@ -7,7 +7,7 @@ use sls_credentials::{LayerState, Origin, Plan, Resolution};
 use sls_invoke::InvokeRequest;
 
 use crate::cli::InvokeLocalArgs;
-use crate::error::{from_error, CliResult};
+use crate::error::{from_invoke, CliResult};
 use crate::host::Host;
 use crate::service::{self, CommandOptions};
 
@@ -43,14 +43,14 @@ pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
         args.raw,
         &host.cwd,
     )
-    .map_err(|e| from_error(&e))?;
+    .map_err(|e| from_invoke(&e))?;
     let context_override = sls_invoke::parse_context_input(
         args.context.as_deref(),
         args.context_path.as_deref(),
         args.raw,
         &host.cwd,
     )
-    .map_err(|e| from_error(&e))?;
+    .map_err(|e| from_invoke(&e))?;
 
     // AWS variables already set AWS up: the handler gets those same credentials.
     let (resolution, keys) = match aws_vars.into_aws() {
@@ -92,7 +92,7 @@ pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
         process_env: host.env.clone(),
         credentials,
     };
-    let outcome = sls_invoke::invoke_local(&request).map_err(|e| from_error(&e))?;
+    let outcome = sls_invoke::invoke_local(&request).map_err(|e| from_invoke(&e))?;
     for warning in &outcome.warnings {
         eprintln!("Warning: {warning}");
     }

@@ -1,10 +1,51 @@
-//! A typed view of the resolved service configuration (`serde_json::Value`, shaped like
-//! `serverless print`): only the keys this crate supports, with v3's defaults applied.
-//! CloudFormation intrinsics (`{"Ref": ..}`, `{"Fn::GetAtt": ..}`) stay as JSON values.
+//! The typed service model: a view of the resolved configuration (`serde_json::Value`, shaped
+//! like `serverless print`) with v3's defaults and naming rules applied, shared by packaging,
+//! deployment and `invoke local`. It reads what is written; what a command supports (events,
+//! container images) is decided by that command. CloudFormation intrinsics (`{"Ref": ..}`,
+//! `{"Fn::GetAtt": ..}`) stay as JSON values.
 
 use serde_json::{Map, Value};
 
-use crate::error::{DeployError, Result};
+/// A property with a value of the wrong shape, named by its path (`functions.hello.handler`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Invalid configuration at \"{path}\": {message}.")]
+pub struct ModelError {
+    pub path: String,
+    pub message: String,
+}
+
+impl ModelError {
+    fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        ModelError {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+type Result<T, E = ModelError> = std::result::Result<T, E>;
+
+/// v3's default runtime (`provider.getRuntime` in 3.40).
+pub const DEFAULT_RUNTIME: &str = "nodejs16.x";
+
+/// v3's service-name rule: `service: <name>`, or the older `service: { name: <name> }`.
+pub fn service_name(config: &Value) -> Option<&str> {
+    match config.get("service")? {
+        Value::String(s) if !s.is_empty() => Some(s),
+        Value::Object(o) => o.get("name").and_then(Value::as_str).filter(|s| !s.is_empty()),
+        _ => None,
+    }
+}
+
+/// v3's deployed function name when `name` is not set: `<service>-<stage>-<key>`.
+pub fn default_function_name(service: &str, stage: &str, key: &str) -> String {
+    format!("{service}-{stage}-{key}")
+}
+
+/// The runtime a function runs with: its own, the provider's, else [`DEFAULT_RUNTIME`].
+pub fn runtime_of<'a>(function: Option<&'a str>, provider: Option<&'a str>) -> &'a str {
+    function.or(provider).unwrap_or(DEFAULT_RUNTIME)
+}
 
 /// The parts of a service that packaging and deployment need.
 #[derive(Debug, Clone)]
@@ -61,7 +102,12 @@ pub struct Function {
     pub key: String,
     /// Deployed name: `name` or `<service>-<stage>-<key>`.
     pub name: String,
-    pub handler: String,
+    /// `handler` (`path/to/file.export`); `None` for image functions or when missing.
+    pub handler: Option<String>,
+    /// `image`, as written (container image functions).
+    pub image: Option<Value>,
+    /// `events`, as written: one single-key object (`{http: {...}}`) or string per entry.
+    pub events: Vec<Value>,
     pub runtime: Option<String>,
     pub memory_size: Option<Value>,
     pub timeout: Option<Value>,
@@ -89,33 +135,29 @@ pub struct Package {
     pub exclude_dev_dependencies: bool,
 }
 
-/// v3's default runtime (`provider.getRuntime` in 3.40).
-pub const DEFAULT_RUNTIME: &str = "nodejs16.x";
-
 impl Service {
     /// Reads the resolved configuration. `stage` and `region` are the ones the CLI decided
     /// (`--stage` → `provider.stage` → `dev`; same for region).
     pub fn from_config(config: &Value, stage: &str, region: &str) -> Result<Self> {
         let root = config
             .as_object()
-            .ok_or_else(|| DeployError::config("", "the configuration must be an object"))?;
+            .ok_or_else(|| ModelError::new("", "the configuration must be an object"))?;
         let name = match root.get("service") {
-            Some(Value::String(s)) if !s.is_empty() => s.clone(),
-            // Older configs allow `service: { name: x }`.
-            Some(Value::Object(o)) => str_at(o, "name", "service.name")?
-                .ok_or_else(|| DeployError::config("service.name", "missing service name"))?,
-            _ => {
-                return Err(DeployError::config(
+            Some(Value::Object(_)) => service_name(config)
+                .ok_or_else(|| ModelError::new("service.name", "missing service name"))?,
+            _ => service_name(config).ok_or_else(|| {
+                ModelError::new(
                     "service",
                     "missing service name; add `service: <name>` to serverless.yml",
-                ))
-            }
-        };
+                )
+            })?,
+        }
+        .to_string();
         let empty = Map::new();
         let p = obj_at(root, "provider", "provider")?.unwrap_or(&empty);
         if let Some(n) = p.get("name").and_then(Value::as_str) {
             if n != "aws" {
-                return Err(DeployError::config(
+                return Err(ModelError::new(
                     "provider.name",
                     format!("provider \"{n}\" is not supported; only \"aws\" is"),
                 ));
@@ -144,6 +186,11 @@ impl Service {
             package,
             resources,
         })
+    }
+
+    /// The runtime `f` runs with (its own, the provider's, else [`DEFAULT_RUNTIME`]).
+    pub fn runtime_of<'a>(&'a self, f: &'a Function) -> &'a str {
+        runtime_of(f.runtime.as_deref(), self.provider.runtime.as_deref())
     }
 
     /// True when a bucket is named in the config, so no core stack with its own bucket is made.
@@ -201,7 +248,7 @@ impl Provider {
                 None | Some(Value::Null) => true,
                 Some(Value::Bool(b)) => *b,
                 Some(_) => {
-                    return Err(DeployError::config(
+                    return Err(ModelError::new(
                         "provider.versionFunctions",
                         "must be true or false",
                     ))
@@ -236,7 +283,7 @@ impl Provider {
                 if let Some(n) = b.get("maxPreviousDeploymentArtifacts") {
                     out.max_previous_deployment_artifacts =
                         n.as_u64().map(|n| n as usize).ok_or_else(|| {
-                            DeployError::config(
+                            ModelError::new(
                                 "provider.deploymentBucket.maxPreviousDeploymentArtifacts",
                                 "must be a whole number",
                             )
@@ -244,7 +291,7 @@ impl Provider {
                 }
             }
             Some(_) => {
-                return Err(DeployError::config(
+                return Err(ModelError::new(
                     "provider.deploymentBucket",
                     "must be a bucket name or an object with `name`",
                 ))
@@ -271,40 +318,23 @@ impl Provider {
 impl Function {
     fn from_json(key: &str, f: &Value, service: &str, stage: &str) -> Result<Self> {
         let at = |k: &str| format!("functions.{key}.{k}");
-        let f = f
-            .as_object()
-            .ok_or_else(|| DeployError::config(format!("functions.{key}"), "must be an object"))?;
-        if f.contains_key("image") {
-            return Err(DeployError::config(
-                at("image"),
-                "container image functions are not supported yet",
-            ));
-        }
-        let handler = str_at(f, "handler", &at("handler"))?.ok_or_else(|| {
-            DeployError::config(
-                at("handler"),
-                format!("either \"handler\" or \"image\" property needs to be set on function \"{key}\""),
-            )
-        })?;
-        if let Some(events) = f.get("events") {
-            match events {
-                Value::Null => {}
-                Value::Array(list) => {
-                    if let Some(first) = list.first() {
-                        let event = match first {
-                            Value::Object(o) => o.keys().next().cloned().unwrap_or_default(),
-                            Value::String(s) => s.clone(),
-                            other => other.to_string(),
-                        };
-                        return Err(DeployError::UnsupportedEvent {
-                            function: key.to_string(),
-                            event,
-                        });
-                    }
-                }
-                _ => return Err(DeployError::config(at("events"), "must be a list")),
+        // `functions: { hello: }` (an empty definition): v3 treats it as an empty object.
+        let empty = Map::new();
+        let f = match f {
+            Value::Null => &empty,
+            Value::Object(o) => o,
+            _ => {
+                return Err(ModelError::new(
+                    format!("functions.{key}"),
+                    "must be an object",
+                ))
             }
-        }
+        };
+        let events = match f.get("events") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(list)) => list.clone(),
+            Some(_) => return Err(ModelError::new(at("events"), "must be a list")),
+        };
         let package = match obj_at(f, "package", &at("package"))? {
             None => FunctionPackage::default(),
             Some(p) => FunctionPackage {
@@ -316,8 +346,10 @@ impl Function {
         Ok(Function {
             key: key.to_string(),
             name: str_at(f, "name", &at("name"))?
-                .unwrap_or_else(|| format!("{service}-{stage}-{key}")),
-            handler,
+                .unwrap_or_else(|| default_function_name(service, stage, key)),
+            handler: str_at(f, "handler", &at("handler"))?.filter(|h| !h.is_empty()),
+            image: f.get("image").filter(|v| !v.is_null()).cloned(),
+            events,
             runtime: str_at(f, "runtime", &at("runtime"))?,
             memory_size: f.get("memorySize").cloned(),
             timeout: f.get("timeout").cloned(),
@@ -355,7 +387,7 @@ fn str_at(o: &Map<String, Value>, key: &str, path: &str) -> Result<Option<String
         Some(Value::String(s)) => Ok(Some(s.clone())),
         // Numbers in YAML (`name: 123`) are fine where a string is expected.
         Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(_) => Err(DeployError::config(
+        Some(_) => Err(ModelError::new(
             path,
             format!("\"{key}\" must be a string"),
         )),
@@ -366,7 +398,7 @@ fn bool_at(o: &Map<String, Value>, key: &str, path: &str) -> Result<bool> {
     match o.get(key) {
         None | Some(Value::Null) => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
-        Some(_) => Err(DeployError::config(
+        Some(_) => Err(ModelError::new(
             format!("{path}.{key}"),
             "must be true or false",
         )),
@@ -381,7 +413,7 @@ fn obj_at<'a>(
     match o.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(m)) => Ok(Some(m)),
-        Some(_) => Err(DeployError::config(path, "must be an object (a map)")),
+        Some(_) => Err(ModelError::new(path, "must be an object (a map)")),
     }
 }
 
@@ -389,7 +421,7 @@ fn arr_at(o: &Map<String, Value>, key: &str, path: &str) -> Result<Option<Vec<Va
     match o.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Array(a)) => Ok(Some(a.clone())),
-        Some(_) => Err(DeployError::config(path, "must be a list")),
+        Some(_) => Err(ModelError::new(path, "must be a list")),
     }
 }
 
@@ -401,9 +433,42 @@ fn str_list(o: &Map<String, Value>, key: &str, path: &str) -> Result<Vec<String>
             .map(|v| {
                 v.as_str()
                     .map(str::to_string)
-                    .ok_or_else(|| DeployError::config(path, "every entry must be a string"))
+                    .ok_or_else(|| ModelError::new(path, "every entry must be a string"))
             })
             .collect(),
-        Some(_) => Err(DeployError::config(path, "must be a list of strings")),
+        Some(_) => Err(ModelError::new(path, "must be a list of strings")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names_runtime_and_defaults() {
+        let cfg = json!({
+            "service": "svc",
+            "provider": {"name": "aws", "runtime": "python3.12"},
+            "functions": {"a": {"handler": "h.a"}, "b": {"handler": "h.b", "runtime": "nodejs20.x", "name": "custom"}, "c": null}
+        });
+        let s = Service::from_config(&cfg, "dev", "eu-west-1").unwrap();
+        assert_eq!(s.stack_name, "svc-dev");
+        assert_eq!(s.functions[0].name, "svc-dev-a");
+        assert_eq!(s.runtime_of(&s.functions[0]), "python3.12");
+        assert_eq!(s.functions[1].name, "custom");
+        assert_eq!(s.runtime_of(&s.functions[1]), "nodejs20.x");
+        assert_eq!(s.functions[2].handler, None);
+        assert_eq!(runtime_of(None, None), DEFAULT_RUNTIME);
+        assert_eq!(service_name(&json!({"service": {"name": "old"}})), Some("old"));
+        assert_eq!(service_name(&json!({"service": ""})), None);
+    }
+
+    #[test]
+    fn errors_name_the_property() {
+        let e = Service::from_config(&json!({"service": "s", "functions": {"f": {"events": {}}}}), "dev", "r")
+            .unwrap_err();
+        assert_eq!(e.path, "functions.f.events");
+        assert_eq!(e.to_string(), "Invalid configuration at \"functions.f.events\": must be a list.");
     }
 }

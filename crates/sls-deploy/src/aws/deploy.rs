@@ -1,0 +1,280 @@
+//! The steps of `sls deploy`: settle the stack, create the core stack (and so the bucket),
+//! check for changes, upload, create or update the stack, prune old artifacts.
+
+use std::collections::{BTreeMap, HashSet};
+
+use aws_config::SdkConfig;
+use aws_sdk_s3::primitives::ByteStream;
+use serde_json::{json, Value};
+
+use super::stack::{self, Template};
+use super::{bucket, info, AwsOptions, Clients, DeployEvent, DeployOutcome};
+use crate::error::{DeployError, Result};
+use crate::naming;
+use crate::package::PackageResult;
+use crate::zipper::sha256_b64;
+use sls_config::model::Service;
+
+/// `sls deploy`: create the core stack if needed, upload, update the stack, wait, prune.
+pub async fn deploy(
+    sdk: &SdkConfig,
+    pkg: &PackageResult,
+    opts: &AwsOptions,
+    on_event: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<DeployOutcome> {
+    let c = Clients::new(sdk, opts);
+    let service = &pkg.service;
+    let name = service.stack_name.as_str();
+    stack::validate_stack_name(name)?;
+
+    let mut stack = stack::settle(&c, name, opts, on_event).await?;
+    if let Some(s) = &stack {
+        let status = stack::status_of(s);
+        if status == "ROLLBACK_COMPLETE" || status == "ROLLBACK_FAILED" || status == "DELETE_FAILED"
+        {
+            return Err(DeployError::StackState {
+                stack_name: name.into(),
+                status,
+                hint: "Its creation failed and it cannot be updated: run `sls remove`, then deploy again.",
+            });
+        }
+    }
+    // With a bucket of the user's own, the stack is created later, straight from the full
+    // template; otherwise the core stack makes the bucket first.
+    let create_later = stack.is_none() && service.uses_custom_bucket();
+    if stack.is_none() && !create_later {
+        let body = serde_json::to_string(&pkg.create_template).unwrap_or_default();
+        let id = stack::create(&c, service, Template::Body(body), opts, on_event).await?;
+        stack = stack::describe_stack(&c, &id).await?;
+    }
+
+    let bucket = match &stack {
+        Some(s) => bucket::bucket_name(&c, service, s).await?,
+        None => service
+            .provider
+            .deployment_bucket
+            .clone()
+            .unwrap_or_default(),
+    };
+    let prefix = service.artifact_prefix();
+    let template_sha = template_hash(&pkg.update_template);
+    let state_sha = state_hash(&pkg.state);
+
+    let existing = bucket::list_keys(&c, &bucket, &prefix)
+        .await
+        .map_err(|e| match e {
+            DeployError::MissingBucket { bucket, .. } => DeployError::MissingBucket {
+                bucket,
+                stack_name: name.to_string(),
+            },
+            other => other,
+        })?;
+    if !opts.force && stack.is_some() && unchanged(&c, pkg, &bucket, &prefix, &existing, [&template_sha, &state_sha]).await? {
+        on_event(DeployEvent::Step(
+            "Service files not changed. Skipping deployment...".into(),
+        ));
+        return Ok(DeployOutcome::Skipped {
+            info: info::info_from(&c, service).await?,
+        });
+    }
+
+    let template_key = upload(&c, pkg, &bucket, &template_sha, &state_sha, on_event).await?;
+    // v3 builds this URL for every region; moto serves it from its own S3 too.
+    let url = format!(
+        "https://{}/{bucket}/{template_key}",
+        naming::s3_endpoint_for_region(&service.region)
+    );
+    match stack.as_ref() {
+        None => {
+            stack::create(&c, service, Template::Url(&url), opts, on_event).await?;
+        }
+        Some(s) => {
+            let id = s.stack_id().unwrap_or(name);
+            stack::update(&c, service, id, &url, opts, on_event).await?;
+        }
+    }
+    prune(&c, service, &bucket, &prefix, on_event).await?;
+    Ok(DeployOutcome::Deployed {
+        info: info::info_from(&c, service).await?,
+    })
+}
+
+/// True when the last deployment in the bucket has exactly these files (v3
+/// `checkForChanges`: the template, the state and the zips, compared by their SHA-256).
+async fn unchanged(
+    c: &Clients,
+    pkg: &PackageResult,
+    bucket: &str,
+    prefix: &str,
+    existing: &[String],
+    [template_sha, state_sha]: [&String; 2],
+) -> Result<bool> {
+    let Some(last) = bucket::deployment_dirs(existing, prefix).pop() else {
+        return Ok(false);
+    };
+    let mut remote = Vec::new();
+    for key in existing.iter().filter(|k| k.starts_with(&format!("{last}/"))) {
+        remote.push(bucket::file_sha256(c, bucket, key).await?);
+    }
+    let mut local: Vec<String> = vec![template_sha.clone(), state_sha.clone()];
+    let mut zips: Vec<&str> = pkg.artifacts.iter().map(|a| a.sha256.as_str()).collect();
+    zips.dedup();
+    local.extend(zips.into_iter().map(str::to_string));
+    remote.sort();
+    local.sort();
+    Ok(remote == local)
+}
+
+/// Uploads the template, the state and each zip once into the new artifact directory.
+/// Returns the template's key.
+async fn upload(
+    c: &Clients,
+    pkg: &PackageResult,
+    bucket: &str,
+    template_sha: &str,
+    state_sha: &str,
+    on_event: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<String> {
+    let service = &pkg.service;
+    let dir = &pkg.artifact_directory_name;
+    on_event(DeployEvent::Step(
+        "Uploading CloudFormation file to S3".into(),
+    ));
+    let template_text = serde_json::to_string(&pkg.update_template).unwrap_or_default();
+    let template_key = format!("{dir}/{}", naming::COMPILED_TEMPLATE_S3_FILE);
+    bucket::put(
+        c,
+        service,
+        bucket,
+        template_key.clone(),
+        ByteStream::from(template_text.into_bytes()),
+        template_sha,
+        Some("application/json"),
+    )
+    .await?;
+    let state_text = serde_json::to_string_pretty(&pkg.state).unwrap_or_default();
+    bucket::put(
+        c,
+        service,
+        bucket,
+        format!("{dir}/{}", naming::STATE_FILE),
+        ByteStream::from(state_text.into_bytes()),
+        state_sha,
+        Some("application/json"),
+    )
+    .await?;
+    let mut uploaded = HashSet::new();
+    for a in &pkg.artifacts {
+        if !uploaded.insert(a.file_name.clone()) {
+            continue;
+        }
+        let bytes = std::fs::metadata(&a.path).map(|m| m.len()).unwrap_or(0);
+        on_event(DeployEvent::Upload {
+            file: a.file_name.clone(),
+            bytes,
+        });
+        let body = ByteStream::from_path(&a.path)
+            .await
+            .map_err(|e| DeployError::io("could not read", &a.path, std::io::Error::other(e)))?;
+        bucket::put(
+            c,
+            service,
+            bucket,
+            format!("{dir}/{}", a.file_name),
+            body,
+            &a.sha256,
+            None,
+        )
+        .await?;
+    }
+    Ok(template_key)
+}
+
+/// Keeps the newest N deployments' artifacts (v3: `maxPreviousDeploymentArtifacts`, 5).
+async fn prune(
+    c: &Clients,
+    service: &Service,
+    bucket: &str,
+    prefix: &str,
+    on_event: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<()> {
+    let keys = bucket::list_keys(c, bucket, prefix).await?;
+    let dirs = bucket::deployment_dirs(&keys, prefix);
+    let keep = service.provider.max_previous_deployment_artifacts.max(1);
+    if dirs.len() <= keep {
+        return Ok(());
+    }
+    let old: HashSet<&String> = dirs[..dirs.len() - keep].iter().collect();
+    let doomed: Vec<bucket::Object> = keys
+        .iter()
+        .filter(|k| old.iter().any(|d| k.starts_with(&format!("{d}/"))))
+        .map(|k| (k.clone(), None))
+        .collect();
+    if !doomed.is_empty() {
+        on_event(DeployEvent::Step(
+            "Removing old service artifacts from S3".into(),
+        ));
+        bucket::delete_keys(c, bucket, doomed).await?;
+    }
+    Ok(())
+}
+
+/// v3 `normalizeCloudFormationTemplate`: S3 keys blanked, resources and outputs key-sorted.
+fn template_hash(template: &Value) -> String {
+    let mut t = template.clone();
+    if let Some(res) = t["Resources"].as_object_mut() {
+        for r in res.values_mut() {
+            if r["Type"] == "AWS::Lambda::Function" && r["Properties"]["Code"].is_object() {
+                r["Properties"]["Code"]["S3Key"] = json!("");
+            }
+        }
+    }
+    t["Resources"] = sorted(&t["Resources"]);
+    if t.get("Outputs").is_some() {
+        t["Outputs"] = sorted(&t["Outputs"]);
+    }
+    sha256_b64(serde_json::to_string(&t).unwrap_or_default().as_bytes())
+}
+
+/// v3 `normalizeState`: the state without its templates and artifact directory.
+fn state_hash(state: &Value) -> String {
+    let mut s = state.clone();
+    if let Some(svc) = s["service"].as_object_mut() {
+        svc.remove("initialServerlessConfig");
+        if let Some(p) = svc.get_mut("provider").and_then(Value::as_object_mut) {
+            p.remove("coreCloudFormationTemplate");
+            p.remove("compiledCloudFormationTemplate");
+        }
+    }
+    if let Some(p) = s["package"].as_object_mut() {
+        p.remove("artifactDirectoryName");
+    }
+    sha256_b64(
+        serde_json::to_string(&sorted(&s))
+            .unwrap_or_default()
+            .as_bytes(),
+    )
+}
+
+fn sorted(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => {
+            let m: BTreeMap<&String, Value> = o.iter().map(|(k, v)| (k, sorted(v))).collect();
+            Value::Object(m.into_iter().map(|(k, v)| (k.clone(), v)).collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_hash_ignores_s3_keys_and_key_order() {
+        let a = json!({"Resources": {"F": {"Type": "AWS::Lambda::Function", "Properties": {"Code": {"S3Key": "a/1/x.zip"}}}, "B": {}}, "Outputs": {}});
+        let b = json!({"Resources": {"B": {}, "F": {"Type": "AWS::Lambda::Function", "Properties": {"Code": {"S3Key": "a/2/x.zip"}}}}, "Outputs": {}});
+        assert_eq!(template_hash(&a), template_hash(&b));
+    }
+}

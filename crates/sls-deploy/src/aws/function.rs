@@ -1,0 +1,154 @@
+//! `sls deploy function`: update one function's code (and, with `--update-config`, its
+//! configuration) through Lambda directly, without CloudFormation.
+
+use aws_config::SdkConfig;
+use aws_sdk_lambda::error::ProvideErrorMetadata;
+use aws_sdk_lambda::primitives::Blob;
+use serde_json::Value;
+
+use super::{AwsOptions, Clients, DeployEvent, FunctionOutcome, Waiter};
+use crate::error::{DeployError, Result};
+use crate::naming;
+use crate::package::PackageResult;
+
+/// `sls deploy function -f NAME [--update-config]`: update code (and configuration) through
+/// Lambda directly. `pkg` is a fresh package of the service.
+pub async fn deploy_function(
+    sdk: &SdkConfig,
+    pkg: &PackageResult,
+    function: &str,
+    update_config: bool,
+    opts: &AwsOptions,
+    on_event: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<FunctionOutcome> {
+    let c = Clients::new(sdk, opts);
+    let lambda = &c.lambda;
+    let f = pkg
+        .service
+        .functions
+        .iter()
+        .find(|f| f.key == function)
+        .ok_or_else(|| {
+            DeployError::config(
+                "functions",
+                format!("function \"{function}\" is not defined in this service"),
+            )
+        })?;
+    let artifact = pkg.artifact_of(function).ok_or_else(|| {
+        DeployError::config(
+            format!("functions.{function}"),
+            "the function has no artifact",
+        )
+    })?;
+    let resource = format!("function \"{}\"", f.name);
+    let current = lambda
+        .get_function_configuration()
+        .function_name(&f.name)
+        .send()
+        .await
+        .map_err(|e| {
+            if e.code() == Some("ResourceNotFoundException") {
+                DeployError::NotDeployed {
+                    what: format!("function \"{}\"", f.name),
+                }
+            } else {
+                c.fail("lambda:GetFunctionConfiguration", resource.clone())(e)
+            }
+        })?;
+
+    if update_config {
+        on_event(DeployEvent::Step(format!(
+            "Updating configuration of {}",
+            f.name
+        )));
+        let res =
+            &pkg.update_template["Resources"][naming::lambda_logical_id(&f.key)]["Properties"];
+        let mut req = lambda
+            .update_function_configuration()
+            .function_name(&f.name)
+            .set_handler(f.handler.clone())
+            .set_runtime(res["Runtime"].as_str().map(Into::into))
+            .set_memory_size(res["MemorySize"].as_i64().map(|n| n as i32))
+            .set_timeout(res["Timeout"].as_i64().map(|n| n as i32))
+            .description(f.description.clone().unwrap_or_default());
+        if let Value::String(role) = &res["Role"] {
+            req = req.role(role);
+        }
+        if let Some(vars) = res["Environment"]["Variables"].as_object() {
+            let mut map = std::collections::HashMap::new();
+            for (k, v) in vars {
+                let v = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Number(_) | Value::Bool(_) => v.to_string(),
+                    _ => return Err(DeployError::config(
+                        format!("functions.{function}.environment.{k}"),
+                        "uses a CloudFormation intrinsic that only a full `sls deploy` can resolve",
+                    )),
+                };
+                map.insert(k.clone(), v);
+            }
+            req = req.environment(
+                aws_sdk_lambda::types::Environment::builder()
+                    .set_variables(Some(map))
+                    .build(),
+            );
+        }
+        req.send()
+            .await
+            .map_err(c.fail("lambda:UpdateFunctionConfiguration", resource.clone()))?;
+        wait_function_ready(&c, &f.name, opts).await?;
+    }
+
+    if !opts.force && current.code_sha256() == Some(artifact.sha256.as_str()) {
+        on_event(DeployEvent::Step(
+            "Code not changed. Skipping function deployment.".into(),
+        ));
+        return Ok(FunctionOutcome::CodeUnchanged {
+            name: f.name.clone(),
+            code_sha256: artifact.sha256.clone(),
+        });
+    }
+    on_event(DeployEvent::Upload {
+        file: artifact.file_name.clone(),
+        bytes: std::fs::metadata(&artifact.path)
+            .map(|m| m.len())
+            .unwrap_or(0),
+    });
+    let bytes = std::fs::read(&artifact.path)
+        .map_err(|e| DeployError::io("could not read", &artifact.path, e))?;
+    let out = lambda
+        .update_function_code()
+        .function_name(&f.name)
+        .zip_file(Blob::new(bytes))
+        .send()
+        .await
+        .map_err(c.fail("lambda:UpdateFunctionCode", resource))?;
+    Ok(FunctionOutcome::Updated {
+        name: f.name.clone(),
+        code_sha256: out.code_sha256().unwrap_or(&artifact.sha256).to_string(),
+    })
+}
+
+/// Lambda rejects a code update while a configuration update is still being applied. Past
+/// the wait timeout the code update is tried anyway (Lambda then says what is wrong).
+async fn wait_function_ready(c: &Clients, name: &str, opts: &AwsOptions) -> Result<()> {
+    let waiter = Waiter::new(opts);
+    loop {
+        let cfg = c
+            .lambda
+            .get_function_configuration()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(c.fail(
+                "lambda:GetFunctionConfiguration",
+                format!("function \"{name}\""),
+            ))?;
+        let busy = cfg
+            .last_update_status()
+            .is_some_and(|s| s.as_str() == "InProgress");
+        if !busy || !waiter.next().await {
+            return Ok(());
+        }
+    }
+}

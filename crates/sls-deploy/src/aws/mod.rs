@@ -1,0 +1,206 @@
+//! The AWS side: `deploy`, `info`, `remove` and `deploy_function`, built on SDK clients made
+//! from the caller's `SdkConfig`. Progress goes out as [`DeployEvent`]s; nothing is printed here.
+//!
+//! The flow follows v3 (`lib/plugins/aws/deploy/**`, `remove/**`, `deploy-function.js`):
+//! core stack → upload artifacts → update stack from `TemplateURL` → wait → prune old artifacts.
+//! Every future here is cancel-safe: dropping it (Ctrl-C) leaves CloudFormation to finish what
+//! it started.
+//!
+//! - this module: the public types, the clients, the one way AWS failures become errors
+//!   ([`Clients::fail`], through sls-aws's classifier) and the one wait policy ([`Waiter`]);
+//! - [`stack`]: describing, creating/updating/deleting and waiting for stacks, stack events;
+//! - [`bucket`]: the deployment bucket: one S3 pager, uploads, deletes, artifact directories;
+//! - [`deploy`]: the steps of `sls deploy`;
+//! - [`function`]: `sls deploy function`;
+//! - [`info`], [`remove`]: `sls info` and `sls remove`.
+
+mod bucket;
+mod deploy;
+mod function;
+mod info;
+mod remove;
+mod stack;
+
+use std::time::{Duration, Instant};
+
+use aws_config::SdkConfig;
+use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
+use sls_aws::CallContext;
+
+use crate::error::DeployError;
+
+pub use deploy::deploy;
+pub use function::deploy_function;
+pub use info::info;
+pub use remove::remove;
+
+/// Progress of a long operation, for the CLI to render (spinner on a terminal, lines otherwise).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeployEvent {
+    /// A step started or finished ("Creating CloudFormation stack", ...).
+    Step(String),
+    /// A file is being uploaded to the deployment bucket.
+    Upload { file: String, bytes: u64 },
+    /// A CloudFormation stack event.
+    Stack {
+        logical_id: String,
+        resource_type: String,
+        status: String,
+        reason: Option<String>,
+    },
+}
+
+/// How to talk to AWS.
+#[derive(Debug, Clone)]
+pub struct AwsOptions {
+    /// Use S3 path-style addressing (needed for loopback endpoints such as moto).
+    pub s3_path_style: bool,
+    /// Deploy even when nothing changed (`--force`).
+    pub force: bool,
+    /// Pause between two polls of CloudFormation.
+    pub poll_interval: Duration,
+    /// Give up waiting (CloudFormation keeps going) after this long.
+    pub wait_timeout: Duration,
+}
+
+impl Default for AwsOptions {
+    fn default() -> Self {
+        AwsOptions {
+            s3_path_style: false,
+            force: false,
+            poll_interval: Duration::from_secs(2),
+            wait_timeout: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// What `deploy` did.
+#[derive(Debug, Clone)]
+pub enum DeployOutcome {
+    /// The stack was created or updated (or CloudFormation found nothing to update).
+    Deployed { info: ServiceInfo },
+    /// Same template and artifacts as the last deployment: nothing was uploaded or changed.
+    Skipped { info: ServiceInfo },
+}
+
+/// What `sls info` shows.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ServiceInfo {
+    pub service: String,
+    pub stage: String,
+    pub region: String,
+    pub stack: String,
+    pub stack_status: String,
+    /// (function key, deployed function name)
+    pub functions: Vec<(String, String)>,
+    /// (output key, value, description)
+    pub outputs: Vec<(String, String, Option<String>)>,
+}
+
+/// What `remove` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoveOutcome {
+    Removed {
+        stack: String,
+        objects_deleted: usize,
+    },
+    /// There was no stack: nothing to do.
+    NotFound { stack: String },
+}
+
+/// What `deploy_function` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FunctionOutcome {
+    Updated {
+        name: String,
+        code_sha256: String,
+    },
+    /// The deployed code already has this hash (configuration may still have been updated).
+    CodeUnchanged {
+        name: String,
+        code_sha256: String,
+    },
+}
+
+/// The SDK clients of one command, made from one `SdkConfig`.
+struct Clients {
+    cfn: aws_sdk_cloudformation::Client,
+    s3: aws_sdk_s3::Client,
+    lambda: aws_sdk_lambda::Client,
+    /// A custom endpoint (`AWS_ENDPOINT_URL`), named in connection errors.
+    endpoint: Option<String>,
+}
+
+impl Clients {
+    fn new(sdk: &SdkConfig, opts: &AwsOptions) -> Self {
+        let s3 = aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(opts.s3_path_style)
+            .build();
+        Clients {
+            cfn: aws_sdk_cloudformation::Client::new(sdk),
+            s3: aws_sdk_s3::Client::from_conf(s3),
+            lambda: aws_sdk_lambda::Client::new(sdk),
+            endpoint: sdk.endpoint_url().map(str::to_string),
+        }
+    }
+
+    /// Turns an SDK failure of `action` (as AWS names it, `cloudformation:CreateStack`) on
+    /// `resource` into a [`DeployError::Aws`]: every AWS failure goes through sls-aws's
+    /// classifier, so access denied, expired tokens or throttling read the same as anywhere
+    /// else in sls, with a hint.
+    fn fail<E, R>(
+        &self,
+        action: &'static str,
+        resource: impl Into<String>,
+    ) -> impl FnOnce(SdkError<E, R>) -> DeployError + '_
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug + 'static,
+    {
+        let resource = resource.into();
+        move |e| {
+            // The classifier names the action; naming the resource with it keeps one sentence.
+            let doing = format!("{action} on {resource}");
+            let error = sls_aws::explain_sdk_error(
+                &e,
+                &CallContext {
+                    action: &doing,
+                    identity: None,
+                    endpoint: self.endpoint.as_deref(),
+                },
+            );
+            DeployError::Aws {
+                action,
+                resource,
+                error,
+            }
+        }
+    }
+}
+
+/// The one wait policy of the crate: pause `poll_interval` between polls, give up after
+/// `wait_timeout`. Stack waits and Lambda update waits both poll through it.
+struct Waiter {
+    start: Instant,
+    poll_interval: Duration,
+    wait_timeout: Duration,
+}
+
+impl Waiter {
+    fn new(opts: &AwsOptions) -> Self {
+        Waiter {
+            start: Instant::now(),
+            poll_interval: opts.poll_interval,
+            wait_timeout: opts.wait_timeout,
+        }
+    }
+
+    /// Sleeps until the next poll; `false` (without sleeping) once the time is up.
+    async fn next(&self) -> bool {
+        if self.start.elapsed() > self.wait_timeout {
+            return false;
+        }
+        tokio::time::sleep(self.poll_interval).await;
+        true
+    }
+}

@@ -1,0 +1,361 @@
+//! CloudFormation stacks: describe, wait (reporting new stack events as they come), the failed
+//! resources of an operation, and the settings every create/update sends (tags, capabilities).
+
+use std::collections::HashSet;
+
+use aws_sdk_cloudformation::error::ProvideErrorMetadata;
+use aws_sdk_cloudformation::types::{Capability, OnFailure, Stack, Tag};
+use serde_json::Value;
+
+use super::{AwsOptions, Clients, DeployEvent, Waiter};
+use crate::error::{DeployError, ResourceFailure, Result};
+use sls_config::model::Service;
+
+/// `None` when the stack does not exist.
+pub(super) async fn describe_stack(c: &Clients, name: &str) -> Result<Option<Stack>> {
+    match c.cfn.describe_stacks().stack_name(name).send().await {
+        Ok(out) => Ok(out.stacks().first().cloned()),
+        Err(e) if e.message().is_some_and(|m| m.contains("does not exist")) => Ok(None),
+        Err(e) => Err(c.fail("cloudformation:DescribeStacks", format!("stack \"{name}\""))(e)),
+    }
+}
+
+pub(super) fn status_of(stack: &Stack) -> String {
+    stack
+        .stack_status()
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_default()
+}
+
+pub(super) fn stack_tags(service: &Service) -> Vec<Tag> {
+    // v3 `getSharedStackActionParams`: STAGE, overridden (case-insensitively) by stackTags.
+    let mut tags: Vec<(String, String)> = vec![("STAGE".into(), service.stage.clone())];
+    if let Some(custom) = &service.provider.stack_tags {
+        tags.retain(|(k, _)| !custom.keys().any(|c| c.eq_ignore_ascii_case(k)));
+        for (k, v) in custom {
+            let v = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            tags.push((k.clone(), v));
+        }
+    }
+    tags.into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+pub(super) const CAPABILITIES: [Capability; 3] = [
+    Capability::CapabilityIam,
+    Capability::CapabilityNamedIam,
+    Capability::CapabilityAutoExpand,
+];
+
+/// Waits until the stack leaves every `*_IN_PROGRESS` state, reporting new stack events.
+/// Returns the final stack (`None` once a deleted stack is gone).
+async fn wait_for_stack(
+    c: &Clients,
+    stack_id: &str,
+    display_name: &str,
+    opts: &AwsOptions,
+    seen: &mut HashSet<String>,
+    on_event: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<Option<Stack>> {
+    let waiter = Waiter::new(opts);
+    loop {
+        report_new_events(&c.cfn, stack_id, seen, on_event).await;
+        let Some(stack) = describe_stack(c, stack_id).await? else {
+            return Ok(None);
+        };
+        if !status_of(&stack).ends_with("_IN_PROGRESS") {
+            report_new_events(&c.cfn, stack_id, seen, on_event).await;
+            return Ok(Some(stack));
+        }
+        if !waiter.next().await {
+            return Err(DeployError::Timeout {
+                stack_name: display_name.to_string(),
+                seconds: opts.wait_timeout.as_secs(),
+            });
+        }
+    }
+}
+
+/// Emits stack events not seen before (oldest first). Errors here only cost progress output.
+async fn report_new_events(
+    cfn: &aws_sdk_cloudformation::Client,
+    stack_id: &str,
+    seen: &mut HashSet<String>,
+    on_event: &(dyn Fn(DeployEvent) + Sync),
+) {
+    let Ok(out) = cfn
+        .describe_stack_events()
+        .stack_name(stack_id)
+        .send()
+        .await
+    else {
+        return;
+    };
+    let mut fresh = Vec::new();
+    for e in out.stack_events() {
+        let id = e.event_id().unwrap_or_default().to_string();
+        if seen.insert(id) {
+            fresh.push(DeployEvent::Stack {
+                logical_id: e.logical_resource_id().unwrap_or_default().to_string(),
+                resource_type: e.resource_type().unwrap_or_default().to_string(),
+                status: e
+                    .resource_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+                reason: e.resource_status_reason().map(str::to_string),
+            });
+        }
+    }
+    // The API lists newest first.
+    for ev in fresh.into_iter().rev() {
+        on_event(ev);
+    }
+}
+
+/// Event ids that exist before an operation starts, so only new ones are reported.
+pub(super) async fn existing_events(cfn: &aws_sdk_cloudformation::Client, stack: &str) -> HashSet<String> {
+    match cfn.describe_stack_events().stack_name(stack).send().await {
+        Ok(out) => out
+            .stack_events()
+            .iter()
+            .filter_map(|e| e.event_id().map(str::to_string))
+            .collect(),
+        Err(_) => HashSet::new(),
+    }
+}
+
+/// Failed resources (with reasons) from the stack's events since `before`.
+async fn failures(
+    cfn: &aws_sdk_cloudformation::Client,
+    stack_id: &str,
+    before: &HashSet<String>,
+) -> Vec<ResourceFailure> {
+    let Ok(out) = cfn
+        .describe_stack_events()
+        .stack_name(stack_id)
+        .send()
+        .await
+    else {
+        return Vec::new();
+    };
+    out.stack_events()
+        .iter()
+        .filter(|e| !before.contains(e.event_id().unwrap_or_default()))
+        .filter(|e| {
+            e.resource_status()
+                .is_some_and(|s| s.as_str().ends_with("_FAILED"))
+        })
+        .map(|e| ResourceFailure {
+            logical_id: e.logical_resource_id().unwrap_or_default().to_string(),
+            resource_type: e.resource_type().unwrap_or_default().to_string(),
+            status: e
+                .resource_status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            reason: e.resource_status_reason().unwrap_or_default().to_string(),
+        })
+        .rev()
+        .collect()
+}
+
+fn is_success(status: &str, op: &str) -> bool {
+    match op {
+        "create" => status == "CREATE_COMPLETE",
+        "update" => status == "UPDATE_COMPLETE" || status == "CREATE_COMPLETE",
+        _ => status == "DELETE_COMPLETE",
+    }
+}
+
+/// Runs a create/update/delete to its end and turns a failed end state into an error.
+async fn finish_operation(
+    c: &Clients,
+    stack_id: &str,
+    stack_name: &str,
+    op: &str,
+    opts: &AwsOptions,
+    before: HashSet<String>,
+    on_event: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<()> {
+    let mut seen = before.clone();
+    let stack = wait_for_stack(c, stack_id, stack_name, opts, &mut seen, on_event).await?;
+    let status = stack
+        .as_ref()
+        .map(status_of)
+        .unwrap_or_else(|| "DELETE_COMPLETE".into());
+    if is_success(&status, op) {
+        return Ok(());
+    }
+    Err(DeployError::StackFailed {
+        stack_name: stack_name.to_string(),
+        status,
+        failures: failures(&c.cfn, stack_id, &before).await,
+    })
+}
+
+/// Waits for a stack another run left in progress; a missing stack stays missing.
+pub(super) async fn settle(
+    c: &Clients,
+    stack_name: &str,
+    opts: &AwsOptions,
+    on_event: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<Option<Stack>> {
+    let Some(stack) = describe_stack(c, stack_name).await? else {
+        return Ok(None);
+    };
+    let status = status_of(&stack);
+    if status == "REVIEW_IN_PROGRESS" {
+        return Err(DeployError::StackState {
+            stack_name: stack_name.into(),
+            status,
+            hint: "It is being deployed by someone else, or a previous deployment failed; run `sls remove` if it is abandoned.",
+        });
+    }
+    if !status.ends_with("_IN_PROGRESS") {
+        return Ok(Some(stack));
+    }
+    on_event(DeployEvent::Step(format!(
+        "Stack {stack_name} is {status}; waiting for it to finish"
+    )));
+    let id = stack.stack_id().unwrap_or(stack_name).to_string();
+    let mut seen = existing_events(&c.cfn, &id).await;
+    let stack = wait_for_stack(c, &id, stack_name, opts, &mut seen, on_event).await?;
+    match stack {
+        Some(s) if status_of(&s) == "DELETE_COMPLETE" => Ok(None),
+        other => Ok(other),
+    }
+}
+
+/// Where CreateStack reads the template from.
+pub(super) enum Template<'a> {
+    /// The core template, sent inline (there is no bucket yet).
+    Body(String),
+    /// The full template, uploaded to the deployment bucket first.
+    Url(&'a str),
+}
+
+/// CreateStack with v3's settings (capabilities, `RoleARN`, tags), waited for to its end.
+/// Returns the stack id.
+pub(super) async fn create(
+    c: &Clients,
+    service: &Service,
+    template: Template<'_>,
+    opts: &AwsOptions,
+    on_event: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<String> {
+    let name = service.stack_name.as_str();
+    on_event(DeployEvent::Step(format!(
+        "Creating CloudFormation stack {name}"
+    )));
+    let req = c
+        .cfn
+        .create_stack()
+        .stack_name(name)
+        .on_failure(OnFailure::Delete)
+        .set_capabilities(Some(CAPABILITIES.to_vec()))
+        .set_role_arn(service.provider.deployment_role.clone())
+        .set_tags(Some(stack_tags(service)));
+    let req = match template {
+        Template::Body(body) => req.template_body(body),
+        Template::Url(url) => req.template_url(url),
+    };
+    let out = req
+        .send()
+        .await
+        .map_err(c.fail("cloudformation:CreateStack", format!("stack \"{name}\"")))?;
+    let id = out.stack_id().unwrap_or(name).to_string();
+    finish_operation(c, &id, name, "create", opts, HashSet::new(), on_event).await?;
+    Ok(id)
+}
+
+/// UpdateStack from the uploaded template, waited for to its end. CloudFormation's "No updates
+/// are to be performed" is not a failure.
+pub(super) async fn update(
+    c: &Clients,
+    service: &Service,
+    stack_id: &str,
+    url: &str,
+    opts: &AwsOptions,
+    on_event: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<()> {
+    let name = service.stack_name.as_str();
+    on_event(DeployEvent::Step(format!(
+        "Updating CloudFormation stack {name}"
+    )));
+    let before = existing_events(&c.cfn, stack_id).await;
+    let res = c
+        .cfn
+        .update_stack()
+        .stack_name(name)
+        .template_url(url)
+        .set_capabilities(Some(CAPABILITIES.to_vec()))
+        // Always sent: an update without RoleARN would drop the role.
+        .set_role_arn(service.provider.deployment_role.clone())
+        .set_tags(Some(stack_tags(service)))
+        .send()
+        .await;
+    match res {
+        Ok(_) => finish_operation(c, stack_id, name, "update", opts, before, on_event).await,
+        Err(e)
+            if e.message()
+                .is_some_and(|m| m.contains("No updates are to be performed")) =>
+        {
+            on_event(DeployEvent::Step("No updates are to be performed".into()));
+            Ok(())
+        }
+        Err(e) => Err(c.fail("cloudformation:UpdateStack", format!("stack \"{name}\""))(e)),
+    }
+}
+
+/// DeleteStack (with the deployment role), waited for until the stack is gone.
+pub(super) async fn delete(
+    c: &Clients,
+    service: &Service,
+    stack_id: &str,
+    opts: &AwsOptions,
+    on_event: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<()> {
+    let name = service.stack_name.as_str();
+    on_event(DeployEvent::Step(format!(
+        "Removing CloudFormation stack {name}"
+    )));
+    let before = existing_events(&c.cfn, stack_id).await;
+    c.cfn
+        .delete_stack()
+        .stack_name(stack_id)
+        .set_role_arn(service.provider.deployment_role.clone())
+        .send()
+        .await
+        .map_err(c.fail("cloudformation:DeleteStack", format!("stack \"{name}\"")))?;
+    finish_operation(c, stack_id, name, "delete", opts, before, on_event).await
+}
+
+/// v3's stack name rule: starts with a letter, letters/digits/hyphens, at most 128 characters.
+pub(super) fn validate_stack_name(name: &str) -> Result<()> {
+    let ok = name.len() <= 128
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(DeployError::config(
+            "provider.stackName",
+            format!("the stack name \"{name}\" is not valid: use letters, digits and hyphens, start with a letter, at most 128 characters"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stack_names() {
+        assert!(validate_stack_name("my-svc-dev").is_ok());
+        assert!(validate_stack_name("1abc").is_err());
+        assert!(validate_stack_name("a_b").is_err());
+    }
+}

@@ -1,0 +1,207 @@
+//! `AWS::Lambda::Function` and `AWS::Lambda::Version` resources (v3 `compileFunctions`), and
+//! the function settings the compiler refuses.
+
+use std::cmp::Ordering;
+
+use serde_json::{json, Map, Value};
+
+use super::{tag_list, FunctionArtifact};
+use crate::error::{DeployError, Result};
+use crate::naming;
+use crate::zipper::sha256_b64;
+use sls_config::model::{Function, Service};
+
+/// A function needs a handler; container images are not supported yet.
+pub(super) fn check(f: &Function) -> Result<()> {
+    let key = &f.key;
+    if f.image.is_some() {
+        return Err(DeployError::config(
+            format!("functions.{key}.image"),
+            "container image functions are not supported yet",
+        ));
+    }
+    if f.handler.is_none() {
+        return Err(DeployError::config(
+            format!("functions.{key}.handler"),
+            format!("either \"handler\" or \"image\" property needs to be set on function \"{key}\""),
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn compile_function(
+    service: &Service,
+    f: &Function,
+    artifact_directory_name: &str,
+    artifact: &FunctionArtifact,
+) -> (String, Value) {
+    let p = &service.provider;
+    let bucket = match &p.deployment_bucket {
+        Some(b) => json!(b),
+        None => json!({"Ref": "ServerlessDeploymentBucket"}),
+    };
+    let mut props = Map::new();
+    props.insert(
+        "Code".into(),
+        json!({"S3Bucket": bucket, "S3Key": format!("{artifact_directory_name}/{}", artifact.file_name)}),
+    );
+    props.insert("Handler".into(), json!(f.handler.as_deref().unwrap_or_default()));
+    props.insert(
+        "Runtime".into(),
+        json!(service.runtime_of(f)),
+    );
+    props.insert("FunctionName".into(), json!(f.name));
+    props.insert(
+        "MemorySize".into(),
+        first_truthy(&[&f.memory_size, &p.memory_size]).unwrap_or(json!(1024)),
+    );
+    props.insert(
+        "Timeout".into(),
+        first_truthy(&[&f.timeout, &p.timeout]).unwrap_or(json!(6)),
+    );
+    if let Some(d) = f.description.as_ref().filter(|d| !d.is_empty()) {
+        props.insert("Description".into(), json!(d));
+    }
+    if f.tags.is_some() || p.tags.is_some() {
+        let mut tags = p.tags.clone().unwrap_or_default();
+        for (k, v) in f.tags.iter().flatten() {
+            tags.insert(k.clone(), v.clone());
+        }
+        props.insert("Tags".into(), tag_list(&tags));
+    }
+    if f.environment.is_some() || p.environment.is_some() {
+        let mut vars = p.environment.clone().unwrap_or_default();
+        for (k, v) in f.environment.iter().flatten() {
+            vars.insert(k.clone(), v.clone());
+        }
+        props.insert("Environment".into(), json!({"Variables": vars}));
+    }
+    // v3 `compileRole`.
+    let role = service
+        .custom_execution_role(f)
+        .unwrap_or_else(|| json!(naming::ROLE_LOGICAL_ID));
+    let mut depends_on = vec![json!(naming::log_group_logical_id(&f.key))];
+    match &role {
+        Value::String(s) if s.starts_with("arn:aws") => {
+            props.insert("Role".into(), role.clone());
+        }
+        Value::String(s) => {
+            props.insert("Role".into(), json!({"Fn::GetAtt": [s, "Arn"]}));
+            if s != naming::ROLE_LOGICAL_ID {
+                depends_on.push(json!(s));
+            }
+        }
+        Value::Object(o) if o.contains_key("Fn::GetAtt") => {
+            props.insert("Role".into(), role.clone());
+            if let Some(first) = o["Fn::GetAtt"].get(0) {
+                depends_on.push(first.clone());
+            }
+        }
+        _ => {
+            props.insert("Role".into(), role.clone());
+        }
+    }
+    let res = json!({
+        "Type": "AWS::Lambda::Function",
+        "Properties": props,
+        "DependsOn": depends_on,
+    });
+    (naming::lambda_logical_id(&f.key), res)
+}
+
+/// The `AWS::Lambda::Version` resource, its id (with v3's digest) and its output.
+pub(super) fn version_resource(
+    f: &Function,
+    fn_id: &str,
+    fn_res: &Value,
+    artifact: &FunctionArtifact,
+) -> (String, Value, String, Value) {
+    // v3 (lambdaHashingVersion 20201221, the default): sha256(base64 zip hash +
+    // JSON.stringify(deepSort(properties without Code and Tags, + layerConfigurations))).
+    let mut props = fn_res["Properties"].clone();
+    if let Some(o) = props.as_object_mut() {
+        o.remove("Code");
+        o.remove("Tags");
+        o.remove("ReservedConcurrentExecutions");
+        o.insert("layerConfigurations".into(), json!([]));
+    }
+    let mut input = artifact.sha256.clone().into_bytes();
+    input.extend(
+        serde_json::to_string(&deep_sort(&props))
+            .unwrap_or_default()
+            .into_bytes(),
+    );
+    let digest = sha256_b64(&input);
+    let id = naming::lambda_version_logical_id(&f.key, &digest);
+    let mut vprops = json!({"FunctionName": {"Ref": fn_id}, "CodeSha256": artifact.sha256});
+    if let Some(d) = f.description.as_ref().filter(|d| !d.is_empty()) {
+        vprops["Description"] = json!(d);
+    }
+    let res =
+        json!({"Type": "AWS::Lambda::Version", "DeletionPolicy": "Retain", "Properties": vprops});
+    let out = json!({"Description": "Current Lambda function version", "Value": {"Ref": id}});
+    (
+        id,
+        res,
+        naming::lambda_version_output_logical_id(&f.key),
+        out,
+    )
+}
+
+/// JavaScript truthiness for config numbers (`0`, `""`, `false`, `null` are unset).
+pub(super) fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        _ => true,
+    }
+}
+
+fn first_truthy(values: &[&Option<Value>]) -> Option<Value> {
+    values
+        .iter()
+        .find_map(|v| v.as_ref().filter(|v| truthy(v)).cloned())
+}
+
+/// Key order of JavaScript's `localeCompare` for ASCII keys, closely enough: letters compare
+/// case-insensitively first, lower case before upper case on ties.
+fn locale_cmp(a: &str, b: &str) -> Ordering {
+    a.to_lowercase()
+        .cmp(&b.to_lowercase())
+        .then_with(|| b.cmp(a))
+}
+
+fn deep_sort(v: &Value) -> Value {
+    match v {
+        Value::Array(a) => Value::Array(a.iter().map(deep_sort).collect()),
+        Value::Object(o) => {
+            let mut keys: Vec<&String> = o.keys().collect();
+            keys.sort_by(|a, b| locale_cmp(a, b));
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), deep_sort(&o[k])))
+                    .collect(),
+            )
+        }
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_sort_orders_like_locale_compare() {
+        let v = deep_sort(
+            &json!({"Timeout": 1, "layerConfigurations": [], "Handler": "h", "MemorySize": 1}),
+        );
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            ["Handler", "layerConfigurations", "MemorySize", "Timeout"]
+        );
+    }
+}

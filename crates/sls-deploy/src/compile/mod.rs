@@ -1,0 +1,244 @@
+//! Template compilation: from the typed [`Service`] to CloudFormation templates with v3's exact
+//! shapes, in v3's order of steps (`lib/plugins/aws/package/**`). Pure: no file, no network.
+//!
+//! - this module: the core template (deployment bucket and its policy) and the order of steps;
+//! - [`iam`]: log groups and the execution role;
+//! - [`functions`]: `AWS::Lambda::Function` and `AWS::Lambda::Version` resources;
+//! - [`events`]: one module per event family (`events/<family>.rs`), dispatched by name;
+//! - [`outputs`]: the `Export` names v3 gives every output;
+//! - logical ids and names come from [`crate::naming`] only.
+//!
+//! Finally the user's `resources` are merged in (lodash `_.merge` semantics).
+
+mod events;
+mod functions;
+mod iam;
+mod outputs;
+
+use serde_json::{json, Map, Value};
+
+use crate::error::{DeployError, Result};
+use crate::naming;
+use sls_config::model::Service;
+
+/// What a compiled function needs from packaging.
+#[derive(Debug, Clone)]
+pub struct FunctionArtifact {
+    /// File name of the zip in the artifact directory (the S3 key's last part).
+    pub file_name: String,
+    /// base64(SHA-256) of the zip.
+    pub sha256: String,
+}
+
+/// Refuses, before anything is packaged, what the compiler cannot honour (functions without a
+/// handler, container images, unsupported events).
+pub fn check(service: &Service, config: &Value) -> Result<()> {
+    for f in &service.functions {
+        functions::check(f)?;
+        events::check(service, f)?;
+    }
+    events::check_families(service, config)
+}
+
+/// The core template: what `cloudformation-template-create-stack.json` holds.
+pub fn core_template(service: &Service) -> Value {
+    let p = &service.provider;
+    let mut bucket_props = json!({
+        "BucketEncryption": {
+            "ServerSideEncryptionConfiguration": [
+                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+            ]
+        }
+    });
+    if let Some(tags) = p.bucket_tags.as_ref().filter(|t| !t.is_empty()) {
+        bucket_props["Tags"] = tag_list(tags);
+    }
+    if p.bucket_block_public_access {
+        bucket_props["PublicAccessBlockConfiguration"] = json!({
+            "BlockPublicAcls": true,
+            "BlockPublicPolicy": true,
+            "IgnorePublicAcls": true,
+            "RestrictPublicBuckets": true
+        });
+    }
+    if p.bucket_versioning {
+        bucket_props["VersioningConfiguration"] = json!({"Status": "Enabled"});
+    }
+    let mut resources = Map::new();
+    resources.insert(
+        naming::BUCKET_LOGICAL_ID.into(),
+        json!({"Type": "AWS::S3::Bucket", "Properties": bucket_props}),
+    );
+    if !p.bucket_skip_policy_setup {
+        resources.insert(
+            naming::BUCKET_POLICY_LOGICAL_ID.into(),
+            json!({
+                "Type": "AWS::S3::BucketPolicy",
+                "Properties": {
+                    "Bucket": {"Ref": "ServerlessDeploymentBucket"},
+                    "PolicyDocument": {
+                        "Statement": [{
+                            "Action": "s3:*",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Resource": [
+                                {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", {"Ref": "ServerlessDeploymentBucket"}, "/*"]]},
+                                {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", {"Ref": "ServerlessDeploymentBucket"}]]}
+                            ],
+                            "Condition": {"Bool": {"aws:SecureTransport": false}}
+                        }]
+                    }
+                }
+            }),
+        );
+    }
+    let mut t = json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "The AWS CloudFormation template for this Serverless application",
+        "Resources": resources,
+        "Outputs": {"ServerlessDeploymentBucketName": {"Value": {"Ref": "ServerlessDeploymentBucket"}}}
+    });
+    if let Some(bucket) = &p.deployment_bucket {
+        // v3 `generateCoreTemplate`: a named bucket replaces the generated one.
+        if let Some(r) = t["Resources"].as_object_mut() {
+            r.remove(naming::BUCKET_LOGICAL_ID);
+            r.remove(naming::BUCKET_POLICY_LOGICAL_ID);
+        }
+        t["Outputs"]["ServerlessDeploymentBucketName"]["Value"] = json!(bucket);
+    }
+    t
+}
+
+/// The full template (`cloudformation-template-update-stack.json`). `artifacts[i]` belongs to
+/// `service.functions[i]`.
+pub fn update_template(
+    service: &Service,
+    config: &Value,
+    artifact_directory_name: &str,
+    artifacts: &[FunctionArtifact],
+) -> Result<Value> {
+    let mut t = core_template(service);
+    if !service.functions.is_empty() {
+        iam::merge_iam(service, &mut t);
+    }
+    let mut versions = Vec::new();
+    for (f, a) in service.functions.iter().zip(artifacts) {
+        let (fn_id, fn_res) = functions::compile_function(service, f, artifact_directory_name, a);
+        let should_version = f
+            .version_function
+            .unwrap_or(service.provider.version_functions);
+        if should_version {
+            versions.push(functions::version_resource(f, &fn_id, &fn_res, a));
+        }
+        t["Resources"][fn_id] = fn_res;
+    }
+    for (id, res, out_id, out) in versions {
+        t["Resources"][id] = res;
+        t["Outputs"][out_id] = out;
+    }
+    for f in &service.functions {
+        events::compile(service, f, &mut t)?;
+    }
+    // v3 `instanceId`: the time the command started; the artifact directory's timestamp.
+    let instance_id = artifact_directory_name
+        .rsplit('/')
+        .next()
+        .and_then(|d| d.split('-').next())
+        .unwrap_or("0");
+    events::compile_families(service, config, instance_id, &mut t)?;
+    // v3 order: exports are added before the user's resources are merged, so user outputs keep
+    // exactly what they declare.
+    outputs::add_exports(service, &mut t);
+    if let Some(res) = &service.resources {
+        if res.contains_key("extensions") {
+            return Err(DeployError::config(
+                "resources.extensions",
+                "resource extensions are not supported yet; merge the properties into `resources.Resources` instead",
+            ));
+        }
+        let mut user = res.clone();
+        user.entry("Resources").or_insert_with(|| json!({}));
+        user.entry("Outputs").or_insert_with(|| json!({}));
+        merge(&mut t, &Value::Object(user));
+    }
+    strip_null_props(&mut t);
+    Ok(t)
+}
+
+pub(crate) fn tag_list(tags: &Map<String, Value>) -> Value {
+    Value::Array(
+        tags.iter()
+            .map(|(k, v)| json!({"Key": k, "Value": v}))
+            .collect(),
+    )
+}
+
+/// lodash `_.merge`: objects merge key by key, arrays index by index, other values replace.
+pub(crate) fn merge(dst: &mut Value, src: &Value) {
+    match (dst, src) {
+        (Value::Object(d), Value::Object(s)) => {
+            for (k, v) in s {
+                match d.get_mut(k) {
+                    Some(existing) if v.is_object() || v.is_array() => merge(existing, v),
+                    _ => {
+                        d.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (Value::Array(d), Value::Array(s)) => {
+            for (i, v) in s.iter().enumerate() {
+                match d.get_mut(i) {
+                    Some(existing) if v.is_object() || v.is_array() => merge(existing, v),
+                    Some(existing) => *existing = v.clone(),
+                    None => d.push(v.clone()),
+                }
+            }
+        }
+        (d, s) => *d = s.clone(),
+    }
+}
+
+/// v3 `stripNullPropsFromTemplateResources`.
+fn strip_null_props(t: &mut Value) {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(o) => {
+                o.retain(|_, v| !v.is_null());
+                o.values_mut().for_each(strip);
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    if let Some(resources) = t["Resources"].as_object_mut() {
+        for r in resources.values_mut() {
+            if let Some(o) = r.as_object_mut() {
+                match o.get_mut("Properties") {
+                    Some(Value::Null) | None => {
+                        o.remove("Properties");
+                    }
+                    Some(p) => strip(p),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_is_lodash_like() {
+        let mut a = json!({"a": {"x": 1, "l": [1, {"k": 1}]}, "b": 1});
+        merge(
+            &mut a,
+            &json!({"a": {"y": 2, "l": [9, {"j": 2}, 3]}, "b": {"n": 1}}),
+        );
+        assert_eq!(
+            a,
+            json!({"a": {"x": 1, "l": [9, {"k": 1, "j": 2}, 3], "y": 2}, "b": {"n": 1}})
+        );
+    }
+}
