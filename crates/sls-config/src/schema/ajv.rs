@@ -210,10 +210,15 @@ impl<'s> Validator<'s> {
     /// Follows `#/definitions/…` references.
     fn deref(&self, mut schema: &'s Value) -> &'s Value {
         while let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-            let Some(name) = r.strip_prefix("#/definitions/") else {
-                break;
+            let found = if let Some(id) = r.strip_prefix("#/lazy/") {
+                super::lazy_part(id)
+            } else if let Some(name) = r.strip_prefix("#/definitions/") {
+                super::lazy_part(&format!("d:{name}"))
+                    .or_else(|| self.root.get("definitions").and_then(|d| d.get(name)))
+            } else {
+                None
             };
-            match self.root.get("definitions").and_then(|d| d.get(name)) {
+            match found {
                 Some(s) => schema = s,
                 None => break,
             }

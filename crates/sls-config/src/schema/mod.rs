@@ -14,18 +14,49 @@
 mod ajv;
 mod errors;
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 use serde_json::Value;
 
 use crate::error::ConfigError;
 
-static SCHEMA: OnceLock<Value> = OnceLock::new();
+/// The recorded schema: a small root, and the larger subschemas and definitions kept as raw
+/// JSON (`$ref: #/lazy/<id>`, `#/definitions/<name>`) that is parsed only when a service uses
+/// them, so validation costs little at startup.
+#[derive(serde::Deserialize)]
+struct Recorded {
+    root: Value,
+    #[serde(borrow)]
+    lazy: HashMap<&'static str, &'static serde_json::value::RawValue>,
+}
 
-fn schema() -> &'static Value {
+static SCHEMA: OnceLock<Recorded> = OnceLock::new();
+
+fn recorded() -> &'static Recorded {
     SCHEMA.get_or_init(|| {
         serde_json::from_str(include_str!("v3-schema.json")).expect("embedded schema is JSON")
     })
+}
+
+fn schema() -> &'static Value {
+    &recorded().root
+}
+
+/// A lazily parsed part of the schema (`d:<definition>` or a subschema id).
+pub(crate) fn lazy_part(id: &str) -> Option<&'static Value> {
+    static PARSED: Mutex<Option<HashMap<String, &'static Value>>> = Mutex::new(None);
+    let raw = recorded().lazy.get(id)?;
+    let mut parsed = PARSED.lock().ok()?;
+    let map = parsed.get_or_insert_with(HashMap::new);
+    if let Some(v) = map.get(id) {
+        return Some(v);
+    }
+    let value: Value = serde_json::from_str(raw.get()).ok()?;
+    // Parsed once per process and kept for its lifetime, like the schema itself.
+    let value: &'static Value = Box::leak(Box::new(value));
+    map.insert(id.to_string(), value);
+    Some(value)
 }
 
 const LEARN_MORE: &str =
