@@ -46,7 +46,8 @@ p = sys.argv[1]
 def err(text):
     # The message under "Error:", up to the first empty line.
     i = text.find("Error:\n")
-    return text[i + 7:].split("\n\n")[0].strip() if i >= 0 else "?"
+    # v3 writes the message on stdout and its "Environment: …" footer on stderr.
+    return text[i + 7:].split("\n\n")[0].split("\nEnvironment:")[0].strip() if i >= 0 else "?"
 r = lambda s: open(f"{p}.{s}").read()
 v3rc, slsrc = r("v3.rc").strip(), r("sls.rc").strip()
 if v3rc == "0" and slsrc == "0":
