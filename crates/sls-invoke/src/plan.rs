@@ -11,8 +11,8 @@ use serde_json::{json, Map, Value};
 
 use crate::{ids, InvokeError, InvokeRequest};
 
-/// v3's `provider.getRuntime()` default.
-pub const DEFAULT_RUNTIME: &str = "nodejs16.x";
+/// v3's `provider.getRuntime()` default (one constant, shared with deploy).
+pub use sls_config::model::DEFAULT_RUNTIME;
 /// Lambda's (and v3's) default timeout in seconds.
 pub const DEFAULT_TIMEOUT_SECS: f64 = 6.0;
 /// v3's default memory size for invoke local, in MB.
@@ -96,12 +96,11 @@ pub fn plan(req: &InvokeRequest) -> Result<InvocationPlan, InvokeError> {
         });
     }
 
-    let runtime = function_def
-        .get("runtime")
-        .and_then(Value::as_str)
-        .or_else(|| provider.get("runtime").and_then(Value::as_str))
-        .unwrap_or(DEFAULT_RUNTIME)
-        .to_string();
+    let runtime = sls_config::model::runtime_of(
+        function_def.get("runtime").and_then(Value::as_str),
+        provider.get("runtime").and_then(Value::as_str),
+    )
+    .to_string();
     let kind = runtime_kind(&runtime).ok_or_else(|| InvokeError::UnsupportedRuntime {
         function: req.function.clone(),
         runtime: runtime.clone(),
@@ -128,7 +127,10 @@ pub fn plan(req: &InvokeRequest) -> Result<InvocationPlan, InvokeError> {
         .get("name")
         .and_then(Value::as_str)
         .map(str::to_string)
-        .unwrap_or_else(|| format!("{}-{}-{}", service_name(config), req.stage, req.function));
+        .unwrap_or_else(|| {
+            let service = sls_config::model::service_name(config).unwrap_or_default();
+            sls_config::model::default_function_name(service, &req.stage, &req.function)
+        });
 
     let timeout_secs = positive_number(function_def.get("timeout"))
         .or_else(|| positive_number(provider.get("timeout")))
@@ -230,18 +232,6 @@ fn handler_target(kind: RuntimeKind, handler: &str, service_dir: &Path) -> Optio
             function: export.to_string(),
         },
     })
-}
-
-fn service_name(config: &Value) -> String {
-    match config.get("service") {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Object(o)) => o
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
-        _ => String::new(),
-    }
 }
 
 /// v3's `Number(x) || fallback`: numbers and numeric strings above zero count.
