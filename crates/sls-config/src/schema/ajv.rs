@@ -255,10 +255,12 @@ impl<'s> Validator<'s> {
         let deferred_type = coerce.is_empty()
             && types.len() == 1
             && group_of(types[0]).iter().any(|k| s.contains_key(*k));
-        if !types.is_empty() && !deferred_type && !types.iter().any(|t| has_type(t, data)) {
-            if !self.coerce(&types, &coerce, data) {
-                self.type_error(s, ipath, spath);
-            }
+        if !types.is_empty()
+            && !deferred_type
+            && !types.iter().any(|t| has_type(t, data))
+            && !self.coerce(&types, &coerce, data)
+        {
+            self.type_error(s, ipath, spath);
         }
 
         // Untyped keywords.

@@ -317,11 +317,9 @@ fn improve_message(e: &mut AjvError) {
                 _ => "unsupported configuration format".into(),
             };
         }
-        "enum" => {
-            if e.allowed_values.iter().all(|v| v.is_string()) {
-                let list: Vec<&str> = e.allowed_values.iter().filter_map(|v| v.as_str()).collect();
-                e.message.push_str(&format!(" [{}]", list.join(", ")));
-            }
+        "enum" if e.allowed_values.iter().all(|v| v.is_string()) => {
+            let list: Vec<&str> = e.allowed_values.iter().filter_map(|v| v.as_str()).collect();
+            e.message.push_str(&format!(" [{}]", list.join(", ")));
         }
         _ => {}
     }
