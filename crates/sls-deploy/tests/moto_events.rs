@@ -55,7 +55,10 @@ fn config(rate: &str) -> Value {
                     {"sqs": {"arn": {"Fn::GetAtt": ["Queue", "Arn"]}, "batchSize": 5}},
                     {"stream": {"type": "dynamodb", "arn": {"Fn::GetAtt": ["Table", "StreamArn"]}, "startingPosition": "LATEST"}},
                     {"stream": {"type": "kinesis", "arn": {"Fn::GetAtt": ["Stream", "Arn"]}, "batchSize": 20}},
-                    {"sns": "evs-topic"}
+                    {"sns": "evs-topic"},
+                    {"eventBridge": {"pattern": {"source": ["evs.app"]}}},
+                    {"cloudwatchEvent": {"event": {"source": ["aws.ec2"]}}},
+                    {"s3": "evs-dev-uploads"}
                 ]
             }
         },
@@ -107,8 +110,17 @@ fn json_call(moto: &MotoServer, service: &str, target: &str, body: Value) -> Val
     serde_json::from_str(&text).unwrap()
 }
 
-/// The rules whose target is `function_arn`, with their schedule expressions.
+/// The schedule rules whose target is `function_arn`, with their schedule expressions.
 fn schedule_rules_targeting(moto: &MotoServer, function_arn: &str) -> Vec<(String, String)> {
+    rules_targeting(moto, function_arn, "workerSchedule")
+}
+
+/// The rules with a target `target_id` on `function_arn`: (name, schedule expression).
+fn rules_targeting(
+    moto: &MotoServer,
+    function_arn: &str,
+    target_id: &str,
+) -> Vec<(String, String)> {
     let rules = json_call(moto, "events", "AWSEvents.ListRules", json!({}));
     let mut out = Vec::new();
     for rule in rules["Rules"].as_array().unwrap() {
@@ -123,7 +135,7 @@ fn schedule_rules_targeting(moto: &MotoServer, function_arn: &str) -> Vec<(Strin
             .as_array()
             .unwrap()
             .iter()
-            .any(|t| t["Arn"] == function_arn && t["Id"] == "workerSchedule")
+            .any(|t| t["Arn"] == function_arn && t["Id"] == target_id)
         {
             out.push((
                 name.to_string(),
@@ -232,6 +244,27 @@ async fn schedule_sqs_streams_sns_deploy_redeploy_remove() {
     // The SNS topic the stack created.
     let topics = moto.query("sns", "2010-03-31", &[("Action", "ListTopics")]);
     assert!(topics.contains(":evs-topic<"), "{topics}");
+
+    // The eventBridge rule (default bus, named as v3 names it) and the cloudwatchEvent rule.
+    let eb = rules_targeting(&moto, &function_arn, "evs-dev-worker-rule-6-target");
+    assert_eq!(eb.len(), 1, "{eb:?}");
+    assert_eq!(eb[0].0, "evs-dev-worker-rule-6");
+    assert_eq!(
+        rules_targeting(&moto, &function_arn, "workerCloudWatchEvent").len(),
+        1
+    );
+
+    // The bucket of the s3 event (moto ignores its NotificationConfiguration: the corpus covers it).
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&cfg)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.head_bucket()
+        .bucket("evs-dev-uploads")
+        .send()
+        .await
+        .unwrap();
 
     // Redeploy with another schedule: the rule targeting the function has the new expression.
     let pkg2 = pack(d, &config("cron(0 12 * * ? *)"));
