@@ -390,3 +390,38 @@ async fn least_privilege_user_with_auth_checking_on() {
             || gone.unwrap().stacks()[0].stack_status().unwrap().as_str() == "DELETE_COMPLETE"
     );
 }
+
+/// Deploy errors read like every other AWS error in sls: the action as AWS names it, the
+/// resource, a hint, and never the secret (issue 14). The user may describe stacks but not
+/// create them; checking is on for the whole deploy (the testkit's launcher fixes moto's
+/// signature check for form-encoded requests).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_denied_during_deploy_names_action_resource_and_hint() {
+    let moto = MotoServer::start();
+    moto.create_user("viewer");
+    moto.put_user_policy(
+        "viewer",
+        "view",
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [
+            "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents"], "Resource": "*"}]}"#,
+    );
+    let (key, secret) = moto.create_access_key("viewer");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("serverless.yml"), "service: denied\n").unwrap();
+    write_handler(d, "exports.hello = async () => 1;\n");
+    let role = moto.create_open_role("cfn-deploy");
+    let pkg = pack(d, &service_config(&role, "denied"));
+    moto.enable_auth();
+    let err = deploy(&sdk(&moto.endpoint(), &key, &secret), &pkg, &opts(), &|_| {})
+        .await
+        .unwrap_err();
+    moto.disable_auth();
+    let text = err.to_string();
+    assert!(text.contains("cloudformation:CreateStack"), "{text}");
+    assert!(text.contains("stack \"denied-dev\""), "{text}");
+    assert!(text.starts_with("Access denied"), "{text}");
+    let hint = err.hint().expect("a hint");
+    assert!(hint.contains("IAM policy"), "{hint}");
+    assert!(!text.contains(&secret) && !hint.contains(&secret), "no secret");
+}
