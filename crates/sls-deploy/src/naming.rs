@@ -369,6 +369,20 @@ pub fn lambda_register_target_permission_logical_id(function: &str) -> String {
     )
 }
 
+pub fn iot_fleet_provisioning_logical_id(function: &str) -> String {
+    format!(
+        "{}IotProvisioningTemplate",
+        normalized_function_name(function)
+    )
+}
+
+pub fn lambda_iot_fleet_provisioning_permission_logical_id(function: &str) -> String {
+    format!(
+        "{}LambdaPermissionIotProvisioningTemplate",
+        normalized_function_name(function)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

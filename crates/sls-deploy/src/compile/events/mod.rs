@@ -15,6 +15,7 @@ mod cognito_user_pool;
 mod common;
 mod event_bridge;
 mod iot;
+mod iot_fleet_provisioning;
 mod kafka;
 mod md5;
 mod mq;
@@ -56,6 +57,7 @@ pub(super) fn compile_families(
     alexa::compile_all(alexa::SKILL, service, template)?;
     alexa::compile_all(alexa::SMART_HOME, service, template)?;
     iot::compile_all(service, template)?;
+    iot_fleet_provisioning::compile_all(service, template)?;
     cloudwatch_event::compile_all(service, template)?;
     cloudwatch_log::compile_all(service, template)?;
     cognito_user_pool::compile_all(service, template)?;
@@ -81,6 +83,7 @@ pub(super) fn check_families(service: &Service, config: &Value) -> Result<()> {
     event_bridge::compile_all(service, config, &mut scratch)?;
     cloudwatch_log::compile_all(service, &mut scratch)?;
     cognito_user_pool::compile_all(service, &mut scratch)?;
+    iot_fleet_provisioning::compile_all(service, &mut scratch)?;
     alb::compile_all(service, config, &mut scratch)?;
     api_gateway::compile(service, config, "0", &mut scratch)?;
     websocket::compile(service, config, &mut scratch)?;
@@ -127,6 +130,7 @@ fn compile_event(
         "alexaSkill" => alexa::parse(alexa::SKILL, f, index, settings).map(drop),
         "alexaSmartHome" => alexa::parse(alexa::SMART_HOME, f, index, settings).map(drop),
         "iot" => iot::parse(f, index, settings).map(drop),
+        "iotFleetProvisioning" => iot_fleet_provisioning::parse(f, index, settings).map(drop),
         "cognitoUserPool" => cognito_user_pool::parse(f, index, settings).map(drop),
         "kafka" => kafka::parse(f, index, settings).map(drop),
         "activemq" => mq::parse(mq::ACTIVEMQ, f, index, settings).map(drop),
