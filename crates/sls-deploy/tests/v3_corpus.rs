@@ -28,6 +28,7 @@ const CASES: &[&str] = &[
     "ev-cognito",
     "ev-kafka-mq",
     "ev-alb",
+    "ev-custom-role",
 ];
 
 fn fixtures() -> PathBuf {
