@@ -32,7 +32,10 @@ pub const DEFAULT_RUNTIME: &str = "nodejs16.x";
 pub fn service_name(config: &Value) -> Option<&str> {
     match config.get("service")? {
         Value::String(s) if !s.is_empty() => Some(s),
-        Value::Object(o) => o.get("name").and_then(Value::as_str).filter(|s| !s.is_empty()),
+        Value::Object(o) => o
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty()),
         _ => None,
     }
 }
@@ -387,10 +390,7 @@ fn str_at(o: &Map<String, Value>, key: &str, path: &str) -> Result<Option<String
         Some(Value::String(s)) => Ok(Some(s.clone())),
         // Numbers in YAML (`name: 123`) are fine where a string is expected.
         Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(_) => Err(ModelError::new(
-            path,
-            format!("\"{key}\" must be a string"),
-        )),
+        Some(_) => Err(ModelError::new(path, format!("\"{key}\" must be a string"))),
     }
 }
 
@@ -460,15 +460,25 @@ mod tests {
         assert_eq!(s.runtime_of(&s.functions[1]), "nodejs20.x");
         assert_eq!(s.functions[2].handler, None);
         assert_eq!(runtime_of(None, None), DEFAULT_RUNTIME);
-        assert_eq!(service_name(&json!({"service": {"name": "old"}})), Some("old"));
+        assert_eq!(
+            service_name(&json!({"service": {"name": "old"}})),
+            Some("old")
+        );
         assert_eq!(service_name(&json!({"service": ""})), None);
     }
 
     #[test]
     fn errors_name_the_property() {
-        let e = Service::from_config(&json!({"service": "s", "functions": {"f": {"events": {}}}}), "dev", "r")
-            .unwrap_err();
+        let e = Service::from_config(
+            &json!({"service": "s", "functions": {"f": {"events": {}}}}),
+            "dev",
+            "r",
+        )
+        .unwrap_err();
         assert_eq!(e.path, "functions.f.events");
-        assert_eq!(e.to_string(), "Invalid configuration at \"functions.f.events\": must be a list.");
+        assert_eq!(
+            e.to_string(),
+            "Invalid configuration at \"functions.f.events\": must be a list."
+        );
     }
 }

@@ -96,15 +96,14 @@ where
 /// All current keys under `prefix` (ListObjectsV2).
 pub(super) async fn list_keys(c: &Clients, bucket: &str, prefix: &str) -> Result<Vec<String>> {
     let objects = pages(|cursor| async move {
-        let out = c
-            .s3
-            .list_objects_v2()
-            .bucket(bucket)
-            .prefix(prefix)
-            .set_continuation_token(cursor.and_then(|(token, _)| token))
-            .send()
-            .await
-            .map_err(list_error(c, "s3:ListBucket", bucket))?;
+        let out =
+            c.s3.list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .set_continuation_token(cursor.and_then(|(token, _)| token))
+                .send()
+                .await
+                .map_err(list_error(c, "s3:ListBucket", bucket))?;
         let objects = out
             .contents()
             .iter()
@@ -124,16 +123,15 @@ pub(super) async fn list_keys(c: &Clients, bucket: &str, prefix: &str) -> Result
 pub(super) async fn all_versions(c: &Clients, bucket: &str, prefix: &str) -> Result<Vec<Object>> {
     pages(|cursor| async move {
         let (key_marker, version_marker) = cursor.unwrap_or_default();
-        let page = c
-            .s3
-            .list_object_versions()
-            .bucket(bucket)
-            .prefix(prefix)
-            .set_key_marker(key_marker)
-            .set_version_id_marker(version_marker)
-            .send()
-            .await
-            .map_err(list_error(c, "s3:ListBucketVersions", bucket))?;
+        let page =
+            c.s3.list_object_versions()
+                .bucket(bucket)
+                .prefix(prefix)
+                .set_key_marker(key_marker)
+                .set_version_id_marker(version_marker)
+                .send()
+                .await
+                .map_err(list_error(c, "s3:ListBucketVersions", bucket))?;
         // Unversioned objects report version "null"; delete them by key alone.
         let version = |v: Option<&str>| v.filter(|v| *v != "null").map(str::to_string);
         let mut objects = Vec::new();
@@ -160,14 +158,13 @@ pub(super) async fn all_versions(c: &Clients, bucket: &str, prefix: &str) -> Res
 
 /// The `filesha256` metadata v3 stores on every uploaded file.
 pub(super) async fn file_sha256(c: &Clients, bucket: &str, key: &str) -> Result<String> {
-    let head = c
-        .s3
-        .head_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .map_err(c.fail("s3:GetObject", format!("s3://{bucket}/{key}")))?;
+    let head =
+        c.s3.head_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(c.fail("s3:GetObject", format!("s3://{bucket}/{key}")))?;
     Ok(head
         .metadata()
         .and_then(|m| m.get("filesha256"))

@@ -69,7 +69,18 @@ pub async fn deploy(
             },
             other => other,
         })?;
-    if !opts.force && stack.is_some() && unchanged(&c, pkg, &bucket, &prefix, &existing, [&template_sha, &state_sha]).await? {
+    if !opts.force
+        && stack.is_some()
+        && unchanged(
+            &c,
+            pkg,
+            &bucket,
+            &prefix,
+            &existing,
+            [&template_sha, &state_sha],
+        )
+        .await?
+    {
         on_event(DeployEvent::Step(
             "Service files not changed. Skipping deployment...".into(),
         ));
@@ -113,7 +124,10 @@ async fn unchanged(
         return Ok(false);
     };
     let mut remote = Vec::new();
-    for key in existing.iter().filter(|k| k.starts_with(&format!("{last}/"))) {
+    for key in existing
+        .iter()
+        .filter(|k| k.starts_with(&format!("{last}/")))
+    {
         remote.push(bucket::file_sha256(c, bucket, key).await?);
     }
     let mut local: Vec<String> = vec![template_sha.clone(), state_sha.clone()];

@@ -22,7 +22,10 @@ pub async fn remove(
     // A user's bucket is shared: only this service's prefix is emptied there.
     let (bucket, prefix) = match &service.provider.deployment_bucket {
         Some(b) => (Some(b.clone()), service.artifact_prefix()),
-        None => (bucket::bucket_name(&c, service, &stack).await.ok(), String::new()),
+        None => (
+            bucket::bucket_name(&c, service, &stack).await.ok(),
+            String::new(),
+        ),
     };
     if let Some(bucket) = bucket {
         on_event(DeployEvent::Step(format!(
@@ -45,4 +48,3 @@ pub async fn remove(
         objects_deleted: deleted,
     })
 }
-

@@ -16,7 +16,10 @@ pub(super) async fn describe_stack(c: &Clients, name: &str) -> Result<Option<Sta
     match c.cfn.describe_stacks().stack_name(name).send().await {
         Ok(out) => Ok(out.stacks().first().cloned()),
         Err(e) if e.message().is_some_and(|m| m.contains("does not exist")) => Ok(None),
-        Err(e) => Err(c.fail("cloudformation:DescribeStacks", format!("stack \"{name}\""))(e)),
+        Err(e) => Err(c
+            .fail("cloudformation:DescribeStacks", format!("stack \"{name}\""))(
+            e
+        )),
     }
 }
 
@@ -117,7 +120,10 @@ async fn report_new_events(
 }
 
 /// Event ids that exist before an operation starts, so only new ones are reported.
-pub(super) async fn existing_events(cfn: &aws_sdk_cloudformation::Client, stack: &str) -> HashSet<String> {
+pub(super) async fn existing_events(
+    cfn: &aws_sdk_cloudformation::Client,
+    stack: &str,
+) -> HashSet<String> {
     match cfn.describe_stack_events().stack_name(stack).send().await {
         Ok(out) => out
             .stack_events()
@@ -306,7 +312,10 @@ pub(super) async fn update(
             on_event(DeployEvent::Step("No updates are to be performed".into()));
             Ok(())
         }
-        Err(e) => Err(c.fail("cloudformation:UpdateStack", format!("stack \"{name}\""))(e)),
+        Err(e) => Err(c
+            .fail("cloudformation:UpdateStack", format!("stack \"{name}\""))(
+            e
+        )),
     }
 }
 

@@ -23,7 +23,9 @@ pub(super) fn check(f: &Function) -> Result<()> {
     if f.handler.is_none() {
         return Err(DeployError::config(
             format!("functions.{key}.handler"),
-            format!("either \"handler\" or \"image\" property needs to be set on function \"{key}\""),
+            format!(
+                "either \"handler\" or \"image\" property needs to be set on function \"{key}\""
+            ),
         ));
     }
     Ok(())
@@ -45,11 +47,11 @@ pub(super) fn compile_function(
         "Code".into(),
         json!({"S3Bucket": bucket, "S3Key": format!("{artifact_directory_name}/{}", artifact.file_name)}),
     );
-    props.insert("Handler".into(), json!(f.handler.as_deref().unwrap_or_default()));
     props.insert(
-        "Runtime".into(),
-        json!(service.runtime_of(f)),
+        "Handler".into(),
+        json!(f.handler.as_deref().unwrap_or_default()),
     );
+    props.insert("Runtime".into(), json!(service.runtime_of(f)));
     props.insert("FunctionName".into(), json!(f.name));
     props.insert(
         "MemorySize".into(),

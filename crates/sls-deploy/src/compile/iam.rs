@@ -22,11 +22,7 @@ pub(super) fn merge_iam(service: &Service, t: &mut Value) {
         t["Resources"][naming::log_group_logical_id(&f.key)] =
             json!({"Type": "AWS::Logs::LogGroup", "Properties": props});
     }
-    if p.iam_role
-        .as_ref()
-        .is_some_and(is_existing_role)
-        || p.role.is_some()
-    {
+    if p.iam_role.as_ref().is_some_and(is_existing_role) || p.role.is_some() {
         return;
     }
     if service.functions.iter().all(|f| f.role.is_some()) {
@@ -106,4 +102,3 @@ pub(super) fn merge_iam(service: &Service, t: &mut Value) {
     t["Resources"][naming::ROLE_LOGICAL_ID] =
         json!({"Type": "AWS::IAM::Role", "Properties": props});
 }
-
