@@ -258,13 +258,13 @@ fn events_are_rejected_clearly() {
     let cfg = json!({
         "service": "demo",
         "provider": {"name": "aws"},
-        "functions": {"hello": {"handler": "h.h", "events": [{"httpApi": {"path": "/", "method": "get"}}]}}
+        "functions": {"hello": {"handler": "h.h", "events": [{"cloudFront": {"eventType": "viewer-request"}}]}}
     });
     let err = run(t.path(), &cfg).unwrap_err();
     assert!(matches!(err, DeployError::UnsupportedEvent { .. }));
     assert_eq!(
         err.to_string(),
-        "function \"hello\": event type \"httpApi\" is not supported yet; remove the event or deploy this service with the Serverless Framework v3"
+        "Function \"hello\": event type \"cloudFront\" is not supported yet."
     );
 }
 
