@@ -848,20 +848,3 @@ pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Resul
     }
     Ok(())
 }
-
-/// The HTTP API routes of a service, for `sls info`: `(METHOD, path)`; `*` is `("ANY", "*")`.
-#[allow(dead_code)] // used by `sls info`
-pub fn endpoints(service: &Service) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for f in &service.functions {
-        for (i, e) in f.events.iter().enumerate() {
-            if let Some(v) = is_http_api(e) {
-                if let Ok(r) = parse_event(f, i, v) {
-                    let path = r.key.split_once(' ').map(|(_, p)| p.to_string());
-                    out.push((r.method.clone(), path.unwrap_or_else(|| "*".into())));
-                }
-            }
-        }
-    }
-    out
-}

@@ -873,20 +873,3 @@ fn compile_rest_api(s: &Settings<'_>, out: &mut Output) -> Result<()> {
     );
     Ok(())
 }
-
-/// The REST API endpoints of a compiled service, for `sls info`: `(METHOD, path)` with the path
-/// as v3 prints it (`/dev/users/{id}` is built by the caller from the `ServiceEndpoint` output).
-#[allow(dead_code)] // used by `sls info` (next step)
-pub fn endpoints(service: &Service) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for f in &service.functions {
-        for (i, e) in f.events.iter().enumerate() {
-            if let Some(settings) = is_http(e) {
-                if let Ok(ev) = parse_event(service, f, i, settings) {
-                    out.push((ev.method.to_uppercase(), ev.path));
-                }
-            }
-        }
-    }
-    out
-}
