@@ -26,6 +26,7 @@ const CASES: &[&str] = &[
     "httpapi-logs",
     "websocket-basic",
     "http-schemas",
+    "api-mixed",
 ];
 
 fn fixtures() -> PathBuf {
@@ -198,6 +199,11 @@ fn http_schemas() {
 }
 
 #[test]
+fn api_mixed() {
+    run_case("api-mixed");
+}
+
+#[test]
 fn cases_listed() {
-    assert_eq!(CASES.len(), 10);
+    assert_eq!(CASES.len(), 11);
 }
