@@ -27,6 +27,8 @@ const CASES: &[&str] = &[
     "websocket-basic",
     "http-schemas",
     "api-mixed",
+    "httpapi-external",
+    "http-claims",
 ];
 
 fn fixtures() -> PathBuf {
@@ -204,6 +206,16 @@ fn api_mixed() {
 }
 
 #[test]
+fn httpapi_external() {
+    run_case("httpapi-external");
+}
+
+#[test]
+fn http_claims() {
+    run_case("http-claims");
+}
+
+#[test]
 fn cases_listed() {
-    assert_eq!(CASES.len(), 11);
+    assert_eq!(CASES.len(), 13);
 }
