@@ -80,6 +80,10 @@ pub async fn deploy(
             [&template_sha, &state_sha],
         )
         .await?
+        && stack
+            .as_ref()
+            .is_some_and(|s| STABLE.contains(&stack::status_of(s).as_str()))
+        && deployed_matches(&c, pkg).await
     {
         on_event(DeployEvent::Step(
             "Service files not changed. Skipping deployment...".into(),
@@ -137,6 +141,93 @@ async fn unchanged(
     remote.sort();
     local.sort();
     Ok(remote == local)
+}
+
+/// Stack states in which a skip is allowed: the last operation applied its template.
+/// (`UPDATE_ROLLBACK_COMPLETE` runs an older template; `*_IN_PROGRESS` is not done.)
+const STABLE: [&str; 2] = ["CREATE_COMPLETE", "UPDATE_COMPLETE"];
+
+/// True only when what runs is what this deploy would deploy: the stack's current template
+/// (GetTemplate) normalises to the new one, and every function's deployed `CodeSha256`
+/// (GetFunctionConfiguration, all at once) is its new zip's. The bucket alone cannot tell: a
+/// deploy that uploaded and then failed or was killed leaves new files over old code. Anything
+/// that cannot be confirmed (an error, a missing function, an unknown artifact) means deploy.
+async fn deployed_matches(c: &Clients, pkg: &PackageResult) -> bool {
+    let name = pkg.service.stack_name.as_str();
+    let Ok(out) = c.cfn.get_template().stack_name(name).send().await else {
+        return false;
+    };
+    let Some(deployed) = out
+        .template_body()
+        .and_then(|b| serde_json::from_str::<Value>(b).ok())
+    else {
+        return false;
+    };
+    if deployed_template_hash(&deployed) != deployed_template_hash(&pkg.update_template) {
+        return false;
+    }
+    let Some(expected) = expected_code(pkg) else {
+        return false;
+    };
+    let mut checks = tokio::task::JoinSet::new();
+    for (function, sha) in expected {
+        let lambda = c.lambda.clone();
+        checks.spawn(async move {
+            let out = lambda
+                .get_function_configuration()
+                .function_name(function)
+                .send()
+                .await;
+            out.ok().and_then(|f| f.code_sha256().map(str::to_string)) == Some(sha)
+        });
+    }
+    while let Some(ok) = checks.join_next().await {
+        if !ok.unwrap_or(false) {
+            checks.abort_all();
+            return false;
+        }
+    }
+    true
+}
+
+/// (deployed function name, base64 SHA-256 of its new zip) for every zip-based function of the
+/// new template; `None` when one cannot be told (a computed name, a zip not in this package).
+fn expected_code(pkg: &PackageResult) -> Option<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let resources = pkg.update_template["Resources"].as_object()?;
+    for r in resources.values() {
+        if r["Type"] != "AWS::Lambda::Function" {
+            continue;
+        }
+        let props = &r["Properties"];
+        // Image functions have no zip: the template (ImageUri) says it all.
+        let Some(key) = props["Code"]["S3Key"].as_str() else {
+            if props["Code"]["ImageUri"].is_null() {
+                return None;
+            }
+            continue;
+        };
+        let function = props["FunctionName"].as_str()?;
+        let file = key.rsplit('/').next().unwrap_or(key);
+        let artifact = pkg.artifacts.iter().find(|a| a.file_name == file)?;
+        out.push((function.to_string(), artifact.sha256.clone()));
+    }
+    Some(out)
+}
+
+/// The deployed-template comparison: [`template_hash`]'s normalisation, plus layer S3 keys
+/// (which also name the artifact directory), over a fully key-sorted template so that the
+/// order CloudFormation returns keys in does not matter.
+fn deployed_template_hash(template: &Value) -> String {
+    let mut t = sorted(template);
+    if let Some(res) = t["Resources"].as_object_mut() {
+        for r in res.values_mut() {
+            if r["Type"] == "AWS::Lambda::LayerVersion" && r["Properties"]["Content"].is_object() {
+                r["Properties"]["Content"]["S3Key"] = json!("");
+            }
+        }
+    }
+    template_hash(&t)
 }
 
 /// Uploads the template, the state and each zip once into the new artifact directory.

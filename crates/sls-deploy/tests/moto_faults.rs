@@ -1,0 +1,200 @@
+//! Deploys against moto behind the seeded fault proxy (crates/sls-testkit/src/faults.rs):
+//! a failed or interrupted deploy must never make a later deploy skip (issue 16).
+//! Everything is on 127.0.0.1 with fake keys; no process environment is read or set.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_s3::config::{Credentials, SharedCredentialsProvider};
+use serde_json::{json, Value};
+use sls_deploy::{deploy, package, AwsOptions, DeployOutcome, PackageInput, PackageResult};
+use sls_testkit::faults::{Fault, FaultProxy, Rule};
+use sls_testkit::MotoServer;
+
+const SECRET: &str = "fake-secret-do-not-print";
+
+fn sdk(endpoint: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "AKIAFAULTS",
+            SECRET,
+            None,
+            None,
+            "test",
+        )))
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .build()
+}
+
+fn opts() -> AwsOptions {
+    AwsOptions {
+        s3_path_style: true,
+        poll_interval: Duration::from_millis(200),
+        wait_timeout: Duration::from_secs(120),
+        ..AwsOptions::default()
+    }
+}
+
+fn config(name: &str, extra_provider: Value) -> Value {
+    let mut provider = json!({"name": "aws", "runtime": "nodejs20.x"});
+    if let (Some(p), Some(extra)) = (provider.as_object_mut(), extra_provider.as_object()) {
+        p.extend(extra.clone());
+    }
+    json!({
+        "service": name,
+        "provider": provider,
+        "functions": {"hello": {"handler": "handler.hello"}},
+    })
+}
+
+fn pack(dir: &Path, config: &Value) -> PackageResult {
+    package(&PackageInput {
+        service_dir: dir,
+        config,
+        stage: "dev",
+        region: "us-east-1",
+        out_dir: &dir.join(".serverless"),
+        config_file_name: Some("serverless.yml"),
+        timestamp: None,
+    })
+    .unwrap()
+}
+
+fn service_dir(name: &str, code: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("serverless.yml"),
+        format!("service: {name}\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("handler.js"), code).unwrap();
+    dir
+}
+
+async fn code_sha(cfg: &SdkConfig, function: &str) -> String {
+    aws_sdk_lambda::Client::new(cfg)
+        .get_function_configuration()
+        .function_name(function)
+        .send()
+        .await
+        .unwrap()
+        .code_sha256()
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn stack_status(cfg: &SdkConfig, stack: &str) -> String {
+    let out = aws_sdk_cloudformation::Client::new(cfg)
+        .describe_stacks()
+        .stack_name(stack)
+        .send()
+        .await
+        .unwrap();
+    out.stacks()[0]
+        .stack_status()
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_default()
+}
+
+/// v1 deployed; v2 uploaded but its stack update failed on every attempt; a plain deploy then
+/// must deploy v2 (not "Service files not changed").
+async fn failed_update_then_plain_deploy(name: &str, provider: Value, failing_op: &str) {
+    let moto = MotoServer::start();
+    let proxy = FaultProxy::start(moto.port(), 16, vec![]);
+    let cfg = sdk(&proxy.endpoint());
+    let config = config(name, provider);
+    let stack = format!("{name}-dev");
+    let function = format!("{name}-dev-hello");
+
+    let dir = service_dir(name, "exports.hello = async () => 1;\n");
+    let v1 = pack(dir.path(), &config);
+    let out = deploy(&cfg, &v1, &opts(), &|_| {}).await.unwrap();
+    assert!(matches!(out, DeployOutcome::Deployed { .. }), "{out:?}");
+    assert_eq!(code_sha(&cfg, &function).await, v1.artifacts[0].sha256);
+
+    std::fs::write(
+        dir.path().join("handler.js"),
+        "exports.hello = async () => 2;\n",
+    )
+    .unwrap();
+    let v2 = pack(dir.path(), &config);
+    assert_ne!(v1.artifacts[0].sha256, v2.artifacts[0].sha256);
+    proxy.set_rules(vec![Rule::always(failing_op, Fault::ServerError)]);
+    let err = deploy(&cfg, &v2, &opts(), &|_| {})
+        .await
+        .expect_err("the stack update fails");
+    let msg = err.to_string();
+    assert!(msg.contains(failing_op), "operation named: {msg}");
+    assert!(!msg.contains(SECRET), "no secret: {msg}");
+    assert!(proxy.stats().faults.get(failing_op).copied().unwrap_or(0) >= 1);
+    // The stack still runs v1.
+    assert_eq!(code_sha(&cfg, &function).await, v1.artifacts[0].sha256);
+
+    proxy.set_rules(vec![]);
+    let v2 = pack(dir.path(), &config);
+    let out = deploy(&cfg, &v2, &opts(), &|_| {}).await.unwrap();
+    assert!(
+        matches!(out, DeployOutcome::Deployed { .. }),
+        "a deploy after a failed one must not skip: {out:?}"
+    );
+    assert_eq!(code_sha(&cfg, &function).await, v2.artifacts[0].sha256);
+    assert_eq!(stack_status(&cfg, &stack).await, "UPDATE_COMPLETE");
+
+    // Now the deployed state matches: an unchanged redeploy skips.
+    let v2 = pack(dir.path(), &config);
+    let out = deploy(&cfg, &v2, &opts(), &|_| {}).await.unwrap();
+    assert!(matches!(out, DeployOutcome::Skipped { .. }), "{out:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_update_stack_does_not_make_the_next_deploy_skip() {
+    failed_update_then_plain_deploy(
+        "faultsdirect",
+        json!({"deploymentMethod": "direct"}),
+        "UpdateStack",
+    )
+    .await;
+}
+
+/// Unchanged-redeploy timing (numbers for the report, not assertions):
+/// `cargo test -p sls-deploy --test moto_faults -- --ignored --nocapture unchanged_redeploy_timing`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn unchanged_redeploy_timing() {
+    let moto = MotoServer::start();
+    let cfg = sdk(&moto.endpoint());
+    let config = json!({
+        "service": "timing",
+        "provider": {"name": "aws", "runtime": "nodejs20.x"},
+        "functions": {
+            "a": {"handler": "handler.hello"},
+            "b": {"handler": "handler.hello"},
+            "c": {"handler": "handler.hello"},
+            "d": {"handler": "handler.hello"},
+            "e": {"handler": "handler.hello"},
+        },
+    });
+    let dir = service_dir("timing", "exports.hello = async () => 1;\n");
+    let pkg = pack(dir.path(), &config);
+    deploy(&cfg, &pkg, &opts(), &|_| {}).await.unwrap();
+    let runs = 10;
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let start = Instant::now();
+        let out = deploy(&cfg, &pkg, &opts(), &|_| {}).await.unwrap();
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+        assert!(matches!(out, DeployOutcome::Skipped { .. }), "{out:?}");
+    }
+    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let mean = times.iter().sum::<f64>() / runs as f64;
+    println!(
+        "unchanged redeploy (5 functions, moto): mean {mean:.1} ms, median {:.1} ms, min {:.1} ms, max {:.1} ms",
+        times[runs / 2],
+        times[0],
+        times[runs - 1]
+    );
+}
