@@ -1,5 +1,6 @@
-"""Starts moto server with one fix: signatures of form-encoded requests are
-checked over the body as sent.
+"""Starts moto server with two fixes: signatures of form-encoded requests are
+checked over the body as sent, and ExecuteChangeSet refreshes the stack's outputs
+(see below).
 
 moto 5.x parses an `application/x-www-form-urlencoded` body into a form before
 anything else reads it; its signature check then re-encodes the parsed form
@@ -31,6 +32,36 @@ def _init_caching_form_body(self, *args, **kwargs):
 
 
 _moto_request.Request.__init__ = _init_caching_form_body
+
+
+# Second fix: moto's ExecuteChangeSet applies the resources and the template text but leaves
+# the stack's parsed template, outputs, description, role and tags as they were (UpdateStack
+# refreshes them), so a change set deploy showed the previous template's outputs. Refresh
+# them after the change set is applied, as CloudFormation does.
+import moto.cloudformation.models as _cfn_models
+
+_original_execute = _cfn_models.CloudFormationBackend.execute_change_set
+
+
+def _execute_change_set_refreshing_stack(self, change_set_name, stack_name=None):
+    _original_execute(self, change_set_name, stack_name)
+    change_set = self.change_sets.get(change_set_name)
+    if change_set is None:
+        for cs in self.change_sets.values():
+            if cs.change_set_name == change_set_name:
+                change_set = cs
+    if change_set is None:
+        return
+    stack = self.stacks[change_set.stack_id]
+    stack._parse_template()
+    stack.output_map = stack._create_output_map()
+    stack.description = stack.template_dict.get("Description")
+    stack.role_arn = change_set.role_arn
+    if change_set.tags is not None:
+        stack.tags = change_set.tags
+
+
+_cfn_models.CloudFormationBackend.execute_change_set = _execute_change_set_refreshing_stack
 
 if __name__ == "__main__":
     from moto.server import main

@@ -328,6 +328,9 @@ const DEPLOYER_POLICY: &str = r#"{
         "cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack",
         "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
         "cloudformation:DescribeStackResource", "cloudformation:GetTemplate",
+        "cloudformation:CreateChangeSet", "cloudformation:DescribeChangeSet",
+        "cloudformation:ExecuteChangeSet", "cloudformation:DeleteChangeSet",
+        "cloudformation:SetStackPolicy",
         "lambda:GetFunctionConfiguration"],
      "Resource": "*"},
     {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:ListBucketVersions", "s3:GetObject",
@@ -427,7 +430,8 @@ async fn access_denied_during_deploy_names_action_resource_and_hint() {
     .unwrap_err();
     moto.disable_auth();
     let text = err.to_string();
-    assert!(text.contains("cloudformation:CreateStack"), "{text}");
+    // v3's default deployment method: the stack is created through a change set.
+    assert!(text.contains("cloudformation:CreateChangeSet"), "{text}");
     assert!(text.contains("stack \"denied-dev\""), "{text}");
     assert!(text.starts_with("Access denied"), "{text}");
     let hint = err.hint().expect("a hint");

@@ -144,6 +144,14 @@ async fn failed_update_then_plain_deploy(name: &str, provider: Value, failing_op
     assert_eq!(code_sha(&cfg, &function).await, v2.artifacts[0].sha256);
     assert_eq!(stack_status(&cfg, &stack).await, "UPDATE_COMPLETE");
 
+    let stats = proxy.stats();
+    let used = |op: &str| stats.requests.get(op).copied().unwrap_or(0) > 0;
+    if failing_op == "ExecuteChangeSet" {
+        assert!(used("CreateChangeSet") && !used("UpdateStack") && !used("CreateStack"));
+    } else {
+        assert!(used("UpdateStack") && !used("CreateChangeSet"));
+    }
+
     // Now the deployed state matches: an unchanged redeploy skips.
     let v2 = pack(dir.path(), &config);
     let out = deploy(&cfg, &v2, &opts(), &|_| {}).await.unwrap();
@@ -158,6 +166,77 @@ async fn failed_update_stack_does_not_make_the_next_deploy_skip() {
         "UpdateStack",
     )
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_execute_change_set_does_not_make_the_next_deploy_skip() {
+    failed_update_then_plain_deploy("faultscs", json!({}), "ExecuteChangeSet").await;
+}
+
+/// v3's default method: change sets named `<stack>-change-set`, and
+/// `provider.stackPolicy` set after the update.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn change_sets_empty_change_set_and_stack_policy() {
+    let moto = MotoServer::start();
+    let cfg = sdk(&moto.endpoint());
+    let statement =
+        json!({"Effect": "Allow", "Principal": "*", "Action": "Update:*", "Resource": "*"});
+    let config = config("faultspolicy", json!({"stackPolicy": [statement]}));
+    let dir = service_dir("faultspolicy", "exports.hello = async () => 1;\n");
+    let steps = std::sync::Mutex::new(Vec::new());
+    let on_event = |e| {
+        if let sls_deploy::DeployEvent::Step(s) = e {
+            steps.lock().unwrap().push(s)
+        }
+    };
+    let pkg = pack(dir.path(), &config);
+    let out = deploy(&cfg, &pkg, &opts(), &on_event).await.unwrap();
+    assert!(matches!(out, DeployOutcome::Deployed { .. }), "{out:?}");
+    assert_eq!(
+        stack_status(&cfg, "faultspolicy-dev").await,
+        "UPDATE_COMPLETE"
+    );
+    assert!(steps
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|s| s == "Executing change set faultspolicy-dev-change-set"));
+    let cfn = aws_sdk_cloudformation::Client::new(&cfg);
+    let policy = cfn
+        .get_stack_policy()
+        .stack_name("faultspolicy-dev")
+        .send()
+        .await
+        .unwrap();
+    let policy: Value = serde_json::from_str(policy.stack_policy_body().unwrap()).unwrap();
+    assert_eq!(policy, json!({"Statement": [statement]}));
+
+    // A forced redeploy: the leftover change set of the same name is deleted first, so there
+    // is one (moto lists executed change sets; real AWS drops them).
+    steps.lock().unwrap().clear();
+    let pkg = pack(dir.path(), &config);
+    let forced = AwsOptions {
+        force: true,
+        ..opts()
+    };
+    let out = deploy(&cfg, &pkg, &forced, &on_event).await.unwrap();
+    assert!(matches!(out, DeployOutcome::Deployed { .. }), "{out:?}");
+    let listed = cfn
+        .list_change_sets()
+        .stack_name("faultspolicy-dev")
+        .send()
+        .await
+        .unwrap();
+    let summaries = listed.summaries();
+    assert_eq!(summaries.len(), 1, "{summaries:?}");
+    assert_eq!(
+        summaries[0].execution_status().map(|s| s.as_str()),
+        Some("EXECUTE_COMPLETE")
+    );
+    assert_eq!(
+        stack_status(&cfg, "faultspolicy-dev").await,
+        "UPDATE_COMPLETE"
+    );
 }
 
 /// Unchanged-redeploy timing (numbers for the report, not assertions):

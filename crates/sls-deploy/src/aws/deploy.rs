@@ -27,7 +27,15 @@ pub async fn deploy(
     let name = service.stack_name.as_str();
     stack::validate_stack_name(name)?;
 
-    let mut stack = stack::settle(&c, name, opts, on_event).await?;
+    let method = stack::Method::from_provider(&pkg.state["service"]["provider"]);
+    let mut stack = stack::settle(&c, name, method.change_sets, opts, on_event).await?;
+    // A first deploy that never executed its CREATE change set: create the stack again.
+    if stack
+        .as_ref()
+        .is_some_and(|s| stack::status_of(s) == "REVIEW_IN_PROGRESS")
+    {
+        stack = None;
+    }
     if let Some(s) = &stack {
         let status = stack::status_of(s);
         if status == "ROLLBACK_COMPLETE" || status == "ROLLBACK_FAILED" || status == "DELETE_FAILED"
@@ -44,7 +52,7 @@ pub async fn deploy(
     let create_later = stack.is_none() && service.uses_custom_bucket();
     if stack.is_none() && !create_later {
         let body = serde_json::to_string(&pkg.create_template).unwrap_or_default();
-        let id = stack::create(&c, service, Template::Body(body), opts, on_event).await?;
+        let id = stack::create(&c, service, Template::Body(body), &method, opts, on_event).await?;
         stack = stack::describe_stack(&c, &id).await?;
     }
 
@@ -101,11 +109,11 @@ pub async fn deploy(
     );
     match stack.as_ref() {
         None => {
-            stack::create(&c, service, Template::Url(&url), opts, on_event).await?;
+            stack::create(&c, service, Template::Url(&url), &method, opts, on_event).await?;
         }
         Some(s) => {
             let id = s.stack_id().unwrap_or(name);
-            stack::update(&c, service, id, &url, opts, on_event).await?;
+            stack::update(&c, service, id, &url, &method, opts, on_event).await?;
         }
     }
     prune(&c, service, &bucket, &prefix, on_event).await?;

@@ -15,7 +15,7 @@ pub async fn remove(
 ) -> Result<RemoveOutcome> {
     let c = Clients::new(sdk, opts);
     let name = service.stack_name.as_str();
-    let Some(stack) = stack::settle(&c, name, opts, on_event).await? else {
+    let Some(stack) = stack::settle(&c, name, false, opts, on_event).await? else {
         return Ok(RemoveOutcome::NotFound { stack: name.into() });
     };
     let mut deleted = 0;

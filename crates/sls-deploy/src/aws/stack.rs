@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
-use aws_sdk_cloudformation::types::{Capability, OnFailure, Stack, Tag};
+use aws_sdk_cloudformation::types::{Capability, ChangeSetType, OnFailure, Stack, Tag};
 use serde_json::Value;
 
 use super::{AwsOptions, Clients, DeployEvent, Waiter};
@@ -203,9 +203,12 @@ async fn finish_operation(
 }
 
 /// Waits for a stack another run left in progress; a missing stack stays missing.
+/// `review_ok`: a stack in `REVIEW_IN_PROGRESS` (a CREATE change set never executed, e.g. an
+/// interrupted first deploy) is returned as is, for a change set deploy to create it again.
 pub(super) async fn settle(
     c: &Clients,
     stack_name: &str,
+    review_ok: bool,
     opts: &AwsOptions,
     on_event: &(dyn Fn(DeployEvent) + Sync),
 ) -> Result<Option<Stack>> {
@@ -213,6 +216,9 @@ pub(super) async fn settle(
         return Ok(None);
     };
     let status = status_of(&stack);
+    if status == "REVIEW_IN_PROGRESS" && review_ok {
+        return Ok(Some(stack));
+    }
     if status == "REVIEW_IN_PROGRESS" {
         return Err(DeployError::StackState {
             stack_name: stack_name.into(),
@@ -243,12 +249,37 @@ pub(super) enum Template<'a> {
     Url(&'a str),
 }
 
-/// CreateStack with v3's settings (capabilities, `RoleARN`, tags), waited for to its end.
-/// Returns the stack id.
+/// How the stack is created and updated (`provider.deploymentMethod`, `provider.stackPolicy`).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Method {
+    /// `changesets` (v3's default) rather than `direct` CreateStack/UpdateStack.
+    pub change_sets: bool,
+    /// `{"Statement": [...]}` of a non-empty `provider.stackPolicy`.
+    pub stack_policy: Option<String>,
+}
+
+impl Method {
+    /// From the raw `provider` section (the typed model has neither setting).
+    pub(super) fn from_provider(provider: &Value) -> Method {
+        let stack_policy = match &provider["stackPolicy"] {
+            Value::Array(a) if !a.is_empty() => Some(a.clone()),
+            _ => None,
+        };
+        Method {
+            change_sets: provider["deploymentMethod"].as_str() != Some("direct"),
+            stack_policy: stack_policy
+                .map(|statements| serde_json::json!({ "Statement": statements }).to_string()),
+        }
+    }
+}
+
+/// Creates the stack (a CREATE change set, or CreateStack with `direct`) with v3's settings
+/// (capabilities, `RoleARN`, tags), waited for to its end. Returns the stack id.
 pub(super) async fn create(
     c: &Clients,
     service: &Service,
     template: Template<'_>,
+    method: &Method,
     opts: &AwsOptions,
     on_event: &(dyn Fn(DeployEvent) + Sync),
 ) -> Result<String> {
@@ -256,6 +287,9 @@ pub(super) async fn create(
     on_event(DeployEvent::Step(format!(
         "Creating CloudFormation stack {name}"
     )));
+    if method.change_sets {
+        return change_set(c, service, ChangeSetType::Create, template, opts, on_event).await;
+    }
     let req = c
         .cfn
         .create_stack()
@@ -279,11 +313,14 @@ pub(super) async fn create(
 
 /// UpdateStack from the uploaded template, waited for to its end. CloudFormation's "No updates
 /// are to be performed" is not a failure.
+/// With change sets (the default) an UPDATE change set is executed and the stack policy set
+/// afterwards (v3 `update-stack.js`); with `direct`, UpdateStack carries the policy.
 pub(super) async fn update(
     c: &Clients,
     service: &Service,
     stack_id: &str,
     url: &str,
+    method: &Method,
     opts: &AwsOptions,
     on_event: &(dyn Fn(DeployEvent) + Sync),
 ) -> Result<()> {
@@ -291,6 +328,28 @@ pub(super) async fn update(
     on_event(DeployEvent::Step(format!(
         "Updating CloudFormation stack {name}"
     )));
+    if method.change_sets {
+        change_set(
+            c,
+            service,
+            ChangeSetType::Update,
+            Template::Url(url),
+            opts,
+            on_event,
+        )
+        .await?;
+        if let Some(policy) = &method.stack_policy {
+            on_event(DeployEvent::Step("Setting stack policy".into()));
+            c.cfn
+                .set_stack_policy()
+                .stack_name(name)
+                .stack_policy_body(policy)
+                .send()
+                .await
+                .map_err(c.fail("cloudformation:SetStackPolicy", format!("stack \"{name}\"")))?;
+        }
+        return Ok(());
+    }
     let before = existing_events(&c.cfn, stack_id).await;
     let res = c
         .cfn
@@ -301,6 +360,7 @@ pub(super) async fn update(
         // Always sent: an update without RoleARN would drop the role.
         .set_role_arn(service.provider.deployment_role.clone())
         .set_tags(Some(stack_tags(service)))
+        .set_stack_policy_body(method.stack_policy.clone())
         .send()
         .await;
     match res {
@@ -314,6 +374,148 @@ pub(super) async fn update(
         }
         Err(e) => Err(c
             .fail("cloudformation:UpdateStack", format!("stack \"{name}\""))(
+            e
+        )),
+    }
+}
+
+/// `<stack>-change-set`, v3's `getStackChangeSetName`.
+fn change_set_name(stack: &str) -> String {
+    format!("{stack}-change-set")
+}
+
+/// v3's change set deploy: delete a leftover change set of this name, create the change set
+/// (CREATE: a new stack, UPDATE otherwise), wait until it is ready, execute it and wait for the
+/// stack. An empty change set is deleted and counts as nothing to do. Returns the stack id.
+async fn change_set(
+    c: &Clients,
+    service: &Service,
+    kind: ChangeSetType,
+    template: Template<'_>,
+    opts: &AwsOptions,
+    on_event: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<String> {
+    let name = service.stack_name.as_str();
+    let cs = change_set_name(name);
+    let resource = format!("change set \"{cs}\" of stack \"{name}\"");
+    let existing = describe_stack(c, name).await?;
+    if existing.is_some() {
+        delete_change_set(c, name, &cs, &resource).await?;
+    }
+    let before = match &existing {
+        Some(s) => existing_events(&c.cfn, s.stack_id().unwrap_or(name)).await,
+        None => HashSet::new(),
+    };
+    let req = c
+        .cfn
+        .create_change_set()
+        .stack_name(name)
+        .change_set_name(&cs)
+        .change_set_type(kind.clone())
+        .set_capabilities(Some(CAPABILITIES.to_vec()))
+        .set_role_arn(service.provider.deployment_role.clone())
+        .set_tags(Some(stack_tags(service)));
+    let req = match template {
+        Template::Body(body) => req.template_body(body),
+        Template::Url(url) => req.template_url(url),
+    };
+    let out = req
+        .send()
+        .await
+        .map_err(c.fail("cloudformation:CreateChangeSet", resource.clone()))?;
+    let stack_id = out.stack_id().unwrap_or(name).to_string();
+
+    // Wait for the change set (v3 `waitForChangeSetCreation`).
+    let waiter = Waiter::new(opts);
+    loop {
+        let d = c
+            .cfn
+            .describe_change_set()
+            .stack_name(&stack_id)
+            .change_set_name(&cs)
+            .send()
+            .await
+            .map_err(c.fail("cloudformation:DescribeChangeSet", resource.clone()))?;
+        let status = d
+            .status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default();
+        let reason = d.status_reason().unwrap_or_default().to_string();
+        match status.as_str() {
+            "CREATE_COMPLETE" => break,
+            "FAILED" if is_empty_change_set(&reason) => {
+                on_event(DeployEvent::Step("No changes to deploy".into()));
+                delete_change_set(c, &stack_id, &cs, &resource).await?;
+                return Ok(stack_id);
+            }
+            "FAILED" | "DELETE_COMPLETE" | "DELETE_FAILED" => {
+                return Err(DeployError::StackFailed {
+                    stack_name: name.to_string(),
+                    status: format!("change set {status}"),
+                    failures: vec![ResourceFailure {
+                        logical_id: cs.clone(),
+                        resource_type: "AWS::CloudFormation::ChangeSet".into(),
+                        status,
+                        reason,
+                    }],
+                });
+            }
+            _ => {}
+        }
+        if !waiter.next().await {
+            return Err(DeployError::Timeout {
+                stack_name: name.to_string(),
+                seconds: opts.wait_timeout.as_secs(),
+            });
+        }
+    }
+
+    on_event(DeployEvent::Step(format!("Executing change set {cs}")));
+    c.cfn
+        .execute_change_set()
+        .stack_name(&stack_id)
+        .change_set_name(&cs)
+        .send()
+        .await
+        .map_err(c.fail("cloudformation:ExecuteChangeSet", resource.clone()))?;
+    let op = if kind == ChangeSetType::Create {
+        "create"
+    } else {
+        "update"
+    };
+    finish_operation(c, &stack_id, name, op, opts, before, on_event).await?;
+    Ok(stack_id)
+}
+
+/// CloudFormation's reasons for a change set with nothing in it (v3 checks both).
+fn is_empty_change_set(reason: &str) -> bool {
+    reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
+}
+
+/// DeleteChangeSet; a change set (or stack) that is not there is already deleted.
+async fn delete_change_set(c: &Clients, stack: &str, cs: &str, resource: &str) -> Result<()> {
+    match c
+        .cfn
+        .delete_change_set()
+        .stack_name(stack)
+        .change_set_name(cs)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.code() == Some("ChangeSetNotFound")
+                || e.code() == Some("ChangeSetNotFoundException")
+                || e.message().is_some_and(|m| {
+                    m.contains("does not exist")
+                        || m.contains("not found")
+                        || m.contains("not exist")
+                }) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(c
+            .fail("cloudformation:DeleteChangeSet", resource.to_string())(
             e
         )),
     }
@@ -366,5 +568,24 @@ mod tests {
         assert!(validate_stack_name("my-svc-dev").is_ok());
         assert!(validate_stack_name("1abc").is_err());
         assert!(validate_stack_name("a_b").is_err());
+    }
+
+    #[test]
+    fn empty_change_sets_and_methods() {
+        assert!(is_empty_change_set(
+            "The submitted information didn't contain changes. Submit different information to create a change set."
+        ));
+        assert!(is_empty_change_set("No updates are to be performed."));
+        assert!(!is_empty_change_set("Template format error"));
+        let m = Method::from_provider(
+            &serde_json::json!({"deploymentMethod": "direct", "stackPolicy": []}),
+        );
+        assert!(!m.change_sets && m.stack_policy.is_none());
+        let m = Method::from_provider(&serde_json::json!({"stackPolicy": [{"Effect": "Allow"}]}));
+        assert!(m.change_sets);
+        assert_eq!(
+            m.stack_policy.as_deref(),
+            Some(r#"{"Statement":[{"Effect":"Allow"}]}"#)
+        );
     }
 }
