@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3::config::{Credentials, SharedCredentialsProvider};
 use serde_json::{json, Value};
-use sls_deploy::{deploy, package, AwsOptions, DeployOutcome, PackageInput, PackageResult};
+use sls_deploy::{
+    deploy, package, remove, AwsOptions, DeployOutcome, PackageInput, PackageResult, RemoveOutcome,
+};
 use sls_testkit::faults::{Fault, FaultProxy, Rule};
 use sls_testkit::MotoServer;
 
@@ -237,6 +239,57 @@ async fn change_sets_empty_change_set_and_stack_policy() {
         stack_status(&cfg, "faultspolicy-dev").await,
         "UPDATE_COMPLETE"
     );
+}
+
+/// A lost answer (the server acted, the client never heard) is retried by the SDK and must not
+/// fail the command: CreateStack's retry meets AlreadyExists for this deploy's own stack,
+/// DeleteStack's a stack that is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_create_stack_and_delete_stack_answers() {
+    let moto = MotoServer::start();
+    let proxy = FaultProxy::start(
+        moto.port(),
+        3,
+        vec![Rule::always("CreateStack", Fault::LostAnswer).times(1)],
+    );
+    let cfg = sdk(&proxy.endpoint());
+    let config = config("lostcreate", json!({"deploymentMethod": "direct"}));
+    let dir = service_dir("lostcreate", "exports.hello = async () => 1;\n");
+    let pkg = pack(dir.path(), &config);
+    let out = deploy(&cfg, &pkg, &opts(), &|_| {}).await.unwrap();
+    assert!(matches!(out, DeployOutcome::Deployed { .. }), "{out:?}");
+    assert_eq!(proxy.stats().faults.get("CreateStack"), Some(&1));
+    assert_eq!(
+        code_sha(&cfg, "lostcreate-dev-hello").await,
+        pkg.artifacts[0].sha256
+    );
+
+    proxy.set_rules(vec![Rule::always("DeleteStack", Fault::LostAnswer).times(1)]);
+    let out = remove(&cfg, &pkg.service, &opts(), &|_| {}).await.unwrap();
+    assert!(matches!(out, RemoveOutcome::Removed { .. }), "{out:?}");
+    assert_eq!(proxy.stats().faults.get("DeleteStack"), Some(&1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_execute_change_set_answer() {
+    let moto = MotoServer::start();
+    let proxy = FaultProxy::start(
+        moto.port(),
+        4,
+        vec![Rule::always("ExecuteChangeSet", Fault::LostAnswer).times(2)],
+    );
+    let cfg = sdk(&proxy.endpoint());
+    let config = config("lostexec", json!({}));
+    let dir = service_dir("lostexec", "exports.hello = async () => 1;\n");
+    let pkg = pack(dir.path(), &config);
+    let out = deploy(&cfg, &pkg, &opts(), &|_| {}).await.unwrap();
+    assert!(matches!(out, DeployOutcome::Deployed { .. }), "{out:?}");
+    assert_eq!(proxy.stats().faults.get("ExecuteChangeSet"), Some(&2));
+    assert_eq!(
+        code_sha(&cfg, "lostexec-dev-hello").await,
+        pkg.artifacts[0].sha256
+    );
+    assert_eq!(stack_status(&cfg, "lostexec-dev").await, "UPDATE_COMPLETE");
 }
 
 /// Unchanged-redeploy timing (numbers for the report, not assertions):

@@ -241,6 +241,34 @@ pub(super) async fn settle(
     }
 }
 
+/// An idempotency token for one operation (`ClientRequestToken`, `ClientToken`): the same on
+/// the SDK's retries of one request, so a retry after a lost answer is the same operation.
+fn request_token(op: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "sls-{op}-{}-{nanos}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Whether `stack` was created by a CreateStack sent at `sent` (a retry after a lost answer
+/// meets AlreadyExists for its own stack): created no earlier than shortly before `sent`
+/// (clock skew), and still creating or created.
+fn created_by_this_call(stack: &Stack, sent: std::time::SystemTime) -> bool {
+    let status = status_of(stack);
+    let created = stack
+        .creation_time()
+        .and_then(|t| std::time::SystemTime::try_from(*t).ok());
+    let recent = created.is_some_and(|t| t + std::time::Duration::from_secs(60) >= sent);
+    recent && (status == "CREATE_IN_PROGRESS" || status == "CREATE_COMPLETE")
+}
+
 /// Where CreateStack reads the template from.
 pub(super) enum Template<'a> {
     /// The core template, sent inline (there is no bucket yet).
@@ -293,6 +321,7 @@ pub(super) async fn create(
     let req = c
         .cfn
         .create_stack()
+        .client_request_token(request_token("create"))
         .stack_name(name)
         .on_failure(OnFailure::Delete)
         .set_capabilities(Some(CAPABILITIES.to_vec()))
@@ -302,11 +331,30 @@ pub(super) async fn create(
         Template::Body(body) => req.template_body(body),
         Template::Url(url) => req.template_url(url),
     };
-    let out = req
-        .send()
-        .await
-        .map_err(c.fail("cloudformation:CreateStack", format!("stack \"{name}\"")))?;
-    let id = out.stack_id().unwrap_or(name).to_string();
+    let sent = std::time::SystemTime::now();
+    let id = match req.send().await {
+        Ok(out) => out.stack_id().unwrap_or(name).to_string(),
+        // The SDK retried a CreateStack whose answer was lost: the stack is ours, wait for it.
+        Err(e) if e.code() == Some("AlreadyExistsException") => {
+            match describe_stack(c, name).await? {
+                Some(stack) if created_by_this_call(&stack, sent) => {
+                    stack.stack_id().unwrap_or(name).to_string()
+                }
+                _ => {
+                    return Err(c
+                        .fail("cloudformation:CreateStack", format!("stack \"{name}\""))(
+                        e
+                    ))
+                }
+            }
+        }
+        Err(e) => {
+            return Err(c
+                .fail("cloudformation:CreateStack", format!("stack \"{name}\""))(
+                e
+            ))
+        }
+    };
     finish_operation(c, &id, name, "create", opts, HashSet::new(), on_event).await?;
     Ok(id)
 }
@@ -354,6 +402,7 @@ pub(super) async fn update(
     let res = c
         .cfn
         .update_stack()
+        .client_request_token(request_token("update"))
         .stack_name(name)
         .template_url(url)
         .set_capabilities(Some(CAPABILITIES.to_vec()))
@@ -409,6 +458,7 @@ async fn change_set(
     let req = c
         .cfn
         .create_change_set()
+        .client_token(request_token("changeset"))
         .stack_name(name)
         .change_set_name(&cs)
         .change_set_type(kind.clone())
@@ -419,11 +469,33 @@ async fn change_set(
         Template::Body(body) => req.template_body(body),
         Template::Url(url) => req.template_url(url),
     };
-    let out = req
-        .send()
-        .await
-        .map_err(c.fail("cloudformation:CreateChangeSet", resource.clone()))?;
-    let stack_id = out.stack_id().unwrap_or(name).to_string();
+    let stack_id = match req.send().await {
+        Ok(out) => out.stack_id().unwrap_or(name).to_string(),
+        // A retry after a lost answer: the leftover was deleted above, so a change set of this
+        // name is the one this deploy just created.
+        Err(e) if e.code() == Some("AlreadyExistsException") => {
+            match c
+                .cfn
+                .describe_change_set()
+                .stack_name(name)
+                .change_set_name(&cs)
+                .send()
+                .await
+            {
+                Ok(d) if d.stack_id().is_some() => d.stack_id().unwrap_or(name).to_string(),
+                _ => {
+                    return Err(c.fail("cloudformation:CreateChangeSet", resource.clone())(
+                        e,
+                    ))
+                }
+            }
+        }
+        Err(e) => {
+            return Err(c.fail("cloudformation:CreateChangeSet", resource.clone())(
+                e,
+            ))
+        }
+    };
 
     // Wait for the change set (v3 `waitForChangeSetCreation`).
     let waiter = Waiter::new(opts);
@@ -471,13 +543,32 @@ async fn change_set(
     }
 
     on_event(DeployEvent::Step(format!("Executing change set {cs}")));
-    c.cfn
+    let executed = c
+        .cfn
         .execute_change_set()
+        .client_request_token(request_token("execute"))
         .stack_name(&stack_id)
         .change_set_name(&cs)
         .send()
-        .await
-        .map_err(c.fail("cloudformation:ExecuteChangeSet", resource.clone()))?;
+        .await;
+    if let Err(e) = executed {
+        // A retry after a lost answer finds the change set executing or executed: go on waiting.
+        let running = e.code() == Some("InvalidChangeSetStatus")
+            && c.cfn
+                .describe_change_set()
+                .stack_name(&stack_id)
+                .change_set_name(&cs)
+                .send()
+                .await
+                .ok()
+                .and_then(|d| d.execution_status().map(|s| s.as_str().to_string()))
+                .is_some_and(|s| s == "EXECUTE_IN_PROGRESS" || s == "EXECUTE_COMPLETE");
+        if !running {
+            return Err(c.fail("cloudformation:ExecuteChangeSet", resource.clone())(
+                e,
+            ));
+        }
+    }
     let op = if kind == ChangeSetType::Create {
         "create"
     } else {
@@ -534,13 +625,25 @@ pub(super) async fn delete(
         "Removing CloudFormation stack {name}"
     )));
     let before = existing_events(&c.cfn, stack_id).await;
-    c.cfn
+    match c
+        .cfn
         .delete_stack()
+        .client_request_token(request_token("delete"))
         .stack_name(stack_id)
         .set_role_arn(service.provider.deployment_role.clone())
         .send()
         .await
-        .map_err(c.fail("cloudformation:DeleteStack", format!("stack \"{name}\"")))?;
+    {
+        Ok(_) => {}
+        // Already gone (a retry after a lost answer, or someone else): done.
+        Err(e) if e.message().is_some_and(|m| m.contains("does not exist")) => return Ok(()),
+        Err(e) => {
+            return Err(c
+                .fail("cloudformation:DeleteStack", format!("stack \"{name}\""))(
+                e
+            ))
+        }
+    }
     finish_operation(c, stack_id, name, "delete", opts, before, on_event).await
 }
 
