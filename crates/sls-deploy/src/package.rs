@@ -6,12 +6,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
+use crate::compile::{self, FunctionArtifact};
 use crate::error::{DeployError, Result};
 use crate::files::{self, SourceFile, DEFAULT_EXCLUDES};
 use crate::naming;
-use crate::compile::{self, FunctionArtifact};
-use sls_config::model::Service;
 use crate::zipper;
+use sls_config::model::Service;
 
 /// What to package.
 #[derive(Debug, Clone)]
@@ -249,7 +249,8 @@ pub fn package(input: &PackageInput<'_>) -> Result<PackageResult> {
         })
         .collect();
     let create_template = compile::core_template(&service);
-    let update_template = compile::update_template(&service, input.config, &dir_name, &fn_artifacts)?;
+    let update_template =
+        compile::update_template(&service, input.config, &dir_name, &fn_artifacts)?;
     let state = service_state(
         input.config,
         &service,

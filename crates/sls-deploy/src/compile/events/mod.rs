@@ -4,16 +4,15 @@
 //! from [`crate::naming`]) and one arm in the match. Until then a family is refused, naming the
 //! function and the event, so nothing is deployed without the events the user asked for.
 
-mod api_gateway;
-mod http_api;
-mod websocket;
 mod alb;
 mod alexa;
+mod api_gateway;
 mod cloudwatch_event;
 mod cloudwatch_log;
 mod cognito_user_pool;
 mod common;
 mod event_bridge;
+mod http_api;
 mod iot;
 mod iot_fleet_provisioning;
 mod kafka;
@@ -25,6 +24,7 @@ mod schedule;
 mod sns;
 mod sqs;
 mod stream;
+mod websocket;
 
 use serde_json::{Map, Value};
 

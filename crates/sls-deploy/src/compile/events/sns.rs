@@ -72,12 +72,14 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
             let topic_name = match o.get("topicName") {
                 None | Some(Value::Null) => None,
                 Some(Value::String(t)) if valid_topic_name(t) => Some(t.clone()),
-                Some(v) => return Err(err(
-                    at("topicName"),
-                    format!(
+                Some(v) => {
+                    return Err(err(
+                        at("topicName"),
+                        format!(
                         "must be a topic name (letters, digits, `-` and `_`, at most 256), got {v}"
                     ),
-                )),
+                    ))
+                }
             };
             match o.get("arn") {
                 Some(a) if common::js_truthy(a) => {
