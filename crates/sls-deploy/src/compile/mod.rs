@@ -14,6 +14,7 @@ mod events;
 mod functions;
 mod iam;
 mod outputs;
+mod refused;
 
 use serde_json::{json, Map, Value};
 
@@ -30,9 +31,10 @@ pub struct FunctionArtifact {
     pub sha256: String,
 }
 
-/// Refuses, before anything is packaged, what the compiler cannot honour (functions without a
-/// handler, container images, unsupported events).
+/// Refuses, before anything is packaged, what the compiler cannot honour (settings in
+/// [`refused`], functions without a handler, container images, unsupported events).
 pub fn check(service: &Service, config: &Value) -> Result<()> {
+    refused::check(config)?;
     for f in &service.functions {
         functions::check(f)?;
         events::check(service, f)?;

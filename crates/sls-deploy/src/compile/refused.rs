@@ -1,0 +1,193 @@
+//! Settings that change what is deployed but that sls does not compile yet: refused at
+//! package/deploy time, before anything is written, with the property path (design: "Honour or
+//! refuse"). One table per level; each entry is (key, what v3 would have done with it).
+//!
+//! Keys not listed here are either compiled as v3 compiles them (see the other compile modules
+//! and the event families) or purely local (`name`, `stage`, `region`, `profile`, ...).
+
+use serde_json::Value;
+
+use crate::error::{DeployError, Result};
+
+/// Top-level keys.
+const TOP_LEVEL: &[(&str, &str)] = &[(
+    "layers",
+    "v3 publishes each entry as an AWS::Lambda::LayerVersion",
+)];
+
+/// `provider.*` keys.
+const PROVIDER: &[(&str, &str)] = &[
+    ("architecture", "v3 sets the functions' Architectures"),
+    (
+        "cloudFront",
+        "v3 creates CloudFront cache policies for Lambda@Edge",
+    ),
+    (
+        "disableRollback",
+        "v3 creates the stack with rollback disabled",
+    ),
+    ("ecr", "v3 builds and pushes container images"),
+    ("kmsKeyArn", "v3 sets the functions' KmsKeyArn"),
+    ("layers", "v3 attaches the layers to every function"),
+    (
+        "logDataProtectionPolicy",
+        "v3 sets a DataProtectionPolicy on every function's log group",
+    ),
+    (
+        "notificationArns",
+        "v3 sends the stack's events to these SNS topics",
+    ),
+    (
+        "rollbackConfiguration",
+        "v3 passes it to CloudFormation on create and update",
+    ),
+    (
+        "runtimeManagement",
+        "v3 sets the functions' RuntimeManagementConfig",
+    ),
+    ("vpc", "v3 sets the functions' VpcConfig"),
+    (
+        "stackParameters",
+        "v3 passes these parameters to CloudFormation",
+    ),
+];
+
+/// `vpc.*` keys, at provider and function level.
+const PROVIDER_VPC: &[(&str, &str)] = &[(
+    "ipv6AllowedForDualStack",
+    "v3 (3.40.0) does not compile it either",
+)];
+
+/// `functions.<name>.*` keys.
+const FUNCTION: &[(&str, &str)] = &[
+    ("architecture", "v3 sets the function's Architectures"),
+    ("awsKmsKeyArn", "v3 sets the function's KmsKeyArn"),
+    ("kmsKeyArn", "v3 sets the function's KmsKeyArn"),
+    ("condition", "v3 sets the function resource's Condition"),
+    ("dependsOn", "v3 adds to the function resource's DependsOn"),
+    (
+        "destinations",
+        "v3 creates an AWS::Lambda::EventInvokeConfig with the destinations",
+    ),
+    (
+        "disableLogs",
+        "v3 skips the log group and denies logs:PutLogEvents",
+    ),
+    (
+        "ephemeralStorageSize",
+        "v3 sets the function's EphemeralStorage",
+    ),
+    (
+        "fileSystemConfig",
+        "v3 sets the function's FileSystemConfigs",
+    ),
+    ("snapStart", "v3 sets the function's SnapStart"),
+    ("layers", "v3 sets the function's Layers"),
+    (
+        "logDataProtectionPolicy",
+        "v3 sets a DataProtectionPolicy on the function's log group",
+    ),
+    (
+        "maximumEventAge",
+        "v3 creates an AWS::Lambda::EventInvokeConfig",
+    ),
+    (
+        "maximumRetryAttempts",
+        "v3 creates an AWS::Lambda::EventInvokeConfig",
+    ),
+    ("onError", "v3 sets the function's DeadLetterConfig"),
+    (
+        "provisionedConcurrency",
+        "v3 creates an alias with provisioned concurrency",
+    ),
+    (
+        "reservedConcurrency",
+        "v3 sets the function's ReservedConcurrentExecutions",
+    ),
+    (
+        "runtimeManagement",
+        "v3 sets the function's RuntimeManagementConfig",
+    ),
+    ("vpc", "v3 sets the function's VpcConfig"),
+    ("tracing", "v3 sets the function's TracingConfig"),
+    ("url", "v3 creates an AWS::Lambda::Url and its permission"),
+];
+
+fn set(v: Option<&Value>) -> bool {
+    v.is_some_and(|v| !v.is_null())
+}
+
+fn refuse(path: String, reason: &str) -> DeployError {
+    DeployError::config(
+        path.clone(),
+        format!(
+            "{path} is not supported yet by sls ({reason}); remove it or deploy with the Serverless Framework v3"
+        ),
+    )
+}
+
+fn check_table(obj: &Value, prefix: &str, table: &[(&str, &str)]) -> Result<()> {
+    for (key, reason) in table {
+        if set(obj.get(key)) {
+            return Err(refuse(format!("{prefix}{key}"), reason));
+        }
+    }
+    Ok(())
+}
+
+/// `package.*` keys, at service and function level.
+const PACKAGE: &[(&str, &str)] = &[
+    ("include", "v3 turns it into patterns"),
+    ("exclude", "v3 turns it into patterns"),
+];
+
+/// Refuses the first listed setting found, in the order: top level, provider, functions.
+pub(super) fn check(config: &Value) -> Result<()> {
+    check_table(config, "", TOP_LEVEL)?;
+    if let Some(p) = config.get("package") {
+        check_table(p, "package.", PACKAGE)?;
+    }
+    if let Some(p) = config.get("provider").filter(|p| p.is_object()) {
+        check_table(p, "provider.", PROVIDER)?;
+        if let Some(v) = p.get("vpc") {
+            check_table(v, "provider.vpc.", PROVIDER_VPC)?;
+        }
+        if let Some(t) = p.get("tracing") {
+            check_table(
+                t,
+                "provider.tracing.",
+                &[("lambda", "v3 sets the functions' TracingConfig")],
+            )?;
+        }
+    }
+    if let Some(Value::Object(fns)) = config.get("functions") {
+        for (key, f) in fns {
+            check_table(f, &format!("functions.{key}."), FUNCTION)?;
+            if let Some(v) = f.get("vpc") {
+                check_table(v, &format!("functions.{key}.vpc."), PROVIDER_VPC)?;
+            }
+            if let Some(p) = f.get("package") {
+                check_table(p, &format!("functions.{key}.package."), PACKAGE)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names_the_property_path() {
+        let err = check(&json!({"provider": {"layers": ["arn"]}})).unwrap_err();
+        assert!(err.to_string().contains("provider.layers"), "{err}");
+        let err = check(&json!({"functions": {"a": {"reservedConcurrency": 1}}})).unwrap_err();
+        assert!(
+            err.to_string().contains("functions.a.reservedConcurrency"),
+            "{err}"
+        );
+        assert!(check(&json!({"provider": {"layers": null}})).is_ok());
+    }
+}

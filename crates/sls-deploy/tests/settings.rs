@@ -1,0 +1,114 @@
+//! Issue 10: no setting that changes the deployment is silently ignored at package time. Each
+//! is either compiled (the template or zip shows it) or refused with its property path, before
+//! anything is written to `.serverless/`.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+use sls_deploy::{package, DeployError, PackageInput, PackageResult};
+
+fn write(dir: &Path, rel: &str, body: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, body).unwrap();
+}
+
+fn run(dir: &Path, config: &Value) -> Result<PackageResult, DeployError> {
+    package(&PackageInput {
+        service_dir: dir,
+        config,
+        stage: "dev",
+        region: "us-east-1",
+        out_dir: &dir.join(".serverless"),
+        config_file_name: Some("serverless.yml"),
+        timestamp: None,
+    })
+}
+
+fn base() -> Value {
+    json!({
+        "service": "demo",
+        "provider": {"name": "aws", "runtime": "nodejs20.x"},
+        "functions": {"hello": {"handler": "handler.handler"}}
+    })
+}
+
+/// Packages `config`, expects a refusal naming `path`, and checks `.serverless/` was not created.
+fn assert_refused(config: Value, path: &str) {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "handler.js", "exports.handler = 1;");
+    let err = run(t.path(), &config).unwrap_err();
+    match &err {
+        DeployError::Config { path: p, message } => {
+            assert_eq!(p, path, "{err}");
+            assert!(message.contains(path), "{message}");
+            assert!(message.contains("remove it"), "{message}");
+        }
+        other => panic!("expected a config error for {path}, got {other}"),
+    }
+    assert!(
+        !t.path().join(".serverless").exists(),
+        ".serverless/ was written before the refusal of {path}"
+    );
+}
+
+/// A refusal leaves an existing `.serverless/` exactly as it was.
+#[test]
+fn refusal_leaves_previous_package_unchanged() {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "handler.js", "exports.handler = 1;");
+    run(t.path(), &base()).unwrap();
+    let snapshot = |d: &Path| {
+        let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(d.join(".serverless"))
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = snapshot(t.path());
+    let mut c = base();
+    c["layers"] = json!({"deps": {"path": "layer"}});
+    assert!(run(t.path(), &c).is_err());
+    assert_eq!(before, snapshot(t.path()));
+}
+
+#[test]
+fn top_level_layers_are_refused() {
+    let mut c = base();
+    c["layers"] = json!({"deps": {"path": "layer"}});
+    assert_refused(c, "layers");
+}
+
+#[test]
+fn provider_layers_are_refused() {
+    let mut c = base();
+    c["provider"]["layers"] = json!(["arn:aws:lambda:us-east-1:123456789012:layer:x:1"]);
+    assert_refused(c, "provider.layers");
+}
+
+#[test]
+fn function_layers_are_refused() {
+    let mut c = base();
+    c["functions"]["hello"]["layers"] = json!(["arn:aws:lambda:us-east-1:123456789012:layer:x:1"]);
+    assert_refused(c, "functions.hello.layers");
+}
+
+#[test]
+fn other_uncompiled_settings_are_refused() {
+    let mut c = base();
+    c["provider"]["architecture"] = json!("arm64");
+    assert_refused(c, "provider.architecture");
+    let mut c = base();
+    c["functions"]["hello"]["reservedConcurrency"] = json!(5);
+    assert_refused(c, "functions.hello.reservedConcurrency");
+    let mut c = base();
+    c["functions"]["hello"]["url"] = json!(true);
+    assert_refused(c, "functions.hello.url");
+}
