@@ -112,3 +112,70 @@ fn other_uncompiled_settings_are_refused() {
     c["functions"]["hello"]["url"] = json!(true);
     assert_refused(c, "functions.hello.url");
 }
+
+fn packaged_template(config: &Value) -> Value {
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "handler.js", "exports.handler = 1;");
+    let r = run(t.path(), config).unwrap();
+    r.update_template
+}
+
+/// `provider.vpc` and function `vpc` (the full shapes are in the v3 corpus: vpc-tracing,
+/// vpc-function); `vpc: null` on a function keeps it out of the provider's VPC, as in v3.
+#[test]
+fn vpc_is_compiled() {
+    let mut c = base();
+    c["provider"]["vpc"] = json!({"securityGroupIds": ["sg-1"], "subnetIds": ["subnet-1"]});
+    c["functions"]["out"] = json!({"handler": "handler.handler", "vpc": null});
+    let t = packaged_template(&c);
+    let r = &t["Resources"];
+    assert_eq!(
+        r["HelloLambdaFunction"]["Properties"]["VpcConfig"],
+        json!({"SecurityGroupIds": ["sg-1"], "SubnetIds": ["subnet-1"]})
+    );
+    assert!(r["OutLambdaFunction"]["Properties"]
+        .get("VpcConfig")
+        .is_none());
+    let managed = r["IamRoleLambdaExecution"]["Properties"]["ManagedPolicyArns"].to_string();
+    assert!(
+        managed.contains("AWSLambdaVPCAccessExecutionRole"),
+        "{managed}"
+    );
+}
+
+/// `provider.tracing.lambda` and function `tracing`.
+#[test]
+fn tracing_is_compiled() {
+    let mut c = base();
+    c["provider"]["tracing"] = json!({"lambda": true});
+    c["functions"]["pass"] = json!({"handler": "handler.handler", "tracing": "PassThrough"});
+    let t = packaged_template(&c);
+    let r = &t["Resources"];
+    assert_eq!(
+        r["HelloLambdaFunction"]["Properties"]["TracingConfig"],
+        json!({"Mode": "Active"})
+    );
+    assert_eq!(
+        r["PassLambdaFunction"]["Properties"]["TracingConfig"],
+        json!({"Mode": "PassThrough"})
+    );
+    let stmts = r["IamRoleLambdaExecution"]["Properties"]["Policies"][0]["PolicyDocument"]
+        ["Statement"]
+        .as_array()
+        .unwrap();
+    let xray = stmts
+        .iter()
+        .filter(|s| s["Action"][0] == "xray:PutTraceSegments")
+        .count();
+    assert_eq!(xray, 1, "{stmts:?}");
+}
+
+/// A function with its own role and tracing creates no default role.
+#[test]
+fn tracing_without_default_role_adds_no_role() {
+    let mut c = base();
+    c["functions"]["hello"]["tracing"] = json!(true);
+    c["functions"]["hello"]["role"] = json!("arn:aws:iam::123456789012:role/r");
+    let t = packaged_template(&c);
+    assert!(t["Resources"].get("IamRoleLambdaExecution").is_none());
+}

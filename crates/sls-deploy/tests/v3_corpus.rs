@@ -29,6 +29,8 @@ const CASES: &[&str] = &[
     "ev-kafka-mq",
     "ev-alb",
     "ev-custom-role",
+    "vpc-tracing",
+    "vpc-function",
 ];
 
 fn fixtures() -> PathBuf {

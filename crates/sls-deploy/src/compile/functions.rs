@@ -33,6 +33,7 @@ pub(super) fn check(f: &Function) -> Result<()> {
 
 pub(super) fn compile_function(
     service: &Service,
+    config: &Value,
     f: &Function,
     artifact_directory_name: &str,
     artifact: &FunctionArtifact,
@@ -71,6 +72,19 @@ pub(super) fn compile_function(
         }
         props.insert("Tags".into(), tag_list(&tags));
     }
+    // v3: `functionObject.tracing || provider.tracing.lambda`; `true` is `Active`.
+    let raw_fn = &config["functions"][&f.key];
+    let tracing = [&raw_fn["tracing"], &config["provider"]["tracing"]["lambda"]]
+        .into_iter()
+        .find(|v| truthy(v));
+    if let Some(t) = tracing {
+        let mode = if t.is_boolean() {
+            json!("Active")
+        } else {
+            t.clone()
+        };
+        props.insert("TracingConfig".into(), json!({"Mode": mode}));
+    }
     if f.environment.is_some() || p.environment.is_some() {
         let mut vars = p.environment.clone().unwrap_or_default();
         for (k, v) in f.environment.iter().flatten() {
@@ -103,12 +117,53 @@ pub(super) fn compile_function(
             props.insert("Role".into(), role.clone());
         }
     }
+    // v3: the function's `vpc` keys, else the provider's; none unless both ids are set, and
+    // none at all when the function sets `vpc: null` or `vpc: false`.
+    let fn_vpc = raw_fn.get("vpc");
+    if !matches!(fn_vpc, Some(Value::Null) | Some(Value::Bool(false))) {
+        let pick = |k: &str| {
+            fn_vpc
+                .and_then(|v| v.get(k))
+                .filter(|v| truthy(v))
+                .or_else(|| config["provider"]["vpc"].get(k).filter(|v| truthy(v)))
+                .cloned()
+        };
+        if let (Some(sg), Some(sn)) = (pick("securityGroupIds"), pick("subnetIds")) {
+            props.insert(
+                "VpcConfig".into(),
+                json!({"SecurityGroupIds": sg, "SubnetIds": sn}),
+            );
+        }
+    }
     let res = json!({
         "Type": "AWS::Lambda::Function",
         "Properties": props,
         "DependsOn": depends_on,
     });
     (naming::lambda_logical_id(&f.key), res)
+}
+
+/// v3: a traced function adds the X-Ray statement to the default role (lodash `unionWith`
+/// `isEqual`: the statements end up without duplicates).
+pub(super) fn add_xray_statement(t: &mut Value) {
+    let stmt = json!({
+        "Effect": "Allow",
+        "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+        "Resource": ["*"]
+    });
+    let statements = t
+        .get_mut("Resources")
+        .and_then(|r| r.get_mut(naming::ROLE_LOGICAL_ID))
+        .and_then(|r| r.pointer_mut("/Properties/Policies/0/PolicyDocument/Statement"));
+    if let Some(Value::Array(list)) = statements {
+        let mut out: Vec<Value> = Vec::with_capacity(list.len() + 1);
+        for s in list.drain(..).chain([stmt]) {
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+        *list = out;
+    }
 }
 
 /// The `AWS::Lambda::Version` resource, its id (with v3's digest) and its output.

@@ -7,7 +7,7 @@ use crate::naming;
 use sls_config::model::{is_existing_role, Service};
 
 /// v3 `mergeIamTemplates`: log groups, then the execution role unless a role is given.
-pub(super) fn merge_iam(service: &Service, t: &mut Value) {
+pub(super) fn merge_iam(service: &Service, config: &Value, t: &mut Value) {
     let p = &service.provider;
     for f in &service.functions {
         let mut props = json!({"LogGroupName": naming::log_group_name(&f.name)});
@@ -96,8 +96,16 @@ pub(super) fn merge_iam(service: &Service, t: &mut Value) {
         Some(Value::Array(m)) => Some(m.clone()),
         _ => p.iam_managed_policies.clone(),
     };
-    if let Some(m) = managed.filter(|m| !m.is_empty()) {
-        props["ManagedPolicyArns"] = Value::Array(m);
+    let mut managed = managed.unwrap_or_default();
+    // v3: any function with a `vpc` key, or a provider `vpc`, adds the ENI management policy.
+    let fn_has_vpc = config["functions"]
+        .as_object()
+        .is_some_and(|fns| fns.values().any(|f| f.get("vpc").is_some()));
+    if fn_has_vpc || truthy(&config["provider"]["vpc"]) {
+        managed.push(json!({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"]]}));
+    }
+    if !managed.is_empty() {
+        props["ManagedPolicyArns"] = Value::Array(managed);
     }
     t["Resources"][naming::ROLE_LOGICAL_ID] =
         json!({"Type": "AWS::IAM::Role", "Properties": props});

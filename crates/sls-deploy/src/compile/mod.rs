@@ -121,11 +121,15 @@ pub fn update_template(
 ) -> Result<Value> {
     let mut t = core_template(service);
     if !service.functions.is_empty() {
-        iam::merge_iam(service, &mut t);
+        iam::merge_iam(service, config, &mut t);
     }
     let mut versions = Vec::new();
     for (f, a) in service.functions.iter().zip(artifacts) {
-        let (fn_id, fn_res) = functions::compile_function(service, f, artifact_directory_name, a);
+        let (fn_id, fn_res) =
+            functions::compile_function(service, config, f, artifact_directory_name, a);
+        if fn_res["Properties"].get("TracingConfig").is_some() {
+            functions::add_xray_statement(&mut t);
+        }
         let should_version = f
             .version_function
             .unwrap_or(service.provider.version_functions);

@@ -45,7 +45,6 @@ const PROVIDER: &[(&str, &str)] = &[
         "runtimeManagement",
         "v3 sets the functions' RuntimeManagementConfig",
     ),
-    ("vpc", "v3 sets the functions' VpcConfig"),
     (
         "stackParameters",
         "v3 passes these parameters to CloudFormation",
@@ -108,8 +107,6 @@ const FUNCTION: &[(&str, &str)] = &[
         "runtimeManagement",
         "v3 sets the function's RuntimeManagementConfig",
     ),
-    ("vpc", "v3 sets the function's VpcConfig"),
-    ("tracing", "v3 sets the function's TracingConfig"),
     ("url", "v3 creates an AWS::Lambda::Url and its permission"),
 ];
 
@@ -151,13 +148,6 @@ pub(super) fn check(config: &Value) -> Result<()> {
         check_table(p, "provider.", PROVIDER)?;
         if let Some(v) = p.get("vpc") {
             check_table(v, "provider.vpc.", PROVIDER_VPC)?;
-        }
-        if let Some(t) = p.get("tracing") {
-            check_table(
-                t,
-                "provider.tracing.",
-                &[("lambda", "v3 sets the functions' TracingConfig")],
-            )?;
         }
     }
     if let Some(Value::Object(fns)) = config.get("functions") {
