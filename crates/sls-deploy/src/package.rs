@@ -69,6 +69,17 @@ impl PackageResult {
     }
 }
 
+/// lodash `union` of one list: first occurrences, in order.
+fn union(list: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(list.len());
+    for s in list {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
 /// v3's artifact directory name: `<prefix>/<service>/<stage>/<epochMs>-<ISO 8601 UTC, ms>`.
 pub fn artifact_directory_name(service: &Service, at: SystemTime) -> String {
     let ms = at
@@ -104,25 +115,55 @@ pub fn package(input: &PackageInput<'_>) -> Result<PackageResult> {
 
     // Which zip each function uses: (file name, patterns) for zips we build, or a given file.
     enum Source {
-        Build { patterns: Vec<String> },
+        Build {
+            excludes: Vec<String>,
+            patterns: Vec<String>,
+        },
         Given(PathBuf),
     }
+    // v3's old syntax: `package.exclude` joins the excludes, `package.include` goes first among
+    // the patterns (`getExcludes`/`getIncludes`, each a lodash `union`).
+    let raw_package = |v: &Value, key: &str| -> Vec<String> {
+        v.get("package")
+            .and_then(|p| p.get(key))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let service_excludes = raw_package(input.config, "exclude");
+    let mut service_patterns = raw_package(input.config, "include");
+    service_patterns.extend(service.package.patterns.iter().cloned());
     let mut plan: BTreeMap<String, (Source, Vec<String>)> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     for f in &service.functions {
         let (file, source) = if let Some(a) = &f.package.artifact {
             (base_name(a), Source::Given(input.service_dir.join(a)))
         } else if service.package.individually || f.package.individually {
-            let mut patterns = service.package.patterns.clone();
+            let raw_fn = &input.config["functions"][&f.key];
+            let mut excludes = service_excludes.clone();
+            excludes.extend(raw_package(raw_fn, "exclude"));
+            let mut patterns = service_patterns.clone();
+            patterns.extend(raw_package(raw_fn, "include"));
             patterns.extend(f.package.patterns.iter().cloned());
-            (format!("{}.zip", f.key), Source::Build { patterns })
+            (
+                format!("{}.zip", f.key),
+                Source::Build {
+                    excludes: union(excludes),
+                    patterns: union(patterns),
+                },
+            )
         } else if let Some(a) = &service.package.artifact {
             (base_name(a), Source::Given(input.service_dir.join(a)))
         } else {
             (
                 format!("{}.zip", service.name),
                 Source::Build {
-                    patterns: service.package.patterns.clone(),
+                    excludes: union(service_excludes.clone()),
+                    patterns: union(service_patterns.clone()),
                 },
             )
         };
@@ -203,14 +244,19 @@ pub fn package(input: &PackageInput<'_>) -> Result<PackageResult> {
                     functions: fns.clone(),
                 }
             }
-            Source::Build { patterns } => {
+            Source::Build {
+                excludes: own_excludes,
+                patterns,
+            } => {
                 let context = if file == &format!("{}.zip", service.name) {
                     "the service package".to_string()
                 } else {
                     format!("function \"{}\"", fns.join(", "))
                 };
+                let mut all_excludes = excludes.clone();
+                all_excludes.extend(own_excludes.iter().cloned());
                 let selection =
-                    files::Selection::new(&excludes, patterns, &dev_excludes, &context)?;
+                    files::Selection::new(&union(all_excludes), patterns, &dev_excludes, &context)?;
                 let chosen: Vec<SourceFile> = listing
                     .iter()
                     .filter(|f| selection.includes(&f.name))

@@ -179,3 +179,39 @@ fn tracing_without_default_role_adds_no_role() {
     let t = packaged_template(&c);
     assert!(t["Resources"].get("IamRoleLambdaExecution").is_none());
 }
+
+fn zip_names(p: &Path) -> Vec<String> {
+    let mut z = zip::ZipArchive::new(std::fs::File::open(p).unwrap()).unwrap();
+    let mut v: Vec<String> = (0..z.len())
+        .map(|i| z.by_index(i).unwrap().name().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// `package.exclude`/`package.include` (service and function level), as v3 converts them to
+/// patterns: excludes first, then includes (full case in the v3 corpus: include-exclude).
+#[test]
+fn package_include_exclude_are_applied() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    write(d, "handler.js", "exports.handler = 1;");
+    write(d, "docs/keep.md", "k");
+    write(d, "docs/drop.md", "d");
+    write(d, "extra/x.txt", "x");
+    let mut c = base();
+    c["package"] = json!({"exclude": ["docs/**"], "include": ["docs/keep.md"]});
+    c["functions"]["solo"] = json!({
+        "handler": "handler.handler",
+        "package": {"individually": true, "exclude": ["extra/**"]}
+    });
+    run(d, &c).unwrap();
+    assert_eq!(
+        zip_names(&d.join(".serverless/demo.zip")),
+        ["docs/keep.md", "extra/x.txt", "handler.js"]
+    );
+    assert_eq!(
+        zip_names(&d.join(".serverless/solo.zip")),
+        ["docs/keep.md", "handler.js"]
+    );
+}

@@ -31,6 +31,7 @@ const CASES: &[&str] = &[
     "ev-custom-role",
     "vpc-tracing",
     "vpc-function",
+    "include-exclude",
 ];
 
 fn fixtures() -> PathBuf {

@@ -132,18 +132,9 @@ fn check_table(obj: &Value, prefix: &str, table: &[(&str, &str)]) -> Result<()> 
     Ok(())
 }
 
-/// `package.*` keys, at service and function level.
-const PACKAGE: &[(&str, &str)] = &[
-    ("include", "v3 turns it into patterns"),
-    ("exclude", "v3 turns it into patterns"),
-];
-
 /// Refuses the first listed setting found, in the order: top level, provider, functions.
 pub(super) fn check(config: &Value) -> Result<()> {
     check_table(config, "", TOP_LEVEL)?;
-    if let Some(p) = config.get("package") {
-        check_table(p, "package.", PACKAGE)?;
-    }
     if let Some(p) = config.get("provider").filter(|p| p.is_object()) {
         check_table(p, "provider.", PROVIDER)?;
         if let Some(v) = p.get("vpc") {
@@ -155,9 +146,6 @@ pub(super) fn check(config: &Value) -> Result<()> {
             check_table(f, &format!("functions.{key}."), FUNCTION)?;
             if let Some(v) = f.get("vpc") {
                 check_table(v, &format!("functions.{key}.vpc."), PROVIDER_VPC)?;
-            }
-            if let Some(p) = f.get("package") {
-                check_table(p, &format!("functions.{key}.package."), PACKAGE)?;
             }
         }
     }
