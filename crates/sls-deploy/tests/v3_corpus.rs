@@ -32,6 +32,7 @@ const CASES: &[&str] = &[
     "vpc-tracing",
     "vpc-function",
     "include-exclude",
+    "logs-boundary",
 ];
 
 fn fixtures() -> PathBuf {

@@ -19,6 +19,15 @@ pub(super) fn merge_iam(service: &Service, config: &Value, t: &mut Value) {
         if let Some(r) = retention {
             props["RetentionInDays"] = r.clone();
         }
+        let protection = [
+            &config["functions"][&f.key]["logDataProtectionPolicy"],
+            &config["provider"]["logDataProtectionPolicy"],
+        ]
+        .into_iter()
+        .find(|v| truthy(v));
+        if let Some(d) = protection {
+            props["DataProtectionPolicy"] = d.clone();
+        }
         t["Resources"][naming::log_group_logical_id(&f.key)] =
             json!({"Type": "AWS::Logs::LogGroup", "Properties": props});
     }
@@ -57,10 +66,13 @@ pub(super) fn merge_iam(service: &Service, config: &Value, t: &mut Value) {
     if let Some(Value::Object(tags)) = role_obj.and_then(|r| r.get("tags")) {
         props["Tags"] = tag_list(tags);
     }
-    if let Some(b) = role_obj.and_then(|r| {
-        r.get("permissionsBoundary")
-            .or_else(|| r.get("permissionBoundary"))
-    }) {
+    if let Some(b) = role_obj
+        .and_then(|r| {
+            r.get("permissionsBoundary")
+                .or_else(|| r.get("permissionBoundary"))
+        })
+        .or_else(|| config["provider"].get("rolePermissionsBoundary"))
+    {
         props["PermissionsBoundary"] = b.clone();
     }
     let canonical_prefix = format!("{}-{}", service.name, service.stage);

@@ -30,10 +30,6 @@ const PROVIDER: &[(&str, &str)] = &[
     ("kmsKeyArn", "v3 sets the functions' KmsKeyArn"),
     ("layers", "v3 attaches the layers to every function"),
     (
-        "logDataProtectionPolicy",
-        "v3 sets a DataProtectionPolicy on every function's log group",
-    ),
-    (
         "notificationArns",
         "v3 sends the stack's events to these SNS topics",
     ),
@@ -82,10 +78,6 @@ const FUNCTION: &[(&str, &str)] = &[
     ),
     ("snapStart", "v3 sets the function's SnapStart"),
     ("layers", "v3 sets the function's Layers"),
-    (
-        "logDataProtectionPolicy",
-        "v3 sets a DataProtectionPolicy on the function's log group",
-    ),
     (
         "maximumEventAge",
         "v3 creates an AWS::Lambda::EventInvokeConfig",
