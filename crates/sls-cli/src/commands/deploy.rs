@@ -11,7 +11,7 @@ use sls_deploy::{
 use crate::cli::{
     DeployArgs, DeployFunctionArgs, InfoArgs, PackageArgs, RemoveArgs, ServiceOptions,
 };
-use crate::error::{from_deploy, from_error, CliResult};
+use crate::error::{from_deploy, from_error, CliError, CliResult};
 use crate::host::Host;
 use crate::progress::Progress;
 use crate::service::{self, CommandOptions, Loaded};
@@ -128,14 +128,18 @@ pub fn deploy(args: &DeployArgs, host: &Host) -> CliResult {
     let pkg = package_service(host, &s.loaded, &s.service, None)?;
     let progress = Progress::new(host.stderr_is_terminal);
     let started = std::time::Instant::now();
-    let outcome = s
-        .runtime
-        .block_on(sls_deploy::deploy(&s.sdk, &pkg, &s.options, &|e| {
-            progress.event(e)
-        }))
-        .map_err(|e| from_deploy(&e));
+    let on_event = |e| progress.event(e);
+    let outcome = s.runtime.block_on(async {
+        tokio::select! {
+            r = sls_deploy::deploy(&s.sdk, &pkg, &s.options, &on_event) => Some(r),
+            _ = interrupted() => None,
+        }
+    });
     progress.finish();
-    let info = match outcome? {
+    let Some(outcome) = outcome else {
+        return Err(stopped_waiting(&s, &pkg.service));
+    };
+    let info = match outcome.map_err(|e| from_deploy(&e))? {
         DeployOutcome::Deployed { info } => {
             eprintln!(
                 "✔ Service deployed to stack {} ({}s)",
@@ -152,6 +156,70 @@ pub fn deploy(args: &DeployArgs, host: &Host) -> CliResult {
     print_info(&info, args.service.verbose);
     Ok(())
 }
+
+/// Resolves at the first Ctrl-C or SIGTERM.
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// After the first Ctrl-C or SIGTERM: sls stops waiting (the deploy future is dropped, which
+/// is safe), says that CloudFormation carries on, with the stack's current status (one
+/// DescribeStacks, a few seconds at most) and how to follow it, and exits 130. A second
+/// signal exits at once.
+fn stopped_waiting(s: &Session, service: &sls_deploy::Service) -> CliError {
+    s.runtime.spawn(async {
+        interrupted().await;
+        std::process::exit(EXIT_INTERRUPTED);
+    });
+    eprintln!("\nInterrupted: sls stopped waiting. CloudFormation continues any operation it has started on its own.");
+    let status = s.runtime.block_on(async {
+        tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            sls_deploy::info(&s.sdk, service, &s.options),
+        )
+        .await
+    });
+    let status = match status {
+        Ok(Ok(info)) => info.stack_status,
+        Ok(Err(sls_deploy::DeployError::NotDeployed { .. })) => "not created".to_string(),
+        _ => "unknown (could not be read)".to_string(),
+    };
+    let mut follow = format!(
+        "sls info --stage {} --region {}",
+        service.stage, service.region
+    );
+    if let Some(config) = &s.loaded.file {
+        if let Some(name) = config.path.file_name().and_then(|n| n.to_str()) {
+            if !name.starts_with("serverless.") {
+                follow.push_str(&format!(" --config {name}"));
+            }
+        }
+    }
+    CliError {
+        message: format!(
+            "Deployment interrupted. Stack {}: {status}.",
+            service.stack_name
+        ),
+        hint: Some(format!(
+            "Follow it with `{follow}`; run `sls deploy` again once it has finished."
+        )),
+        exit_code: EXIT_INTERRUPTED,
+    }
+}
+
+/// Exit code after Ctrl-C / SIGTERM (128 + SIGINT), as shells report it.
+const EXIT_INTERRUPTED: i32 = 130;
 
 pub fn deploy_function(args: &DeployFunctionArgs, host: &Host) -> CliResult {
     crate::policy::check_plugins(host, args.config.config.as_deref(), &args.ignore_plugins)?;
