@@ -86,31 +86,41 @@ fn top_level_layers_are_refused() {
     assert_refused(c, "layers");
 }
 
+/// Layer ARNs on the provider and functions are compiled (`Layers`); the function's win.
 #[test]
-fn provider_layers_are_refused() {
+fn provider_and_function_layers_are_compiled() {
     let mut c = base();
-    c["provider"]["layers"] = json!(["arn:aws:lambda:us-east-1:123456789012:layer:x:1"]);
-    assert_refused(c, "provider.layers");
-}
-
-#[test]
-fn function_layers_are_refused() {
-    let mut c = base();
-    c["functions"]["hello"]["layers"] = json!(["arn:aws:lambda:us-east-1:123456789012:layer:x:1"]);
-    assert_refused(c, "functions.hello.layers");
+    c["provider"]["layers"] = json!(["arn:aws:lambda:us-east-1:123456789012:layer:p:1"]);
+    c["functions"]["own"] = json!({
+        "handler": "handler.handler",
+        "layers": ["arn:aws:lambda:us-east-1:123456789012:layer:f:1"]
+    });
+    let t = packaged_template(&c);
+    let r = &t["Resources"];
+    assert_eq!(
+        r["HelloLambdaFunction"]["Properties"]["Layers"],
+        json!(["arn:aws:lambda:us-east-1:123456789012:layer:p:1"])
+    );
+    assert_eq!(
+        r["OwnLambdaFunction"]["Properties"]["Layers"],
+        json!(["arn:aws:lambda:us-east-1:123456789012:layer:f:1"])
+    );
 }
 
 #[test]
 fn other_uncompiled_settings_are_refused() {
     let mut c = base();
-    c["provider"]["architecture"] = json!("arm64");
-    assert_refused(c, "provider.architecture");
+    c["provider"]["kmsKeyArn"] = json!("arn:aws:kms:us-east-1:123456789012:key/k");
+    assert_refused(c, "provider.kmsKeyArn");
     let mut c = base();
-    c["functions"]["hello"]["reservedConcurrency"] = json!(5);
-    assert_refused(c, "functions.hello.reservedConcurrency");
+    c["functions"]["hello"]["provisionedConcurrency"] = json!(5);
+    assert_refused(c, "functions.hello.provisionedConcurrency");
     let mut c = base();
     c["functions"]["hello"]["url"] = json!(true);
     assert_refused(c, "functions.hello.url");
+    let mut c = base();
+    c["provider"]["vpc"] = json!({"ipv6AllowedForDualStack": true});
+    assert_refused(c, "provider.vpc.ipv6AllowedForDualStack");
 }
 
 fn packaged_template(config: &Value) -> Value {

@@ -33,6 +33,7 @@ const CASES: &[&str] = &[
     "vpc-function",
     "include-exclude",
     "logs-boundary",
+    "fn-settings",
 ];
 
 fn fixtures() -> PathBuf {

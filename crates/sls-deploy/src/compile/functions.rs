@@ -62,6 +62,14 @@ pub(super) fn compile_function(
         "Timeout".into(),
         first_truthy(&[&f.timeout, &p.timeout]).unwrap_or(json!(6)),
     );
+    let raw_fn = &config["functions"][&f.key];
+    let raw_p = &config["provider"];
+    if let Some(a) = [&raw_fn["architecture"], &raw_p["architecture"]]
+        .into_iter()
+        .find(|v| truthy(v))
+    {
+        props.insert("Architectures".into(), json!([a]));
+    }
     if let Some(d) = f.description.as_ref().filter(|d| !d.is_empty()) {
         props.insert("Description".into(), json!(d));
     }
@@ -72,9 +80,14 @@ pub(super) fn compile_function(
         }
         props.insert("Tags".into(), tag_list(&tags));
     }
+    if truthy(&raw_fn["ephemeralStorageSize"]) {
+        props.insert(
+            "EphemeralStorage".into(),
+            json!({"Size": raw_fn["ephemeralStorageSize"]}),
+        );
+    }
     // v3: `functionObject.tracing || provider.tracing.lambda`; `true` is `Active`.
-    let raw_fn = &config["functions"][&f.key];
-    let tracing = [&raw_fn["tracing"], &config["provider"]["tracing"]["lambda"]]
+    let tracing = [&raw_fn["tracing"], &raw_p["tracing"]["lambda"]]
         .into_iter()
         .find(|v| truthy(v));
     if let Some(t) = tracing {
@@ -125,7 +138,7 @@ pub(super) fn compile_function(
             fn_vpc
                 .and_then(|v| v.get(k))
                 .filter(|v| truthy(v))
-                .or_else(|| config["provider"]["vpc"].get(k).filter(|v| truthy(v)))
+                .or_else(|| raw_p["vpc"].get(k).filter(|v| truthy(v)))
                 .cloned()
         };
         if let (Some(sg), Some(sn)) = (pick("securityGroupIds"), pick("subnetIds")) {
@@ -135,11 +148,28 @@ pub(super) fn compile_function(
             );
         }
     }
-    let res = json!({
-        "Type": "AWS::Lambda::Function",
-        "Properties": props,
-        "DependsOn": depends_on,
-    });
+    let reserved = &raw_fn["reservedConcurrency"];
+    if truthy(reserved) || reserved.as_f64() == Some(0.0) {
+        props.insert("ReservedConcurrentExecutions".into(), reserved.clone());
+    }
+    // v3: the function's layers, else the provider's (ARNs only: `layers:` is refused).
+    if let Some(l) = [&raw_fn["layers"], &raw_p["layers"]]
+        .into_iter()
+        .find(|v| truthy(v))
+    {
+        props.insert("Layers".into(), l.clone());
+    }
+    match &raw_fn["dependsOn"] {
+        Value::Array(d) => depends_on.extend(d.iter().cloned()),
+        Value::Null => {}
+        d => depends_on.push(d.clone()),
+    }
+    // v3's key order: Type, Properties, Condition, DependsOn.
+    let mut res = json!({"Type": "AWS::Lambda::Function", "Properties": props});
+    if truthy(&raw_fn["condition"]) {
+        res["Condition"] = raw_fn["condition"].clone();
+    }
+    res["DependsOn"] = Value::Array(depends_on);
     (naming::lambda_logical_id(&f.key), res)
 }
 

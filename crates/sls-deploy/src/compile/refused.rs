@@ -17,7 +17,6 @@ const TOP_LEVEL: &[(&str, &str)] = &[(
 
 /// `provider.*` keys.
 const PROVIDER: &[(&str, &str)] = &[
-    ("architecture", "v3 sets the functions' Architectures"),
     (
         "cloudFront",
         "v3 creates CloudFront cache policies for Lambda@Edge",
@@ -28,7 +27,6 @@ const PROVIDER: &[(&str, &str)] = &[
     ),
     ("ecr", "v3 builds and pushes container images"),
     ("kmsKeyArn", "v3 sets the functions' KmsKeyArn"),
-    ("layers", "v3 attaches the layers to every function"),
     (
         "notificationArns",
         "v3 sends the stack's events to these SNS topics",
@@ -55,11 +53,8 @@ const PROVIDER_VPC: &[(&str, &str)] = &[(
 
 /// `functions.<name>.*` keys.
 const FUNCTION: &[(&str, &str)] = &[
-    ("architecture", "v3 sets the function's Architectures"),
     ("awsKmsKeyArn", "v3 sets the function's KmsKeyArn"),
     ("kmsKeyArn", "v3 sets the function's KmsKeyArn"),
-    ("condition", "v3 sets the function resource's Condition"),
-    ("dependsOn", "v3 adds to the function resource's DependsOn"),
     (
         "destinations",
         "v3 creates an AWS::Lambda::EventInvokeConfig with the destinations",
@@ -69,15 +64,10 @@ const FUNCTION: &[(&str, &str)] = &[
         "v3 skips the log group and denies logs:PutLogEvents",
     ),
     (
-        "ephemeralStorageSize",
-        "v3 sets the function's EphemeralStorage",
-    ),
-    (
         "fileSystemConfig",
         "v3 sets the function's FileSystemConfigs",
     ),
     ("snapStart", "v3 sets the function's SnapStart"),
-    ("layers", "v3 sets the function's Layers"),
     (
         "maximumEventAge",
         "v3 creates an AWS::Lambda::EventInvokeConfig",
@@ -90,10 +80,6 @@ const FUNCTION: &[(&str, &str)] = &[
     (
         "provisionedConcurrency",
         "v3 creates an alias with provisioned concurrency",
-    ),
-    (
-        "reservedConcurrency",
-        "v3 sets the function's ReservedConcurrentExecutions",
     ),
     (
         "runtimeManagement",
@@ -151,13 +137,14 @@ mod tests {
 
     #[test]
     fn names_the_property_path() {
-        let err = check(&json!({"provider": {"layers": ["arn"]}})).unwrap_err();
-        assert!(err.to_string().contains("provider.layers"), "{err}");
-        let err = check(&json!({"functions": {"a": {"reservedConcurrency": 1}}})).unwrap_err();
+        let err = check(&json!({"provider": {"kmsKeyArn": "arn"}})).unwrap_err();
+        assert!(err.to_string().contains("provider.kmsKeyArn"), "{err}");
+        let err = check(&json!({"functions": {"a": {"provisionedConcurrency": 1}}})).unwrap_err();
         assert!(
-            err.to_string().contains("functions.a.reservedConcurrency"),
+            err.to_string()
+                .contains("functions.a.provisionedConcurrency"),
             "{err}"
         );
-        assert!(check(&json!({"provider": {"layers": null}})).is_ok());
+        assert!(check(&json!({"provider": {"kmsKeyArn": null}})).is_ok());
     }
 }
