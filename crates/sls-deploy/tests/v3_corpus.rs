@@ -34,6 +34,7 @@ const CASES: &[&str] = &[
     "include-exclude",
     "logs-boundary",
     "fn-settings",
+    "fn-kms-dlq",
 ];
 
 fn fixtures() -> PathBuf {

@@ -37,7 +37,8 @@ pub(super) fn compile_function(
     f: &Function,
     artifact_directory_name: &str,
     artifact: &FunctionArtifact,
-) -> (String, Value) {
+) -> (String, Value, Vec<RoleStatement>) {
+    let mut role_statements = Vec::new();
     let p = &service.provider;
     let bucket = match &p.deployment_bucket {
         Some(b) => json!(b),
@@ -86,6 +87,31 @@ pub(super) fn compile_function(
             json!({"Size": raw_fn["ephemeralStorageSize"]}),
         );
     }
+    // v3: `onError` (a string ARN also lets the default role publish to it).
+    let on_error = &raw_fn["onError"];
+    if truthy(on_error) {
+        props.insert("DeadLetterConfig".into(), json!({"TargetArn": on_error}));
+        if on_error.is_string() {
+            role_statements.push(RoleStatement {
+                statement: json!({"Effect": "Allow", "Action": ["sns:Publish"], "Resource": [on_error]}),
+                union: false,
+            });
+        }
+    }
+    // v3: the function's `kmsKeyArn`, else the provider's (a string ARN also lets the default
+    // role decrypt with it).
+    if let Some(k) = [&raw_fn["kmsKeyArn"], &raw_p["kmsKeyArn"]]
+        .into_iter()
+        .find(|v| truthy(v))
+    {
+        props.insert("KmsKeyArn".into(), k.clone());
+        if k.is_string() {
+            role_statements.push(RoleStatement {
+                statement: json!({"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [k]}),
+                union: true,
+            });
+        }
+    }
     // v3: `functionObject.tracing || provider.tracing.lambda`; `true` is `Active`.
     let tracing = [&raw_fn["tracing"], &raw_p["tracing"]["lambda"]]
         .into_iter()
@@ -97,6 +123,14 @@ pub(super) fn compile_function(
             t.clone()
         };
         props.insert("TracingConfig".into(), json!({"Mode": mode}));
+        role_statements.push(RoleStatement {
+            statement: json!({
+                "Effect": "Allow",
+                "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                "Resource": ["*"]
+            }),
+            union: true,
+        });
     }
     if f.environment.is_some() || p.environment.is_some() {
         let mut vars = p.environment.clone().unwrap_or_default();
@@ -170,24 +204,32 @@ pub(super) fn compile_function(
         res["Condition"] = raw_fn["condition"].clone();
     }
     res["DependsOn"] = Value::Array(depends_on);
-    (naming::lambda_logical_id(&f.key), res)
+    (naming::lambda_logical_id(&f.key), res, role_statements)
 }
 
-/// v3: a traced function adds the X-Ray statement to the default role (lodash `unionWith`
-/// `isEqual`: the statements end up without duplicates).
-pub(super) fn add_xray_statement(t: &mut Value) {
-    let stmt = json!({
-        "Effect": "Allow",
-        "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-        "Resource": ["*"]
-    });
+/// A statement a function adds to the default role's policy, if that role exists: pushed, or
+/// merged with lodash `unionWith(isEqual)` (the statements then end up without duplicates).
+pub(super) struct RoleStatement {
+    statement: Value,
+    union: bool,
+}
+
+/// Adds a function's statements to `IamRoleLambdaExecution`, in v3's order.
+pub(super) fn add_role_statements(t: &mut Value, add: Vec<RoleStatement>) {
     let statements = t
         .get_mut("Resources")
         .and_then(|r| r.get_mut(naming::ROLE_LOGICAL_ID))
         .and_then(|r| r.pointer_mut("/Properties/Policies/0/PolicyDocument/Statement"));
-    if let Some(Value::Array(list)) = statements {
+    let Some(Value::Array(list)) = statements else {
+        return;
+    };
+    for RoleStatement { statement, union } in add {
+        if !union {
+            list.push(statement);
+            continue;
+        }
         let mut out: Vec<Value> = Vec::with_capacity(list.len() + 1);
-        for s in list.drain(..).chain([stmt]) {
+        for s in list.drain(..).chain([statement]) {
             if !out.contains(&s) {
                 out.push(s);
             }

@@ -125,11 +125,9 @@ pub fn update_template(
     }
     let mut versions = Vec::new();
     for (f, a) in service.functions.iter().zip(artifacts) {
-        let (fn_id, fn_res) =
+        let (fn_id, fn_res, statements) =
             functions::compile_function(service, config, f, artifact_directory_name, a);
-        if fn_res["Properties"].get("TracingConfig").is_some() {
-            functions::add_xray_statement(&mut t);
-        }
+        functions::add_role_statements(&mut t, statements);
         let should_version = f
             .version_function
             .unwrap_or(service.provider.version_functions);

@@ -26,7 +26,6 @@ const PROVIDER: &[(&str, &str)] = &[
         "v3 creates the stack with rollback disabled",
     ),
     ("ecr", "v3 builds and pushes container images"),
-    ("kmsKeyArn", "v3 sets the functions' KmsKeyArn"),
     (
         "notificationArns",
         "v3 sends the stack's events to these SNS topics",
@@ -53,8 +52,10 @@ const PROVIDER_VPC: &[(&str, &str)] = &[(
 
 /// `functions.<name>.*` keys.
 const FUNCTION: &[(&str, &str)] = &[
-    ("awsKmsKeyArn", "v3 sets the function's KmsKeyArn"),
-    ("kmsKeyArn", "v3 sets the function's KmsKeyArn"),
+    (
+        "awsKmsKeyArn",
+        "v3 accepts it but sets nothing; use kmsKeyArn",
+    ),
     (
         "destinations",
         "v3 creates an AWS::Lambda::EventInvokeConfig with the destinations",
@@ -76,7 +77,6 @@ const FUNCTION: &[(&str, &str)] = &[
         "maximumRetryAttempts",
         "v3 creates an AWS::Lambda::EventInvokeConfig",
     ),
-    ("onError", "v3 sets the function's DeadLetterConfig"),
     (
         "provisionedConcurrency",
         "v3 creates an alias with provisioned concurrency",
@@ -137,14 +137,17 @@ mod tests {
 
     #[test]
     fn names_the_property_path() {
-        let err = check(&json!({"provider": {"kmsKeyArn": "arn"}})).unwrap_err();
-        assert!(err.to_string().contains("provider.kmsKeyArn"), "{err}");
+        let err = check(&json!({"provider": {"notificationArns": ["arn"]}})).unwrap_err();
+        assert!(
+            err.to_string().contains("provider.notificationArns"),
+            "{err}"
+        );
         let err = check(&json!({"functions": {"a": {"provisionedConcurrency": 1}}})).unwrap_err();
         assert!(
             err.to_string()
                 .contains("functions.a.provisionedConcurrency"),
             "{err}"
         );
-        assert!(check(&json!({"provider": {"kmsKeyArn": null}})).is_ok());
+        assert!(check(&json!({"provider": {"notificationArns": null}})).is_ok());
     }
 }
