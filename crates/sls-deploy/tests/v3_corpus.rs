@@ -35,6 +35,7 @@ const CASES: &[&str] = &[
     "logs-boundary",
     "fn-settings",
     "fn-kms-dlq",
+    "fn-runtime-mgmt",
 ];
 
 fn fixtures() -> PathBuf {

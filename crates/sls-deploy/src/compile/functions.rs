@@ -49,6 +49,34 @@ pub(super) fn compile_function(
         "Code".into(),
         json!({"S3Bucket": bucket, "S3Key": format!("{artifact_directory_name}/{}", artifact.file_name)}),
     );
+    // v3 `resolveFunctionRuntimeManagement`: `{mode: auto}`, then the provider's, then the
+    // function's (a string is the mode).
+    let mut runtime = Map::new();
+    runtime.insert("mode".into(), json!("auto"));
+    for v in [
+        &config["provider"]["runtimeManagement"],
+        &config["functions"][&f.key]["runtimeManagement"],
+    ] {
+        match v {
+            Value::String(m) => {
+                runtime.insert("mode".into(), json!(m));
+            }
+            Value::Object(o) => runtime.extend(o.clone()),
+            _ => {}
+        }
+    }
+    let update_on = match runtime["mode"].as_str() {
+        Some("auto") => None,
+        Some("onFunctionUpdate") => Some(json!({"UpdateRuntimeOn": "FunctionUpdate"})),
+        Some("manual") => Some(match runtime.get("arn").filter(|a| !a.is_null()) {
+            Some(arn) => json!({"UpdateRuntimeOn": "Manual", "RuntimeVersionArn": arn}),
+            None => json!({"UpdateRuntimeOn": "Manual"}),
+        }),
+        _ => Some(json!({})),
+    };
+    if let Some(c) = update_on {
+        props.insert("RuntimeManagementConfig".into(), c);
+    }
     props.insert(
         "Handler".into(),
         json!(f.handler.as_deref().unwrap_or_default()),

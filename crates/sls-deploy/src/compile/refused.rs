@@ -35,10 +35,6 @@ const PROVIDER: &[(&str, &str)] = &[
         "v3 passes it to CloudFormation on create and update",
     ),
     (
-        "runtimeManagement",
-        "v3 sets the functions' RuntimeManagementConfig",
-    ),
-    (
         "stackParameters",
         "v3 passes these parameters to CloudFormation",
     ),
@@ -80,10 +76,6 @@ const FUNCTION: &[(&str, &str)] = &[
     (
         "provisionedConcurrency",
         "v3 creates an alias with provisioned concurrency",
-    ),
-    (
-        "runtimeManagement",
-        "v3 sets the function's RuntimeManagementConfig",
     ),
     ("url", "v3 creates an AWS::Lambda::Url and its permission"),
 ];
