@@ -225,3 +225,20 @@ fn package_include_exclude_are_applied() {
         ["docs/keep.md", "handler.js"]
     );
 }
+
+/// v3's own error: `fileSystemConfig` needs a VPC; refused before anything is written.
+#[test]
+fn file_system_config_without_vpc_is_refused() {
+    let mut c = base();
+    c["functions"]["hello"]["fileSystemConfig"] = json!({
+        "arn": "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-1",
+        "localMountPath": "/mnt/data"
+    });
+    let t = tempfile::tempdir().unwrap();
+    let err = run(t.path(), &c).unwrap_err();
+    assert!(
+        matches!(&err, DeployError::Config { path, .. } if path == "functions.hello.fileSystemConfig"),
+        "{err}"
+    );
+    assert!(!t.path().join(".serverless").exists());
+}

@@ -36,6 +36,7 @@ const CASES: &[&str] = &[
     "fn-settings",
     "fn-kms-dlq",
     "fn-runtime-mgmt",
+    "fn-efs",
 ];
 
 fn fixtures() -> PathBuf {

@@ -12,8 +12,14 @@ use crate::zipper::sha256_b64;
 use sls_config::model::{Function, Service};
 
 /// A function needs a handler; container images are not supported yet.
-pub(super) fn check(f: &Function) -> Result<()> {
+pub(super) fn check(f: &Function, config: &Value) -> Result<()> {
     let key = &f.key;
+    if truthy(&config["functions"][key]["fileSystemConfig"]) && vpc_config(config, key).is_none() {
+        return Err(DeployError::config(
+            format!("functions.{key}.fileSystemConfig"),
+            format!("Function \"{key}\": when using fileSystemConfig, ensure that function has vpc configured on function or provider level"),
+        ));
+    }
     if f.image.is_some() {
         return Err(DeployError::config(
             format!("functions.{key}.image"),
@@ -192,23 +198,27 @@ pub(super) fn compile_function(
             props.insert("Role".into(), role.clone());
         }
     }
-    // v3: the function's `vpc` keys, else the provider's; none unless both ids are set, and
-    // none at all when the function sets `vpc: null` or `vpc: false`.
-    let fn_vpc = raw_fn.get("vpc");
-    if !matches!(fn_vpc, Some(Value::Null) | Some(Value::Bool(false))) {
-        let pick = |k: &str| {
-            fn_vpc
-                .and_then(|v| v.get(k))
-                .filter(|v| truthy(v))
-                .or_else(|| raw_p["vpc"].get(k).filter(|v| truthy(v)))
-                .cloned()
-        };
-        if let (Some(sg), Some(sn)) = (pick("securityGroupIds"), pick("subnetIds")) {
-            props.insert(
-                "VpcConfig".into(),
-                json!({"SecurityGroupIds": sg, "SubnetIds": sn}),
-            );
+    if let Some(vpc) = vpc_config(config, &f.key) {
+        props.insert("VpcConfig".into(), vpc);
+    }
+    // v3: `fileSystemConfig` (checked to come with a VPC); the default role may mount it.
+    let fs = &raw_fn["fileSystemConfig"];
+    if truthy(fs) {
+        role_statements.push(RoleStatement {
+            statement: json!({
+                "Effect": "Allow",
+                "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+                "Resource": [fs["arn"]]
+            }),
+            union: false,
+        });
+        let mut c = Map::new();
+        for (from, to) in [("arn", "Arn"), ("localMountPath", "LocalMountPath")] {
+            if let Some(v) = fs.get(from).filter(|v| !v.is_null()) {
+                c.insert(to.into(), v.clone());
+            }
         }
+        props.insert("FileSystemConfigs".into(), json!([c]));
     }
     let reserved = &raw_fn["reservedConcurrency"];
     if truthy(reserved) || reserved.as_f64() == Some(0.0) {
@@ -233,6 +243,24 @@ pub(super) fn compile_function(
     }
     res["DependsOn"] = Value::Array(depends_on);
     (naming::lambda_logical_id(&f.key), res, role_statements)
+}
+
+/// v3's `VpcConfig` of a function: its `vpc` keys, else the provider's; none unless both ids
+/// are set, and none at all when the function sets `vpc: null` or `vpc: false`.
+pub(super) fn vpc_config(config: &Value, key: &str) -> Option<Value> {
+    let fn_vpc = config["functions"][key].get("vpc");
+    if matches!(fn_vpc, Some(Value::Null) | Some(Value::Bool(false))) {
+        return None;
+    }
+    let pick = |k: &str| {
+        fn_vpc
+            .and_then(|v| v.get(k))
+            .filter(|v| truthy(v))
+            .or_else(|| config["provider"]["vpc"].get(k).filter(|v| truthy(v)))
+            .cloned()
+    };
+    let (sg, sn) = (pick("securityGroupIds")?, pick("subnetIds")?);
+    Some(json!({"SecurityGroupIds": sg, "SubnetIds": sn}))
 }
 
 /// A statement a function adds to the default role's policy, if that role exists: pushed, or

@@ -36,7 +36,7 @@ pub struct FunctionArtifact {
 pub fn check(service: &Service, config: &Value) -> Result<()> {
     refused::check(config)?;
     for f in &service.functions {
-        functions::check(f)?;
+        functions::check(f, config)?;
         events::check(service, f)?;
     }
     events::check_families(service, config)

@@ -60,10 +60,6 @@ const FUNCTION: &[(&str, &str)] = &[
         "disableLogs",
         "v3 skips the log group and denies logs:PutLogEvents",
     ),
-    (
-        "fileSystemConfig",
-        "v3 sets the function's FileSystemConfigs",
-    ),
     ("snapStart", "v3 sets the function's SnapStart"),
     (
         "maximumEventAge",
