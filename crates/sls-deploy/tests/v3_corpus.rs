@@ -37,6 +37,7 @@ const CASES: &[&str] = &[
     "fn-kms-dlq",
     "fn-runtime-mgmt",
     "fn-efs",
+    "fn-disable-logs",
 ];
 
 fn fixtures() -> PathBuf {

@@ -177,7 +177,10 @@ pub(super) fn compile_function(
     let role = service
         .custom_execution_role(f)
         .unwrap_or_else(|| json!(naming::ROLE_LOGICAL_ID));
-    let mut depends_on = vec![json!(naming::log_group_logical_id(&f.key))];
+    let mut depends_on = Vec::new();
+    if !truthy(&config["functions"][&f.key]["disableLogs"]) {
+        depends_on.push(json!(naming::log_group_logical_id(&f.key)));
+    }
     match &role {
         Value::String(s) if s.starts_with("arn:aws") => {
             props.insert("Role".into(), role.clone());
@@ -241,7 +244,9 @@ pub(super) fn compile_function(
     if truthy(&raw_fn["condition"]) {
         res["Condition"] = raw_fn["condition"].clone();
     }
-    res["DependsOn"] = Value::Array(depends_on);
+    if !depends_on.is_empty() {
+        res["DependsOn"] = Value::Array(depends_on);
+    }
     (naming::lambda_logical_id(&f.key), res, role_statements)
 }
 

@@ -9,7 +9,11 @@ use sls_config::model::{is_existing_role, Service};
 /// v3 `mergeIamTemplates`: log groups, then the execution role unless a role is given.
 pub(super) fn merge_iam(service: &Service, config: &Value, t: &mut Value) {
     let p = &service.provider;
+    let logs_disabled = |key: &str| truthy(&config["functions"][key]["disableLogs"]);
     for f in &service.functions {
+        if logs_disabled(&f.key) {
+            continue;
+        }
         let mut props = json!({"LogGroupName": naming::log_group_name(&f.name)});
         let retention = f
             .log_retention_in_days
@@ -81,9 +85,18 @@ pub(super) fn merge_iam(service: &Service, config: &Value, t: &mut Value) {
     let mut res0 = Vec::new();
     let mut res1 = Vec::new();
     let mut canonical = false;
+    let mut deny = Vec::new();
     for f in &service.functions {
+        let disabled = logs_disabled(&f.key);
         if f.name.starts_with(&canonical_prefix) {
-            canonical = true;
+            if disabled {
+                deny.push(sub(format!("{}:*", naming::log_group_name(&f.name))));
+            } else {
+                canonical = true;
+            }
+            continue;
+        }
+        if disabled {
             continue;
         }
         let lg = naming::log_group_name(&f.name);
@@ -97,6 +110,12 @@ pub(super) fn merge_iam(service: &Service, config: &Value, t: &mut Value) {
     let statements = &mut props["Policies"][0]["PolicyDocument"]["Statement"];
     statements[0]["Resource"] = Value::Array(res0);
     statements[1]["Resource"] = Value::Array(res1);
+    // v3: canonically named functions without logs are denied writing them.
+    if canonical && !deny.is_empty() {
+        if let Some(list) = statements.as_array_mut() {
+            list.push(json!({"Effect": "Deny", "Action": "logs:PutLogEvents", "Resource": deny}));
+        }
+    }
     let extra = match role_obj.and_then(|r| r.get("statements")) {
         Some(Value::Array(s)) => Some(s.clone()),
         _ => p.iam_role_statements.clone(),

@@ -56,10 +56,6 @@ const FUNCTION: &[(&str, &str)] = &[
         "destinations",
         "v3 creates an AWS::Lambda::EventInvokeConfig with the destinations",
     ),
-    (
-        "disableLogs",
-        "v3 skips the log group and denies logs:PutLogEvents",
-    ),
     ("snapStart", "v3 sets the function's SnapStart"),
     (
         "maximumEventAge",
