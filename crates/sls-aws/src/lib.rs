@@ -232,6 +232,9 @@ pub fn service_endpoint(config: &SdkConfig, service_id: &str) -> Option<String> 
         .or_else(|| config.endpoint_url().map(str::to_string))
 }
 
+/// Attempts per AWS call (the first and five retries) unless `AWS_MAX_ATTEMPTS` says otherwise.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 6;
+
 /// Builds the credential-less part of the configuration.
 pub(crate) fn base_config(
     settings: &AwsSettings,
@@ -247,7 +250,10 @@ pub(crate) fn base_config(
     let proxy = net::proxy_config(env)?.map(|(_, p)| p);
     let http = net::http_client(&cas, proxy)?;
 
-    let mut retry = RetryConfig::standard();
+    // Standard mode (exponential backoff with full jitter, the SDK's), 6 attempts by default:
+    // a deploy makes many calls and one transient 5xx or throttle must not fail it.
+    // `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE` override, as for the AWS CLI.
+    let mut retry = RetryConfig::standard().with_max_attempts(DEFAULT_MAX_ATTEMPTS);
     if let Some(v) = env.non_empty("AWS_MAX_ATTEMPTS") {
         let n: u32 = v.trim().parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
             AwsError::settings(format!(
@@ -362,5 +368,22 @@ mod tests {
         env.insert("SLS_NO_CREDENTIAL_CACHE".into(), "1".into());
         assert!(AwsSettings::new("us-east-1", env, "/h", "/c").no_cache);
         assert!(!AwsSettings::new("us-east-1", Env::new(), "/h", "/c").no_cache);
+    }
+
+    #[tokio::test]
+    async fn retries_six_attempts_standard_unless_the_environment_says_otherwise() {
+        let retry = |env: Env| {
+            let (config, _) = base_config(&AwsSettings::new("us-east-1", env, "/h", "/c")).unwrap();
+            config.retry_config().cloned().unwrap()
+        };
+        let default = retry(Env::new());
+        assert_eq!(default.max_attempts(), DEFAULT_MAX_ATTEMPTS);
+        assert_eq!(default.mode(), RetryMode::Standard);
+        let mut env = Env::new();
+        env.insert("AWS_MAX_ATTEMPTS".into(), "2".into());
+        env.insert("AWS_RETRY_MODE".into(), "adaptive".into());
+        let set = retry(env);
+        assert_eq!(set.max_attempts(), 2);
+        assert_eq!(set.mode(), RetryMode::Adaptive);
     }
 }
