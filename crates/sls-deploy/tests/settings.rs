@@ -242,3 +242,19 @@ fn file_system_config_without_vpc_is_refused() {
     );
     assert!(!t.path().join(".serverless").exists());
 }
+
+/// v3's own error for a destination it cannot grant access to; nothing is written.
+#[test]
+fn unsupported_destination_is_refused() {
+    let mut c = base();
+    c["functions"]["hello"]["destinations"] = json!({"onFailure": "arn:aws:s3:::bucket"});
+    let t = tempfile::tempdir().unwrap();
+    let err = run(t.path(), &c).unwrap_err();
+    assert!(
+        matches!(&err, DeployError::Config { path, message }
+            if path == "functions.hello.destinations.onFailure"
+            && message.contains("Unsupported destination target")),
+        "{err}"
+    );
+    assert!(!t.path().join(".serverless").exists());
+}

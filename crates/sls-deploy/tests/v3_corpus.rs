@@ -38,6 +38,7 @@ const CASES: &[&str] = &[
     "fn-runtime-mgmt",
     "fn-efs",
     "fn-disable-logs",
+    "fn-destinations",
 ];
 
 fn fixtures() -> PathBuf {

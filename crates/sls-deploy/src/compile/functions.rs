@@ -12,8 +12,9 @@ use crate::zipper::sha256_b64;
 use sls_config::model::{Function, Service};
 
 /// A function needs a handler; container images are not supported yet.
-pub(super) fn check(f: &Function, config: &Value) -> Result<()> {
+pub(super) fn check(service: &Service, f: &Function, config: &Value) -> Result<()> {
     let key = &f.key;
+    event_invoke_config(service, config, f, &mut Vec::new())?;
     if truthy(&config["functions"][key]["fileSystemConfig"]) && vpc_config(config, key).is_none() {
         return Err(DeployError::config(
             format!("functions.{key}.fileSystemConfig"),
@@ -297,6 +298,120 @@ pub(super) fn add_role_statements(t: &mut Value, add: Vec<RoleStatement>) {
         }
         *list = out;
     }
+}
+
+/// v3 `compileFunctionEventInvokeConfig`: `destinations`, `maximumEventAge` and
+/// `maximumRetryAttempts` make an `AWS::Lambda::EventInvokeConfig` (`<Fn>LambdaEvConf`); each
+/// destination also lets the default role reach it unless the function has its own role
+/// (v3 memoizes that per destination string: `seen`).
+pub(super) fn event_invoke_config(
+    service: &Service,
+    config: &Value,
+    f: &Function,
+    seen: &mut Vec<String>,
+) -> Result<Option<(String, Value, Vec<RoleStatement>)>> {
+    let raw = &config["functions"][&f.key];
+    let destinations = &raw["destinations"];
+    let max_age = &raw["maximumEventAge"];
+    let max_retry = &raw["maximumRetryAttempts"];
+    if !truthy(destinations) && !truthy(max_age) && max_retry.is_null() {
+        return Ok(None);
+    }
+    let mut statements = Vec::new();
+    let mut dest_config = Map::new();
+    let external = service.custom_execution_role(f).is_some();
+    for (key, cf_key) in [("onSuccess", "OnSuccess"), ("onFailure", "OnFailure")] {
+        let d = &destinations[key];
+        if !truthy(d) {
+            continue;
+        }
+        let path = format!("functions.{}.destinations.{key}", f.key);
+        let unknown_fn = |name: &str| {
+            DeployError::config(
+                path.clone(),
+                format!("Unrecognized function address {name}"),
+            )
+        };
+        let arn = match d {
+            Value::Object(o) => o.get("arn").cloned().unwrap_or(Value::Null),
+            Value::String(s) if s.starts_with("arn:") => json!(s),
+            Value::String(s) => {
+                if !service.functions.iter().any(|g| &g.key == s) {
+                    return Err(unknown_fn(s));
+                }
+                json!({"Fn::GetAtt": [naming::lambda_logical_id(s), "Arn"]})
+            }
+            _ => Value::Null,
+        };
+        dest_config.insert(cf_key.into(), json!({"Destination": arn}));
+        if external {
+            continue;
+        }
+        if let Value::String(s) = d {
+            if seen.contains(s) {
+                continue;
+            }
+            seen.push(s.clone());
+        }
+        let kind = d.get("type").and_then(Value::as_str);
+        let text = d.as_str();
+        let action = match (kind, text) {
+            (Some("function"), _) => "lambda:InvokeFunction",
+            (Some("sqs"), _) => "sqs:SendMessage",
+            (Some("sns"), _) => "sns:Publish",
+            (Some("eventBus"), _) => "events:PutEvents",
+            (_, Some(s)) if !s.starts_with("arn:") || s.contains(":function:") => {
+                "lambda:InvokeFunction"
+            }
+            (_, Some(s)) if s.contains(":sqs:") => "sqs:SendMessage",
+            (_, Some(s)) if s.contains(":sns:") => "sns:Publish",
+            (_, Some(s)) if s.contains(":event-bus/") => "events:PutEvents",
+            _ => {
+                return Err(DeployError::config(
+                    path,
+                    format!(
+                        "Unsupported destination target {}",
+                        text.map(str::to_string)
+                            .unwrap_or_else(|| "[object Object]".into())
+                    ),
+                ))
+            }
+        };
+        let resource = match d {
+            Value::String(s) if !s.starts_with("arn:") => {
+                let name = service
+                    .functions
+                    .iter()
+                    .find(|g| &g.key == s)
+                    .map(|g| g.name.clone())
+                    .ok_or_else(|| unknown_fn(s))?;
+                json!({"Fn::Sub": format!("arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{name}")})
+            }
+            Value::String(s) => json!(s),
+            _ => d.get("arn").cloned().unwrap_or(Value::Null),
+        };
+        statements.push(RoleStatement {
+            statement: json!({"Effect": "Allow", "Action": action, "Resource": resource}),
+            union: false,
+        });
+    }
+    let mut props = json!({
+        "FunctionName": {"Ref": naming::lambda_logical_id(&f.key)},
+        "DestinationConfig": dest_config,
+        "Qualifier": "$LATEST",
+    });
+    if truthy(max_age) {
+        props["MaximumEventAgeInSeconds"] = max_age.clone();
+    }
+    if !max_retry.is_null() {
+        props["MaximumRetryAttempts"] = max_retry.clone();
+    }
+    let id = format!("{}LambdaEvConf", naming::normalized_function_name(&f.key));
+    Ok(Some((
+        id,
+        json!({"Type": "AWS::Lambda::EventInvokeConfig", "Properties": props}),
+        statements,
+    )))
 }
 
 /// The `AWS::Lambda::Version` resource, its id (with v3's digest) and its output.

@@ -36,7 +36,7 @@ pub struct FunctionArtifact {
 pub fn check(service: &Service, config: &Value) -> Result<()> {
     refused::check(config)?;
     for f in &service.functions {
-        functions::check(f, config)?;
+        functions::check(service, f, config)?;
         events::check(service, f)?;
     }
     events::check_families(service, config)
@@ -123,7 +123,10 @@ pub fn update_template(
     if !service.functions.is_empty() {
         iam::merge_iam(service, config, &mut t);
     }
+    // v3 compiles functions concurrently: what follows a versioned function's hashing (its
+    // version, then its event invoke config) lands after every function's synchronous part.
     let mut versions = Vec::new();
+    let mut seen_destinations = Vec::new();
     for (f, a) in service.functions.iter().zip(artifacts) {
         let (fn_id, fn_res, statements) =
             functions::compile_function(service, config, f, artifact_directory_name, a);
@@ -131,14 +134,25 @@ pub fn update_template(
         let should_version = f
             .version_function
             .unwrap_or(service.provider.version_functions);
-        if should_version {
-            versions.push(functions::version_resource(f, &fn_id, &fn_res, a));
-        }
+        let version = should_version.then(|| functions::version_resource(f, &fn_id, &fn_res, a));
         t["Resources"][fn_id] = fn_res;
+        let ev_conf = functions::event_invoke_config(service, config, f, &mut seen_destinations)?;
+        if version.is_some() {
+            versions.push((version, ev_conf));
+        } else if let Some((id, res, statements)) = ev_conf {
+            t["Resources"][id] = res;
+            functions::add_role_statements(&mut t, statements);
+        }
     }
-    for (id, res, out_id, out) in versions {
-        t["Resources"][id] = res;
-        t["Outputs"][out_id] = out;
+    for (version, ev_conf) in versions {
+        if let Some((id, res, out_id, out)) = version {
+            t["Resources"][id] = res;
+            t["Outputs"][out_id] = out;
+        }
+        if let Some((id, res, statements)) = ev_conf {
+            t["Resources"][id] = res;
+            functions::add_role_statements(&mut t, statements);
+        }
     }
     for f in &service.functions {
         events::compile(service, f, &mut t)?;

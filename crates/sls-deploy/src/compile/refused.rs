@@ -52,19 +52,7 @@ const FUNCTION: &[(&str, &str)] = &[
         "awsKmsKeyArn",
         "v3 accepts it but sets nothing; use kmsKeyArn",
     ),
-    (
-        "destinations",
-        "v3 creates an AWS::Lambda::EventInvokeConfig with the destinations",
-    ),
     ("snapStart", "v3 sets the function's SnapStart"),
-    (
-        "maximumEventAge",
-        "v3 creates an AWS::Lambda::EventInvokeConfig",
-    ),
-    (
-        "maximumRetryAttempts",
-        "v3 creates an AWS::Lambda::EventInvokeConfig",
-    ),
     (
         "provisionedConcurrency",
         "v3 creates an alias with provisioned concurrency",
