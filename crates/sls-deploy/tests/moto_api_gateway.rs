@@ -1,7 +1,8 @@
 //! `http` events end to end against moto on loopback: deploy a service with several paths, path
 //! parameters, two methods on one path and a private endpoint; check through API Gateway's own
 //! API (resources, methods, the integration URI pointing at the function) and Lambda's
-//! (`get_policy` shows the API Gateway permission); redeploy after adding a path; remove.
+//! (`get_policy` shows the API Gateway permission); `info` lists the endpoints; redeploy after
+//! adding a path; remove.
 //!
 //! Not covered here because moto's CloudFormation skips or fails them (local-aws.md): CORS
 //! (the `OPTIONS` MOCK method fails CreateStack), API keys, usage plans, usage-plan keys,
@@ -15,7 +16,9 @@ use std::time::Duration;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3::config::{Credentials, SharedCredentialsProvider};
 use serde_json::{json, Value};
-use sls_deploy::{deploy, package, remove, AwsOptions, DeployOutcome, PackageInput, PackageResult};
+use sls_deploy::{
+    deploy, info, package, remove, AwsOptions, DeployOutcome, PackageInput, PackageResult,
+};
 use sls_testkit::MotoServer;
 
 fn sdk(endpoint: &str) -> SdkConfig {
@@ -215,6 +218,31 @@ async fn http_events_deploy_redeploy_remove() {
         endpoint.starts_with(&format!("https://{api}.execute-api.us-east-1."))
             && endpoint.ends_with("/dev"),
         "{endpoint}"
+    );
+
+    // `info` lists the endpoints as v3 does, from the ServiceEndpoint output and the events.
+    let info = info(&cfg, &pkg.service, &opts()).await.unwrap();
+    let base = format!("https://{api}.execute-api.us-east-1.");
+    let listed: Vec<String> = info
+        .endpoints
+        .iter()
+        .map(|e| e.replacen(&endpoint, "<endpoint>", 1))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "GET - <endpoint>/hello",
+            "POST - <endpoint>/hello",
+            "GET - <endpoint>/users/{id}",
+            "ANY - <endpoint>/users/{id}/posts",
+        ],
+        "{:?}",
+        info.endpoints
+    );
+    assert!(
+        info.endpoints[0].starts_with(&format!("GET - {base}")),
+        "{:?}",
+        info.endpoints
     );
 
     // Redeploy after adding a path: the new resources and method are there.

@@ -309,6 +309,17 @@ fn print_info(info: &ServiceInfo, verbose: bool) {
         "service: {}\nstage: {}\nregion: {}\nstack: {}\n",
         info.service, info.stage, info.region, info.stack
     );
+    // v3: one endpoint on the line, several as a list.
+    match info.endpoints.as_slice() {
+        [] => {}
+        [one] => out.push_str(&format!("endpoint: {one}\n")),
+        many => {
+            out.push_str("endpoints:\n");
+            for e in many {
+                out.push_str(&format!("  {e}\n"));
+            }
+        }
+    }
     if info.functions.is_empty() {
         out.push_str("functions: none\n");
     } else {

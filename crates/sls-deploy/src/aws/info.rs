@@ -35,7 +35,133 @@ pub(super) async fn info_from(c: &Clients, service: &Service) -> Result<ServiceI
                 )
             })
             .collect(),
+        endpoints: Vec::new(),
     })
+    .map(|mut i| {
+        i.endpoints = endpoints(service, &i.outputs);
+        i
+    })
+}
+
+/// v3 `displayEndpoints`: for each output named `ServiceEndpoint…`/`HttpApiUrl…` (stack order),
+/// the REST API's endpoints (`GET - https://…/dev/users/{id}`, paths as written), the HTTP API's
+/// routes (`GET - https://…/users`, `ANY - https://…` for `*`), other URLs (`wss://…`) as they are.
+pub(crate) fn endpoints(
+    service: &Service,
+    outputs: &[(String, String, Option<String>)],
+) -> Vec<String> {
+    use serde_json::Value;
+    let mut out = Vec::new();
+    for (key, value, _) in outputs {
+        if !(key.starts_with("ServiceEndpoint") || key.starts_with("HttpApiUrl")) {
+            continue;
+        }
+        let http_api = key.starts_with("HttpApiUrl");
+        if !http_api && value.starts_with("https://") {
+            for f in &service.functions {
+                for e in f.events.iter().filter_map(|e| e.get("http")) {
+                    let (method, path) = match e {
+                        Value::String(s) => {
+                            let mut p = s.split(' ');
+                            (p.next().unwrap_or(""), p.next().unwrap_or(""))
+                        }
+                        _ => (
+                            e.get("method").and_then(Value::as_str).unwrap_or(""),
+                            e.get("path").and_then(Value::as_str).unwrap_or(""),
+                        ),
+                    };
+                    let path = if path == "/" {
+                        String::new()
+                    } else {
+                        let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+                        format!("/{}", parts.join("/"))
+                    };
+                    out.push(format!("{} - {value}{path}", method.to_uppercase()));
+                }
+            }
+        } else if http_api {
+            for f in &service.functions {
+                for e in f.events.iter().filter_map(|e| e.get("httpApi")) {
+                    let (method, path) = match e {
+                        Value::String(s) if s == "*" => (None, "*"),
+                        Value::String(s) => match s.split_once(' ') {
+                            Some((m, p)) => (Some(m), p),
+                            None => (None, s.as_str()),
+                        },
+                        _ => (
+                            e.get("method").and_then(Value::as_str),
+                            e.get("path").and_then(Value::as_str).unwrap_or(""),
+                        ),
+                    };
+                    let (method, path) = if path == "*" {
+                        ("ANY".to_string(), "")
+                    } else {
+                        let m = method.unwrap_or("").to_uppercase();
+                        (if m == "*" { "ANY".to_string() } else { m }, path)
+                    };
+                    out.push(format!("{method} - {value}{path}"));
+                }
+            }
+        } else {
+            out.push(value.clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_as_v3_prints_them() {
+        let config = serde_json::json!({
+            "service": "s",
+            "functions": {
+                "a": {"handler": "h.h", "events": [
+                    {"http": "GET hello"},
+                    {"http": {"path": "/users/{id}/", "method": "post"}},
+                    {"http": {"path": "/", "method": "any"}},
+                    {"httpApi": "*"},
+                    {"httpApi": {"method": "get", "path": "/x/{id}"}}
+                ]}
+            }
+        });
+        let svc = Service::from_config(&config, "dev", "us-east-1").unwrap();
+        let outputs = vec![
+            (
+                "HelloLambdaFunctionQualifiedArn".to_string(),
+                "arn".to_string(),
+                None,
+            ),
+            (
+                "ServiceEndpoint".to_string(),
+                "https://r.execute-api.us-east-1.amazonaws.com/dev".to_string(),
+                None,
+            ),
+            (
+                "HttpApiUrl".to_string(),
+                "https://h.execute-api.us-east-1.amazonaws.com".to_string(),
+                None,
+            ),
+            (
+                "ServiceEndpointWebsocket".to_string(),
+                "wss://w.execute-api.us-east-1.amazonaws.com/dev".to_string(),
+                None,
+            ),
+        ];
+        assert_eq!(
+            endpoints(&svc, &outputs),
+            [
+                "GET - https://r.execute-api.us-east-1.amazonaws.com/dev/hello",
+                "POST - https://r.execute-api.us-east-1.amazonaws.com/dev/users/{id}",
+                "ANY - https://r.execute-api.us-east-1.amazonaws.com/dev",
+                "ANY - https://h.execute-api.us-east-1.amazonaws.com",
+                "GET - https://h.execute-api.us-east-1.amazonaws.com/x/{id}",
+                "wss://w.execute-api.us-east-1.amazonaws.com/dev",
+            ]
+        );
+    }
 }
 
 /// `sls info`: the deployed stack's status, functions and outputs.

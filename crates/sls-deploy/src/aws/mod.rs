@@ -95,6 +95,8 @@ pub struct ServiceInfo {
     pub functions: Vec<(String, String)>,
     /// (output key, value, description)
     pub outputs: Vec<(String, String, Option<String>)>,
+    /// The API endpoints as v3's `info` lists them (`GET - https://…/dev/hello`).
+    pub endpoints: Vec<String>,
 }
 
 /// What `remove` did.
