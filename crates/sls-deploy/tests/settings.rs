@@ -116,9 +116,6 @@ fn other_uncompiled_settings_are_refused() {
     c["functions"]["hello"]["provisionedConcurrency"] = json!(5);
     assert_refused(c, "functions.hello.provisionedConcurrency");
     let mut c = base();
-    c["functions"]["hello"]["url"] = json!(true);
-    assert_refused(c, "functions.hello.url");
-    let mut c = base();
     c["provider"]["vpc"] = json!({"ipv6AllowedForDualStack": true});
     assert_refused(c, "provider.vpc.ipv6AllowedForDualStack");
 }

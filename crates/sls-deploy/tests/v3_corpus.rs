@@ -39,6 +39,7 @@ const CASES: &[&str] = &[
     "fn-efs",
     "fn-disable-logs",
     "fn-destinations",
+    "fn-url",
 ];
 
 fn fixtures() -> PathBuf {

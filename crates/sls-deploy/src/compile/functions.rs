@@ -300,6 +300,103 @@ pub(super) fn add_role_statements(t: &mut Value, add: Vec<RoleStatement>) {
     }
 }
 
+/// What v3 `compileFunctionUrl` adds for a function's `url`: resources (the URL, then the public
+/// permission when there is no IAM auth) and the output.
+pub(super) struct FunctionUrl {
+    pub resources: Vec<(String, Value)>,
+    pub output: (String, Value),
+}
+
+pub(super) fn function_url(config: &Value, f: &Function) -> Option<FunctionUrl> {
+    let url = &config["functions"][&f.key]["url"];
+    if !truthy(url) {
+        return None;
+    }
+    let norm = naming::normalized_function_name(&f.key);
+    let target = json!({"Fn::GetAtt": [naming::lambda_logical_id(&f.key), "Arn"]});
+    let auth = if url["authorizer"] == "aws_iam" {
+        "AWS_IAM"
+    } else {
+        "NONE"
+    };
+    let mut props = json!({"AuthType": auth, "TargetFunctionArn": target});
+    let c = &url["cors"];
+    if truthy(c) {
+        let list = |key: &str, default: Option<Value>| -> Option<Value> {
+            match c.get(key) {
+                Some(Value::Array(a)) => {
+                    let mut out: Vec<Value> = Vec::new();
+                    for v in a {
+                        if !out.contains(v) {
+                            out.push(v.clone());
+                        }
+                    }
+                    Some(Value::Array(out))
+                }
+                Some(Value::Null) => None,
+                Some(v) if truthy(v) => Some(v.clone()),
+                _ => default,
+            }
+        };
+        let mut cors = Map::new();
+        if c["allowCredentials"] == true {
+            cors.insert("AllowCredentials".into(), json!(true));
+        }
+        let headers = json!([
+            "Content-Type",
+            "X-Amz-Date",
+            "Authorization",
+            "X-Api-Key",
+            "X-Amz-Security-Token",
+            "X-Amzn-Trace-Id"
+        ]);
+        for (key, cf, default) in [
+            ("allowedHeaders", "AllowHeaders", Some(headers)),
+            ("allowedMethods", "AllowMethods", Some(json!(["*"]))),
+            ("allowedOrigins", "AllowOrigins", Some(json!(["*"]))),
+            ("exposedResponseHeaders", "ExposeHeaders", None),
+        ] {
+            if let Some(v) = list(key, default) {
+                cors.insert(cf.into(), v);
+            }
+        }
+        if let Some(m) = c.get("maxAge").filter(|m| !m.is_null()) {
+            cors.insert("MaxAge".into(), m.clone());
+        }
+        props["Cors"] = Value::Object(cors);
+    }
+    if url["invokeMode"] == "RESPONSE_STREAM" {
+        props["InvokeMode"] = json!("RESPONSE_STREAM");
+    }
+    let url_id = format!("{norm}LambdaFunctionUrl");
+    let mut resources = vec![(
+        url_id.clone(),
+        json!({"Type": "AWS::Lambda::Url", "Properties": props}),
+    )];
+    if auth == "NONE" {
+        resources.push((
+            format!("{norm}LambdaPermissionFnUrl"),
+            json!({
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "FunctionName": target,
+                    "Action": "lambda:InvokeFunctionUrl",
+                    "Principal": "*",
+                    "FunctionUrlAuthType": auth
+                }
+            }),
+        ));
+    }
+    let output = json!({
+        "Description": "Lambda Function URL",
+        "Value": {"Fn::GetAtt": [url_id, "FunctionUrl"]}
+    });
+    Some(FunctionUrl {
+        resources,
+        output: (format!("{norm}LambdaFunctionUrl"), output),
+    })
+}
+
 /// v3 `compileFunctionEventInvokeConfig`: `destinations`, `maximumEventAge` and
 /// `maximumRetryAttempts` make an `AWS::Lambda::EventInvokeConfig` (`<Fn>LambdaEvConf`); each
 /// destination also lets the default role reach it unless the function has its own role

@@ -136,23 +136,20 @@ pub fn update_template(
             .unwrap_or(service.provider.version_functions);
         let version = should_version.then(|| functions::version_resource(f, &fn_id, &fn_res, a));
         t["Resources"][fn_id] = fn_res;
+        let url = functions::function_url(config, f);
         let ev_conf = functions::event_invoke_config(service, config, f, &mut seen_destinations)?;
         if version.is_some() {
-            versions.push((version, ev_conf));
-        } else if let Some((id, res, statements)) = ev_conf {
-            t["Resources"][id] = res;
-            functions::add_role_statements(&mut t, statements);
+            versions.push((version, url, ev_conf));
+        } else {
+            add_after_version(&mut t, url, ev_conf);
         }
     }
-    for (version, ev_conf) in versions {
+    for (version, url, ev_conf) in versions {
         if let Some((id, res, out_id, out)) = version {
             t["Resources"][id] = res;
             t["Outputs"][out_id] = out;
         }
-        if let Some((id, res, statements)) = ev_conf {
-            t["Resources"][id] = res;
-            functions::add_role_statements(&mut t, statements);
-        }
+        add_after_version(&mut t, url, ev_conf);
     }
     for f in &service.functions {
         events::compile(service, f, &mut t)?;
@@ -181,6 +178,28 @@ pub fn update_template(
     }
     strip_null_props(&mut t);
     Ok(t)
+}
+
+/// What v3 adds to a function once its version is done: its URL, then its event invoke config.
+fn add_after_version(
+    t: &mut Value,
+    url: Option<functions::FunctionUrl>,
+    ev_conf: Option<(String, Value, Vec<functions::RoleStatement>)>,
+) {
+    if let Some(u) = url {
+        let mut resources = u.resources.into_iter();
+        if let Some((id, res)) = resources.next() {
+            t["Resources"][id] = res;
+        }
+        t["Outputs"][u.output.0] = u.output.1;
+        for (id, res) in resources {
+            t["Resources"][id] = res;
+        }
+    }
+    if let Some((id, res, statements)) = ev_conf {
+        t["Resources"][id] = res;
+        functions::add_role_statements(t, statements);
+    }
 }
 
 pub(crate) fn tag_list(tags: &Map<String, Value>) -> Value {

@@ -57,7 +57,6 @@ const FUNCTION: &[(&str, &str)] = &[
         "provisionedConcurrency",
         "v3 creates an alias with provisioned concurrency",
     ),
-    ("url", "v3 creates an AWS::Lambda::Url and its permission"),
 ];
 
 fn set(v: Option<&Value>) -> bool {
