@@ -109,6 +109,11 @@ pub(crate) fn endpoints(
     out
 }
 
+/// `sls info`: the deployed stack's status, functions and outputs.
+pub async fn info(sdk: &SdkConfig, service: &Service, opts: &AwsOptions) -> Result<ServiceInfo> {
+    info_from(&Clients::new(sdk, opts), service).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,9 +167,4 @@ mod tests {
             ]
         );
     }
-}
-
-/// `sls info`: the deployed stack's status, functions and outputs.
-pub async fn info(sdk: &SdkConfig, service: &Service, opts: &AwsOptions) -> Result<ServiceInfo> {
-    info_from(&Clients::new(sdk, opts), service).await
 }
