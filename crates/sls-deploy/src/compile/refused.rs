@@ -52,15 +52,19 @@ const FUNCTION: &[(&str, &str)] = &[
         "awsKmsKeyArn",
         "v3 accepts it but sets nothing; use kmsKeyArn",
     ),
-    ("snapStart", "v3 sets the function's SnapStart"),
+    (
+        "snapStart",
+        "v3 publishes a snapstart alias that every event then targets",
+    ),
     (
         "provisionedConcurrency",
-        "v3 creates an alias with provisioned concurrency",
+        "v3 creates a provisioned alias that every event then targets",
     ),
 ];
 
+/// Set as JavaScript sees it: `null`, `false`, `0` and `""` change nothing in v3 either.
 fn set(v: Option<&Value>) -> bool {
-    v.is_some_and(|v| !v.is_null())
+    v.is_some_and(super::functions::truthy)
 }
 
 fn refuse(path: String, reason: &str) -> DeployError {
@@ -120,5 +124,6 @@ mod tests {
             "{err}"
         );
         assert!(check(&json!({"provider": {"notificationArns": null}})).is_ok());
+        assert!(check(&json!({"provider": {"disableRollback": false}})).is_ok());
     }
 }
