@@ -272,6 +272,28 @@ async fn deploy_update_skip_info_function_remove() {
         matches!(out, FunctionOutcome::CodeUnchanged { .. }),
         "{out:?}"
     );
+    // --update-config sends the VPC, KMS key and layers as v3's deploy function does.
+    let mut config5 = config.clone();
+    config5["provider"]["environment"] = json!({"PLAIN": "plain"});
+    config5["functions"]["hello"]["vpc"] =
+        json!({"securityGroupIds": ["sg-0123"], "subnetIds": ["subnet-0a", "subnet-0b"]});
+    config5["functions"]["hello"]["kmsKeyArn"] =
+        json!("arn:aws:kms:us-east-1:123456789012:key/abc");
+    let pkg5 = pack(d, &config5);
+    deploy_function(&cfg, &pkg5, "hello", true, &opts(), &|_| {})
+        .await
+        .unwrap();
+    let f = lambda
+        .get_function_configuration()
+        .function_name("e2e-dev-hello")
+        .send()
+        .await
+        .unwrap();
+    let vpc = f.vpc_config().expect("VpcConfig sent by deploy function");
+    assert_eq!(vpc.security_group_ids(), ["sg-0123".to_string()]);
+    assert_eq!(vpc.subnet_ids().len(), 2);
+    // moto's UpdateFunctionConfiguration keeps only Description, Handler, MemorySize, Role,
+    // Runtime, Timeout, VpcConfig, Environment and Layers, so the KMS key is not checked here.
     // An unknown function is an error.
     assert!(
         deploy_function(&cfg, &pkg4, "nope", false, &opts(), &|_| {})

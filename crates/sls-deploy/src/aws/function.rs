@@ -74,6 +74,36 @@ pub async fn deploy_function(
         if let Value::String(role) = &res["Role"] {
             req = req.role(role);
         }
+        // What v3's deploy-function.js also sends: KMS key, layers, dead-letter target and VPC,
+        // each only when it is plain text (an intrinsic needs a full `sls deploy`, as in v3).
+        if let Value::String(key) = &res["KmsKeyArn"] {
+            req = req.kms_key_arn(key);
+        }
+        if let Some(layers) = plain_strings(&res["Layers"]) {
+            req = req.set_layers(Some(layers));
+        } else if res["Layers"].is_null() {
+            // v3 sends an empty list so that removed layers are detached.
+            req = req.set_layers(Some(Vec::new()));
+        }
+        if let Value::String(target) = &res["DeadLetterConfig"]["TargetArn"] {
+            req = req.dead_letter_config(
+                aws_sdk_lambda::types::DeadLetterConfig::builder()
+                    .target_arn(target)
+                    .build(),
+            );
+        }
+        let vpc = &res["VpcConfig"];
+        if let (Some(groups), Some(subnets)) = (
+            plain_strings(&vpc["SecurityGroupIds"]),
+            plain_strings(&vpc["SubnetIds"]),
+        ) {
+            req = req.vpc_config(
+                aws_sdk_lambda::types::VpcConfig::builder()
+                    .set_security_group_ids(Some(groups))
+                    .set_subnet_ids(Some(subnets))
+                    .build(),
+            );
+        }
         if let Some(vars) = res["Environment"]["Variables"].as_object() {
             let mut map = std::collections::HashMap::new();
             for (k, v) in vars {
@@ -127,6 +157,14 @@ pub async fn deploy_function(
         name: f.name.clone(),
         code_sha256: out.code_sha256().unwrap_or(&artifact.sha256).to_string(),
     })
+}
+
+/// The values of a JSON list of plain strings; `None` for anything else (e.g. an intrinsic).
+fn plain_strings(v: &Value) -> Option<Vec<String>> {
+    v.as_array()?
+        .iter()
+        .map(|x| x.as_str().map(str::to_string))
+        .collect()
 }
 
 /// Lambda rejects a code update while a configuration update is still being applied. Past
