@@ -78,6 +78,10 @@ pub struct AwsSettings {
     pub cwd: PathBuf,
     /// `ca_bundle` of the active profile, if any.
     pub profile_ca_bundle: Option<String>,
+    /// `max_attempts` and `retry_mode` of the active profile, if any (the environment's
+    /// `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE` win, as for the AWS CLI).
+    pub profile_max_attempts: Option<String>,
+    pub profile_retry_mode: Option<String>,
     /// Disables the assumed-role session cache (`SLS_NO_CREDENTIAL_CACHE=1` or a flag).
     pub no_cache: bool,
 }
@@ -100,6 +104,8 @@ impl AwsSettings {
             home: home.into(),
             cwd: cwd.into(),
             profile_ca_bundle: None,
+            profile_max_attempts: None,
+            profile_retry_mode: None,
             no_cache,
         }
     }
@@ -113,6 +119,8 @@ impl std::fmt::Debug for AwsSettings {
             .field("home", &self.home)
             .field("cwd", &self.cwd)
             .field("profile_ca_bundle", &self.profile_ca_bundle)
+            .field("profile_max_attempts", &self.profile_max_attempts)
+            .field("profile_retry_mode", &self.profile_retry_mode)
             .field("no_cache", &self.no_cache)
             .finish()
     }
@@ -252,20 +260,31 @@ pub(crate) fn base_config(
 
     // Standard mode (exponential backoff with full jitter, the SDK's), 6 attempts by default:
     // a deploy makes many calls and one transient 5xx or throttle must not fail it.
-    // `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE` override, as for the AWS CLI.
+    // `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE`, else the profile's `max_attempts` / `retry_mode`,
+    // override, as for the AWS CLI.
     let mut retry = RetryConfig::standard().with_max_attempts(DEFAULT_MAX_ATTEMPTS);
-    if let Some(v) = env.non_empty("AWS_MAX_ATTEMPTS") {
+    let attempts = env
+        .non_empty("AWS_MAX_ATTEMPTS")
+        .map(|v| ("AWS_MAX_ATTEMPTS", v.to_string()))
+        .or_else(|| {
+            settings
+                .profile_max_attempts
+                .clone()
+                .map(|v| ("max_attempts in the AWS profile", v))
+        });
+    if let Some((name, v)) = attempts {
         let n: u32 = v.trim().parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
             AwsError::settings(format!(
-                "AWS_MAX_ATTEMPTS must be a whole number of at least 1, not {v:?}."
+                "{name} must be a whole number of at least 1, not {v:?}."
             ))
         })?;
         retry = retry.with_max_attempts(n);
     }
-    if env
+    let mode = env
         .non_empty("AWS_RETRY_MODE")
-        .is_some_and(|m| m.eq_ignore_ascii_case("adaptive"))
-    {
+        .map(str::to_string)
+        .or_else(|| settings.profile_retry_mode.clone());
+    if mode.is_some_and(|m| m.trim().eq_ignore_ascii_case("adaptive")) {
         retry = retry.with_retry_mode(RetryMode::Adaptive);
     }
 
@@ -323,6 +342,31 @@ impl LoadServiceConfig for SnapshotServiceConfig {
 mod tests {
     use super::*;
 
+    fn retry_of(settings: &AwsSettings) -> Result<(u32, RetryMode), AwsError> {
+        let (config, _) = base_config(settings)?;
+        let retry = config.retry_config().expect("retry config set");
+        Ok((retry.max_attempts(), retry.mode()))
+    }
+
+    #[test]
+    fn retries_default_then_profile_then_environment() {
+        let mut s = AwsSettings::new("us-east-1", Env::new(), "/nonexistent", "/");
+        assert_eq!(
+            retry_of(&s).unwrap(),
+            (DEFAULT_MAX_ATTEMPTS, RetryMode::Standard)
+        );
+        s.profile_max_attempts = Some("3".into());
+        s.profile_retry_mode = Some("adaptive".into());
+        assert_eq!(retry_of(&s).unwrap(), (3, RetryMode::Adaptive));
+        s.env.insert("AWS_MAX_ATTEMPTS".into(), "8".into());
+        s.env.insert("AWS_RETRY_MODE".into(), "standard".into());
+        assert_eq!(retry_of(&s).unwrap(), (8, RetryMode::Standard));
+        s.env.remove("AWS_MAX_ATTEMPTS");
+        s.profile_max_attempts = Some("many".into());
+        let err = retry_of(&s).unwrap_err().to_string();
+        assert!(err.contains("max_attempts in the AWS profile"), "{err}");
+    }
+
     #[test]
     fn service_config_reads_snapshot() {
         let mut env = Env::new();
@@ -368,22 +412,5 @@ mod tests {
         env.insert("SLS_NO_CREDENTIAL_CACHE".into(), "1".into());
         assert!(AwsSettings::new("us-east-1", env, "/h", "/c").no_cache);
         assert!(!AwsSettings::new("us-east-1", Env::new(), "/h", "/c").no_cache);
-    }
-
-    #[tokio::test]
-    async fn retries_six_attempts_standard_unless_the_environment_says_otherwise() {
-        let retry = |env: Env| {
-            let (config, _) = base_config(&AwsSettings::new("us-east-1", env, "/h", "/c")).unwrap();
-            config.retry_config().cloned().unwrap()
-        };
-        let default = retry(Env::new());
-        assert_eq!(default.max_attempts(), DEFAULT_MAX_ATTEMPTS);
-        assert_eq!(default.mode(), RetryMode::Standard);
-        let mut env = Env::new();
-        env.insert("AWS_MAX_ATTEMPTS".into(), "2".into());
-        env.insert("AWS_RETRY_MODE".into(), "adaptive".into());
-        let set = retry(env);
-        assert_eq!(set.max_attempts(), 2);
-        assert_eq!(set.mode(), RetryMode::Adaptive);
     }
 }

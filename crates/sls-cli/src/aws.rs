@@ -118,11 +118,16 @@ impl Chain {
             host.home.clone(),
             host.cwd.clone(),
         );
-        settings.profile_ca_bundle = self.resolution.profile.as_deref().and_then(|name| {
-            self.profiles
-                .get(name)
-                .and_then(|p| p.get("ca_bundle").map(str::to_string))
-        });
+        let profile_value = |key: &str| {
+            self.resolution.profile.as_deref().and_then(|name| {
+                self.profiles
+                    .get(name)
+                    .and_then(|p| p.get(key).map(str::to_string))
+            })
+        };
+        settings.profile_ca_bundle = profile_value("ca_bundle");
+        settings.profile_max_attempts = profile_value("max_attempts");
+        settings.profile_retry_mode = profile_value("retry_mode");
         settings
     }
 }
