@@ -69,3 +69,10 @@ mkdir -p "$work/aws-vars-offline"
 hyperfine "${runs[@]}" -n "sls print, AWS variables" "$sls print" \
   -n "sls print, same values inline" "cd $work/aws-vars-offline && $sls print"
 cat "$work/table.md"
+
+echo "## sls deploy with nothing changed (examples/hello against moto: the skip decision reads the bucket, the stack's template and every function's CodeSha256)"
+cp -r "$root/examples/hello" "$work/hello-deploy"
+cd "$work/hello-deploy"
+"$sls" deploy >/dev/null 2>&1
+hyperfine "${runs[@]}" -n "sls deploy, unchanged" "$sls deploy"
+cat "$work/table.md"

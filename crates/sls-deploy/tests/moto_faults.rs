@@ -3,7 +3,7 @@
 //! Everything is on 127.0.0.1 with fake keys; no process environment is read or set.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3::config::{Credentials, SharedCredentialsProvider};
@@ -290,43 +290,4 @@ async fn lost_execute_change_set_answer() {
         pkg.artifacts[0].sha256
     );
     assert_eq!(stack_status(&cfg, "lostexec-dev").await, "UPDATE_COMPLETE");
-}
-
-/// Unchanged-redeploy timing (numbers for the report, not assertions):
-/// `cargo test -p sls-deploy --test moto_faults -- --ignored --nocapture unchanged_redeploy_timing`
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore]
-async fn unchanged_redeploy_timing() {
-    let moto = MotoServer::start();
-    let cfg = sdk(&moto.endpoint());
-    let config = json!({
-        "service": "timing",
-        "provider": {"name": "aws", "runtime": "nodejs20.x"},
-        "functions": {
-            "a": {"handler": "handler.hello"},
-            "b": {"handler": "handler.hello"},
-            "c": {"handler": "handler.hello"},
-            "d": {"handler": "handler.hello"},
-            "e": {"handler": "handler.hello"},
-        },
-    });
-    let dir = service_dir("timing", "exports.hello = async () => 1;\n");
-    let pkg = pack(dir.path(), &config);
-    deploy(&cfg, &pkg, &opts(), &|_| {}).await.unwrap();
-    let runs = 10;
-    let mut times = Vec::new();
-    for _ in 0..runs {
-        let start = Instant::now();
-        let out = deploy(&cfg, &pkg, &opts(), &|_| {}).await.unwrap();
-        times.push(start.elapsed().as_secs_f64() * 1000.0);
-        assert!(matches!(out, DeployOutcome::Skipped { .. }), "{out:?}");
-    }
-    times.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let mean = times.iter().sum::<f64>() / runs as f64;
-    println!(
-        "unchanged redeploy (5 functions, moto): mean {mean:.1} ms, median {:.1} ms, min {:.1} ms, max {:.1} ms",
-        times[runs / 2],
-        times[0],
-        times[runs - 1]
-    );
 }
