@@ -69,11 +69,20 @@ pub const LOCAL_ONLY_PLUGINS: &[(&str, &str)] = &[
     ("serverless-jest-plugin", "runs tests locally"),
 ];
 
+/// Packaging plugins that sls replaces with a built-in equivalent, with what it does. The
+/// options of each are checked (honoured or refused by name) when packaging.
+pub const BUILT_IN_PLUGINS: &[(&str, &str)] = &[(
+    "serverless-python-requirements",
+    "installs requirements.txt with pip into the function zips",
+)];
+
 /// What sls does with the plugins of one service.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PluginPolicy {
     /// Local-only plugins, skipped, with the reason.
     pub skipped: Vec<(String, &'static str)>,
+    /// Plugins with a built-in equivalent in sls (see [`BUILT_IN_PLUGINS`]).
+    pub built_in: Vec<String>,
     /// Plugins the user named with `--ignore-plugin`.
     pub ignored: Vec<String>,
     /// Plugins that may change what is deployed: `package`/`deploy` must stop.
@@ -102,6 +111,8 @@ pub fn plugin_policy(config: &Value, ignore: &[String]) -> PluginPolicy {
     for name in plugin_names(config) {
         if let Some((_, reason)) = LOCAL_ONLY_PLUGINS.iter().find(|(n, _)| *n == name) {
             policy.skipped.push((name, reason));
+        } else if BUILT_IN_PLUGINS.iter().any(|(n, _)| *n == name) {
+            policy.built_in.push(name);
         } else if ignore.contains(&name) {
             policy.ignored.push(name);
         } else {
@@ -112,7 +123,8 @@ pub fn plugin_policy(config: &Value, ignore: &[String]) -> PluginPolicy {
 }
 
 impl PluginPolicy {
-    /// The one notice line for skipped and ignored plugins, if any.
+    /// The one notice line for skipped and ignored plugins, if any. (Built-in equivalents say
+    /// what they did when packaging: `Using sls's built-in …: pip X, python3.Y`.)
     pub fn notice(&self) -> Option<String> {
         let mut parts: Vec<String> = self
             .skipped
@@ -173,6 +185,15 @@ mod tests {
         let (msg, hint) = p.refusal().unwrap();
         assert!(msg.contains("serverless-step-functions"));
         assert!(hint.contains("--ignore-plugin serverless-step-functions"));
+    }
+
+    #[test]
+    fn python_requirements_is_built_in() {
+        let c = json!({"plugins": ["serverless-python-requirements", "serverless-offline"]});
+        let p = plugin_policy(&c, &[]);
+        assert_eq!(p.built_in, vec!["serverless-python-requirements"]);
+        assert!(p.refused.is_empty() && p.refusal().is_none());
+        assert!(!p.notice().unwrap().contains("python-requirements"));
     }
 
     #[test]

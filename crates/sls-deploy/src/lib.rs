@@ -22,6 +22,7 @@ mod error;
 mod files;
 pub mod naming;
 mod package;
+pub mod python_requirements;
 mod zipper;
 
 #[cfg(feature = "aws")]
@@ -30,6 +31,8 @@ pub use aws::{
     RemoveOutcome, ServiceInfo,
 };
 pub use error::{DeployError, ResourceFailure, Result};
-pub use package::{artifact_directory_name, package, Artifact, PackageInput, PackageResult};
+pub use package::{
+    artifact_directory_name, package, package_with, Artifact, PackageInput, PackageResult,
+};
 pub use sls_config::model::{Function, Provider, Service, DEFAULT_RUNTIME};
 pub use zipper::sha256_file;

@@ -10,6 +10,7 @@ use crate::compile::{self, FunctionArtifact};
 use crate::error::{DeployError, Result};
 use crate::files::{self, SourceFile, DEFAULT_EXCLUDES};
 use crate::naming;
+use crate::python_requirements::{self, PythonHost};
 use crate::zipper;
 use sls_config::model::Service;
 
@@ -58,6 +59,8 @@ pub struct PackageResult {
     pub update_template: Value,
     /// `serverless-state.json`.
     pub state: Value,
+    /// Notice lines for the user (built-in plugin equivalents).
+    pub notices: Vec<String>,
 }
 
 impl PackageResult {
@@ -106,9 +109,16 @@ pub fn artifact_directory_name(service: &Service, at: SystemTime) -> String {
 
 /// Packages the service: zips, both templates and the state file in `input.out_dir`.
 pub fn package(input: &PackageInput<'_>) -> Result<PackageResult> {
+    package_with(input, &PythonHost::default())
+}
+
+/// [`package`], with what the built-in `serverless-python-requirements` needs from the machine
+/// (`PATH`, a cache folder).
+pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<PackageResult> {
     let service = Service::from_config(input.config, input.stage, input.region)?;
     // Refuse what cannot be deployed before any work is done.
     compile::check(&service, input.config)?;
+    python_requirements::check(input.config, input.service_dir)?;
     let out = input.out_dir.to_path_buf();
     std::fs::create_dir_all(&out).map_err(|e| DeployError::io("could not create", &out, e))?;
     clean_out_dir(&out)?;
@@ -118,6 +128,8 @@ pub fn package(input: &PackageInput<'_>) -> Result<PackageResult> {
         Build {
             excludes: Vec<String>,
             patterns: Vec<String>,
+            /// Whether the Python requirements go into this zip.
+            python: bool,
         },
         Given(PathBuf),
     }
@@ -154,6 +166,8 @@ pub fn package(input: &PackageInput<'_>) -> Result<PackageResult> {
                 Source::Build {
                     excludes: union(excludes),
                     patterns: union(patterns),
+                    // The plugin injects into individually packaged Python functions only.
+                    python: service.runtime_of(f).starts_with("python"),
                 },
             )
         } else if let Some(a) = &service.package.artifact {
@@ -164,6 +178,7 @@ pub fn package(input: &PackageInput<'_>) -> Result<PackageResult> {
                 Source::Build {
                     excludes: union(service_excludes.clone()),
                     patterns: union(service_patterns.clone()),
+                    python: true,
                 },
             )
         };
@@ -226,6 +241,25 @@ pub fn package(input: &PackageInput<'_>) -> Result<PackageResult> {
         }
     }
 
+    // The built-in serverless-python-requirements: install (or reuse) once, add to the zips.
+    let mut notices = Vec::new();
+    let needs_python = plan
+        .values()
+        .any(|(s, _)| matches!(s, Source::Build { python: true, .. }));
+    let requirements = if needs_python {
+        python_requirements::install(input.service_dir, input.config, python)?
+    } else {
+        None
+    };
+    match &requirements {
+        Some(r) => notices.extend(r.notices.iter().cloned()),
+        None if needs_python && python_requirements::enabled(input.config) => notices.push(
+            "Using sls's built-in serverless-python-requirements: no requirements to install"
+                .to_string(),
+        ),
+        None => {}
+    }
+
     let mut artifacts = Vec::new();
     for file in &order {
         let (source, fns) = &plan[file];
@@ -247,6 +281,7 @@ pub fn package(input: &PackageInput<'_>) -> Result<PackageResult> {
             Source::Build {
                 excludes: own_excludes,
                 patterns,
+                python: with_python,
             } => {
                 let context = if file == &format!("{}.zip", service.name) {
                     "the service package".to_string()
@@ -265,6 +300,10 @@ pub fn package(input: &PackageInput<'_>) -> Result<PackageResult> {
                 if chosen.is_empty() {
                     return Err(DeployError::NoFiles { context });
                 }
+                let chosen = match (&requirements, with_python) {
+                    (Some(r), true) => python_requirements::merge(chosen, &r.files),
+                    _ => chosen,
+                };
                 let path = out.join(file);
                 let sha256 = zipper::write_zip(&chosen, &path)?;
                 Artifact {
@@ -319,6 +358,7 @@ pub fn package(input: &PackageInput<'_>) -> Result<PackageResult> {
         create_template,
         update_template,
         state,
+        notices,
     })
 }
 

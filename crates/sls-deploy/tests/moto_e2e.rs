@@ -3,39 +3,18 @@
 //! The SdkConfig is built here directly (static keys, explicit region, endpoint on 127.0.0.1);
 //! no process environment is read or set.
 
+mod common;
+
 use std::path::Path;
 use std::sync::Mutex;
-use std::time::Duration;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_s3::config::{Credentials, SharedCredentialsProvider};
+use common::{opts, pack, sdk_as};
 use serde_json::{json, Value};
 use sls_deploy::{
-    deploy, deploy_function, info, package, remove, AwsOptions, DeployEvent, DeployOutcome,
-    FunctionOutcome, PackageInput, PackageResult, RemoveOutcome,
+    deploy, deploy_function, info, remove, DeployEvent, DeployOutcome, FunctionOutcome,
+    RemoveOutcome,
 };
 use sls_testkit::MotoServer;
-
-fn sdk(endpoint: &str, key: &str, secret: &str) -> SdkConfig {
-    SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            key, secret, None, None, "test",
-        )))
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build()
-}
-
-fn opts() -> AwsOptions {
-    AwsOptions {
-        s3_path_style: true,
-        poll_interval: Duration::from_millis(200),
-        wait_timeout: Duration::from_secs(120),
-        ..AwsOptions::default()
-    }
-}
 
 fn service_config(role: &str, name: &str) -> Value {
     json!({
@@ -52,19 +31,6 @@ fn service_config(role: &str, name: &str) -> Value {
         "functions": {"hello": {"handler": "handler.hello", "environment": {"FN": "1"}}},
         "resources": {"Outputs": {"Extra": {"Value": "extra-value"}}}
     })
-}
-
-fn pack(dir: &Path, config: &Value) -> PackageResult {
-    package(&PackageInput {
-        service_dir: dir,
-        config,
-        stage: "dev",
-        region: "us-east-1",
-        out_dir: &dir.join(".serverless"),
-        config_file_name: Some("serverless.yml"),
-        timestamp: None,
-    })
-    .unwrap()
 }
 
 fn write_handler(dir: &Path, body: &str) {
@@ -97,7 +63,7 @@ impl Events {
 async fn deploy_update_skip_info_function_remove() {
     let moto = MotoServer::start();
     let role = moto.create_open_role("cfn-deploy");
-    let cfg = sdk(&moto.endpoint(), "AKIAEXAMPLE", "secret");
+    let cfg = sdk_as(&moto.endpoint(), "AKIAEXAMPLE", "secret");
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("serverless.yml"), "service: e2e\n").unwrap();
@@ -371,7 +337,7 @@ async fn least_privilege_user_with_auth_checking_on() {
     let (key, secret) = moto.create_access_key("deployer");
     moto.create_user("nobody");
     let (nokey, nosecret) = moto.create_access_key("nobody");
-    let cfg = sdk(&moto.endpoint(), &key, &secret);
+    let cfg = sdk_as(&moto.endpoint(), &key, &secret);
 
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -388,7 +354,7 @@ async fn least_privilege_user_with_auth_checking_on() {
 
     // A user without permissions is refused, with the AWS reason in the message.
     let denied = deploy(
-        &sdk(&moto.endpoint(), &nokey, &nosecret),
+        &sdk_as(&moto.endpoint(), &nokey, &nosecret),
         &pkg,
         &opts(),
         &|_| {},
@@ -443,7 +409,7 @@ async fn access_denied_during_deploy_names_action_resource_and_hint() {
     let pkg = pack(d, &service_config(&role, "denied"));
     moto.enable_auth();
     let err = deploy(
-        &sdk(&moto.endpoint(), &key, &secret),
+        &sdk_as(&moto.endpoint(), &key, &secret),
         &pkg,
         &opts(),
         &|_| {},

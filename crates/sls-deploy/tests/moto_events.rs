@@ -9,39 +9,12 @@
 //! `AWS::Lambda::Permission` deletion. Their templates are compared with v3's in `v3_corpus.rs`.
 #![cfg(feature = "aws")]
 
-use std::path::Path;
-use std::time::Duration;
+mod common;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_s3::config::{Credentials, SharedCredentialsProvider};
+use common::{opts, pack, sdk};
 use serde_json::{json, Value};
-use sls_deploy::{deploy, package, remove, AwsOptions, DeployOutcome, PackageInput, PackageResult};
+use sls_deploy::{deploy, remove, DeployOutcome};
 use sls_testkit::MotoServer;
-
-fn sdk(endpoint: &str) -> SdkConfig {
-    SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "AKIAEXAMPLE",
-            "secret",
-            None,
-            None,
-            "test",
-        )))
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build()
-}
-
-fn opts() -> AwsOptions {
-    AwsOptions {
-        s3_path_style: true,
-        poll_interval: Duration::from_millis(200),
-        wait_timeout: Duration::from_secs(120),
-        ..AwsOptions::default()
-    }
-}
 
 fn config(rate: &str) -> Value {
     json!({
@@ -74,19 +47,6 @@ fn config(rate: &str) -> Value {
             "Stream": {"Type": "AWS::Kinesis::Stream", "Properties": {"Name": "evs-stream", "ShardCount": 1}}
         }}
     })
-}
-
-fn pack(dir: &Path, config: &Value) -> PackageResult {
-    package(&PackageInput {
-        service_dir: dir,
-        config,
-        stage: "dev",
-        region: "us-east-1",
-        out_dir: &dir.join(".serverless"),
-        config_file_name: Some("serverless.yml"),
-        timestamp: None,
-    })
-    .unwrap()
 }
 
 /// A JSON-protocol call (EventBridge, Kinesis, DynamoDB) as moto's default identity.

@@ -2,43 +2,19 @@
 //! a failed or interrupted deploy must never make a later deploy skip (issue 16).
 //! Everything is on 127.0.0.1 with fake keys; no process environment is read or set.
 
-use std::path::Path;
-use std::time::Duration;
+mod common;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_s3::config::{Credentials, SharedCredentialsProvider};
+use aws_config::SdkConfig;
+use common::{opts, pack};
 use serde_json::{json, Value};
-use sls_deploy::{
-    deploy, package, remove, AwsOptions, DeployOutcome, PackageInput, PackageResult, RemoveOutcome,
-};
+use sls_deploy::{deploy, remove, AwsOptions, DeployOutcome, RemoveOutcome};
 use sls_testkit::faults::{Fault, FaultProxy, Rule};
 use sls_testkit::MotoServer;
 
 const SECRET: &str = "fake-secret-do-not-print";
 
 fn sdk(endpoint: &str) -> SdkConfig {
-    SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "AKIAFAULTS",
-            SECRET,
-            None,
-            None,
-            "test",
-        )))
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build()
-}
-
-fn opts() -> AwsOptions {
-    AwsOptions {
-        s3_path_style: true,
-        poll_interval: Duration::from_millis(200),
-        wait_timeout: Duration::from_secs(120),
-        ..AwsOptions::default()
-    }
+    common::sdk_as(endpoint, "AKIAFAULTS", SECRET)
 }
 
 fn config(name: &str, extra_provider: Value) -> Value {
@@ -51,19 +27,6 @@ fn config(name: &str, extra_provider: Value) -> Value {
         "provider": provider,
         "functions": {"hello": {"handler": "handler.hello"}},
     })
-}
-
-fn pack(dir: &Path, config: &Value) -> PackageResult {
-    package(&PackageInput {
-        service_dir: dir,
-        config,
-        stage: "dev",
-        region: "us-east-1",
-        out_dir: &dir.join(".serverless"),
-        config_file_name: Some("serverless.yml"),
-        timestamp: None,
-    })
-    .unwrap()
 }
 
 fn service_dir(name: &str, code: &str) -> tempfile::TempDir {

@@ -70,16 +70,38 @@ fn package_service(
         .and_then(|f| f.path.file_name())
         .and_then(|n| n.to_str())
         .map(str::to_string);
-    sls_deploy::package(&PackageInput {
-        service_dir: &service_dir,
-        config: &service.config,
-        stage: &service.stage,
-        region: &service.region,
-        out_dir: &out_dir,
-        config_file_name: file_name.as_deref(),
-        timestamp: None,
-    })
-    .map_err(|e| from_deploy(&e))
+    // The built-in serverless-python-requirements runs pip with this PATH (and HOME, for pip's
+    // own configuration); the library reads no environment.
+    let python = sls_deploy::python_requirements::PythonHost {
+        path_var: host.env.get("PATH").cloned(),
+        cache_dir: None,
+        env: [
+            "HOME",
+            "PIP_INDEX_URL",
+            "PIP_EXTRA_INDEX_URL",
+            "PIP_CONFIG_FILE",
+        ]
+        .iter()
+        .filter_map(|k| host.env.get(*k).map(|v| (k.to_string(), v.clone())))
+        .collect(),
+    };
+    let pkg = sls_deploy::package_with(
+        &PackageInput {
+            service_dir: &service_dir,
+            config: &service.config,
+            stage: &service.stage,
+            region: &service.region,
+            out_dir: &out_dir,
+            config_file_name: file_name.as_deref(),
+            timestamp: None,
+        },
+        &python,
+    )
+    .map_err(|e| from_deploy(&e))?;
+    for n in &pkg.notices {
+        eprintln!("{n}");
+    }
+    Ok(pkg)
 }
 
 pub fn package(args: &PackageArgs, host: &Host) -> CliResult {

@@ -1,0 +1,296 @@
+//! The built-in serverless-python-requirements, with real pip and no network: the packages are
+//! wheels built by the test into a local folder, installed with `--no-index --find-links`.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use serde_json::{json, Value};
+use sls_deploy::python_requirements::PythonHost;
+use sls_deploy::{package_with, DeployError, PackageInput, PackageResult};
+
+fn write(dir: &Path, rel: &str, body: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, body).unwrap();
+}
+
+/// A minimal pure-Python wheel `<name>-1.0-py3-none-any.whl` in `dir`.
+fn wheel(dir: &Path, name: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    let file = std::fs::File::create(dir.join(format!("{name}-1.0-py3-none-any.whl"))).unwrap();
+    let mut z = zip::ZipWriter::new(file);
+    let o = zip::write::SimpleFileOptions::default();
+    let di = format!("{name}-1.0.dist-info");
+    let entries = [
+        (format!("{name}/__init__.py"), format!("NAME = '{name}'\n")),
+        (
+            format!("{di}/METADATA"),
+            format!("Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n"),
+        ),
+        (
+            format!("{di}/WHEEL"),
+            "Wheel-Version: 1.0\nGenerator: sls-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+                .to_string(),
+        ),
+    ];
+    let mut record = String::new();
+    for (n, body) in &entries {
+        z.start_file(n.as_str(), o).unwrap();
+        z.write_all(body.as_bytes()).unwrap();
+        record.push_str(&format!("{n},,\n"));
+    }
+    record.push_str(&format!("{di}/RECORD,,\n"));
+    z.start_file(format!("{di}/RECORD"), o).unwrap();
+    z.write_all(record.as_bytes()).unwrap();
+    z.finish().unwrap();
+}
+
+/// The test process's PATH (tests may read it; the library is given it).
+fn host() -> Option<PythonHost> {
+    let path = std::env::var("PATH").ok()?;
+    let ok = std::process::Command::new("python3")
+        .args(["-m", "pip", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("skipped: python3 -m pip is not available");
+        return None;
+    }
+    let mut env = std::collections::BTreeMap::new();
+    if let Ok(h) = std::env::var("HOME") {
+        env.insert("HOME".to_string(), h);
+    }
+    Some(PythonHost {
+        path_var: Some(path),
+        cache_dir: None,
+        env,
+    })
+}
+
+fn service(dir: &Path, requirements: Option<&str>) {
+    write(dir, "serverless.yml", "service: py\n");
+    write(dir, "handler.py", "def handler(e, c):\n    return 1\n");
+    if let Some(r) = requirements {
+        write(dir, "requirements.txt", r);
+    }
+    wheel(&dir.join("wheels"), "tinypkg");
+    wheel(&dir.join("wheels"), "otherpkg");
+}
+
+fn config(dir: &Path, extra: Value) -> Value {
+    let mut py = json!({
+        "pipCmdExtraArgs": ["--no-index", format!("--find-links {}", dir.join("wheels").display())],
+    });
+    if let (Value::Object(p), Value::Object(e)) = (&mut py, extra) {
+        p.extend(e);
+    }
+    json!({
+        "service": "py",
+        "provider": {"name": "aws", "runtime": "python3.11"},
+        "plugins": ["serverless-python-requirements"],
+        "package": {"patterns": ["!wheels/**"]},
+        "custom": {"pythonRequirements": py},
+        "functions": {"hello": {"handler": "handler.handler"}}
+    })
+}
+
+fn run(dir: &Path, config: &Value, host: &PythonHost) -> Result<PackageResult, DeployError> {
+    package_with(
+        &PackageInput {
+            service_dir: dir,
+            config,
+            stage: "dev",
+            region: "us-east-1",
+            out_dir: &dir.join(".serverless"),
+            config_file_name: Some("serverless.yml"),
+            timestamp: None,
+        },
+        host,
+    )
+}
+
+fn names(zip_path: &Path) -> Vec<String> {
+    let mut a = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
+    (0..a.len())
+        .map(|i| a.by_index(i).unwrap().name().unwrap().to_string())
+        .collect()
+}
+
+fn read_entry(zip_path: &Path, name: &str) -> String {
+    let mut a = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
+    let mut s = String::new();
+    a.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+    s
+}
+
+#[test]
+fn installs_into_the_zip_and_reuses_the_cache() {
+    let Some(host) = host() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    service(dir, Some("# deps\ntinypkg\notherpkg==1.0\n"));
+    let c = config(dir, json!({}));
+
+    let t = Instant::now();
+    let first = run(dir, &c, &host).unwrap();
+    let first_time = t.elapsed();
+    let zip_path = dir.join(".serverless/py.zip");
+    let n = names(&zip_path);
+    assert!(n.contains(&"handler.py".to_string()), "{n:?}");
+    assert!(n.contains(&"tinypkg/__init__.py".to_string()), "{n:?}");
+    assert!(n.contains(&"otherpkg/__init__.py".to_string()), "{n:?}");
+    assert!(
+        n.iter().any(|x| x.starts_with("tinypkg-1.0.dist-info/")),
+        "dist-info is kept without slim: {n:?}"
+    );
+    assert!(!n
+        .iter()
+        .any(|x| x.contains("__pycache__") || x.ends_with(".pyc")));
+    assert!(!n.iter().any(|x| x.starts_with("wheels/")));
+    assert_eq!(
+        read_entry(&zip_path, "tinypkg/__init__.py"),
+        "NAME = 'tinypkg'\n"
+    );
+    assert!(
+        first.notices[0].starts_with("Using sls's built-in serverless-python-requirements: pip "),
+        "{:?}",
+        first.notices
+    );
+    assert!(!first.notices[0].contains("cached"));
+    let bytes1 = std::fs::read(&zip_path).unwrap();
+
+    // The cache entry and its marker.
+    let cache = dir.join(".serverless/requirements-cache");
+    let entries: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with("_x86_64_slspyc"))
+        .collect();
+    assert_eq!(entries.len(), 1);
+    let marker = entries[0].path().join(".completed_requirements");
+    let mtime = std::fs::metadata(&marker).unwrap().modified().unwrap();
+
+    // Second package: nothing changed, no pip (marker untouched, notice says cached), same bytes.
+    let t = Instant::now();
+    let second = run(dir, &c, &host).unwrap();
+    let second_time = t.elapsed();
+    assert!(
+        second.notices[0].ends_with("(cached)"),
+        "{:?}",
+        second.notices
+    );
+    assert_eq!(
+        std::fs::metadata(&marker).unwrap().modified().unwrap(),
+        mtime
+    );
+    assert_eq!(std::fs::read(&zip_path).unwrap(), bytes1, "byte-identical");
+    eprintln!("python requirements: first package {first_time:?}, cached {second_time:?}");
+
+    // A changed requirements file is a new cache entry.
+    write(dir, "requirements.txt", "tinypkg\n");
+    let third = run(dir, &c, &host).unwrap();
+    assert!(!third.notices[0].contains("cached"));
+    assert!(!names(&zip_path).contains(&"otherpkg/__init__.py".to_string()));
+
+    // invalidateCaches rebuilds.
+    let c = config(dir, json!({"invalidateCaches": true}));
+    let fourth = run(dir, &c, &host).unwrap();
+    assert!(!fourth.notices[0].contains("cached"));
+}
+
+#[test]
+fn no_deploy_leaves_a_package_out() {
+    let Some(host) = host() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    service(dir, Some("tinypkg\notherpkg\n"));
+    let c = config(
+        dir,
+        json!({"noDeploy": ["otherpkg"], "fileName": "requirements.txt"}),
+    );
+    run(dir, &c, &host).unwrap();
+    let n = names(&dir.join(".serverless/py.zip"));
+    assert!(n.contains(&"tinypkg/__init__.py".to_string()), "{n:?}");
+    assert!(!n.iter().any(|x| x.starts_with("otherpkg")), "{n:?}");
+}
+
+#[test]
+fn file_name_renames_and_missing_file_skips() {
+    let Some(host) = host() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    service(dir, None);
+    // No requirements file: the plugin skips; the zip holds the service only.
+    let c = config(dir, json!({}));
+    let r = run(dir, &c, &host).unwrap();
+    let n = names(&dir.join(".serverless/py.zip"));
+    assert_eq!(n, vec!["handler.py".to_string()]);
+    assert!(r.notices[0].contains("no requirements"), "{:?}", r.notices);
+    assert!(!dir.join(".serverless/requirements-cache").exists());
+
+    write(dir, "deps/prod.txt", "tinypkg\n");
+    let c = config(dir, json!({"fileName": "deps/prod.txt"}));
+    run(dir, &c, &host).unwrap();
+    let n = names(&dir.join(".serverless/py.zip"));
+    assert!(n.contains(&"tinypkg/__init__.py".to_string()), "{n:?}");
+}
+
+#[test]
+fn unsupported_options_are_refused_by_name_before_anything_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    service(dir, Some("tinypkg\n"));
+    for (key, value) in [
+        ("dockerizePip", json!(true)),
+        ("zip", json!(true)),
+        ("layer", json!({"name": "x"})),
+        ("slim", json!(true)),
+        ("vendor", json!("./vendor")),
+        ("somethingNew", json!(1)),
+    ] {
+        let mut c = config(dir, json!({}));
+        c["custom"]["pythonRequirements"][key] = value;
+        let e = run(dir, &c, &PythonHost::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(&format!("custom.pythonRequirements.{key}")) && e.contains("not supported"),
+            "{e}"
+        );
+        assert!(
+            !dir.join(".serverless").exists(),
+            "nothing written for {key}"
+        );
+    }
+    // Per-function modules and Pipfile projects are refused too.
+    let mut c = config(dir, json!({}));
+    c["functions"]["hello"]["module"] = json!("sub");
+    let e = run(dir, &c, &PythonHost::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("functions.hello.module"), "{e}");
+    write(dir, "Pipfile", "[packages]\n");
+    let e = run(dir, &config(dir, json!({})), &PythonHost::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("custom.pythonRequirements.usePipenv"), "{e}");
+    assert!(!dir.join(".serverless").exists());
+}
+
+#[test]
+fn individually_packaged_python_functions_get_the_requirements() {
+    let Some(host) = host() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    service(dir, Some("tinypkg\n"));
+    write(dir, "index.js", "exports.h = 1;\n");
+    let mut c = config(dir, json!({}));
+    c["package"]["individually"] = json!(true);
+    c["functions"]["node"] = json!({"handler": "index.h", "runtime": "nodejs20.x"});
+    run(dir, &c, &host).unwrap();
+    let py = names(&dir.join(".serverless/hello.zip"));
+    assert!(py.contains(&"tinypkg/__init__.py".to_string()), "{py:?}");
+    let node = names(&dir.join(".serverless/node.zip"));
+    assert!(!node.iter().any(|x| x.starts_with("tinypkg")), "{node:?}");
+}
