@@ -150,6 +150,24 @@ pub enum CredentialsCommand {
     Show(CredentialsShowArgs),
     /// Print the resolved credentials for other tools (prints secrets).
     Export(CredentialsExportArgs),
+    /// Print the least-privilege IAM policy that deploy, deploy function, info and remove
+    /// need for this service (packages it in a temporary folder; no AWS calls unless the
+    /// service uses AWS variables).
+    Policy(CredentialsPolicyArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CredentialsPolicyArgs {
+    #[command(flatten)]
+    pub service: ServiceOptions,
+    #[command(flatten)]
+    pub config: ConfigPath,
+    /// Print only the JSON (no explanation on stderr), for scripts.
+    #[arg(long)]
+    pub json: bool,
+    /// Skip this plugin after checking the service is correct without it (repeatable).
+    #[arg(long = "ignore-plugin", value_name = "NAME")]
+    pub ignore_plugins: Vec<String>,
 }
 
 #[derive(Args, Debug)]

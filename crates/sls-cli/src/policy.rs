@@ -24,7 +24,11 @@ pub fn with_dotenv(host: &Host, command: &Command) -> CliResult<Option<Host>> {
         Command::Invoke(a) => match &a.command {
             InvokeCommand::Local(l) => (&l.service, l.config.as_deref()),
         },
-        Command::Credentials(_) | Command::Config(_) => return Ok(None),
+        Command::Credentials(a) => match &a.command {
+            crate::cli::CredentialsCommand::Policy(p) => (&p.service, p.config.config.as_deref()),
+            _ => return Ok(None),
+        },
+        Command::Config(_) => return Ok(None),
     };
     let Ok(Some(path)) = sls_config::find_service_file(&host.cwd, config) else {
         return Ok(None);

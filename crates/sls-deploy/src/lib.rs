@@ -22,6 +22,7 @@ mod error;
 mod files;
 pub mod naming;
 mod package;
+pub mod policy;
 pub mod python_requirements;
 mod zipper;
 

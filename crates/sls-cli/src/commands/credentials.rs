@@ -1,10 +1,10 @@
-//! `sls credentials show` and `sls credentials export`.
+//! `sls credentials show`, `sls credentials export` and `sls credentials policy`.
 
 use serde_json::json;
 use sls_credentials::{mask_key_id, Plan};
 
 use crate::aws::Chain;
-use crate::cli::{CredentialsExportArgs, CredentialsShowArgs, ExportFormat};
+use crate::cli::{CredentialsExportArgs, CredentialsPolicyArgs, CredentialsShowArgs, ExportFormat};
 use crate::error::CliResult;
 use crate::host::Host;
 use crate::service::{self, CommandOptions, Loaded};
@@ -135,6 +135,99 @@ pub fn export(args: &CredentialsExportArgs, host: &Host) -> CliResult {
         }
     }
     Ok(())
+}
+
+/// `sls credentials policy`: packages the service into a temporary folder (never the user's
+/// `.serverless/`) and prints the least-privilege policy for it (`sls_deploy::policy`).
+pub fn policy(args: &CredentialsPolicyArgs, host: &Host) -> CliResult {
+    crate::policy::check_plugins(host, args.config.config.as_deref(), &args.ignore_plugins)?;
+    let loaded = service::load(
+        host,
+        &args.service,
+        args.config.config.as_deref(),
+        CommandOptions::default(),
+        true,
+    )?;
+    // AWS variables (ssm, cf, s3, aws:accountId) are resolved only if the service uses them.
+    let service = crate::aws_vars::resolve_full_lazily(host, &loaded)?;
+    let tmp = TempDir::new(host)?;
+    crate::policy::show_warnings(&service);
+    let file_name = loaded
+        .file
+        .as_ref()
+        .and_then(|f| f.path.file_name())
+        .and_then(|n| n.to_str())
+        .map(str::to_string);
+    let pkg = sls_deploy::package(&sls_deploy::PackageInput {
+        service_dir: &loaded.service_dir(host),
+        config: &service.config,
+        stage: &service.stage,
+        region: &service.region,
+        out_dir: &tmp.0,
+        config_file_name: file_name.as_deref(),
+        timestamp: None,
+    })
+    .map_err(|e| crate::error::from_deploy(&e))?;
+    drop(tmp);
+    let policies = sls_deploy::policy::generate(&pkg);
+    if !policies.unmapped_types.is_empty() {
+        eprintln!(
+            "Warning: sls has no least-privilege mapping for {}; the policy allows every action \
+             of their services on \"*\" (statements \"Unmapped…\"): narrow them by hand.",
+            policies.unmapped_types.join(", ")
+        );
+    }
+    if !args.json {
+        let s = &pkg.service;
+        eprintln!(
+            "Least-privilege IAM policy for deploy, deploy function, info and remove of stack \
+             \"{}\" in {} (any account).",
+            s.stack_name, s.region
+        );
+        if s.provider.deployment_role.is_some() {
+            eprintln!(
+                "\"caller\" is for the identity running sls; \"deploymentRole\" for the role \
+                 CloudFormation uses (provider.iam.deploymentRole)."
+            );
+        }
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&policies.to_json()).unwrap_or_default()
+    );
+    Ok(())
+}
+
+/// A private folder for the throw-away package, removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(host: &Host) -> CliResult<TempDir> {
+        let base = host
+            .env
+            .get("TMPDIR")
+            .filter(|t| !t.is_empty())
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::PathBuf::from("/tmp"));
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default();
+        let dir = base.join(format!("sls-policy-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            crate::error::CliError::new(format!(
+                "Could not create the temporary folder {}: {e}.",
+                dir.display()
+            ))
+        })?;
+        Ok(TempDir(dir))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn service_name(loaded: &Loaded) -> Option<String> {

@@ -28,6 +28,7 @@ pub fn run(command: Command, host: &Host) -> CliResult<i32> {
         Command::Credentials(args) => match args.command {
             CredentialsCommand::Show(args) => done(credentials::show(&args, host)),
             CredentialsCommand::Export(args) => done(credentials::export(&args, host)),
+            CredentialsCommand::Policy(args) => done(credentials::policy(&args, host)),
         },
         Command::Package(args) => done(deploy::package(&args, host)),
         Command::Deploy(args) => match &args.command {

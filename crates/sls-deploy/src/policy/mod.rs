@@ -1,0 +1,880 @@
+//! `sls credentials policy`: the least-privilege IAM policy for one packaged service (pure,
+//! no AWS calls).
+//!
+//! From the compiled update template and the typed [`Service`], [`generate`] lists what
+//! `sls deploy`, `sls deploy function`, `sls info` and `sls remove` call directly
+//! (CloudFormation on the stack and its change set, S3 on the deployment bucket and the
+//! service's artifact prefix, Lambda for `deploy function` and the change check, STS), and
+//! what CloudFormation then does on the caller's behalf for each resource type found in the
+//! template, scoped by ARN. With `provider.iam.deploymentRole` the second part belongs to the
+//! deployment role (CloudFormation uses it), and the caller only gets `iam:PassRole` on it.
+//!
+//! The account is `*` (the policy is computed without AWS access), the partition `aws`.
+
+use serde_json::{json, Map, Value};
+
+use crate::{PackageResult, Service};
+
+/// The generated documents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policies {
+    /// What the user (or CI role) running sls needs.
+    pub caller: Value,
+    /// With `provider.iam.deploymentRole`: what that role needs for CloudFormation.
+    pub deployment_role: Option<Value>,
+    /// Template resource types with no mapping here; they get an unscoped `<service>:*`
+    /// statement (Sid `Unmapped…`), and the CLI says so.
+    pub unmapped_types: Vec<String>,
+}
+
+impl Policies {
+    /// One document, or `{"caller": …, "deploymentRole": …}` with a deployment role.
+    pub fn to_json(&self) -> Value {
+        match &self.deployment_role {
+            None => self.caller.clone(),
+            Some(role) => json!({"caller": self.caller, "deploymentRole": role}),
+        }
+    }
+}
+
+/// The policy for a packaged service.
+pub fn generate(pkg: &PackageResult) -> Policies {
+    generate_for(&pkg.service, &pkg.update_template)
+}
+
+/// The policy for a service and its compiled update template.
+pub fn generate_for(service: &Service, template: &Value) -> Policies {
+    let cx = Cx::new(service, template);
+    let mut direct = cx.direct_statements();
+    let (on_behalf, unmapped_types) = cx.resource_statements();
+    match &service.provider.deployment_role {
+        None => {
+            direct.extend(on_behalf);
+            Policies {
+                caller: document(direct),
+                deployment_role: None,
+                unmapped_types,
+            }
+        }
+        Some(role) => {
+            direct.push(statement(
+                "PassDeploymentRole",
+                &["iam:PassRole"],
+                vec![role.clone()],
+                Some(json!({"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}})),
+            ));
+            let mut role_statements = vec![cx.objects_read_statement()];
+            role_statements.extend(on_behalf);
+            Policies {
+                caller: document(direct),
+                deployment_role: Some(document(role_statements)),
+                unmapped_types,
+            }
+        }
+    }
+}
+
+fn document(statements: Vec<Value>) -> Value {
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+fn statement(
+    sid: &str,
+    actions: &[&str],
+    resources: Vec<String>,
+    condition: Option<Value>,
+) -> Value {
+    let mut resources = resources;
+    resources.sort();
+    resources.dedup();
+    let resource = if resources.len() == 1 {
+        Value::String(resources.remove(0))
+    } else {
+        json!(resources)
+    };
+    let mut s = json!({"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resource});
+    if let Some(c) = condition {
+        s["Condition"] = c;
+    }
+    s
+}
+
+struct Cx<'a> {
+    service: &'a Service,
+    resources: Map<String, Value>,
+    region: &'a str,
+    stack: &'a str,
+    /// `<service>-<stage>-`: v3's prefix of function names.
+    prefix: String,
+}
+
+impl<'a> Cx<'a> {
+    fn new(service: &'a Service, template: &Value) -> Self {
+        Cx {
+            service,
+            resources: template["Resources"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+            region: &service.region,
+            stack: &service.stack_name,
+            prefix: format!("{}-{}-", service.name, service.stage),
+        }
+    }
+
+    fn of_type(&self, ty: &str) -> Vec<(&String, &Value)> {
+        self.resources
+            .iter()
+            .filter(|(_, r)| r["Type"].as_str() == Some(ty))
+            .collect()
+    }
+
+    fn has(&self, ty: &str) -> bool {
+        !self.of_type(ty).is_empty()
+    }
+
+    /// The literal names given in `property` of every resource of `ty`; a resource without a
+    /// literal name gets CloudFormation's generated `<stack>-<logicalId>-<random>` (lower
+    /// case when `lower`).
+    fn names(&self, ty: &str, property: &str, lower: bool) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .of_type(ty)
+            .into_iter()
+            .map(|(_, r)| match self.literal(&r["Properties"][property]) {
+                Some(name) => name,
+                None if lower => format!("{}-*", self.stack.to_lowercase()),
+                None => format!("{}-*", self.stack),
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// A name known before deploying: a string, or an `Fn::Join` of strings and the
+    /// pseudo parameters `AWS::Region`, `AWS::StackName`, `AWS::Partition`, `AWS::AccountId`
+    /// (as `*`).
+    fn literal(&self, v: &Value) -> Option<String> {
+        if let Some(s) = v.as_str() {
+            return Some(s.to_string());
+        }
+        if let Some(r) = v.get("Ref").and_then(Value::as_str) {
+            return match r {
+                "AWS::Region" => Some(self.region.to_string()),
+                "AWS::StackName" => Some(self.stack.to_string()),
+                "AWS::Partition" => Some("aws".into()),
+                "AWS::AccountId" => Some("*".into()),
+                _ => None,
+            };
+        }
+        let join = v.get("Fn::Join")?.as_array()?;
+        let sep = join.first()?.as_str()?;
+        let parts = join.get(1)?.as_array()?;
+        let parts: Option<Vec<String>> = parts.iter().map(|p| self.literal(p)).collect();
+        Some(parts?.join(sep))
+    }
+
+    fn arn(&self, service: &str, rest: &str) -> String {
+        format!("arn:aws:{service}:{}:*:{rest}", self.region)
+    }
+
+    fn stack_arns(&self) -> Vec<String> {
+        vec![
+            self.arn("cloudformation", &format!("stack/{}/*", self.stack)),
+            self.arn(
+                "cloudformation",
+                &format!("changeSet/{}-change-set/*", self.stack),
+            ),
+        ]
+    }
+
+    /// The deployment bucket: the named one, or the one sls creates in the stack.
+    fn bucket(&self) -> String {
+        match &self.service.provider.deployment_bucket {
+            Some(name) => name.clone(),
+            None => format!("{}-serverlessdeploymentbucket-*", self.stack.to_lowercase()),
+        }
+    }
+
+    fn objects_arn(&self) -> String {
+        format!(
+            "arn:aws:s3:::{}/{}/{}/{}/*",
+            self.bucket(),
+            self.service.provider.deployment_prefix,
+            self.service.name,
+            self.service.stage
+        )
+    }
+
+    /// Function ARNs: `<service>-<stage>-*` plus any other literal name (and its versions).
+    fn function_arns(&self) -> Vec<String> {
+        let mut out = vec![self.arn("lambda", &format!("function:{}*", self.prefix))];
+        for name in self.names("AWS::Lambda::Function", "FunctionName", false) {
+            if !name.starts_with(&self.prefix) {
+                out.push(self.arn("lambda", &format!("function:{name}")));
+                out.push(self.arn("lambda", &format!("function:{name}:*")));
+            }
+        }
+        out
+    }
+
+    /// What sls itself calls.
+    fn direct_statements(&self) -> Vec<Value> {
+        let mut out = vec![
+            statement(
+                "CallerIdentity",
+                &["sts:GetCallerIdentity"],
+                vec!["*".into()],
+                None,
+            ),
+            statement(
+                "CloudFormationStack",
+                &[
+                    "cloudformation:DescribeStacks",
+                    "cloudformation:DescribeStackEvents",
+                    "cloudformation:DescribeStackResource",
+                    "cloudformation:GetTemplate",
+                    "cloudformation:CreateChangeSet",
+                    "cloudformation:DescribeChangeSet",
+                    "cloudformation:ExecuteChangeSet",
+                    "cloudformation:DeleteChangeSet",
+                    "cloudformation:CreateStack",
+                    "cloudformation:UpdateStack",
+                    "cloudformation:DeleteStack",
+                    "cloudformation:SetStackPolicy",
+                ],
+                self.stack_arns(),
+                None,
+            ),
+            statement(
+                "DeploymentBucket",
+                &[
+                    "s3:ListBucket",
+                    "s3:ListBucketVersions",
+                    "s3:GetBucketLocation",
+                ],
+                vec![format!("arn:aws:s3:::{}", self.bucket())],
+                None,
+            ),
+            statement(
+                "DeploymentBucketObjects",
+                &[
+                    "s3:GetObject",
+                    "s3:PutObject",
+                    "s3:DeleteObject",
+                    "s3:DeleteObjectVersion",
+                ],
+                vec![self.objects_arn()],
+                None,
+            ),
+        ];
+        if self.service.provider.deployment_role.is_some() {
+            // Without a role, LambdaFunctions below already covers these.
+            out.push(statement(
+                "DeployFunction",
+                &[
+                    "lambda:GetFunctionConfiguration",
+                    "lambda:UpdateFunctionCode",
+                    "lambda:UpdateFunctionConfiguration",
+                ],
+                self.function_arns(),
+                None,
+            ));
+        }
+        out
+    }
+
+    /// CloudFormation and Lambda read the template and the code with the deployer's rights.
+    fn objects_read_statement(&self) -> Value {
+        statement(
+            "DeploymentBucketObjects",
+            &["s3:GetObject"],
+            vec![self.objects_arn()],
+            None,
+        )
+    }
+
+    /// What CloudFormation does for each resource type of the template.
+    fn resource_statements(&self) -> (Vec<Value>, Vec<String>) {
+        let mut out = Vec::new();
+        let mut mapped: Vec<&str> = Vec::new();
+        let mut mark = |types: &[&'static str]| mapped.extend_from_slice(types);
+
+        // The deployment bucket sls creates in the stack (and its policy).
+        if self.resources.contains_key("ServerlessDeploymentBucket") {
+            out.push(statement(
+                "DeploymentBucketManagement",
+                &[
+                    "s3:CreateBucket",
+                    "s3:DeleteBucket",
+                    "s3:PutBucketPolicy",
+                    "s3:GetBucketPolicy",
+                    "s3:DeleteBucketPolicy",
+                    "s3:PutEncryptionConfiguration",
+                    "s3:PutBucketPublicAccessBlock",
+                    "s3:PutBucketVersioning",
+                    "s3:PutBucketTagging",
+                    "s3:PutBucketOwnershipControls",
+                ],
+                vec![format!("arn:aws:s3:::{}", self.bucket())],
+                None,
+            ));
+        }
+
+        if self.has("AWS::Lambda::Function") {
+            mark(&["AWS::Lambda::Function"]);
+            out.push(statement(
+                "LambdaFunctions",
+                &[
+                    "lambda:CreateFunction",
+                    "lambda:DeleteFunction",
+                    "lambda:GetFunction",
+                    "lambda:GetFunctionConfiguration",
+                    "lambda:UpdateFunctionCode",
+                    "lambda:UpdateFunctionConfiguration",
+                    "lambda:ListTags",
+                    "lambda:TagResource",
+                    "lambda:UntagResource",
+                    "lambda:PutFunctionConcurrency",
+                    "lambda:DeleteFunctionConcurrency",
+                ],
+                self.function_arns(),
+                None,
+            ));
+            if self
+                .of_type("AWS::Lambda::Function")
+                .iter()
+                .any(|(_, r)| !r["Properties"]["VpcConfig"].is_null())
+            {
+                out.push(statement(
+                    "LambdaVpc",
+                    &[
+                        "ec2:DescribeSecurityGroups",
+                        "ec2:DescribeSubnets",
+                        "ec2:DescribeVpcs",
+                    ],
+                    vec!["*".into()],
+                    None,
+                ));
+            }
+        }
+        if self.has("AWS::Lambda::Version") {
+            mark(&["AWS::Lambda::Version"]);
+            out.push(statement(
+                "LambdaVersions",
+                &["lambda:PublishVersion", "lambda:ListVersionsByFunction"],
+                self.function_arns(),
+                None,
+            ));
+        }
+        if self.has("AWS::Lambda::Permission") {
+            mark(&["AWS::Lambda::Permission"]);
+            out.push(statement(
+                "LambdaPermissions",
+                &[
+                    "lambda:AddPermission",
+                    "lambda:RemovePermission",
+                    "lambda:GetPolicy",
+                ],
+                self.function_arns(),
+                None,
+            ));
+        }
+        if self.has("AWS::Lambda::Url") {
+            mark(&["AWS::Lambda::Url"]);
+            out.push(statement(
+                "LambdaUrls",
+                &[
+                    "lambda:CreateFunctionUrlConfig",
+                    "lambda:UpdateFunctionUrlConfig",
+                    "lambda:DeleteFunctionUrlConfig",
+                    "lambda:GetFunctionUrlConfig",
+                ],
+                self.function_arns(),
+                None,
+            ));
+        }
+        if self.has("AWS::Lambda::EventInvokeConfig") {
+            mark(&["AWS::Lambda::EventInvokeConfig"]);
+            out.push(statement(
+                "LambdaEventInvokeConfigs",
+                &[
+                    "lambda:PutFunctionEventInvokeConfig",
+                    "lambda:UpdateFunctionEventInvokeConfig",
+                    "lambda:DeleteFunctionEventInvokeConfig",
+                    "lambda:GetFunctionEventInvokeConfig",
+                ],
+                self.function_arns(),
+                None,
+            ));
+        }
+        if self.has("AWS::Lambda::EventSourceMapping") {
+            mark(&["AWS::Lambda::EventSourceMapping"]);
+            // Event source mappings are named by a UUID AWS picks: CreateEventSourceMapping
+            // takes no resource-level scope.
+            out.push(statement(
+                "LambdaEventSourceMappings",
+                &[
+                    "lambda:CreateEventSourceMapping",
+                    "lambda:DeleteEventSourceMapping",
+                    "lambda:GetEventSourceMapping",
+                    "lambda:UpdateEventSourceMapping",
+                    "lambda:ListEventSourceMappings",
+                ],
+                vec!["*".into()],
+                None,
+            ));
+        }
+
+        // IAM roles of the stack (the execution role `<service>-<stage>-<region>-lambdaRole`).
+        let roles: Vec<String> = self
+            .names("AWS::IAM::Role", "RoleName", false)
+            .into_iter()
+            .map(|n| format!("arn:aws:iam::*:role/{n}"))
+            .collect();
+        if !roles.is_empty() {
+            mark(&["AWS::IAM::Role"]);
+            out.push(statement(
+                "ExecutionRole",
+                &[
+                    "iam:CreateRole",
+                    "iam:DeleteRole",
+                    "iam:GetRole",
+                    "iam:UpdateRole",
+                    "iam:PutRolePolicy",
+                    "iam:GetRolePolicy",
+                    "iam:DeleteRolePolicy",
+                    "iam:AttachRolePolicy",
+                    "iam:DetachRolePolicy",
+                    "iam:TagRole",
+                    "iam:UntagRole",
+                ],
+                roles.clone(),
+                None,
+            ));
+        }
+        // Roles handed to Lambda: the stack's own, and any literal role ARN.
+        let mut passed = roles;
+        for (_, f) in self.of_type("AWS::Lambda::Function") {
+            if let Some(arn) = self.literal(&f["Properties"]["Role"]) {
+                passed.push(arn);
+            }
+        }
+        if !passed.is_empty() && self.has("AWS::Lambda::Function") {
+            out.push(statement(
+                "PassExecutionRole",
+                &["iam:PassRole"],
+                passed,
+                Some(json!({"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}})),
+            ));
+        }
+
+        let log_groups = self.names("AWS::Logs::LogGroup", "LogGroupName", false);
+        if !log_groups.is_empty() {
+            mark(&["AWS::Logs::LogGroup"]);
+            let fn_prefix = format!("/aws/lambda/{}", self.prefix);
+            let mut arns = vec![self.arn("logs", &format!("log-group:{fn_prefix}*"))];
+            for g in log_groups.iter().filter(|g| !g.starts_with(&fn_prefix)) {
+                arns.push(self.arn("logs", &format!("log-group:{g}")));
+                arns.push(self.arn("logs", &format!("log-group:{g}:*")));
+            }
+            out.push(statement(
+                "LogGroups",
+                &[
+                    "logs:CreateLogGroup",
+                    "logs:DeleteLogGroup",
+                    "logs:PutRetentionPolicy",
+                    "logs:DeleteRetentionPolicy",
+                    "logs:TagResource",
+                    "logs:UntagResource",
+                    "logs:ListTagsForResource",
+                    "logs:AssociateKmsKey",
+                    "logs:DisassociateKmsKey",
+                ],
+                arns,
+                None,
+            ));
+            out.push(statement(
+                "DescribeLogGroups",
+                &["logs:DescribeLogGroups"],
+                vec![self.arn("logs", "log-group:*")],
+                None,
+            ));
+        }
+        if self.has("AWS::Logs::SubscriptionFilter") {
+            mark(&["AWS::Logs::SubscriptionFilter"]);
+            out.push(statement(
+                "LogSubscriptionFilters",
+                &[
+                    "logs:PutSubscriptionFilter",
+                    "logs:DeleteSubscriptionFilter",
+                    "logs:DescribeSubscriptionFilters",
+                ],
+                vec![self.arn("logs", "log-group:*")],
+                None,
+            ));
+        }
+
+        let rest_types = [
+            "AWS::ApiGateway::RestApi",
+            "AWS::ApiGateway::Resource",
+            "AWS::ApiGateway::Method",
+            "AWS::ApiGateway::Deployment",
+            "AWS::ApiGateway::Stage",
+            "AWS::ApiGateway::Authorizer",
+            "AWS::ApiGateway::Model",
+            "AWS::ApiGateway::RequestValidator",
+            "AWS::ApiGateway::ApiKey",
+            "AWS::ApiGateway::UsagePlan",
+            "AWS::ApiGateway::UsagePlanKey",
+            "AWS::ApiGateway::Account",
+        ];
+        let v2_types = [
+            "AWS::ApiGatewayV2::Api",
+            "AWS::ApiGatewayV2::Stage",
+            "AWS::ApiGatewayV2::Deployment",
+            "AWS::ApiGatewayV2::Integration",
+            "AWS::ApiGatewayV2::Route",
+            "AWS::ApiGatewayV2::RouteResponse",
+            "AWS::ApiGatewayV2::Authorizer",
+        ];
+        let mut api_paths = Vec::new();
+        if rest_types.iter().any(|t| self.has(t)) {
+            mark(&rest_types);
+            api_paths.extend(["/restapis", "/restapis/*", "/tags/*"]);
+            if self.has("AWS::ApiGateway::ApiKey") {
+                api_paths.extend(["/apikeys", "/apikeys/*"]);
+            }
+            if self.has("AWS::ApiGateway::UsagePlan") || self.has("AWS::ApiGateway::UsagePlanKey") {
+                api_paths.extend(["/usageplans", "/usageplans/*"]);
+            }
+            if self.has("AWS::ApiGateway::Account") {
+                api_paths.push("/account");
+            }
+        }
+        if v2_types.iter().any(|t| self.has(t)) {
+            mark(&v2_types);
+            api_paths.extend(["/apis", "/apis/*", "/tags/*"]);
+        }
+        if !api_paths.is_empty() {
+            out.push(statement(
+                "ApiGateway",
+                &[
+                    "apigateway:GET",
+                    "apigateway:POST",
+                    "apigateway:PUT",
+                    "apigateway:PATCH",
+                    "apigateway:DELETE",
+                ],
+                api_paths
+                    .iter()
+                    .map(|p| format!("arn:aws:apigateway:{}::{p}", self.region))
+                    .collect(),
+                None,
+            ));
+        }
+
+        let rules = self.names("AWS::Events::Rule", "Name", false);
+        if !rules.is_empty() {
+            mark(&["AWS::Events::Rule"]);
+            let mut arns: Vec<String> = rules
+                .iter()
+                .map(|r| self.arn("events", &format!("rule/{r}")))
+                .collect();
+            // Rules on a custom bus live under `rule/<bus>/<name>`.
+            if self
+                .of_type("AWS::Events::Rule")
+                .iter()
+                .any(|(_, r)| !r["Properties"]["EventBusName"].is_null())
+            {
+                arns.extend(
+                    rules
+                        .iter()
+                        .map(|r| self.arn("events", &format!("rule/*/{r}"))),
+                );
+            }
+            out.push(statement(
+                "EventBridgeRules",
+                &[
+                    "events:PutRule",
+                    "events:DeleteRule",
+                    "events:DescribeRule",
+                    "events:EnableRule",
+                    "events:DisableRule",
+                    "events:PutTargets",
+                    "events:RemoveTargets",
+                    "events:ListTargetsByRule",
+                    "events:TagResource",
+                    "events:UntagResource",
+                ],
+                arns,
+                None,
+            ));
+        }
+        let buses = self.names("AWS::Events::EventBus", "Name", false);
+        if !buses.is_empty() {
+            mark(&["AWS::Events::EventBus"]);
+            out.push(statement(
+                "EventBridgeBuses",
+                &[
+                    "events:CreateEventBus",
+                    "events:DeleteEventBus",
+                    "events:DescribeEventBus",
+                ],
+                buses
+                    .iter()
+                    .map(|b| self.arn("events", &format!("event-bus/{b}")))
+                    .collect(),
+                None,
+            ));
+        }
+        let schedules = self.names("AWS::Scheduler::Schedule", "Name", false);
+        if !schedules.is_empty() {
+            mark(&["AWS::Scheduler::Schedule"]);
+            out.push(statement(
+                "Schedules",
+                &[
+                    "scheduler:CreateSchedule",
+                    "scheduler:UpdateSchedule",
+                    "scheduler:DeleteSchedule",
+                    "scheduler:GetSchedule",
+                ],
+                schedules
+                    .iter()
+                    .map(|s| self.arn("scheduler", &format!("schedule/*/{s}")))
+                    .collect(),
+                None,
+            ));
+        }
+
+        let queues = self.names("AWS::SQS::Queue", "QueueName", false);
+        if !queues.is_empty() {
+            mark(&["AWS::SQS::Queue"]);
+            out.push(statement(
+                "SqsQueues",
+                &[
+                    "sqs:CreateQueue",
+                    "sqs:DeleteQueue",
+                    "sqs:GetQueueAttributes",
+                    "sqs:SetQueueAttributes",
+                    "sqs:GetQueueUrl",
+                    "sqs:TagQueue",
+                    "sqs:UntagQueue",
+                    "sqs:ListQueueTags",
+                ],
+                queues.iter().map(|q| self.arn("sqs", q)).collect(),
+                None,
+            ));
+        }
+        if self.has("AWS::SQS::QueuePolicy") {
+            mark(&["AWS::SQS::QueuePolicy"]);
+            out.push(statement(
+                "SqsQueuePolicies",
+                &["sqs:GetQueueAttributes", "sqs:SetQueueAttributes"],
+                vec![self.arn("sqs", "*")],
+                None,
+            ));
+        }
+
+        let topics = self.names("AWS::SNS::Topic", "TopicName", false);
+        if !topics.is_empty() {
+            mark(&["AWS::SNS::Topic"]);
+            out.push(statement(
+                "SnsTopics",
+                &[
+                    "sns:CreateTopic",
+                    "sns:DeleteTopic",
+                    "sns:GetTopicAttributes",
+                    "sns:SetTopicAttributes",
+                    "sns:ListSubscriptionsByTopic",
+                    "sns:TagResource",
+                    "sns:UntagResource",
+                ],
+                topics.iter().map(|t| self.arn("sns", t)).collect(),
+                None,
+            ));
+        }
+        if self.has("AWS::SNS::Subscription") || self.has("AWS::SNS::TopicPolicy") {
+            mark(&["AWS::SNS::Subscription", "AWS::SNS::TopicPolicy"]);
+            let arns = self
+                .of_type("AWS::SNS::Subscription")
+                .iter()
+                .map(|(_, r)| match self.literal(&r["Properties"]["TopicArn"]) {
+                    Some(arn) => arn,
+                    None => self.arn("sns", "*"),
+                })
+                .chain(
+                    self.has("AWS::SNS::TopicPolicy")
+                        .then(|| self.arn("sns", "*")),
+                )
+                .collect();
+            out.push(statement(
+                "SnsSubscriptions",
+                &[
+                    "sns:Subscribe",
+                    "sns:Unsubscribe",
+                    "sns:GetSubscriptionAttributes",
+                    "sns:SetSubscriptionAttributes",
+                    "sns:GetTopicAttributes",
+                    "sns:SetTopicAttributes",
+                ],
+                arns,
+                None,
+            ));
+        }
+
+        let buckets: Vec<String> = self
+            .of_type("AWS::S3::Bucket")
+            .into_iter()
+            .filter(|(id, _)| id.as_str() != "ServerlessDeploymentBucket")
+            .map(
+                |(_, r)| match self.literal(&r["Properties"]["BucketName"]) {
+                    Some(n) => n,
+                    None => format!("{}-*", self.stack.to_lowercase()),
+                },
+            )
+            .collect();
+        if self.has("AWS::S3::Bucket") {
+            mark(&["AWS::S3::Bucket"]);
+        }
+        if !buckets.is_empty() {
+            out.push(statement(
+                "S3Buckets",
+                &[
+                    "s3:CreateBucket",
+                    "s3:DeleteBucket",
+                    "s3:GetBucketLocation",
+                    "s3:PutBucketNotification",
+                    "s3:GetBucketNotification",
+                    "s3:PutBucketPolicy",
+                    "s3:GetBucketPolicy",
+                    "s3:DeleteBucketPolicy",
+                    "s3:PutEncryptionConfiguration",
+                    "s3:PutBucketPublicAccessBlock",
+                    "s3:PutBucketVersioning",
+                    "s3:PutBucketTagging",
+                    "s3:PutBucketCORS",
+                    "s3:PutBucketOwnershipControls",
+                ],
+                buckets
+                    .iter()
+                    .map(|b| format!("arn:aws:s3:::{b}"))
+                    .collect(),
+                None,
+            ));
+        }
+        if self.has("AWS::S3::BucketPolicy") {
+            mark(&["AWS::S3::BucketPolicy"]);
+            let non_deploy_policies = self.of_type("AWS::S3::BucketPolicy").iter().any(|(_, r)| {
+                r["Properties"]["Bucket"] != json!({"Ref": "ServerlessDeploymentBucket"})
+            });
+            if non_deploy_policies {
+                out.push(statement(
+                    "S3BucketPolicies",
+                    &[
+                        "s3:PutBucketPolicy",
+                        "s3:GetBucketPolicy",
+                        "s3:DeleteBucketPolicy",
+                    ],
+                    vec!["arn:aws:s3:::*".into()],
+                    None,
+                ));
+            }
+        }
+
+        let tables = self.names("AWS::DynamoDB::Table", "TableName", false);
+        if !tables.is_empty() {
+            mark(&["AWS::DynamoDB::Table"]);
+            out.push(statement(
+                "DynamoDbTables",
+                &[
+                    "dynamodb:CreateTable",
+                    "dynamodb:DeleteTable",
+                    "dynamodb:DescribeTable",
+                    "dynamodb:UpdateTable",
+                    "dynamodb:DescribeTimeToLive",
+                    "dynamodb:UpdateTimeToLive",
+                    "dynamodb:DescribeContinuousBackups",
+                    "dynamodb:UpdateContinuousBackups",
+                    "dynamodb:TagResource",
+                    "dynamodb:UntagResource",
+                    "dynamodb:ListTagsOfResource",
+                ],
+                tables
+                    .iter()
+                    .map(|t| self.arn("dynamodb", &format!("table/{t}")))
+                    .collect(),
+                None,
+            ));
+        }
+        let streams = self.names("AWS::Kinesis::Stream", "Name", false);
+        if !streams.is_empty() {
+            mark(&["AWS::Kinesis::Stream"]);
+            out.push(statement(
+                "KinesisStreams",
+                &[
+                    "kinesis:CreateStream",
+                    "kinesis:DeleteStream",
+                    "kinesis:DescribeStream",
+                    "kinesis:DescribeStreamSummary",
+                    "kinesis:IncreaseStreamRetentionPeriod",
+                    "kinesis:DecreaseStreamRetentionPeriod",
+                    "kinesis:StartStreamEncryption",
+                    "kinesis:AddTagsToStream",
+                    "kinesis:RemoveTagsFromStream",
+                    "kinesis:ListTagsForStream",
+                ],
+                streams
+                    .iter()
+                    .map(|s| self.arn("kinesis", &format!("stream/{s}")))
+                    .collect(),
+                None,
+            ));
+        }
+        if self.has("AWS::Kinesis::StreamConsumer") {
+            mark(&["AWS::Kinesis::StreamConsumer"]);
+            out.push(statement(
+                "KinesisStreamConsumers",
+                &[
+                    "kinesis:RegisterStreamConsumer",
+                    "kinesis:DeregisterStreamConsumer",
+                    "kinesis:DescribeStreamConsumer",
+                ],
+                vec![self.arn("kinesis", "stream/*")],
+                None,
+            ));
+        }
+
+        // Anything else: honest, unscoped, and reported.
+        let mut unmapped: Vec<String> = self
+            .resources
+            .values()
+            .filter_map(|r| r["Type"].as_str())
+            .filter(|t| !mapped.contains(t))
+            .map(str::to_string)
+            .collect();
+        unmapped.sort();
+        unmapped.dedup();
+        let mut services: Vec<String> = unmapped
+            .iter()
+            .filter_map(|t| t.split("::").nth(1))
+            .map(str::to_lowercase)
+            .collect();
+        services.sort();
+        services.dedup();
+        for svc in services {
+            let action = format!("{svc}:*");
+            let sid: String = format!("Unmapped{}", capitalize(&svc));
+            out.push(statement(&sid, &[action.as_str()], vec!["*".into()], None));
+        }
+        (out, unmapped)
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
