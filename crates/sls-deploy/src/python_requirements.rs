@@ -73,6 +73,10 @@ struct Options {
     use_pipenv: bool,
     use_poetry: bool,
     use_download_cache: bool,
+    slim: bool,
+    strip: bool,
+    slim_patterns: Vec<String>,
+    slim_append_defaults: bool,
 }
 
 /// JavaScript truthiness of an option value.
@@ -131,6 +135,10 @@ fn options(config: &Value) -> Result<Options> {
         use_pipenv: true,
         use_poetry: true,
         use_download_cache: true,
+        slim: false,
+        strip: true,
+        slim_patterns: Vec::new(),
+        slim_append_defaults: true,
     };
     let custom = config
         .get("custom")
@@ -181,7 +189,19 @@ fn options(config: &Value) -> Result<Options> {
             }
             // Options that only matter when a refused option is on, or that change nothing
             // deployed when off.
-            "staticCacheMaxVersions" | "cleanupZipHelper" | "slimPatternsAppendDefaults" => {}
+            // The plugin compares with `true`/`'true'` for slim, and `false`/`'false'` for the rest.
+            "slim" => o.slim = matches!(v, Value::Bool(true)) || v.as_str() == Some("true"),
+            "strip" => o.strip = !(matches!(v, Value::Bool(false)) || v.as_str() == Some("false")),
+            "slimPatterns" => {
+                if truthy(v) {
+                    o.slim_patterns = string_list(v, key)?;
+                }
+            }
+            "slimPatternsAppendDefaults" => {
+                o.slim_append_defaults =
+                    !(matches!(v, Value::Bool(false)) || v.as_str() == Some("false"))
+            }
+            "staticCacheMaxVersions" | "cleanupZipHelper" => {}
             "dockerizePip"
             | "dockerSsh"
             | "dockerPrivateKey"
@@ -194,9 +214,6 @@ fn options(config: &Value) -> Result<Options> {
             | "dockerRootless"
             | "zip"
             | "layer"
-            | "slim"
-            | "strip"
-            | "slimPatterns"
             | "vendor"
             | "requirePoetryLockFile"
             | "poetryWithGroups"
@@ -421,6 +438,14 @@ pub fn install(service_dir: &Path, config: &Value, host: &PythonHost) -> Result<
         hasher.update([1u8]);
         hasher.update(a.as_bytes());
     }
+    // Unlike the plugin, slimming is part of the key: a slim and a full install never share.
+    if o.slim {
+        hasher.update(format!("\0slim:{}:{}", o.strip, o.slim_append_defaults).as_bytes());
+        for p in &o.slim_patterns {
+            hasher.update([2u8]);
+            hasher.update(p.as_bytes());
+        }
+    }
     let hash: String = hasher
         .finalize()
         .iter()
@@ -518,6 +543,12 @@ pub fn install(service_dir: &Path, config: &Value, host: &PythonHost) -> Result<
         }
         std::fs::create_dir_all(&target)
             .map_err(|e| DeployError::io("could not create", &target, e))?;
+        if o.slim {
+            if let Err(e) = slim(&target, &o, path_var, &env) {
+                let _ = std::fs::remove_dir_all(&tmp);
+                return Err(e);
+            }
+        }
         std::fs::write(tmp.join(MARKER), format!("{version_line}\n"))
             .map_err(|e| DeployError::io("could not write", tmp.join(MARKER), e))?;
         std::fs::rename(&tmp, &dir).map_err(|e| DeployError::io("could not write", &dir, e))?;
@@ -544,6 +575,82 @@ pub fn install(service_dir: &Path, config: &Value, host: &PythonHost) -> Result<
         installed_now,
         notices,
     }))
+}
+
+/// The plugin's `slim: true` (lib/slim.js): `strip` every `*.so` (Linux; not when
+/// `strip: false`), then delete what matches `**/*.py[c|o]`, `**/__pycache__*`,
+/// `**/*.dist-info*` and `slimPatterns` (a matching folder goes with everything in it).
+fn slim(target: &Path, o: &Options, path_var: &str, env: &BTreeMap<String, String>) -> Result<()> {
+    let listed = files::list_files(target)?;
+    if o.strip && !cfg!(any(target_os = "macos", windows)) {
+        let sos: Vec<&SourceFile> = listed.iter().filter(|f| f.name.ends_with(".so")).collect();
+        if !sos.is_empty() {
+            let strip = which("strip", path_var).ok_or_else(|| {
+                DeployError::config(
+                    opt_path("slim"),
+                    "slim strips the installed *.so files with `strip`, which is not on PATH (install binutils, or set strip: false)",
+                )
+            })?;
+            for f in sos {
+                let out = Command::new(&strip)
+                    .arg(&f.path)
+                    .env_clear()
+                    .envs(env)
+                    .output()
+                    .map_err(|e| DeployError::io("could not run", &strip, e))?;
+                if !out.status.success() {
+                    return Err(DeployError::config(
+                        opt_path("slim"),
+                        format!(
+                            "`strip {}` failed: {}",
+                            f.name,
+                            String::from_utf8_lossy(&out.stderr).trim()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let mut patterns: Vec<String> = if o.slim_patterns.is_empty() || o.slim_append_defaults {
+        vec![
+            "**/*.py[c|o]".into(),
+            "**/__pycache__*".into(),
+            "**/*.dist-info*".into(),
+        ]
+    } else {
+        Vec::new()
+    };
+    patterns.extend(o.slim_patterns.iter().cloned());
+    let mut set = globset::GlobSetBuilder::new();
+    for p in &patterns {
+        let g = globset::GlobBuilder::new(p)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| {
+                DeployError::config(
+                    opt_path("slimPatterns"),
+                    format!("invalid pattern \"{p}\": {e}"),
+                )
+            })?;
+        set.add(g);
+    }
+    let set = set
+        .build()
+        .map_err(|e| DeployError::config(opt_path("slimPatterns"), e.to_string()))?;
+    for f in &listed {
+        // The file itself or any folder above it.
+        let mut prefixes = vec![f.name.as_str()];
+        let mut rest = f.name.as_str();
+        while let Some((dir, _)) = rest.rsplit_once('/') {
+            prefixes.push(dir);
+            rest = dir;
+        }
+        if prefixes.iter().any(|p| set.is_match(p)) {
+            std::fs::remove_file(&f.path)
+                .map_err(|e| DeployError::io("could not remove", &f.path, e))?;
+        }
+    }
+    Ok(())
 }
 
 /// The plugin's inject filter (no root `__pycache__/`, nothing whose first name part is in

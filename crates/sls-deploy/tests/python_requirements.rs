@@ -245,7 +245,6 @@ fn unsupported_options_are_refused_by_name_before_anything_is_written() {
         ("dockerizePip", json!(true)),
         ("zip", json!(true)),
         ("layer", json!({"name": "x"})),
-        ("slim", json!(true)),
         ("vendor", json!("./vendor")),
         ("somethingNew", json!(1)),
     ] {
@@ -293,4 +292,22 @@ fn individually_packaged_python_functions_get_the_requirements() {
     assert!(py.contains(&"tinypkg/__init__.py".to_string()), "{py:?}");
     let node = names(&dir.join(".serverless/node.zip"));
     assert!(!node.iter().any(|x| x.starts_with("tinypkg")), "{node:?}");
+}
+
+#[test]
+fn slim_removes_dist_info_and_slim_patterns() {
+    let Some(host) = host() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    service(dir, Some("tinypkg\notherpkg\n"));
+    let c = config(dir, json!({"slim": true, "slimPatterns": ["otherpkg/**"]}));
+    run(dir, &c, &host).unwrap();
+    let n = names(&dir.join(".serverless/py.zip"));
+    assert!(n.contains(&"tinypkg/__init__.py".to_string()), "{n:?}");
+    assert!(!n.iter().any(|x| x.contains(".dist-info")), "{n:?}");
+    assert!(!n.iter().any(|x| x.starts_with("otherpkg/")), "{n:?}");
+    // Without slim the same requirements are a different cache entry, with dist-info.
+    run(dir, &config(dir, json!({})), &host).unwrap();
+    let n = names(&dir.join(".serverless/py.zip"));
+    assert!(n.iter().any(|x| x.contains(".dist-info")), "{n:?}");
 }
