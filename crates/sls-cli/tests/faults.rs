@@ -55,6 +55,41 @@ fn occasional_server_errors_and_throttling_are_retried() {
 }
 
 #[test]
+fn connection_resets_and_latency_are_retried() {
+    let moto = MotoServer::start();
+    // 5% of requests see their connection reset before they reach moto; the rest wait 200 ms.
+    let proxy = FaultProxy::start(
+        moto.port(),
+        55,
+        vec![
+            Rule::sometimes("*", Fault::Reset, 0.05),
+            Rule::always("*", Fault::Latency(Duration::from_millis(200))),
+        ],
+    );
+    let sls = sls_for(&proxy, "slow");
+    sls.run(&["deploy"]).ok();
+    sls.file("handler.js", "exports.hello = async () => 2;\n");
+    let run = sls.run(&["deploy"]).ok();
+    assert!(
+        !run.stderr.contains("Skipping deployment"),
+        "{}",
+        run.stderr
+    );
+    let run = sls.run(&["info"]).ok();
+    assert!(run.stdout.contains("slow-dev-hello"), "{}", run.stdout);
+    sls.run(&["remove"]).ok();
+    let stats = proxy.stats();
+    assert!(
+        stats.kinds.get("reset").is_some_and(|n| *n >= 1),
+        "{stats:?}"
+    );
+    assert!(
+        stats.kinds.get("latency").is_some_and(|n| *n >= 20),
+        "{stats:?}"
+    );
+}
+
+#[test]
 fn an_operation_that_always_fails_ends_promptly_named() {
     let moto = MotoServer::start();
     let proxy = FaultProxy::start(

@@ -107,3 +107,67 @@ fn sigint_while_waiting_exits_130_and_the_next_deploy_deploys() {
     assert_eq!(deployed_sha(&moto), zip_sha(&sls));
     assert_eq!(deployed_sha(&moto), v2);
 }
+
+/// SIGKILL after the artifacts are uploaded and before CloudFormation is asked to apply them
+/// (the CreateChangeSet request is held by the proxy, so the stack never hears of v2): a plain
+/// `sls deploy` afterwards deploys v2 instead of skipping because the bucket already has it.
+#[test]
+fn sigkill_between_upload_and_stack_update_does_not_make_the_next_deploy_skip() {
+    let moto = MotoServer::start();
+    let proxy = FaultProxy::start(moto.port(), 9, vec![]);
+    let mut sls = Sls::new();
+    sls.env("AWS_ENDPOINT_URL", &proxy.endpoint())
+        .env("AWS_ACCESS_KEY_ID", "AKIAINTR")
+        .env("AWS_SECRET_ACCESS_KEY", "intr-secret-not-shown")
+        .env("AWS_REGION", "us-east-1");
+    sls.file("serverless.yml", SERVICE);
+    sls.file("handler.js", "exports.hello = async () => 1;\n");
+    sls.run(&["deploy"]).ok();
+    let v1 = zip_sha(&sls);
+
+    // The held request is released long after this test has ended (the process is gone by then).
+    sls.file("handler.js", "exports.hello = async () => 2;\n");
+    proxy.set_rules(vec![Rule::always(
+        "CreateChangeSet",
+        Fault::Latency(Duration::from_secs(600)),
+    )]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sls"))
+        .arg("deploy")
+        .current_dir(&sls.cwd)
+        .env_clear()
+        .envs(&sls.env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    for line in BufReader::new(stderr).lines() {
+        if line.unwrap().contains("Updating CloudFormation stack") {
+            break;
+        }
+    }
+    // Wait until the CreateChangeSet request is in the proxy's hands.
+    let start = Instant::now();
+    while proxy.stats().requests.get("CreateChangeSet").is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no CreateChangeSet"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let v2 = zip_sha(&sls);
+    assert_ne!(v1, v2);
+    assert_eq!(deployed_sha(&moto), v1, "v2 was not applied");
+
+    proxy.set_rules(vec![]);
+    let run = sls.run(&["deploy"]).ok();
+    assert!(
+        !run.stderr.contains("Skipping deployment"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(deployed_sha(&moto), v2);
+}

@@ -72,11 +72,25 @@ impl Rule {
     }
 }
 
-/// What the proxy saw: requests per operation and faults injected per operation.
+/// What the proxy saw: requests per operation, faults injected per operation and per kind
+/// (`server_error`, `throttle`, `reset`, `latency`, `lost_answer`).
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
     pub requests: BTreeMap<String, u32>,
     pub faults: BTreeMap<String, u32>,
+    pub kinds: BTreeMap<&'static str, u32>,
+}
+
+impl Fault {
+    fn kind(&self) -> &'static str {
+        match self {
+            Fault::ServerError => "server_error",
+            Fault::Throttle => "throttle",
+            Fault::Reset => "reset",
+            Fault::Latency(_) => "latency",
+            Fault::LostAnswer => "lost_answer",
+        }
+    }
 }
 
 struct Shared {
@@ -221,6 +235,7 @@ fn decide(shared: &Mutex<Shared>, operation: &str) -> Option<Fault> {
             let fault = s.rules[i].0.fault.clone();
             s.rules[i].1 += 1;
             *s.stats.faults.entry(operation.to_string()).or_default() += 1;
+            *s.stats.kinds.entry(fault.kind()).or_default() += 1;
             return Some(fault);
         }
     }
