@@ -149,7 +149,7 @@ fn sigkill_between_upload_and_stack_update_does_not_make_the_next_deploy_skip() 
     }
     // Wait until the CreateChangeSet request is in the proxy's hands.
     let start = Instant::now();
-    while proxy.stats().requests.get("CreateChangeSet").is_none() {
+    while !proxy.stats().requests.contains_key("CreateChangeSet") {
         assert!(
             start.elapsed() < Duration::from_secs(30),
             "no CreateChangeSet"
