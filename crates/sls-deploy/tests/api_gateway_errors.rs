@@ -134,12 +134,26 @@ fn unknown_keys_and_unsupported_settings_are_refused() {
     cfg["provider"]["logs"] = json!({"restApi": true});
     expect(cfg.clone(), &["provider.logs.restApi"]);
     cfg["provider"].as_object_mut().unwrap().remove("logs");
+    // Applied to the stage after the deployment (`aws::api_gateway_stage`, moto_api_gateway.rs).
     cfg["provider"]["tracing"] = json!({"apiGateway": true});
-    expect(cfg.clone(), &["provider.tracing.apiGateway"]);
-    cfg["provider"].as_object_mut().unwrap().remove("tracing");
     cfg["provider"]["tags"] = json!({"a": "b"});
-    expect(cfg.clone(), &["provider.tags"]);
-    cfg["provider"].as_object_mut().unwrap().remove("tags");
+    cfg["provider"]["stackTags"] = json!({"c": "d"});
+    cfg["provider"]["apiGateway"] = json!({"metrics": true});
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(t.path().join("handler.js"), "exports.h = async () => 1;\n").unwrap();
+    package(&PackageInput {
+        service_dir: t.path(),
+        config: &cfg,
+        stage: "dev",
+        region: "us-east-1",
+        out_dir: &t.path().join(".serverless"),
+        config_file_name: Some("serverless.yml"),
+        timestamp: None,
+    })
+    .expect("tracing, metrics and stage tags are honoured");
+    for k in ["tracing", "tags", "stackTags"] {
+        cfg["provider"].as_object_mut().unwrap().remove(k);
+    }
     cfg["provider"]["apiGateway"] = json!({"restApiId": "abc"});
     expect(cfg, &["provider.apiGateway.restApiRootResourceId"]);
     expect(

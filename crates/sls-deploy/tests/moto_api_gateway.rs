@@ -268,3 +268,77 @@ async fn http_events_deploy_redeploy_remove() {
         .await
         .is_err());
 }
+
+/// v3's update-stage step (`aws::api_gateway_stage`): after the deployment, the REST API's stage
+/// gets `tracingEnabled`, the metrics method setting and the tags (stackTags merged with tags,
+/// tags winning); a later deployment removes stale tags, also when the deployment itself is
+/// skipped (v3's `after:deploy:deploy` runs then too).
+///
+/// What moto cannot show: that tracing really sends traces to X-Ray and that metrics reach
+/// CloudWatch (moto only stores the stage fields); `provider.logs.restApi` stays refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stage_tracing_metrics_and_tags_are_applied_after_deploy() {
+    let moto = MotoServer::start();
+    let cfg = sdk(&moto.endpoint());
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("serverless.yml"), "service: apigw\n").unwrap();
+    std::fs::write(d.join("handler.js"), "exports.hello = async () => 1;\n").unwrap();
+
+    let mut conf = config(false);
+    conf["provider"]["tracing"] = json!({"apiGateway": true});
+    conf["provider"]["apiGateway"] = json!({"metrics": true});
+    conf["provider"]["stackTags"] = json!({"team": "platform", "owner": "stack"});
+    conf["provider"]["tags"] = json!({"owner": "tags", "cost": 42});
+    let pkg = pack(d, &conf);
+    let out = deploy(&cfg, &pkg, &opts(), &|_| {}).await.unwrap();
+    assert!(matches!(out, DeployOutcome::Deployed { .. }), "{out:?}");
+
+    let api = rest_api_id(&moto, "dev-apigw").expect("the REST API dev-apigw exists");
+    let stage = apigw(&moto, &format!("/restapis/{api}/stages/dev"));
+    assert_eq!(stage["tracingEnabled"], true, "{stage}");
+    assert_eq!(
+        stage["methodSettings"]["*/*"]["metricsEnabled"], true,
+        "{stage}"
+    );
+    assert_eq!(
+        stage["tags"],
+        json!({"team": "platform", "owner": "tags", "cost": "42"}),
+        "{stage}"
+    );
+
+    // A tag set on the stage by hand is stale: the next deployment, even a skipped one (same
+    // files), removes it; `aws:` tags would be kept (moto does not allow setting those).
+    let apigw_client = aws_sdk_apigateway::Client::new(&cfg);
+    let arn = format!("arn:aws:apigateway:us-east-1::/restapis/{api}/stages/dev");
+    apigw_client
+        .tag_resource()
+        .resource_arn(&arn)
+        .tags("stale", "x")
+        .send()
+        .await
+        .unwrap();
+    let tagged = apigw(&moto, &format!("/restapis/{api}/stages/dev"));
+    assert_eq!(tagged["tags"]["stale"], "x", "{tagged}");
+    let out = deploy(&cfg, &pkg, &opts(), &|_| {}).await.unwrap();
+    assert!(matches!(out, DeployOutcome::Skipped { .. }), "{out:?}");
+    let stage = apigw(&moto, &format!("/restapis/{api}/stages/dev"));
+    assert_eq!(
+        stage["tags"],
+        json!({"team": "platform", "owner": "tags", "cost": "42"}),
+        "{stage}"
+    );
+
+    // `tracing.apiGateway: false` turns tracing off; a tag dropped from the config goes.
+    conf["provider"]["tracing"] = json!({"apiGateway": false});
+    conf["provider"]["tags"] = json!({"owner": "tags"});
+    let pkg2 = pack(d, &conf);
+    deploy(&cfg, &pkg2, &opts(), &|_| {}).await.unwrap();
+    let stage = apigw(&moto, &format!("/restapis/{api}/stages/dev"));
+    assert_eq!(stage["tracingEnabled"], false, "{stage}");
+    assert_eq!(
+        stage["tags"],
+        json!({"team": "platform", "owner": "tags"}),
+        "{stage}"
+    );
+}

@@ -8,7 +8,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{json, Value};
 
 use super::stack::{self, Template};
-use super::{bucket, info, AwsOptions, Clients, DeployEvent, DeployOutcome};
+use super::{api_gateway_stage, bucket, info, AwsOptions, Clients, DeployEvent, DeployOutcome};
 use crate::error::{DeployError, Result};
 use crate::naming;
 use crate::package::PackageResult;
@@ -96,6 +96,8 @@ pub async fn deploy(
         on_event(DeployEvent::Step(
             "Service files not changed. Skipping deployment...".into(),
         ));
+        // v3's `after:deploy:deploy` hooks run after a skipped deployment too.
+        api_gateway_stage::update_stage(&c, pkg).await?;
         return Ok(DeployOutcome::Skipped {
             info: info::info_from(&c, service).await?,
         });
@@ -117,6 +119,7 @@ pub async fn deploy(
         }
     }
     prune(&c, service, &bucket, &prefix, on_event).await?;
+    api_gateway_stage::update_stage(&c, pkg).await?;
     Ok(DeployOutcome::Deployed {
         info: info::info_from(&c, service).await?,
     })

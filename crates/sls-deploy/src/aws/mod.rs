@@ -11,9 +11,11 @@
 //! - [`stack`]: describing, creating/updating/deleting and waiting for stacks, stack events;
 //! - [`bucket`]: the deployment bucket: one S3 pager, uploads, deletes, artifact directories;
 //! - [`deploy`]: the steps of `sls deploy`;
+//! - [`api_gateway_stage`]: v3's update-stage step after a deploy (tracing, metrics, stage tags);
 //! - [`function`]: `sls deploy function`;
 //! - [`info`], [`remove`]: `sls info` and `sls remove`.
 
+mod api_gateway_stage;
 mod bucket;
 mod deploy;
 mod function;
@@ -129,6 +131,7 @@ struct Clients {
     cfn: aws_sdk_cloudformation::Client,
     s3: aws_sdk_s3::Client,
     lambda: aws_sdk_lambda::Client,
+    apigw: aws_sdk_apigateway::Client,
     /// A custom endpoint (`AWS_ENDPOINT_URL`), named in connection errors.
     endpoint: Option<String>,
 }
@@ -142,6 +145,7 @@ impl Clients {
             cfn: aws_sdk_cloudformation::Client::new(sdk),
             s3: aws_sdk_s3::Client::from_conf(s3),
             lambda: aws_sdk_lambda::Client::new(sdk),
+            apigw: aws_sdk_apigateway::Client::new(sdk),
             endpoint: sdk.endpoint_url().map(str::to_string),
         }
     }

@@ -47,6 +47,8 @@ const PROVIDER_API_GATEWAY_KEYS: &[&str] = &[
     "binaryMediaTypes",
     "description",
     "disableDefaultEndpoint",
+    // Applied to the stage after the deployment (`aws::api_gateway_stage`), as v3 does.
+    "metrics",
     "minimumCompressionSize",
     "request",
     "resourcePolicy",
@@ -627,13 +629,9 @@ fn check_provider(s: &Settings<'_>) -> Result<()> {
     let ag = &s.api_gateway;
     for k in ag.keys() {
         if !PROVIDER_API_GATEWAY_KEYS.contains(&k.as_str()) {
-            let why = match k.as_str() {
-                "metrics" => "v3 applies it to the stage through API calls after the deployment, which sls does not do yet",
-                _ => "is not a supported setting",
-            };
             return Err(DeployError::config(
                 format!("provider.apiGateway.{k}"),
-                format!("{why}; remove it"),
+                "is not a supported setting; remove it",
             ));
         }
     }
@@ -646,33 +644,16 @@ fn check_provider(s: &Settings<'_>) -> Result<()> {
         ));
     }
     let p = s.provider;
-    if p.get("tracing")
-        .and_then(|t| t.get("apiGateway"))
-        .is_some_and(|v| !v.is_null())
-    {
-        return Err(DeployError::config(
-            "provider.tracing.apiGateway",
-            "v3 turns on API Gateway tracing through API calls after the deployment, which sls does not do yet; remove it",
-        ));
-    }
+    // `provider.tracing.apiGateway`, `provider.apiGateway.metrics` and the stage tags
+    // (`provider.tags`/`stackTags`) are applied after the deployment by `aws::api_gateway_stage`.
     if p.get("logs")
         .and_then(|t| t.get("restApi"))
         .is_some_and(|v| !v.is_null())
     {
         return Err(DeployError::config(
             "provider.logs.restApi",
-            "v3 sets up REST API access logs through API calls (and an account-wide CloudWatch role) after the deployment, which sls does not do yet; remove it",
+            "v3 sets up REST API logs after the deployment with an account-wide CloudWatch role that its own custom resource (a JavaScript Lambda function) creates, which sls does not deploy; remove it",
         ));
-    }
-    if !s.is_external() {
-        for k in ["tags", "stackTags"] {
-            if p.get(k).is_some_and(|v| !v.is_null()) {
-                return Err(DeployError::config(
-                    format!("provider.{k}"),
-                    "with `http` events v3 also tags the API Gateway stage through API calls after the deployment, which sls does not do yet; remove the tags or the http events",
-                ));
-            }
-        }
     }
     if let Some(v) = p.get("vpcEndpointIds").filter(|v| !v.is_null()) {
         let private = p
