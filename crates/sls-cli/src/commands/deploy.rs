@@ -70,20 +70,18 @@ fn package_service(
         .and_then(|f| f.path.file_name())
         .and_then(|n| n.to_str())
         .map(str::to_string);
-    // The built-in serverless-python-requirements runs pip with this PATH (and HOME, for pip's
-    // own configuration); the library reads no environment.
+    // The built-in serverless-python-requirements runs pip with this PATH and the environment
+    // snapshot (proxies, PIP_*, pyenv, HOME), as the plugin's child process inherits it, minus
+    // AWS credentials, which pip never needs; the library reads no environment.
     let python = sls_deploy::python_requirements::PythonHost {
         path_var: host.env.get("PATH").cloned(),
         cache_dir: None,
-        env: [
-            "HOME",
-            "PIP_INDEX_URL",
-            "PIP_EXTRA_INDEX_URL",
-            "PIP_CONFIG_FILE",
-        ]
-        .iter()
-        .filter_map(|k| host.env.get(*k).map(|v| (k.to_string(), v.clone())))
-        .collect(),
+        env: host
+            .env
+            .iter()
+            .filter(|(k, _)| !k.starts_with("AWS_"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     };
     let pkg = sls_deploy::package_with(
         &PackageInput {
