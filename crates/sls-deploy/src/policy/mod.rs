@@ -63,6 +63,22 @@ pub fn generate_for(service: &Service, template: &Value) -> Policies {
                 vec![role.clone()],
                 Some(json!({"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}})),
             ));
+            // `deploy function --update-config` sends a literal role ARN and a VPC itself.
+            let literal_roles = cx.literal_function_roles();
+            if !literal_roles.is_empty() {
+                direct.push(statement(
+                    "PassExecutionRole",
+                    &["iam:PassRole"],
+                    literal_roles,
+                    Some(json!({"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}})),
+                ));
+            }
+            direct.extend(
+                on_behalf
+                    .iter()
+                    .filter(|s| s["Sid"] == "LambdaVpc")
+                    .cloned(),
+            );
             let mut role_statements = vec![cx.objects_read_statement()];
             role_statements.extend(on_behalf);
             Policies {
@@ -218,6 +234,14 @@ impl<'a> Cx<'a> {
         out
     }
 
+    /// Execution roles given to functions as literal ARNs (`provider.iam.role: arn:…`).
+    fn literal_function_roles(&self) -> Vec<String> {
+        self.of_type("AWS::Lambda::Function")
+            .iter()
+            .filter_map(|(_, f)| f["Properties"]["Role"].as_str().map(str::to_string))
+            .collect()
+    }
+
     /// What sls itself calls.
     fn direct_statements(&self) -> Vec<Value> {
         let mut out = vec![
@@ -248,11 +272,7 @@ impl<'a> Cx<'a> {
             ),
             statement(
                 "DeploymentBucket",
-                &[
-                    "s3:ListBucket",
-                    "s3:ListBucketVersions",
-                    "s3:GetBucketLocation",
-                ],
+                &["s3:ListBucket", "s3:ListBucketVersions"],
                 vec![format!("arn:aws:s3:::{}", self.bucket())],
                 None,
             ),
@@ -876,5 +896,114 @@ fn capitalize(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(role: Option<&str>, bucket: Option<&str>) -> Service {
+        let mut provider = json!({"name": "aws"});
+        if let Some(role) = role {
+            provider["iam"] = json!({"deploymentRole": role});
+        }
+        if let Some(bucket) = bucket {
+            provider["deploymentBucket"] = json!({"name": bucket});
+        }
+        Service::from_config(
+            &json!({"service": "svc", "provider": provider}),
+            "dev",
+            "eu-west-1",
+        )
+        .unwrap()
+    }
+
+    fn stmt<'v>(doc: &'v Value, sid: &str) -> Option<&'v Value> {
+        doc["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Sid"] == sid)
+    }
+
+    fn template() -> Value {
+        json!({"Resources": {
+            "HelloLambdaFunction": {"Type": "AWS::Lambda::Function", "Properties": {
+                "FunctionName": "custom-name",
+                "Role": "arn:aws:iam::123456789012:role/given",
+                "VpcConfig": {"SubnetIds": ["s"]}}},
+            "HelloLogGroup": {"Type": "AWS::Logs::LogGroup",
+                "Properties": {"LogGroupName": "/aws/lambda/custom-name"}},
+            "Role": {"Type": "AWS::IAM::Role", "Properties": {"RoleName":
+                {"Fn::Join": ["-", ["svc", "dev", {"Ref": "AWS::Region"}, "lambdaRole"]]}}},
+            "Table": {"Type": "AWS::DynamoDB::Table", "Properties": {}},
+            "Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {}}
+        }})
+    }
+
+    #[test]
+    fn names_outside_the_prefix_are_listed_and_unnamed_resources_use_the_stack() {
+        let p = generate_for(&service(None, Some("my-bucket")), &template());
+        let doc = &p.caller;
+        let lambda = &stmt(doc, "LambdaFunctions").unwrap()["Resource"];
+        assert!(lambda
+            .to_string()
+            .contains("arn:aws:lambda:eu-west-1:*:function:custom-name:*"));
+        assert!(stmt(doc, "LogGroups").unwrap()["Resource"]
+            .to_string()
+            .contains("log-group:/aws/lambda/custom-name:*"));
+        assert_eq!(
+            stmt(doc, "ExecutionRole").unwrap()["Resource"],
+            json!("arn:aws:iam::*:role/svc-dev-eu-west-1-lambdaRole")
+        );
+        assert_eq!(
+            stmt(doc, "DynamoDbTables").unwrap()["Resource"],
+            json!("arn:aws:dynamodb:eu-west-1:*:table/svc-dev-*")
+        );
+        let passed = stmt(doc, "PassExecutionRole").unwrap();
+        assert!(passed["Resource"].to_string().contains("role/given"));
+        assert_eq!(
+            passed["Condition"]["StringEquals"]["iam:PassedToService"],
+            "lambda.amazonaws.com"
+        );
+        assert_eq!(
+            stmt(doc, "DeploymentBucketObjects").unwrap()["Resource"],
+            json!("arn:aws:s3:::my-bucket/serverless/svc/dev/*")
+        );
+        // A named bucket is not sls's to create or delete.
+        assert!(stmt(doc, "DeploymentBucketManagement").is_none());
+        assert_eq!(p.unmapped_types, vec!["AWS::EC2::SecurityGroup"]);
+        assert_eq!(
+            stmt(doc, "UnmappedEc2").unwrap()["Action"],
+            json!(["ec2:*"])
+        );
+    }
+
+    #[test]
+    fn a_deployment_role_gets_what_cloudformation_does() {
+        let role = "arn:aws:iam::123456789012:role/cfn";
+        let p = generate_for(&service(Some(role), None), &template());
+        let caller = &p.caller;
+        let pass = stmt(caller, "PassDeploymentRole").unwrap();
+        assert_eq!(pass["Resource"], json!(role));
+        assert_eq!(
+            pass["Condition"]["StringEquals"]["iam:PassedToService"],
+            "cloudformation.amazonaws.com"
+        );
+        // deploy function --update-config passes the literal role and the VPC itself.
+        assert!(stmt(caller, "PassExecutionRole").is_some());
+        assert!(stmt(caller, "LambdaVpc").is_some());
+        assert!(stmt(caller, "ExecutionRole").is_none());
+        let deployer = p.deployment_role.as_ref().unwrap();
+        assert!(stmt(deployer, "ExecutionRole").is_some());
+        assert!(stmt(deployer, "CloudFormationStack").is_none());
+        assert_eq!(
+            stmt(caller, "DeploymentBucket").unwrap()["Resource"],
+            json!("arn:aws:s3:::svc-dev-serverlessdeploymentbucket-*")
+        );
+        let both = p.to_json();
+        assert_eq!(both["caller"], *caller);
+        assert_eq!(both["deploymentRole"], *deployer);
     }
 }
