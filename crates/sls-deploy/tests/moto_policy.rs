@@ -75,6 +75,15 @@ async fn generated_policy_deploys_and_removes_and_denies_other_buckets() {
 
     let out = deploy(&cfg, &pkg, &opts(), &|_| {}).await.unwrap();
     assert!(matches!(out, DeployOutcome::Deployed { .. }), "{out:?}");
+    // A redeploy runs the change check (bucket listing, GetTemplate, DescribeStackResource)
+    // and an update. moto fails body-less Lambda GETs' signatures under checking, so the
+    // deployed code cannot be confirmed and it deploys rather than skips.
+    let out = deploy(&cfg, &pack(d, &config), &opts(), &|_| {})
+        .await
+        .unwrap();
+    assert!(matches!(out, DeployOutcome::Deployed { .. }), "{out:?}");
+    let i = sls_deploy::info(&cfg, &pkg.service, &opts()).await.unwrap();
+    assert!(i.stack_status.ends_with("_COMPLETE"), "{i:?}");
 
     // The same keys may not write outside the deployment bucket.
     let s3_user = aws_sdk_s3::Client::from_conf(
@@ -134,4 +143,41 @@ async fn generated_policy_deploys_and_removes_and_denies_other_buckets() {
     .to_string();
     assert!(err.contains("s3:"), "{err}");
     assert!(!err.contains(&psecret), "no secret in errors");
+}
+
+/// With `provider.iam.deploymentRole`, the caller's document alone deploys and removes (moto
+/// stores the role but neither checks nor uses it, so the role's document is pinned by the
+/// snapshots only).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn caller_document_is_enough_with_a_deployment_role() {
+    let moto = MotoServer::start();
+    let role = moto.create_open_role("cfn-deployer");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("serverless.yml"), "service: roled\n").unwrap();
+    std::fs::write(d.join("handler.js"), "exports.hello = async () => 1;\n").unwrap();
+    let config = json!({
+        "service": "roled",
+        "provider": {"name": "aws", "runtime": "nodejs20.x", "iam": {"deploymentRole": role}},
+        "functions": {"hello": {"handler": "handler.hello"}}
+    });
+    let pkg = pack(d, &config);
+    let policies = sls_deploy::policy::generate(&pkg);
+    assert!(policies.deployment_role.is_some());
+    let doc = widened_for_moto(policies.caller.clone());
+    assert!(
+        doc.to_string().contains(&role),
+        "PassRole on the deployment role"
+    );
+
+    moto.create_user("ci");
+    moto.put_user_policy("ci", "generated", &doc.to_string());
+    let (key, secret) = moto.create_access_key("ci");
+    let cfg = sdk_as(&moto.endpoint(), &key, &secret);
+    moto.enable_auth();
+
+    let out = deploy(&cfg, &pkg, &opts(), &|_| {}).await.unwrap();
+    assert!(matches!(out, DeployOutcome::Deployed { .. }), "{out:?}");
+    let out = remove(&cfg, &pkg.service, &opts(), &|_| {}).await.unwrap();
+    assert!(matches!(out, RemoveOutcome::Removed { .. }), "{out:?}");
 }
