@@ -865,11 +865,56 @@ impl<'a> Cx<'a> {
             ));
         }
 
-        // Anything else: honest, unscoped, and reported.
+        // Custom resources: CloudFormation invokes their Lambda function (or publishes to
+        // their SNS topic) with the deployer's rights.
+        let custom: Vec<&Value> = self
+            .resources
+            .values()
+            .filter(|r| {
+                r["Type"].as_str().is_some_and(|t| {
+                    t.starts_with("Custom::") || t == "AWS::CloudFormation::CustomResource"
+                })
+            })
+            .collect();
+        if !custom.is_empty() {
+            let (mut functions, mut topics) = (Vec::new(), Vec::new());
+            for r in custom {
+                let token = &r["Properties"]["ServiceToken"];
+                let in_stack = token["Fn::GetAtt"][0]
+                    .as_str()
+                    .and_then(|id| self.resources.get(id))
+                    .is_some_and(|f| f["Type"] == "AWS::Lambda::Function");
+                match self.literal(token) {
+                    Some(arn) if arn.starts_with("arn:aws:sns:") => topics.push(arn),
+                    Some(arn) => functions.push(arn),
+                    None if in_stack => functions.extend(self.function_arns()),
+                    None => functions.push(self.arn("lambda", "function:*")),
+                }
+            }
+            if !functions.is_empty() {
+                out.push(statement(
+                    "CustomResources",
+                    &["lambda:InvokeFunction"],
+                    functions,
+                    None,
+                ));
+            }
+            if !topics.is_empty() {
+                out.push(statement(
+                    "CustomResourceTopics",
+                    &["sns:Publish"],
+                    topics,
+                    None,
+                ));
+            }
+        }
+
+        // Anything else of AWS's: honest, unscoped, and reported.
         let mut unmapped: Vec<String> = self
             .resources
             .values()
             .filter_map(|r| r["Type"].as_str())
+            .filter(|t| t.starts_with("AWS::") && t != &"AWS::CloudFormation::CustomResource")
             .filter(|t| !mapped.contains(t))
             .map(str::to_string)
             .collect();
@@ -938,7 +983,9 @@ mod tests {
             "Role": {"Type": "AWS::IAM::Role", "Properties": {"RoleName":
                 {"Fn::Join": ["-", ["svc", "dev", {"Ref": "AWS::Region"}, "lambdaRole"]]}}},
             "Table": {"Type": "AWS::DynamoDB::Table", "Properties": {}},
-            "Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {}}
+            "Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {}},
+            "Custom": {"Type": "Custom::Thing", "Properties": {
+                "ServiceToken": {"Fn::GetAtt": ["HelloLambdaFunction", "Arn"]}}}
         }})
     }
 
@@ -973,6 +1020,10 @@ mod tests {
         );
         // A named bucket is not sls's to create or delete.
         assert!(stmt(doc, "DeploymentBucketManagement").is_none());
+        // Custom resources: CloudFormation invokes the stack's own function, nothing unmapped.
+        assert!(stmt(doc, "CustomResources").unwrap()["Resource"]
+            .to_string()
+            .contains("function:svc-dev-*"));
         assert_eq!(p.unmapped_types, vec!["AWS::EC2::SecurityGroup"]);
         assert_eq!(
             stmt(doc, "UnmappedEc2").unwrap()["Action"],
