@@ -33,8 +33,8 @@ pub struct SourceFile {
     pub executable: bool,
 }
 
-/// Lists every regular file below `dir` (symlinks followed), sorted by name (byte order, which
-/// keeps zips identical across machines and locales).
+/// Lists every regular file below `dir` (symlinks followed), sorted by name the way v3 orders
+/// zip entries (`filePath.localeCompare`, see [`v3_name_order`]); the same on every machine.
 pub fn list_files(dir: &Path) -> Result<Vec<SourceFile>> {
     let mut out = Vec::new();
     for entry in walkdir::WalkDir::new(dir).follow_links(true) {
@@ -62,8 +62,38 @@ pub fn list_files(dir: &Path) -> Result<Vec<SourceFile>> {
             executable: is_executable(&meta),
         });
     }
-    out.sort();
+    out.sort_by(|a, b| v3_name_order(&a.name, &b.name).then_with(|| a.cmp(b)));
     Ok(out)
+}
+
+/// v3's zip entry order (zip-service.js: `a.filePath.localeCompare(b.filePath)`, Node's ICU
+/// root collation in the `en-US` locale), fixed here so it does not depend on the machine:
+/// first by primary weight (space and punctuation in ICU's order, then digits, then letters
+/// case-insensitively; other characters after, by code point, without ICU's accent folding),
+/// then the first case difference decides (lowercase first), then byte order.
+pub fn v3_name_order(a: &str, b: &str) -> std::cmp::Ordering {
+    const PUNCT: &str = " _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$";
+    fn primary(c: char) -> u32 {
+        if let Some(i) = PUNCT.find(c) {
+            return i as u32;
+        }
+        match c {
+            '0'..='9' => 100 + (c as u32 - '0' as u32),
+            'a'..='z' => 200 + (c as u32 - 'a' as u32),
+            'A'..='Z' => 200 + (c as u32 - 'A' as u32),
+            _ if (c as u32) < 0x20 => 0,
+            _ => 1000 + c as u32,
+        }
+    }
+    a.chars()
+        .map(primary)
+        .cmp(b.chars().map(primary))
+        .then_with(|| {
+            a.chars()
+                .map(|c| c.is_ascii_uppercase())
+                .cmp(b.chars().map(|c| c.is_ascii_uppercase()))
+        })
+        .then_with(|| a.cmp(b))
 }
 
 #[cfg(unix)]
@@ -196,6 +226,49 @@ mod tests {
         assert!(s.includes("node_modules/keep/index.js"));
         assert!(!s.includes("node_modules/drop/index.js"));
         assert!(s.includes("index.js"));
+    }
+
+    #[test]
+    fn names_sort_like_v3_locale_compare() {
+        // Node: [...].sort((a, b) => a.localeCompare(b)) with v3's default en-US locale.
+        let mut names = vec![
+            "ab.js",
+            "Ab",
+            "aB",
+            "ab",
+            "a2",
+            "a10",
+            "a1",
+            "a/b",
+            "A.js",
+            "a.js",
+            "a.b",
+            "a-b.js",
+            "a_b.js",
+            "README.md",
+            "index.js",
+        ];
+        names.sort_by(|a, b| super::v3_name_order(a, b));
+        assert_eq!(
+            names,
+            [
+                "a_b.js",
+                "a-b.js",
+                "a.b",
+                "a.js",
+                "A.js",
+                "a/b",
+                "a1",
+                "a10",
+                "a2",
+                "ab",
+                "aB",
+                "Ab",
+                "ab.js",
+                "index.js",
+                "README.md"
+            ]
+        );
     }
 
     #[test]

@@ -40,6 +40,8 @@ const CASES: &[&str] = &[
     "fn-disable-logs",
     "fn-destinations",
     "fn-url",
+    // real-world services from serverless/examples (SOURCE.md in each fixture)
+    "ex-scheduled-cron",
 ];
 
 fn fixtures() -> PathBuf {

@@ -29,6 +29,10 @@ const CASES: &[&str] = &[
     "api-mixed",
     "httpapi-external",
     "http-claims",
+    // real-world services from serverless/examples (SOURCE.md in each fixture)
+    "ex-rest-api",
+    "ex-http-api",
+    "ex-sns-text-analysis",
 ];
 
 fn fixtures() -> PathBuf {
@@ -216,6 +220,21 @@ fn http_claims() {
 }
 
 #[test]
+fn ex_rest_api() {
+    run_case("ex-rest-api");
+}
+
+#[test]
+fn ex_http_api() {
+    run_case("ex-http-api");
+}
+
+#[test]
+fn ex_sns_text_analysis() {
+    run_case("ex-sns-text-analysis");
+}
+
+#[test]
 fn cases_listed() {
-    assert_eq!(CASES.len(), 13);
+    assert_eq!(CASES.len(), 16);
 }
