@@ -42,6 +42,7 @@ const CASES: &[&str] = &[
     "fn-url",
     // real-world services from serverless/examples (SOURCE.md in each fixture)
     "ex-scheduled-cron",
+    "ex-s3-ses-email",
 ];
 
 fn fixtures() -> PathBuf {
