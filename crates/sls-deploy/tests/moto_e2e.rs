@@ -429,3 +429,62 @@ async fn access_denied_during_deploy_names_action_resource_and_hint() {
         "no secret"
     );
 }
+
+/// `provider.stackParameters` and `notificationArns` reach CloudFormation as v3 sends them (on
+/// the change sets of both the create and the update): a template parameter feeds an output,
+/// and the stack lists the topic. moto does not keep `DisableRollback` or a rollback
+/// configuration on the stack, so those two are not read back here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stack_parameters_and_notification_arns_reach_cloudformation() {
+    let moto = MotoServer::start();
+    let cfg = sdk_as(&moto.endpoint(), "AKIAEXAMPLE", "secret");
+    let sns = sns_topic(&moto);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("serverless.yml"), "service: params\n").unwrap();
+    write_handler(d, "exports.hello = async () => 1;\n");
+    let config = json!({
+        "service": "params",
+        "provider": {
+            "name": "aws",
+            "runtime": "nodejs20.x",
+            "notificationArns": [sns],
+            "stackParameters": [{"ParameterKey": "Greeting", "ParameterValue": "hello from a parameter"}],
+            "disableRollback": true,
+            "rollbackConfiguration": {"MonitoringTimeInMinutes": 5}
+        },
+        "functions": {"hello": {"handler": "handler.hello"}},
+        "resources": {
+            "Parameters": {"Greeting": {"Type": "String", "Default": "unset"}},
+            "Outputs": {"Greeting": {"Value": {"Ref": "Greeting"}}}
+        }
+    });
+    let pkg = pack(d, &config);
+    let out = deploy(&cfg, &pkg, &opts(), &|_| {}).await.unwrap();
+    assert!(matches!(out, DeployOutcome::Deployed { .. }), "{out:?}");
+    let cfn = aws_sdk_cloudformation::Client::new(&cfg);
+    let stacks = cfn
+        .describe_stacks()
+        .stack_name("params-dev")
+        .send()
+        .await
+        .unwrap();
+    let stack = &stacks.stacks()[0];
+    let greeting = stack
+        .outputs()
+        .iter()
+        .find(|o| o.output_key() == Some("Greeting"))
+        .and_then(|o| o.output_value());
+    assert_eq!(greeting, Some("hello from a parameter"));
+    assert_eq!(stack.notification_arns(), std::slice::from_ref(&sns));
+}
+
+/// A topic for `notificationArns` (moto publishes the stack's events to it).
+fn sns_topic(moto: &MotoServer) -> String {
+    let xml = moto.query(
+        "sns",
+        "2010-03-31",
+        &[("Action", "CreateTopic"), ("Name", "stack-events")],
+    );
+    sls_testkit::xml_value(&xml, "TopicArn").expect("topic ARN")
+}

@@ -110,8 +110,8 @@ fn provider_and_function_layers_are_compiled() {
 #[test]
 fn other_uncompiled_settings_are_refused() {
     let mut c = base();
-    c["provider"]["notificationArns"] = json!(["arn:aws:sns:us-east-1:123456789012:t"]);
-    assert_refused(c, "provider.notificationArns");
+    c["provider"]["ecr"] = json!({"images": {"app": {"path": "./"}}});
+    assert_refused(c, "provider.ecr");
     let mut c = base();
     c["functions"]["hello"]["provisionedConcurrency"] = json!(5);
     assert_refused(c, "functions.hello.provisionedConcurrency");

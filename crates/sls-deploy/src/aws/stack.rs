@@ -4,7 +4,10 @@
 use std::collections::HashSet;
 
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
-use aws_sdk_cloudformation::types::{Capability, ChangeSetType, OnFailure, Stack, Tag};
+use aws_sdk_cloudformation::types::{
+    Capability, ChangeSetType, OnFailure, Parameter, RollbackConfiguration, RollbackTrigger, Stack,
+    Tag,
+};
 use serde_json::Value;
 
 use super::{AwsOptions, Clients, DeployEvent, Waiter};
@@ -277,26 +280,87 @@ pub(super) enum Template<'a> {
     Url(&'a str),
 }
 
-/// How the stack is created and updated (`provider.deploymentMethod`, `provider.stackPolicy`).
+/// How the stack is created and updated: `provider.deploymentMethod`, `stackPolicy`,
+/// `notificationArns`, `stackParameters`, `rollbackConfiguration` and `disableRollback`, sent
+/// where v3 sends them (`get-shared-stack-action-params.js`, `get-create-stack-params.js`,
+/// `get-update-stack-params.js`, `get-create-change-set-params.js`,
+/// `get-execute-change-set-params.js`).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Method {
     /// `changesets` (v3's default) rather than `direct` CreateStack/UpdateStack.
     pub change_sets: bool,
     /// `{"Statement": [...]}` of a non-empty `provider.stackPolicy`.
     pub stack_policy: Option<String>,
+    /// SNS topics for the stack's events (v3 always sends the list, empty by default).
+    pub notification_arns: Vec<String>,
+    /// Template parameters.
+    pub parameters: Vec<Parameter>,
+    /// Alarms that roll an update back.
+    pub rollback_configuration: Option<RollbackConfiguration>,
+    /// Keep what was created when an operation fails (instead of rolling back / deleting).
+    pub disable_rollback: bool,
 }
 
 impl Method {
-    /// From the raw `provider` section (the typed model has neither setting).
+    /// From the raw `provider` section (the typed model has none of these settings).
     pub(super) fn from_provider(provider: &Value) -> Method {
         let stack_policy = match &provider["stackPolicy"] {
             Value::Array(a) if !a.is_empty() => Some(a.clone()),
             _ => None,
         };
+        let texts = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let parameters = provider["stackParameters"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|p| {
+                        Parameter::builder()
+                            .set_parameter_key(p["ParameterKey"].as_str().map(str::to_string))
+                            .set_parameter_value(p["ParameterValue"].as_str().map(str::to_string))
+                            .set_use_previous_value(p["UsePreviousValue"].as_bool())
+                            .set_resolved_value(p["ResolvedValue"].as_str().map(str::to_string))
+                            .build()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let rollback = &provider["rollbackConfiguration"];
+        let rollback_configuration = rollback.is_object().then(|| {
+            let triggers = rollback["RollbackTriggers"].as_array().map(|a| {
+                a.iter()
+                    .map(|t| {
+                        RollbackTrigger::builder()
+                            .set_arn(t["Arn"].as_str().map(str::to_string))
+                            .set_type(t["Type"].as_str().map(str::to_string))
+                            .build()
+                    })
+                    .collect()
+            });
+            RollbackConfiguration::builder()
+                .set_rollback_triggers(triggers)
+                .set_monitoring_time_in_minutes(
+                    rollback["MonitoringTimeInMinutes"]
+                        .as_i64()
+                        .map(|n| n as i32),
+                )
+                .build()
+        });
         Method {
             change_sets: provider["deploymentMethod"].as_str() != Some("direct"),
             stack_policy: stack_policy
                 .map(|statements| serde_json::json!({ "Statement": statements }).to_string()),
+            notification_arns: texts(&provider["notificationArns"]),
+            parameters,
+            rollback_configuration,
+            disable_rollback: provider["disableRollback"].as_bool() == Some(true),
         }
     }
 }
@@ -316,17 +380,33 @@ pub(super) async fn create(
         "Creating CloudFormation stack {name}"
     )));
     if method.change_sets {
-        return change_set(c, service, ChangeSetType::Create, template, opts, on_event).await;
+        return change_set(
+            c,
+            service,
+            ChangeSetType::Create,
+            template,
+            method,
+            opts,
+            on_event,
+        )
+        .await;
     }
     let req = c
         .cfn
         .create_stack()
         .client_request_token(request_token("create"))
         .stack_name(name)
-        .on_failure(OnFailure::Delete)
         .set_capabilities(Some(CAPABILITIES.to_vec()))
         .set_role_arn(service.provider.deployment_role.clone())
-        .set_tags(Some(stack_tags(service)));
+        .set_tags(Some(stack_tags(service)))
+        .set_notification_arns(Some(method.notification_arns.clone()))
+        .set_parameters(Some(method.parameters.clone()));
+    // v3: OnFailure DELETE, unless disableRollback keeps what was created.
+    let req = if method.disable_rollback {
+        req.disable_rollback(true)
+    } else {
+        req.on_failure(OnFailure::Delete)
+    };
     let req = match template {
         Template::Body(body) => req.template_body(body),
         Template::Url(url) => req.template_url(url),
@@ -382,6 +462,7 @@ pub(super) async fn update(
             service,
             ChangeSetType::Update,
             Template::Url(url),
+            method,
             opts,
             on_event,
         )
@@ -410,6 +491,10 @@ pub(super) async fn update(
         .set_role_arn(service.provider.deployment_role.clone())
         .set_tags(Some(stack_tags(service)))
         .set_stack_policy_body(method.stack_policy.clone())
+        .set_notification_arns(Some(method.notification_arns.clone()))
+        .set_parameters(Some(method.parameters.clone()))
+        .set_rollback_configuration(method.rollback_configuration.clone())
+        .set_disable_rollback(method.disable_rollback.then_some(true))
         .send()
         .await;
     match res {
@@ -441,6 +526,7 @@ async fn change_set(
     service: &Service,
     kind: ChangeSetType,
     template: Template<'_>,
+    method: &Method,
     opts: &AwsOptions,
     on_event: &(dyn Fn(DeployEvent) + Sync),
 ) -> Result<String> {
@@ -464,7 +550,10 @@ async fn change_set(
         .change_set_type(kind.clone())
         .set_capabilities(Some(CAPABILITIES.to_vec()))
         .set_role_arn(service.provider.deployment_role.clone())
-        .set_tags(Some(stack_tags(service)));
+        .set_tags(Some(stack_tags(service)))
+        .set_notification_arns(Some(method.notification_arns.clone()))
+        .set_parameters(Some(method.parameters.clone()))
+        .set_rollback_configuration(method.rollback_configuration.clone());
     let req = match template {
         Template::Body(body) => req.template_body(body),
         Template::Url(url) => req.template_url(url),
@@ -549,6 +638,7 @@ async fn change_set(
         .client_request_token(request_token("execute"))
         .stack_name(&stack_id)
         .change_set_name(&cs)
+        .set_disable_rollback(method.disable_rollback.then_some(true))
         .send()
         .await;
     if let Err(e) = executed {

@@ -21,23 +21,7 @@ const PROVIDER: &[(&str, &str)] = &[
         "cloudFront",
         "v3 creates CloudFront cache policies for Lambda@Edge",
     ),
-    (
-        "disableRollback",
-        "v3 creates the stack with rollback disabled",
-    ),
     ("ecr", "v3 builds and pushes container images"),
-    (
-        "notificationArns",
-        "v3 sends the stack's events to these SNS topics",
-    ),
-    (
-        "rollbackConfiguration",
-        "v3 passes it to CloudFormation on create and update",
-    ),
-    (
-        "stackParameters",
-        "v3 passes these parameters to CloudFormation",
-    ),
 ];
 
 /// `vpc.*` keys, at provider and function level.
@@ -112,18 +96,15 @@ mod tests {
 
     #[test]
     fn names_the_property_path() {
-        let err = check(&json!({"provider": {"notificationArns": ["arn"]}})).unwrap_err();
-        assert!(
-            err.to_string().contains("provider.notificationArns"),
-            "{err}"
-        );
+        let err = check(&json!({"provider": {"ecr": {"images": {}}}})).unwrap_err();
+        assert!(err.to_string().contains("provider.ecr"), "{err}");
         let err = check(&json!({"functions": {"a": {"provisionedConcurrency": 1}}})).unwrap_err();
         assert!(
             err.to_string()
                 .contains("functions.a.provisionedConcurrency"),
             "{err}"
         );
-        assert!(check(&json!({"provider": {"notificationArns": null}})).is_ok());
-        assert!(check(&json!({"provider": {"disableRollback": false}})).is_ok());
+        assert!(check(&json!({"provider": {"ecr": null}})).is_ok());
+        assert!(check(&json!({"provider": {"cloudFront": false}})).is_ok());
     }
 }
