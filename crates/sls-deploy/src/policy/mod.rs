@@ -378,55 +378,11 @@ impl<'a> Cx<'a> {
                 ));
             }
         }
-        if self.has("AWS::Lambda::Version") {
-            mark(&["AWS::Lambda::Version"]);
-            out.push(statement(
-                "LambdaVersions",
-                &["lambda:PublishVersion", "lambda:ListVersionsByFunction"],
-                self.function_arns(),
-                None,
-            ));
-        }
-        if self.has("AWS::Lambda::Permission") {
-            mark(&["AWS::Lambda::Permission"]);
-            out.push(statement(
-                "LambdaPermissions",
-                &[
-                    "lambda:AddPermission",
-                    "lambda:RemovePermission",
-                    "lambda:GetPolicy",
-                ],
-                self.function_arns(),
-                None,
-            ));
-        }
-        if self.has("AWS::Lambda::Url") {
-            mark(&["AWS::Lambda::Url"]);
-            out.push(statement(
-                "LambdaUrls",
-                &[
-                    "lambda:CreateFunctionUrlConfig",
-                    "lambda:UpdateFunctionUrlConfig",
-                    "lambda:DeleteFunctionUrlConfig",
-                    "lambda:GetFunctionUrlConfig",
-                ],
-                self.function_arns(),
-                None,
-            ));
-        }
-        if self.has("AWS::Lambda::EventInvokeConfig") {
-            mark(&["AWS::Lambda::EventInvokeConfig"]);
-            out.push(statement(
-                "LambdaEventInvokeConfigs",
-                &[
-                    "lambda:PutFunctionEventInvokeConfig",
-                    "lambda:UpdateFunctionEventInvokeConfig",
-                    "lambda:DeleteFunctionEventInvokeConfig",
-                    "lambda:GetFunctionEventInvokeConfig",
-                ],
-                self.function_arns(),
-                None,
-            ));
+        for (ty, sid, actions) in FUNCTION_SCOPED {
+            if self.has(ty) {
+                mark(&[*ty]);
+                out.push(statement(sid, actions, self.function_arns(), None));
+            }
         }
         if self.has("AWS::Lambda::EventSourceMapping") {
             mark(&["AWS::Lambda::EventSourceMapping"]);
@@ -935,6 +891,45 @@ impl<'a> Cx<'a> {
         (out, unmapped)
     }
 }
+
+/// Lambda resources that hang off the service's functions, so their actions are scoped to the
+/// function ARNs: (resource type, Sid, actions CloudFormation calls).
+const FUNCTION_SCOPED: &[(&str, &str, &[&str])] = &[
+    (
+        "AWS::Lambda::Version",
+        "LambdaVersions",
+        &["lambda:PublishVersion", "lambda:ListVersionsByFunction"],
+    ),
+    (
+        "AWS::Lambda::Permission",
+        "LambdaPermissions",
+        &[
+            "lambda:AddPermission",
+            "lambda:RemovePermission",
+            "lambda:GetPolicy",
+        ],
+    ),
+    (
+        "AWS::Lambda::Url",
+        "LambdaUrls",
+        &[
+            "lambda:CreateFunctionUrlConfig",
+            "lambda:UpdateFunctionUrlConfig",
+            "lambda:DeleteFunctionUrlConfig",
+            "lambda:GetFunctionUrlConfig",
+        ],
+    ),
+    (
+        "AWS::Lambda::EventInvokeConfig",
+        "LambdaEventInvokeConfigs",
+        &[
+            "lambda:PutFunctionEventInvokeConfig",
+            "lambda:UpdateFunctionEventInvokeConfig",
+            "lambda:DeleteFunctionEventInvokeConfig",
+            "lambda:GetFunctionEventInvokeConfig",
+        ],
+    ),
+];
 
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();
