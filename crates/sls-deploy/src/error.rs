@@ -118,7 +118,17 @@ impl DeployError {
                 "Check `package.patterns` (and the function's own `package.patterns`)."
             }
             #[cfg(feature = "aws")]
-            DeployError::Aws { error, .. } => return error.hint().map(str::to_string),
+            DeployError::Aws { error, .. } => {
+                // Access denied while deploying: the service's own least-privilege policy is
+                // one command away (issue 13).
+                if error.kind() == sls_aws::ErrorKind::AccessDenied {
+                    return Some(format!(
+                        "{} Run `sls credentials policy` to see every permission this service needs.",
+                        error.hint().unwrap_or_default()
+                    ));
+                }
+                return error.hint().map(str::to_string);
+            }
             DeployError::StackFailed { .. } => {
                 "Fix the failed resources listed above, then deploy again."
             }

@@ -424,6 +424,7 @@ async fn access_denied_during_deploy_names_action_resource_and_hint() {
     assert!(text.starts_with("Access denied"), "{text}");
     let hint = err.hint().expect("a hint");
     assert!(hint.contains("IAM policy"), "{hint}");
+    assert!(hint.contains("sls credentials policy"), "{hint}");
     assert!(
         !text.contains(&secret) && !hint.contains(&secret),
         "no secret"
