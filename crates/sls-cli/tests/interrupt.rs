@@ -4,7 +4,7 @@
 
 mod common;
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::Sls;
@@ -33,10 +33,11 @@ fn zip_sha(sls: &Sls) -> String {
     sls_deploy::sha256_file(&sls.cwd.join(".serverless/intr.zip")).unwrap()
 }
 
-#[test]
-fn sigint_while_waiting_exits_130_and_the_next_deploy_deploys() {
+/// moto, the fault proxy in front of it (no faults yet), and the service deployed once (v1);
+/// returns them with v1's zip hash.
+fn deployed_v1(seed: u64) -> (MotoServer, FaultProxy, Sls, String) {
     let moto = MotoServer::start();
-    let proxy = FaultProxy::start(moto.port(), 130, vec![]);
+    let proxy = FaultProxy::start(moto.port(), seed, vec![]);
     let mut sls = Sls::new();
     sls.env("AWS_ENDPOINT_URL", &proxy.endpoint())
         .env("AWS_ACCESS_KEY_ID", "AKIAINTR")
@@ -46,6 +47,26 @@ fn sigint_while_waiting_exits_130_and_the_next_deploy_deploys() {
     sls.file("handler.js", "exports.hello = async () => 1;\n");
     sls.run(&["deploy"]).ok();
     let v1 = zip_sha(&sls);
+    (moto, proxy, sls, v1)
+}
+
+/// `sls deploy` as a child process, its stderr piped for the test to read.
+fn spawn_deploy(sls: &Sls) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_sls"))
+        .arg("deploy")
+        .current_dir(&sls.cwd)
+        .env_clear()
+        .envs(&sls.env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn sigint_while_waiting_exits_130_and_the_next_deploy_deploys() {
+    let (moto, proxy, sls, v1) = deployed_v1(130);
     assert_eq!(deployed_sha(&moto), v1);
 
     // v2: the change set takes long to be ready; Ctrl-C while sls waits for it.
@@ -54,16 +75,7 @@ fn sigint_while_waiting_exits_130_and_the_next_deploy_deploys() {
         "DescribeChangeSet",
         Fault::Latency(Duration::from_secs(20)),
     )]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sls"))
-        .arg("deploy")
-        .current_dir(&sls.cwd)
-        .env_clear()
-        .envs(&sls.env)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_deploy(&sls);
     let pid = child.id().to_string();
     let stderr = child.stderr.take().unwrap();
     let mut text = String::new();
@@ -113,17 +125,7 @@ fn sigint_while_waiting_exits_130_and_the_next_deploy_deploys() {
 /// `sls deploy` afterwards deploys v2 instead of skipping because the bucket already has it.
 #[test]
 fn sigkill_between_upload_and_stack_update_does_not_make_the_next_deploy_skip() {
-    let moto = MotoServer::start();
-    let proxy = FaultProxy::start(moto.port(), 9, vec![]);
-    let mut sls = Sls::new();
-    sls.env("AWS_ENDPOINT_URL", &proxy.endpoint())
-        .env("AWS_ACCESS_KEY_ID", "AKIAINTR")
-        .env("AWS_SECRET_ACCESS_KEY", "intr-secret-not-shown")
-        .env("AWS_REGION", "us-east-1");
-    sls.file("serverless.yml", SERVICE);
-    sls.file("handler.js", "exports.hello = async () => 1;\n");
-    sls.run(&["deploy"]).ok();
-    let v1 = zip_sha(&sls);
+    let (moto, proxy, sls, v1) = deployed_v1(9);
 
     // The held request is released long after this test has ended (the process is gone by then).
     sls.file("handler.js", "exports.hello = async () => 2;\n");
@@ -131,16 +133,7 @@ fn sigkill_between_upload_and_stack_update_does_not_make_the_next_deploy_skip() 
         "CreateChangeSet",
         Fault::Latency(Duration::from_secs(600)),
     )]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sls"))
-        .arg("deploy")
-        .current_dir(&sls.cwd)
-        .env_clear()
-        .envs(&sls.env)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_deploy(&sls);
     let stderr = child.stderr.take().unwrap();
     for line in BufReader::new(stderr).lines() {
         if line.unwrap().contains("Updating CloudFormation stack") {
