@@ -3,9 +3,12 @@
 //! `serverless print --format json` for the input config). Code hashes, version digests and the
 //! timestamped artifact directory differ by design and are normalised away.
 
+mod corpus;
+
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
+use corpus::{copy_dir, fixtures, normalise, read_json};
+use serde_json::Value;
 use sls_deploy::{package, PackageInput};
 
 const CASES: &[&str] = &[
@@ -44,60 +47,6 @@ const CASES: &[&str] = &[
     "ex-scheduled-cron",
     "ex-s3-ses-email",
 ];
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        let ft = e.file_type().unwrap();
-        if ft.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), &target).unwrap();
-        } else if ft.is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
-/// Drops what legitimately differs between runs and implementations.
-fn normalise(v: &Value) -> Value {
-    fn strip_digest(s: &str) -> String {
-        match s.find("LambdaVersion") {
-            Some(i) => s[..i + "LambdaVersion".len()].to_string(),
-            None => s.to_string(),
-        }
-    }
-    match v {
-        Value::Object(o) => {
-            let mut out = Map::new();
-            for (k, v) in o {
-                let k2 = strip_digest(k);
-                let v2 = match (k.as_str(), v) {
-                    ("S3Key", Value::String(s)) => {
-                        Value::String(s.rsplit('/').next().unwrap_or("").to_string())
-                    }
-                    ("CodeSha256", _) => Value::String("<sha>".into()),
-                    ("Ref", Value::String(s)) => Value::String(strip_digest(s)),
-                    _ => normalise(v),
-                };
-                out.insert(k2, v2);
-            }
-            Value::Object(out)
-        }
-        Value::Array(a) => Value::Array(a.iter().map(normalise).collect()),
-        other => other.clone(),
-    }
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
 
 fn zip_names(p: &Path) -> Vec<String> {
     let f = std::fs::File::open(p).unwrap();

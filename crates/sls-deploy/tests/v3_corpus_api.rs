@@ -9,10 +9,13 @@
 //! `AWS::ApiGatewayV2::*`, API keys, usage plans and authorizers, and fails on the CORS
 //! `OPTIONS` mock method): see `moto_e2e.rs` for the deployed side.
 
+mod corpus;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
-use serde_json::{Map, Value};
+use corpus::{copy_dir, fixtures, normalise, read_json};
+use serde_json::Value;
 use sls_deploy::{package, PackageInput};
 
 const CASES: &[&str] = &[
@@ -34,55 +37,6 @@ const CASES: &[&str] = &[
     "ex-http-api",
     "ex-sns-text-analysis",
 ];
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
-fn normalise(v: &Value) -> Value {
-    fn strip_digest(s: &str) -> String {
-        match s.find("LambdaVersion") {
-            Some(i) => s[..i + "LambdaVersion".len()].to_string(),
-            None => s.to_string(),
-        }
-    }
-    match v {
-        Value::Object(o) => {
-            let mut out = Map::new();
-            for (k, v) in o {
-                let v2 = match (k.as_str(), v) {
-                    ("S3Key", Value::String(s)) => {
-                        Value::String(s.rsplit('/').next().unwrap_or("").to_string())
-                    }
-                    ("CodeSha256", _) => Value::String("<sha>".into()),
-                    ("Ref", Value::String(s)) => Value::String(strip_digest(s)),
-                    _ => normalise(v),
-                };
-                out.insert(strip_digest(k), v2);
-            }
-            Value::Object(out)
-        }
-        Value::Array(a) => Value::Array(a.iter().map(normalise).collect()),
-        other => other.clone(),
-    }
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
 
 /// v3's instance id, from its deployment's logical id.
 fn instance_id(template: &Value) -> Option<u64> {
