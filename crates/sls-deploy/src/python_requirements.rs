@@ -201,6 +201,8 @@ fn options(config: &Value) -> Result<Options> {
                 o.slim_append_defaults =
                     !(matches!(v, Value::Bool(false)) || v.as_str() == Some("false"))
             }
+            // Neither changes what is deployed: the first prunes the local cache (sls keeps
+            // every entry), the second only matters with `zip`, which is refused below.
             "staticCacheMaxVersions" | "cleanupZipHelper" => {}
             "dockerizePip"
             | "dockerSsh"
