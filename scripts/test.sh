@@ -21,6 +21,7 @@ cd "$root"
 export AWS_EC2_METADATA_DISABLED=true
 
 scripts/setup-moto.sh
+scripts/setup-node-tools.sh
 command -v node >/dev/null || { echo "node is required by the invoke local tests" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "python3 is required" >&2; exit 1; }
 
