@@ -71,10 +71,16 @@ pub const LOCAL_ONLY_PLUGINS: &[(&str, &str)] = &[
 
 /// Packaging plugins that sls replaces with a built-in equivalent, with what it does. The
 /// options of each are checked (honoured or refused by name) when packaging.
-pub const BUILT_IN_PLUGINS: &[(&str, &str)] = &[(
-    "serverless-python-requirements",
-    "installs requirements.txt with pip into the function zips",
-)];
+pub const BUILT_IN_PLUGINS: &[(&str, &str)] = &[
+    (
+        "serverless-python-requirements",
+        "installs requirements.txt with pip into the function zips",
+    ),
+    (
+        "serverless-esbuild",
+        "bundles Node.js handlers with the project's esbuild into the function zips",
+    ),
+];
 
 /// What sls does with the plugins of one service.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -29,6 +29,14 @@ pub enum DeployError {
     #[error("Could not build the zip \"{}\": {message}.", path.display())]
     Zip { path: PathBuf, message: String },
 
+    /// A build tool run for a built-in plugin equivalent (esbuild, tsc, …) is missing or failed;
+    /// `message` says which tool, for what, and shows the tool's own output.
+    #[error("{message}")]
+    Tool {
+        message: String,
+        hint: Option<String>,
+    },
+
     /// The patterns select no file at all (v3: "No file matches include / exclude patterns").
     #[error("No file matches include / exclude patterns for {context}.")]
     NoFiles { context: String },
@@ -111,6 +119,7 @@ impl DeployError {
             DeployError::Config { .. } | DeployError::Io { .. } | DeployError::Zip { .. } => {
                 return None
             }
+            DeployError::Tool { hint, .. } => return hint.clone(),
             DeployError::UnsupportedEvent { .. } => {
                 "Remove the event, or deploy this service with the Serverless Framework v3."
             }

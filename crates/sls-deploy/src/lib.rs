@@ -19,7 +19,9 @@ mod aws;
 mod compile;
 mod devdeps;
 mod error;
+pub mod esbuild;
 mod files;
+pub mod invoke_local;
 pub mod naming;
 mod package;
 pub mod policy;
@@ -32,6 +34,7 @@ pub use aws::{
     RemoveOutcome, ServiceInfo,
 };
 pub use error::{DeployError, ResourceFailure, Result};
+pub use invoke_local::{prepare_invoke_local, BuildHost, InvokeTarget};
 pub use package::{
     artifact_directory_name, package, package_with, Artifact, PackageInput, PackageResult,
 };

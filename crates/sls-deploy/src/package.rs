@@ -120,8 +120,12 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
     compile::check(&service, input.config)?;
     python_requirements::check(input.config, input.service_dir)?;
     let out = input.out_dir.to_path_buf();
+    // The built-in serverless-esbuild bundles before `.serverless/` is touched, so a failed
+    // build leaves the previous package as it was.
+    let esbuilt = crate::esbuild::package(input.service_dir, input.config, &service, python)?;
     std::fs::create_dir_all(&out).map_err(|e| DeployError::io("could not create", &out, e))?;
     clean_out_dir(&out)?;
+    let esbuilt = esbuilt.map(|b| b.move_into(&out)).transpose()?;
 
     // Which zip each function uses: (file name, patterns) for zips we build, or a given file.
     enum Source {
@@ -152,7 +156,13 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
     let mut plan: BTreeMap<String, (Source, Vec<String>)> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     for f in &service.functions {
-        let (file, source) = if let Some(a) = &f.package.artifact {
+        let (file, source) = if let Some(a) = esbuilt.as_ref().and_then(|b| b.artifact_of(&f.key)) {
+            // The plugin sets the function's (or the service's) `package.artifact`.
+            (
+                base_name(&a.to_string_lossy()),
+                Source::Given(a.to_path_buf()),
+            )
+        } else if let Some(a) = &f.package.artifact {
             (base_name(a), Source::Given(input.service_dir.join(a)))
         } else if service.package.individually || f.package.individually {
             let raw_fn = &input.config["functions"][&f.key];
@@ -258,6 +268,9 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
                 .to_string(),
         ),
         None => {}
+    }
+    if let Some(b) = &esbuilt {
+        notices.extend(b.notices.iter().cloned());
     }
 
     let mut artifacts = Vec::new();

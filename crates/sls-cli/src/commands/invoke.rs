@@ -76,9 +76,42 @@ pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
     });
     eprintln!("{}", sls_invoke::identity_notice(&identity(&resolution)));
 
+    // Built-in packaging plugins (serverless-esbuild, …) build the function first and say where
+    // it runs from, as their `before:invoke:local:invoke` hooks do in v3.
+    let mut config = service.config;
+    let mut service_dir = service_dir;
+    let known = config
+        .get("functions")
+        .and_then(|f| f.get(&args.function))
+        .is_some();
+    if known {
+        let build_host = sls_deploy::BuildHost {
+            path_var: host.env.get("PATH").cloned(),
+            cache_dir: None,
+            env: host
+                .env
+                .iter()
+                .filter(|(k, _)| !k.starts_with("AWS_"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        };
+        let target =
+            sls_deploy::prepare_invoke_local(&service_dir, &config, &args.function, &build_host)
+                .map_err(|e| crate::error::from_deploy(&e))?;
+        if let Some(target) = target {
+            for n in &target.notices {
+                eprintln!("{n}");
+            }
+            if let Some(handler) = target.handler {
+                config["functions"][&args.function]["handler"] = serde_json::Value::String(handler);
+            }
+            service_dir = target.service_dir;
+        }
+    }
+
     let request = InvokeRequest {
         service_dir,
-        config: service.config,
+        config,
         function: args.function.clone(),
         stage: service.stage,
         region: service.region,

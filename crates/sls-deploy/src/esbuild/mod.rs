@@ -1,0 +1,1302 @@
+//! The built-in equivalent of the `serverless-esbuild` plugin (1.57): bundles each Node.js
+//! function's handler with the project's own esbuild and zips the bundles the way the plugin's
+//! `bundle.js`, `index.js` (`copyExtras`, `moveArtifacts`) and `pack.js` do.
+//!
+//! - Entries: a function's `esbuildEntrypoint` or `handler` without its export (`src/app.main` →
+//!   `src/app`), tried with `resolveExtensions` (default `.ts`, `.js`, `.jsx`, `.tsx`), each as
+//!   `<file><ext>` then `<file>/index<ext>`. Only functions with a Node.js runtime (the
+//!   function's, else `provider.runtime`) and without `skipEsbuild` are bundled.
+//! - Build: one esbuild build per unique entry into `<outputWorkFolder>/<outputBuildFolder>`
+//!   (default `.esbuild/.build`), `outdir` = the entry's folder there, so the handler path in the
+//!   template stays as written. The options are `custom.esbuild` deep-merged over the plugin's
+//!   defaults (`bundle: true`, `platform: node`, `target` from `provider.runtime`), minus the
+//!   plugin's own options, with `external` = `external` + `exclude` (default `aws-sdk`).
+//! - Extras: files matched by `package.patterns` are copied into the build folder, a function's
+//!   own patterns into `__only_<function>/`.
+//! - Zips: with `package.individually`, one `<function>.zip` per bundled function (its bundle,
+//!   the extras, not the other bundles); else one `<service>.zip` of the whole build folder, used
+//!   by every function without its own artifact. Lock files and the top `package.json` are left
+//!   out. The zips are ours (deterministic), not the plugin's archiver output.
+//!
+//! Why esbuild's JS API through `node` and not its CLI: the plugin hands the merged options
+//! object to `esbuild.build()` unchanged, so any esbuild option a service sets (`define`,
+//! `loader`, `banner`, `alias`, `tsconfigRaw`, …) must mean exactly what it means there; the CLI
+//! spells many of them differently and has no form for some. One `node` process (embedded
+//! `bundle.cjs`) resolves `esbuild` from the service folder as the plugin's `require` does and
+//! runs every build, so the cost is one Node start, not one per function.
+//!
+//! Refused by name: `plugins` and `config` (JavaScript files sls does not run), `skipBuild`,
+//! `stripEntryResolveExtensions`, `write: false`, and external modules to install with a packager
+//! (`external` entries not in `exclude`). Accepted without effect, because they change nothing
+//! deployed: `watch`, `zipConcurrency`, `nativeZip`, `skipRebuild`, `disposeContext`,
+//! `nodeExternals` (only read by the refused `plugins`), `skipBuildExcludeFns`, and the packager
+//! settings (`packager`, `packagePath`, `packagerOptions`, `installExtraArgs`), which only matter
+//! for installed externals.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use globset::{GlobBuilder, GlobMatcher};
+use serde_json::{json, Map, Value};
+
+use crate::error::{DeployError, Result};
+use crate::files::{self, SourceFile};
+use crate::python_requirements::PythonHost;
+use crate::zipper;
+use sls_config::model::Service;
+
+/// The plugin this module replaces.
+pub const PLUGIN: &str = "serverless-esbuild";
+
+const SCRIPT: &str = include_str!("bundle.cjs");
+const ONLY_PREFIX: &str = "__only_";
+const DEFAULT_EXTENSIONS: &[&str] = &[".ts", ".js", ".jsx", ".tsx"];
+/// pack.js `excludedFilesDefault`: left out of every zip (top level only).
+const EXCLUDED_FILES: &[&str] = &[
+    "package-lock.json",
+    "pnpm-lock.yaml",
+    "yarn.lock",
+    "package.json",
+];
+
+/// The plugin's own options (bundle.js removes these before calling esbuild).
+const PLUGIN_OPTIONS: &[&str] = &[
+    "concurrency",
+    "zipConcurrency",
+    "exclude",
+    "nativeZip",
+    "packager",
+    "packagePath",
+    "watch",
+    "keepOutputDirectory",
+    "packagerOptions",
+    "installExtraArgs",
+    "outputFileExtension",
+    "outputBuildFolder",
+    "outputWorkFolder",
+    "nodeExternals",
+    "skipBuild",
+    "skipRebuild",
+    "skipBuildExcludeFns",
+    "stripEntryResolveExtensions",
+    "disposeContext",
+];
+
+/// esbuild 0.25's `build()` options (`BuildOptions` and `CommonOptions`); anything else in
+/// `custom.esbuild` is neither the plugin's nor esbuild's, and esbuild would reject it.
+const ESBUILD_OPTIONS: &[&str] = &[
+    "sourcemap",
+    "legalComments",
+    "sourceRoot",
+    "sourcesContent",
+    "format",
+    "globalName",
+    "target",
+    "supported",
+    "platform",
+    "mangleProps",
+    "reserveProps",
+    "mangleQuoted",
+    "mangleCache",
+    "drop",
+    "dropLabels",
+    "minify",
+    "minifyWhitespace",
+    "minifyIdentifiers",
+    "minifySyntax",
+    "lineLimit",
+    "charset",
+    "treeShaking",
+    "ignoreAnnotations",
+    "jsx",
+    "jsxFactory",
+    "jsxFragment",
+    "jsxImportSource",
+    "jsxDev",
+    "jsxSideEffects",
+    "define",
+    "pure",
+    "keepNames",
+    "absPaths",
+    "color",
+    "logLevel",
+    "logLimit",
+    "logOverride",
+    "tsconfigRaw",
+    "bundle",
+    "splitting",
+    "preserveSymlinks",
+    "outfile",
+    "metafile",
+    "outdir",
+    "outbase",
+    "external",
+    "packages",
+    "alias",
+    "loader",
+    "resolveExtensions",
+    "mainFields",
+    "conditions",
+    "write",
+    "allowOverwrite",
+    "tsconfig",
+    "outExtension",
+    "publicPath",
+    "entryNames",
+    "chunkNames",
+    "assetNames",
+    "inject",
+    "banner",
+    "footer",
+    "entryPoints",
+    "stdin",
+    "absWorkingDir",
+    "nodePaths",
+];
+
+/// helper.js `awsNodeMatcher`: runtime → esbuild target.
+fn node_target(runtime: &str) -> Option<&'static str> {
+    Some(match runtime {
+        "nodejs24.x" => "node24",
+        "nodejs22.x" => "node22",
+        "nodejs20.x" => "node20",
+        "nodejs18.x" => "node18",
+        "nodejs16.x" => "node16",
+        "nodejs14.x" => "node14",
+        "nodejs12.x" => "node12",
+        _ => return None,
+    })
+}
+
+/// Whether the service lists the plugin.
+pub fn enabled(config: &Value) -> bool {
+    sls_config::plugins::plugin_names(config)
+        .iter()
+        .any(|n| n == PLUGIN)
+}
+
+fn opt_path(key: &str) -> String {
+    format!("custom.esbuild.{key}")
+}
+
+fn refuse(key: &str, why: &str) -> DeployError {
+    DeployError::config(
+        opt_path(key),
+        format!(
+            "{why}; sls's built-in serverless-esbuild does not support it: remove it, or package this service with the Serverless Framework"
+        ),
+    )
+}
+
+/// JavaScript truthiness.
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
+        Value::String(s) => !s.is_empty(),
+        _ => true,
+    }
+}
+
+/// `asArray(x).filter(isString)`.
+fn string_array(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// ramda `mergeDeepRight`: objects merge key by key, anything else is replaced.
+fn merge_deep_right(left: &mut Value, right: &Value) {
+    match (left, right) {
+        (Value::Object(l), Value::Object(r)) => {
+            for (k, v) in r {
+                match l.get_mut(k) {
+                    Some(existing) if existing.is_object() && v.is_object() => {
+                        merge_deep_right(existing, v)
+                    }
+                    _ => {
+                        l.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (l, r) => *l = r.clone(),
+    }
+}
+
+/// The decided options.
+#[derive(Debug, Clone)]
+struct Options {
+    /// What esbuild's `build()` gets (without `entryPoints`/`outdir`).
+    esbuild: Map<String, Value>,
+    target: String,
+    concurrency: Option<u64>,
+    keep_output: bool,
+    output_extension: String,
+    work_folder: String,
+    build_folder: String,
+    resolve_extensions: Vec<String>,
+}
+
+fn folder_option(m: &Map<String, Value>, key: &str, default: &str) -> Result<String> {
+    match m.get(key) {
+        None | Some(Value::Null) => Ok(default.to_string()),
+        Some(Value::String(s)) if s.is_empty() => Ok(default.to_string()),
+        Some(Value::String(s)) => {
+            let p = Path::new(s);
+            if p.is_absolute()
+                || p.components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir))
+            {
+                return Err(DeployError::config(
+                    opt_path(key),
+                    "expected a folder inside the service folder",
+                ));
+            }
+            Ok(s.trim_start_matches("./").to_string())
+        }
+        Some(_) => Err(DeployError::config(opt_path(key), "expected a folder name")),
+    }
+}
+
+fn options(config: &Value) -> Result<Options> {
+    let custom = match config.get("custom").and_then(|c| c.get("esbuild")) {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m.clone(),
+        Some(_) => {
+            return Err(DeployError::config(
+                "custom.esbuild",
+                "expected an object of serverless-esbuild and esbuild options",
+            ))
+        }
+    };
+    let provider_runtime = config
+        .get("provider")
+        .and_then(|p| p.get("runtime"))
+        .and_then(Value::as_str);
+    // getBuildOptions asserts a Node.js provider runtime (the plugin crashes without one).
+    let runtime_target = provider_runtime.and_then(node_target).ok_or_else(|| {
+        DeployError::config(
+            "provider.runtime",
+            format!(
+                "serverless-esbuild needs a Node.js provider runtime (nodejs12.x … nodejs24.x), and it is {}",
+                provider_runtime
+                    .map(|r| format!("\"{r}\""))
+                    .unwrap_or_else(|| "not set".to_string())
+            ),
+        )
+    })?;
+
+    for (key, v) in &custom {
+        match key.as_str() {
+            "plugins" => {
+                return Err(refuse(
+                    key,
+                    "esbuild plugins are JavaScript, which sls does not run",
+                ))
+            }
+            "config" => {
+                return Err(refuse(
+                    key,
+                    "a JavaScript configuration file is code, which sls does not run (move its options into custom.esbuild)",
+                ))
+            }
+            "skipBuild" if truthy(v) => {
+                return Err(refuse(key, "skipBuild (deploying prebuilt zips)"))
+            }
+            "stripEntryResolveExtensions" if truthy(v) => {
+                return Err(refuse(key, "stripEntryResolveExtensions"))
+            }
+            "write" if v == &Value::Bool(false) => {
+                return Err(refuse(
+                    key,
+                    "write: false leaves the bundles in memory, so the zips would hold no code",
+                ))
+            }
+            "packager" => match v.as_str() {
+                Some("npm" | "yarn" | "pnpm") => {}
+                _ => {
+                    return Err(DeployError::config(
+                        opt_path(key),
+                        format!(
+                            "Could not find packager '{}' (expected npm, yarn or pnpm)",
+                            v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())
+                        ),
+                    ))
+                }
+            },
+            "outputFileExtension" => match v.as_str() {
+                Some(".js" | ".cjs" | ".mjs") => {}
+                _ => {
+                    return Err(DeployError::config(
+                        opt_path(key),
+                        "expected \".js\", \".cjs\" or \".mjs\"",
+                    ))
+                }
+            },
+            "concurrency" => {
+                if !(v.is_number() && v.as_f64().is_some_and(|n| n >= 1.0)) {
+                    return Err(DeployError::config(
+                        opt_path(key),
+                        "expected a number of builds to run at once (1 or more)",
+                    ));
+                }
+            }
+            "external" | "exclude" => {
+                let ok = match v {
+                    Value::Array(a) => a.iter().all(Value::is_string),
+                    Value::String(_) => key == "exclude",
+                    _ => false,
+                };
+                if !ok {
+                    return Err(DeployError::config(
+                        opt_path(key),
+                        "expected a list of module names",
+                    ));
+                }
+            }
+            k if PLUGIN_OPTIONS.contains(&k) || ESBUILD_OPTIONS.contains(&k) => {}
+            other => {
+                return Err(DeployError::config(
+                    opt_path(other),
+                    format!(
+                        "\"{other}\" is neither a serverless-esbuild option nor an esbuild 0.25 build option; check its spelling"
+                    ),
+                ))
+            }
+        }
+    }
+
+    let mut merged = json!({
+        "bundle": true,
+        "target": "node18",
+        "external": [],
+        "exclude": ["aws-sdk"],
+        "platform": "node",
+        "outputFileExtension": ".js",
+    });
+    merge_deep_right(&mut merged, &json!({ "target": runtime_target }));
+    merge_deep_right(&mut merged, &Value::Object(custom.clone()));
+    let Value::Object(merged) = merged else {
+        unreachable!("built as an object above")
+    };
+
+    let exclude_raw = merged.get("exclude").cloned().unwrap_or(Value::Null);
+    let exclude = string_array(Some(&exclude_raw));
+    let exclude_all = match &exclude_raw {
+        Value::String(s) => s.contains('*'),
+        Value::Array(_) => exclude.iter().any(|e| e == "*"),
+        _ => false,
+    };
+    let external = string_array(merged.get("external"));
+    // pack-externals.js: externals not excluded are installed with the packager into the zips.
+    let to_install: Vec<&String> = if exclude_all {
+        Vec::new()
+    } else {
+        external.iter().filter(|e| !exclude.contains(e)).collect()
+    };
+    if !to_install.is_empty() {
+        return Err(DeployError::config(
+            opt_path("external"),
+            format!(
+                "{} would be installed with {} into the zips by serverless-esbuild; installing external modules is not supported yet by sls's built-in serverless-esbuild. Let esbuild bundle {} (remove {} from external), or list {} in exclude if the Lambda runtime provides {}",
+                to_install.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", "),
+                merged.get("packager").and_then(Value::as_str).unwrap_or("npm"),
+                if to_install.len() == 1 { "it" } else { "them" },
+                if to_install.len() == 1 { "it" } else { "them" },
+                if to_install.len() == 1 { "it" } else { "them" },
+                if to_install.len() == 1 { "it" } else { "them" },
+            ),
+        ));
+    }
+
+    let output_extension = merged
+        .get("outputFileExtension")
+        .and_then(Value::as_str)
+        .unwrap_or(".js")
+        .to_string();
+    let format = merged.get("format").and_then(Value::as_str);
+    let platform = merged.get("platform").and_then(Value::as_str);
+    let is_esm = format == Some("esm") || (platform == Some("neutral") && format.is_none());
+    if is_esm && output_extension == ".cjs" {
+        return Err(DeployError::config(
+            opt_path("outputFileExtension"),
+            "format \"esm\" or platform \"neutral\" should not output a file with extension \".cjs\"",
+        ));
+    }
+    if !is_esm && output_extension == ".mjs" {
+        return Err(DeployError::config(
+            opt_path("outputFileExtension"),
+            "Non esm builds should not output a file with extension \".mjs\"",
+        ));
+    }
+    let target = match merged.get("target") {
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+        None => runtime_target.to_string(),
+    };
+    let concurrency = merged
+        .get("concurrency")
+        .and_then(Value::as_f64)
+        .filter(|n| n.is_finite())
+        .map(|n| n as u64);
+    let keep_output = merged.get("keepOutputDirectory").is_some_and(truthy);
+    let work_folder = folder_option(&merged, "outputWorkFolder", ".esbuild")?;
+    let build_folder = folder_option(&merged, "outputBuildFolder", ".build")?;
+    let resolve_extensions = match merged.get("resolveExtensions") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+        _ => DEFAULT_EXTENSIONS.iter().map(|s| s.to_string()).collect(),
+    };
+
+    let mut esbuild: Map<String, Value> = merged
+        .into_iter()
+        .filter(|(k, _)| !PLUGIN_OPTIONS.contains(&k.as_str()))
+        .collect();
+    let mut externals: Vec<Value> = external.into_iter().map(Value::String).collect();
+    if !exclude_all {
+        externals.extend(exclude.into_iter().map(Value::String));
+    }
+    esbuild.insert("external".into(), Value::Array(externals));
+    esbuild.remove("plugins");
+    if output_extension != ".js" {
+        esbuild.insert("outExtension".into(), json!({ ".js": output_extension }));
+    }
+    // sls reports esbuild's errors and warnings itself (formatted by esbuild), so esbuild does
+    // not also print them; `logLevel` only changes logging, never the output.
+    esbuild
+        .entry("logLevel")
+        .or_insert_with(|| Value::String("silent".into()));
+
+    Ok(Options {
+        esbuild,
+        target,
+        concurrency,
+        keep_output,
+        output_extension,
+        work_folder,
+        build_folder,
+        resolve_extensions,
+    })
+}
+
+/// Checks `custom.esbuild` without running anything: every unsupported option is refused by
+/// name before any file is written.
+pub fn check(config: &Value, service: &Service) -> Result<()> {
+    if !enabled(config) {
+        return Ok(());
+    }
+    options(config)?;
+    if !service.package.individually {
+        if let Some(f) = service.functions.iter().find(|f| f.package.individually) {
+            return Err(DeployError::config(
+                format!("functions.{}.package.individually", f.key),
+                "serverless-esbuild packs functions one by one only with the service-level package.individually; set package.individually: true at the top level, or remove it here",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One function to bundle.
+#[derive(Debug, Clone)]
+struct Entry {
+    function: String,
+    /// The source file, relative to the service folder (`src/app.ts`).
+    entry: String,
+    /// The bundle, relative to the build folder (`src/app.js`).
+    bundle: String,
+}
+
+/// Node's `path.extname`.
+fn extname(p: &str) -> &str {
+    let base = p.rsplit('/').next().unwrap_or(p);
+    match base.rfind('.') {
+        Some(0) | None => "",
+        Some(i) => &base[i..],
+    }
+}
+
+/// utils.js `trimExtension` (`entry.slice(0, -ext.length)`: empty without an extension).
+fn trim_extension(p: &str) -> &str {
+    let ext = extname(p);
+    if ext.is_empty() {
+        ""
+    } else {
+        &p[..p.len() - ext.len()]
+    }
+}
+
+/// Normalises a relative path the way `path.relative(cwd, path.join(cwd, p))` does.
+fn normalise(p: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in p.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+fn is_node_function(config: &Value, key: &str) -> bool {
+    let f = &config["functions"][key];
+    let runtime = f
+        .get("runtime")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .or_else(|| {
+            config
+                .get("provider")
+                .and_then(|p| p.get("runtime"))
+                .and_then(Value::as_str)
+        });
+    f.get("handler").is_some_and(truthy) && runtime.and_then(node_target).is_some()
+}
+
+/// helper.js `extractFunctionEntries` for the given functions (in service order).
+fn entries(service_dir: &Path, config: &Value, keys: &[String], o: &Options) -> Result<Vec<Entry>> {
+    let mut out = Vec::new();
+    for key in keys {
+        let f = &config["functions"][key];
+        if !is_node_function(config, key) || f.get("skipEsbuild").is_some_and(truthy) {
+            continue;
+        }
+        let entrypoint = f
+            .get("esbuildEntrypoint")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .or_else(|| f.get("handler").and_then(Value::as_str))
+            .unwrap_or_default();
+        let ext = extname(entrypoint);
+        let file = match entrypoint.rfind(ext) {
+            Some(i) if !ext.is_empty() => &entrypoint[..i],
+            _ => entrypoint,
+        };
+        let mut found = None;
+        'ext: for e in &o.resolve_extensions {
+            for candidate in [format!("{file}{e}"), format!("{file}/index{e}")] {
+                if service_dir.join(&candidate).is_file() {
+                    found = Some(normalise(&candidate));
+                    break 'ext;
+                }
+            }
+        }
+        let Some(entry) = found else {
+            return Err(DeployError::config(
+                format!("functions.{key}.handler"),
+                format!(
+                    "Compilation failed for function alias {key}: serverless-esbuild looks for {} or {}/index with the extensions {}, and none exists",
+                    file,
+                    file,
+                    o.resolve_extensions.join(", ")
+                ),
+            ));
+        };
+        let bundle = format!(
+            "{}{}",
+            &entry[..entry.rfind('.').unwrap_or(entry.len())],
+            o.output_extension
+        );
+        out.push(Entry {
+            function: key.clone(),
+            entry,
+            bundle,
+        });
+    }
+    Ok(out)
+}
+
+/// A compiled `globby` pattern list: in order, `x` includes and `!x` excludes what it matches;
+/// `*`/`**` do not match dot files or folders unless the pattern names them (globby's
+/// `dot: false`).
+struct Globby {
+    rules: Vec<(bool, GlobMatcher, String)>,
+}
+
+impl Globby {
+    fn new(patterns: &[String], context: &str) -> Result<Self> {
+        let mut rules = Vec::new();
+        for p in patterns {
+            let (include, pat) = match p.strip_prefix('!') {
+                Some(rest) => (false, rest),
+                None => (true, p.as_str()),
+            };
+            let pat = pat.strip_prefix("./").unwrap_or(pat);
+            let g = GlobBuilder::new(pat)
+                .literal_separator(true)
+                .backslash_escape(true)
+                .build()
+                .map_err(|e| {
+                    DeployError::config(context, format!("invalid pattern \"{p}\": {e}"))
+                })?;
+            rules.push((include, g.compile_matcher(), pat.to_string()));
+        }
+        Ok(Globby { rules })
+    }
+
+    fn has_positive(&self) -> bool {
+        self.rules.iter().any(|(inc, _, _)| *inc)
+    }
+
+    fn matches(&self, name: &str, dot: bool) -> bool {
+        let mut state = false;
+        for (include, glob, pat) in &self.rules {
+            if !glob.is_match(name) {
+                continue;
+            }
+            if *include && !dot {
+                let pat_segments: BTreeSet<&str> = pat.split('/').collect();
+                let hidden = name
+                    .split('/')
+                    .any(|s| s.starts_with('.') && !pat_segments.contains(s));
+                if hidden {
+                    continue;
+                }
+            }
+            state = *include;
+        }
+        state
+    }
+}
+
+fn raw_strings(v: &Value, key: &str) -> Vec<String> {
+    v.get("package")
+        .and_then(|p| p.get(key))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// index.js `prepare`: `include`, `!exclude`, `patterns` (unique, in order).
+fn prepared_patterns(v: &Value, service_level: bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut all = raw_strings(v, "include");
+    all.extend(
+        raw_strings(v, "exclude")
+            .into_iter()
+            .map(|e| format!("!{e}")),
+    );
+    all.extend(raw_strings(v, "patterns"));
+    if service_level {
+        all.push("!node_modules/serverless-esbuild".into());
+    }
+    for p in all {
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The bundles of one package run, written to the work folder, ready to be moved into
+/// `.serverless/`.
+#[derive(Debug)]
+pub struct Bundled {
+    work_dir: PathBuf,
+    keep_output: bool,
+    /// Zip file name → (path in the work folder, functions using it).
+    zips: Vec<(String, PathBuf, Vec<String>)>,
+    /// Notice lines for the user.
+    pub notices: Vec<String>,
+}
+
+impl Bundled {
+    /// The zip a function uses, once moved (see [`Bundled::move_into`]).
+    pub fn artifact_of(&self, function: &str) -> Option<&Path> {
+        self.zips
+            .iter()
+            .find(|(_, _, fns)| fns.iter().any(|f| f == function))
+            .map(|(_, p, _)| p.as_path())
+    }
+
+    /// index.js `moveArtifacts` and `cleanup`: the zips go into `out`, and the work folder is
+    /// removed unless `keepOutputDirectory`.
+    pub fn move_into(mut self, out: &Path) -> Result<Self> {
+        std::fs::create_dir_all(out).map_err(|e| DeployError::io("could not create", out, e))?;
+        for (name, path, _) in &mut self.zips {
+            let dest = out.join(&*name);
+            if std::fs::rename(&*path, &dest).is_err() {
+                std::fs::copy(&*path, &dest)
+                    .map_err(|e| DeployError::io("could not write", &dest, e))?;
+            }
+            *path = dest;
+        }
+        if !self.keep_output {
+            remove_dir(&self.work_dir)?;
+        }
+        Ok(self)
+    }
+}
+
+fn remove_dir(dir: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(DeployError::io("could not remove", dir, e)),
+    }
+}
+
+fn which(name: &str, path_var: &str) -> Option<PathBuf> {
+    std::env::split_paths(path_var)
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(|d| d.join(name))
+        .find(|c| c.is_file())
+}
+
+/// Runs the builds with the project's esbuild; returns (esbuild version, warnings).
+fn run_esbuild(
+    service_dir: &Path,
+    build_dir: &Path,
+    entries: &[Entry],
+    o: &Options,
+    host: &PythonHost,
+) -> Result<(String, Vec<String>)> {
+    let path_var = host.path_var.clone().unwrap_or_default();
+    let node = which("node", &path_var).ok_or_else(|| DeployError::Tool {
+        message: "serverless-esbuild runs the project's esbuild with Node.js, and `node` was not found on PATH.".into(),
+        hint: Some("Install Node.js (the version of the functions' runtime), then package again.".into()),
+    })?;
+    let mut unique: Vec<String> = Vec::new();
+    for e in entries {
+        if !unique.contains(&e.entry) {
+            unique.push(e.entry.clone());
+        }
+    }
+    let job = json!({
+        "serviceDir": service_dir,
+        "buildDir": build_dir,
+        "entries": unique,
+        "options": o.esbuild,
+        "concurrency": o.concurrency,
+    });
+    let mut env = host.env.clone();
+    env.insert("PATH".into(), path_var);
+    let mut child = Command::new(&node)
+        .arg("-e")
+        .arg(SCRIPT)
+        .current_dir(service_dir)
+        .env_clear()
+        .envs(&env)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| DeployError::io("could not run", &node, e))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(job.to_string().as_bytes())
+            .map_err(|e| DeployError::io("could not run", &node, e))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| DeployError::io("could not run", &node, e))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let reply: Value = stdout
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str(l).ok())
+        .ok_or_else(|| DeployError::Tool {
+            message: format!(
+                "serverless-esbuild: running esbuild with {} failed: {}",
+                node.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+            hint: None,
+        })?;
+    if let Some(m) = reply.get("missing").and_then(Value::as_str) {
+        return Err(DeployError::Tool {
+            message: format!(
+                "serverless-esbuild bundles with the project's own esbuild, and `esbuild` is not installed in {}/node_modules (or a parent folder's): {}",
+                service_dir.display(),
+                m.lines().next().unwrap_or(m)
+            ),
+            hint: Some("Install it in the service's project: `npm install --save-dev esbuild`.".into()),
+        });
+    }
+    if let Some(m) = reply.get("error").and_then(Value::as_str) {
+        let entry = reply.get("entry").and_then(Value::as_str);
+        let version = reply.get("version").and_then(Value::as_str).unwrap_or("?");
+        let functions: Vec<&str> = entries
+            .iter()
+            .filter(|e| Some(e.entry.as_str()) == entry)
+            .map(|e| e.function.as_str())
+            .collect();
+        let what = match entry {
+            Some(en) => format!(
+                "{en} (function{} {})",
+                if functions.len() == 1 { "" } else { "s" },
+                functions
+                    .iter()
+                    .map(|f| format!("\"{f}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => "the handlers".to_string(),
+        };
+        // esbuild's own option checks name the option: point at custom.esbuild for those.
+        let invalid_option = m.contains("Invalid option") || m.contains(" must be ");
+        return Err(DeployError::Tool {
+            message: format!("esbuild {version} could not bundle {what}:\n{m}"),
+            hint: Some(if invalid_option {
+                "Check the option in custom.esbuild against esbuild's documentation.".into()
+            } else {
+                "Fix the error above; nothing was written to .serverless/.".into()
+            }),
+        });
+    }
+    let version = reply
+        .get("version")
+        .and_then(Value::as_str)
+        .unwrap_or("?")
+        .to_string();
+    let warnings = reply
+        .get("warnings")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|w| w.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((version, warnings))
+}
+
+/// index.js `copyExtras`: `package.patterns` into the build folder, each function's own patterns
+/// into `__only_<function>/`. Returns the service-level files copied (pack.js `packageFiles`).
+fn copy_extras(
+    service_dir: &Path,
+    build_dir: &Path,
+    config: &Value,
+    functions: &[String],
+) -> Result<BTreeSet<String>> {
+    let service_patterns = prepared_patterns(config, true);
+    let service_glob = Globby::new(&service_patterns, "package.patterns")?;
+    let mut fn_globs = Vec::new();
+    for key in functions {
+        let patterns = prepared_patterns(&config["functions"][key], false);
+        let g = Globby::new(&patterns, &format!("functions.{key}.package.patterns"))?;
+        if g.has_positive() {
+            fn_globs.push((key.clone(), g));
+        }
+    }
+    let mut copied = BTreeSet::new();
+    if !service_glob.has_positive() && fn_globs.is_empty() {
+        return Ok(copied);
+    }
+    let listing = list_visible(service_dir, build_dir)?;
+    for f in &listing {
+        if service_glob.matches(&f.name, false) {
+            copy_file(&f.path, &build_dir.join(&f.name))?;
+            copied.insert(f.name.clone());
+        }
+        for (key, g) in &fn_globs {
+            if g.matches(&f.name, false) {
+                copy_file(
+                    &f.path,
+                    &build_dir.join(format!("{ONLY_PREFIX}{key}")).join(&f.name),
+                )?;
+            }
+        }
+    }
+    Ok(copied)
+}
+
+/// The service's files as globby sees them with `dot: false`: dot folders (`.git`, `.esbuild`,
+/// `.serverless`) are not entered, except that a pattern may still name dot files at the top.
+fn list_visible(service_dir: &Path, build_dir: &Path) -> Result<Vec<SourceFile>> {
+    let mut out = Vec::new();
+    let walker = walkdir::WalkDir::new(service_dir)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !(e.file_type().is_dir()
+                    && (e.file_name().to_string_lossy().starts_with('.') || e.path() == build_dir))
+        });
+    for entry in walker {
+        let entry = entry.map_err(|e| {
+            let path = e
+                .path()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| service_dir.to_path_buf());
+            DeployError::io(
+                "could not list",
+                path,
+                e.into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("symbolic link loop")),
+            )
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(service_dir)
+            .unwrap_or(entry.path());
+        let Some(name) = rel.to_str().map(|s| s.replace('\\', "/")) else {
+            continue;
+        };
+        out.push(SourceFile {
+            name,
+            path: entry.path().to_path_buf(),
+            executable: false,
+        });
+    }
+    Ok(out)
+}
+
+fn copy_file(from: &Path, to: &Path) -> Result<()> {
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| DeployError::io("could not create", dir, e))?;
+    }
+    std::fs::copy(from, to).map_err(|e| DeployError::io("could not copy", from, e))?;
+    Ok(())
+}
+
+/// pack.js `filterFilesForZipPackage` for one function (no externals: `node_modules` is left out).
+fn function_files(
+    files: &[SourceFile],
+    function: &str,
+    included: &BTreeSet<String>,
+    excluded: &[String],
+) -> Vec<SourceFile> {
+    let own = format!("{ONLY_PREFIX}{function}/");
+    files
+        .iter()
+        .filter(|f| {
+            let p = f.name.as_str();
+            if included.contains(p) {
+                return true;
+            }
+            if excluded.iter().any(|x| p.starts_with(&format!("{x}."))) {
+                return false;
+            }
+            if p.starts_with(ONLY_PREFIX) && !p.starts_with(&own) {
+                return false;
+            }
+            !p.starts_with("node_modules")
+        })
+        .map(|f| SourceFile {
+            name: f.name.strip_prefix(&own).unwrap_or(&f.name).to_string(),
+            ..f.clone()
+        })
+        .collect()
+}
+
+/// Sorted like v3's zips, first of each name kept.
+fn zip_order(mut files: Vec<SourceFile>) -> Vec<SourceFile> {
+    files.sort_by(|a, b| files::v3_name_order(&a.name, &b.name));
+    files.dedup_by(|a, b| a.name == b.name);
+    files
+}
+
+fn work_dirs(service_dir: &Path, o: &Options) -> (PathBuf, PathBuf) {
+    let work = service_dir.join(&o.work_folder);
+    let build = work.join(&o.build_folder);
+    (work, build)
+}
+
+fn notice(version: &str, o: &Options, bundles: usize, extra: &str) -> String {
+    format!(
+        "Using sls's built-in serverless-esbuild: esbuild {version}, target {}, {bundles} bundle{}{extra}",
+        o.target,
+        if bundles == 1 { "" } else { "s" }
+    )
+}
+
+/// Bundles the service's Node.js functions and zips them into the work folder. `Ok(None)` when
+/// the plugin is not listed or no function is bundled (the plugin then leaves packaging to v3).
+/// On error the work folder is removed and nothing is written to `.serverless/`.
+pub fn package(
+    service_dir: &Path,
+    config: &Value,
+    service: &Service,
+    host: &PythonHost,
+) -> Result<Option<Bundled>> {
+    if !enabled(config) {
+        return Ok(None);
+    }
+    check(config, service)?;
+    let o = options(config)?;
+    let keys: Vec<String> = service.functions.iter().map(|f| f.key.clone()).collect();
+    let entries = entries(service_dir, config, &keys, &o)?;
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let (work, build) = work_dirs(service_dir, &o);
+    // A work folder left by `invoke local` or an interrupted run must not leak into the zips.
+    remove_dir(&work)?;
+    let result = build_and_zip(
+        service_dir,
+        config,
+        service,
+        host,
+        &o,
+        &entries,
+        &work,
+        &build,
+    );
+    if result.is_err() && !o.keep_output {
+        let _ = std::fs::remove_dir_all(&work);
+    }
+    result.map(Some)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_and_zip(
+    service_dir: &Path,
+    config: &Value,
+    service: &Service,
+    host: &PythonHost,
+    o: &Options,
+    entries: &[Entry],
+    work: &Path,
+    build: &Path,
+) -> Result<Bundled> {
+    std::fs::create_dir_all(build).map_err(|e| DeployError::io("could not create", build, e))?;
+    let (version, warnings) = run_esbuild(service_dir, build, entries, o, host)?;
+    // copyExtras works on the plugin's node functions (bundled or not).
+    let node_fns: Vec<String> = service
+        .functions
+        .iter()
+        .filter(|f| is_node_function(config, &f.key))
+        .map(|f| f.key.clone())
+        .collect();
+    let package_files = copy_extras(service_dir, build, config, &node_fns)?;
+    let files: Vec<SourceFile> = files::list_files(build)?
+        .into_iter()
+        .filter(|f| !EXCLUDED_FILES.contains(&f.name.as_str()))
+        .collect();
+    let zip_dir = work.join(".serverless");
+    let mut zips = Vec::new();
+    let unique_bundles: BTreeSet<&str> = entries.iter().map(|e| e.bundle.as_str()).collect();
+    if service.package.individually {
+        let bundle_list: Vec<&str> = entries.iter().map(|e| e.bundle.as_str()).collect();
+        for e in entries {
+            let raw_fn = &config["functions"][&e.function];
+            let fn_patterns = prepared_patterns(raw_fn, false);
+            let context = format!("functions.{}.package.patterns", e.function);
+            let fn_glob = Globby::new(&fn_patterns, &context)?;
+            let negatives: Vec<String> = fn_patterns
+                .iter()
+                .filter_map(|p| p.strip_prefix('!').map(str::to_string))
+                .collect();
+            let neg_glob = Globby::new(&negatives, &context)?;
+            let mut included = package_files.clone();
+            let mut excluded: Vec<String> = bundle_list
+                .iter()
+                .filter(|b| !e.bundle.starts_with(**b))
+                .map(|b| trim_extension(b).to_string())
+                .collect();
+            for f in &files {
+                if fn_glob.matches(&f.name, false) {
+                    included.insert(f.name.clone());
+                }
+                if neg_glob.matches(&f.name, false) {
+                    excluded.push(trim_extension(&f.name).to_string());
+                }
+            }
+            let chosen = zip_order(function_files(&files, &e.function, &included, &excluded));
+            let name = format!("{}.zip", e.function);
+            let path = zip_dir.join(&name);
+            zipper::write_zip(&chosen, &path)?;
+            zips.push((name, path, vec![e.function.clone()]));
+        }
+    } else {
+        let only = regex_only_prefix;
+        let chosen: Vec<SourceFile> = files
+            .iter()
+            .filter(|f| !(f.name.starts_with(ONLY_PREFIX) && !f.name.contains('/')))
+            .map(|f| SourceFile {
+                name: only(&f.name).to_string(),
+                ..f.clone()
+            })
+            .collect();
+        let name = format!("{}.zip", service.name);
+        let path = zip_dir.join(&name);
+        zipper::write_zip(&zip_order(chosen), &path)?;
+        // Every function without its own artifact uses the service zip (v3's
+        // `package.artifact`), whatever its runtime.
+        let fns = service
+            .functions
+            .iter()
+            .filter(|f| f.package.artifact.is_none())
+            .map(|f| f.key.clone())
+            .collect();
+        zips.push((name, path, fns));
+    }
+    let mut notices = vec![notice(
+        &version,
+        o,
+        unique_bundles.len(),
+        if service.package.individually {
+            ", one zip per function"
+        } else {
+            ""
+        },
+    )];
+    notices.extend(warnings.into_iter().map(|w| format!("esbuild: {w}")));
+    Ok(Bundled {
+        work_dir: work.to_path_buf(),
+        keep_output: o.keep_output,
+        zips,
+        notices,
+    })
+}
+
+/// `^__only_[^/]+/` removed.
+fn regex_only_prefix(name: &str) -> &str {
+    if let Some(rest) = name.strip_prefix(ONLY_PREFIX) {
+        if let Some(i) = rest.find('/') {
+            return &rest[i + 1..];
+        }
+    }
+    name
+}
+
+/// What `sls invoke local` runs for one function when the plugin is listed: the plugin's
+/// `before:invoke:local:invoke` (bundle that function, copy the extras, then run from the build
+/// folder, which it leaves in place). `Ok(None)`: not listed, or not a bundled Node.js function
+/// (run from the service folder as usual).
+pub fn prepare_invoke(
+    service_dir: &Path,
+    config: &Value,
+    function: &str,
+    host: &PythonHost,
+) -> Result<Option<(PathBuf, Vec<String>)>> {
+    if !enabled(config) {
+        return Ok(None);
+    }
+    let o = options(config)?;
+    let keys = vec![function.to_string()];
+    if config["functions"].get(function).is_none() {
+        return Ok(None);
+    }
+    let entries = entries(service_dir, config, &keys, &o)?;
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let (work, build) = work_dirs(service_dir, &o);
+    remove_dir(&work)?;
+    std::fs::create_dir_all(&build).map_err(|e| DeployError::io("could not create", &build, e))?;
+    let (version, warnings) = run_esbuild(service_dir, &build, &entries, &o, host)?;
+    copy_extras(service_dir, &build, config, &keys)?;
+    let mut notices = vec![notice(&version, &o, 1, "")];
+    notices.extend(warnings.into_iter().map(|w| format!("esbuild: {w}")));
+    Ok(Some((build, notices)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_path_helpers() {
+        assert_eq!(extname("src/app.main"), ".main");
+        assert_eq!(extname("src/.hidden"), "");
+        assert_eq!(extname("handler"), "");
+        assert_eq!(trim_extension("src/app.js"), "src/app");
+        assert_eq!(trim_extension("LICENSE"), "");
+        assert_eq!(normalise("./src/../src/app.ts"), "src/app.ts");
+        assert_eq!(regex_only_prefix("__only_fn/docs/a.txt"), "docs/a.txt");
+        assert_eq!(regex_only_prefix("src/a.js"), "src/a.js");
+    }
+
+    #[test]
+    fn merge_is_deep_for_objects_only() {
+        let mut a = json!({"a": {"x": 1, "y": 2}, "l": [1, 2], "s": "k"});
+        merge_deep_right(&mut a, &json!({"a": {"y": 3}, "l": [9]}));
+        assert_eq!(a, json!({"a": {"x": 1, "y": 3}, "l": [9], "s": "k"}));
+    }
+
+    fn cfg(esbuild: Value) -> Value {
+        json!({"service": "s", "provider": {"runtime": "nodejs20.x"}, "plugins": [PLUGIN],
+               "custom": {"esbuild": esbuild}, "functions": {"f": {"handler": "h.main"}}})
+    }
+
+    #[test]
+    fn options_defaults_and_mapping() {
+        let o = options(&cfg(
+            json!({"minify": true, "external": ["pg-native"], "exclude": ["pg-native", "aws-sdk"]}),
+        ))
+        .unwrap();
+        assert_eq!(o.target, "node20");
+        assert_eq!(o.esbuild["bundle"], json!(true));
+        assert_eq!(o.esbuild["platform"], json!("node"));
+        assert_eq!(o.esbuild["minify"], json!(true));
+        assert_eq!(
+            o.esbuild["external"],
+            json!(["pg-native", "pg-native", "aws-sdk"])
+        );
+        assert!(!o.esbuild.contains_key("exclude"));
+        let o = options(&cfg(json!({"exclude": "*", "external": ["x"]}))).unwrap();
+        assert_eq!(
+            o.esbuild["external"],
+            json!(["x"]),
+            "exclude * installs nothing"
+        );
+        let o = options(&cfg(
+            json!({"format": "esm", "outputFileExtension": ".mjs"}),
+        ))
+        .unwrap();
+        assert_eq!(o.esbuild["outExtension"], json!({".js": ".mjs"}));
+    }
+
+    #[test]
+    fn options_refused_by_name() {
+        for (opts, path) in [
+            (json!({"plugins": "./plugins.js"}), "custom.esbuild.plugins"),
+            (
+                json!({"config": "./esbuild.config.js"}),
+                "custom.esbuild.config",
+            ),
+            (json!({"minfy": true}), "custom.esbuild.minfy"),
+            (json!({"external": ["lodash"]}), "custom.esbuild.external"),
+            (json!({"packager": "bun"}), "custom.esbuild.packager"),
+            (
+                json!({"outputFileExtension": ".mjs"}),
+                "custom.esbuild.outputFileExtension",
+            ),
+            (json!({"skipBuild": true}), "custom.esbuild.skipBuild"),
+        ] {
+            match options(&cfg(opts.clone())) {
+                Err(DeployError::Config { path: p, .. }) => assert_eq!(p, path, "{opts}"),
+                other => panic!("{opts}: {other:?}"),
+            }
+        }
+        let mut c = cfg(json!({}));
+        c["provider"]["runtime"] = json!("python3.12");
+        assert!(
+            matches!(options(&c), Err(DeployError::Config { path, .. }) if path == "provider.runtime")
+        );
+    }
+
+    #[test]
+    fn globby_order_and_dots() {
+        let g = Globby::new(&["assets/**".into(), "!assets/skip.txt".into()], "p").unwrap();
+        assert!(g.matches("assets/a.json", false));
+        assert!(!g.matches("assets/skip.txt", false));
+        assert!(!g.matches("assets/.env", false));
+        assert!(!g.matches("src/a.ts", false));
+        let g = Globby::new(&["assets/.env".into()], "p").unwrap();
+        assert!(g.matches("assets/.env", false));
+    }
+}

@@ -1,0 +1,46 @@
+//! What the built-in packaging plugins change for `sls invoke local`: the one hook the CLI calls
+//! before running a handler. Each plugin that builds code (serverless-esbuild, and later
+//! serverless-plugin-typescript) says here where the handler runs from, as the plugin's
+//! `before:invoke:local:invoke` hook does in v3; plugins that do not are left alone.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::error::Result;
+/// What the build tools get from the machine (`PATH`, the environment for child processes).
+pub use crate::python_requirements::PythonHost as BuildHost;
+
+/// Where `sls invoke local` runs one function after a built-in plugin built it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvokeTarget {
+    /// The folder to use as the service folder: the handler path is relative to it, the child
+    /// runs in it (`LAMBDA_TASK_ROOT`).
+    pub service_dir: PathBuf,
+    /// The handler to run (`src/app.main`), when the build renamed it; `None` keeps the
+    /// function's own `handler`.
+    pub handler: Option<String>,
+    /// Notice lines for the user (`Using sls's built-in …`).
+    pub notices: Vec<String>,
+}
+
+/// Prepares `function` for `sls invoke local` with the service's built-in plugins. `Ok(None)`:
+/// no built-in plugin builds this function; run it from the service folder as usual. The
+/// configuration's `functions.<function>` must exist (the caller checks, with its own message).
+pub fn prepare_invoke_local(
+    service_dir: &Path,
+    config: &Value,
+    function: &str,
+    host: &BuildHost,
+) -> Result<Option<InvokeTarget>> {
+    if let Some((dir, notices)) =
+        crate::esbuild::prepare_invoke(service_dir, config, function, host)?
+    {
+        return Ok(Some(InvokeTarget {
+            service_dir: dir,
+            handler: None,
+            notices,
+        }));
+    }
+    Ok(None)
+}
