@@ -1,6 +1,7 @@
 """Starts moto server with two fixes: signatures of form-encoded requests are
 checked over the body as sent, and ExecuteChangeSet refreshes the stack's outputs
-(see below).
+(see below); a third, opt-in with SLS_MOTO_FIX_BODYLESS=1, checks body-less
+GET/DELETE requests' signatures over their empty body.
 
 moto 5.x parses an `application/x-www-form-urlencoded` body into a form before
 anything else reads it; its signature check then re-encodes the parsed form
@@ -62,6 +63,28 @@ def _execute_change_set_refreshing_stack(self, change_set_name, stack_name=None)
 
 
 _cfn_models.CloudFormationBackend.execute_change_set = _execute_change_set_refreshing_stack
+
+
+# Third fix, opt-in (SLS_MOTO_FIX_BODYLESS=1): moto's response layer fills a body-less
+# request's form data with its query parameters (or, without any, its headers), and the
+# signature check then signs those as a form body, so every body-less GET/DELETE to Lambda
+# or API Gateway got SignatureDoesNotMatch while checking was on. Sign such requests over
+# the empty body they had (the query string is already in the path), as AWS does. Opt-in
+# because tests written against the unfixed behaviour exist.
+import os
+
+if os.environ.get("SLS_MOTO_FIX_BODYLESS") == "1":
+    import moto.iam.access_control as _access_control
+
+    _original_create_request = _access_control.IAMRequestBase._create_aws_request
+
+    def _create_request_bodyless(self):
+        request = _original_create_request(self)
+        if self._method in ("GET", "HEAD", "DELETE") and not self._body:
+            request.data = b""
+        return request
+
+    _access_control.IAMRequestBase._create_aws_request = _create_request_bodyless
 
 if __name__ == "__main__":
     from moto.server import main

@@ -52,6 +52,35 @@ pub struct AwsVariableSource {
     region: String,
     s3_path_style: bool,
     cache: Mutex<HashMap<ExternalRequest, Answer>>,
+    /// (region, name) of every SecureString read decrypted: `sls credentials policy`
+    /// grants `kms:Decrypt` for those only.
+    decrypted: Mutex<Vec<(String, String)>>,
+}
+
+/// What a `${ssm:…}` variable asks SSM for: the parameter name (a pre-v3 `~true` /
+/// `~split` postfix dropped), the region parameter if any, and the `raw` / `noDecrypt`
+/// flags: `${ssm(eu-west-1, raw):/path}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsmVariable<'a> {
+    pub name: &'a str,
+    pub region: Option<&'a str>,
+    pub raw: bool,
+    pub no_decrypt: bool,
+}
+
+impl<'a> SsmVariable<'a> {
+    /// Parses the address and parameters of an `ssm` variable.
+    pub fn parse(address: &'a str, params: &'a [String]) -> SsmVariable<'a> {
+        SsmVariable {
+            name: strip_legacy_instruction(address),
+            region: params
+                .iter()
+                .find(|p| !matches!(p.as_str(), "raw" | "noDecrypt") && !p.is_empty())
+                .map(String::as_str),
+            raw: params.iter().any(|p| p == "raw"),
+            no_decrypt: params.iter().any(|p| p == "noDecrypt"),
+        }
+    }
 }
 
 /// What AWS answered for one variable: a value, nothing (a fallback applies) or an error.
@@ -83,7 +112,13 @@ impl AwsVariableSource {
             region,
             s3_path_style,
             cache: Mutex::new(HashMap::new()),
+            decrypted: Mutex::new(Vec::new()),
         }
+    }
+
+    /// (region, name) of the SecureString parameters read decrypted so far.
+    pub fn decrypted_parameters(&self) -> Vec<(String, String)> {
+        self.decrypted.lock().map(|d| d.clone()).unwrap_or_default()
     }
 
     /// The deploy region.
@@ -113,13 +148,12 @@ impl AwsVariableSource {
     }
 
     async fn ssm(&self, address: &str, params: &[String]) -> Result<Option<Value>, String> {
-        let raw = params.iter().any(|p| p == "raw");
-        let no_decrypt = params.iter().any(|p| p == "noDecrypt");
-        let region = params
-            .iter()
-            .find(|p| !matches!(p.as_str(), "raw" | "noDecrypt") && !p.is_empty())
-            .map(String::as_str);
-        let name = strip_legacy_instruction(address);
+        let SsmVariable {
+            name,
+            region,
+            raw,
+            no_decrypt,
+        } = SsmVariable::parse(address, params);
         let conf = aws_sdk_ssm::config::Builder::from(&self.config)
             .region(self.region_for(region))
             .build();
@@ -145,6 +179,11 @@ impl AwsVariableSource {
         };
         let value = param.value().unwrap_or_default();
         use aws_sdk_ssm::types::ParameterType;
+        if param.r#type() == Some(&ParameterType::SecureString) && !no_decrypt {
+            if let Ok(mut d) = self.decrypted.lock() {
+                d.push((self.region_for(region).to_string(), name.to_string()));
+            }
+        }
         Ok(Some(match param.r#type() {
             Some(ParameterType::StringList) if !raw => Value::Array(
                 value

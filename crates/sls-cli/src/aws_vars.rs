@@ -52,6 +52,14 @@ impl<'a> LazyAwsSource<'a> {
         Ok(Ready { aws, source })
     }
 
+    /// (region, name) of the SecureString parameters the variables read decrypted.
+    pub fn decrypted_parameters(&self) -> Vec<(String, String)> {
+        match self.ready.get() {
+            Some(Ok(ready)) => ready.source.decrypted_parameters(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The AWS access set up for the variables, if any was: a command that
     /// needs credentials afterwards reuses it (no second chain, STS call or MFA prompt).
     pub fn into_aws(self) -> Option<Aws> {
@@ -104,4 +112,97 @@ pub fn for_sdk(
         loaded.phase1.region.clone(),
         sls_aws::uses_local_endpoint(&host.env, "S3"),
     )
+}
+
+/// Passes every AWS variable to `inner` and remembers what resolution asked for:
+/// `sls credentials policy` grants exactly those reads.
+pub struct Recording<'a> {
+    inner: &'a dyn ExternalSource,
+    requests: std::cell::RefCell<Vec<ExternalRequest>>,
+}
+
+impl<'a> Recording<'a> {
+    pub fn new(inner: &'a dyn ExternalSource) -> Self {
+        Recording {
+            inner,
+            requests: Default::default(),
+        }
+    }
+
+    /// The reads as the policy generator takes them. `region` is the deploy region (used
+    /// when a variable names none); `decrypted` lists the SecureStrings read decrypted.
+    pub fn reads(
+        &self,
+        region: &str,
+        decrypted: &[(String, String)],
+    ) -> Vec<sls_deploy::policy::VariableRead> {
+        use sls_deploy::policy::VariableRead;
+        let mut out: Vec<VariableRead> = self
+            .requests
+            .borrow()
+            .iter()
+            .filter_map(|r| match r.source.as_str() {
+                "ssm" => {
+                    let v = sls_aws::SsmVariable::parse(&r.address, &r.params);
+                    let region = v.region.unwrap_or(region).to_string();
+                    let secure = decrypted.iter().any(|(g, n)| *g == region && n == v.name);
+                    Some(VariableRead::SsmParameter {
+                        name: v.name.to_string(),
+                        // The pre-v3 `~true` asks for decryption explicitly.
+                        decrypt: !v.no_decrypt && (secure || r.address.ends_with("~true")),
+                        region,
+                    })
+                }
+                "cf" => r
+                    .address
+                    .split_once('.')
+                    .map(|(stack, _)| VariableRead::Stack {
+                        region: r
+                            .params
+                            .first()
+                            .filter(|p| !p.is_empty())
+                            .map_or(region, String::as_str)
+                            .to_string(),
+                        name: stack.to_string(),
+                    }),
+                "s3" => r
+                    .address
+                    .split_once('/')
+                    .map(|(bucket, key)| VariableRead::S3Object {
+                        bucket: bucket.to_string(),
+                        key: key.to_string(),
+                    }),
+                // `${aws:accountId}`: sts:GetCallerIdentity is in every policy.
+                _ => None,
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+impl ExternalSource for Recording<'_> {
+    fn resolve(
+        &self,
+        source: &str,
+        address: &str,
+        params: &[String],
+    ) -> Result<Option<Value>, String> {
+        let request = ExternalRequest {
+            source: source.into(),
+            address: address.into(),
+            params: params.to_vec(),
+        };
+        let mut requests = self.requests.borrow_mut();
+        if !requests.contains(&request) {
+            requests.push(request);
+        }
+        drop(requests);
+        self.inner.resolve(source, address, params)
+    }
+
+    fn prefetch(&self, requests: &[ExternalRequest]) {
+        self.inner.prefetch(requests);
+    }
 }

@@ -152,7 +152,7 @@ pub enum CredentialsCommand {
     Export(CredentialsExportArgs),
     /// Print the least-privilege IAM policy that deploy, deploy function, info and remove
     /// need for this service (packages it in a temporary folder; no AWS calls unless the
-    /// service uses AWS variables).
+    /// service uses AWS variables), or put it on an IAM user (--create-user) or role (--role).
     Policy(CredentialsPolicyArgs),
 }
 
@@ -168,6 +168,30 @@ pub struct CredentialsPolicyArgs {
     /// Skip this plugin after checking the service is correct without it (repeatable).
     #[arg(long = "ignore-plugin", value_name = "NAME")]
     pub ignore_plugins: Vec<String>,
+    /// Create this IAM user if missing (with the credentials sls finds as usual), put the
+    /// policy on it, and write its access key into the credentials file as --profile.
+    #[arg(
+        long = "create-user",
+        value_name = "NAME",
+        requires = "profile",
+        conflicts_with = "role"
+    )]
+    pub create_user: Option<String>,
+    /// The credentials-file profile that receives the user's access key.
+    #[arg(long, value_name = "NAME", requires = "create_user")]
+    pub profile: Option<String>,
+    /// Create a new access key for the user, write it, then delete sls's old key.
+    #[arg(long = "rotate-key", requires = "create_user")]
+    pub rotate_key: bool,
+    /// Replace the keys of an existing profile of that name.
+    #[arg(short = 'o', long, requires = "create_user")]
+    pub overwrite: bool,
+    /// Create (or update) this IAM role with the policy, for a CI system to assume.
+    #[arg(long, value_name = "NAME", requires = "trust_principal")]
+    pub role: Option<String>,
+    /// Who may assume --role: an account id, an IAM ARN, or a service principal.
+    #[arg(long = "trust-principal", value_name = "ARN", requires = "role")]
+    pub trust_principal: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -94,8 +94,20 @@ impl MotoServer {
         Self::try_start(true).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// Starts moto over HTTP with the launcher's opt-in fix for body-less requests: with
+    /// checking on, GET/DELETE requests to Lambda and API Gateway (`GetFunctionConfiguration`,
+    /// `DeleteFunction`, …) are then signature-checked over the empty body they have instead
+    /// of failing for every caller (`moto_launcher.py`, third fix).
+    pub fn start_checking_bodyless() -> MotoServer {
+        Self::launch(false, true).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// Starts moto; an error says what went wrong.
     pub fn try_start(https: bool) -> Result<MotoServer, String> {
+        Self::launch(https, false)
+    }
+
+    fn launch(https: bool, bodyless_fix: bool) -> Result<MotoServer, String> {
         let exe = moto_server_path().ok_or_else(|| {
             "moto_server not found: run scripts/setup-moto.sh (installs .venv-moto), \
              or set SLS_MOTO_SERVER to its path"
@@ -123,6 +135,9 @@ impl MotoServer {
             None => Command::new(&exe),
         };
         cmd.args(["-H", "127.0.0.1", "-p", "0"]);
+        if bodyless_fix {
+            cmd.env("SLS_MOTO_FIX_BODYLESS", "1");
+        }
         let tls = if https {
             let ca = TestCa::generate();
             let cert = dir.path().join("server.pem");

@@ -148,8 +148,13 @@ pub fn policy(args: &CredentialsPolicyArgs, host: &Host) -> CliResult {
         CommandOptions::default(),
         true,
     )?;
-    // AWS variables (ssm, cf, s3, aws:accountId) are resolved only if the service uses them.
-    let service = crate::aws_vars::resolve_full_lazily(host, &loaded)?;
+    // AWS variables (ssm, cf, s3, aws:accountId) are resolved only if the service uses them;
+    // what they read is recorded, for the statements that allow those reads.
+    let lazy = crate::aws_vars::LazyAwsSource::new(host, &loaded);
+    let recording = crate::aws_vars::Recording::new(&lazy);
+    let service = service::resolve_full(host, &loaded, &recording)?;
+    let reads = recording.reads(&loaded.phase1.region, &lazy.decrypted_parameters());
+    drop(recording);
     let tmp = TempDir::new(host)?;
     crate::policy::show_warnings(&service);
     let file_name = loaded
@@ -169,13 +174,21 @@ pub fn policy(args: &CredentialsPolicyArgs, host: &Host) -> CliResult {
     })
     .map_err(|e| crate::error::from_deploy(&e))?;
     drop(tmp);
-    let policies = sls_deploy::policy::generate(&pkg);
+    let policies = sls_deploy::policy::generate(&pkg, &reads);
     if !policies.unmapped_types.is_empty() {
         eprintln!(
             "Warning: sls has no least-privilege mapping for {}; the policy allows every action \
              of their services on \"*\" (statements \"Unmapped…\"): narrow them by hand.",
             policies.unmapped_types.join(", ")
         );
+    }
+    if args.create_user.is_some() || args.role.is_some() {
+        // The identity that creates the deployer: the usual chain (reused from the variables).
+        let aws = match lazy.into_aws() {
+            Some(aws) => aws,
+            None => crate::aws::Aws::connect(host, &loaded)?,
+        };
+        return super::deployer::run(args, host, &aws, &pkg.service, &policies);
     }
     if !args.json {
         let s = &pkg.service;

@@ -3,6 +3,7 @@
 mod config_credentials;
 mod credentials;
 mod deploy;
+mod deployer;
 mod invoke;
 mod print;
 

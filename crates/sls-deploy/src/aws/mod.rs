@@ -13,12 +13,14 @@
 //! - [`deploy`]: the steps of `sls deploy`;
 //! - [`api_gateway_stage`]: v3's update-stage step after a deploy (tracing, metrics, stage tags);
 //! - [`function`]: `sls deploy function`;
-//! - [`info`], [`remove`]: `sls info` and `sls remove`.
+//! - [`info`], [`remove`]: `sls info` and `sls remove`;
+//! - [`iam`]: the deployer user or role of `sls credentials policy --create-user/--role`.
 
 mod api_gateway_stage;
 mod bucket;
 mod deploy;
 mod function;
+pub mod iam;
 mod info;
 mod remove;
 mod stack;

@@ -8,12 +8,22 @@
 //! what CloudFormation then does on the caller's behalf for each resource type found in the
 //! template, scoped by ARN. With `provider.iam.deploymentRole` the second part belongs to the
 //! deployment role (CloudFormation uses it), and the caller only gets `iam:PassRole` on it.
+//! The AWS values the service's variables read (`${ssm:}`, `${cf:}`, `${s3:}`) come in as
+//! [`VariableRead`]s, collected by the caller while it resolved the configuration; sls reads
+//! them with the caller's credentials, so their statements always go to the caller.
 //!
 //! The account is `*` (the policy is computed without AWS access), the partition `aws`.
 
 use serde_json::{json, Map, Value};
 
 use crate::{PackageResult, Service};
+
+mod reads;
+pub use reads::VariableRead;
+
+/// Putting the generated policy on an IAM user or role (the AWS side lives in `aws/iam.rs`).
+#[cfg(feature = "aws")]
+pub use crate::aws::iam;
 
 /// The generated documents.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,15 +47,57 @@ impl Policies {
     }
 }
 
-/// The policy for a packaged service.
-pub fn generate(pkg: &PackageResult) -> Policies {
-    generate_for(&pkg.service, &pkg.update_template)
+/// The name of the inline policy `--create-user` / `--role` put on the identity: one per
+/// stack and region, so one deployer can hold several services' policies and a re-run
+/// replaces its own.
+pub fn inline_policy_name(service: &Service) -> String {
+    format!("sls-{}-{}", service.stack_name, service.region)
 }
 
-/// The policy for a service and its compiled update template.
-pub fn generate_for(service: &Service, template: &Value) -> Policies {
+/// The trust policy of a role that `principal` assumes: an account id (its root, i.e. any
+/// identity the account allows), an IAM ARN (user, role, account root), or a service
+/// principal (`codebuild.amazonaws.com`).
+pub fn trust_policy(principal: &str) -> Result<Value, String> {
+    let p = principal.trim();
+    let who = if p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()) {
+        json!({"AWS": format!("arn:aws:iam::{p}:root")})
+    } else if p.starts_with("arn:")
+        && p.contains(":iam::")
+        && !p.contains(":oidc-provider/")
+        && !p.contains(":saml-provider/")
+    {
+        json!({"AWS": p})
+    } else if p.ends_with(".amazonaws.com") && !p.contains(['/', ':']) {
+        json!({"Service": p})
+    } else {
+        return Err(format!(
+            "\"{principal}\" is not a principal sls can trust: give an account id, an IAM ARN \
+             (arn:aws:iam::123456789012:role/ci) or a service (codebuild.amazonaws.com). \
+             Web-identity and SAML providers need conditions on their tokens: write that \
+             trust policy yourself."
+        ));
+    };
+    Ok(json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "AssumedByDeployer",
+            "Effect": "Allow",
+            "Principal": who,
+            "Action": "sts:AssumeRole"
+        }]
+    }))
+}
+
+/// The policy for a packaged service whose variables read `reads`.
+pub fn generate(pkg: &PackageResult, reads: &[VariableRead]) -> Policies {
+    generate_for(&pkg.service, &pkg.update_template, reads)
+}
+
+/// The policy for a service, its compiled update template and its variables' reads.
+pub fn generate_for(service: &Service, template: &Value, reads: &[VariableRead]) -> Policies {
     let cx = Cx::new(service, template);
     let mut direct = cx.direct_statements();
+    direct.extend(reads::statements(reads));
     let (on_behalf, unmapped_types) = cx.resource_statements();
     match &service.provider.deployment_role {
         None => {
@@ -986,7 +1038,7 @@ mod tests {
 
     #[test]
     fn names_outside_the_prefix_are_listed_and_unnamed_resources_use_the_stack() {
-        let p = generate_for(&service(None, Some("my-bucket")), &template());
+        let p = generate_for(&service(None, Some("my-bucket")), &template(), &[]);
         let doc = &p.caller;
         let lambda = &stmt(doc, "LambdaFunctions").unwrap()["Resource"];
         assert!(lambda
@@ -1027,9 +1079,32 @@ mod tests {
     }
 
     #[test]
+    fn trust_policies_from_a_principal() {
+        let principal = |p: &str| trust_policy(p).map(|t| t["Statement"][0]["Principal"].clone());
+        assert_eq!(
+            principal("123456789012"),
+            Ok(json!({"AWS": "arn:aws:iam::123456789012:root"}))
+        );
+        assert_eq!(
+            principal("arn:aws:iam::123456789012:role/ci"),
+            Ok(json!({"AWS": "arn:aws:iam::123456789012:role/ci"}))
+        );
+        assert_eq!(
+            principal("codebuild.amazonaws.com"),
+            Ok(json!({"Service": "codebuild.amazonaws.com"}))
+        );
+        let err = principal(
+            "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+        )
+        .unwrap_err();
+        assert!(err.contains("Web-identity"), "{err}");
+        assert!(principal("someone").is_err());
+    }
+
+    #[test]
     fn a_deployment_role_gets_what_cloudformation_does() {
         let role = "arn:aws:iam::123456789012:role/cfn";
-        let p = generate_for(&service(Some(role), None), &template());
+        let p = generate_for(&service(Some(role), None), &template(), &[]);
         let caller = &p.caller;
         let pass = stmt(caller, "PassDeploymentRole").unwrap();
         assert_eq!(pass["Resource"], json!(role));

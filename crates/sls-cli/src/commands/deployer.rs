@@ -1,0 +1,273 @@
+//! `sls credentials policy --create-user NAME --profile P` and `--role NAME
+//! --trust-principal ARN`: put the service's generated policy on an IAM user (whose key
+//! goes into the credentials file through `sls config credentials`'s writer) or on a role.
+//!
+//! Everything that could refuse is decided before IAM is changed: the profile name, the
+//! profile already in the credentials file, the key the user already has
+//! (`sls_deploy::policy::iam::plan_key`). The secret access key goes from IAM's answer straight to
+//! the credentials file; it is never printed, logged or put in an error.
+
+use serde_json::json;
+use sls_credentials::mask_key_id;
+use sls_deploy::policy::iam::{self, KeyPlan, KeyRefusal, ProvisionError};
+use sls_deploy::policy::Policies;
+use sls_deploy::Service;
+
+use crate::aws::Aws;
+use crate::cli::CredentialsPolicyArgs;
+use crate::error::{from_aws, from_error, CliError, CliResult};
+use crate::host::Host;
+
+pub fn run(
+    args: &CredentialsPolicyArgs,
+    host: &Host,
+    aws: &Aws,
+    service: &Service,
+    policies: &Policies,
+) -> CliResult {
+    let policy_name = sls_deploy::policy::inline_policy_name(service);
+    // Compact: IAM counts a policy's size without whitespace, and stores it as sent.
+    let document = policies.caller.to_string();
+    if let Some(role) = &policies.deployment_role {
+        let role_arn = service
+            .provider
+            .deployment_role
+            .as_deref()
+            .unwrap_or_default();
+        eprintln!(
+            "Note: only the caller's document is applied. The deployment role {role_arn} needs \
+             the \"deploymentRole\" document of `sls credentials policy` ({} statements): \
+             attach it to that role yourself.",
+            role["Statement"].as_array().map_or(0, Vec::len)
+        );
+    }
+    match (&args.create_user, &args.role) {
+        (Some(user), _) => create_user(args, host, aws, user, &policy_name, &document),
+        (None, Some(role)) => {
+            let principal = args.trust_principal.as_deref().unwrap_or_default();
+            create_role(args, aws, role, principal, &policy_name, &document)
+        }
+        (None, None) => Ok(()),
+    }
+}
+
+fn create_user(
+    args: &CredentialsPolicyArgs,
+    host: &Host,
+    aws: &Aws,
+    user: &str,
+    policy_name: &str,
+    document: &str,
+) -> CliResult {
+    let profile = args.profile.as_deref().unwrap_or_default();
+    sls_credentials::validate_profile_name(profile).map_err(|e| from_error(&e))?;
+    check_size(document, iam::MANAGED_POLICY_MAX, "a managed policy")?;
+    let target = sls_credentials::credentials_target(&host.env, &host.home, &host.cwd);
+    let profile_key = local_key_id(host, profile);
+
+    let state = aws
+        .runtime
+        .block_on(iam::user_state(&aws.sdk, user))
+        .map_err(|e| from_aws(&e))?;
+    let plan = iam::plan_key(
+        &state,
+        profile_key.as_deref(),
+        args.rotate_key,
+        args.overwrite,
+    )
+    .map_err(|r| refusal(r, user, profile, &target.shown))?;
+    // The profile exists only when the plan may replace it (its own key, or --overwrite).
+    let replace = profile_key.is_some();
+    let outcome = aws
+        .runtime
+        .block_on(iam::provision_user(
+            &aws.sdk,
+            user,
+            &state,
+            policy_name,
+            document,
+            &plan,
+            |key| {
+                sls_credentials::configure_credentials(
+                    target.clone(),
+                    profile,
+                    &key.access_key_id,
+                    &key.secret_access_key,
+                    replace,
+                )
+                .map(|_| ())
+            },
+        ))
+        .map_err(|e| match e {
+            ProvisionError::Aws(e) => from_aws(&e),
+            ProvisionError::Write(e) => from_error(&e).with_hint(
+                "The new access key was deleted again; nothing else changed in the credentials file.",
+            ),
+        })?;
+
+    if args.json {
+        let value = json!({
+            "user": user,
+            "arn": outcome.arn,
+            "createdUser": outcome.created_user,
+            "policyArn": outcome.policy_arn,
+            "profile": profile,
+            "credentialsFile": target.path,
+            "accessKeyId": mask_key_id(&outcome.key_id),
+            "createdKey": outcome.created_key,
+            "deletedKeys": outcome.deleted_keys.iter().map(|k| mask_key_id(k)).collect::<Vec<_>>(),
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+        return Ok(());
+    }
+    let verb = if outcome.created_user {
+        "Created"
+    } else {
+        "Updated"
+    };
+    println!("{verb} IAM user \"{user}\" ({})", outcome.arn);
+    println!(
+        "  managed policy {} attached: the least-privilege policy of this service",
+        outcome.policy_arn
+    );
+    match (&plan, outcome.created_key) {
+        (KeyPlan::Keep { .. }, _) | (_, false) => println!(
+            "  access key {} unchanged (profile \"{profile}\" in {} already holds it)",
+            mask_key_id(&outcome.key_id),
+            target.shown
+        ),
+        _ => println!(
+            "  access key {} written to profile \"{profile}\" in {}",
+            mask_key_id(&outcome.key_id),
+            target.shown
+        ),
+    }
+    for old in &outcome.deleted_keys {
+        println!("  old access key {} deleted", mask_key_id(old));
+    }
+    if !state.other_keys.is_empty() {
+        let others: Vec<String> = state.other_keys.iter().map(|k| mask_key_id(k)).collect();
+        println!(
+            "  left alone: access key(s) {} not made by sls",
+            others.join(", ")
+        );
+    }
+    println!(
+        "\nDeploy with it: set `provider.profile: {profile}` in serverless.yml, or run \
+         `sls deploy --aws-profile {profile}`."
+    );
+    Ok(())
+}
+
+/// The access key id the credentials file holds for `profile`: `None` when the file has no
+/// such profile, `Some("")` when it has one without a key.
+fn local_key_id(host: &Host, profile: &str) -> Option<String> {
+    let set = sls_credentials::load_profiles(&host.env, &host.home, &host.cwd);
+    let p = set.get(profile).filter(|p| p.in_credentials_file())?;
+    Some(p.get("aws_access_key_id").unwrap_or_default().to_string())
+}
+
+fn refusal(r: KeyRefusal, user: &str, profile: &str, file: &str) -> CliError {
+    match r {
+        // v3's wording of `config credentials`, which this mirrors.
+        KeyRefusal::ProfileExists => CliError::new(format!(
+            "Profile \"{profile}\" is already configured in {file}. Use the overwrite flag \
+             (\"-o\" or \"--overwrite\") to force the update."
+        ))
+        .with_hint("Or choose another --profile. IAM was not changed."),
+        KeyRefusal::KeyNotLocal { key_id } => CliError::new(format!(
+            "IAM user \"{user}\" already has access key {} made by sls, but profile \
+             \"{profile}\" in {file} does not hold it, and AWS shows a secret key only when the \
+             key is created.",
+            mask_key_id(&key_id)
+        ))
+        .with_hint(
+            "Run again with --rotate-key: sls creates a new key, writes it to the profile, \
+             then deletes the old one. IAM was not changed.",
+        ),
+        KeyRefusal::KeyLimit { keys } => CliError::new(format!(
+            "IAM user \"{user}\" already has {} access keys ({}), the most IAM allows, so sls \
+             cannot create another.",
+            keys.len(),
+            keys.iter()
+                .map(|k| mask_key_id(k))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .with_hint(
+            "Delete one of them (aws iam delete-access-key), then run again. IAM was not changed.",
+        ),
+    }
+}
+
+/// Refuses, before IAM is touched, a policy IAM would refuse for its size.
+fn check_size(document: &str, max: usize, what: &str) -> CliResult {
+    let size = iam::policy_size(document);
+    if size <= max {
+        return Ok(());
+    }
+    Err(CliError::new(format!(
+        "The generated policy has {size} characters; IAM allows {max} for {what}."
+    ))
+    .with_hint(
+        "Split the service, or apply the documents of `sls credentials policy` yourself \
+         (e.g. as several managed policies). IAM was not changed.",
+    ))
+}
+
+fn create_role(
+    args: &CredentialsPolicyArgs,
+    aws: &Aws,
+    role: &str,
+    principal: &str,
+    policy_name: &str,
+    document: &str,
+) -> CliResult {
+    let trust = sls_deploy::policy::trust_policy(principal).map_err(CliError::new)?;
+    check_size(
+        document,
+        iam::ROLE_INLINE_POLICY_MAX,
+        "a role's inline policies",
+    )?;
+    let outcome = aws
+        .runtime
+        .block_on(iam::provision_role(
+            &aws.sdk,
+            role,
+            &trust.to_string(),
+            policy_name,
+            document,
+        ))
+        .map_err(|e| from_aws(&e))?;
+    if args.json {
+        let value = json!({
+            "role": role,
+            "arn": outcome.arn,
+            "createdRole": outcome.created_role,
+            "policyName": policy_name,
+            "trustPolicy": trust,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+        return Ok(());
+    }
+    let verb = if outcome.created_role {
+        "Created"
+    } else {
+        "Updated"
+    };
+    println!("{verb} IAM role \"{role}\" ({})", outcome.arn);
+    println!("  inline policy \"{policy_name}\": the least-privilege policy of this service");
+    println!("  trust policy: {principal} may assume it");
+    println!(
+        "\nDeploy with it: assume {} from {principal} (in CI, or with a profile in \
+         ~/.aws/config holding `role_arn = {}` and a `source_profile`), then run `sls deploy`.",
+        outcome.arn, outcome.arn
+    );
+    Ok(())
+}

@@ -1,0 +1,588 @@
+//! `sls credentials policy --create-user` / `--role`: an IAM user or role whose only
+//! permissions are the service's generated policy, which a re-run replaces in place.
+//!
+//! A role gets it as an inline policy. A user gets it as a customer managed policy
+//! `/sls/<name>` attached to it, updated by a new default version: IAM allows a user only
+//! 2,048 characters of inline policies in total, less than the policy of a service with one
+//! `http` function (managed policies may hold 6,144, role inline policies 10,240).
+//!
+//! Access keys sls creates are marked on the user the way the IAM console stores an access
+//! key's description: a user tag whose key is the access key id (value [`KEY_TAG_VALUE`]).
+//! That is how a re-run tells its own key from keys a person made, which it never touches.
+//! The secret access key exists only inside [`NewKey`] (redacted `Debug`) and is handed to
+//! the caller's writer; it is never part of an error.
+
+use aws_config::SdkConfig;
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_iam::Client;
+use sls_aws::{AwsError, CallContext};
+
+/// The value of the user tag that marks an access key as made by sls.
+pub const KEY_TAG_VALUE: &str = "sls deployer key";
+
+/// What IAM holds for a user, read before anything is changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserState {
+    pub exists: bool,
+    /// Access key ids sls made (tagged), oldest first.
+    pub sls_keys: Vec<String>,
+    /// Other access key ids of the user (left alone).
+    pub other_keys: Vec<String>,
+}
+
+/// What to do about the user's access key (decided by the caller from [`UserState`] and the
+/// local profile).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyPlan {
+    /// The profile already holds this key: nothing to create.
+    Keep { key_id: String },
+    /// Create a key and write it.
+    Create,
+    /// Create a key, write it, then delete these (sls's previous keys).
+    Rotate { old: Vec<String> },
+}
+
+/// A freshly created access key. `Debug` never shows the secret.
+pub struct NewKey {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for NewKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewKey")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .finish()
+    }
+}
+
+/// IAM's size limits, in characters without whitespace.
+pub const MANAGED_POLICY_MAX: usize = 6144;
+pub const ROLE_INLINE_POLICY_MAX: usize = 10240;
+
+/// A policy's size as IAM counts it (whitespace excluded).
+pub fn policy_size(document: &str) -> usize {
+    document.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// Managed policies of sls live under this IAM path.
+const POLICY_PATH: &str = "/sls/";
+/// IAM keeps five versions of a managed policy.
+const MAX_POLICY_VERSIONS: usize = 5;
+
+/// What [`provision_user`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserOutcome {
+    pub arn: String,
+    pub created_user: bool,
+    /// The managed policy holding the service's permissions, attached to the user.
+    pub policy_arn: String,
+    /// The key the profile now holds (new or kept).
+    pub key_id: String,
+    pub created_key: bool,
+    /// Old sls keys deleted after the new one was written (`--rotate-key`).
+    pub deleted_keys: Vec<String>,
+}
+
+/// What [`provision_role`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleOutcome {
+    pub arn: String,
+    pub created_role: bool,
+}
+
+/// An AWS failure, or the caller's writer refused or failed (the new key was then deleted).
+#[derive(Debug)]
+pub enum ProvisionError<E> {
+    Aws(AwsError),
+    Write(E),
+}
+
+impl<E> From<AwsError> for ProvisionError<E> {
+    fn from(e: AwsError) -> Self {
+        ProvisionError::Aws(e)
+    }
+}
+
+/// Reads the user, its access keys and the tags that mark sls's keys.
+pub async fn user_state(sdk: &SdkConfig, user: &str) -> Result<UserState, AwsError> {
+    let iam = Iam::new(sdk);
+    match iam.client.get_user().user_name(user).send().await {
+        Ok(_) => {}
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_entity_exception()) =>
+        {
+            return Ok(UserState::default())
+        }
+        Err(e) => return Err(iam.fail("iam:GetUser", e)),
+    }
+    let keys = iam
+        .client
+        .list_access_keys()
+        .user_name(user)
+        .send()
+        .await
+        .map_err(|e| iam.fail("iam:ListAccessKeys", e))?;
+    let tags = iam
+        .client
+        .list_user_tags()
+        .user_name(user)
+        .send()
+        .await
+        .map_err(|e| iam.fail("iam:ListUserTags", e))?;
+    let mut keys: Vec<_> = keys.access_key_metadata().to_vec();
+    keys.sort_by_key(|k| k.create_date().map(|d| d.secs()));
+    let (mut sls_keys, mut other_keys) = (Vec::new(), Vec::new());
+    for key in keys {
+        let Some(id) = key.access_key_id() else {
+            continue;
+        };
+        let ours = tags
+            .tags()
+            .iter()
+            .any(|t| t.key() == id && t.value() == KEY_TAG_VALUE);
+        if ours {
+            sls_keys.push(id.to_string());
+        } else {
+            other_keys.push(id.to_string());
+        }
+    }
+    Ok(UserState {
+        exists: true,
+        sls_keys,
+        other_keys,
+    })
+}
+
+/// Creates the user if `state` says it is missing, attaches the managed policy
+/// `/sls/<policy_name>` holding `policy` (a new default version when it exists), then carries
+/// out `key`: a new key goes to `write` before any old key is deleted; if `write` fails, the
+/// new key is deleted again.
+pub async fn provision_user<E>(
+    sdk: &SdkConfig,
+    user: &str,
+    state: &UserState,
+    policy_name: &str,
+    policy: &str,
+    key: &KeyPlan,
+    write: impl FnOnce(&NewKey) -> Result<(), E>,
+) -> Result<UserOutcome, ProvisionError<E>> {
+    let iam = Iam::new(sdk);
+    let c = &iam.client;
+    let arn = if state.exists {
+        let out = c
+            .get_user()
+            .user_name(user)
+            .send()
+            .await
+            .map_err(|e| iam.fail("iam:GetUser", e))?;
+        out.user().map(|u| u.arn().to_string()).unwrap_or_default()
+    } else {
+        let out = c
+            .create_user()
+            .user_name(user)
+            .send()
+            .await
+            .map_err(|e| iam.fail("iam:CreateUser", e))?;
+        out.user().map(|u| u.arn().to_string()).unwrap_or_default()
+    };
+    let policy_arn = iam.put_managed_policy(&arn, policy_name, policy).await?;
+    c.attach_user_policy()
+        .user_name(user)
+        .policy_arn(&policy_arn)
+        .send()
+        .await
+        .map_err(|e| iam.fail("iam:AttachUserPolicy", e))?;
+
+    let old = match key {
+        KeyPlan::Keep { key_id } => {
+            return Ok(UserOutcome {
+                arn,
+                created_user: !state.exists,
+                policy_arn,
+                key_id: key_id.clone(),
+                created_key: false,
+                deleted_keys: Vec::new(),
+            })
+        }
+        KeyPlan::Create => &[][..],
+        KeyPlan::Rotate { old } => old.as_slice(),
+    };
+    let new = iam.create_key(user).await?;
+    if let Err(e) = write(&new) {
+        // The secret was never stored: a key nobody can use must not stay behind.
+        let _ = iam.delete_key(user, &new.access_key_id).await;
+        return Err(ProvisionError::Write(e));
+    }
+    for id in old {
+        iam.delete_key(user, id).await?;
+    }
+    Ok(UserOutcome {
+        arn,
+        created_user: !state.exists,
+        policy_arn,
+        key_id: new.access_key_id,
+        created_key: true,
+        deleted_keys: old.to_vec(),
+    })
+}
+
+/// Creates the role with `trust_policy` (or updates an existing role's trust policy), then
+/// puts `policy` as its inline policy `policy_name`.
+pub async fn provision_role(
+    sdk: &SdkConfig,
+    role: &str,
+    trust_policy: &str,
+    policy_name: &str,
+    policy: &str,
+) -> Result<RoleOutcome, AwsError> {
+    let iam = Iam::new(sdk);
+    let c = &iam.client;
+    let (arn, created_role) = match c.get_role().role_name(role).send().await {
+        Ok(out) => {
+            c.update_assume_role_policy()
+                .role_name(role)
+                .policy_document(trust_policy)
+                .send()
+                .await
+                .map_err(|e| iam.fail("iam:UpdateAssumeRolePolicy", e))?;
+            (out.role().map(|r| r.arn().to_string()), false)
+        }
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_entity_exception()) =>
+        {
+            let out = c
+                .create_role()
+                .role_name(role)
+                .assume_role_policy_document(trust_policy)
+                .description("Deploys with sls (sls credentials policy --role)")
+                .send()
+                .await
+                .map_err(|e| iam.fail("iam:CreateRole", e))?;
+            (out.role().map(|r| r.arn().to_string()), true)
+        }
+        Err(e) => return Err(iam.fail("iam:GetRole", e)),
+    };
+    c.put_role_policy()
+        .role_name(role)
+        .policy_name(policy_name)
+        .policy_document(policy)
+        .send()
+        .await
+        .map_err(|e| iam.fail("iam:PutRolePolicy", e))?;
+    Ok(RoleOutcome {
+        arn: arn.unwrap_or_default(),
+        created_role,
+    })
+}
+
+struct Iam {
+    client: Client,
+    endpoint: Option<String>,
+}
+
+impl Iam {
+    fn new(sdk: &SdkConfig) -> Iam {
+        Iam {
+            client: Client::new(sdk),
+            endpoint: sdk.endpoint_url().map(str::to_string),
+        }
+    }
+
+    /// sls-aws's explanation of a failed `action`: what happened, and a hint.
+    fn fail<E, R>(&self, action: &str, e: SdkError<E, R>) -> AwsError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug + 'static,
+    {
+        sls_aws::explain_sdk_error(
+            &e,
+            &CallContext {
+                action,
+                identity: None,
+                endpoint: self.endpoint.as_deref(),
+            },
+        )
+    }
+
+    /// Creates the managed policy `/sls/<name>` in the account of `user_arn`, or makes
+    /// `document` its new default version (deleting the oldest other version when IAM's five
+    /// are taken). Returns its ARN.
+    async fn put_managed_policy(
+        &self,
+        user_arn: &str,
+        name: &str,
+        document: &str,
+    ) -> Result<String, AwsError> {
+        // arn:PARTITION:iam::ACCOUNT:user/NAME
+        let parts: Vec<&str> = user_arn.split(':').collect();
+        let (partition, account) = (parts.get(1).unwrap_or(&"aws"), parts.get(4).unwrap_or(&""));
+        let arn = format!("arn:{partition}:iam::{account}:policy{POLICY_PATH}{name}");
+        match self.client.get_policy().policy_arn(&arn).send().await {
+            Ok(_) => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_no_such_entity_exception()) =>
+            {
+                let out = self
+                    .client
+                    .create_policy()
+                    .policy_name(name)
+                    .path(POLICY_PATH)
+                    .policy_document(document)
+                    .description("Least privilege for one service (sls credentials policy)")
+                    .send()
+                    .await
+                    .map_err(|e| self.fail("iam:CreatePolicy", e))?;
+                return Ok(out
+                    .policy()
+                    .and_then(|p| p.arn())
+                    .map_or(arn, str::to_string));
+            }
+            Err(e) => return Err(self.fail("iam:GetPolicy", e)),
+        }
+        let versions = self
+            .client
+            .list_policy_versions()
+            .policy_arn(&arn)
+            .send()
+            .await
+            .map_err(|e| self.fail("iam:ListPolicyVersions", e))?;
+        let mut old: Vec<_> = versions
+            .versions()
+            .iter()
+            .filter(|v| !v.is_default_version())
+            .collect();
+        if versions.versions().len() >= MAX_POLICY_VERSIONS {
+            old.sort_by_key(|v| v.create_date().map(|d| d.secs()));
+            if let Some(id) = old.first().and_then(|v| v.version_id()) {
+                self.client
+                    .delete_policy_version()
+                    .policy_arn(&arn)
+                    .version_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| self.fail("iam:DeletePolicyVersion", e))?;
+            }
+        }
+        self.client
+            .create_policy_version()
+            .policy_arn(&arn)
+            .policy_document(document)
+            .set_as_default(true)
+            .send()
+            .await
+            .map_err(|e| self.fail("iam:CreatePolicyVersion", e))?;
+        Ok(arn)
+    }
+
+    /// A new access key, marked as sls's by a user tag.
+    async fn create_key(&self, user: &str) -> Result<NewKey, AwsError> {
+        let out = self
+            .client
+            .create_access_key()
+            .user_name(user)
+            .send()
+            .await
+            .map_err(|e| self.fail("iam:CreateAccessKey", e))?;
+        let Some(k) = out.access_key() else {
+            return Err(AwsError::new(
+                sls_aws::ErrorKind::Other,
+                format!("IAM created an access key for user \"{user}\" but returned none."),
+            ));
+        };
+        let new = NewKey {
+            access_key_id: k.access_key_id().to_string(),
+            secret_access_key: k.secret_access_key().to_string(),
+        };
+        let tag = aws_sdk_iam::types::Tag::builder()
+            .key(&new.access_key_id)
+            .value(KEY_TAG_VALUE)
+            .build()
+            .map_err(|e| AwsError::new(sls_aws::ErrorKind::Other, e.to_string()))?;
+        if let Err(e) = self
+            .client
+            .tag_user()
+            .user_name(user)
+            .tags(tag)
+            .send()
+            .await
+        {
+            let _ = self.delete_key(user, &new.access_key_id).await;
+            return Err(self.fail("iam:TagUser", e));
+        }
+        Ok(new)
+    }
+
+    /// Deletes an access key and the tag that marked it.
+    async fn delete_key(&self, user: &str, key_id: &str) -> Result<(), AwsError> {
+        self.client
+            .delete_access_key()
+            .user_name(user)
+            .access_key_id(key_id)
+            .send()
+            .await
+            .map_err(|e| self.fail("iam:DeleteAccessKey", e))?;
+        self.client
+            .untag_user()
+            .user_name(user)
+            .tag_keys(key_id)
+            .send()
+            .await
+            .map_err(|e| self.fail("iam:UntagUser", e))?;
+        Ok(())
+    }
+}
+
+/// Why [`plan_key`] will not go on (the CLI words these with paths and flags).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyRefusal {
+    /// The local profile exists and does not hold one of this user's sls keys.
+    ProfileExists,
+    /// The user has sls key `key_id`, but the local profile does not hold it, and AWS shows a
+    /// secret only when a key is created.
+    KeyNotLocal { key_id: String },
+    /// A new key would exceed IAM's two access keys per user.
+    KeyLimit { keys: Vec<String> },
+}
+
+/// IAM allows two access keys per user.
+const MAX_KEYS: usize = 2;
+
+/// Decides what to do about the access key. `profile_key` is the key id the local profile
+/// holds: `None` when there is no such profile, `Some("")` for a profile without one.
+pub fn plan_key(
+    state: &UserState,
+    profile_key: Option<&str>,
+    rotate: bool,
+    overwrite: bool,
+) -> Result<KeyPlan, KeyRefusal> {
+    let holds_ours = profile_key.is_some_and(|k| state.sls_keys.iter().any(|s| s == k));
+    if profile_key.is_some() && !holds_ours && !overwrite {
+        return Err(KeyRefusal::ProfileExists);
+    }
+    if !rotate && !state.sls_keys.is_empty() {
+        return match profile_key {
+            Some(k) if holds_ours => Ok(KeyPlan::Keep {
+                key_id: k.to_string(),
+            }),
+            _ => Err(KeyRefusal::KeyNotLocal {
+                key_id: state.sls_keys.last().cloned().unwrap_or_default(),
+            }),
+        };
+    }
+    // The new key is created before the old ones are deleted.
+    let keys: Vec<String> = state
+        .sls_keys
+        .iter()
+        .chain(&state.other_keys)
+        .cloned()
+        .collect();
+    if keys.len() >= MAX_KEYS {
+        return Err(KeyRefusal::KeyLimit { keys });
+    }
+    Ok(if state.sls_keys.is_empty() {
+        KeyPlan::Create
+    } else {
+        KeyPlan::Rotate {
+            old: state.sls_keys.clone(),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(sls: &[&str], other: &[&str]) -> UserState {
+        UserState {
+            exists: true,
+            sls_keys: sls.iter().map(|s| s.to_string()).collect(),
+            other_keys: other.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_new_user_gets_a_key() {
+        assert_eq!(
+            plan_key(&UserState::default(), None, false, false),
+            Ok(KeyPlan::Create)
+        );
+        // Keys a person made are not sls's: they are kept and do not stop a new one.
+        assert_eq!(
+            plan_key(&state(&[], &["AKIAHUMAN"]), None, false, false),
+            Ok(KeyPlan::Create)
+        );
+    }
+
+    #[test]
+    fn a_rerun_keeps_the_key_the_profile_holds() {
+        assert_eq!(
+            plan_key(&state(&["AKIA1"], &[]), Some("AKIA1"), false, false),
+            Ok(KeyPlan::Keep {
+                key_id: "AKIA1".into()
+            })
+        );
+    }
+
+    #[test]
+    fn a_key_whose_secret_is_not_here_needs_rotation() {
+        assert_eq!(
+            plan_key(&state(&["AKIA1"], &[]), None, false, false),
+            Err(KeyRefusal::KeyNotLocal {
+                key_id: "AKIA1".into()
+            })
+        );
+        assert_eq!(
+            plan_key(&state(&["AKIA1"], &[]), None, true, false),
+            Ok(KeyPlan::Rotate {
+                old: vec!["AKIA1".into()]
+            })
+        );
+        // The profile holding this user's key is rotated without --overwrite.
+        assert_eq!(
+            plan_key(&state(&["AKIA1"], &[]), Some("AKIA1"), true, false),
+            Ok(KeyPlan::Rotate {
+                old: vec!["AKIA1".into()]
+            })
+        );
+    }
+
+    #[test]
+    fn another_profile_is_not_replaced_without_overwrite() {
+        assert_eq!(
+            plan_key(&UserState::default(), Some("AKIAOTHER"), false, false),
+            Err(KeyRefusal::ProfileExists)
+        );
+        assert_eq!(
+            plan_key(&UserState::default(), Some(""), false, false),
+            Err(KeyRefusal::ProfileExists)
+        );
+        assert_eq!(
+            plan_key(&UserState::default(), Some("AKIAOTHER"), false, true),
+            Ok(KeyPlan::Create)
+        );
+    }
+
+    #[test]
+    fn iam_allows_two_keys() {
+        assert_eq!(
+            plan_key(&state(&["AKIA1"], &["AKIAHUMAN"]), None, true, false),
+            Err(KeyRefusal::KeyLimit {
+                keys: vec!["AKIA1".into(), "AKIAHUMAN".into()]
+            })
+        );
+    }
+
+    #[test]
+    fn the_secret_is_not_in_debug() {
+        let k = NewKey {
+            access_key_id: "AKIA1".into(),
+            secret_access_key: "very-secret".into(),
+        };
+        assert!(!format!("{k:?}").contains("very-secret"));
+    }
+}
