@@ -1,0 +1,390 @@
+//! The built-in serverless-esbuild with the real esbuild (pinned in tools/node, installed by
+//! scripts/setup-node-tools.sh) and node, against a recording of v3 with the real plugin
+//! (tests/fixtures/esbuild, scripts/record-v3-esbuild.sh).
+//!
+//! Documented differences from the recording:
+//! - zip entry order: v3 + plugin writes entries in globby's walk order; sls sorts them like
+//!   every sls zip (v3's `localeCompare` order), so entry lists are compared sorted;
+//! - zip bytes (timestamps, modes, compression) differ, so templates are compared without
+//!   `CodeSha256`, the version digests and the timestamped S3 folder (corpus::normalise);
+//! - the bundles themselves are compared byte for byte, which holds while the recording's esbuild
+//!   (0.25.12) is the one pinned in tools/node; with another esbuild, compare names and that the
+//!   bundle runs, not bytes;
+//! - serverless-state.json: the plugin rewrites `functions.<fn>.package` to `{artifact}`; sls
+//!   keeps the configuration as written.
+
+mod corpus;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use corpus::{copy_dir, fixtures, normalise, read_json};
+use serde_json::{json, Value};
+use sls_deploy::python_requirements::PythonHost;
+use sls_deploy::{package_with, DeployError, PackageInput, PackageResult};
+
+/// tools/node/node_modules, with esbuild in it (the tests need it; no skipping).
+fn node_modules() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/node/node_modules");
+    assert!(
+        dir.join("esbuild/package.json").is_file(),
+        "esbuild is not installed in {}: run scripts/setup-node-tools.sh",
+        dir.display()
+    );
+    dir.canonicalize().unwrap()
+}
+
+fn host() -> PythonHost {
+    let mut env = std::collections::BTreeMap::new();
+    if let Ok(h) = std::env::var("HOME") {
+        env.insert("HOME".to_string(), h);
+    }
+    PythonHost {
+        path_var: std::env::var("PATH").ok(),
+        cache_dir: None,
+        env,
+    }
+}
+
+/// The fixture service in a temp folder, with node_modules linked to tools/node.
+fn service(link_modules: bool) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join("esbuild/service"), tmp.path());
+    if link_modules {
+        std::os::unix::fs::symlink(node_modules(), tmp.path().join("node_modules")).unwrap();
+    }
+    tmp
+}
+
+fn config() -> Value {
+    read_json(&fixtures().join("esbuild/config.json"))
+}
+
+fn run(dir: &Path, config: &Value) -> Result<PackageResult, DeployError> {
+    package_with(
+        &PackageInput {
+            service_dir: dir,
+            config,
+            stage: "dev",
+            region: "us-east-1",
+            out_dir: &dir.join(".serverless"),
+            config_file_name: Some("serverless.yml"),
+            timestamp: None,
+        },
+        &host(),
+    )
+}
+
+fn names(zip_path: &Path) -> Vec<String> {
+    let mut a = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
+    (0..a.len())
+        .map(|i| a.by_index(i).unwrap().name().unwrap().to_string())
+        .collect()
+}
+
+fn entry(zip_path: &Path, name: &str) -> Vec<u8> {
+    use std::io::Read;
+    let mut a = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
+    let mut out = Vec::new();
+    a.by_name(name).unwrap().read_to_end(&mut out).unwrap();
+    out
+}
+
+fn sorted_lines(p: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_to_string(p)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    v.sort();
+    v
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+/// Unzips `zip_path` into a temp folder and runs `code` there with node; returns stdout.
+fn run_in_node(zip_path: &Path, code: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
+    a.extract(dir.path()).unwrap();
+    let out = Command::new("node")
+        .args(["-e", code])
+        .current_dir(dir.path())
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A recorded file, or `None` for the zips' entry lists and bundles.
+fn v3(variant: &str, file: &str) -> PathBuf {
+    fixtures().join("esbuild/v3").join(variant).join(file)
+}
+
+#[test]
+fn individually_matches_v3_with_the_plugin_and_the_bundles_run() {
+    let tmp = service(true);
+    let dir = tmp.path();
+    let c = config();
+    let pkg = run(dir, &c).unwrap();
+    assert_eq!(
+        pkg.notices[0],
+        "Using sls's built-in serverless-esbuild: esbuild 0.25.12, target node20, 2 bundles, one zip per function"
+    );
+    let out = dir.join(".serverless");
+    for f in ["hello", "other"] {
+        let zip = out.join(format!("{f}.zip"));
+        assert_eq!(
+            sorted(names(&zip)),
+            sorted_lines(&v3("individually", &format!("{f}.zip.list"))),
+            "{f}.zip entries"
+        );
+        // Same esbuild as the recording: the bundles are byte-identical.
+        assert_eq!(
+            entry(&zip, &format!("src/{f}.js")),
+            std::fs::read(v3("individually", &format!("bundles/src/{f}.js"))).unwrap(),
+            "src/{f}.js"
+        );
+    }
+    assert_eq!(
+        entry(&out.join("hello.zip"), "src/hello.js.map"),
+        std::fs::read(v3("individually", "bundles/src/hello.js.map")).unwrap()
+    );
+    // The template changes only where the zips differ.
+    assert_eq!(
+        normalise(&pkg.update_template),
+        normalise(&read_json(&v3(
+            "individually",
+            "cloudformation-template-update-stack.json"
+        )))
+    );
+    assert_eq!(
+        pkg.update_template["Resources"]["HelloLambdaFunction"]["Properties"]["Handler"],
+        json!("src/hello.handler"),
+        "the handler path is not rewritten"
+    );
+    // The handlers load and run from the zips under node, with `define` applied.
+    let got = run_in_node(
+        &out.join("hello.zip"),
+        "require('./src/hello.js').handler({name:'zip'}).then(r => console.log(JSON.stringify(r)))",
+    );
+    assert_eq!(got, r#"{"message":"hello zip","flavour":"bundled"}"#);
+    let got = run_in_node(
+        &out.join("other.zip"),
+        "require('./src/other.js').main({n:2}).then(r => console.log(JSON.stringify(r)))",
+    );
+    assert_eq!(got, r#"{"other":"hello 2","typeofClient":"function"}"#);
+    // The excluded SDK stays a runtime require, not bundled.
+    let other = String::from_utf8(entry(&out.join("other.zip"), "src/other.js")).unwrap();
+    assert!(other.contains("require(\"@aws-sdk/client-s3\")"), "{other}");
+    // The work folder is removed, as the plugin's cleanup does; zips are byte-deterministic.
+    assert!(!dir.join(".esbuild").exists());
+    let first = std::fs::read(out.join("hello.zip")).unwrap();
+    run(dir, &c).unwrap();
+    assert_eq!(std::fs::read(out.join("hello.zip")).unwrap(), first);
+}
+
+#[test]
+fn service_zip_matches_v3_with_the_plugin() {
+    let tmp = service(true);
+    let dir = tmp.path();
+    let mut c = config();
+    c["package"]["individually"] = json!(false);
+    let pkg = run(dir, &c).unwrap();
+    assert_eq!(
+        pkg.notices[0],
+        "Using sls's built-in serverless-esbuild: esbuild 0.25.12, target node20, 2 bundles"
+    );
+    assert_eq!(pkg.artifacts.len(), 1);
+    let zip = dir.join(".serverless/esb.zip");
+    assert_eq!(
+        sorted(names(&zip)),
+        sorted_lines(&v3("service", "esb.zip.list"))
+    );
+    assert_eq!(
+        normalise(&pkg.update_template),
+        normalise(&read_json(&v3(
+            "service",
+            "cloudformation-template-update-stack.json"
+        )))
+    );
+    let got = run_in_node(
+        &zip,
+        "Promise.all([require('./src/hello.js').handler({}), require('./src/other.js').main({})]).then(r => console.log(JSON.stringify(r)))",
+    );
+    assert_eq!(
+        got,
+        r#"[{"message":"hello world","flavour":"bundled"},{"other":"hello 0","typeofClient":"function"}]"#
+    );
+}
+
+#[test]
+fn options_are_honoured() {
+    let tmp = service(true);
+    let dir = tmp.path();
+    let mut c = config();
+    c["custom"]["esbuild"] = json!({
+        "minify": true,
+        "format": "esm",
+        "outputFileExtension": ".mjs",
+        "keepOutputDirectory": true,
+        "metafile": true,
+        "banner": {"js": "// built by sls test"},
+        "exclude": ["@aws-sdk/*"],
+    });
+    c["functions"]["other"]["skipEsbuild"] = json!(true);
+    let pkg = run(dir, &c).unwrap();
+    assert!(pkg.notices[0].contains("1 bundle,"), "{:?}", pkg.notices);
+    let hello = dir.join(".serverless/hello.zip");
+    assert_eq!(
+        sorted(names(&hello)),
+        ["assets/data.json", "src/hello-meta.json", "src/hello.mjs"]
+    );
+    let code = String::from_utf8(entry(&hello, "src/hello.mjs")).unwrap();
+    assert!(code.starts_with("// built by sls test\n"), "{code}");
+    assert!(
+        code.contains("export{") || code.contains("export {"),
+        "{code}"
+    );
+    assert!(code.lines().count() <= 3, "minified: {code}");
+    let got = run_in_node(
+        &hello,
+        "import('./src/hello.mjs').then(m => m.handler({name:'esm'})).then(r => console.log(JSON.stringify(r)))",
+    );
+    assert_eq!(got, r#"{"message":"hello esm"}"#);
+    // skipEsbuild: packaged by v3's own rules, sources and all.
+    let other = names(&dir.join(".serverless/other.zip"));
+    assert!(other.contains(&"src/other.ts".to_string()), "{other:?}");
+    // keepOutputDirectory keeps the work folder and its layout.
+    assert!(dir.join(".esbuild/.build/src/hello.mjs").is_file());
+    assert!(dir.join(".esbuild/.build/src/hello-meta.json").is_file());
+}
+
+/// The previous package stays as it was, and no work folder is left.
+fn assert_untouched(dir: &Path, before: &[(String, Vec<u8>)]) {
+    for (name, bytes) in before {
+        assert_eq!(
+            &std::fs::read(dir.join(".serverless").join(name)).unwrap(),
+            bytes,
+            "{name} changed"
+        );
+    }
+    assert!(!dir.join(".esbuild").exists(), "work folder left behind");
+}
+
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.join(".serverless"))
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn esbuild_not_installed_is_a_clear_error() {
+    let tmp = service(true);
+    let dir = tmp.path();
+    run(dir, &config()).unwrap();
+    let before = snapshot(dir);
+    std::fs::remove_file(dir.join("node_modules")).unwrap();
+    let e = run(dir, &config()).unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("`esbuild` is not installed in") && msg.contains("node_modules"),
+        "{msg}"
+    );
+    assert!(
+        e.hint().unwrap().contains("npm install --save-dev esbuild"),
+        "{e:?}"
+    );
+    assert_untouched(dir, &before);
+}
+
+#[test]
+fn build_error_shows_esbuild_message_and_writes_nothing() {
+    let tmp = service(true);
+    let dir = tmp.path();
+    run(dir, &config()).unwrap();
+    let before = snapshot(dir);
+    std::fs::write(
+        dir.join("src/lib/greet.ts"),
+        "export function greet(name: string): string {\n  return name +;\n}\n",
+    )
+    .unwrap();
+    let e = run(dir, &config()).unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with("esbuild 0.25.12 could not bundle src/"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("src/lib/greet.ts:2:"),
+        "esbuild's location: {msg}"
+    );
+    assert!(msg.contains("ERROR"), "esbuild's message: {msg}");
+    assert_untouched(dir, &before);
+
+    // A handler file that does not exist: the plugin's error, by function.
+    let mut c = config();
+    c["functions"]["hello"]["handler"] = json!("src/missing.handler");
+    let e = run(dir, &c).unwrap_err();
+    assert!(
+        matches!(&e, DeployError::Config { path, .. } if path == "functions.hello.handler"),
+        "{e:?}"
+    );
+    assert_untouched(dir, &before);
+}
+
+#[test]
+fn invalid_and_unsupported_options_are_refused_by_name() {
+    let tmp = service(true);
+    let dir = tmp.path();
+    for (opts, path) in [
+        (json!({"minfy": true}), "custom.esbuild.minfy"),
+        (
+            json!({"plugins": "./esbuild-plugins.js"}),
+            "custom.esbuild.plugins",
+        ),
+        (json!({"external": ["left-pad"]}), "custom.esbuild.external"),
+        (json!({"packager": "bun"}), "custom.esbuild.packager"),
+        (
+            json!({"outputFileExtension": ".cjs", "format": "esm"}),
+            "custom.esbuild.outputFileExtension",
+        ),
+    ] {
+        let mut c = config();
+        c["custom"]["esbuild"] = opts.clone();
+        match run(dir, &c) {
+            Err(DeployError::Config { path: p, message }) => {
+                assert_eq!(p, path, "{opts}: {message}")
+            }
+            other => panic!("{opts}: {other:?}"),
+        }
+        assert!(!dir.join(".serverless").exists(), "{opts}");
+        assert!(!dir.join(".esbuild").exists(), "{opts}");
+    }
+    // A known option with a value esbuild rejects: esbuild's own message.
+    let mut c = config();
+    c["custom"]["esbuild"] = json!({"minify": "yes"});
+    let e = run(dir, &c).unwrap_err();
+    assert!(
+        e.to_string().contains("\"minify\" must be a boolean"),
+        "{e}"
+    );
+    assert!(e.hint().unwrap().contains("custom.esbuild"), "{e:?}");
+    assert!(!dir.join(".serverless").exists());
+}
