@@ -172,7 +172,11 @@ impl AwsVariableSource {
             {
                 return Ok(None)
             }
-            Err(e) => return Err(self.explain(&e, "ssm:GetParameter", "SSM")),
+            Err(e) => {
+                // The parameter is named, as deploy errors name their resource.
+                let doing = format!("ssm:GetParameter on parameter \"{name}\"");
+                return Err(self.explain(&e, &doing, "SSM"));
+            }
         };
         let Some(param) = out.parameter() else {
             return Ok(None);
@@ -228,7 +232,8 @@ impl AwsVariableSource {
                 return Ok(None)
             }
             Err(e) => {
-                return Err(self.explain(&e, "cloudformation:DescribeStacks", "CloudFormation"))
+                let doing = format!("cloudformation:DescribeStacks on stack \"{stack}\"");
+                return Err(self.explain(&e, &doing, "CloudFormation"));
             }
         };
         Ok(out
@@ -258,7 +263,10 @@ impl AwsVariableSource {
                 .map(|b| Some(b.into_bytes()))
                 .map_err(|e| format!("Could not read s3://{bucket}/{key}: {e}"))?,
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => None,
-            Err(e) => return Err(self.explain(&e, "s3:GetObject", "S3")),
+            Err(e) => {
+                let doing = format!("s3:GetObject on s3://{bucket}/{key}");
+                return Err(self.explain(&e, &doing, "S3"));
+            }
         };
         Ok(body.map(|b| Value::String(String::from_utf8_lossy(&b).into_owned())))
     }

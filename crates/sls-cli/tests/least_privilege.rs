@@ -1,0 +1,470 @@
+//! `sls credentials policy --create-user` / `--role`, through the built binary against moto
+//! with signature and IAM checking on (one server; its state is reset between cases).
+//!
+//! The example service has a function with an `http` event and an `${ssm:}` variable. A user
+//! made by `--create-user` deploys it, redeploys after a change, shows `info`, runs
+//! `deploy function` and `remove`, and is refused (with the action named) on another bucket.
+//! Then each statement of the generated policy is dropped in turn: some step must then fail
+//! naming one of that statement's actions, unless the statement is one moto cannot check
+//! ([`NOT_CHECKED_BY_MOTO`], asserted to be exactly the ones that did not fail).
+//!
+//! moto honours resource ARNs only for S3, SQS, IAM and STS (`/work/shared/local-aws.md`), so
+//! the user's policy is replaced by a copy whose other statements have `"Resource": "*"`
+//! (their ARN scoping is pinned by the snapshots in `tests/policy.rs`). moto is started with
+//! the launcher's fix for body-less requests, so `deploy function`'s Lambda GET is checked too.
+
+mod common;
+use common::{Run, Sls};
+use serde_json::{json, Value};
+use sls_testkit::{xml_value, MotoServer};
+
+const SERVICE: &str = "service: lp\nprovider:\n  name: aws\n  runtime: nodejs20.x\n\
+    \x20 environment:\n    GREETING: ${ssm:/lp/greeting}\n\
+    functions:\n  hello:\n    handler: handler.hello\n    events:\n      - http: GET /hello\n";
+
+/// Statements whose removal no step can notice in moto, and why. CloudFormation in moto
+/// creates, updates and deletes resources as its own principal without checking the
+/// caller's rights on them (local-aws.md), so statements used only on CloudFormation's
+/// behalf never fail there.
+const NOT_CHECKED_BY_MOTO: &[(&str, &str)] = &[
+    (
+        "CallerIdentity",
+        "AWS answers sts:GetCallerIdentity for every identity; sls calls it only for ${aws:accountId}",
+    ),
+    ("DeploymentBucketManagement", "CloudFormation's behalf: the bucket of the stack"),
+    ("LambdaVersions", "CloudFormation's behalf: AWS::Lambda::Version"),
+    ("LambdaPermissions", "CloudFormation's behalf: AWS::Lambda::Permission"),
+    ("ExecutionRole", "CloudFormation's behalf: the execution role"),
+    ("PassExecutionRole", "CloudFormation's behalf: passing the role to Lambda"),
+    ("LogGroups", "CloudFormation's behalf: the function's log group"),
+    ("DescribeLogGroups", "CloudFormation's behalf: the function's log group"),
+    ("ApiGateway", "CloudFormation's behalf: the REST API of the http event"),
+];
+
+const ADMIN_FILE: &str = "# kept byte for byte\n[admin]\naws_access_key_id = {KEY}\n\
+    aws_secret_access_key = {SECRET}\nregion = eu-west-1 ; a comment\n";
+
+/// moto reset, an admin in the credentials file, the SSM parameter and someone else's bucket.
+fn fresh_account(moto: &MotoServer, sls: &Sls) -> String {
+    moto.disable_auth();
+    moto.reset();
+    let (_, key, secret) = moto.create_admin_user("admin");
+    sls.credentials(
+        &ADMIN_FILE
+            .replace("{KEY}", &key)
+            .replace("{SECRET}", &secret),
+    );
+    put_parameter(moto, "/lp/greeting", "hello from ssm");
+    let s3 = "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00";
+    for (path, body) in [("/someone-elses", ""), ("/someone-elses/config.json", "{}")] {
+        let (status, text) = moto
+            .request("PUT", path, &[("Authorization", s3)], body)
+            .unwrap();
+        assert_eq!(status, 200, "{text}");
+    }
+    secret
+}
+
+fn put_parameter(moto: &MotoServer, name: &str, value: &str) {
+    let body = json!({"Name": name, "Type": "String", "Value": value}).to_string();
+    let (status, text) = moto
+        .request(
+            "POST",
+            "/",
+            &[
+                ("Content-Type", "application/x-amz-json-1.1"),
+                ("X-Amz-Target", "AmazonSSM.PutParameter"),
+                (
+                    "Authorization",
+                    "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/ssm/aws4_request, SignedHeaders=host, Signature=00",
+                ),
+            ],
+            &body,
+        )
+        .unwrap();
+    assert_eq!(status, 200, "{text}");
+}
+
+fn iam(moto: &MotoServer, params: &[(&str, &str)]) -> String {
+    moto.query("iam", "2010-05-08", params)
+}
+
+/// A policy document as IAM returns it (URL-encoded inside XML).
+fn document(xml: &str, tag: &str) -> Value {
+    let raw = xml_value(xml, tag).expect(tag);
+    let raw = raw
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let text = if raw.starts_with('%') {
+        percent_decode(&raw)
+    } else {
+        raw.clone()
+    };
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {raw}"))
+}
+
+fn percent_decode(s: &str) -> String {
+    let mut out = Vec::new();
+    let mut rest = s.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        let hex = (b == b'%' && tail.len() >= 2)
+            .then(|| std::str::from_utf8(&tail[..2]).ok())
+            .flatten()
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(byte) => {
+                out.push(byte);
+                rest = &tail[2..];
+            }
+            None => {
+                out.push(if b == b'+' { b' ' } else { b });
+                rest = tail;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// The statements of services moto does not scope by ARN get `Resource: "*"`.
+fn widened_for_moto(mut doc: Value) -> Value {
+    for s in doc["Statement"].as_array_mut().unwrap() {
+        let scoped_by_moto = s["Action"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .all(|a| {
+                ["s3:", "iam:", "sts:", "sqs:"]
+                    .iter()
+                    .any(|p| a.starts_with(p))
+            });
+        if !scoped_by_moto {
+            s["Resource"] = json!("*");
+        }
+    }
+    doc
+}
+
+fn secret_of(sls: &Sls, profile: &str) -> String {
+    let text = sls.read_home(".aws/credentials");
+    let section = text
+        .split(&format!("[{profile}]"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no [{profile}] in:\n{text}"));
+    section
+        .lines()
+        .find_map(|l| l.strip_prefix("aws_secret_access_key="))
+        .expect("a secret")
+        .trim()
+        .to_string()
+}
+
+fn key_of(sls: &Sls, profile: &str) -> String {
+    let text = sls.read_home(".aws/credentials");
+    let section = text.split(&format!("[{profile}]")).nth(1).unwrap();
+    section
+        .lines()
+        .find_map(|l| l.strip_prefix("aws_access_key_id="))
+        .expect("a key id")
+        .trim()
+        .to_string()
+}
+
+/// The steps a deployer runs, in order: (name, run). Stops at the first failure.
+fn steps(sls: &Sls) -> Result<(), (&'static str, Run)> {
+    let as_deployer = |args: &[&str]| {
+        let mut full = args.to_vec();
+        full.extend(["--aws-profile", "deployer"]);
+        sls.run(&full)
+    };
+    let check = |name: &'static str, run: Run| {
+        if run.code == 0 {
+            Ok(run)
+        } else {
+            Err((name, run))
+        }
+    };
+    sls.file("handler.js", "exports.hello = async () => 1;\n");
+    let run = check("deploy", as_deployer(&["deploy"]))?;
+    assert!(run.stdout.contains("lp-dev-hello"), "{}", run.all());
+    sls.file("handler.js", "exports.hello = async () => 2;\n");
+    check("redeploy", as_deployer(&["deploy"]))?;
+    let run = check("info", as_deployer(&["info"]))?;
+    assert!(run.stdout.contains("GET - "), "{}", run.stdout);
+    sls.file("handler.js", "exports.hello = async () => 3;\n");
+    check(
+        "deploy function",
+        as_deployer(&["deploy", "function", "-f", "hello"]),
+    )?;
+    check("remove", as_deployer(&["remove"]))?;
+    Ok(())
+}
+
+/// Replaces the deployer's policies by one inline policy (moto: no size limit).
+fn give_deployer(moto: &MotoServer, doc: &Value) {
+    moto.put_user_policy("deployer", "under-test", &doc.to_string());
+}
+
+#[test]
+fn a_created_user_deploys_and_each_statement_is_needed() {
+    let moto = MotoServer::start_checking_bodyless();
+    let mut sls = Sls::new();
+    sls.env("AWS_ENDPOINT_URL", &moto.endpoint());
+    sls.file("serverless.yml", SERVICE);
+    sls.file("handler.js", "exports.hello = async () => 1;\n");
+    let admin_secret = fresh_account(&moto, &sls);
+    let before = sls.read_home(".aws/credentials");
+    moto.enable_auth();
+
+    let doc = sls
+        .run(&["credentials", "policy", "--json", "--aws-profile", "admin"])
+        .ok()
+        .json();
+    let sids: Vec<String> = doc["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Sid"].as_str().unwrap().to_string())
+        .collect();
+    assert!(sids.contains(&"VariableParameters".to_string()), "{sids:?}");
+
+    // --create-user: the user, its managed policy, and its key in the credentials file.
+    let create = [
+        "credentials",
+        "policy",
+        "--aws-profile",
+        "admin",
+        "--create-user",
+        "deployer",
+        "--profile",
+        "deployer",
+    ];
+    let run = sls.run(&create).ok();
+    let secret = secret_of(&sls, "deployer");
+    for text in [&run.stdout, &run.stderr] {
+        assert!(!text.contains(&secret), "the secret was printed:\n{text}");
+        assert!(
+            !text.contains(&admin_secret),
+            "the admin secret was printed:\n{text}"
+        );
+    }
+    assert!(
+        run.stdout.contains("Created IAM user \"deployer\""),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("provider.profile: deployer"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("--aws-profile deployer"),
+        "{}",
+        run.stdout
+    );
+    let after = sls.read_home(".aws/credentials");
+    assert!(after.starts_with(&before), "every byte kept:\n{after}");
+    let key = key_of(&sls, "deployer");
+
+    // A re-run updates the policy in place and keeps the key the profile holds.
+    let run = sls.run(&create).ok();
+    assert!(run.stdout.contains("unchanged"), "{}", run.stdout);
+    assert_eq!(sls.read_home(".aws/credentials"), after);
+    // Another profile cannot get a key whose secret only exists here: --rotate-key.
+    let mut other = create.to_vec();
+    other[7] = "elsewhere";
+    let run = sls.run(&other).failed(1);
+    assert!(run.stderr.contains("--rotate-key"), "{}", run.stderr);
+    assert_eq!(sls.read_home(".aws/credentials"), after);
+    // An existing profile that is not this user's is not replaced without --overwrite.
+    other[7] = "admin";
+    let run = sls.run(&other).failed(1);
+    assert!(run.stderr.contains("--overwrite"), "{}", run.stderr);
+    assert_eq!(sls.read_home(".aws/credentials"), after);
+
+    // The attached policy is the generated document.
+    moto.disable_auth();
+    let attached = iam(
+        &moto,
+        &[
+            ("Action", "ListAttachedUserPolicies"),
+            ("UserName", "deployer"),
+        ],
+    );
+    let policy_arn = xml_value(&attached, "PolicyArn").expect("an attached policy");
+    assert!(
+        policy_arn.ends_with(":policy/sls/sls-lp-dev-us-east-1"),
+        "{policy_arn}"
+    );
+    let policy = iam(
+        &moto,
+        &[("Action", "GetPolicy"), ("PolicyArn", &policy_arn)],
+    );
+    let version = xml_value(&policy, "DefaultVersionId").unwrap();
+    let got = iam(
+        &moto,
+        &[
+            ("Action", "GetPolicyVersion"),
+            ("PolicyArn", &policy_arn),
+            ("VersionId", &version),
+        ],
+    );
+    assert_eq!(document(&got, "Document"), doc);
+    // For moto, the same statements with the ARNs it cannot match widened.
+    iam(
+        &moto,
+        &[
+            ("Action", "DetachUserPolicy"),
+            ("UserName", "deployer"),
+            ("PolicyArn", &policy_arn),
+        ],
+    );
+    give_deployer(&moto, &widened_for_moto(doc.clone()));
+    moto.enable_auth();
+
+    if let Err((step, run)) = steps(&sls) {
+        panic!("{step} failed with the generated policy:\n{}", run.all());
+    }
+
+    // Another bucket: neither its objects (a variable) nor a deploy into it.
+    sls.file(
+        "read-other.yml",
+        &SERVICE.replace("${ssm:/lp/greeting}", "${s3:someone-elses/config.json}"),
+    );
+    sls.file(
+        "write-other.yml",
+        &SERVICE.replace(
+            "  environment:",
+            "  deploymentBucket:\n    name: someone-elses\n  environment:",
+        ),
+    );
+    for (file, action) in [
+        ("read-other.yml", "s3:GetObject"),
+        ("write-other.yml", "s3:"),
+    ] {
+        let run = sls
+            .run(&["deploy", "-c", file, "--aws-profile", "deployer"])
+            .failed(1);
+        assert!(run.stderr.contains("Access denied"), "{}", run.stderr);
+        assert!(run.stderr.contains(action), "{}", run.stderr);
+        assert!(run.stderr.contains("someone-elses"), "{}", run.stderr);
+        assert!(!run.all().contains(&secret));
+    }
+
+    // --rotate-key: a new key in the profile, the old one deleted; the new one works.
+    let mut rotate = create.to_vec();
+    rotate.push("--rotate-key");
+    let run = sls.run(&rotate).ok();
+    assert!(run.stdout.contains("deleted"), "{}", run.stdout);
+    let new_secret = secret_of(&sls, "deployer");
+    assert!(!run.all().contains(&new_secret) && !run.all().contains(&secret));
+    assert_ne!(key_of(&sls, "deployer"), key);
+    let rotated = sls.read_home(".aws/credentials");
+    assert!(rotated.starts_with(&before), "every byte kept:\n{rotated}");
+    sls.run(&[
+        "credentials",
+        "show",
+        "--verify",
+        "--aws-profile",
+        "deployer",
+    ])
+    .ok();
+    moto.disable_auth();
+    let keys = iam(
+        &moto,
+        &[("Action", "ListAccessKeys"), ("UserName", "deployer")],
+    );
+    assert!(!keys.contains(&key), "the old key is deleted: {keys}");
+    moto.enable_auth();
+
+    // --role: a role with the policy inline and a trust policy; the credentials file untouched.
+    let role_args = [
+        "credentials",
+        "policy",
+        "--aws-profile",
+        "admin",
+        "--role",
+        "ci-deployer",
+        "--trust-principal",
+        "123456789012",
+    ];
+    let run = sls.run(&role_args).ok();
+    assert!(
+        run.stdout.contains("Created IAM role \"ci-deployer\""),
+        "{}",
+        run.stdout
+    );
+    let run = sls.run(&role_args).ok();
+    assert!(run.stdout.contains("Updated IAM role"), "{}", run.stdout);
+    assert_eq!(sls.read_home(".aws/credentials"), rotated);
+    moto.disable_auth();
+    let role = iam(&moto, &[("Action", "GetRole"), ("RoleName", "ci-deployer")]);
+    let trust = document(&role, "AssumeRolePolicyDocument");
+    assert_eq!(
+        trust["Statement"][0]["Principal"]["AWS"],
+        "arn:aws:iam::123456789012:root"
+    );
+    let inline = iam(
+        &moto,
+        &[
+            ("Action", "GetRolePolicy"),
+            ("RoleName", "ci-deployer"),
+            ("PolicyName", "sls-lp-dev-us-east-1"),
+        ],
+    );
+    assert_eq!(document(&inline, "PolicyDocument"), doc);
+
+    // Each statement dropped in turn: a fresh account, the deployer with the rest.
+    let mut unnoticed = Vec::new();
+    for (i, sid) in sids.iter().enumerate() {
+        fresh_account(&moto, &sls);
+        moto.create_user("deployer");
+        let mut partial = widened_for_moto(doc.clone());
+        let dropped = partial["Statement"].as_array_mut().unwrap().remove(i);
+        give_deployer(&moto, &partial);
+        let (key, secret) = moto.create_access_key("deployer");
+        sls.run(&[
+            "config",
+            "credentials",
+            "--provider",
+            "aws",
+            "--key",
+            &key,
+            "--secret",
+            &secret,
+            "-n",
+            "deployer",
+            "-o",
+        ])
+        .ok();
+        moto.enable_auth();
+        match steps(&sls) {
+            Ok(()) => unnoticed.push(sid.as_str()),
+            Err((step, run)) => {
+                let actions: Vec<&str> = dropped["Action"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect();
+                assert!(
+                    actions.iter().any(|a| run.stderr.contains(a)),
+                    "without {sid}, {step} failed without naming one of {actions:?}:\n{}",
+                    run.stderr
+                );
+                assert!(run.stderr.contains("Access denied"), "{}", run.stderr);
+                assert!(!run.all().contains(&secret));
+            }
+        }
+    }
+    let mut expected: Vec<&str> = NOT_CHECKED_BY_MOTO.iter().map(|(sid, _)| *sid).collect();
+    expected.sort();
+    unnoticed.sort();
+    assert_eq!(
+        unnoticed, expected,
+        "the statements whose removal nothing noticed"
+    );
+}
