@@ -1,7 +1,8 @@
 //! `sls credentials policy`: the generated least-privilege documents, pinned as snapshots
 //! (insta; files in `tests/snapshots/`), for a basic service, one with http, schedule and
-//! sqs events, and one with `provider.iam.deploymentRole`. No AWS access is needed (the
-//! services use no AWS variables), and the user's `.serverless/` is never written.
+//! sqs events, one with `provider.iam.deploymentRole`, and one whose AWS variables read SSM,
+//! CloudFormation and S3 (resolved against moto). Services without AWS variables need no AWS
+//! access, and the user's `.serverless/` is never written.
 
 mod common;
 use common::Sls;
@@ -92,4 +93,112 @@ fn deployment_role_gives_two_documents() {
     let run = sls.run(&["credentials", "policy"]).ok();
     assert_eq!(run.json(), doc);
     assert!(run.stderr.contains("deploymentRole"), "{}", run.stderr);
+}
+
+/// The reads of the service's AWS variables, resolved against moto (checking off): an SSM
+/// String, a SecureString (so `kms:Decrypt`, through SSM only), a parameter in another region
+/// that does not exist (its fallback applies, and the read is still allowed), a `${cf:}`
+/// stack output, an `${s3:}` object and `${aws:accountId}`.
+#[test]
+fn aws_variable_reads() {
+    let moto = sls_testkit::MotoServer::start();
+    let ssm = |name: &str, ty: &str, value: &str| {
+        let body = serde_json::json!({"Name": name, "Type": ty, "Value": value}).to_string();
+        let (status, text) = moto
+            .request(
+                "POST",
+                "/",
+                &[
+                    ("Content-Type", "application/x-amz-json-1.1"),
+                    ("X-Amz-Target", "AmazonSSM.PutParameter"),
+                    ("Authorization", &auth("ssm")),
+                ],
+                &body,
+            )
+            .unwrap();
+        assert_eq!(status, 200, "{text}");
+    };
+    ssm("/app/url", "String", "https://example.com");
+    ssm("/app/db-password", "SecureString", "s3cr3t");
+    moto.query(
+        "cloudformation",
+        "2010-05-15",
+        &[
+            ("Action", "CreateStack"),
+            ("StackName", "network-dev"),
+            (
+                "TemplateBody",
+                r#"{"Resources": {"T": {"Type": "AWS::SNS::Topic"}}, "Outputs": {"VpcId": {"Value": "vpc-123"}}}"#,
+            ),
+        ],
+    );
+    for (path, body) in [("/config-bucket", ""), ("/config-bucket/app.json", "{}")] {
+        let (status, text) = moto
+            .request("PUT", path, &[("Authorization", &auth("s3"))], body)
+            .unwrap();
+        assert_eq!(status, 200, "{text}");
+    }
+
+    let mut sls = Sls::new();
+    sls.env("AWS_ENDPOINT_URL", &moto.endpoint())
+        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "secret-of-admin");
+    sls.file(
+        "serverless.yml",
+        "service: vars\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  environment:\n\
+         \x20   URL: ${ssm:/app/url}\n    DB_PASSWORD: ${ssm:/app/db-password}\n\
+         \x20   FLAG: ${ssm(eu-west-1):/shared/flag, 'off'}\n    VPC: ${cf:network-dev.VpcId}\n\
+         \x20   CONFIG: ${s3:config-bucket/app.json}\n    ACCOUNT: ${aws:accountId}\n\
+         functions:\n  hello:\n    handler: handler.hello\n",
+    );
+    sls.file("handler.js", "exports.hello = async () => 'hi';\n");
+    let run = sls.run(&["credentials", "policy", "--json"]).ok();
+    assert!(
+        !run.all().contains("s3cr3t"),
+        "no parameter value in the output"
+    );
+    let doc = run.json();
+    let sids = sids(&doc);
+    for sid in [
+        "VariableParameters",
+        "VariableDecrypt",
+        "VariableStacks",
+        "VariableObjects",
+        "CallerIdentity",
+    ] {
+        assert!(sids.contains(&sid), "{sid} missing: {sids:?}");
+    }
+    let statement = |sid: &str| {
+        doc["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Sid"] == sid)
+            .unwrap()
+            .clone()
+    };
+    // KMS only for the SecureString's region, and only through SSM.
+    assert_eq!(
+        statement("VariableDecrypt")["Condition"]["StringEquals"]["kms:ViaService"],
+        "ssm.us-east-1.amazonaws.com"
+    );
+    insta::assert_snapshot!("policy_aws_variable_reads", pretty(&doc));
+
+    // Without AWS variables that need decryption, no KMS at all.
+    sls.file(
+        "serverless.yml",
+        "service: vars\nprovider:\n  name: aws\n  environment:\n    URL: ${ssm:/app/url}\n\
+         functions:\n  hello:\n    handler: handler.hello\n",
+    );
+    let doc = sls.run(&["credentials", "policy", "--json"]).ok().json();
+    let sids = self::sids(&doc);
+    assert!(sids.contains(&"VariableParameters"), "{sids:?}");
+    assert!(!sids.contains(&"VariableDecrypt"), "{sids:?}");
+}
+
+/// A SigV4 header moto routes by (it does not check it while checking is off).
+fn auth(service: &str) -> String {
+    format!(
+        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=00"
+    )
 }
