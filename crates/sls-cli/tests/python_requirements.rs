@@ -114,12 +114,13 @@ fn package_installs_then_reuses_the_cache() {
 #[test]
 fn unsupported_option_stops_package_by_name() {
     let home = tempfile::tempdir().unwrap();
-    let dir = service("    dockerizePip: true\n");
+    // dockerizePip is honoured with manylinux wheels; a build image cannot be.
+    let dir = service("    dockerizePip: true\n    dockerImage: my/image\n");
     let out = sls(dir.path(), home.path(), &["package"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("custom.pythonRequirements.dockerizePip"),
+        stderr.contains("custom.pythonRequirements.dockerImage"),
         "{stderr}"
     );
     assert!(!dir.path().join(".serverless").exists());

@@ -119,16 +119,13 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
     // Refuse what cannot be deployed before any work is done.
     compile::check(&service, input.config)?;
     python_requirements::check(input.config, input.service_dir)?;
-    // The built-in serverless-plugin-typescript compiles into `.build` (removed when `ts_build`
-    // is dropped) and serverless-plugin-include-dependencies traces the handlers, both before
-    // `.serverless/` is touched, so a failure leaves the previous package as it was.
-    let ts_build = crate::typescript_build::build(
-        input.service_dir,
-        input.config,
-        python,
-        crate::typescript_build::Purpose::Package,
-    )?;
-    let traced = crate::include_dependencies::trace(input.service_dir, input.config)?;
+    // The built-in serverless-python-requirements installs (or finds in its cache) before
+    // `.serverless/` is touched, so a failed install leaves the previous package as it was.
+    let requirements = if python_requirements::wanted(input.config, &service) {
+        python_requirements::prepare(input.service_dir, input.config, &service, python)?
+    } else {
+        None
+    };
     let out = input.out_dir.to_path_buf();
     // The built-in serverless-esbuild bundles before `.serverless/` is touched, so a failed
     // build leaves the previous package as it was.
@@ -162,10 +159,7 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
     };
     let service_excludes = raw_package(input.config, "exclude");
     let mut service_patterns = raw_package(input.config, "include");
-    match &traced {
-        Some(t) => service_patterns.extend(t.service_patterns.iter().cloned()),
-        None => service_patterns.extend(service.package.patterns.iter().cloned()),
-    }
+    service_patterns.extend(service.package.patterns.iter().cloned());
     let mut plan: BTreeMap<String, (Source, Vec<String>)> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     for f in &service.functions {
@@ -184,9 +178,6 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
             let mut patterns = service_patterns.clone();
             patterns.extend(raw_package(raw_fn, "include"));
             patterns.extend(f.package.patterns.iter().cloned());
-            if let Some(t) = &traced {
-                patterns.extend(t.function_patterns.get(&f.key).into_iter().flatten().cloned());
-            }
             (
                 format!("{}.zip", f.key),
                 Source::Build {
@@ -222,10 +213,7 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
         .values()
         .any(|(s, _)| matches!(s, Source::Build { .. }));
     let (listing, dev_excludes) = if needs_listing {
-        let listing = match &ts_build {
-            Some(b) => b.files.clone(),
-            None => files::list_files(input.service_dir)?,
-        };
+        let listing = files::list_files(input.service_dir)?;
         let dev = if service.package.exclude_dev_dependencies {
             let dirs: Vec<String> = listing
                 .iter()
@@ -272,31 +260,11 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
 
     // The built-in serverless-python-requirements: install (or reuse) once, add to the zips.
     let mut notices = Vec::new();
-    let needs_python = plan
-        .values()
-        .any(|(s, _)| matches!(s, Source::Build { python: true, .. }));
-    let requirements = if needs_python {
-        python_requirements::install(input.service_dir, input.config, python)?
-    } else {
-        None
-    };
-    match &requirements {
-        Some(r) => notices.extend(r.notices.iter().cloned()),
-        None if needs_python && python_requirements::enabled(input.config) => notices.push(
-            "Using sls's built-in serverless-python-requirements: no requirements to install"
-                .to_string(),
-        ),
-        None => {}
+    if let Some(r) = &requirements {
+        notices.extend(r.notices().iter().cloned());
     }
     if let Some(b) = &esbuilt {
         notices.extend(b.notices.iter().cloned());
-    }
-    if let Some(b) = &ts_build {
-        notices.push(b.notice.clone());
-        notices.extend(b.warnings.iter().cloned());
-    }
-    if let Some(t) = &traced {
-        notices.extend(t.notices.iter().cloned());
     }
 
     let mut artifacts = Vec::new();
@@ -339,17 +307,32 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
                 if chosen.is_empty() {
                     return Err(DeployError::NoFiles { context });
                 }
-                let chosen = match (&requirements, with_python) {
-                    (Some(r), true) => python_requirements::merge(chosen, &r.files),
-                    _ => chosen,
+                let chosen = match &requirements {
+                    Some(r) => r.zip_entries(chosen, fns, *with_python, &|n| {
+                        selection.includes(n)
+                    })?,
+                    None => chosen,
                 };
                 let path = out.join(file);
                 let sha256 = zipper::write_zip(&chosen, &path)?;
-                Artifact {
-                    path,
-                    file_name: file.clone(),
-                    sha256,
-                    functions: fns.clone(),
+                // A function of a requirements `module` is deployed from its moved zip.
+                let moved = match &requirements {
+                    Some(r) => r.move_module_up(fns, &chosen, &out)?,
+                    None => None,
+                };
+                match moved {
+                    Some((path, file_name, sha256)) => Artifact {
+                        path,
+                        file_name,
+                        sha256,
+                        functions: fns.clone(),
+                    },
+                    None => Artifact {
+                        path,
+                        file_name: file.clone(),
+                        sha256,
+                        functions: fns.clone(),
+                    },
                 }
             }
         };
@@ -373,9 +356,9 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
         })
         .collect();
     let create_template = compile::core_template(&service);
-    let update_template =
+    let mut update_template =
         compile::update_template(&service, input.config, &dir_name, &fn_artifacts)?;
-    let state = service_state(
+    let mut state = service_state(
         input.config,
         &service,
         &create_template,
@@ -383,6 +366,17 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
         &dir_name,
         &artifacts,
     );
+    // serverless-python-requirements' layer: its zip, resources, outputs and state entry.
+    if let Some(r) = &requirements {
+        r.finish(
+            &service,
+            &mut update_template,
+            &mut state,
+            &dir_name,
+            &mut artifacts,
+            &out,
+        )?;
+    }
 
     if !service.uses_custom_bucket() {
         write_json(&out.join(naming::CREATE_TEMPLATE_FILE), &create_template)?;

@@ -241,12 +241,9 @@ fn unsupported_options_are_refused_by_name_before_anything_is_written() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     service(dir, Some("tinypkg\n"));
-    for (key, value) in [
-        ("dockerizePip", json!(true)),
-        ("zip", json!(true)),
-        ("layer", json!({"name": "x"})),
-        ("vendor", json!("./vendor")),
-        ("somethingNew", json!(1)),
+    for (key, value, shown) in [
+        ("somethingNew", json!(1), "somethingNew"),
+        ("layer", json!({"path": "x"}), "layer.path"),
     ] {
         let mut c = config(dir, json!({}));
         c["custom"]["pythonRequirements"][key] = value;
@@ -254,26 +251,28 @@ fn unsupported_options_are_refused_by_name_before_anything_is_written() {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains(&format!("custom.pythonRequirements.{key}")) && e.contains("not supported"),
+            e.contains(&format!("custom.pythonRequirements.{shown}")) && e.contains("not support"),
             "{e}"
         );
-        assert!(
-            !dir.join(".serverless").exists(),
-            "nothing written for {key}"
-        );
+        assert!(!dir.join(".serverless").exists(), "nothing written for {key}");
     }
-    // Per-function modules and Pipfile projects are refused too.
+    // Docker options that need a container are refused when dockerizePip is on, by name.
+    for key in ["dockerImage", "dockerFile", "dockerPrivateKey"] {
+        let mut c = config(dir, json!({"dockerizePip": true}));
+        c["custom"]["pythonRequirements"][key] = json!("x");
+        let e = run(dir, &c, &PythonHost::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(&format!("custom.pythonRequirements.{key}")), "{e}");
+        assert!(!dir.join(".serverless").exists());
+    }
+    // A per-function vendor folder is refused by its path.
     let mut c = config(dir, json!({}));
-    c["functions"]["hello"]["module"] = json!("sub");
+    c["functions"]["hello"]["vendor"] = json!("./v");
     let e = run(dir, &c, &PythonHost::default())
         .unwrap_err()
         .to_string();
-    assert!(e.contains("functions.hello.module"), "{e}");
-    write(dir, "Pipfile", "[packages]\n");
-    let e = run(dir, &config(dir, json!({})), &PythonHost::default())
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("custom.pythonRequirements.usePipenv"), "{e}");
+    assert!(e.contains("functions.hello.vendor"), "{e}");
     assert!(!dir.join(".serverless").exists());
 }
 
