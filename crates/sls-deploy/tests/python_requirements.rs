@@ -254,7 +254,10 @@ fn unsupported_options_are_refused_by_name_before_anything_is_written() {
             e.contains(&format!("custom.pythonRequirements.{shown}")) && e.contains("not support"),
             "{e}"
         );
-        assert!(!dir.join(".serverless").exists(), "nothing written for {key}");
+        assert!(
+            !dir.join(".serverless").exists(),
+            "nothing written for {key}"
+        );
     }
     // Docker options that need a container are refused when dockerizePip is on, by name.
     for key in ["dockerImage", "dockerFile", "dockerPrivateKey"] {
@@ -263,7 +266,10 @@ fn unsupported_options_are_refused_by_name_before_anything_is_written() {
         let e = run(dir, &c, &PythonHost::default())
             .unwrap_err()
             .to_string();
-        assert!(e.contains(&format!("custom.pythonRequirements.{key}")), "{e}");
+        assert!(
+            e.contains(&format!("custom.pythonRequirements.{key}")),
+            "{e}"
+        );
         assert!(!dir.join(".serverless").exists());
     }
     // A per-function vendor folder is refused by its path.
@@ -309,4 +315,354 @@ fn slim_removes_dist_info_and_slim_patterns() {
     run(dir, &config(dir, json!({})), &host).unwrap();
     let n = names(&dir.join(".serverless/py.zip"));
     assert!(n.iter().any(|x| x.contains(".dist-info")), "{n:?}");
+}
+
+/// A wheel with a platform tag (no real native code: the tag is what pip selects on).
+fn platform_wheel(dir: &Path, name: &str, tag: &str, body: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    let file = std::fs::File::create(dir.join(format!("{name}-1.0-{tag}.whl"))).unwrap();
+    let mut z = zip::ZipWriter::new(file);
+    let o = zip::write::SimpleFileOptions::default();
+    let di = format!("{name}-1.0.dist-info");
+    let entries = [
+        (format!("{name}/__init__.py"), body.to_string()),
+        (
+            format!("{di}/METADATA"),
+            format!("Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n"),
+        ),
+        (
+            format!("{di}/WHEEL"),
+            format!(
+                "Wheel-Version: 1.0\nGenerator: sls-test\nRoot-Is-Purelib: false\nTag: {tag}\n"
+            ),
+        ),
+    ];
+    let mut record = String::new();
+    for (n, b) in &entries {
+        z.start_file(n.as_str(), o).unwrap();
+        z.write_all(b.as_bytes()).unwrap();
+        record.push_str(&format!("{n},,\n"));
+    }
+    record.push_str(&format!("{di}/RECORD,,\n"));
+    z.start_file(format!("{di}/RECORD"), o).unwrap();
+    z.write_all(record.as_bytes()).unwrap();
+    z.finish().unwrap();
+}
+
+#[test]
+fn zip_true_ships_requirements_zip_and_a_working_helper() {
+    let Some(host) = host() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    service(dir, Some("tinypkg\n"));
+    let c = config(dir, json!({"zip": true}));
+    let r = run(dir, &c, &host).unwrap();
+    let zip_path = dir.join(".serverless/py.zip");
+    let n = names(&zip_path);
+    // In v3's order among the service files; the requirements themselves are not injected.
+    assert_eq!(
+        n,
+        vec![
+            ".requirements.zip",
+            "handler.py",
+            "requirements.txt",
+            "unzip_requirements.py"
+        ],
+        "{:?}",
+        r.notices
+    );
+    // Nothing is left in the service folder (the plugin writes and leaves files there).
+    assert!(!dir.join(".requirements.zip").exists() && !dir.join("unzip_requirements.py").exists());
+    let bytes = std::fs::read(&zip_path).unwrap();
+    run(dir, &c, &host).unwrap();
+    assert_eq!(std::fs::read(&zip_path).unwrap(), bytes, "byte-identical");
+
+    // The helper, run as Lambda would (LAMBDA_TASK_ROOT), extracts and makes tinypkg importable.
+    // Its fixed /tmp paths are replaced by this test's folder, so tests never share them.
+    let root = dir.join("task");
+    std::fs::create_dir_all(&root).unwrap();
+    let mut a = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    a.extract(&root).unwrap();
+    let helper = std::fs::read_to_string(root.join("unzip_requirements.py"))
+        .unwrap()
+        .replace("/tmp/", &format!("{}/", dir.join("lambda-tmp").display()));
+    std::fs::create_dir_all(dir.join("lambda-tmp")).unwrap();
+    std::fs::write(root.join("unzip_requirements.py"), helper).unwrap();
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import unzip_requirements, tinypkg; print(tinypkg.NAME)",
+        ])
+        .current_dir(&root)
+        .env("LAMBDA_TASK_ROOT", &root)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "tinypkg",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir
+        .join("lambda-tmp/sls-py-req/tinypkg/__init__.py")
+        .is_file());
+}
+
+#[test]
+fn layer_keeps_the_function_zip_free_and_uploads_the_layer() {
+    let Some(host) = host() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    service(dir, Some("tinypkg\n"));
+    let mut c = config(
+        dir,
+        json!({"layer": {"retain": true, "allowedAccounts": ["*"]}}),
+    );
+    c["functions"]["hello"]["layers"] = json!([{"Ref": "PythonRequirementsLambdaLayer"}]);
+    let r = run(dir, &c, &host).unwrap();
+    assert_eq!(
+        names(&dir.join(".serverless/py.zip")),
+        vec!["handler.py", "requirements.txt"]
+    );
+    let layer = names(&dir.join(".serverless/pythonRequirements.zip"));
+    assert_eq!(layer[0], "python/");
+    assert!(layer.contains(&"python/tinypkg/".to_string()), "{layer:?}");
+    assert!(
+        layer.contains(&"python/tinypkg/__init__.py".to_string()),
+        "{layer:?}"
+    );
+    let a = r
+        .artifacts
+        .iter()
+        .find(|a| a.file_name == "pythonRequirements.zip")
+        .expect("the layer zip is uploaded with the other artifacts");
+    assert!(a.functions.is_empty());
+    // retain: the logical id carries the hash output, and DeletionPolicy is Retain.
+    let t = &r.update_template;
+    let hash = t["Outputs"]["PythonRequirementsLambdaLayerHash"]["Value"]
+        .as_str()
+        .unwrap();
+    assert_eq!(hash.len(), 40);
+    let id = format!("PythonRequirementsLambdaLayer{hash}");
+    assert_eq!(t["Resources"][&id]["DeletionPolicy"], "Retain");
+    assert_eq!(
+        t["Resources"][format!("PythonRequirementsWildLambdaLayerPermission{hash}")]["Properties"]
+            ["LayerVersionArn"],
+        json!({"Ref": id})
+    );
+    assert_eq!(
+        t["Outputs"]["PythonRequirementsLambdaLayerQualifiedArn"]["Value"],
+        json!({"Ref": id})
+    );
+    // Same inputs, same hash (the zip is deterministic).
+    let again = run(dir, &c, &host).unwrap();
+    assert_eq!(
+        again.update_template["Outputs"]["PythonRequirementsLambdaLayerHash"]["Value"],
+        hash
+    );
+    // No requirements: a clear error instead of a layer nobody can build.
+    write(dir, "requirements.txt", "# nothing\n");
+    let e = run(dir, &c, &host).unwrap_err().to_string();
+    assert!(
+        e.contains("custom.pythonRequirements.layer") && e.contains("no requirements"),
+        "{e}"
+    );
+}
+
+#[test]
+fn dockerize_pip_installs_manylinux_wheels_for_the_architecture() {
+    let Some(host) = host() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    service(dir, Some("binpkg\ntinypkg\n"));
+    let wheels = dir.join("wheels");
+    platform_wheel(
+        &wheels,
+        "binpkg",
+        "cp311-cp311-manylinux2014_x86_64",
+        "ARCH = 'x86_64'\n",
+    );
+    platform_wheel(
+        &wheels,
+        "binpkg",
+        "cp311-cp311-manylinux2014_aarch64",
+        "ARCH = 'aarch64'\n",
+    );
+    platform_wheel(
+        &wheels,
+        "binpkg",
+        "cp311-cp311-macosx_11_0_arm64",
+        "ARCH = 'mac'\n",
+    );
+    let c = config(dir, json!({"dockerizePip": true}));
+    let r = run(dir, &c, &host).unwrap();
+    let zip_path = dir.join(".serverless/py.zip");
+    assert_eq!(
+        read_entry(&zip_path, "binpkg/__init__.py"),
+        "ARCH = 'x86_64'\n"
+    );
+    assert!(
+        names(&zip_path).contains(&"tinypkg/__init__.py".to_string()),
+        "pure wheels too"
+    );
+    let notice: Vec<_> = r
+        .notices
+        .iter()
+        .filter(|n| n.contains("manylinux2014_x86_64"))
+        .collect();
+    assert_eq!(notice.len(), 1, "{:?}", r.notices);
+    assert!(notice[0].contains("no Docker"), "{notice:?}");
+
+    let mut arm = c.clone();
+    arm["provider"]["architecture"] = json!("arm64");
+    let r = run(dir, &arm, &host).unwrap();
+    assert_eq!(
+        read_entry(&zip_path, "binpkg/__init__.py"),
+        "ARCH = 'aarch64'\n"
+    );
+    assert!(
+        r.notices[0].contains("manylinux2014_aarch64"),
+        "{:?}",
+        r.notices
+    );
+
+    // A package published only as a source distribution: a clear error naming it, no zip,
+    // no cache entry.
+    let sdist = dir.join("srconly");
+    write(
+        &sdist,
+        "setup.py",
+        "from setuptools import setup\nsetup(name='srconly', version='1.0')\n",
+    );
+    let st = std::process::Command::new("tar")
+        .args(["czf"])
+        .arg(wheels.join("srconly-1.0.tar.gz"))
+        .arg("-C")
+        .arg(dir)
+        .arg("srconly")
+        .status()
+        .unwrap();
+    assert!(st.success());
+    std::fs::remove_dir_all(&sdist).unwrap();
+    write(dir, "requirements.txt", "srconly\ntinypkg\n");
+    std::fs::remove_dir_all(dir.join(".serverless")).unwrap();
+    let e = run(dir, &c, &host).unwrap_err().to_string();
+    assert!(
+        e.contains("custom.pythonRequirements.dockerizePip")
+            && e.contains("\"srconly\"")
+            && e.contains("manylinux2014_x86_64 wheel for Python 3.11"),
+        "{e}"
+    );
+    assert!(!zip_path.exists(), "no zip");
+    let cache = dir.join(".serverless/requirements-cache");
+    let leftovers: Vec<_> = std::fs::read_dir(&cache)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .filter(|n| {
+                    n.contains("slspyc") && !n.starts_with("download") || n.ends_with(".tmp")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(leftovers.is_empty(), "nothing half-written: {leftovers:?}");
+}
+
+/// A fake `pipenv` / `poetry` on PATH: records its arguments and prints requirements. (The real
+/// tools are too heavy to install for every CI run; the export step is what sls owns.)
+fn fake_tool(bin: &Path, name: &str, script: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(bin).unwrap();
+    let p = bin.join(name);
+    std::fs::write(
+        &p,
+        format!("#!/bin/sh\necho \"$@\" >> \"$(dirname \"$0\")/{name}.calls\"\n{script}"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn pipenv_and_poetry_projects_are_exported_first() {
+    let Some(mut host) = host() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    service(dir, Some("otherpkg\n"));
+    let bin = dir.join("bin");
+    let base_path = host.path_var.clone().unwrap();
+    host.path_var = Some(format!("{}:{base_path}", bin.display()));
+
+    // Pipfile: `pipenv requirements` replaces requirements.txt (with -e stripped).
+    write(dir, "Pipfile", "[packages]\ntinypkg = '*'\n");
+    fake_tool(
+        &bin,
+        "pipenv",
+        "case \"$1\" in --version) echo 'pipenv, version 2023.10.3';; requirements) echo '-i https://pypi.org/simple'; echo 'tinypkg==1.0';; esac\n",
+    );
+    run(dir, &config(dir, json!({})), &host).unwrap();
+    let n = names(&dir.join(".serverless/py.zip"));
+    assert!(n.contains(&"tinypkg/__init__.py".to_string()), "{n:?}");
+    assert!(!n.iter().any(|x| x.starts_with("otherpkg/")), "{n:?}");
+    let calls = std::fs::read_to_string(bin.join("pipenv.calls")).unwrap();
+    assert_eq!(calls, "--version\nrequirements\n");
+    // usePipenv: false uses requirements.txt.
+    run(dir, &config(dir, json!({"usePipenv": false})), &host).unwrap();
+    assert!(names(&dir.join(".serverless/py.zip")).contains(&"otherpkg/__init__.py".to_string()));
+    std::fs::remove_file(dir.join("Pipfile")).unwrap();
+
+    // Poetry project: `poetry export … -o <file>` with the groups.
+    write(
+        dir,
+        "pyproject.toml",
+        "[tool.poetry]\nname = 'x'\n[build-system]\nrequires = [\"poetry-core\"]\n",
+    );
+    fake_tool(
+        &bin,
+        "poetry",
+        "while [ $# -gt 0 ]; do if [ \"$1\" = -o ]; then printf 'otherpkg==1.0\\n-e tinypkg\\n' > \"$2\"; fi; shift; done\n",
+    );
+    run(
+        dir,
+        &config(dir, json!({"poetryWithGroups": ["extra"]})),
+        &host,
+    )
+    .unwrap();
+    let n = names(&dir.join(".serverless/py.zip"));
+    assert!(
+        n.contains(&"tinypkg/__init__.py".to_string())
+            && n.contains(&"otherpkg/__init__.py".to_string()),
+        "{n:?}"
+    );
+    let calls = std::fs::read_to_string(bin.join("poetry.calls")).unwrap();
+    assert!(
+        calls.starts_with("export --without-hashes -f requirements.txt -o ")
+            && calls
+                .trim_end()
+                .ends_with("--with-credentials --with=extra"),
+        "{calls}"
+    );
+    // requirePoetryLockFile without poetry.lock: refused by name.
+    let e = run(
+        dir,
+        &config(dir, json!({"requirePoetryLockFile": true})),
+        &host,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("custom.pythonRequirements.requirePoetryLockFile"),
+        "{e}"
+    );
+
+    // The tool missing from PATH: a clear error naming it and the option.
+    std::fs::remove_file(bin.join("poetry")).unwrap();
+    host.path_var = Some(format!("{}:/nonexistent", bin.display()));
+    let e = run(dir, &config(dir, json!({})), &host)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("`poetry`") && e.contains("custom.pythonRequirements.usePoetry"),
+        "{e}"
+    );
 }

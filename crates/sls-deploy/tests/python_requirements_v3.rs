@@ -24,7 +24,14 @@ use serde_json::Value;
 use sls_deploy::python_requirements::PythonHost;
 use sls_deploy::{package_with, PackageInput};
 
-const CASES: &[&str] = &["default", "zip", "layer", "layer-object", "individually", "slim"];
+const CASES: &[&str] = &[
+    "default",
+    "zip",
+    "layer",
+    "layer-object",
+    "individually",
+    "slim",
+];
 
 fn host(cache: &Path) -> Option<PythonHost> {
     let path = std::env::var("PATH").ok()?;
@@ -79,7 +86,13 @@ fn normalise_layer_outputs(t: &mut Value) {
             if k.ends_with("LambdaLayerHash") {
                 o["Value"] = Value::String("<layer hash>".into());
             } else if k.ends_with("LambdaLayerS3Key") {
-                let v = o["Value"].as_str().unwrap_or("").rsplit('/').next().unwrap().to_string();
+                let v = o["Value"]
+                    .as_str()
+                    .unwrap_or("")
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string();
                 o["Value"] = Value::String(v);
             }
         }
@@ -129,7 +142,8 @@ fn run_case(case: &str, host_cache: &Path) -> bool {
     assert_eq!(ours, theirs, "{case}: the zips in .serverless");
 
     for zip in &theirs {
-        let expected = without_bytecode(&std::fs::read_to_string(v3.join(format!("{zip}.list"))).unwrap());
+        let expected =
+            without_bytecode(&std::fs::read_to_string(v3.join(format!("{zip}.list"))).unwrap());
         let mut got = zip_names(&out.join(zip));
         if zip == "pythonRequirements.zip" {
             let mut e = expected.clone();
@@ -139,13 +153,19 @@ fn run_case(case: &str, host_cache: &Path) -> bool {
         } else {
             assert_eq!(got, expected, "{case}: {zip} entries");
         }
-        let inner_list = v3.join(format!("{}.requirements.zip.list", zip.trim_end_matches(".zip")));
+        let inner_list = v3.join(format!(
+            "{}.requirements.zip.list",
+            zip.trim_end_matches(".zip")
+        ));
         if inner_list.is_file() {
             let mut e = without_bytecode(&std::fs::read_to_string(inner_list).unwrap());
             e.sort();
             let mut got = inner_zip_names(&out.join(zip), ".requirements.zip");
             got.sort();
-            assert_eq!(got, e, "{case}: {zip}'s .requirements.zip entries (as a set)");
+            assert_eq!(
+                got, e,
+                "{case}: {zip}'s .requirements.zip entries (as a set)"
+            );
         }
     }
 
@@ -172,9 +192,14 @@ fn run_case(case: &str, host_cache: &Path) -> bool {
         for key in ["artifact", "name", "description"] {
             assert_eq!(ours[key], layer[key], "{case}: state layer {key}");
         }
-        assert!(result.artifacts.iter().any(|a| a.file_name == "pythonRequirements.zip" && a.functions.is_empty()));
+        assert!(result
+            .artifacts
+            .iter()
+            .any(|a| a.file_name == "pythonRequirements.zip" && a.functions.is_empty()));
     } else {
-        assert!(state["service"]["layers"].as_object().is_none_or(|l| l.is_empty()));
+        assert!(state["service"]["layers"]
+            .as_object()
+            .is_none_or(|l| l.is_empty()));
     }
     true
 }

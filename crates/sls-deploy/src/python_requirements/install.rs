@@ -113,16 +113,10 @@ fn poetry_export(module_dir: &Path, o: &Options, ctx: &Ctx<'_>, tmp: &Path) -> R
         ));
     }
     let out_file = tmp.join("poetry-requirements.txt");
-    let mut args: Vec<String> = [
-        "export",
-        "--without-hashes",
-        "-f",
-        "requirements.txt",
-        "-o",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut args: Vec<String> = ["export", "--without-hashes", "-f", "requirements.txt", "-o"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     args.push(out_file.display().to_string());
     args.push("--with-credentials".into());
     if !o.poetry_with.is_empty() {
@@ -614,8 +608,9 @@ pub(crate) fn install_module(
                 copy_vendor(&ctx.service_dir.join(v), &target)?;
             }
             // What the plugin's requirements folder also holds (and so its zips).
-            std::fs::write(target.join("requirements.txt"), &filtered)
-                .map_err(|e| DeployError::io("could not write", target.join("requirements.txt"), e))?;
+            std::fs::write(target.join("requirements.txt"), &filtered).map_err(|e| {
+                DeployError::io("could not write", target.join("requirements.txt"), e)
+            })?;
             if o.use_static_cache {
                 std::fs::write(target.join(MARKER), "")
                     .map_err(|e| DeployError::io("could not write", target.join(MARKER), e))?;
@@ -698,7 +693,10 @@ mod tests {
 
     #[test]
     fn runtime_versions_and_platforms() {
-        assert_eq!(runtime_python_version("python3.12").as_deref(), Some("3.12"));
+        assert_eq!(
+            runtime_python_version("python3.12").as_deref(),
+            Some("3.12")
+        );
         assert_eq!(runtime_python_version("python3"), None);
         assert_eq!(runtime_python_version("nodejs20.x"), None);
         assert_eq!(manylinux_platform("arm64"), "manylinux2014_aarch64");

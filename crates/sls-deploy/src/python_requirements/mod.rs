@@ -120,7 +120,11 @@ pub fn check(config: &Value, _service_dir: &Path) -> Result<()> {
         }
     }
     if let Some(layer) = &o.layer {
-        for key in ["compatibleRuntimes", "compatibleArchitectures", "allowedAccounts"] {
+        for key in [
+            "compatibleRuntimes",
+            "compatibleArchitectures",
+            "allowedAccounts",
+        ] {
             if layer.get(key).is_some_and(|v| !v.is_array()) {
                 return Err(DeployError::config(
                     opt_path(&format!("layer.{key}")),
@@ -227,7 +231,9 @@ pub fn prepare(
     };
     let mut modules = BTreeMap::new();
     for m in wanted {
-        if let Some(i) = install::install_module(&m, &o, &ctx, pipenv_text.as_deref(), &mut notices)? {
+        if let Some(i) =
+            install::install_module(&m, &o, &ctx, pipenv_text.as_deref(), &mut notices)?
+        {
             modules.insert(m, i);
         }
     }
@@ -241,7 +247,10 @@ pub fn prepare(
         ));
     }
     let helper = cache_root.join(HELPER);
-    if o.zip && !modules.is_empty() && std::fs::read(&helper).ok().as_deref() != Some(HELPER_SOURCE.as_bytes()) {
+    if o.zip
+        && !modules.is_empty()
+        && std::fs::read(&helper).ok().as_deref() != Some(HELPER_SOURCE.as_bytes())
+    {
         crate::package::write_atomic(&helper, HELPER_SOURCE.as_bytes())?;
     }
     let head = match modules.values().next() {
@@ -290,7 +299,10 @@ fn keep(name: &str, no_deploy: &[String]) -> bool {
 }
 
 /// JSZip's `file()`: a file of the same name is replaced in place, a new one is appended.
-fn inject(mut entries: Vec<SourceFile>, add: impl IntoIterator<Item = SourceFile>) -> Vec<SourceFile> {
+fn inject(
+    mut entries: Vec<SourceFile>,
+    add: impl IntoIterator<Item = SourceFile>,
+) -> Vec<SourceFile> {
     for f in add {
         match entries.iter_mut().find(|e| e.name == f.name) {
             Some(e) => *e = f,
@@ -369,7 +381,10 @@ impl Requirements {
             for (m, install) in &self.modules {
                 let forced = own == Some(m.as_str());
                 for (name, path) in [
-                    (in_module(m, REQUIREMENTS_ZIP), self.requirements_zip(install)?),
+                    (
+                        in_module(m, REQUIREMENTS_ZIP),
+                        self.requirements_zip(install)?,
+                    ),
                     (in_module(m, HELPER), self.helper.clone()),
                 ] {
                     if forced || includes(&name) {
@@ -446,7 +461,11 @@ impl Requirements {
                 }
             }
         }
-        let name = self.fn_names.get(key).cloned().unwrap_or_else(|| key.clone());
+        let name = self
+            .fn_names
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.clone());
         let rel = format!("{module}-{name}.zip");
         let path = out_dir.join(&rel);
         let sha = tree_zip::write(&tree, &path)?;
@@ -487,14 +506,21 @@ impl Requirements {
         }
         let dest = out_dir.join(LAYER_FILE);
         std::fs::copy(&cached, &dest).map_err(|e| DeployError::io("could not write", &dest, e))?;
-        let bytes = std::fs::read(&dest).map_err(|e| DeployError::io("could not read", &dest, e))?;
+        let bytes =
+            std::fs::read(&dest).map_err(|e| DeployError::io("could not read", &dest, e))?;
 
         // createLayers: the plugin's defaults, then `layer:`'s own keys.
         let mut layer = Map::new();
-        layer.insert("artifact".into(), json!(".serverless/pythonRequirements.zip"));
+        layer.insert(
+            "artifact".into(),
+            json!(".serverless/pythonRequirements.zip"),
+        );
         layer.insert(
             "name".into(),
-            json!(format!("{}-{}-python-requirements", service.name, service.stage)),
+            json!(format!(
+                "{}-{}-python-requirements",
+                service.name, service.stage
+            )),
         );
         layer.insert(
             "description".into(),
@@ -517,7 +543,11 @@ impl Requirements {
         props.insert("Content".into(), json!({"S3Bucket": bucket}));
         props.insert(
             "LayerName".into(),
-            layer.get("name").filter(|v| truthy(v)).cloned().unwrap_or(json!(LAYER_KEY)),
+            layer
+                .get("name")
+                .filter(|v| truthy(v))
+                .cloned()
+                .unwrap_or(json!(LAYER_KEY)),
         );
         for (key, prop) in [
             ("description", "Description"),
@@ -532,12 +562,17 @@ impl Requirements {
         // v3: sha1 of the resource without its S3Key, then of the zip.
         let hashed = json!({"Type": "AWS::Lambda::LayerVersion", "Properties": Value::Object(props.clone())});
         let mut h = sha1::Sha1::new();
-        h.update(serde_json::to_string(&hashed).unwrap_or_default().as_bytes());
+        h.update(
+            serde_json::to_string(&hashed)
+                .unwrap_or_default()
+                .as_bytes(),
+        );
         h.update(&bytes);
         let sha = h.hex();
         props["Content"]["S3Key"] = json!(s3_key);
         // Keep v3's key order: Content {S3Bucket, S3Key} first.
-        let mut resource = json!({"Type": "AWS::Lambda::LayerVersion", "Properties": Value::Object(props)});
+        let mut resource =
+            json!({"Type": "AWS::Lambda::LayerVersion", "Properties": Value::Object(props)});
         let retain = layer.get("retain").is_some_and(truthy);
         let base_id = format!("{}LambdaLayer", naming::normalized_function_name(LAYER_KEY));
         let layer_id = if retain {
@@ -573,7 +608,8 @@ impl Requirements {
                 new_resources.push((id, perm));
             }
         }
-        let export = |key: &str| json!({"Name": naming::export_name(&service.name, &service.stage, key)});
+        let export =
+            |key: &str| json!({"Name": naming::export_name(&service.name, &service.stage, key)});
         let new_outputs = vec![
             (
                 format!("{base_id}QualifiedArn"),
@@ -590,7 +626,10 @@ impl Requirements {
         ];
         let resources = template["Resources"].as_object();
         let at = resources
-            .and_then(|r| r.values().position(|v| v["Type"] == "AWS::Lambda::Function"))
+            .and_then(|r| {
+                r.values()
+                    .position(|v| v["Type"] == "AWS::Lambda::Function")
+            })
             .unwrap_or(usize::MAX);
         insert_at(template, "Resources", new_resources, at);
         // After the deployment bucket's output (v3 compiles layers before functions).
@@ -660,12 +699,22 @@ mod tests {
         };
         let out = inject(
             vec![f("handler.py", "s"), f("requirements.txt", "s")],
-            vec![f(".completed_requirements", "r"), f("requirements.txt", "r")],
+            vec![
+                f(".completed_requirements", "r"),
+                f("requirements.txt", "r"),
+            ],
         );
-        let names: Vec<_> = out.iter().map(|e| (e.name.as_str(), e.path.to_str().unwrap())).collect();
+        let names: Vec<_> = out
+            .iter()
+            .map(|e| (e.name.as_str(), e.path.to_str().unwrap()))
+            .collect();
         assert_eq!(
             names,
-            vec![("handler.py", "s"), ("requirements.txt", "r"), (".completed_requirements", "r")]
+            vec![
+                ("handler.py", "s"),
+                ("requirements.txt", "r"),
+                (".completed_requirements", "r")
+            ]
         );
     }
 
@@ -673,8 +722,18 @@ mod tests {
     fn insert_at_positions() {
         let mut t = json!({"Resources": {"A": 1, "F": 2}});
         insert_at(&mut t, "Resources", vec![("L".into(), json!(3))], 1);
-        insert_at(&mut t, "Resources", vec![("Z".into(), json!(4))], usize::MAX);
-        let keys: Vec<_> = t["Resources"].as_object().unwrap().keys().cloned().collect();
+        insert_at(
+            &mut t,
+            "Resources",
+            vec![("Z".into(), json!(4))],
+            usize::MAX,
+        );
+        let keys: Vec<_> = t["Resources"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
         assert_eq!(keys, vec!["A", "L", "F", "Z"]);
     }
 }

@@ -267,11 +267,16 @@ mod tests {
         let o = opts(json!({})).unwrap();
         assert!(o.use_pipenv && o.use_poetry && o.use_static_cache && o.strip);
         assert!(!o.zip && o.layer.is_none() && !o.dockerize);
-        assert_eq!(opts(json!({"layer": true})).unwrap().layer, Some(Map::new()));
+        assert_eq!(
+            opts(json!({"layer": true})).unwrap().layer,
+            Some(Map::new())
+        );
         assert!(opts(json!({"layer": false})).unwrap().layer.is_none());
         assert!(opts(json!({"zip": "true"})).unwrap().zip);
         assert_eq!(
-            opts(json!({"dockerizePip": "non-linux"})).unwrap().dockerize,
+            opts(json!({"dockerizePip": "non-linux"}))
+                .unwrap()
+                .dockerize,
             !cfg!(target_os = "linux")
         );
     }

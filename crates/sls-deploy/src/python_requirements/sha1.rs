@@ -100,7 +100,10 @@ mod tests {
         assert_eq!(hex(&[b""]), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
         assert_eq!(hex(&[b"abc"]), "a9993e364706816aba3e25717850c26c9cd0d89d");
         assert_eq!(
-            hex(&[b"abcdbcdecdefdefgefghfghighij", b"hijkijkljklmklmnlmnomnopnopq"]),
+            hex(&[
+                b"abcdbcdecdefdefgefghfghighij",
+                b"hijkijkljklmklmnlmnomnopnopq"
+            ]),
             "84983e441c3bd26ebaae4aa1f95129e5e54670f1"
         );
         let million = vec![b'a'; 1_000_000];
