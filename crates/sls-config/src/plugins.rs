@@ -80,7 +80,49 @@ pub const BUILT_IN_PLUGINS: &[(&str, &str)] = &[
         "serverless-esbuild",
         "bundles Node.js handlers with the project's esbuild into the function zips",
     ),
+    (
+        "serverless-plugin-typescript",
+        "compiles the handlers with the project's tsc into .build and packages from there",
+    ),
+    (
+        "serverless-plugin-include-dependencies",
+        "leaves node_modules out of the zips except the files the handlers require",
+    ),
 ];
+
+/// Packaging plugins whose build is defined by JavaScript that sls cannot run, with what stands
+/// in the way. They are refused like any other plugin, with this reason and the way out.
+pub const JS_BUILD_PLUGINS: &[(&str, &str)] = &[
+    (
+        "serverless-webpack",
+        "serverless-webpack builds each function with webpack as its JavaScript configuration file says",
+    ),
+    (
+        "serverless-bundle",
+        "serverless-bundle builds each function with its own webpack configuration (a JavaScript preset inside the plugin, adjusted by custom.bundle)",
+    ),
+];
+
+/// Why a refused plugin cannot be run without JavaScript, when it is one of
+/// [`JS_BUILD_PLUGINS`]: the obstacle (for serverless-webpack, its configuration file, from
+/// `custom.webpack.webpackConfig`) and what to do instead.
+fn js_build_reason(config: &Value, name: &str) -> Option<String> {
+    let (_, what) = JS_BUILD_PLUGINS.iter().find(|(n, _)| *n == name)?;
+    let obstacle = if name == "serverless-webpack" {
+        let file = config
+            .pointer("/custom/webpack/webpackConfig")
+            .and_then(Value::as_str)
+            .unwrap_or("webpack.config.js");
+        format!(
+            "{what} ({file}, from custom.webpack.webpackConfig); a webpack configuration is a JavaScript program, which sls cannot run"
+        )
+    } else {
+        format!("{what}, which sls cannot reproduce without running JavaScript")
+    };
+    Some(format!(
+        "{obstacle}. Switch to serverless-esbuild (built into sls: list it in plugins, with custom.esbuild for its options), or, if the service folder already holds the code to deploy (built beforehand), run again with --ignore-plugin {name}"
+    ))
+}
 
 /// What sls does with the plugins of one service.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -93,6 +135,8 @@ pub struct PluginPolicy {
     pub ignored: Vec<String>,
     /// Plugins that may change what is deployed: `package`/`deploy` must stop.
     pub refused: Vec<String>,
+    /// For refused build plugins sls cannot run without JavaScript: what stands in the way.
+    pub reasons: Vec<String>,
 }
 
 /// The plugin names of a service: `plugins: [a, b]` or `plugins: { modules: [a, b] }`.
@@ -122,6 +166,9 @@ pub fn plugin_policy(config: &Value, ignore: &[String]) -> PluginPolicy {
         } else if ignore.contains(&name) {
             policy.ignored.push(name);
         } else {
+            if let Some(reason) = js_build_reason(config, &name) {
+                policy.reasons.push(reason);
+            }
             policy.refused.push(name);
         }
     }
@@ -157,9 +204,14 @@ impl PluginPolicy {
         } else {
             ("plugins", "them")
         };
-        let message = format!(
+        let mut message = format!(
             "This service uses the {noun} {list}, which sls does not run (sls runs no JavaScript plugins). A plugin may change what is deployed (resources, functions, packaging), so deploying without {pronoun} could deploy something different from what the Serverless Framework would."
         );
+        for reason in &self.reasons {
+            message.push(' ');
+            message.push_str(reason);
+            message.push('.');
+        }
         let flags: Vec<String> = self
             .refused
             .iter()
@@ -200,6 +252,42 @@ mod tests {
         assert_eq!(p.built_in, vec!["serverless-python-requirements"]);
         assert!(p.refused.is_empty() && p.refusal().is_none());
         assert!(!p.notice().unwrap().contains("python-requirements"));
+    }
+
+    #[test]
+    fn webpack_and_bundle_are_refused_with_their_obstacle() {
+        let c = json!({"plugins": ["serverless-webpack"], "custom": {"webpack": {"webpackConfig": "./build/webpack.prod.js"}}});
+        let p = plugin_policy(&c, &[]);
+        let (msg, hint) = p.refusal().unwrap();
+        assert!(
+            msg.contains("./build/webpack.prod.js, from custom.webpack.webpackConfig"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("serverless-esbuild")
+                && hint.contains("--ignore-plugin serverless-webpack"),
+            "{msg}"
+        );
+        let p = plugin_policy(&json!({"plugins": ["serverless-bundle"]}), &[]);
+        let (msg, _) = p.refusal().unwrap();
+        assert!(
+            msg.contains("webpack configuration") && msg.contains("custom.bundle"),
+            "{msg}"
+        );
+        // Ignored by name, they are skipped like any plugin.
+        let p = plugin_policy(
+            &json!({"plugins": ["serverless-bundle"]}),
+            &["serverless-bundle".to_string()],
+        );
+        assert!(p.refusal().is_none());
+    }
+
+    #[test]
+    fn typescript_and_include_dependencies_are_built_in() {
+        let c = json!({"plugins": ["serverless-plugin-typescript", "serverless-plugin-include-dependencies"]});
+        let p = plugin_policy(&c, &[]);
+        assert_eq!(p.built_in.len(), 2);
+        assert!(p.refusal().is_none());
     }
 
     #[test]

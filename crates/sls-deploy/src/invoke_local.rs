@@ -1,5 +1,5 @@
 //! What the built-in packaging plugins change for `sls invoke local`: the one hook the CLI calls
-//! before running a handler. Each plugin that builds code (serverless-esbuild, and later
+//! before running a handler. Each plugin that builds code (serverless-esbuild,
 //! serverless-plugin-typescript) says here where the handler runs from, as the plugin's
 //! `before:invoke:local:invoke` hook does in v3; plugins that do not are left alone.
 
@@ -41,6 +41,34 @@ pub fn prepare_invoke_local(
             handler: None,
             notices,
         }));
+    }
+    // serverless-plugin-typescript compiles the function's handler (and the tsconfig files)
+    // into `.build`, links node_modules and package.json there, and runs the handler from it;
+    // `.build` stays, as with the plugin. Functions of other runtimes run as usual.
+    let is_node = config
+        .pointer(&format!(
+            "/functions/{}/runtime",
+            function.replace('~', "~0").replace('/', "~1")
+        ))
+        .or_else(|| config.pointer("/provider/runtime"))
+        .and_then(Value::as_str)
+        .unwrap_or(crate::DEFAULT_RUNTIME)
+        .contains("nodejs");
+    if is_node {
+        if let Some(mut build) = crate::typescript_build::build(
+            service_dir,
+            config,
+            host,
+            crate::typescript_build::Purpose::Invoke { function },
+        )? {
+            let mut notices = vec![build.notice.clone()];
+            notices.append(&mut build.warnings);
+            return Ok(Some(InvokeTarget {
+                service_dir: build.dir.clone(),
+                handler: None,
+                notices,
+            }));
+        }
     }
     Ok(None)
 }

@@ -21,11 +21,13 @@ mod devdeps;
 mod error;
 pub mod esbuild;
 mod files;
+pub mod include_dependencies;
 pub mod invoke_local;
 pub mod naming;
 mod package;
 pub mod policy;
 pub mod python_requirements;
+pub mod typescript_build;
 mod zipper;
 
 #[cfg(feature = "aws")]

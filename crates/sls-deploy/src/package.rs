@@ -126,6 +126,23 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
     } else {
         None
     };
+    // The built-in serverless-plugin-typescript compiles into `.build` (removed when `ts_build`
+    // is dropped) and serverless-plugin-include-dependencies traces the handlers, both before
+    // `.serverless/` is touched, so a failure leaves the previous package as it was.
+    let ts_build = crate::typescript_build::build(
+        input.service_dir,
+        input.config,
+        python,
+        crate::typescript_build::Purpose::Package,
+    )?;
+    let traced = crate::include_dependencies::trace(
+        &crate::include_dependencies::trace_root(
+            input.service_dir,
+            input.config,
+            ts_build.as_ref().map(|b| b.dir.as_path()),
+        ),
+        input.config,
+    )?;
     let out = input.out_dir.to_path_buf();
     // The built-in serverless-esbuild bundles before `.serverless/` is touched, so a failed
     // build leaves the previous package as it was.
@@ -159,7 +176,10 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
     };
     let service_excludes = raw_package(input.config, "exclude");
     let mut service_patterns = raw_package(input.config, "include");
-    service_patterns.extend(service.package.patterns.iter().cloned());
+    match &traced {
+        Some(t) => service_patterns.extend(t.service_patterns.iter().cloned()),
+        None => service_patterns.extend(service.package.patterns.iter().cloned()),
+    }
     let mut plan: BTreeMap<String, (Source, Vec<String>)> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     for f in &service.functions {
@@ -178,6 +198,9 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
             let mut patterns = service_patterns.clone();
             patterns.extend(raw_package(raw_fn, "include"));
             patterns.extend(f.package.patterns.iter().cloned());
+            if let Some(t) = &traced {
+                patterns.extend(t.function_patterns.get(&f.key).into_iter().flatten().cloned());
+            }
             (
                 format!("{}.zip", f.key),
                 Source::Build {
@@ -213,7 +236,10 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
         .values()
         .any(|(s, _)| matches!(s, Source::Build { .. }));
     let (listing, dev_excludes) = if needs_listing {
-        let listing = files::list_files(input.service_dir)?;
+        let listing = match &ts_build {
+            Some(b) => b.files.clone(),
+            None => files::list_files(input.service_dir)?,
+        };
         let dev = if service.package.exclude_dev_dependencies {
             let dirs: Vec<String> = listing
                 .iter()
@@ -265,6 +291,13 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
     }
     if let Some(b) = &esbuilt {
         notices.extend(b.notices.iter().cloned());
+    }
+    if let Some(b) = &ts_build {
+        notices.push(b.notice.clone());
+        notices.extend(b.warnings.iter().cloned());
+    }
+    if let Some(t) = &traced {
+        notices.extend(t.notices.iter().cloned());
     }
 
     let mut artifacts = Vec::new();
