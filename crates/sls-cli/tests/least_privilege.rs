@@ -45,7 +45,7 @@ const ADMIN_FILE: &str = "# kept byte for byte\n[admin]\naws_access_key_id = {KE
     aws_secret_access_key = {SECRET}\nregion = eu-west-1 ; a comment\n";
 
 /// moto reset, an admin in the credentials file, the SSM parameter and someone else's bucket.
-fn fresh_account(moto: &MotoServer, sls: &Sls) -> String {
+fn fresh_account(moto: &MotoServer, sls: &Sls) -> (String, String) {
     moto.disable_auth();
     moto.reset();
     let (_, key, secret) = moto.create_admin_user("admin");
@@ -62,7 +62,7 @@ fn fresh_account(moto: &MotoServer, sls: &Sls) -> String {
             .unwrap();
         assert_eq!(status, 200, "{text}");
     }
-    secret
+    (key, secret)
 }
 
 fn put_parameter(moto: &MotoServer, name: &str, value: &str) {
@@ -214,7 +214,7 @@ fn a_created_user_deploys_and_each_statement_is_needed() {
     sls.env("AWS_ENDPOINT_URL", &moto.endpoint());
     sls.file("serverless.yml", SERVICE);
     sls.file("handler.js", "exports.hello = async () => 1;\n");
-    let admin_secret = fresh_account(&moto, &sls);
+    let (admin_key, admin_secret) = fresh_account(&moto, &sls);
     let before = sls.read_home(".aws/credentials");
     moto.enable_auth();
 
@@ -378,6 +378,42 @@ fn a_created_user_deploys_and_each_statement_is_needed() {
         &[("Action", "ListAccessKeys"), ("UserName", "deployer")],
     );
     assert!(!keys.contains(&key), "the old key is deleted: {keys}");
+    moto.enable_auth();
+
+    // A credentials file that cannot be written: the new key is deleted again.
+    let blocker = sls.file("not-a-directory", "");
+    let mut broken = Sls::new();
+    broken
+        .env("AWS_ENDPOINT_URL", &moto.endpoint())
+        .env("AWS_ACCESS_KEY_ID", &admin_key)
+        .env("AWS_SECRET_ACCESS_KEY", &admin_secret)
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            blocker.join("credentials").to_str().unwrap(),
+        );
+    broken.file("serverless.yml", SERVICE);
+    broken.file("handler.js", "exports.hello = async () => 1;\n");
+    let run = broken
+        .run(&[
+            "credentials",
+            "policy",
+            "--create-user",
+            "unlucky",
+            "--profile",
+            "unlucky",
+        ])
+        .failed(1);
+    assert!(run.stderr.contains("deleted again"), "{}", run.stderr);
+    assert!(!run.all().contains(&admin_secret));
+    moto.disable_auth();
+    let keys = iam(
+        &moto,
+        &[("Action", "ListAccessKeys"), ("UserName", "unlucky")],
+    );
+    assert!(
+        xml_value(&keys, "AccessKeyId").is_none(),
+        "no key left behind: {keys}"
+    );
     moto.enable_auth();
 
     // --role: a role with the policy inline and a trust policy; the credentials file untouched.

@@ -9,7 +9,7 @@
 
 use serde_json::json;
 use sls_credentials::mask_key_id;
-use sls_deploy::policy::iam::{self, KeyPlan, KeyRefusal, ProvisionError};
+use sls_deploy::policy::iam::{self, KeyRefusal, ProvisionError};
 use sls_deploy::policy::Policies;
 use sls_deploy::Service;
 
@@ -25,7 +25,7 @@ pub fn run(
     service: &Service,
     policies: &Policies,
 ) -> CliResult {
-    let policy_name = sls_deploy::policy::inline_policy_name(service);
+    let policy_name = sls_deploy::policy::deployer_policy_name(service);
     // Compact: IAM counts a policy's size without whitespace, and stores it as sent.
     let document = policies.caller.to_string();
     if let Some(role) = &policies.deployment_role {
@@ -101,7 +101,8 @@ fn create_user(
         .map_err(|e| match e {
             ProvisionError::Aws(e) => from_aws(&e),
             ProvisionError::Write(e) => from_error(&e).with_hint(
-                "The new access key was deleted again; nothing else changed in the credentials file.",
+                "The new access key was deleted again and the credentials file was not changed \
+                 (the user and its policy stay); run again once the file can be written.",
             ),
         })?;
 
@@ -133,17 +134,17 @@ fn create_user(
         "  managed policy {} attached: the least-privilege policy of this service",
         outcome.policy_arn
     );
-    match (&plan, outcome.created_key) {
-        (KeyPlan::Keep { .. }, _) | (_, false) => println!(
-            "  access key {} unchanged (profile \"{profile}\" in {} already holds it)",
-            mask_key_id(&outcome.key_id),
+    let key = mask_key_id(&outcome.key_id);
+    if outcome.created_key {
+        println!(
+            "  access key {key} written to profile \"{profile}\" in {}",
             target.shown
-        ),
-        _ => println!(
-            "  access key {} written to profile \"{profile}\" in {}",
-            mask_key_id(&outcome.key_id),
+        );
+    } else {
+        println!(
+            "  access key {key} unchanged (profile \"{profile}\" in {} already holds it)",
             target.shown
-        ),
+        );
     }
     for old in &outcome.deleted_keys {
         println!("  old access key {} deleted", mask_key_id(old));

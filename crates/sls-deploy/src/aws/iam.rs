@@ -23,7 +23,8 @@ pub const KEY_TAG_VALUE: &str = "sls deployer key";
 /// What IAM holds for a user, read before anything is changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserState {
-    pub exists: bool,
+    /// The user's ARN; `None` when there is no such user.
+    pub arn: Option<String>,
     /// Access key ids sls made (tagged), oldest first.
     pub sls_keys: Vec<String>,
     /// Other access key ids of the user (left alone).
@@ -108,8 +109,8 @@ impl<E> From<AwsError> for ProvisionError<E> {
 /// Reads the user, its access keys and the tags that mark sls's keys.
 pub async fn user_state(sdk: &SdkConfig, user: &str) -> Result<UserState, AwsError> {
     let iam = Iam::new(sdk);
-    match iam.client.get_user().user_name(user).send().await {
-        Ok(_) => {}
+    let arn = match iam.client.get_user().user_name(user).send().await {
+        Ok(out) => out.user().map(|u| u.arn().to_string()).unwrap_or_default(),
         Err(e)
             if e.as_service_error()
                 .is_some_and(|s| s.is_no_such_entity_exception()) =>
@@ -117,7 +118,7 @@ pub async fn user_state(sdk: &SdkConfig, user: &str) -> Result<UserState, AwsErr
             return Ok(UserState::default())
         }
         Err(e) => return Err(iam.fail("iam:GetUser", e)),
-    }
+    };
     let keys = iam
         .client
         .list_access_keys()
@@ -150,7 +151,7 @@ pub async fn user_state(sdk: &SdkConfig, user: &str) -> Result<UserState, AwsErr
         }
     }
     Ok(UserState {
-        exists: true,
+        arn: Some(arn),
         sls_keys,
         other_keys,
     })
@@ -171,22 +172,17 @@ pub async fn provision_user<E>(
 ) -> Result<UserOutcome, ProvisionError<E>> {
     let iam = Iam::new(sdk);
     let c = &iam.client;
-    let arn = if state.exists {
-        let out = c
-            .get_user()
-            .user_name(user)
-            .send()
-            .await
-            .map_err(|e| iam.fail("iam:GetUser", e))?;
-        out.user().map(|u| u.arn().to_string()).unwrap_or_default()
-    } else {
-        let out = c
-            .create_user()
-            .user_name(user)
-            .send()
-            .await
-            .map_err(|e| iam.fail("iam:CreateUser", e))?;
-        out.user().map(|u| u.arn().to_string()).unwrap_or_default()
+    let arn = match &state.arn {
+        Some(arn) => arn.clone(),
+        None => {
+            let out = c
+                .create_user()
+                .user_name(user)
+                .send()
+                .await
+                .map_err(|e| iam.fail("iam:CreateUser", e))?;
+            out.user().map(|u| u.arn().to_string()).unwrap_or_default()
+        }
     };
     let policy_arn = iam.put_managed_policy(&arn, policy_name, policy).await?;
     c.attach_user_policy()
@@ -200,7 +196,7 @@ pub async fn provision_user<E>(
         KeyPlan::Keep { key_id } => {
             return Ok(UserOutcome {
                 arn,
-                created_user: !state.exists,
+                created_user: state.arn.is_none(),
                 policy_arn,
                 key_id: key_id.clone(),
                 created_key: false,
@@ -221,7 +217,7 @@ pub async fn provision_user<E>(
     }
     Ok(UserOutcome {
         arn,
-        created_user: !state.exists,
+        created_user: state.arn.is_none(),
         policy_arn,
         key_id: new.access_key_id,
         created_key: true,
@@ -499,7 +495,7 @@ mod tests {
 
     fn state(sls: &[&str], other: &[&str]) -> UserState {
         UserState {
-            exists: true,
+            arn: Some("arn:aws:iam::123456789012:user/u".into()),
             sls_keys: sls.iter().map(|s| s.to_string()).collect(),
             other_keys: other.iter().map(|s| s.to_string()).collect(),
         }

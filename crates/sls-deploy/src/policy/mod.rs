@@ -47,10 +47,10 @@ impl Policies {
     }
 }
 
-/// The name of the inline policy `--create-user` / `--role` put on the identity: one per
-/// stack and region, so one deployer can hold several services' policies and a re-run
-/// replaces its own.
-pub fn inline_policy_name(service: &Service) -> String {
+/// The name of the policy `--create-user` (managed, under `/sls/`) and `--role` (inline)
+/// put on the identity: one per stack and region, so one deployer can hold several
+/// services' policies and a re-run replaces its own.
+pub fn deployer_policy_name(service: &Service) -> String {
     format!("sls-{}-{}", service.stack_name, service.region)
 }
 
