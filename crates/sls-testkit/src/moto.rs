@@ -132,6 +132,13 @@ impl MotoServer {
                 c.arg(moto_launcher_path());
                 c
             }
+            // The opt-in fix lives in the launcher: a test relying on it must not run without.
+            None if bodyless_fix => {
+                return Err(format!(
+                    "the body-less signature fix needs moto's Python next to {} (the launcher)",
+                    exe.display()
+                ))
+            }
             None => Command::new(&exe),
         };
         cmd.args(["-H", "127.0.0.1", "-p", "0"]);
