@@ -54,35 +54,10 @@ fn fresh_account(moto: &MotoServer, sls: &Sls) -> (String, String) {
             .replace("{KEY}", &key)
             .replace("{SECRET}", &secret),
     );
-    put_parameter(moto, "/lp/greeting", "hello from ssm");
-    let s3 = "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00";
-    for (path, body) in [("/someone-elses", ""), ("/someone-elses/config.json", "{}")] {
-        let (status, text) = moto
-            .request("PUT", path, &[("Authorization", s3)], body)
-            .unwrap();
-        assert_eq!(status, 200, "{text}");
-    }
+    moto.put_parameter("/lp/greeting", "String", "hello from ssm");
+    moto.create_bucket("someone-elses");
+    moto.put_object("someone-elses", "config.json", "{}");
     (key, secret)
-}
-
-fn put_parameter(moto: &MotoServer, name: &str, value: &str) {
-    let body = json!({"Name": name, "Type": "String", "Value": value}).to_string();
-    let (status, text) = moto
-        .request(
-            "POST",
-            "/",
-            &[
-                ("Content-Type", "application/x-amz-json-1.1"),
-                ("X-Amz-Target", "AmazonSSM.PutParameter"),
-                (
-                    "Authorization",
-                    "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/ssm/aws4_request, SignedHeaders=host, Signature=00",
-                ),
-            ],
-            &body,
-        )
-        .unwrap();
-    assert_eq!(status, 200, "{text}");
 }
 
 fn iam(moto: &MotoServer, params: &[(&str, &str)]) -> String {

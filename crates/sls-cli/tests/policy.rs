@@ -102,24 +102,8 @@ fn deployment_role_gives_two_documents() {
 #[test]
 fn aws_variable_reads() {
     let moto = sls_testkit::MotoServer::start();
-    let ssm = |name: &str, ty: &str, value: &str| {
-        let body = serde_json::json!({"Name": name, "Type": ty, "Value": value}).to_string();
-        let (status, text) = moto
-            .request(
-                "POST",
-                "/",
-                &[
-                    ("Content-Type", "application/x-amz-json-1.1"),
-                    ("X-Amz-Target", "AmazonSSM.PutParameter"),
-                    ("Authorization", &auth("ssm")),
-                ],
-                &body,
-            )
-            .unwrap();
-        assert_eq!(status, 200, "{text}");
-    };
-    ssm("/app/url", "String", "https://example.com");
-    ssm("/app/db-password", "SecureString", "s3cr3t");
+    moto.put_parameter("/app/url", "String", "https://example.com");
+    moto.put_parameter("/app/db-password", "SecureString", "s3cr3t");
     moto.query(
         "cloudformation",
         "2010-05-15",
@@ -132,12 +116,8 @@ fn aws_variable_reads() {
             ),
         ],
     );
-    for (path, body) in [("/config-bucket", ""), ("/config-bucket/app.json", "{}")] {
-        let (status, text) = moto
-            .request("PUT", path, &[("Authorization", &auth("s3"))], body)
-            .unwrap();
-        assert_eq!(status, 200, "{text}");
-    }
+    moto.create_bucket("config-bucket");
+    moto.put_object("config-bucket", "app.json", "{}");
 
     let mut sls = Sls::new();
     sls.env("AWS_ENDPOINT_URL", &moto.endpoint())
@@ -194,11 +174,4 @@ fn aws_variable_reads() {
     let sids = self::sids(&doc);
     assert!(sids.contains(&"VariableParameters"), "{sids:?}");
     assert!(!sids.contains(&"VariableDecrypt"), "{sids:?}");
-}
-
-/// A SigV4 header moto routes by (it does not check it while checking is off).
-fn auth(service: &str) -> String {
-    format!(
-        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=00"
-    )
 }

@@ -283,10 +283,7 @@ impl MotoServer {
             body.push_str(&form_encode(v));
         }
         body.push_str(&format!("&Version={version}"));
-        // moto routes by the signing service named in the credential scope.
-        let auth = format!(
-            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=00"
-        );
+        let auth = default_identity(service);
         self.expect_ok(
             "POST",
             "/",
@@ -379,6 +376,48 @@ impl MotoServer {
         let arn = self.create_role(name, &trust_policy(&["*"]));
         self.put_role_policy(name, "all", ALLOW_ALL);
         arn
+    }
+
+    /// Puts an SSM parameter (`String`, `SecureString`, `StringList`) as moto's default
+    /// identity. Only works while auth checking is off.
+    pub fn put_parameter(&self, name: &str, kind: &str, value: &str) {
+        let json = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+        let body = format!(
+            r#"{{"Name": "{}", "Type": "{}", "Value": "{}"}}"#,
+            json(name),
+            json(kind),
+            json(value)
+        );
+        self.expect_ok(
+            "POST",
+            "/",
+            &[
+                ("Content-Type", "application/x-amz-json-1.1"),
+                ("X-Amz-Target", "AmazonSSM.PutParameter"),
+                ("Authorization", &default_identity("ssm")),
+            ],
+            &body,
+        );
+    }
+
+    /// Creates an S3 bucket (path style) as moto's default identity, checking off.
+    pub fn create_bucket(&self, bucket: &str) {
+        self.expect_ok(
+            "PUT",
+            &format!("/{bucket}"),
+            &[("Authorization", &default_identity("s3"))],
+            "",
+        );
+    }
+
+    /// Puts an object into a bucket as moto's default identity, checking off.
+    pub fn put_object(&self, bucket: &str, key: &str, body: &str) {
+        self.expect_ok(
+            "PUT",
+            &format!("/{bucket}/{key}"),
+            &[("Authorization", &default_identity("s3"))],
+            body,
+        );
     }
 
     fn expect_ok(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> String {
@@ -515,6 +554,14 @@ fn dechunk(mut s: &str) -> String {
         s = rest[n..].trim_start_matches("\r\n");
     }
     out
+}
+
+/// An `Authorization` header naming moto's default key and `service` (moto routes by the
+/// service in the credential scope; the signature is not checked while checking is off).
+fn default_identity(service: &str) -> String {
+    format!(
+        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=00"
+    )
 }
 
 #[cfg(test)]
