@@ -62,7 +62,7 @@ async fn generated_policy_deploys_and_removes_and_denies_other_buckets() {
         "functions": {"hello": {"handler": "handler.hello"}}
     });
     let pkg = pack(d, &config);
-    let policies = sls_deploy::policy::generate(&pkg, &[]);
+    let policies = sls_deploy::policy::generate(&pkg, &[], None);
     assert!(policies.deployment_role.is_none());
     assert!(policies.unmapped_types.is_empty(), "{policies:?}");
     let doc = widened_for_moto(policies.caller.clone());
@@ -162,7 +162,7 @@ async fn caller_document_is_enough_with_a_deployment_role() {
         "functions": {"hello": {"handler": "handler.hello"}}
     });
     let pkg = pack(d, &config);
-    let policies = sls_deploy::policy::generate(&pkg, &[]);
+    let policies = sls_deploy::policy::generate(&pkg, &[], None);
     assert!(policies.deployment_role.is_some());
     let doc = widened_for_moto(policies.caller.clone());
     assert!(

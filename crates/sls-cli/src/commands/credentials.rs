@@ -174,7 +174,19 @@ pub fn policy(args: &CredentialsPolicyArgs, host: &Host) -> CliResult {
     })
     .map_err(|e| crate::error::from_deploy(&e))?;
     drop(tmp);
-    let policies = sls_deploy::policy::generate(&pkg, &reads);
+    let provisioning = args.create_user.is_some() || args.role.is_some();
+    // AWS access: the one set up for the variables, or (to create the deployer) the identity
+    // the usual chain finds. Either way STS names the account, which then replaces `*`.
+    let aws = match lazy.into_aws() {
+        Some(aws) => Some(aws),
+        None if provisioning => Some(crate::aws::Aws::connect(host, &loaded)?),
+        None => None,
+    };
+    let account = aws
+        .as_ref()
+        .and_then(|aws| aws.identity().ok())
+        .map(|identity| identity.account);
+    let policies = sls_deploy::policy::generate(&pkg, &reads, account.as_deref());
     if !policies.unmapped_types.is_empty() {
         eprintln!(
             "Warning: sls has no least-privilege mapping for {}; the policy allows every action \
@@ -182,20 +194,19 @@ pub fn policy(args: &CredentialsPolicyArgs, host: &Host) -> CliResult {
             policies.unmapped_types.join(", ")
         );
     }
-    if args.create_user.is_some() || args.role.is_some() {
-        // The identity that creates the deployer: the usual chain (reused from the variables).
-        let aws = match lazy.into_aws() {
-            Some(aws) => aws,
-            None => crate::aws::Aws::connect(host, &loaded)?,
-        };
-        return super::deployer::run(args, host, &aws, &pkg.service, &policies);
+    if let Some(aws) = aws.as_ref().filter(|_| provisioning) {
+        return super::deployer::run(args, host, aws, &pkg.service, &policies);
     }
     if !args.json {
         let s = &pkg.service;
         eprintln!(
             "Least-privilege IAM policy for deploy, deploy function, info and remove of stack \
-             \"{}\" in {} (any account).",
-            s.stack_name, s.region
+             \"{}\" in {} ({}).",
+            s.stack_name,
+            s.region,
+            account
+                .as_deref()
+                .map_or("any account".to_string(), |a| format!("account {a}"))
         );
         if s.provider.deployment_role.is_some() {
             eprintln!(

@@ -12,7 +12,8 @@
 //! [`VariableRead`]s, collected by the caller while it resolved the configuration; sls reads
 //! them with the caller's credentials, so their statements always go to the caller.
 //!
-//! The account is `*` (the policy is computed without AWS access), the partition `aws`.
+//! The account is the caller's when the CLI knows it (it asks STS when it talks to AWS
+//! anyway: AWS variables, `--create-user`, `--role`), else `*`; the partition is `aws`.
 
 use serde_json::{json, Map, Value};
 
@@ -88,16 +89,22 @@ pub fn trust_policy(principal: &str) -> Result<Value, String> {
     }))
 }
 
-/// The policy for a packaged service whose variables read `reads`.
-pub fn generate(pkg: &PackageResult, reads: &[VariableRead]) -> Policies {
-    generate_for(&pkg.service, &pkg.update_template, reads)
+/// The policy for a packaged service whose variables read `reads`, in `account` (`None`:
+/// any account, `*`).
+pub fn generate(pkg: &PackageResult, reads: &[VariableRead], account: Option<&str>) -> Policies {
+    generate_for(&pkg.service, &pkg.update_template, reads, account)
 }
 
 /// The policy for a service, its compiled update template and its variables' reads.
-pub fn generate_for(service: &Service, template: &Value, reads: &[VariableRead]) -> Policies {
-    let cx = Cx::new(service, template);
+pub fn generate_for(
+    service: &Service,
+    template: &Value,
+    reads: &[VariableRead],
+    account: Option<&str>,
+) -> Policies {
+    let cx = Cx::new(service, template, account.unwrap_or("*"));
     let mut direct = cx.direct_statements();
-    direct.extend(reads::statements(reads));
+    direct.extend(reads::statements(reads, cx.account));
     let (on_behalf, unmapped_types) = cx.resource_statements();
     match &service.provider.deployment_role {
         None => {
@@ -171,13 +178,15 @@ struct Cx<'a> {
     service: &'a Service,
     resources: Map<String, Value>,
     region: &'a str,
+    /// The account id, or `*`.
+    account: &'a str,
     stack: &'a str,
     /// `<service>-<stage>-`: v3's prefix of function names.
     prefix: String,
 }
 
 impl<'a> Cx<'a> {
-    fn new(service: &'a Service, template: &Value) -> Self {
+    fn new(service: &'a Service, template: &Value, account: &'a str) -> Self {
         Cx {
             service,
             resources: template["Resources"]
@@ -185,6 +194,7 @@ impl<'a> Cx<'a> {
                 .cloned()
                 .unwrap_or_default(),
             region: &service.region,
+            account,
             stack: &service.stack_name,
             prefix: format!("{}-{}-", service.name, service.stage),
         }
@@ -221,7 +231,7 @@ impl<'a> Cx<'a> {
 
     /// A name known before deploying: a string, or an `Fn::Join` of strings and the
     /// pseudo parameters `AWS::Region`, `AWS::StackName`, `AWS::Partition`, `AWS::AccountId`
-    /// (as `*`).
+    /// (the account, or `*`).
     fn literal(&self, v: &Value) -> Option<String> {
         if let Some(s) = v.as_str() {
             return Some(s.to_string());
@@ -231,7 +241,7 @@ impl<'a> Cx<'a> {
                 "AWS::Region" => Some(self.region.to_string()),
                 "AWS::StackName" => Some(self.stack.to_string()),
                 "AWS::Partition" => Some("aws".into()),
-                "AWS::AccountId" => Some("*".into()),
+                "AWS::AccountId" => Some(self.account.to_string()),
                 _ => None,
             };
         }
@@ -243,7 +253,7 @@ impl<'a> Cx<'a> {
     }
 
     fn arn(&self, service: &str, rest: &str) -> String {
-        format!("arn:aws:{service}:{}:*:{rest}", self.region)
+        format!("arn:aws:{service}:{}:{}:{rest}", self.region, self.account)
     }
 
     fn stack_arns(&self) -> Vec<String> {
@@ -458,7 +468,7 @@ impl<'a> Cx<'a> {
         let roles: Vec<String> = self
             .names("AWS::IAM::Role", "RoleName", false)
             .into_iter()
-            .map(|n| format!("arn:aws:iam::*:role/{n}"))
+            .map(|n| format!("arn:aws:iam::{}:role/{n}", self.account))
             .collect();
         if !roles.is_empty() {
             mark(&["AWS::IAM::Role"]);
@@ -1038,7 +1048,7 @@ mod tests {
 
     #[test]
     fn names_outside_the_prefix_are_listed_and_unnamed_resources_use_the_stack() {
-        let p = generate_for(&service(None, Some("my-bucket")), &template(), &[]);
+        let p = generate_for(&service(None, Some("my-bucket")), &template(), &[], None);
         let doc = &p.caller;
         let lambda = &stmt(doc, "LambdaFunctions").unwrap()["Resource"];
         assert!(lambda
@@ -1079,6 +1089,24 @@ mod tests {
     }
 
     #[test]
+    fn a_known_account_replaces_the_wildcard() {
+        let p = generate_for(
+            &service(None, None),
+            &template(),
+            &[VariableRead::Stack {
+                region: "eu-west-1".into(),
+                name: "net".into(),
+            }],
+            Some("123456789012"),
+        );
+        let text = p.caller.to_string();
+        assert!(!text.contains(":*:"), "{text}");
+        assert!(!text.contains("iam::*:"), "{text}");
+        assert!(text.contains("arn:aws:iam::123456789012:role/svc-dev-eu-west-1-lambdaRole"));
+        assert!(text.contains("arn:aws:cloudformation:eu-west-1:123456789012:stack/net/*"));
+    }
+
+    #[test]
     fn trust_policies_from_a_principal() {
         let principal = |p: &str| trust_policy(p).map(|t| t["Statement"][0]["Principal"].clone());
         assert_eq!(
@@ -1104,7 +1132,7 @@ mod tests {
     #[test]
     fn a_deployment_role_gets_what_cloudformation_does() {
         let role = "arn:aws:iam::123456789012:role/cfn";
-        let p = generate_for(&service(Some(role), None), &template(), &[]);
+        let p = generate_for(&service(Some(role), None), &template(), &[], None);
         let caller = &p.caller;
         let pass = stmt(caller, "PassDeploymentRole").unwrap();
         assert_eq!(pass["Resource"], json!(role));

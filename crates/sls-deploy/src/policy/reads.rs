@@ -29,7 +29,8 @@ const SECRETS_PREFIX: &str = "/aws/reference/secretsmanager/";
 
 /// `VariableParameters`, `VariableSecrets`, `VariableDecrypt`, `VariableStacks` and
 /// `VariableObjects`, each only when some variable needs it.
-pub(super) fn statements(reads: &[VariableRead]) -> Vec<Value> {
+/// `account` is the account id, or `*`.
+pub(super) fn statements(reads: &[VariableRead], account: &str) -> Vec<Value> {
     let (mut params, mut secrets) = (Vec::new(), Vec::new());
     let (mut kms_keys, mut kms_services) = (Vec::new(), Vec::new());
     let (mut stacks, mut objects) = (Vec::new(), Vec::new());
@@ -40,22 +41,24 @@ pub(super) fn statements(reads: &[VariableRead]) -> Vec<Value> {
                 name,
                 decrypt,
             } => {
-                params.push(parameter_arn(region, name));
+                params.push(parameter_arn(region, account, name));
                 if let Some(secret) = name.strip_prefix(SECRETS_PREFIX) {
                     // A secret's ARN ends in `-` and six random characters.
                     secrets.push(format!(
-                        "arn:aws:secretsmanager:{region}:*:secret:{secret}-??????"
+                        "arn:aws:secretsmanager:{region}:{account}:secret:{secret}-??????"
                     ));
                     kms_services.push(format!("secretsmanager.{region}.amazonaws.com"));
-                    kms_keys.push(format!("arn:aws:kms:{region}:*:key/*"));
+                    kms_keys.push(format!("arn:aws:kms:{region}:{account}:key/*"));
                 }
                 if *decrypt {
                     kms_services.push(format!("ssm.{region}.amazonaws.com"));
-                    kms_keys.push(format!("arn:aws:kms:{region}:*:key/*"));
+                    kms_keys.push(format!("arn:aws:kms:{region}:{account}:key/*"));
                 }
             }
             VariableRead::Stack { region, name } => {
-                stacks.push(format!("arn:aws:cloudformation:{region}:*:stack/{name}/*"));
+                stacks.push(format!(
+                    "arn:aws:cloudformation:{region}:{account}:stack/{name}/*"
+                ));
             }
             VariableRead::S3Object { bucket, key } => {
                 objects.push(format!("arn:aws:s3:::{bucket}/{key}"));
@@ -117,12 +120,12 @@ pub(super) fn statements(reads: &[VariableRead]) -> Vec<Value> {
 
 /// `name` as SSM writes its ARN: `parameter/a/b` for `/a/b` and for `a/b`; an ARN as given
 /// (shared parameters are read by ARN).
-fn parameter_arn(region: &str, name: &str) -> String {
+fn parameter_arn(region: &str, account: &str, name: &str) -> String {
     if name.starts_with("arn:") {
         return name.to_string();
     }
     format!(
-        "arn:aws:ssm:{region}:*:parameter/{}",
+        "arn:aws:ssm:{region}:{account}:parameter/{}",
         name.trim_start_matches('/')
     )
 }
@@ -145,15 +148,18 @@ mod tests {
 
     #[test]
     fn no_reads_no_statements() {
-        assert!(statements(&[]).is_empty());
+        assert!(statements(&[], "*").is_empty());
     }
 
     #[test]
     fn plain_parameters_need_no_kms() {
-        let out = statements(&[
-            ssm("eu-west-1", "/app/url", false),
-            ssm("us-east-1", "flat", false),
-        ]);
+        let out = statements(
+            &[
+                ssm("eu-west-1", "/app/url", false),
+                ssm("us-east-1", "flat", false),
+            ],
+            "*",
+        );
         assert_eq!(sids(&out), ["VariableParameters"]);
         assert_eq!(
             out[0]["Resource"],
@@ -166,10 +172,13 @@ mod tests {
 
     #[test]
     fn secure_strings_and_secrets_get_kms_through_their_service_only() {
-        let out = statements(&[
-            ssm("eu-west-1", "/app/db-password", true),
-            ssm("eu-west-1", "/aws/reference/secretsmanager/prod/api", true),
-        ]);
+        let out = statements(
+            &[
+                ssm("eu-west-1", "/app/db-password", true),
+                ssm("eu-west-1", "/aws/reference/secretsmanager/prod/api", true),
+            ],
+            "*",
+        );
         assert_eq!(
             sids(&out),
             ["VariableParameters", "VariableSecrets", "VariableDecrypt"]
@@ -190,21 +199,24 @@ mod tests {
 
     #[test]
     fn stacks_and_objects() {
-        let out = statements(&[
-            VariableRead::Stack {
-                region: "eu-central-1".into(),
-                name: "network-prod".into(),
-            },
-            VariableRead::S3Object {
-                bucket: "config-bucket".into(),
-                key: "app/settings.json".into(),
-            },
-            ssm(
-                "us-east-1",
-                "arn:aws:ssm:us-east-1:111122223333:parameter/shared",
-                false,
-            ),
-        ]);
+        let out = statements(
+            &[
+                VariableRead::Stack {
+                    region: "eu-central-1".into(),
+                    name: "network-prod".into(),
+                },
+                VariableRead::S3Object {
+                    bucket: "config-bucket".into(),
+                    key: "app/settings.json".into(),
+                },
+                ssm(
+                    "us-east-1",
+                    "arn:aws:ssm:us-east-1:111122223333:parameter/shared",
+                    false,
+                ),
+            ],
+            "*",
+        );
         assert_eq!(
             sids(&out),
             ["VariableParameters", "VariableStacks", "VariableObjects"]
