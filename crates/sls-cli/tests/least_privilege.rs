@@ -274,6 +274,12 @@ fn a_created_user_deploys_and_each_statement_is_needed() {
         policy_arn.ends_with(":policy/sls/sls-lp-dev-us-east-1"),
         "{policy_arn}"
     );
+    // The re-runs changed nothing, so they added no policy version.
+    let versions = iam(
+        &moto,
+        &[("Action", "ListPolicyVersions"), ("PolicyArn", &policy_arn)],
+    );
+    assert_eq!(versions.matches("<VersionId>").count(), 1, "{versions}");
     let policy = iam(
         &moto,
         &[("Action", "GetPolicy"), ("PolicyArn", &policy_arn)],

@@ -318,7 +318,14 @@ impl Iam {
         let (partition, account) = (parts.get(1).unwrap_or(&"aws"), parts.get(4).unwrap_or(&""));
         let arn = format!("arn:{partition}:iam::{account}:policy{POLICY_PATH}{name}");
         match self.client.get_policy().policy_arn(&arn).send().await {
-            Ok(_) => {}
+            Ok(out) => {
+                let default = out.policy().and_then(|p| p.default_version_id());
+                if let Some(version) = default {
+                    if self.version_is(&arn, version, document).await? {
+                        return Ok(arn);
+                    }
+                }
+            }
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_no_such_entity_exception()) =>
@@ -373,6 +380,25 @@ impl Iam {
             .await
             .map_err(|e| self.fail("iam:CreatePolicyVersion", e))?;
         Ok(arn)
+    }
+
+    /// Whether `version` of the policy holds `document` already (then a re-run adds no
+    /// version). IAM returns documents URL-encoded.
+    async fn version_is(&self, arn: &str, version: &str, document: &str) -> Result<bool, AwsError> {
+        let out = self
+            .client
+            .get_policy_version()
+            .policy_arn(arn)
+            .version_id(version)
+            .send()
+            .await
+            .map_err(|e| self.fail("iam:GetPolicyVersion", e))?;
+        let stored = out
+            .policy_version()
+            .and_then(|v| v.document())
+            .unwrap_or_default();
+        let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok();
+        Ok(parse(&percent_decode(stored)).is_some_and(|v| Some(v) == parse(document)))
     }
 
     /// A new access key, marked as sls's by a user tag.
@@ -431,6 +457,30 @@ impl Iam {
             .map_err(|e| self.fail("iam:UntagUser", e))?;
         Ok(())
     }
+}
+
+/// Decodes `%XX` escapes (IAM's URL-encoded policy documents); anything else is kept.
+fn percent_decode(s: &str) -> String {
+    let mut out = Vec::with_capacity(s.len());
+    let mut rest = s.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        let hex = tail
+            .get(..2)
+            .filter(|_| b == b'%')
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(byte) => {
+                out.push(byte);
+                rest = &tail[2..];
+            }
+            None => {
+                out.push(b);
+                rest = tail;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Why [`plan_key`] will not go on (the CLI words these with paths and flags).
@@ -571,6 +621,15 @@ mod tests {
                 keys: vec!["AKIA1".into(), "AKIAHUMAN".into()]
             })
         );
+    }
+
+    #[test]
+    fn url_encoded_documents_are_decoded() {
+        assert_eq!(
+            percent_decode("%7B%22Version%22%3A%222012-10-17%22%7D"),
+            r#"{"Version":"2012-10-17"}"#
+        );
+        assert_eq!(percent_decode("{\"a\": \"100%\"}"), "{\"a\": \"100%\"}");
     }
 
     #[test]
