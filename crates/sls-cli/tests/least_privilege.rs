@@ -248,6 +248,15 @@ fn a_created_user_deploys_and_each_statement_is_needed() {
     let run = sls.run(&create).ok();
     assert!(run.stdout.contains("unchanged"), "{}", run.stdout);
     assert_eq!(sls.read_home(".aws/credentials"), after);
+    // The same for scripts: a JSON answer, the key id masked.
+    let mut json = create.to_vec();
+    json.push("--json");
+    let run = sls.run(&json).ok();
+    let answer = run.json();
+    assert_eq!(answer["createdKey"], false, "{answer}");
+    assert_eq!(answer["createdUser"], false, "{answer}");
+    assert_ne!(answer["accessKeyId"], key.as_str(), "masked: {answer}");
+    assert!(!run.all().contains(&secret));
     // Another profile cannot get a key whose secret only exists here: --rotate-key.
     let mut other = create.to_vec();
     other[7] = "elsewhere";
