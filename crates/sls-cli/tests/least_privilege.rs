@@ -15,8 +15,8 @@
 
 mod common;
 use common::{Run, Sls};
-use serde_json::{json, Value};
-use sls_testkit::{xml_value, MotoServer};
+use serde_json::Value;
+use sls_testkit::{widened_for_moto, xml_value, MotoServer};
 
 const SERVICE: &str = "service: lp\nprovider:\n  name: aws\n  runtime: nodejs20.x\n\
     \x20 environment:\n    GREETING: ${ssm:/lp/greeting}\n\
@@ -72,54 +72,8 @@ fn document(xml: &str, tag: &str) -> Value {
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&");
-    let text = if raw.starts_with('%') {
-        percent_decode(&raw)
-    } else {
-        raw.clone()
-    };
+    let text = sls_deploy::policy::iam::percent_decode(&raw);
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {raw}"))
-}
-
-fn percent_decode(s: &str) -> String {
-    let mut out = Vec::new();
-    let mut rest = s.as_bytes();
-    while let Some((&b, tail)) = rest.split_first() {
-        let hex = (b == b'%' && tail.len() >= 2)
-            .then(|| std::str::from_utf8(&tail[..2]).ok())
-            .flatten()
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match hex {
-            Some(byte) => {
-                out.push(byte);
-                rest = &tail[2..];
-            }
-            None => {
-                out.push(if b == b'+' { b' ' } else { b });
-                rest = tail;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap()
-}
-
-/// The statements of services moto does not scope by ARN get `Resource: "*"`.
-fn widened_for_moto(mut doc: Value) -> Value {
-    for s in doc["Statement"].as_array_mut().unwrap() {
-        let scoped_by_moto = s["Action"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(Value::as_str)
-            .all(|a| {
-                ["s3:", "iam:", "sts:", "sqs:"]
-                    .iter()
-                    .any(|p| a.starts_with(p))
-            });
-        if !scoped_by_moto {
-            s["Resource"] = json!("*");
-        }
-    }
-    doc
 }
 
 fn secret_of(sls: &Sls, profile: &str) -> String {
@@ -312,7 +266,7 @@ fn a_created_user_deploys_and_each_statement_is_needed() {
             ("PolicyArn", &policy_arn),
         ],
     );
-    give_deployer(&moto, &widened_for_moto(doc.clone()));
+    give_deployer(&moto, &widened_for_moto(&doc));
     moto.enable_auth();
 
     if let Err((step, run)) = steps(&sls) {
@@ -448,7 +402,7 @@ fn a_created_user_deploys_and_each_statement_is_needed() {
     for (i, sid) in sids.iter().enumerate() {
         fresh_account(&moto, &sls);
         moto.create_user("deployer");
-        let mut partial = widened_for_moto(doc.clone());
+        let mut partial = widened_for_moto(&doc);
         let dropped = partial["Statement"].as_array_mut().unwrap().remove(i);
         give_deployer(&moto, &partial);
         let (key, secret) = moto.create_access_key("deployer");

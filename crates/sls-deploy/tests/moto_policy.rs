@@ -12,29 +12,9 @@
 mod common;
 
 use common::{opts, pack, sdk, sdk_as};
-use serde_json::{json, Value};
+use serde_json::json;
 use sls_deploy::{deploy, remove, DeployOutcome, RemoveOutcome};
-use sls_testkit::MotoServer;
-
-/// Statements of services moto does not scope by ARN get `Resource: "*"`.
-fn widened_for_moto(mut doc: Value) -> Value {
-    for s in doc["Statement"].as_array_mut().unwrap() {
-        let scoped_by_moto = s["Action"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(Value::as_str)
-            .all(|a| {
-                ["s3:", "iam:", "sts:", "sqs:"]
-                    .iter()
-                    .any(|p| a.starts_with(p))
-            });
-        if !scoped_by_moto {
-            s["Resource"] = json!("*");
-        }
-    }
-    doc
-}
+use sls_testkit::{widened_for_moto, MotoServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn generated_policy_deploys_and_removes_and_denies_other_buckets() {
@@ -65,7 +45,7 @@ async fn generated_policy_deploys_and_removes_and_denies_other_buckets() {
     let policies = sls_deploy::policy::generate(&pkg, &[], None);
     assert!(policies.deployment_role.is_none());
     assert!(policies.unmapped_types.is_empty(), "{policies:?}");
-    let doc = widened_for_moto(policies.caller.clone());
+    let doc = widened_for_moto(&policies.caller);
 
     moto.create_user("deployer");
     moto.put_user_policy("deployer", "generated", &doc.to_string());
@@ -164,7 +144,7 @@ async fn caller_document_is_enough_with_a_deployment_role() {
     let pkg = pack(d, &config);
     let policies = sls_deploy::policy::generate(&pkg, &[], None);
     assert!(policies.deployment_role.is_some());
-    let doc = widened_for_moto(policies.caller.clone());
+    let doc = widened_for_moto(&policies.caller);
     assert!(
         doc.to_string().contains(&role),
         "PassRole on the deployment role"

@@ -109,6 +109,30 @@ pub fn trust_account_policy(account: &str) -> String {
     )
 }
 
+/// A policy document as moto can evaluate it: moto honours resource ARNs only for S3, SQS,
+/// IAM and STS (`local-aws.md`), so a statement with an action of any other service gets
+/// `"Resource": "*"` (test the scoping of those by reading the policy instead).
+pub fn widened_for_moto(doc: &serde_json::Value) -> serde_json::Value {
+    let mut doc = doc.clone();
+    let statements = doc["Statement"].as_array_mut().into_iter().flatten();
+    for s in statements {
+        let scoped_by_moto = s["Action"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(serde_json::Value::as_str)
+            .all(|a| {
+                ["s3:", "iam:", "sts:", "sqs:"]
+                    .iter()
+                    .any(|p| a.starts_with(p))
+            });
+        if !scoped_by_moto {
+            s["Resource"] = serde_json::Value::from("*");
+        }
+    }
+    doc
+}
+
 /// The text of the first `<tag>…</tag>` in an XML body.
 pub fn xml_value(xml: &str, tag: &str) -> Option<String> {
     let open = format!("<{tag}>");

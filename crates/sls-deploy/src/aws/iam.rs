@@ -459,8 +459,9 @@ impl Iam {
     }
 }
 
-/// Decodes `%XX` escapes (IAM's URL-encoded policy documents); anything else is kept.
-fn percent_decode(s: &str) -> String {
+/// A policy document as IAM returns it (URL-encoded: `%7B%22Version%22…`) as JSON text;
+/// `%XX` escapes are decoded, anything else is kept.
+pub fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(s.len());
     let mut rest = s.as_bytes();
     while let Some((&b, tail)) = rest.split_first() {
