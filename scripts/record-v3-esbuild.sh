@@ -4,7 +4,8 @@
 # v3/individually (the service as written) and v3/service (package.individually: false) the
 # update template, serverless-state.json and each zip's entry names (<zip>.list); plus the
 # bundles of the individually packaged zips (v3/individually/bundles), for byte comparison when
-# the esbuild versions match. Needs network (npm install of the plugin and esbuild).
+# the esbuild versions match; and v3/externals for externals-service (an external installed
+# with npm). Needs network (npm install of the plugin and esbuild).
 # Usage: scripts/record-v3-esbuild.sh   (v3 in $V3, default /tmp/v3)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,4 +36,10 @@ mkdir -p "$fx/v3/individually/bundles"
 sed -i 's/individually: true/individually: false/' "$work/svc/serverless.yml"
 (cd "$work/svc" && run package --package "$work/pkg2" >/dev/null)
 record service "$work/pkg2"
-find "$fx" -path "$fx/service" -prune -o -type f -print | sort
+# Externals: a local file: dependency installed by the plugin with npm (offline).
+cp -a "$fx/externals-service" "$work/ext"
+cp -a "$work/svc/node_modules" "$work/ext/node_modules"
+(cd "$work/ext" && run package --package "$work/pkg3" >/dev/null)
+record externals "$work/pkg3"
+(cd "$work/ext" && run print --format json) | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), indent=2))' > "$fx/v3/externals/config.json"
+find "$fx" -path "$fx/service" -prune -o -path "$fx/externals-service" -prune -o -type f -print | sort

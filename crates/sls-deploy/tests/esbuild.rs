@@ -359,7 +359,10 @@ fn invalid_and_unsupported_options_are_refused_by_name() {
             json!({"plugins": "./esbuild-plugins.js"}),
             "custom.esbuild.plugins",
         ),
-        (json!({"external": ["left-pad"]}), "custom.esbuild.external"),
+        (
+            json!({"external": ["left-pad"], "packager": "yarn"}),
+            "custom.esbuild.packager",
+        ),
         (json!({"packager": "bun"}), "custom.esbuild.packager"),
         (
             json!({"outputFileExtension": ".cjs", "format": "esm"}),
@@ -387,4 +390,48 @@ fn invalid_and_unsupported_options_are_refused_by_name() {
     );
     assert!(e.hint().unwrap().contains("custom.esbuild"), "{e:?}");
     assert!(!dir.join(".serverless").exists());
+}
+
+/// Externals: `tinydep` (a local `file:` dependency, so npm needs no network) stays external,
+/// is installed with npm into the build folder, and goes only into the zip whose bundle imports
+/// it, as v3 + the plugin recorded (v3/externals).
+#[test]
+fn externals_are_installed_with_npm_like_v3() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    copy_dir(&fixtures().join("esbuild/externals-service"), dir);
+    std::os::unix::fs::symlink(node_modules(), dir.join("node_modules")).unwrap();
+    let c = read_json(&v3("externals", "config.json"));
+    let pkg = run(dir, &c).unwrap();
+    assert!(
+        pkg.notices[0].ends_with(", externals installed with npm: tinydep"),
+        "{:?}",
+        pkg.notices
+    );
+    for f in ["hello", "other"] {
+        assert_eq!(
+            sorted(names(&dir.join(format!(".serverless/{f}.zip")))),
+            sorted_lines(&v3("externals", &format!("{f}.zip.list"))),
+            "{f}.zip"
+        );
+    }
+    assert_eq!(
+        normalise(&pkg.update_template),
+        normalise(&read_json(&v3(
+            "externals",
+            "cloudformation-template-update-stack.json"
+        )))
+    );
+    let got = run_in_node(
+        &dir.join(".serverless/hello.zip"),
+        "require('./src/hello.js').handler({name:'ext'}).then(r => console.log(JSON.stringify(r)))",
+    );
+    assert_eq!(got, r#"{"message":"HELLO EXT","flavour":"bundled"}"#);
+    let hello =
+        String::from_utf8(entry(&dir.join(".serverless/hello.zip"), "src/hello.js")).unwrap();
+    assert!(
+        hello.contains("require(\"tinydep\")"),
+        "kept external: {hello}"
+    );
+    assert!(!dir.join(".esbuild").exists());
 }

@@ -39,11 +39,15 @@ process.stdin.on('end', () => {
 
 async function run(esbuild, job) {
   const warnings = [];
+  const externals = {};
   const one = async (entry) => {
     const options = {
       ...job.options,
       entryPoints: [entry],
       outdir: path.join(job.buildDir, path.dirname(entry)),
+      // The external imports of each bundle (which installed externals its zip needs) come
+      // from the metafile; it changes nothing written unless the service asked for it.
+      metafile: true,
     };
     let result;
     try {
@@ -57,7 +61,12 @@ async function run(esbuild, job) {
         ...esbuild.formatMessagesSync(result.warnings, { kind: 'warning', color: false }).map((w) => w.trim()),
       );
     }
-    if (job.options.metafile) {
+    const imports = new Set();
+    for (const out of Object.values(result.metafile.outputs || {})) {
+      for (const i of out.imports || []) if (i.external) imports.add(i.path);
+    }
+    externals[entry] = [...imports];
+    if (job.writeMetafile) {
       const trimmed = entry.slice(0, -path.extname(entry).length);
       fs.writeFileSync(
         path.join(job.buildDir, `${trimmed}-meta.json`),
@@ -77,5 +86,5 @@ async function run(esbuild, job) {
     );
   }
   await Promise.all(workers);
-  return { version: esbuild.version, warnings };
+  return { version: esbuild.version, warnings, externals };
 }

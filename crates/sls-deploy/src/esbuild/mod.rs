@@ -25,15 +25,20 @@
 //! `bundle.cjs`) resolves `esbuild` from the service folder as the plugin's `require` does and
 //! runs every build, so the cost is one Node start, not one per function.
 //!
+//! - Externals (`external` entries not in `exclude`): installed with npm into the build folder
+//!   (`externals.rs`, the plugin's `pack-externals.js`), versions from the service's
+//!   `package.json` (`packagePath`), `npm ci` with its `package-lock.json` (unless
+//!   `packagerOptions.ignoreLockfile`), else `npm install`, plus `installExtraArgs`, then
+//!   `npm prune` and `packagerOptions.scripts`; each individually packaged zip takes the modules
+//!   its bundle imports (esbuild's metafile) and their dependencies.
+//!
 //! Refused by name: `plugins` and `config` (JavaScript files sls does not run), `skipBuild`,
-//! `stripEntryResolveExtensions`, `write: false`, and external modules to install with a packager
-//! (`external` entries not in `exclude`). Accepted without effect, because they change nothing
-//! deployed: `watch`, `zipConcurrency`, `nativeZip`, `skipRebuild`, `disposeContext`,
-//! `nodeExternals` (only read by the refused `plugins`), `skipBuildExcludeFns`, and the packager
-//! settings (`packager`, `packagePath`, `packagerOptions`, `installExtraArgs`), which only matter
-//! for installed externals.
+//! `stripEntryResolveExtensions`, `write: false`, and externals to install with `packager`
+//! yarn or pnpm. Accepted without effect, because they change nothing deployed: `watch`,
+//! `zipConcurrency`, `nativeZip`, `skipRebuild`, `disposeContext`, `nodeExternals` (only read by
+//! the refused `plugins`), `skipBuildExcludeFns`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -49,6 +54,8 @@ use sls_config::model::Service;
 
 /// The plugin this module replaces.
 pub const PLUGIN: &str = "serverless-esbuild";
+
+mod externals;
 
 const SCRIPT: &str = include_str!("bundle.cjs");
 const ONLY_PREFIX: &str = "__only_";
@@ -244,6 +251,14 @@ struct Options {
     work_folder: String,
     build_folder: String,
     resolve_extensions: Vec<String>,
+    /// `external` entries not in `exclude`: installed with npm into the build folder.
+    to_install: Vec<String>,
+    exclude: Vec<String>,
+    package_path: Option<String>,
+    ignore_lockfile: bool,
+    scripts: Vec<String>,
+    install_extra_args: Vec<String>,
+    write_metafile: bool,
 }
 
 fn folder_option(m: &Map<String, Value>, key: &str, default: &str) -> Result<String> {
@@ -403,20 +418,37 @@ fn options(config: &Value) -> Result<Options> {
     } else {
         external.iter().filter(|e| !exclude.contains(e)).collect()
     };
-    if !to_install.is_empty() {
+    let packager = merged
+        .get("packager")
+        .and_then(Value::as_str)
+        .unwrap_or("npm");
+    if !to_install.is_empty() && packager != "npm" {
         return Err(DeployError::config(
-            opt_path("external"),
+            opt_path("packager"),
             format!(
-                "{} would be installed with {} into the zips by serverless-esbuild; installing external modules is not supported yet by sls's built-in serverless-esbuild. Let esbuild bundle {} (remove {} from external), or list {} in exclude if the Lambda runtime provides {}",
+                "installing the external modules ({}) with {packager} is not supported yet by sls's built-in serverless-esbuild (npm is); set packager: npm, or bundle them (remove them from external)",
                 to_install.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", "),
-                merged.get("packager").and_then(Value::as_str).unwrap_or("npm"),
-                if to_install.len() == 1 { "it" } else { "them" },
-                if to_install.len() == 1 { "it" } else { "them" },
-                if to_install.len() == 1 { "it" } else { "them" },
-                if to_install.len() == 1 { "it" } else { "them" },
             ),
         ));
     }
+    let to_install: Vec<String> = to_install.into_iter().cloned().collect();
+    let package_path = match merged.get("packagePath") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(_) => {
+            return Err(DeployError::config(
+                opt_path("packagePath"),
+                "expected the path of a package.json",
+            ))
+        }
+    };
+    let packager_options = merged.get("packagerOptions");
+    let ignore_lockfile = packager_options
+        .and_then(|p| p.get("ignoreLockfile"))
+        .is_some_and(truthy);
+    let scripts = string_array(packager_options.and_then(|p| p.get("scripts")));
+    let install_extra_args = string_array(merged.get("installExtraArgs"));
+    let write_metafile = merged.get("metafile").is_some_and(truthy);
 
     let output_extension = merged
         .get("outputFileExtension")
@@ -465,7 +497,7 @@ fn options(config: &Value) -> Result<Options> {
         .collect();
     let mut externals: Vec<Value> = external.into_iter().map(Value::String).collect();
     if !exclude_all {
-        externals.extend(exclude.into_iter().map(Value::String));
+        externals.extend(exclude.iter().cloned().map(Value::String));
     }
     esbuild.insert("external".into(), Value::Array(externals));
     esbuild.remove("plugins");
@@ -487,6 +519,13 @@ fn options(config: &Value) -> Result<Options> {
         work_folder,
         build_folder,
         resolve_extensions,
+        to_install,
+        exclude,
+        package_path,
+        ignore_lockfile,
+        scripts,
+        install_extra_args,
+        write_metafile,
     })
 }
 
@@ -761,14 +800,22 @@ fn which(name: &str, path_var: &str) -> Option<PathBuf> {
         .find(|c| c.is_file())
 }
 
-/// Runs the builds with the project's esbuild; returns (esbuild version, warnings).
+/// What one run of esbuild produced.
+struct BuildOutput {
+    version: String,
+    warnings: Vec<String>,
+    /// Entry → the modules its bundle imports and leaves external.
+    externals: BTreeMap<String, Vec<String>>,
+}
+
+/// Runs the builds with the project's esbuild.
 fn run_esbuild(
     service_dir: &Path,
     build_dir: &Path,
     entries: &[Entry],
     o: &Options,
     host: &PythonHost,
-) -> Result<(String, Vec<String>)> {
+) -> Result<BuildOutput> {
     let path_var = host.path_var.clone().unwrap_or_default();
     let node = which("node", &path_var).ok_or_else(|| DeployError::Tool {
         message: "serverless-esbuild runs the project's esbuild with Node.js, and `node` was not found on PATH.".into(),
@@ -786,6 +833,7 @@ fn run_esbuild(
         "entries": unique,
         "options": o.esbuild,
         "concurrency": o.concurrency,
+        "writeMetafile": o.write_metafile,
     });
     let mut env = host.env.clone();
     env.insert("PATH".into(), path_var);
@@ -876,7 +924,20 @@ fn run_esbuild(
                 .collect()
         })
         .unwrap_or_default();
-    Ok((version, warnings))
+    let externals = reply
+        .get("externals")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), string_array(Some(v))))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(BuildOutput {
+        version,
+        warnings,
+        externals,
+    })
 }
 
 /// index.js `copyExtras`: `package.patterns` into the build folder, each function's own patterns
@@ -971,12 +1032,14 @@ fn copy_file(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// pack.js `filterFilesForZipPackage` for one function (no externals: `node_modules` is left out).
+/// pack.js `filterFilesForZipPackage` for one function: of `node_modules`, only the `allowed`
+/// modules (none without installed externals).
 fn function_files(
     files: &[SourceFile],
     function: &str,
     included: &BTreeSet<String>,
     excluded: &[String],
+    allowed: &[String],
 ) -> Vec<SourceFile> {
     let own = format!("{ONLY_PREFIX}{function}/");
     files
@@ -992,7 +1055,19 @@ fn function_files(
             if p.starts_with(ONLY_PREFIX) && !p.starts_with(&own) {
                 return false;
             }
-            !p.starts_with("node_modules")
+            if p.starts_with("node_modules") {
+                // helper.js `doSharePath`: the module's folder, by whole path segments.
+                return allowed.iter().any(|dep| {
+                    let prefix: Vec<&str> =
+                        ["node_modules"].into_iter().chain(dep.split('/')).collect();
+                    let segs: Vec<&str> = p.split('/').collect();
+                    prefix
+                        .iter()
+                        .enumerate()
+                        .all(|(i, t)| segs.get(i) == Some(t))
+                });
+            }
+            true
         })
         .map(|f| SourceFile {
             name: f.name.strip_prefix(&own).unwrap_or(&f.name).to_string(),
@@ -1072,7 +1147,12 @@ fn build_and_zip(
     build: &Path,
 ) -> Result<Bundled> {
     std::fs::create_dir_all(build).map_err(|e| DeployError::io("could not create", build, e))?;
-    let (version, warnings) = run_esbuild(service_dir, build, entries, o, host)?;
+    let built = run_esbuild(service_dir, build, entries, o, host)?;
+    let installed = if o.to_install.is_empty() {
+        None
+    } else {
+        externals::install(service_dir, build, &service.name, o, host)?
+    };
     // copyExtras works on the plugin's node functions (bundled or not).
     let node_fns: Vec<String> = service
         .functions
@@ -1114,7 +1194,28 @@ fn build_and_zip(
                     excluded.push(trim_extension(&f.name).to_string());
                 }
             }
-            let chosen = zip_order(function_files(&files, &e.function, &included, &excluded));
+            // pack.js: the installed modules this bundle imports, with their dependencies.
+            let allowed = match &installed {
+                Some(names) => {
+                    let imports: Vec<String> = built
+                        .externals
+                        .get(&e.entry)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|i| externals::base_dep(i))
+                        .filter(|d| names.contains(d) && o.to_install.contains(d))
+                        .collect();
+                    externals::whitelist(build, &imports)
+                }
+                None => Vec::new(),
+            };
+            let chosen = zip_order(function_files(
+                &files,
+                &e.function,
+                &included,
+                &excluded,
+                &allowed,
+            ));
             let name = format!("{}.zip", e.function);
             let path = zip_dir.join(&name);
             zipper::write_zip(&chosen, &path)?;
@@ -1124,7 +1225,7 @@ fn build_and_zip(
         let only = regex_only_prefix;
         let chosen: Vec<SourceFile> = files
             .iter()
-            .filter(|f| !(f.name.starts_with(ONLY_PREFIX) && !f.name.contains('/')))
+            .filter(|f| !f.name.starts_with(ONLY_PREFIX) || f.name.contains('/'))
             .map(|f| SourceFile {
                 name: only(&f.name).to_string(),
                 ..f.clone()
@@ -1143,17 +1244,18 @@ fn build_and_zip(
             .collect();
         zips.push((name, path, fns));
     }
-    let mut notices = vec![notice(
-        &version,
-        o,
-        unique_bundles.len(),
-        if service.package.individually {
-            ", one zip per function"
-        } else {
-            ""
-        },
-    )];
-    notices.extend(warnings.into_iter().map(|w| format!("esbuild: {w}")));
+    let mut extra = String::new();
+    if service.package.individually {
+        extra.push_str(", one zip per function");
+    }
+    if let Some(names) = &installed {
+        extra.push_str(&format!(
+            ", externals installed with npm: {}",
+            names.join(", ")
+        ));
+    }
+    let mut notices = vec![notice(&built.version, o, unique_bundles.len(), &extra)];
+    notices.extend(built.warnings.into_iter().map(|w| format!("esbuild: {w}")));
     Ok(Bundled {
         work_dir: work.to_path_buf(),
         keep_output: o.keep_output,
@@ -1197,10 +1299,14 @@ pub fn prepare_invoke(
     let (work, build) = work_dirs(service_dir, &o);
     remove_dir(&work)?;
     std::fs::create_dir_all(&build).map_err(|e| DeployError::io("could not create", &build, e))?;
-    let (version, warnings) = run_esbuild(service_dir, &build, &entries, &o, host)?;
+    let built = run_esbuild(service_dir, &build, &entries, &o, host)?;
+    if !o.to_install.is_empty() {
+        let name = sls_config::model::service_name(config).unwrap_or("service");
+        externals::install(service_dir, &build, name, &o, host)?;
+    }
     copy_extras(service_dir, &build, config, &keys)?;
-    let mut notices = vec![notice(&version, &o, 1, "")];
-    notices.extend(warnings.into_iter().map(|w| format!("esbuild: {w}")));
+    let mut notices = vec![notice(&built.version, &o, 1, "")];
+    notices.extend(built.warnings.into_iter().map(|w| format!("esbuild: {w}")));
     Ok(Some((build, notices)))
 }
 
@@ -1269,7 +1375,10 @@ mod tests {
                 "custom.esbuild.config",
             ),
             (json!({"minfy": true}), "custom.esbuild.minfy"),
-            (json!({"external": ["lodash"]}), "custom.esbuild.external"),
+            (
+                json!({"external": ["lodash"], "packager": "yarn"}),
+                "custom.esbuild.packager",
+            ),
             (json!({"packager": "bun"}), "custom.esbuild.packager"),
             (
                 json!({"outputFileExtension": ".mjs"}),
