@@ -687,6 +687,31 @@ impl Globby {
         Ok(Globby { rules })
     }
 
+    /// The literal folders the positive patterns start with (`assets/**` → `assets`), where the
+    /// walk starts, as fast-glob does; `""` is the whole service folder.
+    fn bases(&self) -> Vec<String> {
+        self.rules
+            .iter()
+            .filter(|(inc, _, _)| *inc)
+            .map(|(_, _, pat)| {
+                let segs: Vec<&str> = pat.split('/').collect();
+                let literal = segs
+                    .iter()
+                    .take_while(|s| {
+                        !s.contains(['*', '?', '[', ']', '{', '}', '(', ')', '!', '+', '@'])
+                    })
+                    .count();
+                // A fully literal pattern names a file: start at its folder.
+                let n = if literal == segs.len() {
+                    literal - 1
+                } else {
+                    literal
+                };
+                segs[..n].join("/")
+            })
+            .collect()
+    }
+
     fn has_positive(&self) -> bool {
         self.rules.iter().any(|(inc, _, _)| *inc)
     }
@@ -962,7 +987,24 @@ fn copy_extras(
     if !service_glob.has_positive() && fn_globs.is_empty() {
         return Ok(copied);
     }
-    let listing = list_visible(service_dir, build_dir)?;
+    let mut bases: Vec<String> = service_glob.bases();
+    for (_, g) in &fn_globs {
+        bases.extend(g.bases());
+    }
+    bases.sort();
+    bases.dedup();
+    let roots: Vec<&String> = bases
+        .iter()
+        .filter(|b| {
+            !bases
+                .iter()
+                .any(|a| a != *b && (a.is_empty() || b.starts_with(&format!("{a}/"))))
+        })
+        .collect();
+    let mut listing = Vec::new();
+    for root in roots {
+        listing.extend(list_visible(service_dir, root, build_dir)?);
+    }
     for f in &listing {
         if service_glob.matches(&f.name, false) {
             copy_file(&f.path, &build_dir.join(&f.name))?;
@@ -980,11 +1022,16 @@ fn copy_extras(
     Ok(copied)
 }
 
-/// The service's files as globby sees them with `dot: false`: dot folders (`.git`, `.esbuild`,
-/// `.serverless`) are not entered, except that a pattern may still name dot files at the top.
-fn list_visible(service_dir: &Path, build_dir: &Path) -> Result<Vec<SourceFile>> {
+/// The files under `service_dir/base` as globby sees them with `dot: false`: dot folders
+/// (`.git`, `.esbuild`, `.serverless`) below the base are not entered (a pattern can still name
+/// one as its base).
+fn list_visible(service_dir: &Path, base: &str, build_dir: &Path) -> Result<Vec<SourceFile>> {
     let mut out = Vec::new();
-    let walker = walkdir::WalkDir::new(service_dir)
+    let start = service_dir.join(base);
+    if !start.exists() {
+        return Ok(out);
+    }
+    let walker = walkdir::WalkDir::new(&start)
         .follow_links(true)
         .into_iter()
         .filter_entry(|e| {
@@ -1407,5 +1454,16 @@ mod tests {
         assert!(!g.matches("src/a.ts", false));
         let g = Globby::new(&["assets/.env".into()], "p").unwrap();
         assert!(g.matches("assets/.env", false));
+        let g = Globby::new(
+            &[
+                "assets/**".into(),
+                "docs/a.txt".into(),
+                "!x/**".into(),
+                "top.txt".into(),
+            ],
+            "p",
+        )
+        .unwrap();
+        assert_eq!(g.bases(), ["assets", "docs", ""]);
     }
 }
