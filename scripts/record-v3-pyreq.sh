@@ -13,7 +13,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 fixtures="$root/crates/sls-deploy/tests/fixtures/pyreq"
 v3=${V3PY:-/tmp/v3py}
 cases=("$@")
-[ ${#cases[@]} -eq 0 ] && cases=(default zip layer layer-object individually slim)
+[ ${#cases[@]} -eq 0 ] && cases=(default zip layer layer-object individually individually-zip slim)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # v3 asks CloudFormation for the last deployed layer hash while packaging a layer

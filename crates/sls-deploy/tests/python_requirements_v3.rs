@@ -30,6 +30,7 @@ const CASES: &[&str] = &[
     "layer",
     "layer-object",
     "individually",
+    "individually-zip",
     "slim",
 ];
 
