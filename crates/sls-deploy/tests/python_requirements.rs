@@ -666,3 +666,39 @@ fn pipenv_and_poetry_projects_are_exported_first() {
         "{e}"
     );
 }
+
+#[test]
+fn vendor_and_use_static_cache_false() {
+    let Some(host) = host() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    service(dir, Some("tinypkg\n"));
+    write(dir, "vendor/vendored.py", "V = 1\n");
+    write(dir, "vendor/tinypkg/extra.py", "E = 1\n");
+    let mut c = config(dir, json!({"vendor": "./vendor"}));
+    c["package"]["patterns"] = json!(["!wheels/**", "!vendor/**"]);
+    let r = run(dir, &c, &host).unwrap();
+    let n = names(&dir.join(".serverless/py.zip"));
+    for f in [
+        "vendored.py",
+        "tinypkg/extra.py",
+        "tinypkg/__init__.py",
+        ".completed_requirements",
+    ] {
+        assert!(n.contains(&f.to_string()), "{f}: {n:?} {:?}", r.notices);
+    }
+    // Without the static cache, pip runs every time and there is no .completed_requirements.
+    let c = config(dir, json!({"useStaticCache": false}));
+    for _ in 0..2 {
+        let r = run(dir, &c, &host).unwrap();
+        assert!(!r.notices[0].contains("cached"), "{:?}", r.notices);
+        let n = names(&dir.join(".serverless/py.zip"));
+        assert!(n.contains(&"tinypkg/__init__.py".to_string()), "{n:?}");
+        assert!(!n.contains(&".completed_requirements".to_string()), "{n:?}");
+    }
+    // A missing vendor folder is an error naming the option.
+    let e = run(dir, &config(dir, json!({"vendor": "nope"})), &host)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("custom.pythonRequirements.vendor"), "{e}");
+}
