@@ -40,7 +40,7 @@ export root v3p
 
 for case in plugin-typescript plugin-include-dependencies; do
   echo "## $case: package, cold (first run in a fresh copy)"
-  hyperfine --runs 5 --export-markdown "$work/cold.md" \
+  hyperfine --shell bash --runs 5 --export-markdown "$work/cold.md" \
     --prepare "fresh $case $work/svc" \
     -n "sls (built-in)" "cd $work/svc && $sls package" \
     -n "v3 + plugin" "cd $work/svc && $v3 package"

@@ -840,10 +840,12 @@ fn is_punct(t: Option<&Tok>, c: char) -> bool {
 
 /// An assignment `=` (not `==`, `===`, `=>`) at `i`.
 fn is_assign(toks: &[Tok], i: usize) -> bool {
-    is_punct(toks.get(i), '=')
-        && !is_punct(toks.get(i + 1), '=')
-        && !is_punct(toks.get(i + 1), '>')
-        && !(i > 0 && matches!(toks.get(i - 1), Some(Tok::Punct('=' | '!' | '<' | '>'))))
+    if !is_punct(toks.get(i), '=') {
+        return false;
+    }
+    let next_is_eq_or_arrow = matches!(toks.get(i + 1), Some(Tok::Punct('=' | '>')));
+    let prev_is_op = i > 0 && matches!(toks.get(i - 1), Some(Tok::Punct('=' | '!' | '<' | '>')));
+    !next_is_eq_or_arrow && !prev_is_op
 }
 
 /// `module-definition`'s `fromSource`: the first module construct decides.

@@ -28,6 +28,7 @@ mod package;
 pub mod policy;
 pub mod python_requirements;
 pub mod typescript_build;
+mod typescript_cache;
 mod zipper;
 
 #[cfg(feature = "aws")]

@@ -243,6 +243,8 @@ fn diagnostics(out: &std::process::Output, max: usize) -> String {
     let lines: Vec<&str> = text
         .lines()
         .filter(|l| !l.starts_with("TSFILE: ") && !l.trim().is_empty())
+        // `--listFiles` lines: the program's files.
+        .filter(|l| !(Path::new(l.trim()).is_absolute() && Path::new(l.trim()).is_file()))
         .collect();
     let mut shown: Vec<&str> = lines.iter().take(max).copied().collect();
     let more = lines.len().saturating_sub(max);
@@ -304,37 +306,13 @@ pub fn build(
     };
     let version = version_of(&ts_dir);
 
-    // Root files: the handlers, then what tsconfig.json selects (the plugin's `_.union`).
-    let mut roots: Vec<PathBuf> = handlers.iter().map(|h| service_dir.join(h)).collect();
-    let default_config = service_dir.join("tsconfig.json");
-    if default_config.is_file() {
-        let out = tsc.run(service_dir, &["--showConfig", "-p", "tsconfig.json"])?;
-        let shown: Option<Value> = serde_json::from_slice(&out.stdout).ok();
-        let Some(shown) = shown.filter(|_| out.status.success()) else {
-            return Err(DeployError::config(
-                "tsconfig.json",
-                format!(
-                    "serverless-plugin-typescript could not read tsconfig.json (TypeScript {version}):\n{}",
-                    diagnostics(&out, 20)
-                ),
-            ));
-        };
-        for f in shown
-            .get("files")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-        {
-            let p = service_dir.join(f.strip_prefix("./").unwrap_or(f));
-            if !roots.contains(&p) {
-                roots.push(p);
-            }
-        }
-    }
-
     let config_name = location.clone().unwrap_or_else(|| "tsconfig.json".into());
     let chosen = service_dir.join(&config_name);
+    let described = if chosen.is_file() {
+        config_name.clone()
+    } else {
+        "no tsconfig.json, the plugin's defaults".to_string()
+    };
     let dir = service_dir.join(BUILD_FOLDER);
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(|e| DeployError::io("could not remove", &dir, e))?;
@@ -348,85 +326,23 @@ pub fn build(
         warnings: Vec::new(),
         keep: false,
     };
-    let abs = |p: &Path| p.to_string_lossy().replace('\\', "/");
-    let mut options = json!({"outDir": abs(&dir), "rootDir": abs(service_dir)});
-    let mut project = json!({
-        "files": roots.iter().map(|p| abs(p)).collect::<Vec<_>>(),
-        "include": [],
-    });
-    let described = if chosen.is_file() {
-        project["extends"] = json!(abs(&chosen));
-        config_name.clone()
-    } else {
-        // The plugin's makeDefaultTypescriptConfig.
-        for (k, v) in [
-            ("preserveConstEnums", json!(true)),
-            ("strictNullChecks", json!(true)),
-            ("sourceMap", json!(true)),
-            ("allowJs", json!(true)),
-            ("target", json!("es5")),
-            ("moduleResolution", json!("node")),
-            ("lib", json!(["es2015"])),
-        ] {
-            options[k] = v;
-        }
-        "no tsconfig.json, the plugin's defaults".to_string()
+    let cache =
+        crate::typescript_cache::Cache::new(service_dir, &ts_dir, &version, &handlers, &chosen);
+    let tree = cache.as_ref().map(|c| c.tree()).unwrap_or_default();
+    let cached = match &cache {
+        Some(c) => c.restore(&dir, &tree)?,
+        None => None,
     };
-    project["compilerOptions"] = options;
-    let project_file = dir.join(".sls-tsconfig.json");
-    std::fs::write(&project_file, project.to_string())
-        .map_err(|e| DeployError::io("could not write", &project_file, e))?;
-    let out = tsc.run(
-        service_dir,
-        &[
-            "-p",
-            &project_file.to_string_lossy(),
-            "--listEmittedFiles",
-            "--pretty",
-            "false",
-        ],
-    )?;
-    let _ = std::fs::remove_file(&project_file);
-    let emitted: Vec<PathBuf> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.strip_prefix("TSFILE: "))
-        .map(|p| PathBuf::from(p.trim()))
-        .collect();
-    // The plugin compiles through the API, which writes no build info; tsc -p does with
-    // `incremental`/`composite`.
-    for e in emitted
-        .iter()
-        .filter(|e| e.extension().is_some_and(|x| x == "tsbuildinfo"))
-    {
-        let _ = std::fs::remove_file(e);
-    }
-    let js_emitted = emitted
-        .iter()
-        .any(|e| e.extension().is_some_and(|x| x == "js"));
-    match out.status.code() {
-        // 0: clean; 2: errors, but output was emitted (the plugin logs them and goes on).
-        Some(0) | Some(2) if js_emitted => {
-            if out.status.code() == Some(2) {
-                build.warnings.push(format!(
-                    "serverless-plugin-typescript: tsc reported errors and emitted anyway; packaging goes on, as with the plugin:\n{}",
-                    diagnostics(&out, 20)
-                ));
+    let from_cache = cached.is_some();
+    match cached {
+        Some(warnings) => build.warnings = warnings,
+        None => {
+            let compiled = compile(service_dir, &tsc, &version, &handlers, &config_name, &dir)?;
+            build.warnings = compiled.warnings;
+            if let Some(c) = &cache {
+                // A cache that cannot be written only costs the next run a compile.
+                let _ = c.store(&dir, &tree, &compiled.program_files, &build.warnings);
             }
-        }
-        Some(0) | Some(2) => {
-            return Err(DeployError::config(
-                config_name,
-                "serverless-plugin-typescript: TypeScript compilation emitted no JavaScript (is `noEmit` set?); the plugin fails the same way (\"Typescript compilation failed\")",
-            ))
-        }
-        _ => {
-            return Err(DeployError::config(
-                config_name,
-                format!(
-                    "serverless-plugin-typescript: TypeScript compilation failed (tsc {version}):\n{}",
-                    diagnostics(&out, 30)
-                ),
-            ))
         }
     }
 
@@ -460,9 +376,150 @@ pub fn build(
     }
     listed.sort_by(|a, b| files::v3_name_order(&a.name, &b.name).then_with(|| a.cmp(b)));
     build.files = listed;
-    build.notice =
-        format!("Using sls's built-in serverless-plugin-typescript: tsc {version}, {described}");
+    build.notice = format!(
+        "Using sls's built-in serverless-plugin-typescript: tsc {version}, {described}{}",
+        if from_cache { " (cached)" } else { "" }
+    );
     Ok(Some(build))
+}
+
+/// What one tsc run gave.
+struct Compiled {
+    warnings: Vec<String>,
+    /// The files of the program (`--listFiles`), for the cache.
+    program_files: Vec<PathBuf>,
+}
+
+/// Runs the project's tsc as the plugin compiles: root files, options, `.build`.
+fn compile(
+    service_dir: &Path,
+    tsc: &Tsc,
+    version: &str,
+    handlers: &[String],
+    config_name: &str,
+    dir: &Path,
+) -> Result<Compiled> {
+    let mut warnings = Vec::new();
+    // Root files: the handlers, then what tsconfig.json selects (the plugin's `_.union`).
+    let mut roots: Vec<PathBuf> = handlers.iter().map(|h| service_dir.join(h)).collect();
+    let default_config = service_dir.join("tsconfig.json");
+    if default_config.is_file() {
+        let out = tsc.run(service_dir, &["--showConfig", "-p", "tsconfig.json"])?;
+        let shown: Option<Value> = serde_json::from_slice(&out.stdout).ok();
+        let Some(shown) = shown.filter(|_| out.status.success()) else {
+            return Err(DeployError::config(
+                "tsconfig.json",
+                format!(
+                    "serverless-plugin-typescript could not read tsconfig.json (TypeScript {version}):\n{}",
+                    diagnostics(&out, 20)
+                ),
+            ));
+        };
+        for f in shown
+            .get("files")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            let p = service_dir.join(f.strip_prefix("./").unwrap_or(f));
+            if !roots.contains(&p) {
+                roots.push(p);
+            }
+        }
+    }
+
+    let chosen = service_dir.join(config_name);
+    let abs = |p: &Path| p.to_string_lossy().replace('\\', "/");
+    let mut options = json!({"outDir": abs(dir), "rootDir": abs(service_dir)});
+    let mut project = json!({
+        "files": roots.iter().map(|p| abs(p)).collect::<Vec<_>>(),
+        "include": [],
+    });
+    if chosen.is_file() {
+        project["extends"] = json!(abs(&chosen));
+    } else {
+        // The plugin's makeDefaultTypescriptConfig.
+        for (k, v) in [
+            ("preserveConstEnums", json!(true)),
+            ("strictNullChecks", json!(true)),
+            ("sourceMap", json!(true)),
+            ("allowJs", json!(true)),
+            ("target", json!("es5")),
+            ("moduleResolution", json!("node")),
+            ("lib", json!(["es2015"])),
+        ] {
+            options[k] = v;
+        }
+    }
+    project["compilerOptions"] = options;
+    let project_file = dir.join(".sls-tsconfig.json");
+    std::fs::write(&project_file, project.to_string())
+        .map_err(|e| DeployError::io("could not write", &project_file, e))?;
+    let out = tsc.run(
+        service_dir,
+        &[
+            "-p",
+            &project_file.to_string_lossy(),
+            "--listEmittedFiles",
+            "--listFiles",
+            "--pretty",
+            "false",
+        ],
+    )?;
+    let _ = std::fs::remove_file(&project_file);
+    let emitted: Vec<PathBuf> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("TSFILE: "))
+        .map(|p| PathBuf::from(p.trim()))
+        .collect();
+    // The plugin compiles through the API, which writes no build info; tsc -p does with
+    // `incremental`/`composite`.
+    for e in emitted
+        .iter()
+        .filter(|e| e.extension().is_some_and(|x| x == "tsbuildinfo"))
+    {
+        let _ = std::fs::remove_file(e);
+    }
+    let js_emitted = emitted
+        .iter()
+        .any(|e| e.extension().is_some_and(|x| x == "js"));
+    match out.status.code() {
+        // 0: clean; 2: errors, but output was emitted (the plugin logs them and goes on).
+        Some(0) | Some(2) if js_emitted => {
+            if out.status.code() == Some(2) {
+                warnings.push(format!(
+                    "serverless-plugin-typescript: tsc reported errors and emitted anyway; packaging goes on, as with the plugin:\n{}",
+                    diagnostics(&out, 20)
+                ));
+            }
+        }
+        Some(0) | Some(2) => {
+            return Err(DeployError::config(
+                config_name.to_string(),
+                "serverless-plugin-typescript: TypeScript compilation emitted no JavaScript (is `noEmit` set?); the plugin fails the same way (\"Typescript compilation failed\")",
+            ))
+        }
+        _ => {
+            return Err(DeployError::config(
+                config_name.to_string(),
+                format!(
+                    "serverless-plugin-typescript: TypeScript compilation failed (tsc {version}):\n{}",
+                    diagnostics(&out, 30)
+                ),
+            ))
+        }
+    }
+
+    let program_files = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| PathBuf::from(l.trim()))
+        .filter(|p| p.is_absolute() && p.is_file())
+        .collect();
+    Ok(Compiled {
+        warnings,
+        program_files,
+    })
 }
 
 #[cfg(unix)]

@@ -179,7 +179,8 @@ fn typescript_zip_equals_v3_and_build_folder_is_removed() {
         result.notices
     );
     // The compiled handler runs under node from an unzipped copy.
-    let unzipped = tmp.path().join("unzipped");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let unzipped = elsewhere.path().join("unzipped");
     let mut a = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
     a.extract(&unzipped).unwrap();
     let out = std::process::Command::new("node")
@@ -196,10 +197,41 @@ fn typescript_zip_equals_v3_and_build_folder_is_removed() {
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["message"], "HELLO, ZIP!");
 
-    // A second package gives byte-identical zips.
+    // A second package reuses the compile (nothing changed) and gives byte-identical zips.
     let first = std::fs::read(&zip).unwrap();
-    run(tmp.path(), &c).unwrap();
+    let again = run(tmp.path(), &c).unwrap();
+    assert!(
+        again.notices.iter().any(|n| n.ends_with("tsconfig.json (cached)")),
+        "{:?}",
+        again.notices
+    );
+    assert!(
+        again.notices.iter().any(|n| n.contains("emitted anyway")),
+        "the cached compile repeats tsc's warnings: {:?}",
+        again.notices
+    );
     assert_eq!(first, std::fs::read(&zip).unwrap());
+
+    // A changed source compiles again, and the zip has the new code.
+    std::fs::write(
+        tmp.path().join("src/lib/greet.ts"),
+        "export function greet(greeting: string, name: string): string {\n  return `${greeting} again, ${name}`;\n}\n",
+    )
+    .unwrap();
+    let changed = run(tmp.path(), &c).unwrap();
+    assert!(
+        !changed.notices.iter().any(|n| n.contains("(cached)")),
+        "{:?}",
+        changed.notices
+    );
+    let mut a = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    let mut js = String::new();
+    std::io::Read::read_to_string(&mut a.by_name("src/lib/greet.js").unwrap(), &mut js).unwrap();
+    assert!(js.contains("again"), "{js}");
+    // A new file that tsconfig.json's include picks up compiles again too.
+    std::fs::write(tmp.path().join("src/extra.ts"), "export const x = 1;\n").unwrap();
+    run(tmp.path(), &c).unwrap();
+    assert!(names(&zip).contains(&"src/extra.js".to_string()));
 }
 
 #[test]
