@@ -4,9 +4,10 @@
 //! in the template too. Real `node` and the pinned `tsc` (tools/node, from
 //! scripts/setup-node-tools.sh); fixture services are copied into temporary folders.
 //!
-//! Documented differences from v3: none in the zip entry lists of these fixtures. sls's zips
-//! have fixed timestamps (v3's carry the packaging time), and the artifact hashes differ
-//! accordingly.
+//! Documented differences from v3: sls's zips have fixed timestamps (v3's carry the packaging
+//! time), and the artifact hashes differ accordingly; with both plugins, v3 writes
+//! `config/settings.json` (a `package.patterns` file that the dependency trace names again)
+//! twice into the zip, sls once.
 
 use std::path::{Path, PathBuf};
 
@@ -201,7 +202,10 @@ fn typescript_zip_equals_v3_and_build_folder_is_removed() {
     let first = std::fs::read(&zip).unwrap();
     let again = run(tmp.path(), &c).unwrap();
     assert!(
-        again.notices.iter().any(|n| n.ends_with("tsconfig.json (cached)")),
+        again
+            .notices
+            .iter()
+            .any(|n| n.ends_with("tsconfig.json (cached)")),
         "{:?}",
         again.notices
     );
@@ -410,4 +414,31 @@ fn include_dependencies_individually_and_errors() {
     bad["custom"] = serde_json::json!({"includeDependencies": {"always": ["x"]}});
     let e = run(tmp.path(), &bad).unwrap_err().to_string();
     assert!(e.contains("custom.includeDependencies.always"), "{e}");
+}
+
+#[test]
+fn typescript_then_include_dependencies_traces_the_compiled_code() {
+    let case = "plugin-typescript-include-dependencies";
+    let tmp = service(case, true);
+    let result = run(tmp.path(), &config(case)).unwrap();
+    let zip = tmp.path().join(".serverless/tsplug-incdeps.zip");
+    let mut expected = v3_list(case, "tsplug-incdeps.zip");
+    // The documented difference: v3 has this entry twice.
+    assert_eq!(
+        expected
+            .iter()
+            .filter(|n| *n == "config/settings.json")
+            .count(),
+        2
+    );
+    expected.dedup();
+    let n = names(&zip);
+    assert_eq!(n, expected);
+    // The compiled handler requires tiny-dep; unused-dep is installed but not required.
+    assert!(n.contains(&"node_modules/tiny-dep/index.js".to_string()));
+    assert!(!n.iter().any(|x| x.starts_with("node_modules/unused-dep/")));
+    assert_eq!(
+        handlers(&result.update_template),
+        handlers(&v3_template(case))
+    );
 }
