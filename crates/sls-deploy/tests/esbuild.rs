@@ -435,3 +435,32 @@ fn externals_are_installed_with_npm_like_v3() {
     );
     assert!(!dir.join(".esbuild").exists());
 }
+
+#[test]
+fn node_not_on_path_is_a_clear_error() {
+    let tmp = service(true);
+    let dir = tmp.path();
+    let host = PythonHost {
+        path_var: Some(dir.join("no-bin").display().to_string()),
+        ..host()
+    };
+    let e = package_with(
+        &PackageInput {
+            service_dir: dir,
+            config: &config(),
+            stage: "dev",
+            region: "us-east-1",
+            out_dir: &dir.join(".serverless"),
+            config_file_name: Some("serverless.yml"),
+            timestamp: None,
+        },
+        &host,
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("`node` was not found on PATH"),
+        "{e}"
+    );
+    assert!(!dir.join(".serverless").exists());
+    assert!(!dir.join(".esbuild").exists());
+}
