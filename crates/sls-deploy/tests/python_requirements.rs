@@ -317,6 +317,12 @@ fn slim_removes_dist_info_and_slim_patterns() {
     assert!(n.iter().any(|x| x.contains(".dist-info")), "{n:?}");
 }
 
+fn which_in(name: &str, path: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
 /// A wheel with a platform tag (no real native code: the tag is what pip selects on).
 fn platform_wheel(dir: &Path, name: &str, tag: &str, body: &str) {
     std::fs::create_dir_all(dir).unwrap();
@@ -526,6 +532,40 @@ fn dockerize_pip_installs_manylinux_wheels_for_the_architecture() {
         "{:?}",
         r.notices
     );
+
+    // slim on arm64 wheels needs the aarch64 strip (the plugin strips inside its container);
+    // a PATH without it gets an error naming the program and the option.
+    let so_wheel = dir.join("so-wheels");
+    platform_wheel(
+        &so_wheel,
+        "sopkg",
+        "cp311-cp311-manylinux2014_aarch64",
+        "X = 1\n",
+    );
+    {
+        // A (fake) shared object, not listed in RECORD (pip installs it anyway).
+        let path = so_wheel.join("sopkg-1.0-cp311-cp311-manylinux2014_aarch64.whl");
+        let bytes = std::fs::read(&path).unwrap();
+        let mut z = zip::ZipWriter::new_append(std::io::Cursor::new(bytes)).unwrap();
+        z.start_file("sopkg/_native.so", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(b"\x7fELF not really").unwrap();
+        std::fs::write(&path, z.finish().unwrap().into_inner()).unwrap();
+    }
+    let mut slim_arm = config(dir, json!({"dockerizePip": true, "slim": true}));
+    slim_arm["custom"]["pythonRequirements"]["pipCmdExtraArgs"] =
+        json!(["--no-index", format!("--find-links {}", so_wheel.display())]);
+    slim_arm["provider"]["architecture"] = json!("arm64");
+    write(dir, "requirements.txt", "sopkg\n");
+    // (Skipped where an aarch64 binutils is installed.)
+    if which_in("aarch64-linux-gnu-strip", host.path_var.as_deref().unwrap()).is_none() {
+        let e = run(dir, &slim_arm, &host).unwrap_err().to_string();
+        assert!(
+            e.contains("custom.pythonRequirements.slim") && e.contains("`aarch64-linux-gnu-strip`"),
+            "{e}"
+        );
+    }
+    write(dir, "requirements.txt", "binpkg\ntinypkg\n");
 
     // A package published only as a source distribution: a clear error naming it, no zip,
     // no cache entry.

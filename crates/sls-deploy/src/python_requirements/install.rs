@@ -602,7 +602,7 @@ pub(crate) fn install_module(
                 ));
             }
             if o.slim {
-                super::slim::slim(&target, o, ctx.path_var, &env)?;
+                super::slim::slim(&target, o, ctx.path_var, &env, arch)?;
             }
             if let Some(v) = &o.vendor {
                 copy_vendor(&ctx.service_dir.join(v), &target)?;

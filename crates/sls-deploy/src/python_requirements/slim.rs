@@ -17,15 +17,29 @@ pub(crate) fn slim(
     o: &Options,
     path_var: &str,
     env: &BTreeMap<String, String>,
+    arch: &str,
 ) -> Result<()> {
     let listed = files::list_files(target)?;
     if o.strip && !cfg!(any(target_os = "macos", windows)) {
         let sos: Vec<&SourceFile> = listed.iter().filter(|f| f.name.ends_with(".so")).collect();
         if !sos.is_empty() {
-            let strip = which("strip", path_var).ok_or_else(|| {
+            // Manylinux wheels for another architecture (dockerizePip) need that
+            // architecture's strip; the plugin runs strip inside the build container.
+            let wheel_machine = if arch == "arm64" { "aarch64" } else { "x86_64" };
+            let foreign = o.dockerize && wheel_machine != std::env::consts::ARCH;
+            let program = if foreign {
+                format!("{wheel_machine}-linux-gnu-strip")
+            } else {
+                "strip".to_string()
+            };
+            let strip = which(&program, path_var).ok_or_else(|| {
                 DeployError::config(
                     opt_path("slim"),
-                    "slim strips the installed *.so files with `strip`, which is not on PATH (install binutils, or set strip: false)",
+                    if foreign {
+                        format!("slim strips the installed {wheel_machine} *.so files with `{program}`, which is not on PATH (install binutils for {wheel_machine}, e.g. Debian's binutils-{}-linux-gnu, or set strip: false)", wheel_machine.replace('_', "-"))
+                    } else {
+                        "slim strips the installed *.so files with `strip`, which is not on PATH (install binutils, or set strip: false)".to_string()
+                    },
                 )
             })?;
             for f in sos {
