@@ -167,6 +167,32 @@ fn get_function(moto: &sls_testkit::MotoServer, name: &str) -> serde_json::Value
     serde_json::from_str(&body).unwrap()
 }
 
+fn describe_stack(moto: &sls_testkit::MotoServer, stack: &str) -> String {
+    let auth = "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/us-east-1/cloudformation/aws4_request, SignedHeaders=host, Signature=00";
+    let (status, body) = moto
+        .request(
+            "POST",
+            "/",
+            &[
+                ("Authorization", auth),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            &format!("Action=DescribeStacks&StackName={stack}&Version=2010-05-15"),
+        )
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+fn stack_output(body: &str, key: &str) -> String {
+    let at = body
+        .find(&format!("<OutputKey>{key}</OutputKey>"))
+        .unwrap_or_else(|| panic!("no output {key}: {body}"));
+    let rest = &body[at..];
+    let start = rest.find("<OutputValue>").unwrap() + "<OutputValue>".len();
+    rest[start..start + rest[start..].find("</OutputValue>").unwrap()].to_string()
+}
+
 #[test]
 fn layer_and_module_services_deploy_to_moto() {
     if !python_ok() {
@@ -174,7 +200,7 @@ fn layer_and_module_services_deploy_to_moto() {
     }
     let moto = sls_testkit::MotoServer::start();
 
-    // layer: the function references the requirements layer the deploy published.
+    // layer: the requirements go up as the layer the function references.
     let mut sls = pyreq_fixture("layer");
     sls.env("AWS_ENDPOINT_URL", &moto.endpoint());
     let run = sls.run(&["deploy"]).ok();
@@ -189,26 +215,8 @@ fn layer_and_module_services_deploy_to_moto() {
     let auth = |service: &str| {
         format!("AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=00")
     };
-    let (status, body) = moto
-        .request(
-            "POST",
-            "/",
-            &[
-                ("Authorization", auth("cloudformation").as_str()),
-                ("Content-Type", "application/x-www-form-urlencoded"),
-            ],
-            "Action=DescribeStacks&StackName=pyreq-layer-dev&Version=2010-05-15",
-        )
-        .unwrap();
-    assert_eq!(status, 200, "{body}");
-    let output = |key: &str| -> String {
-        let at = body
-            .find(&format!("<OutputKey>{key}</OutputKey>"))
-            .unwrap_or_else(|| panic!("no output {key}: {body}"));
-        let rest = &body[at..];
-        let start = rest.find("<OutputValue>").unwrap() + "<OutputValue>".len();
-        rest[start..start + rest[start..].find("</OutputValue>").unwrap()].to_string()
-    };
+    let body = describe_stack(&moto, "pyreq-layer-dev");
+    let output = |key: &str| stack_output(&body, key);
     let key = output("PythonRequirementsLambdaLayerS3Key");
     assert!(key.ends_with("/pythonRequirements.zip"), "{key}");
     let bucket = output("ServerlessDeploymentBucketName");
@@ -231,6 +239,23 @@ fn layer_and_module_services_deploy_to_moto() {
         .unwrap()
         .len();
     assert_eq!(v["Configuration"]["CodeSize"].as_u64(), Some(size), "{v}");
+
+    // Redeploy with the same requirements: the layer keeps its deployed S3 key (v3's
+    // compareWithLastLayer), so no new layer version; then nothing changed at all: skipped.
+    let run = sls.run(&["deploy"]).ok();
+    let again = describe_stack(&moto, "pyreq-layer-dev");
+    assert_eq!(
+        stack_output(&again, "PythonRequirementsLambdaLayerS3Key"),
+        key,
+        "{}",
+        run.all()
+    );
+    let run = sls.run(&["deploy"]).ok();
+    assert!(
+        run.all().contains("Service files not changed"),
+        "{}",
+        run.all()
+    );
     sls.run(&["remove"]).ok();
 
     // individually + module: the module's functions run from the moved zips.

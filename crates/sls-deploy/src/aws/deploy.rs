@@ -64,6 +64,18 @@ pub async fn deploy(
             .clone()
             .unwrap_or_default(),
     };
+    // v3 `compareWithLastLayer`: an unchanged layer keeps its deployed S3 key.
+    let deployed_outputs: Vec<(String, String)> = stack
+        .as_ref()
+        .map(|s| {
+            s.outputs()
+                .iter()
+                .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let reused = reuse_deployed_layers(pkg, &deployed_outputs);
+    let pkg = reused.as_ref().unwrap_or(pkg);
     let prefix = service.artifact_prefix();
     let template_sha = template_hash(&pkg.update_template);
     let state_sha = state_hash(&pkg.state);
@@ -241,6 +253,53 @@ fn deployed_template_hash(template: &Value) -> String {
     template_hash(&t)
 }
 
+/// v3 `compareWithLastLayer`: a layer whose `<Layer>Hash` output equals the deployed stack's
+/// keeps the S3 key of the deployed version (resource and `<Layer>S3Key` output) and its zip is
+/// not uploaded, so CloudFormation publishes no new layer version. `None`: nothing to reuse.
+fn reuse_deployed_layers(
+    pkg: &PackageResult,
+    deployed: &[(String, String)],
+) -> Option<PackageResult> {
+    let deployed_value = |key: &str| deployed.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+    let mut out: Option<PackageResult> = None;
+    let outputs = pkg.update_template["Outputs"].as_object()?;
+    for (key, output) in outputs {
+        let Some(base) = key.strip_suffix("LambdaLayerHash") else {
+            continue;
+        };
+        let (Some(hash), Some(last_hash)) = (output["Value"].as_str(), deployed_value(key)) else {
+            continue;
+        };
+        let s3_key_output = format!("{base}LambdaLayerS3Key");
+        let Some(last_key) = deployed_value(&s3_key_output) else {
+            continue;
+        };
+        if hash != last_hash {
+            continue;
+        }
+        let p = out.get_or_insert_with(|| pkg.clone());
+        let new_key = p.update_template["Outputs"][&s3_key_output]["Value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        p.update_template["Outputs"][&s3_key_output]["Value"] = json!(last_key);
+        let layer_id = format!("{base}LambdaLayer");
+        if let Some(res) = p.update_template["Resources"].as_object_mut() {
+            for id in [layer_id.clone(), format!("{layer_id}{hash}")] {
+                if let Some(r) = res.get_mut(&id) {
+                    r["Properties"]["Content"]["S3Key"] = json!(last_key);
+                }
+            }
+        }
+        let file = new_key.rsplit('/').next().unwrap_or_default().to_string();
+        p.artifacts
+            .retain(|a| !(a.functions.is_empty() && a.file_name == file));
+        p.state["service"]["provider"]["compiledCloudFormationTemplate"] =
+            p.update_template.clone();
+    }
+    out
+}
+
 /// Uploads the template, the state and each zip once into the new artifact directory.
 /// Returns the template's key.
 async fn upload(
@@ -343,6 +402,10 @@ fn template_hash(template: &Value) -> String {
             if r["Type"] == "AWS::Lambda::Function" && r["Properties"]["Code"].is_object() {
                 r["Properties"]["Code"]["S3Key"] = json!("");
             }
+            // v3 `normalizeCloudFormationTemplate` blanks layer S3 keys too.
+            if r["Type"] == "AWS::Lambda::LayerVersion" && r["Properties"]["Content"].is_object() {
+                r["Properties"]["Content"]["S3Key"] = json!("");
+            }
         }
     }
     t["Resources"] = sorted(&t["Resources"]);
@@ -392,5 +455,72 @@ mod tests {
         let a = json!({"Resources": {"F": {"Type": "AWS::Lambda::Function", "Properties": {"Code": {"S3Key": "a/1/x.zip"}}}, "B": {}}, "Outputs": {}});
         let b = json!({"Resources": {"B": {}, "F": {"Type": "AWS::Lambda::Function", "Properties": {"Code": {"S3Key": "a/2/x.zip"}}}}, "Outputs": {}});
         assert_eq!(template_hash(&a), template_hash(&b));
+    }
+
+    fn layer_pkg(hash: &str, dir: &str) -> PackageResult {
+        let config = json!({"service": "s", "provider": {"name": "aws", "runtime": "python3.11"}, "functions": {}});
+        let key = format!("{dir}/pythonRequirements.zip");
+        let template = json!({
+            "Resources": {"PythonRequirementsLambdaLayer": {"Type": "AWS::Lambda::LayerVersion", "Properties": {"Content": {"S3Bucket": "b", "S3Key": key}}}},
+            "Outputs": {
+                "PythonRequirementsLambdaLayerHash": {"Value": hash},
+                "PythonRequirementsLambdaLayerS3Key": {"Value": key},
+            }
+        });
+        let artifact = |name: &str, functions: Vec<String>| crate::package::Artifact {
+            path: name.into(),
+            file_name: name.into(),
+            sha256: String::new(),
+            functions,
+        };
+        PackageResult {
+            service: Service::from_config(&config, "dev", "us-east-1").unwrap(),
+            out_dir: ".".into(),
+            artifact_directory_name: dir.into(),
+            artifacts: vec![
+                artifact("s.zip", vec!["f".into()]),
+                artifact("pythonRequirements.zip", vec![]),
+            ],
+            create_template: json!({}),
+            update_template: template,
+            state: json!({"service": {"provider": {}}}),
+            notices: vec![],
+        }
+    }
+
+    #[test]
+    fn an_unchanged_layer_keeps_its_deployed_key_and_is_not_uploaded() {
+        let deployed = vec![
+            (
+                "PythonRequirementsLambdaLayerHash".to_string(),
+                "h1".to_string(),
+            ),
+            (
+                "PythonRequirementsLambdaLayerS3Key".to_string(),
+                "old/pythonRequirements.zip".to_string(),
+            ),
+        ];
+        let p = reuse_deployed_layers(&layer_pkg("h1", "new"), &deployed).expect("reused");
+        let t = &p.update_template;
+        assert_eq!(
+            t["Resources"]["PythonRequirementsLambdaLayer"]["Properties"]["Content"]["S3Key"],
+            "old/pythonRequirements.zip"
+        );
+        assert_eq!(
+            t["Outputs"]["PythonRequirementsLambdaLayerS3Key"]["Value"],
+            "old/pythonRequirements.zip"
+        );
+        let files: Vec<_> = p.artifacts.iter().map(|a| a.file_name.as_str()).collect();
+        assert_eq!(files, vec!["s.zip"]);
+        // A changed hash, or no deployed stack: nothing reused.
+        assert!(reuse_deployed_layers(&layer_pkg("h2", "new"), &deployed).is_none());
+        assert!(reuse_deployed_layers(&layer_pkg("h1", "new"), &[]).is_none());
+        // Layer S3 keys do not count as a template change (v3 normalisation).
+        let resources =
+            |dir: &str| json!({"Resources": layer_pkg("h1", dir).update_template["Resources"]});
+        assert_eq!(
+            template_hash(&resources("a")),
+            template_hash(&resources("b"))
+        );
     }
 }
