@@ -520,6 +520,12 @@ fn dockerize_pip_installs_manylinux_wheels_for_the_architecture() {
     assert_eq!(notice.len(), 1, "{:?}", r.notices);
     assert!(notice[0].contains("no Docker"), "{notice:?}");
 
+    // A function of another architecture would get the wrong wheels: refused by its path.
+    let mut mixed = c.clone();
+    mixed["functions"]["hello"]["architecture"] = json!("arm64");
+    let e = run(dir, &mixed, &host).unwrap_err().to_string();
+    assert!(e.contains("functions.hello.architecture"), "{e}");
+
     let mut arm = c.clone();
     arm["provider"]["architecture"] = json!("arm64");
     let r = run(dir, &arm, &host).unwrap();

@@ -188,6 +188,22 @@ pub fn prepare(
         if raw.get("image").is_some_and(truthy) || !service.runtime_of(f).starts_with("python") {
             continue;
         }
+        // The wheels are chosen for the provider's architecture (the plugin's cache key and,
+        // without `package.individually`, its Docker image): a Python function of another one
+        // would get the wrong native code.
+        if o.dockerize {
+            if let Some(a) = raw.get("architecture").and_then(Value::as_str) {
+                let provider_arch = config["provider"]["architecture"]
+                    .as_str()
+                    .unwrap_or("x86_64");
+                if a != provider_arch {
+                    return Err(DeployError::config(
+                        format!("functions.{}.architecture", f.key),
+                        format!("with dockerizePip, sls installs manylinux wheels for provider.architecture ({provider_arch}) only; set provider.architecture to {a}, or package this function's service separately"),
+                    ));
+                }
+            }
+        }
         let module = match raw.get("module").and_then(Value::as_str) {
             Some(m) if individually && !m.is_empty() => m.trim_end_matches('/').to_string(),
             _ => ".".to_string(),
@@ -324,11 +340,6 @@ impl Requirements {
     /// Notice lines for the user.
     pub fn notices(&self) -> &[String] {
         &self.notices
-    }
-
-    /// The requirements folder's files of a module (zip names), for tests and tools.
-    pub fn files(&self, module: &str) -> Option<&[SourceFile]> {
-        self.modules.get(module).map(|m| m.files.as_slice())
     }
 
     fn module_of(&self, functions: &[String]) -> Option<&str> {
