@@ -341,9 +341,9 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
                     return Err(DeployError::NoFiles { context });
                 }
                 let chosen = match &requirements {
-                    Some(r) => r.zip_entries(chosen, fns, *with_python, &|n| {
-                        selection.includes(n)
-                    })?,
+                    Some(r) => {
+                        r.zip_entries(chosen, fns, *with_python, &|n| selection.includes(n))?
+                    }
                     None => chosen,
                 };
                 let path = out.join(file);
