@@ -291,6 +291,14 @@ mod tests {
     }
 
     #[test]
+    fn esbuild_is_built_in() {
+        let c = json!({"plugins": ["serverless-esbuild"]});
+        let p = plugin_policy(&c, &[]);
+        assert_eq!(p.built_in, vec!["serverless-esbuild"]);
+        assert!(p.refusal().is_none() && p.notice().is_none());
+    }
+
+    #[test]
     fn modules_form_and_none() {
         let c = json!({"plugins": {"localPath": "./p", "modules": ["serverless-offline"]}});
         assert_eq!(plugin_names(&c), vec!["serverless-offline"]);
