@@ -143,3 +143,27 @@ fn webpack_and_bundle_are_refused_naming_the_obstacle() {
     );
     assert!(!sls.cwd.join(".serverless").exists());
 }
+
+#[test]
+fn typescript_and_esbuild_together_are_refused_for_package_and_invoke() {
+    let sls = sls_with("plugin-typescript", true);
+    let yml = std::fs::read_to_string(sls.cwd.join("serverless.yml")).unwrap();
+    sls.file(
+        "serverless.yml",
+        &yml.replace(
+            "  - serverless-plugin-typescript\n",
+            "  - serverless-plugin-typescript\n  - serverless-esbuild\n",
+        ),
+    );
+    for args in [&["package"][..], &["invoke", "local", "-f", "hello"][..]] {
+        let run = sls.run(args).failed(1);
+        assert!(
+            run.stderr
+                .contains("both serverless-plugin-typescript and serverless-esbuild"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    assert!(!sls.cwd.join(".serverless").exists());
+    assert!(!sls.cwd.join(".build").exists() && !sls.cwd.join(".esbuild").exists());
+}

@@ -33,6 +33,8 @@ pub fn prepare_invoke_local(
     function: &str,
     host: &BuildHost,
 ) -> Result<Option<InvokeTarget>> {
+    // Both TypeScript builders listed: refused before either builds.
+    crate::typescript_build::check(config)?;
     if let Some((dir, notices)) =
         crate::esbuild::prepare_invoke(service_dir, config, function, host)?
     {

@@ -133,11 +133,20 @@ fn tsconfig_location(config: &Value) -> Result<Option<String>> {
     Ok(location)
 }
 
-/// Checks the options without running anything.
+/// Checks the options without running anything: its own, and that serverless-esbuild, which
+/// builds the same handlers, is not listed too.
 pub fn check(config: &Value) -> Result<()> {
-    if enabled(config) {
-        tsconfig_location(config)?;
+    if !enabled(config) {
+        return Ok(());
     }
+    let names = sls_config::plugins::plugin_names(config);
+    if names.iter().any(|n| n == "serverless-esbuild") {
+        return Err(DeployError::config(
+            "plugins",
+            "this service lists both serverless-plugin-typescript and serverless-esbuild, which both build the TypeScript handlers (into .build and .esbuild); keep one of them",
+        ));
+    }
+    tsconfig_location(config)?;
     Ok(())
 }
 
@@ -267,13 +276,7 @@ pub fn build(
     if !enabled(config) {
         return Ok(None);
     }
-    let names = sls_config::plugins::plugin_names(config);
-    if names.iter().any(|n| n == "serverless-esbuild") {
-        return Err(DeployError::config(
-            "plugins",
-            "this service lists both serverless-plugin-typescript and serverless-esbuild, which both build the TypeScript handlers (into .build and .esbuild); keep one of them",
-        ));
-    }
+    check(config)?;
     let location = tsconfig_location(config)?;
     let only = match purpose {
         Purpose::Invoke { function } => Some(function),
@@ -655,6 +658,12 @@ mod tests {
             json!({"plugins": [PLUGIN], "custom": {"serverlessPluginTypescript": {"watch": true}}});
         let e = check(&c).unwrap_err().to_string();
         assert!(e.contains("custom.serverlessPluginTypescript.watch"), "{e}");
+        let c = json!({"plugins": [PLUGIN, "serverless-esbuild"]});
+        let e = check(&c).unwrap_err().to_string();
+        assert!(
+            e.contains("both serverless-plugin-typescript and serverless-esbuild"),
+            "{e}"
+        );
     }
 
     #[test]
