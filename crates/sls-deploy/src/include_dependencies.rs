@@ -30,8 +30,11 @@
 //! for the plugin itself); symbolic links are not resolved to real paths.
 //!
 //! Options (`custom.includeDependencies`): `enableCaching` changes only the plugin's speed and
-//! is accepted; `always` (gone since 5.0) and `handlerRoot` (resolved relative to the
-//! plugin's own install folder) are refused by name.
+//! is accepted; `handlerRoot` is honoured as the plugin's `require.resolve(path.join(root,
+//! handler))` reads it: an absolute folder as is, a relative one that climbs (`../../`) from
+//! the plugin's install folder (`node_modules/serverless-plugin-include-dependencies`, which
+//! must then be installed); any other relative form (a bare module name to Node) and `always`
+//! (gone since 5.0) are refused by name.
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Component, Path, PathBuf};
@@ -86,13 +89,16 @@ pub fn check(config: &Value) -> Result<()> {
                     "serverless-plugin-include-dependencies ignores `always` since version 5.0; list those files in package.patterns instead and remove it",
                 ))
             }
-            "handlerRoot" if !v.is_null() => {
-                return Err(DeployError::config(
-                    opt_path(key),
-                    "handlerRoot is not supported by sls's built-in serverless-plugin-include-dependencies (the plugin resolves it relative to its own install folder); remove it, or package this service with the Serverless Framework",
-                ))
-            }
-            "handlerRoot" => {}
+            "handlerRoot" => match v {
+                Value::Null => {}
+                Value::String(s) if !s.is_empty() => {}
+                _ => {
+                    return Err(DeployError::config(
+                        opt_path(key),
+                        "expected a folder (absolute, or relative to the plugin's install folder, e.g. ../../)",
+                    ))
+                }
+            },
             other => {
                 return Err(DeployError::config(
                     opt_path(other),
@@ -193,12 +199,13 @@ pub fn trace(root: &Path, config: &Value) -> Result<Option<Traced>> {
             Some(i) => &handler[..i],
             None => "index",
         };
-        let Some(file) = node_require_resolve(&root.join(handler_path)) else {
+        let wanted = handler_file_path(root, config, handler_path)?;
+        let Some(file) = node_require_resolve(&wanted) else {
             return Err(DeployError::config(
                 format!("functions.{key}.handler"),
                 format!(
                     "serverless-plugin-include-dependencies cannot find the handler file: Cannot find module '{}' (tried {handler_path}, .js, .json, .node and as a folder)",
-                    root.join(handler_path).display()
+                    wanted.display()
                 ),
             ));
         };
@@ -240,6 +247,42 @@ pub fn trace(root: &Path, config: &Value) -> Result<Option<Traced>> {
         "Using sls's built-in serverless-plugin-include-dependencies: node_modules traced from the handlers".to_string(),
     );
     Ok(Some(out))
+}
+
+/// `path.join(handlerRoot || servicePath, handlerPath)` as the plugin's `require.resolve`
+/// reads it: absolute as is; a path that climbs (`../`) relative to the plugin's own folder.
+fn handler_file_path(root: &Path, config: &Value, handler_path: &str) -> Result<PathBuf> {
+    let Some(handler_root) = config
+        .pointer("/custom/includeDependencies/handlerRoot")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    else {
+        return Ok(root.join(handler_path));
+    };
+    if Path::new(handler_root).is_absolute() {
+        return Ok(normalize(&Path::new(handler_root).join(handler_path)));
+    }
+    let joined = normalize(&Path::new(handler_root).join(handler_path));
+    if !joined.starts_with("..") {
+        return Err(DeployError::config(
+            opt_path("handlerRoot"),
+            format!(
+                "\"{handler_root}\" joined with the handler path is \"{}\", which Node's require.resolve (as the plugin calls it) reads as a package name; use an absolute folder, or one relative to the plugin's install folder such as ../../",
+                joined.display()
+            ),
+        ));
+    }
+    let Some(plugin_dir) = find_package(root, PLUGIN) else {
+        return Err(DeployError::config(
+            opt_path("handlerRoot"),
+            format!(
+                "a relative handlerRoot (\"{handler_root}\") is resolved, as by the plugin, from the plugin's install folder, and {PLUGIN} is not installed (no node_modules/{PLUGIN} in the service folder or a parent); install it, or make handlerRoot absolute"
+            ),
+        ));
+    };
+    // Node resolves relative to the real path of the plugin's module file.
+    let plugin_dir = plugin_dir.canonicalize().unwrap_or(plugin_dir);
+    Ok(normalize(&plugin_dir.join(joined)))
 }
 
 struct Tracer {
@@ -563,8 +606,14 @@ fn normalize(p: &Path) -> PathBuf {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
-                if !out.pop() {
+                // Leading `..` of a relative path stay; at the root they stop.
+                if matches!(
+                    out.components().next_back(),
+                    None | Some(Component::ParentDir)
+                ) {
                     out.push("..");
+                } else {
+                    out.pop();
                 }
             }
             other => out.push(other.as_os_str()),
@@ -1053,10 +1102,43 @@ mod tests {
     }
 
     #[test]
+    fn handler_root_reads_like_the_plugins_require_resolve() {
+        let d = tempfile::tempdir().unwrap();
+        let svc = d.path().canonicalize().unwrap().join("app");
+        std::fs::create_dir_all(svc.join("node_modules").join(PLUGIN)).unwrap();
+        std::fs::write(
+            svc.join("node_modules").join(PLUGIN).join("package.json"),
+            "{}",
+        )
+        .unwrap();
+        let c = |root: &str| serde_json::json!({"custom": {"includeDependencies": {"handlerRoot": root}}});
+        // `../../` from node_modules/<plugin> is the folder that holds node_modules.
+        assert_eq!(
+            handler_file_path(&svc, &c("../../dist"), "src/h").unwrap(),
+            svc.join("dist/src/h")
+        );
+        assert_eq!(
+            handler_file_path(&svc, &c("/abs/root"), "src/h").unwrap(),
+            Path::new("/abs/root/src/h")
+        );
+        let e = handler_file_path(&svc, &c("./dist"), "src/h")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("custom.includeDependencies.handlerRoot") && e.contains("package name"),
+            "{e}"
+        );
+        assert_eq!(
+            handler_file_path(&svc, &serde_json::json!({}), "src/h").unwrap(),
+            svc.join("src/h")
+        );
+    }
+
+    #[test]
     fn options_are_checked_by_name() {
         let c = serde_json::json!({"plugins": [PLUGIN], "custom": {"includeDependencies": {"enableCaching": true}}});
         check(&c).unwrap();
-        for bad in ["always", "handlerRoot", "checkDependencies"] {
+        for bad in ["always", "checkDependencies"] {
             let c = serde_json::json!({"plugins": [PLUGIN], "custom": {"includeDependencies": {bad: ["x"]}}});
             let e = check(&c).unwrap_err().to_string();
             assert!(
