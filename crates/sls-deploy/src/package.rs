@@ -199,7 +199,13 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
             patterns.extend(raw_package(raw_fn, "include"));
             patterns.extend(f.package.patterns.iter().cloned());
             if let Some(t) = &traced {
-                patterns.extend(t.function_patterns.get(&f.key).into_iter().flatten().cloned());
+                patterns.extend(
+                    t.function_patterns
+                        .get(&f.key)
+                        .into_iter()
+                        .flatten()
+                        .cloned(),
+                );
             }
             (
                 format!("{}.zip", f.key),
