@@ -38,6 +38,9 @@ pub mod plugins;
 mod print;
 mod schema;
 pub mod vars;
+
+/// JavaScript truthiness of a JSON value (`if (value)` in v3 and its plugins).
+pub use jsval::is_truthy;
 mod yaml;
 mod yaml_dump;
 

@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobMatcher};
+use serde_json::Value;
 
 use crate::error::{DeployError, Result};
 
@@ -189,6 +190,33 @@ impl Selection {
         }
         state
     }
+}
+
+/// Writes `bytes` to `path` through a synced temporary file renamed into place, so a reader
+/// never sees half a file.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let mut f =
+        std::fs::File::create(&tmp).map_err(|e| DeployError::io("could not create", &tmp, e))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| DeployError::io("could not write", &tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| DeployError::io("could not write", path, e))
+}
+
+/// The strings of `<v>.package.<key>` (`include`, `exclude`, `patterns`) as written; anything
+/// else in the list is left out.
+pub(crate) fn package_list(v: &Value, key: &str) -> Vec<String> {
+    v.get("package")
+        .and_then(|p| p.get(key))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

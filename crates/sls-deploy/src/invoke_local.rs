@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::error::Result;
 /// What the build tools get from the machine (`PATH`, the environment for child processes).
-pub use crate::python_requirements::PythonHost as BuildHost;
+use crate::build_host::BuildHost;
+use crate::error::Result;
 
 /// Where `sls invoke local` runs one function after a built-in plugin built it.
 #[derive(Debug, Clone, PartialEq, Eq)]

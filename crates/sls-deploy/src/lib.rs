@@ -16,6 +16,7 @@
 
 #[cfg(feature = "aws")]
 mod aws;
+mod build_host;
 mod compile;
 mod devdeps;
 mod error;
@@ -36,10 +37,9 @@ pub use aws::{
     deploy, deploy_function, info, remove, AwsOptions, DeployEvent, DeployOutcome, FunctionOutcome,
     RemoveOutcome, ServiceInfo,
 };
+pub use build_host::BuildHost;
 pub use error::{DeployError, ResourceFailure, Result};
-pub use invoke_local::{prepare_invoke_local, BuildHost, InvokeTarget};
-pub use package::{
-    artifact_directory_name, package, package_with, Artifact, PackageInput, PackageResult,
-};
+pub use invoke_local::{prepare_invoke_local, InvokeTarget};
+pub use package::{artifact_directory_name, package, package_with, PackageInput, PackageResult};
 pub use sls_config::model::{Function, Provider, Service, DEFAULT_RUNTIME};
-pub use zipper::sha256_file;
+pub use zipper::{sha256_file, Artifact};

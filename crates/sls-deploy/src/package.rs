@@ -6,12 +6,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
+use crate::build_host::BuildHost;
 use crate::compile::{self, FunctionArtifact};
 use crate::error::{DeployError, Result};
 use crate::files::{self, SourceFile, DEFAULT_EXCLUDES};
 use crate::naming;
-use crate::python_requirements::{self, PythonHost};
-use crate::zipper;
+use crate::python_requirements;
+use crate::zipper::{self, Artifact};
 use sls_config::model::Service;
 
 /// What to package.
@@ -30,19 +31,6 @@ pub struct PackageInput<'a> {
     pub config_file_name: Option<&'a str>,
     /// Time used for the artifact directory name (`<epochMs>-<ISO 8601>`); `None` = now.
     pub timestamp: Option<SystemTime>,
-}
-
-/// One zip (or user-provided artifact) to upload.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Artifact {
-    /// Local file.
-    pub path: PathBuf,
-    /// Name in the artifact directory of the bucket.
-    pub file_name: String,
-    /// base64(SHA-256), i.e. Lambda's `CodeSha256`.
-    pub sha256: String,
-    /// Function keys using this artifact.
-    pub functions: Vec<String>,
 }
 
 /// Everything `package` produced, and what deploy needs next.
@@ -109,12 +97,12 @@ pub fn artifact_directory_name(service: &Service, at: SystemTime) -> String {
 
 /// Packages the service: zips, both templates and the state file in `input.out_dir`.
 pub fn package(input: &PackageInput<'_>) -> Result<PackageResult> {
-    package_with(input, &PythonHost::default())
+    package_with(input, &BuildHost::default())
 }
 
 /// [`package`], with what the built-in `serverless-python-requirements` needs from the machine
 /// (`PATH`, a cache folder).
-pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<PackageResult> {
+pub fn package_with(input: &PackageInput<'_>, python: &BuildHost) -> Result<PackageResult> {
     let service = Service::from_config(input.config, input.stage, input.region)?;
     // Refuse what cannot be deployed before any work is done.
     compile::check(&service, input.config)?;
@@ -163,19 +151,8 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
     }
     // v3's old syntax: `package.exclude` joins the excludes, `package.include` goes first among
     // the patterns (`getExcludes`/`getIncludes`, each a lodash `union`).
-    let raw_package = |v: &Value, key: &str| -> Vec<String> {
-        v.get("package")
-            .and_then(|p| p.get(key))
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let service_excludes = raw_package(input.config, "exclude");
-    let mut service_patterns = raw_package(input.config, "include");
+    let service_excludes = files::package_list(input.config, "exclude");
+    let mut service_patterns = files::package_list(input.config, "include");
     match &traced {
         Some(t) => service_patterns.extend(t.service_patterns.iter().cloned()),
         None => service_patterns.extend(service.package.patterns.iter().cloned()),
@@ -194,9 +171,9 @@ pub fn package_with(input: &PackageInput<'_>, python: &PythonHost) -> Result<Pac
         } else if service.package.individually || f.package.individually {
             let raw_fn = &input.config["functions"][&f.key];
             let mut excludes = service_excludes.clone();
-            excludes.extend(raw_package(raw_fn, "exclude"));
+            excludes.extend(files::package_list(raw_fn, "exclude"));
             let mut patterns = service_patterns.clone();
-            patterns.extend(raw_package(raw_fn, "include"));
+            patterns.extend(files::package_list(raw_fn, "include"));
             patterns.extend(f.package.patterns.iter().cloned());
             if let Some(t) = &traced {
                 patterns.extend(
@@ -537,16 +514,5 @@ pub(crate) fn write_json(path: &Path, value: &Value) -> Result<()> {
         path: path.to_path_buf(),
         source: std::io::Error::other(e),
     })?;
-    write_atomic(path, text.as_bytes())
-}
-
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let tmp = path.with_extension("tmp");
-    let mut f =
-        std::fs::File::create(&tmp).map_err(|e| DeployError::io("could not create", &tmp, e))?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| DeployError::io("could not write", &tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| DeployError::io("could not write", path, e))
+    files::write_atomic(path, text.as_bytes())
 }

@@ -50,9 +50,10 @@ pub fn enabled(config: &Value) -> bool {
         .any(|n| n == PLUGIN)
 }
 
+use crate::build_host::which;
 /// What compiling needs from the machine: `PATH` (to find `node`) and the environment for
 /// `tsc` (the library reads no process environment); the same host the other build tools get.
-pub use crate::python_requirements::PythonHost as NodeHost;
+use crate::build_host::BuildHost;
 
 /// What [`build`] is for: packaging (`.build` is removed afterwards) or `invoke local` of one
 /// function (only its handler among the root files; `.build` stays, as with the plugin).
@@ -199,12 +200,6 @@ fn handler_files(service_dir: &Path, config: &Value, only: Option<&str>) -> Resu
     Ok(out)
 }
 
-fn which(name: &str, path_var: &str) -> Option<PathBuf> {
-    std::env::split_paths(path_var)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
 /// `typescript` as Node resolves it from the service folder: `node_modules/typescript` here or
 /// in a parent folder.
 fn find_typescript(service_dir: &Path) -> Option<PathBuf> {
@@ -270,7 +265,7 @@ fn diagnostics(out: &std::process::Output, max: usize) -> String {
 pub fn build(
     service_dir: &Path,
     config: &Value,
-    host: &NodeHost,
+    host: &BuildHost,
     purpose: Purpose<'_>,
 ) -> Result<Option<Build>> {
     if !enabled(config) {
@@ -555,19 +550,8 @@ fn link(_src: &Path, _dst: &Path) {
 /// not match names starting with a dot (`dot: false`) unless the pattern spells the dot.
 /// Files under `node_modules/` are skipped: the plugin's next step replaces `.build/node_modules`.
 fn copy_extras(service_dir: &Path, config: &Value, build_dir: &Path) -> Result<()> {
-    let list = |key: &str| -> Vec<String> {
-        config
-            .pointer(&format!("/package/{key}"))
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let mut patterns = list("include");
-    patterns.extend(list("patterns"));
+    let mut patterns = crate::files::package_list(config, "include");
+    patterns.extend(crate::files::package_list(config, "patterns"));
     let positive: Vec<&String> = patterns.iter().filter(|p| !p.starts_with('!')).collect();
     if positive.is_empty() {
         return Ok(());

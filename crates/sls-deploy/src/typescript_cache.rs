@@ -276,7 +276,7 @@ impl Cache {
             "warnings": warnings,
         });
         std::fs::create_dir_all(&tmp).map_err(|e| DeployError::io("could not create", &tmp, e))?;
-        crate::package::write_atomic(&tmp.join("manifest.json"), manifest.to_string().as_bytes())?;
+        crate::files::write_atomic(&tmp.join("manifest.json"), manifest.to_string().as_bytes())?;
         if self.entry.exists() {
             std::fs::remove_dir_all(&self.entry)
                 .map_err(|e| DeployError::io("could not remove", &self.entry, e))?;

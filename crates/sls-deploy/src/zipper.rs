@@ -7,7 +7,7 @@
 //! folder, synced and renamed into place.
 
 use std::io::{BufWriter, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -22,6 +22,22 @@ const BATCH_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Writes `files` (already sorted) to `dest` and returns `CodeSha256` (base64 of SHA-256).
 pub fn write_zip(files: &[SourceFile], dest: &Path) -> Result<String> {
+    write_entries(files.iter().map(ZipEntry::File), dest)
+}
+
+/// One entry of a zip: a file, or a folder entry (`name` ending in `/`), which sls's own zips
+/// leave out but the plugins' zip libraries (JSZip) write.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ZipEntry<'a> {
+    File(&'a SourceFile),
+    Folder(&'a str),
+}
+
+/// Writes `entries`, in order, to `dest` atomically and returns base64(SHA-256) of the zip.
+pub(crate) fn write_entries<'a>(
+    entries: impl IntoIterator<Item = ZipEntry<'a>>,
+    dest: &Path,
+) -> Result<String> {
     let zip_err = |message: String| DeployError::Zip {
         path: dest.to_path_buf(),
         message,
@@ -40,22 +56,43 @@ pub fn write_zip(files: &[SourceFile], dest: &Path) -> Result<String> {
 
     let mut batch: Vec<(&str, &Path, SimpleFileOptions)> = Vec::new();
     let mut batch_bytes = 0u64;
-    for f in files {
-        let size = std::fs::metadata(&f.path)
-            .map_err(|e| DeployError::io("could not read", &f.path, e))?
-            .len();
-        // Files of 4 GiB and more need ZIP64 headers; mark them so the writer allows it.
-        let options = base
-            .unix_permissions(if f.executable { 0o755 } else { 0o644 })
-            .large_file(size >= u32::MAX as u64);
-        batch.push((f.name.as_str(), f.path.as_path(), options));
-        batch_bytes += size;
-        if batch_bytes >= BATCH_BYTES {
-            flush(&mut writer, &mut batch).map_err(|e| zip_err(e.to_string()))?;
-            batch_bytes = 0;
+    let mut add = |entry: ZipEntry<'a>| -> Result<()> {
+        match entry {
+            ZipEntry::Folder(name) => {
+                // Entries keep their order: the files before this folder go first.
+                flush(&mut writer, &mut batch).map_err(|e| zip_err(e.to_string()))?;
+                batch_bytes = 0;
+                writer
+                    .add_directory(name, base.unix_permissions(0o755))
+                    .map_err(|e| zip_err(e.to_string()))
+            }
+            ZipEntry::File(f) => {
+                let size = std::fs::metadata(&f.path)
+                    .map_err(|e| DeployError::io("could not read", &f.path, e))?
+                    .len();
+                // Files of 4 GiB and more need ZIP64 headers; mark them so the writer allows it.
+                let options = base
+                    .unix_permissions(if f.executable { 0o755 } else { 0o644 })
+                    .large_file(size >= u32::MAX as u64);
+                batch.push((f.name.as_str(), f.path.as_path(), options));
+                batch_bytes += size;
+                if batch_bytes >= BATCH_BYTES {
+                    flush(&mut writer, &mut batch).map_err(|e| zip_err(e.to_string()))?;
+                    batch_bytes = 0;
+                }
+                Ok(())
+            }
         }
+    };
+    let added = entries
+        .into_iter()
+        .try_for_each(&mut add)
+        .and_then(|()| flush(&mut writer, &mut batch).map_err(|e| zip_err(e.to_string())));
+    if let Err(e) = added {
+        drop(writer);
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
     }
-    flush(&mut writer, &mut batch).map_err(|e| zip_err(e.to_string()))?;
     let inner = writer.finish().map_err(|e| zip_err(e.to_string()))?;
     let file = inner
         .into_inner()
@@ -98,4 +135,17 @@ pub fn sha256_file(path: &Path) -> Result<String> {
 /// base64(SHA-256(bytes)).
 pub fn sha256_b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
+}
+
+/// One zip (or user-provided artifact) to upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    /// Local file.
+    pub path: PathBuf,
+    /// Name in the artifact directory of the bucket.
+    pub file_name: String,
+    /// base64(SHA-256), i.e. Lambda's `CodeSha256`.
+    pub sha256: String,
+    /// Function keys using this artifact.
+    pub functions: Vec<String>,
 }

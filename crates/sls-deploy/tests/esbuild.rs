@@ -20,7 +20,7 @@ use std::process::Command;
 
 use corpus::{copy_dir, fixtures, normalise, read_json};
 use serde_json::{json, Value};
-use sls_deploy::python_requirements::PythonHost;
+use sls_deploy::BuildHost;
 use sls_deploy::{package_with, DeployError, PackageInput, PackageResult};
 
 /// tools/node/node_modules, with esbuild in it (the tests need it; no skipping).
@@ -34,12 +34,12 @@ fn node_modules() -> PathBuf {
     dir.canonicalize().unwrap()
 }
 
-fn host() -> PythonHost {
+fn host() -> BuildHost {
     let mut env = std::collections::BTreeMap::new();
     if let Ok(h) = std::env::var("HOME") {
         env.insert("HOME".to_string(), h);
     }
-    PythonHost {
+    BuildHost {
         path_var: std::env::var("PATH").ok(),
         cache_dir: None,
         env,
@@ -440,7 +440,7 @@ fn externals_are_installed_with_npm_like_v3() {
 fn node_not_on_path_is_a_clear_error() {
     let tmp = service(true);
     let dir = tmp.path();
-    let host = PythonHost {
+    let host = BuildHost {
         path_var: Some(dir.join("no-bin").display().to_string()),
         ..host()
     };

@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use sls_deploy::python_requirements::PythonHost;
+use sls_deploy::BuildHost;
 use sls_deploy::{package_with, DeployError, PackageInput, PackageResult};
 
 fn fixtures() -> PathBuf {
@@ -53,8 +53,8 @@ fn service(case: &str, typescript: bool) -> tempfile::TempDir {
     tmp
 }
 
-fn host() -> PythonHost {
-    PythonHost {
+fn host() -> BuildHost {
+    BuildHost {
         path_var: std::env::var("PATH").ok(),
         cache_dir: None,
         env: Default::default(),

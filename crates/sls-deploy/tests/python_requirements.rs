@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use serde_json::{json, Value};
-use sls_deploy::python_requirements::PythonHost;
+use sls_deploy::BuildHost;
 use sls_deploy::{package_with, DeployError, PackageInput, PackageResult};
 
 fn write(dir: &Path, rel: &str, body: &str) {
@@ -47,7 +47,7 @@ fn wheel(dir: &Path, name: &str) {
 }
 
 /// The test process's PATH (tests may read it; the library is given it).
-fn host() -> Option<PythonHost> {
+fn host() -> Option<BuildHost> {
     let path = std::env::var("PATH").ok()?;
     let ok = std::process::Command::new("python3")
         .args(["-m", "pip", "--version"])
@@ -61,7 +61,7 @@ fn host() -> Option<PythonHost> {
     if let Ok(h) = std::env::var("HOME") {
         env.insert("HOME".to_string(), h);
     }
-    Some(PythonHost {
+    Some(BuildHost {
         path_var: Some(path),
         cache_dir: None,
         env,
@@ -95,7 +95,7 @@ fn config(dir: &Path, extra: Value) -> Value {
     })
 }
 
-fn run(dir: &Path, config: &Value, host: &PythonHost) -> Result<PackageResult, DeployError> {
+fn run(dir: &Path, config: &Value, host: &BuildHost) -> Result<PackageResult, DeployError> {
     package_with(
         &PackageInput {
             service_dir: dir,
@@ -247,9 +247,7 @@ fn unsupported_options_are_refused_by_name_before_anything_is_written() {
     ] {
         let mut c = config(dir, json!({}));
         c["custom"]["pythonRequirements"][key] = value;
-        let e = run(dir, &c, &PythonHost::default())
-            .unwrap_err()
-            .to_string();
+        let e = run(dir, &c, &BuildHost::default()).unwrap_err().to_string();
         assert!(
             e.contains(&format!("custom.pythonRequirements.{shown}")) && e.contains("not support"),
             "{e}"
@@ -263,9 +261,7 @@ fn unsupported_options_are_refused_by_name_before_anything_is_written() {
     for key in ["dockerImage", "dockerFile", "dockerPrivateKey"] {
         let mut c = config(dir, json!({"dockerizePip": true}));
         c["custom"]["pythonRequirements"][key] = json!("x");
-        let e = run(dir, &c, &PythonHost::default())
-            .unwrap_err()
-            .to_string();
+        let e = run(dir, &c, &BuildHost::default()).unwrap_err().to_string();
         assert!(
             e.contains(&format!("custom.pythonRequirements.{key}")),
             "{e}"
@@ -275,9 +271,7 @@ fn unsupported_options_are_refused_by_name_before_anything_is_written() {
     // A per-function vendor folder is refused by its path.
     let mut c = config(dir, json!({}));
     c["functions"]["hello"]["vendor"] = json!("./v");
-    let e = run(dir, &c, &PythonHost::default())
-        .unwrap_err()
-        .to_string();
+    let e = run(dir, &c, &BuildHost::default()).unwrap_err().to_string();
     assert!(e.contains("functions.hello.vendor"), "{e}");
     assert!(!dir.join(".serverless").exists());
 }

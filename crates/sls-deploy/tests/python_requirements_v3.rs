@@ -21,7 +21,7 @@ use std::path::Path;
 
 use corpus::{copy_dir, fixtures, normalise, read_json};
 use serde_json::Value;
-use sls_deploy::python_requirements::PythonHost;
+use sls_deploy::BuildHost;
 use sls_deploy::{package_with, PackageInput};
 
 const CASES: &[&str] = &[
@@ -34,7 +34,7 @@ const CASES: &[&str] = &[
     "slim",
 ];
 
-fn host(cache: &Path) -> Option<PythonHost> {
+fn host(cache: &Path) -> Option<BuildHost> {
     let path = std::env::var("PATH").ok()?;
     let ok = std::process::Command::new("python3.11")
         .args(["-m", "pip", "--version"])
@@ -48,7 +48,7 @@ fn host(cache: &Path) -> Option<PythonHost> {
     if let Ok(h) = std::env::var("HOME") {
         env.insert("HOME".to_string(), h);
     }
-    Some(PythonHost {
+    Some(BuildHost {
         path_var: Some(path),
         cache_dir: Some(cache.to_path_buf()),
         env,

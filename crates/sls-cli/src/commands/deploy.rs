@@ -73,7 +73,7 @@ fn package_service(
     // The built-in serverless-python-requirements runs pip with this PATH and the environment
     // snapshot (proxies, PIP_*, pyenv, HOME), as the plugin's child process inherits it, minus
     // AWS credentials, which pip never needs; the library reads no environment.
-    let python = sls_deploy::python_requirements::PythonHost {
+    let python = sls_deploy::BuildHost {
         path_var: host.env.get("PATH").cloned(),
         cache_dir: None,
         env: host

@@ -21,17 +21,7 @@ use serde_json::Value;
 use super::Clients;
 use crate::error::{DeployError, Result};
 use crate::package::PackageResult;
-
-/// JavaScript truthiness of a JSON value.
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
-        Value::String(s) => !s.is_empty(),
-        _ => true,
-    }
-}
+use sls_config::is_truthy as truthy;
 
 /// JavaScript `String(v)` of a JSON value (tag values, as lodash `mapValues(…, String)`).
 fn js_string(v: &Value) -> String {

@@ -467,7 +467,7 @@ mod tests {
                 "PythonRequirementsLambdaLayerS3Key": {"Value": key},
             }
         });
-        let artifact = |name: &str, functions: Vec<String>| crate::package::Artifact {
+        let artifact = |name: &str, functions: Vec<String>| crate::zipper::Artifact {
             path: name.into(),
             file_name: name.into(),
             sha256: String::new(),

@@ -9,6 +9,7 @@ use super::{tag_list, FunctionArtifact};
 use crate::error::{DeployError, Result};
 use crate::naming;
 use crate::zipper::sha256_b64;
+pub(super) use sls_config::is_truthy as truthy;
 use sls_config::model::{Function, Service};
 
 /// A function needs a handler; container images are not supported yet.
@@ -548,17 +549,6 @@ pub(super) fn version_resource(
         naming::lambda_version_output_logical_id(&f.key),
         out,
     )
-}
-
-/// JavaScript truthiness for config numbers (`0`, `""`, `false`, `null` are unset).
-pub(super) fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        _ => true,
-    }
 }
 
 fn first_truthy(values: &[&Option<Value>]) -> Option<Value> {

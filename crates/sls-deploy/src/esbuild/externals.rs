@@ -11,8 +11,8 @@ use std::process::Command;
 use serde_json::{json, Map, Value};
 
 use super::{opt_path, Options};
+use crate::build_host::BuildHost;
 use crate::error::{DeployError, Result};
-use crate::python_requirements::PythonHost;
 
 fn read_json(path: &Path) -> Result<Value> {
     let text =
@@ -138,12 +138,9 @@ fn relative(from: &Path, to: &Path) -> String {
     parts.join("/")
 }
 
-fn npm(build_dir: &Path, args: &[String], host: &PythonHost, what: &str) -> Result<()> {
+fn npm(build_dir: &Path, args: &[String], host: &BuildHost, what: &str) -> Result<()> {
     let path_var = host.path_var.clone().unwrap_or_default();
-    let npm = std::env::split_paths(&path_var)
-        .filter(|d| !d.as_os_str().is_empty())
-        .map(|d| d.join("npm"))
-        .find(|c| c.is_file())
+    let npm = crate::build_host::which("npm", &path_var)
         .ok_or_else(|| DeployError::Tool {
             message: "serverless-esbuild installs the external modules with npm, and `npm` was not found on PATH.".into(),
             hint: Some("Install Node.js with npm, or bundle the modules (remove them from custom.esbuild.external).".into()),
@@ -182,7 +179,7 @@ pub(super) fn install(
     build_dir: &Path,
     service_name: &str,
     o: &Options,
-    host: &PythonHost,
+    host: &BuildHost,
 ) -> Result<Option<Vec<String>>> {
     let local_dir = match &o.package_path {
         Some(p) => service_dir

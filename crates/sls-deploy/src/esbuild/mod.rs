@@ -46,10 +46,11 @@ use std::process::{Command, Stdio};
 use globset::{GlobBuilder, GlobMatcher};
 use serde_json::{json, Map, Value};
 
+use crate::build_host::{which, BuildHost};
 use crate::error::{DeployError, Result};
 use crate::files::{self, SourceFile};
-use crate::python_requirements::PythonHost;
 use crate::zipper;
+use sls_config::is_truthy as truthy;
 use sls_config::model::Service;
 
 /// The plugin this module replaces.
@@ -195,17 +196,6 @@ fn refuse(key: &str, why: &str) -> DeployError {
             "{why}; sls's built-in serverless-esbuild does not support it: remove it, or package this service with the Serverless Framework"
         ),
     )
-}
-
-/// JavaScript truthiness.
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
-        Value::String(s) => !s.is_empty(),
-        _ => true,
-    }
 }
 
 /// `asArray(x).filter(isString)`.
@@ -737,28 +727,16 @@ impl Globby {
     }
 }
 
-fn raw_strings(v: &Value, key: &str) -> Vec<String> {
-    v.get("package")
-        .and_then(|p| p.get(key))
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// index.js `prepare`: `include`, `!exclude`, `patterns` (unique, in order).
 fn prepared_patterns(v: &Value, service_level: bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut all = raw_strings(v, "include");
+    let mut all = crate::files::package_list(v, "include");
     all.extend(
-        raw_strings(v, "exclude")
+        crate::files::package_list(v, "exclude")
             .into_iter()
             .map(|e| format!("!{e}")),
     );
-    all.extend(raw_strings(v, "patterns"));
+    all.extend(crate::files::package_list(v, "patterns"));
     if service_level {
         all.push("!node_modules/serverless-esbuild".into());
     }
@@ -818,13 +796,6 @@ fn remove_dir(dir: &Path) -> Result<()> {
     }
 }
 
-fn which(name: &str, path_var: &str) -> Option<PathBuf> {
-    std::env::split_paths(path_var)
-        .filter(|d| !d.as_os_str().is_empty())
-        .map(|d| d.join(name))
-        .find(|c| c.is_file())
-}
-
 /// What one run of esbuild produced.
 struct BuildOutput {
     version: String,
@@ -839,7 +810,7 @@ fn run_esbuild(
     build_dir: &Path,
     entries: &[Entry],
     o: &Options,
-    host: &PythonHost,
+    host: &BuildHost,
 ) -> Result<BuildOutput> {
     let path_var = host.path_var.clone().unwrap_or_default();
     let node = which("node", &path_var).ok_or_else(|| DeployError::Tool {
@@ -1151,7 +1122,7 @@ pub fn package(
     service_dir: &Path,
     config: &Value,
     service: &Service,
-    host: &PythonHost,
+    host: &BuildHost,
 ) -> Result<Option<Bundled>> {
     if !enabled(config) {
         return Ok(None);
@@ -1187,7 +1158,7 @@ fn build_and_zip(
     service_dir: &Path,
     config: &Value,
     service: &Service,
-    host: &PythonHost,
+    host: &BuildHost,
     o: &Options,
     entries: &[Entry],
     work: &Path,
@@ -1329,7 +1300,7 @@ pub fn prepare_invoke(
     service_dir: &Path,
     config: &Value,
     function: &str,
-    host: &PythonHost,
+    host: &BuildHost,
 ) -> Result<Option<(PathBuf, Vec<String>)>> {
     if !enabled(config) {
         return Ok(None);

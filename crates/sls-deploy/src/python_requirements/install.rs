@@ -16,6 +16,7 @@ use std::process::Command;
 use sha2::{Digest, Sha256};
 
 use super::options::{opt_path, Options};
+use crate::build_host::which;
 use crate::error::{DeployError, Result};
 use crate::files::{self, SourceFile};
 
@@ -340,24 +341,6 @@ fn runs(p: &Path) -> bool {
         .stderr(std::process::Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
-}
-
-pub(crate) fn which(name: &str, path_var: &str) -> Option<PathBuf> {
-    std::env::split_paths(path_var)
-        .filter(|d| !d.as_os_str().is_empty())
-        .map(|d| d.join(name))
-        .find(|c| is_executable(c))
-}
-
-#[cfg(unix)]
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(path: &Path) -> bool {
-    path.is_file() || path.with_extension("exe").is_file()
 }
 
 /// `pip X from … (python 3.Y)` → `pip X, python3.Y`.

@@ -30,10 +30,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
+use crate::build_host::BuildHost;
 use crate::error::{DeployError, Result};
 use crate::files::{self, SourceFile};
 use crate::naming;
-use crate::package::Artifact;
+use crate::zipper::Artifact;
 use install::{Ctx, ModuleInstall};
 use options::{opt_path, truthy, Options};
 use sls_config::model::Service;
@@ -71,20 +72,6 @@ if not os.path.exists(_TARGET):
         _archive.extractall(_staging)
     os.rename(_staging, _TARGET)
 "#;
-
-/// What the caller knows about the machine: the child's `PATH` (libraries never read the
-/// process environment) and, optionally, a user cache folder.
-#[derive(Debug, Clone, Default)]
-pub struct PythonHost {
-    /// `PATH` used to find `pythonX.Y` / `python3`, `strip`, `pipenv`, `poetry`; `None` means
-    /// none can be found.
-    pub path_var: Option<String>,
-    /// Default cache folder when `cacheLocation` is not set; `None` means
-    /// `<service>/.serverless/requirements-cache`.
-    pub cache_dir: Option<PathBuf>,
-    /// Extra environment for pip (e.g. `HOME`); pip runs with exactly `PATH` plus these.
-    pub env: BTreeMap<String, String>,
-}
 
 /// Whether the service lists the plugin.
 pub fn enabled(config: &Value) -> bool {
@@ -172,7 +159,7 @@ pub fn prepare(
     service_dir: &Path,
     config: &Value,
     service: &Service,
-    host: &PythonHost,
+    host: &BuildHost,
 ) -> Result<Option<Requirements>> {
     if !enabled(config) {
         return Ok(None);
@@ -267,7 +254,7 @@ pub fn prepare(
         && !modules.is_empty()
         && std::fs::read(&helper).ok().as_deref() != Some(HELPER_SOURCE.as_bytes())
     {
-        crate::package::write_atomic(&helper, HELPER_SOURCE.as_bytes())?;
+        crate::files::write_atomic(&helper, HELPER_SOURCE.as_bytes())?;
     }
     let head = match modules.values().next() {
         None => "no requirements to install".to_string(),

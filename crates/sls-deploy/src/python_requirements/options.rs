@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{DeployError, Result};
+pub(crate) use sls_config::is_truthy as truthy;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Options {
@@ -33,17 +34,6 @@ pub(crate) struct Options {
     pub poetry_with: Vec<String>,
     pub poetry_without: Vec<String>,
     pub poetry_only: Vec<String>,
-}
-
-/// JavaScript truthiness of an option value.
-pub(crate) fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
-        Value::String(s) => !s.is_empty(),
-        _ => true,
-    }
 }
 
 pub(crate) fn opt_path(key: &str) -> String {

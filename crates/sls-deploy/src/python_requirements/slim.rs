@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use super::install::which;
 use super::options::{opt_path, Options};
+use crate::build_host::which;
 use crate::error::{DeployError, Result};
 use crate::files::{self, SourceFile};
 

@@ -6,6 +6,7 @@
 //! [`compile`] compiles them all.
 
 use serde_json::{json, Map, Value};
+use sls_config::is_truthy as truthy;
 
 use crate::error::{DeployError, Result};
 use crate::naming;
@@ -268,10 +269,6 @@ struct Authorizer {
     result_ttl: Option<Value>,
     enable_simple_responses: Option<Value>,
     payload_version: Value,
-}
-
-fn truthy(v: &Value) -> bool {
-    super::api_gateway::truthy(v)
 }
 
 fn parse_authorizers(

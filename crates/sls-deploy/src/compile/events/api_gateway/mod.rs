@@ -19,6 +19,7 @@ use serde_json::{json, Map, Value};
 use crate::compile::merge;
 use crate::error::{DeployError, Result};
 use crate::naming;
+pub(crate) use sls_config::is_truthy as truthy;
 use sls_config::model::{Function, Service};
 
 pub(crate) use authorizers::Authorizer;
@@ -140,17 +141,6 @@ impl<'a> Settings<'a> {
 
     pub fn stage(&self) -> &str {
         &self.service.stage
-    }
-}
-
-/// JavaScript truthiness.
-pub(crate) fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        _ => true,
     }
 }
 

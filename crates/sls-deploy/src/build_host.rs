@@ -1,0 +1,44 @@
+//! What the build steps of the built-in plugin equivalents (pip, esbuild, tsc, npm) need from
+//! the machine. Libraries never read the process environment, so the CLI fills this in.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The child processes' `PATH`, a user cache folder and extra environment.
+#[derive(Debug, Clone, Default)]
+pub struct BuildHost {
+    /// `PATH` used to find `pythonX.Y` / `python3`, `strip`, `pipenv`, `poetry`, `node`, `npm`;
+    /// `None` means none can be found.
+    pub path_var: Option<String>,
+    /// Default cache folder when `cacheLocation` is not set; `None` means
+    /// `<service>/.serverless/requirements-cache`.
+    pub cache_dir: Option<PathBuf>,
+    /// Extra environment for the tools (e.g. `HOME`); they run with exactly `PATH` plus these.
+    pub env: BTreeMap<String, String>,
+}
+
+impl BuildHost {
+    /// The first executable `name` on this host's `PATH`.
+    pub fn which(&self, name: &str) -> Option<PathBuf> {
+        which(name, self.path_var.as_deref().unwrap_or_default())
+    }
+}
+
+/// The first executable `name` in the folders of `path_var` (empty entries skipped).
+pub(crate) fn which(name: &str, path_var: &str) -> Option<PathBuf> {
+    std::env::split_paths(path_var)
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(|d| d.join(name))
+        .find(|c| is_executable(c))
+}
+
+#[cfg(unix)]
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(path: &Path) -> bool {
+    path.is_file() || path.with_extension("exe").is_file()
+}
