@@ -43,10 +43,16 @@ pub(super) fn statements(reads: &[VariableRead], account: &str) -> Vec<Value> {
             } => {
                 params.push(parameter_arn(region, account, name));
                 if let Some(secret) = name.strip_prefix(SECRETS_PREFIX) {
-                    // A secret's ARN ends in `-` and six random characters.
-                    secrets.push(format!(
-                        "arn:aws:secretsmanager:{region}:{account}:secret:{secret}-??????"
-                    ));
+                    // A secret's ARN ends in `-` and six random characters; one given by ARN
+                    // may carry them already, or not.
+                    if secret.starts_with("arn:") {
+                        secrets.push(secret.to_string());
+                        secrets.push(format!("{secret}-??????"));
+                    } else {
+                        secrets.push(format!(
+                            "arn:aws:secretsmanager:{region}:{account}:secret:{secret}-??????"
+                        ));
+                    }
                     kms_services.push(format!("secretsmanager.{region}.amazonaws.com"));
                     kms_keys.push(format!("arn:aws:kms:{region}:{account}:key/*"));
                 }
@@ -119,11 +125,21 @@ pub(super) fn statements(reads: &[VariableRead], account: &str) -> Vec<Value> {
 }
 
 /// `name` as SSM writes its ARN: `parameter/a/b` for `/a/b` and for `a/b`; an ARN as given
-/// (shared parameters are read by ARN).
+/// (shared parameters are read by ARN). A version or label selector (`/a/b:3`,
+/// `/a/b:prod`) is dropped: IAM checks the parameter's own ARN.
 fn parameter_arn(region: &str, account: &str, name: &str) -> String {
     if name.starts_with("arn:") {
-        return name.to_string();
+        // arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME[:SELECTOR]
+        let fields: Vec<&str> = name.splitn(7, ':').collect();
+        return fields[..fields.len().min(6)].join(":");
     }
+    // Parameter names hold no `:`, so what follows one is a selector; a secret's reference
+    // may name the secret by ARN, and is kept whole.
+    let name = if name.starts_with(SECRETS_PREFIX) {
+        name
+    } else {
+        name.split(':').next().unwrap_or(name)
+    };
     format!(
         "arn:aws:ssm:{region}:{account}:parameter/{}",
         name.trim_start_matches('/')
@@ -194,6 +210,52 @@ mod tests {
                 "secretsmanager.eu-west-1.amazonaws.com",
                 "ssm.eu-west-1.amazonaws.com"
             ])
+        );
+    }
+
+    #[test]
+    fn a_version_selector_is_not_part_of_the_parameter_arn() {
+        // `${ssm:/app/url:3}` reads version 3; IAM checks the parameter's own ARN.
+        let out = statements(
+            &[
+                ssm("eu-west-1", "/app/url:3", false),
+                ssm("eu-west-1", "flat:prod-label", false),
+                ssm(
+                    "us-east-1",
+                    "arn:aws:ssm:us-east-1:111122223333:parameter/shared:2",
+                    false,
+                ),
+            ],
+            "*",
+        );
+        assert_eq!(
+            out[0]["Resource"],
+            json!([
+                "arn:aws:ssm:eu-west-1:*:parameter/app/url",
+                "arn:aws:ssm:eu-west-1:*:parameter/flat",
+                "arn:aws:ssm:us-east-1:111122223333:parameter/shared"
+            ])
+        );
+    }
+
+    #[test]
+    fn a_secret_referenced_by_arn() {
+        let arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/api";
+        let out = statements(
+            &[ssm(
+                "eu-west-1",
+                &format!("/aws/reference/secretsmanager/{arn}"),
+                true,
+            )],
+            "*",
+        );
+        // The ARN may be complete (with its random suffix) or partial.
+        assert_eq!(out[1]["Resource"], json!([arn, format!("{arn}-??????")]));
+        assert_eq!(
+            out[0]["Resource"],
+            json!(format!(
+                "arn:aws:ssm:eu-west-1:*:parameter/aws/reference/secretsmanager/{arn}"
+            ))
         );
     }
 
