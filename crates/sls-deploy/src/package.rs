@@ -107,6 +107,12 @@ pub fn package_with(input: &PackageInput<'_>, python: &BuildHost) -> Result<Pack
     // Refuse what cannot be deployed before any work is done.
     compile::check(&service, input.config)?;
     python_requirements::check(input.config, input.service_dir)?;
+    python_requirements::check_artifacts(
+        input.config,
+        input.service_dir,
+        &service,
+        crate::esbuild::bundles_service_zip(input.config, &service),
+    )?;
     // The built-in serverless-python-requirements installs (or finds in its cache) before
     // `.serverless/` is touched, so a failed install leaves the previous package as it was.
     let requirements = if python_requirements::wanted(input.config, &service) {

@@ -276,6 +276,55 @@ fn unsupported_options_are_refused_by_name_before_anything_is_written() {
     assert!(!dir.join(".serverless").exists());
 }
 
+/// The plugin injects the requirements into zips sls does not build (a given `package.artifact`,
+/// serverless-esbuild's service zip); sls refuses by path rather than deploy without them.
+#[test]
+fn given_artifacts_the_plugin_would_inject_into_are_refused_by_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    service(dir, Some("tinypkg\n"));
+    write(dir, "given.zip", "not read");
+    write(dir, "api.js", "exports.h = async () => 1;\n");
+    let given_service = {
+        let mut c = config(dir, json!({}));
+        c["package"]["artifact"] = json!("given.zip");
+        c
+    };
+    let given_function = {
+        let mut c = config(dir, json!({}));
+        c["package"]["individually"] = json!(true);
+        c["functions"]["hello"]["package"] = json!({"artifact": "given.zip"});
+        c
+    };
+    let esbuild_mixed = {
+        let mut c = config(dir, json!({}));
+        c["plugins"] = json!(["serverless-esbuild", "serverless-python-requirements"]);
+        c["provider"]["runtime"] = json!("nodejs20.x");
+        c["functions"]["hello"]["runtime"] = json!("python3.11");
+        c["functions"]["api"] = json!({"handler": "api.h"});
+        c
+    };
+    for (c, path) in [
+        (given_service, "package.artifact"),
+        (given_function, "functions.hello.package.artifact"),
+        (esbuild_mixed, "package.individually"),
+    ] {
+        match run(dir, &c, &BuildHost::default()) {
+            Err(DeployError::Config { path: p, .. }) => assert_eq!(p, path),
+            other => panic!("{path}: {other:?}"),
+        }
+        assert!(!dir.join(".serverless").exists(), "nothing written: {path}");
+        assert!(!dir.join(".esbuild").exists(), "nothing built: {path}");
+    }
+    // With a layer the plugin leaves the function zips alone, as sls does.
+    let mut c = config(dir, json!({"layer": true}));
+    c["package"]["artifact"] = json!("given.zip");
+    assert!(!matches!(
+        run(dir, &c, &BuildHost::default()),
+        Err(DeployError::Config { ref path, .. }) if path == "package.artifact"
+    ));
+}
+
 #[test]
 fn individually_packaged_python_functions_get_the_requirements() {
     let Some(host) = host() else { return };

@@ -537,6 +537,19 @@ pub fn check(config: &Value, service: &Service) -> Result<()> {
     Ok(())
 }
 
+/// Whether the plugin packs the whole service into one zip that every function is deployed
+/// from: it is listed, without `package.individually`, and bundles at least one function.
+pub fn bundles_service_zip(config: &Value, service: &Service) -> bool {
+    enabled(config)
+        && !service.package.individually
+        && service.functions.iter().any(|f| {
+            is_node_function(config, &f.key)
+                && !config["functions"][&f.key]
+                    .get("skipEsbuild")
+                    .is_some_and(truthy)
+        })
+}
+
 /// One function to bundle.
 #[derive(Debug, Clone)]
 struct Entry {

@@ -123,6 +123,73 @@ pub fn check(config: &Value, _service_dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The plugin injects the requirements into the zip a Python function is deployed from even
+/// when it did not build it (lib/inject.js: the service's or the function's `package.artifact`,
+/// or serverless-esbuild's service zip, which that plugin sets as `package.artifact`). sls
+/// never rewrites such a zip, so it refuses rather than deploy a function without its
+/// requirements. `esbuild_service_zip`: serverless-esbuild packs the whole service into one zip.
+pub fn check_artifacts(
+    config: &Value,
+    service_dir: &Path,
+    service: &Service,
+    esbuild_service_zip: bool,
+) -> Result<()> {
+    if !enabled(config) {
+        return Ok(());
+    }
+    let o = options::options(config)?;
+    // With `zip` or `layer` the plugin injects nothing into the function zips.
+    if o.zip || o.layer.is_some() {
+        return Ok(());
+    }
+    let fix = "; sls does not rewrite a zip it did not build, so the function would be deployed without its requirements: let sls build the zip, or set custom.pythonRequirements.layer: true and reference the layer";
+    let python_fns = service.functions.iter().filter(|f| {
+        service.runtime_of(f).starts_with("python")
+            && !config["functions"][&f.key].get("image").is_some_and(truthy)
+    });
+    if service.package.individually {
+        for f in python_fns {
+            let module = config["functions"][&f.key]
+                .get("module")
+                .and_then(Value::as_str)
+                .filter(|m| !m.is_empty())
+                .unwrap_or(".");
+            if f.package.artifact.is_some() && has_requirements(service_dir, module, &o) {
+                return Err(DeployError::config(
+                    format!("functions.{}.package.artifact", f.key),
+                    format!("serverless-python-requirements injects the requirements into this given artifact{fix}"),
+                ));
+            }
+        }
+        return Ok(());
+    }
+    if python_fns.count() == 0 || !has_requirements(service_dir, ".", &o) {
+        return Ok(());
+    }
+    if service.package.artifact.is_some() {
+        return Err(DeployError::config(
+            "package.artifact",
+            format!("serverless-python-requirements injects the requirements into this given artifact{fix}"),
+        ));
+    }
+    if esbuild_service_zip {
+        return Err(DeployError::config(
+            "package.individually",
+            "serverless-esbuild packs the whole service into one zip, which the Python functions are deployed from too, and serverless-python-requirements injects the requirements into it; sls does not rewrite that zip, so they would be deployed without their requirements: set package.individually: true (each Python function then gets its own zip with them), or custom.pythonRequirements.layer: true and reference the layer",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a module has requirements the plugin would install (its requirements file, the
+/// service's Pipfile, or a Poetry project).
+fn has_requirements(service_dir: &Path, module: &str, o: &Options) -> bool {
+    let dir = service_dir.join(module);
+    dir.join(&o.file_name).is_file()
+        || (o.use_pipenv && service_dir.join("Pipfile").is_file())
+        || (o.use_poetry && install::is_poetry_project(&dir))
+}
+
 /// Whether any zip of the service gets requirements: the plugin is listed and a function is
 /// packaged with the service (whatever its runtime, as the plugin does), or individually with a
 /// Python runtime.
