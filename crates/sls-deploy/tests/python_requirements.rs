@@ -342,6 +342,32 @@ fn individually_packaged_python_functions_get_the_requirements() {
     assert!(!node.iter().any(|x| x.starts_with("tinypkg")), "{node:?}");
 }
 
+/// A Node.js provider runtime with a Python function (e.g. beside serverless-esbuild): pip
+/// runs for the Python function's runtime, not the provider's.
+#[test]
+fn mixed_service_installs_for_the_python_functions_runtime() {
+    let Some(host) = host() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    service(dir, Some("tinypkg\n"));
+    write(dir, "index.js", "exports.h = 1;\n");
+    for dockerize in [false, true] {
+        let mut c = config(dir, json!({"dockerizePip": dockerize}));
+        c["package"]["individually"] = json!(true);
+        c["provider"]["runtime"] = json!("nodejs20.x");
+        c["functions"]["hello"]["runtime"] = json!("python3.11");
+        c["functions"]["node"] = json!({"handler": "index.h"});
+        let pkg = run(dir, &c, &host).unwrap();
+        assert!(
+            !pkg.notices.iter().any(|n| n.contains("nodejs")),
+            "{:?}",
+            pkg.notices
+        );
+        let py = names(&dir.join(".serverless/hello.zip"));
+        assert!(py.contains(&"tinypkg/__init__.py".to_string()), "{py:?}");
+    }
+}
+
 #[test]
 fn slim_removes_dist_info_and_slim_patterns() {
     let Some(host) = host() else { return };

@@ -272,7 +272,21 @@ pub fn prepare(
     wanted.sort();
     wanted.dedup();
 
-    let runtime = service.provider.runtime.as_deref().unwrap_or("python3");
+    // pip runs for the Python functions: on a mixed service (e.g. a Node.js provider runtime
+    // with serverless-esbuild), the runtime of its first Python function.
+    let runtime = service
+        .provider
+        .runtime
+        .as_deref()
+        .filter(|r| r.starts_with("python"))
+        .or_else(|| {
+            service
+                .functions
+                .iter()
+                .find(|f| fn_modules.contains_key(&f.key))
+                .map(|f| service.runtime_of(f))
+        })
+        .unwrap_or("python3");
     let arch = config["provider"]["architecture"]
         .as_str()
         .unwrap_or("x86_64")
