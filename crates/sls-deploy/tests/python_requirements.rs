@@ -684,6 +684,38 @@ fn dockerize_pip_installs_manylinux_wheels_for_the_architecture() {
     assert!(leftovers.is_empty(), "nothing half-written: {leftovers:?}");
 }
 
+/// The interpreter check runs with the host's environment, not the process's (pyenv shims
+/// read `PYENV_VERSION` from it): a `python3.11` that runs only with the host's environment is
+/// the one pip runs with.
+#[test]
+fn the_interpreter_is_checked_with_the_hosts_environment() {
+    let Some(mut host) = host() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    service(dir, Some("tinypkg\n"));
+    let bin = dir.join("bin");
+    fake_tool(
+        &bin,
+        "python3.11",
+        "[ \"$SLS_TEST_HOST_ONLY\" = 1 ] || exit 1\nexec python3 \"$@\"\n",
+    );
+    host.path_var = Some(format!(
+        "{}:{}",
+        bin.display(),
+        host.path_var.as_deref().unwrap_or_default()
+    ));
+    host.env.insert("SLS_TEST_HOST_ONLY".into(), "1".into());
+    let pkg = run(dir, &config(dir, json!({})), &host).unwrap();
+    assert!(
+        !pkg.notices.iter().any(|n| n.contains("not on PATH")),
+        "{:?}",
+        pkg.notices
+    );
+    assert!(std::fs::read_to_string(bin.join("python3.11.calls"))
+        .unwrap()
+        .contains("-m pip install"));
+}
+
 /// A fake `pipenv` / `poetry` on PATH: records its arguments and prints requirements. (The real
 /// tools are too heavy to install for every CI run; the export step is what sls owns.)
 fn fake_tool(bin: &Path, name: &str, script: &str) {

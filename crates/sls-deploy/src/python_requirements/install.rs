@@ -301,6 +301,7 @@ fn find_python(
     o: &Options,
     runtime: &str,
     path_var: &str,
+    env: &BTreeMap<String, String>,
     notices: &mut Vec<String>,
 ) -> Result<PathBuf> {
     let missing = |program: &str| {
@@ -319,7 +320,7 @@ fn find_python(
     }
     let exact = runtime.split(['-', '_']).next().unwrap_or(runtime);
     if exact.starts_with("python") && exact != "python3" {
-        if let Some(p) = which(exact, path_var).filter(|p| runs(p)) {
+        if let Some(p) = which(exact, path_var).filter(|p| runs(p, env)) {
             return Ok(p);
         }
     }
@@ -332,11 +333,14 @@ fn find_python(
     Ok(p)
 }
 
-/// A pyenv shim can exist for a version that is not installed: check that it runs.
-fn runs(p: &Path) -> bool {
+/// A pyenv shim can exist for a version that is not installed: check that it runs (with the
+/// host's environment, as pip will run: pyenv reads `PYENV_VERSION` from it).
+fn runs(p: &Path, env: &BTreeMap<String, String>) -> bool {
     Command::new(p)
         .arg("-c")
         .arg("")
+        .env_clear()
+        .envs(env)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .status()
@@ -481,12 +485,12 @@ pub(crate) fn install_module(
             std::fs::remove_dir_all(&dir)
                 .map_err(|e| DeployError::io("could not remove", &dir, e))?;
         }
-        let python = find_python(o, ctx.runtime, ctx.path_var, notices)?;
         let mut env = ctx.env.clone();
         env.insert("PATH".into(), ctx.path_var.to_string());
         for (k, v) in &o.docker_env {
             env.insert(k.clone(), v.clone());
         }
+        let python = find_python(o, ctx.runtime, ctx.path_var, &env, notices)?;
         let version = Command::new(&python)
             .args(["-m", "pip", "--version"])
             .env_clear()
