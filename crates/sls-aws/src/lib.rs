@@ -58,7 +58,7 @@ pub use cache::{cache_key, cli_cache_dir, AssumeRoleArgs, EXPIRY_WINDOW};
 pub use error::{explain_code, explain_sdk_error, AwsError, CallContext, ErrorKind};
 pub use net::{endpoint_for, uses_local_endpoint};
 pub use process::split_command;
-pub use variables::{AwsVariableSource, SsmVariable};
+pub use variables::{AwsVariableSource, CfVariable, S3Variable, SsmVariable};
 
 /// The environment snapshot (taken once by the CLI), shared by every crate.
 pub use sls_credentials::Env;

@@ -83,6 +83,53 @@ impl<'a> SsmVariable<'a> {
     }
 }
 
+/// What a `${cf:stack.OutputKey}` / `${cf(region):stack.OutputKey}` variable asks
+/// CloudFormation for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CfVariable<'a> {
+    pub stack: &'a str,
+    pub output: &'a str,
+    pub region: Option<&'a str>,
+}
+
+impl<'a> CfVariable<'a> {
+    /// Parses the address and parameters of a `cf` variable, or says what is wrong (v3's
+    /// wording).
+    pub fn parse(address: &'a str, params: &'a [String]) -> Result<CfVariable<'a>, String> {
+        let Some((stack, output)) = address.split_once('.') else {
+            return Err(format!(
+                "Unsupported \"{address}\" address argument in variable \"cf\" source. \
+                 Expected \"<stack-name>.<output-id>\" format"
+            ));
+        };
+        Ok(CfVariable {
+            stack,
+            output,
+            region: params.first().map(String::as_str).filter(|r| !r.is_empty()),
+        })
+    }
+}
+
+/// What a `${s3:bucket/key}` variable asks S3 for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Variable<'a> {
+    pub bucket: &'a str,
+    pub key: &'a str,
+}
+
+impl<'a> S3Variable<'a> {
+    /// Parses the address of an `s3` variable, or says what is wrong (v3's wording).
+    pub fn parse(address: &'a str) -> Result<S3Variable<'a>, String> {
+        let Some((bucket, key)) = address.split_once('/') else {
+            return Err(format!(
+                "Unsupported \"{address}\" address argument in variable \"s3\" source. \
+                 Expected \"<bucket-name>/<key>\" format"
+            ));
+        };
+        Ok(S3Variable { bucket, key })
+    }
+}
+
 /// What AWS answered for one variable: a value, nothing (a fallback applies) or an error.
 type Answer = Result<Option<Value>, String>;
 
@@ -209,13 +256,11 @@ impl AwsVariableSource {
     }
 
     async fn cf(&self, address: &str, params: &[String]) -> Result<Option<Value>, String> {
-        let Some((stack, output)) = address.split_once('.') else {
-            return Err(format!(
-                "Unsupported \"{address}\" address argument in variable \"cf\" source. \
-                 Expected \"<stack-name>.<output-id>\" format"
-            ));
-        };
-        let region = params.first().map(String::as_str).filter(|r| !r.is_empty());
+        let CfVariable {
+            stack,
+            output,
+            region,
+        } = CfVariable::parse(address, params)?;
         let conf = aws_sdk_cloudformation::config::Builder::from(&self.config)
             .region(self.region_for(region))
             .build();
@@ -245,12 +290,7 @@ impl AwsVariableSource {
     }
 
     async fn s3(&self, address: &str) -> Result<Option<Value>, String> {
-        let Some((bucket, key)) = address.split_once('/') else {
-            return Err(format!(
-                "Unsupported \"{address}\" address argument in variable \"s3\" source. \
-                 Expected \"<bucket-name>/<key>\" format"
-            ));
-        };
+        let S3Variable { bucket, key } = S3Variable::parse(address)?;
         let conf = aws_sdk_s3::config::Builder::from(&self.config)
             .force_path_style(self.s3_path_style)
             .build();
@@ -405,5 +445,31 @@ mod tests {
         assert_eq!(strip_legacy_instruction("/a/b~split"), "/a/b");
         assert_eq!(strip_legacy_instruction("/a/b"), "/a/b");
         assert_eq!(strip_legacy_instruction("/a/b~x"), "/a/b~x");
+    }
+
+    #[test]
+    fn cf_and_s3_addresses() {
+        let region = ["eu-west-1".to_string()];
+        assert_eq!(
+            CfVariable::parse("net-prod.VpcId", &region),
+            Ok(CfVariable {
+                stack: "net-prod",
+                output: "VpcId",
+                region: Some("eu-west-1"),
+            })
+        );
+        assert_eq!(
+            CfVariable::parse("net.VpcId", &[String::new()]).map(|v| v.region),
+            Ok(None)
+        );
+        assert!(CfVariable::parse("no-output", &[]).is_err());
+        assert_eq!(
+            S3Variable::parse("bucket/a/b.json"),
+            Ok(S3Variable {
+                bucket: "bucket",
+                key: "a/b.json",
+            })
+        );
+        assert!(S3Variable::parse("bucket-only").is_err());
     }
 }

@@ -137,45 +137,38 @@ impl<'a> Recording<'a> {
         decrypted: &[(String, String)],
     ) -> Vec<sls_deploy::policy::VariableRead> {
         use sls_deploy::policy::VariableRead;
-        let mut out: Vec<VariableRead> = self
-            .requests
-            .borrow()
-            .iter()
-            .filter_map(|r| match r.source.as_str() {
-                "ssm" => {
-                    let v = sls_aws::SsmVariable::parse(&r.address, &r.params);
-                    let region = v.region.unwrap_or(region).to_string();
-                    let secure = decrypted.iter().any(|(g, n)| *g == region && n == v.name);
-                    Some(VariableRead::SsmParameter {
-                        name: v.name.to_string(),
-                        // The pre-v3 `~true` asks for decryption explicitly.
-                        decrypt: !v.no_decrypt && (secure || r.address.ends_with("~true")),
-                        region,
-                    })
-                }
-                "cf" => r
-                    .address
-                    .split_once('.')
-                    .map(|(stack, _)| VariableRead::Stack {
-                        region: r
-                            .params
-                            .first()
-                            .filter(|p| !p.is_empty())
-                            .map_or(region, String::as_str)
-                            .to_string(),
-                        name: stack.to_string(),
+        let mut out: Vec<VariableRead> =
+            self.requests
+                .borrow()
+                .iter()
+                .filter_map(|r| match r.source.as_str() {
+                    "ssm" => {
+                        let v = sls_aws::SsmVariable::parse(&r.address, &r.params);
+                        let region = v.region.unwrap_or(region).to_string();
+                        let secure = decrypted.iter().any(|(g, n)| *g == region && n == v.name);
+                        Some(VariableRead::SsmParameter {
+                            name: v.name.to_string(),
+                            // The pre-v3 `~true` asks for decryption explicitly.
+                            decrypt: !v.no_decrypt && (secure || r.address.ends_with("~true")),
+                            region,
+                        })
+                    }
+                    "cf" => sls_aws::CfVariable::parse(&r.address, &r.params)
+                        .ok()
+                        .map(|v| VariableRead::Stack {
+                            region: v.region.unwrap_or(region).to_string(),
+                            name: v.stack.to_string(),
+                        }),
+                    "s3" => sls_aws::S3Variable::parse(&r.address).ok().map(|v| {
+                        VariableRead::S3Object {
+                            bucket: v.bucket.to_string(),
+                            key: v.key.to_string(),
+                        }
                     }),
-                "s3" => r
-                    .address
-                    .split_once('/')
-                    .map(|(bucket, key)| VariableRead::S3Object {
-                        bucket: bucket.to_string(),
-                        key: key.to_string(),
-                    }),
-                // `${aws:accountId}`: sts:GetCallerIdentity is in every policy.
-                _ => None,
-            })
-            .collect();
+                    // `${aws:accountId}`: sts:GetCallerIdentity is in every policy.
+                    _ => None,
+                })
+                .collect();
         out.sort();
         out.dedup();
         out
