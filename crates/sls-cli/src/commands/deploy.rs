@@ -70,19 +70,9 @@ fn package_service(
         .and_then(|f| f.path.file_name())
         .and_then(|n| n.to_str())
         .map(str::to_string);
-    // The built-in serverless-python-requirements runs pip with this PATH and the environment
-    // snapshot (proxies, PIP_*, pyenv, HOME), as the plugin's child process inherits it, minus
-    // AWS credentials, which pip never needs; the library reads no environment.
-    let python = sls_deploy::BuildHost {
-        path_var: host.env.get("PATH").cloned(),
-        cache_dir: None,
-        env: host
-            .env
-            .iter()
-            .filter(|(k, _)| !k.starts_with("AWS_"))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-    };
+    // The built-in plugin equivalents run pip, node, tsc and npm with the environment snapshot
+    // (without AWS credentials); the library reads no environment.
+    let python = sls_deploy::BuildHost::from_env(&host.env);
     let pkg = sls_deploy::package_with(
         &PackageInput {
             service_dir: &service_dir,

@@ -85,16 +85,7 @@ pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
         .and_then(|f| f.get(&args.function))
         .is_some();
     if known {
-        let build_host = sls_deploy::BuildHost {
-            path_var: host.env.get("PATH").cloned(),
-            cache_dir: None,
-            env: host
-                .env
-                .iter()
-                .filter(|(k, _)| !k.starts_with("AWS_"))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        };
+        let build_host = sls_deploy::BuildHost::from_env(&host.env);
         let target =
             sls_deploy::prepare_invoke_local(&service_dir, &config, &args.function, &build_host)
                 .map_err(|e| crate::error::from_deploy(&e))?;
