@@ -63,6 +63,19 @@ pub fn check(config: &Value) -> Result<()> {
     if !enabled(config) {
         return Ok(());
     }
+    // v3 runs both in plugin order: listed first, this plugin's traced files join
+    // package.patterns before serverless-esbuild copies those into its build folder and zips,
+    // which sls's built-in serverless-esbuild does not do (it copies the patterns as written).
+    let names = sls_config::plugins::plugin_names(config);
+    let pos = |n: &str| names.iter().position(|x| x == n);
+    if let (Some(me), Some(esbuild)) = (pos(PLUGIN), pos(crate::esbuild::PLUGIN)) {
+        if me < esbuild {
+            return Err(DeployError::config(
+                "plugins",
+                "serverless-plugin-include-dependencies is listed before serverless-esbuild, so in v3 the files it traces are copied into esbuild's zips, which sls's built-in serverless-esbuild does not do: list serverless-esbuild first (its bundles hold their dependencies), or remove serverless-plugin-include-dependencies",
+            ));
+        }
+    }
     let Some(custom) = config
         .get("custom")
         .and_then(|c| c.get("includeDependencies"))
@@ -1057,6 +1070,19 @@ fn es_imports(toks: &[Tok], ts: bool) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listed_before_esbuild_is_refused() {
+        let c = |plugins: Value| serde_json::json!({ "plugins": plugins });
+        let e = check(&c(serde_json::json!([PLUGIN, crate::esbuild::PLUGIN])))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("plugins") && e.contains("listed before serverless-esbuild"),
+            "{e}"
+        );
+        check(&c(serde_json::json!([crate::esbuild::PLUGIN, PLUGIN]))).unwrap();
+    }
 
     #[test]
     fn commonjs_sees_requires_only() {
