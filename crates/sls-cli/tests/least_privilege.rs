@@ -379,6 +379,12 @@ fn a_created_user_deploys_and_each_statement_is_needed() {
     );
     let run = sls.run(&role_args).ok();
     assert!(run.stdout.contains("Updated IAM role"), "{}", run.stdout);
+    // The role is sls's: its trust policy is sls's to set.
+    assert!(
+        run.stdout.contains("123456789012 may assume it"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(sls.read_home(".aws/credentials"), rotated);
     moto.disable_auth();
     let role = iam(&moto, &[("Action", "GetRole"), ("RoleName", "ci-deployer")]);
@@ -447,4 +453,148 @@ fn a_created_user_deploys_and_each_statement_is_needed() {
         unnoticed, expected,
         "the statements whose removal nothing noticed"
     );
+}
+
+/// A user someone else made, with permissions of its own; a new key IAM needs a moment for;
+/// and a new key that cannot be deleted again after the credentials file refused it.
+#[test]
+fn an_existing_user_and_a_key_that_cannot_be_deleted() {
+    let moto = MotoServer::start();
+    let mut sls = Sls::new();
+    sls.env("AWS_ENDPOINT_URL", &moto.endpoint());
+    sls.file("serverless.yml", SERVICE);
+    sls.file("handler.js", "exports.hello = async () => 1;\n");
+    fresh_account(&moto, &sls);
+    let everything =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    moto.create_user("human");
+    moto.put_user_policy("human", "everything", everything);
+    moto.enable_auth();
+
+    // The user keeps its own policy: sls says so, since the user is then not least privilege.
+    let run = sls
+        .run(&[
+            "credentials",
+            "policy",
+            "--aws-profile",
+            "admin",
+            "--create-user",
+            "human",
+            "--profile",
+            "human",
+        ])
+        .ok();
+    assert!(
+        run.stdout.contains("Updated IAM user \"human\""),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("inline policy \"everything\""),
+        "{}",
+        run.stdout
+    );
+    // IAM is eventually consistent: a new key may be refused for a few seconds.
+    assert!(run.stdout.contains("few seconds"), "{}", run.stdout);
+
+    // An admin who may do anything but delete access keys, and a file that cannot be written.
+    moto.disable_auth();
+    moto.create_user("careful");
+    moto.put_user_policy(
+        "careful",
+        "all-but-deleting-keys",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},
+            {"Effect":"Deny","Action":"iam:DeleteAccessKey","Resource":"*"}]}"#,
+    );
+    let (key, secret) = moto.create_access_key("careful");
+    moto.enable_auth();
+    let blocker = sls.file("not-a-directory", "");
+    let mut broken = Sls::new();
+    broken
+        .env("AWS_ENDPOINT_URL", &moto.endpoint())
+        .env("AWS_ACCESS_KEY_ID", &key)
+        .env("AWS_SECRET_ACCESS_KEY", &secret)
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            blocker.join("credentials").to_str().unwrap(),
+        );
+    broken.file("serverless.yml", SERVICE);
+    broken.file("handler.js", "exports.hello = async () => 1;\n");
+    let run = broken
+        .run(&[
+            "credentials",
+            "policy",
+            "--create-user",
+            "unlucky",
+            "--profile",
+            "unlucky",
+        ])
+        .failed(1);
+    assert!(!run.all().contains(&secret));
+    // The key is still there: the message must not say otherwise, and says what to do.
+    assert!(!run.stderr.contains("deleted again"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("aws iam delete-access-key --user-name unlucky"),
+        "{}",
+        run.stderr
+    );
+    moto.disable_auth();
+    let keys = iam(
+        &moto,
+        &[("Action", "ListAccessKeys"), ("UserName", "unlucky")],
+    );
+    assert!(xml_value(&keys, "AccessKeyId").is_some(), "{keys}");
+}
+
+/// `--role` on a role sls did not make (say, a CI role trusted through OIDC) puts the policy
+/// but keeps the role's trust policy: replacing it would lock its users out.
+#[test]
+fn an_existing_role_keeps_its_trust_policy() {
+    let moto = MotoServer::start();
+    let sls = {
+        let mut sls = Sls::new();
+        sls.env("AWS_ENDPOINT_URL", &moto.endpoint());
+        sls
+    };
+    sls.file("serverless.yml", SERVICE);
+    sls.file("handler.js", "exports.hello = async () => 1;\n");
+    fresh_account(&moto, &sls);
+    let theirs = sls_testkit::trust_policy(&["arn:aws:iam::123456789012:role/their-ci"]);
+    moto.create_role("their-ci-deployer", &theirs);
+    moto.enable_auth();
+    let run = sls
+        .run(&[
+            "credentials",
+            "policy",
+            "--aws-profile",
+            "admin",
+            "--role",
+            "their-ci-deployer",
+            "--trust-principal",
+            "111122223333",
+        ])
+        .ok();
+    assert!(run.stdout.contains("Updated IAM role"), "{}", run.stdout);
+    assert!(run.stdout.contains("not made by sls"), "{}", run.stdout);
+    moto.disable_auth();
+    let role = iam(
+        &moto,
+        &[("Action", "GetRole"), ("RoleName", "their-ci-deployer")],
+    );
+    let trust = document(&role, "AssumeRolePolicyDocument");
+    assert_eq!(
+        trust,
+        serde_json::from_str::<Value>(&theirs).unwrap(),
+        "their trust policy is kept"
+    );
+    let inline = iam(
+        &moto,
+        &[
+            ("Action", "GetRolePolicy"),
+            ("RoleName", "their-ci-deployer"),
+            ("PolicyName", "sls-lp-dev-us-east-1"),
+        ],
+    );
+    assert!(xml_value(&inline, "PolicyDocument").is_some(), "{inline}");
 }

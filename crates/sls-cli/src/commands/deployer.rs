@@ -67,7 +67,7 @@ fn create_user(
 
     let state = aws
         .runtime
-        .block_on(iam::user_state(&aws.sdk, user))
+        .block_on(iam::user_state(&aws.sdk, user, policy_name))
         .map_err(|e| from_aws(&e))?;
     let plan = iam::plan_key(
         &state,
@@ -100,10 +100,24 @@ fn create_user(
         ))
         .map_err(|e| match e {
             ProvisionError::Aws(e) => from_aws(&e),
-            ProvisionError::Write(e) => from_error(&e).with_hint(
+            ProvisionError::Write {
+                error,
+                left_behind: None,
+            } => from_error(&error).with_hint(
                 "The new access key was deleted again and the credentials file was not changed \
                  (the user and its policy stay); run again once the file can be written.",
             ),
+            ProvisionError::Write {
+                error,
+                left_behind: Some(key_id),
+            } => from_error(&error).with_hint(format!(
+                "The credentials file was not changed, but IAM refused to delete the new \
+                 access key {} again, and its secret is gone: delete it with `aws iam \
+                 delete-access-key --user-name {user} --access-key-id <its id>` (`aws iam \
+                 list-access-keys --user-name {user}` shows it), then run again once the file \
+                 can be written.",
+                mask_key_id(&key_id)
+            )),
         })?;
 
     if args.json {
@@ -148,6 +162,19 @@ fn create_user(
     }
     for old in &outcome.deleted_keys {
         println!("  old access key {} deleted", mask_key_id(old));
+    }
+    if outcome.created_key {
+        // IAM is eventually consistent: AWS may refuse a new key at first.
+        println!(
+            "  a new key can take a few seconds to work: if AWS answers that the security \
+             token is invalid, wait and run the command again"
+        );
+    }
+    if !state.other_permissions.is_empty() {
+        println!(
+            "  note: the user also has {}, left alone: it may do more than this service needs",
+            state.other_permissions.join(", ")
+        );
     }
     if !state.other_keys.is_empty() {
         let others: Vec<String> = state.other_keys.iter().map(|k| mask_key_id(k)).collect();
@@ -250,6 +277,7 @@ fn create_role(
             "createdRole": outcome.created_role,
             "policyName": policy_name,
             "trustPolicy": trust,
+            "trustPolicySet": outcome.trust_policy_set,
         });
         println!(
             "{}",
@@ -264,7 +292,14 @@ fn create_role(
     };
     println!("{verb} IAM role \"{role}\" ({})", outcome.arn);
     println!("  inline policy \"{policy_name}\": the least-privilege policy of this service");
-    println!("  trust policy: {principal} may assume it");
+    if outcome.trust_policy_set {
+        println!("  trust policy: {principal} may assume it");
+    } else {
+        println!(
+            "  trust policy left as it is (role not made by sls): add {principal} to it \
+             yourself if it should assume the role"
+        );
+    }
     println!(
         "\nDeploy with it: assume {} from {principal} (in CI, or with a profile in \
          ~/.aws/config holding `role_arn = {}` and a `source_profile`), then run `sls deploy`.",

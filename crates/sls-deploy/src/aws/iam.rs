@@ -29,6 +29,9 @@ pub struct UserState {
     pub sls_keys: Vec<String>,
     /// Other access key ids of the user (left alone).
     pub other_keys: Vec<String>,
+    /// What else gives the user permissions (`inline policy "x"`, `managed policy ARN`,
+    /// `group "g"`), left alone: with any, the user may do more than the service needs.
+    pub other_permissions: Vec<String>,
 }
 
 /// What to do about the user's access key (decided by the caller from [`UserState`] and the
@@ -91,13 +94,24 @@ pub struct UserOutcome {
 pub struct RoleOutcome {
     pub arn: String,
     pub created_role: bool,
+    /// Whether the role has sls's trust policy: `false` for a role sls did not make, whose
+    /// trust policy is left as it is.
+    pub trust_policy_set: bool,
 }
 
-/// An AWS failure, or the caller's writer refused or failed (the new key was then deleted).
+/// The description of the roles `--role` creates: how a re-run knows the role is sls's.
+const ROLE_DESCRIPTION: &str = "Deploys with sls (sls credentials policy --role)";
+
+/// An AWS failure, or the caller's writer refused or failed.
 #[derive(Debug)]
 pub enum ProvisionError<E> {
     Aws(AwsError),
-    Write(E),
+    /// The writer failed; the new key was deleted again, unless `left_behind` names it (IAM
+    /// refused to delete it).
+    Write {
+        error: E,
+        left_behind: Option<String>,
+    },
 }
 
 impl<E> From<AwsError> for ProvisionError<E> {
@@ -106,8 +120,13 @@ impl<E> From<AwsError> for ProvisionError<E> {
     }
 }
 
-/// Reads the user, its access keys and the tags that mark sls's keys.
-pub async fn user_state(sdk: &SdkConfig, user: &str) -> Result<UserState, AwsError> {
+/// Reads the user, its access keys, the tags that mark sls's keys, and its permissions other
+/// than sls's managed policy `policy_name`.
+pub async fn user_state(
+    sdk: &SdkConfig,
+    user: &str,
+    policy_name: &str,
+) -> Result<UserState, AwsError> {
     let iam = Iam::new(sdk);
     let arn = match iam.client.get_user().user_name(user).send().await {
         Ok(out) => out.user().map(|u| u.arn().to_string()).unwrap_or_default(),
@@ -154,6 +173,7 @@ pub async fn user_state(sdk: &SdkConfig, user: &str) -> Result<UserState, AwsErr
         arn: Some(arn),
         sls_keys,
         other_keys,
+        other_permissions: iam.other_permissions(user, policy_name).await?,
     })
 }
 
@@ -207,10 +227,20 @@ pub async fn provision_user<E>(
         KeyPlan::Rotate { old } => old.as_slice(),
     };
     let new = iam.create_key(user).await?;
-    if let Err(e) = write(&new) {
+    if let Err(error) = write(&new) {
         // The secret was never stored: a key nobody can use must not stay behind.
-        let _ = iam.delete_key(user, &new.access_key_id).await;
-        return Err(ProvisionError::Write(e));
+        // A tag left behind is harmless; the key is what matters.
+        let kept = iam
+            .delete_access_key(user, &new.access_key_id)
+            .await
+            .is_err();
+        if !kept {
+            let _ = iam.untag_key(user, &new.access_key_id).await;
+        }
+        return Err(ProvisionError::Write {
+            error,
+            left_behind: kept.then(|| new.access_key_id.clone()),
+        });
     }
     for id in old {
         iam.delete_key(user, id).await?;
@@ -225,8 +255,9 @@ pub async fn provision_user<E>(
     })
 }
 
-/// Creates the role with `trust_policy` (or updates an existing role's trust policy), then
-/// puts `policy` as its inline policy `policy_name`.
+/// Creates the role with `trust_policy` (or updates the trust policy of a role sls made; any
+/// other role keeps its own, which others may depend on), then puts `policy` as its inline
+/// policy `policy_name`.
 pub async fn provision_role(
     sdk: &SdkConfig,
     role: &str,
@@ -236,15 +267,18 @@ pub async fn provision_role(
 ) -> Result<RoleOutcome, AwsError> {
     let iam = Iam::new(sdk);
     let c = &iam.client;
-    let (arn, created_role) = match c.get_role().role_name(role).send().await {
+    let (arn, created_role, trust_policy_set) = match c.get_role().role_name(role).send().await {
         Ok(out) => {
-            c.update_assume_role_policy()
-                .role_name(role)
-                .policy_document(trust_policy)
-                .send()
-                .await
-                .map_err(|e| iam.fail("iam:UpdateAssumeRolePolicy", e))?;
-            (out.role().map(|r| r.arn().to_string()), false)
+            let ours = out.role().and_then(|r| r.description()) == Some(ROLE_DESCRIPTION);
+            if ours {
+                c.update_assume_role_policy()
+                    .role_name(role)
+                    .policy_document(trust_policy)
+                    .send()
+                    .await
+                    .map_err(|e| iam.fail("iam:UpdateAssumeRolePolicy", e))?;
+            }
+            (out.role().map(|r| r.arn().to_string()), false, ours)
         }
         Err(e)
             if e.as_service_error()
@@ -254,11 +288,11 @@ pub async fn provision_role(
                 .create_role()
                 .role_name(role)
                 .assume_role_policy_document(trust_policy)
-                .description("Deploys with sls (sls credentials policy --role)")
+                .description(ROLE_DESCRIPTION)
                 .send()
                 .await
                 .map_err(|e| iam.fail("iam:CreateRole", e))?;
-            (out.role().map(|r| r.arn().to_string()), true)
+            (out.role().map(|r| r.arn().to_string()), true, true)
         }
         Err(e) => return Err(iam.fail("iam:GetRole", e)),
     };
@@ -272,6 +306,7 @@ pub async fn provision_role(
     Ok(RoleOutcome {
         arn: arn.unwrap_or_default(),
         created_role,
+        trust_policy_set,
     })
 }
 
@@ -302,6 +337,46 @@ impl Iam {
                 endpoint: self.endpoint.as_deref(),
             },
         )
+    }
+
+    /// The user's inline policies, managed policies other than sls's `/sls/<policy_name>`,
+    /// and groups, as [`UserState::other_permissions`] words them.
+    async fn other_permissions(
+        &self,
+        user: &str,
+        policy_name: &str,
+    ) -> Result<Vec<String>, AwsError> {
+        let c = &self.client;
+        let inline = c.list_user_policies().user_name(user).into_paginator();
+        let inline = inline.items().send().try_collect().await;
+        let attached = c
+            .list_attached_user_policies()
+            .user_name(user)
+            .into_paginator();
+        let attached = attached.items().send().try_collect().await;
+        let groups = c.list_groups_for_user().user_name(user).into_paginator();
+        let groups = groups.items().send().try_collect().await;
+        let ours = format!(":policy{POLICY_PATH}{policy_name}");
+        let mut out: Vec<String> = inline
+            .map_err(|e| self.fail("iam:ListUserPolicies", e))?
+            .into_iter()
+            .map(|name| format!("inline policy \"{name}\""))
+            .collect();
+        let attached = attached.map_err(|e| self.fail("iam:ListAttachedUserPolicies", e))?;
+        out.extend(
+            attached
+                .iter()
+                .filter_map(|p| p.policy_arn())
+                .filter(|arn| !arn.ends_with(&ours))
+                .map(|arn| format!("managed policy {arn}")),
+        );
+        let groups = groups.map_err(|e| self.fail("iam:ListGroupsForUser", e))?;
+        out.extend(
+            groups
+                .iter()
+                .map(|g| format!("group \"{}\"", g.group_name())),
+        );
+        Ok(out)
     }
 
     /// Creates the managed policy `/sls/<name>` in the account of `user_arn`, or makes
@@ -441,6 +516,11 @@ impl Iam {
 
     /// Deletes an access key and the tag that marked it.
     async fn delete_key(&self, user: &str, key_id: &str) -> Result<(), AwsError> {
+        self.delete_access_key(user, key_id).await?;
+        self.untag_key(user, key_id).await
+    }
+
+    async fn delete_access_key(&self, user: &str, key_id: &str) -> Result<(), AwsError> {
         self.client
             .delete_access_key()
             .user_name(user)
@@ -448,6 +528,10 @@ impl Iam {
             .send()
             .await
             .map_err(|e| self.fail("iam:DeleteAccessKey", e))?;
+        Ok(())
+    }
+
+    async fn untag_key(&self, user: &str, key_id: &str) -> Result<(), AwsError> {
         self.client
             .untag_user()
             .user_name(user)
@@ -549,6 +633,7 @@ mod tests {
             arn: Some("arn:aws:iam::123456789012:user/u".into()),
             sls_keys: sls.iter().map(|s| s.to_string()).collect(),
             other_keys: other.iter().map(|s| s.to_string()).collect(),
+            other_permissions: Vec::new(),
         }
     }
 
