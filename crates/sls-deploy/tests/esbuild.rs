@@ -18,10 +18,11 @@ mod corpus;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use corpus::{copy_dir, fixtures, normalise, read_json};
+use corpus::{
+    build_host, copy_dir, fixtures, normalise, package_in, read_json, zip_entry, zip_names,
+};
 use serde_json::{json, Value};
-use sls_deploy::BuildHost;
-use sls_deploy::{package_with, DeployError, PackageInput, PackageResult};
+use sls_deploy::{BuildHost, DeployError};
 
 /// tools/node/node_modules, with esbuild in it (the tests need it; no skipping).
 fn node_modules() -> PathBuf {
@@ -32,18 +33,6 @@ fn node_modules() -> PathBuf {
         dir.display()
     );
     dir.canonicalize().unwrap()
-}
-
-fn host() -> BuildHost {
-    let mut env = std::collections::BTreeMap::new();
-    if let Ok(h) = std::env::var("HOME") {
-        env.insert("HOME".to_string(), h);
-    }
-    BuildHost {
-        path_var: std::env::var("PATH").ok(),
-        cache_dir: None,
-        env,
-    }
 }
 
 /// The fixture service in a temp folder, with node_modules linked to tools/node.
@@ -58,36 +47,6 @@ fn service(link_modules: bool) -> tempfile::TempDir {
 
 fn config() -> Value {
     read_json(&fixtures().join("esbuild/config.json"))
-}
-
-fn run(dir: &Path, config: &Value) -> Result<PackageResult, DeployError> {
-    package_with(
-        &PackageInput {
-            service_dir: dir,
-            config,
-            stage: "dev",
-            region: "us-east-1",
-            out_dir: &dir.join(".serverless"),
-            config_file_name: Some("serverless.yml"),
-            timestamp: None,
-        },
-        &host(),
-    )
-}
-
-fn names(zip_path: &Path) -> Vec<String> {
-    let mut a = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
-    (0..a.len())
-        .map(|i| a.by_index(i).unwrap().name().unwrap().to_string())
-        .collect()
-}
-
-fn entry(zip_path: &Path, name: &str) -> Vec<u8> {
-    use std::io::Read;
-    let mut a = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
-    let mut out = Vec::new();
-    a.by_name(name).unwrap().read_to_end(&mut out).unwrap();
-    out
 }
 
 fn sorted_lines(p: &Path) -> Vec<String> {
@@ -133,7 +92,7 @@ fn individually_matches_v3_with_the_plugin_and_the_bundles_run() {
     let tmp = service(true);
     let dir = tmp.path();
     let c = config();
-    let pkg = run(dir, &c).unwrap();
+    let pkg = package_in(dir, &c, &build_host()).unwrap();
     assert_eq!(
         pkg.notices[0],
         "Using sls's built-in serverless-esbuild: esbuild 0.25.12, target node20, 2 bundles, one zip per function"
@@ -142,19 +101,19 @@ fn individually_matches_v3_with_the_plugin_and_the_bundles_run() {
     for f in ["hello", "other"] {
         let zip = out.join(format!("{f}.zip"));
         assert_eq!(
-            sorted(names(&zip)),
+            sorted(zip_names(&zip)),
             sorted_lines(&v3("individually", &format!("{f}.zip.list"))),
             "{f}.zip entries"
         );
         // Same esbuild as the recording: the bundles are byte-identical.
         assert_eq!(
-            entry(&zip, &format!("src/{f}.js")),
+            zip_entry(&zip, &format!("src/{f}.js")),
             std::fs::read(v3("individually", &format!("bundles/src/{f}.js"))).unwrap(),
             "src/{f}.js"
         );
     }
     assert_eq!(
-        entry(&out.join("hello.zip"), "src/hello.js.map"),
+        zip_entry(&out.join("hello.zip"), "src/hello.js.map"),
         std::fs::read(v3("individually", "bundles/src/hello.js.map")).unwrap()
     );
     // The template changes only where the zips differ.
@@ -182,12 +141,12 @@ fn individually_matches_v3_with_the_plugin_and_the_bundles_run() {
     );
     assert_eq!(got, r#"{"other":"hello 2","typeofClient":"function"}"#);
     // The excluded SDK stays a runtime require, not bundled.
-    let other = String::from_utf8(entry(&out.join("other.zip"), "src/other.js")).unwrap();
+    let other = String::from_utf8(zip_entry(&out.join("other.zip"), "src/other.js")).unwrap();
     assert!(other.contains("require(\"@aws-sdk/client-s3\")"), "{other}");
     // The work folder is removed, as the plugin's cleanup does; zips are byte-deterministic.
     assert!(!dir.join(".esbuild").exists());
     let first = std::fs::read(out.join("hello.zip")).unwrap();
-    run(dir, &c).unwrap();
+    package_in(dir, &c, &build_host()).unwrap();
     assert_eq!(std::fs::read(out.join("hello.zip")).unwrap(), first);
 }
 
@@ -197,7 +156,7 @@ fn service_zip_matches_v3_with_the_plugin() {
     let dir = tmp.path();
     let mut c = config();
     c["package"]["individually"] = json!(false);
-    let pkg = run(dir, &c).unwrap();
+    let pkg = package_in(dir, &c, &build_host()).unwrap();
     assert_eq!(
         pkg.notices[0],
         "Using sls's built-in serverless-esbuild: esbuild 0.25.12, target node20, 2 bundles"
@@ -205,7 +164,7 @@ fn service_zip_matches_v3_with_the_plugin() {
     assert_eq!(pkg.artifacts.len(), 1);
     let zip = dir.join(".serverless/esb.zip");
     assert_eq!(
-        sorted(names(&zip)),
+        sorted(zip_names(&zip)),
         sorted_lines(&v3("service", "esb.zip.list"))
     );
     assert_eq!(
@@ -240,14 +199,14 @@ fn options_are_honoured() {
         "exclude": ["@aws-sdk/*"],
     });
     c["functions"]["other"]["skipEsbuild"] = json!(true);
-    let pkg = run(dir, &c).unwrap();
+    let pkg = package_in(dir, &c, &build_host()).unwrap();
     assert!(pkg.notices[0].contains("1 bundle,"), "{:?}", pkg.notices);
     let hello = dir.join(".serverless/hello.zip");
     assert_eq!(
-        sorted(names(&hello)),
+        sorted(zip_names(&hello)),
         ["assets/data.json", "src/hello-meta.json", "src/hello.mjs"]
     );
-    let code = String::from_utf8(entry(&hello, "src/hello.mjs")).unwrap();
+    let code = String::from_utf8(zip_entry(&hello, "src/hello.mjs")).unwrap();
     assert!(code.starts_with("// built by sls test\n"), "{code}");
     assert!(
         code.contains("export{") || code.contains("export {"),
@@ -260,7 +219,7 @@ fn options_are_honoured() {
     );
     assert_eq!(got, r#"{"message":"hello esm"}"#);
     // skipEsbuild: packaged by v3's own rules, sources and all.
-    let other = names(&dir.join(".serverless/other.zip"));
+    let other = zip_names(&dir.join(".serverless/other.zip"));
     assert!(other.contains(&"src/other.ts".to_string()), "{other:?}");
     // keepOutputDirectory keeps the work folder and its layout.
     assert!(dir.join(".esbuild/.build/src/hello.mjs").is_file());
@@ -298,10 +257,10 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
 fn esbuild_not_installed_is_a_clear_error() {
     let tmp = service(true);
     let dir = tmp.path();
-    run(dir, &config()).unwrap();
+    package_in(dir, &config(), &build_host()).unwrap();
     let before = snapshot(dir);
     std::fs::remove_file(dir.join("node_modules")).unwrap();
-    let e = run(dir, &config()).unwrap_err();
+    let e = package_in(dir, &config(), &build_host()).unwrap_err();
     let msg = e.to_string();
     assert!(
         msg.contains("`esbuild` is not installed in") && msg.contains("node_modules"),
@@ -318,14 +277,14 @@ fn esbuild_not_installed_is_a_clear_error() {
 fn build_error_shows_esbuild_message_and_writes_nothing() {
     let tmp = service(true);
     let dir = tmp.path();
-    run(dir, &config()).unwrap();
+    package_in(dir, &config(), &build_host()).unwrap();
     let before = snapshot(dir);
     std::fs::write(
         dir.join("src/lib/greet.ts"),
         "export function greet(name: string): string {\n  return name +;\n}\n",
     )
     .unwrap();
-    let e = run(dir, &config()).unwrap_err();
+    let e = package_in(dir, &config(), &build_host()).unwrap_err();
     let msg = e.to_string();
     assert!(
         msg.starts_with("esbuild 0.25.12 could not bundle src/"),
@@ -341,7 +300,7 @@ fn build_error_shows_esbuild_message_and_writes_nothing() {
     // A handler file that does not exist: the plugin's error, by function.
     let mut c = config();
     c["functions"]["hello"]["handler"] = json!("src/missing.handler");
-    let e = run(dir, &c).unwrap_err();
+    let e = package_in(dir, &c, &build_host()).unwrap_err();
     assert!(
         matches!(&e, DeployError::Config { path, .. } if path == "functions.hello.handler"),
         "{e:?}"
@@ -371,7 +330,7 @@ fn invalid_and_unsupported_options_are_refused_by_name() {
     ] {
         let mut c = config();
         c["custom"]["esbuild"] = opts.clone();
-        match run(dir, &c) {
+        match package_in(dir, &c, &build_host()) {
             Err(DeployError::Config { path: p, message }) => {
                 assert_eq!(p, path, "{opts}: {message}")
             }
@@ -383,7 +342,7 @@ fn invalid_and_unsupported_options_are_refused_by_name() {
     // A known option with a value esbuild rejects: esbuild's own message.
     let mut c = config();
     c["custom"]["esbuild"] = json!({"minify": "yes"});
-    let e = run(dir, &c).unwrap_err();
+    let e = package_in(dir, &c, &build_host()).unwrap_err();
     assert!(
         e.to_string().contains("\"minify\" must be a boolean"),
         "{e}"
@@ -402,7 +361,7 @@ fn externals_are_installed_with_npm_like_v3() {
     copy_dir(&fixtures().join("esbuild/externals-service"), dir);
     std::os::unix::fs::symlink(node_modules(), dir.join("node_modules")).unwrap();
     let c = read_json(&v3("externals", "config.json"));
-    let pkg = run(dir, &c).unwrap();
+    let pkg = package_in(dir, &c, &build_host()).unwrap();
     assert!(
         pkg.notices[0].ends_with(", externals installed with npm: tinydep"),
         "{:?}",
@@ -410,7 +369,7 @@ fn externals_are_installed_with_npm_like_v3() {
     );
     for f in ["hello", "other"] {
         assert_eq!(
-            sorted(names(&dir.join(format!(".serverless/{f}.zip")))),
+            sorted(zip_names(&dir.join(format!(".serverless/{f}.zip")))),
             sorted_lines(&v3("externals", &format!("{f}.zip.list"))),
             "{f}.zip"
         );
@@ -427,8 +386,11 @@ fn externals_are_installed_with_npm_like_v3() {
         "require('./src/hello.js').handler({name:'ext'}).then(r => console.log(JSON.stringify(r)))",
     );
     assert_eq!(got, r#"{"message":"HELLO EXT","flavour":"bundled"}"#);
-    let hello =
-        String::from_utf8(entry(&dir.join(".serverless/hello.zip"), "src/hello.js")).unwrap();
+    let hello = String::from_utf8(zip_entry(
+        &dir.join(".serverless/hello.zip"),
+        "src/hello.js",
+    ))
+    .unwrap();
     assert!(
         hello.contains("require(\"tinydep\")"),
         "kept external: {hello}"
@@ -442,21 +404,9 @@ fn node_not_on_path_is_a_clear_error() {
     let dir = tmp.path();
     let host = BuildHost {
         path_var: Some(dir.join("no-bin").display().to_string()),
-        ..host()
+        ..build_host()
     };
-    let e = package_with(
-        &PackageInput {
-            service_dir: dir,
-            config: &config(),
-            stage: "dev",
-            region: "us-east-1",
-            out_dir: &dir.join(".serverless"),
-            config_file_name: Some("serverless.yml"),
-            timestamp: None,
-        },
-        &host,
-    )
-    .unwrap_err();
+    let e = package_in(dir, &config(), &host).unwrap_err();
     assert!(
         e.to_string().contains("`node` was not found on PATH"),
         "{e}"

@@ -9,31 +9,15 @@
 //! `config/settings.json` (a `package.patterns` file that the dependency trace names again)
 //! twice into the zip, sls once.
 
+mod corpus;
+
 use std::path::{Path, PathBuf};
 
+use corpus::{build_host, copy_dir, fixtures, package_in, zip_names};
 use serde_json::Value;
-use sls_deploy::BuildHost;
-use sls_deploy::{package_with, DeployError, PackageInput, PackageResult};
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
 
 fn tools_node_modules() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/node/node_modules")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap();
-        let rel = e.path().strip_prefix(from).unwrap();
-        let dst = to.join(rel);
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dst).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dst).unwrap();
-        }
-    }
 }
 
 /// A temporary copy of `fixtures/<case>/service`, with the pinned typescript linked into its
@@ -53,39 +37,9 @@ fn service(case: &str, typescript: bool) -> tempfile::TempDir {
     tmp
 }
 
-fn host() -> BuildHost {
-    BuildHost {
-        path_var: std::env::var("PATH").ok(),
-        cache_dir: None,
-        env: Default::default(),
-    }
-}
-
 fn config(case: &str) -> Value {
     let text = std::fs::read_to_string(fixtures().join(case).join("config.json")).unwrap();
     serde_json::from_str(&text).unwrap()
-}
-
-fn run(dir: &Path, config: &Value) -> Result<PackageResult, DeployError> {
-    package_with(
-        &PackageInput {
-            service_dir: dir,
-            config,
-            stage: "dev",
-            region: "us-east-1",
-            out_dir: &dir.join(".serverless"),
-            config_file_name: Some("serverless.yml"),
-            timestamp: None,
-        },
-        &host(),
-    )
-}
-
-fn names(zip_path: &Path) -> Vec<String> {
-    let mut a = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
-    (0..a.len())
-        .map(|i| a.by_index(i).unwrap().name().unwrap().to_string())
-        .collect()
 }
 
 fn v3_list(case: &str, zip: &str) -> Vec<String> {
@@ -145,9 +99,9 @@ fn typescript_zip_equals_v3_and_build_folder_is_removed() {
     let case = "plugin-typescript";
     let tmp = service(case, true);
     let c = config(case);
-    let result = run(tmp.path(), &c).unwrap();
+    let result = package_in(tmp.path(), &c, &build_host()).unwrap();
     let zip = tmp.path().join(".serverless/tsplug.zip");
-    assert_eq!(names(&zip), v3_list(case, "tsplug.zip"));
+    assert_eq!(zip_names(&zip), v3_list(case, "tsplug.zip"));
     assert_compiled_equal(&zip, &fixtures().join(case).join("v3/tsplug.compiled"));
     assert_eq!(
         handlers(&result.update_template),
@@ -200,7 +154,7 @@ fn typescript_zip_equals_v3_and_build_folder_is_removed() {
 
     // A second package reuses the compile (nothing changed) and gives byte-identical zips.
     let first = std::fs::read(&zip).unwrap();
-    let again = run(tmp.path(), &c).unwrap();
+    let again = package_in(tmp.path(), &c, &build_host()).unwrap();
     assert!(
         again
             .notices
@@ -222,7 +176,7 @@ fn typescript_zip_equals_v3_and_build_folder_is_removed() {
         "export function greet(greeting: string, name: string): string {\n  return `${greeting} again, ${name}`;\n}\n",
     )
     .unwrap();
-    let changed = run(tmp.path(), &c).unwrap();
+    let changed = package_in(tmp.path(), &c, &build_host()).unwrap();
     assert!(
         !changed.notices.iter().any(|n| n.contains("(cached)")),
         "{:?}",
@@ -234,15 +188,15 @@ fn typescript_zip_equals_v3_and_build_folder_is_removed() {
     assert!(js.contains("again"), "{js}");
     // A new file that tsconfig.json's include picks up compiles again too.
     std::fs::write(tmp.path().join("src/extra.ts"), "export const x = 1;\n").unwrap();
-    run(tmp.path(), &c).unwrap();
-    assert!(names(&zip).contains(&"src/extra.js".to_string()));
+    package_in(tmp.path(), &c, &build_host()).unwrap();
+    assert!(zip_names(&zip).contains(&"src/extra.js".to_string()));
 }
 
 #[test]
 fn typescript_individually_without_tsconfig_equals_v3() {
     let case = "plugin-typescript-individually";
     let tmp = service(case, true);
-    let result = run(tmp.path(), &config(case)).unwrap();
+    let result = package_in(tmp.path(), &config(case), &build_host()).unwrap();
     assert!(
         result
             .notices
@@ -253,7 +207,11 @@ fn typescript_individually_without_tsconfig_equals_v3() {
     );
     for f in ["hello", "other"] {
         let zip = tmp.path().join(format!(".serverless/{f}.zip"));
-        assert_eq!(names(&zip), v3_list(case, &format!("{f}.zip")), "{f}.zip");
+        assert_eq!(
+            zip_names(&zip),
+            v3_list(case, &format!("{f}.zip")),
+            "{f}.zip"
+        );
         // The plugin's defaults (ES5, source maps) give the same bytes as v3's compile.
         assert_compiled_equal(
             &zip,
@@ -300,7 +258,9 @@ fn typescript_errors_are_clear_and_leave_nothing_half_written() {
 
     // Not installed.
     let tmp = service(case, false);
-    let e = run(tmp.path(), &c).unwrap_err().to_string();
+    let e = package_in(tmp.path(), &c, &build_host())
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("TypeScript")
             && e.contains("not installed")
@@ -312,7 +272,7 @@ fn typescript_errors_are_clear_and_leave_nothing_half_written() {
 
     // A compile error that stops emit: the diagnostics are shown, the previous package stays.
     let tmp = service(case, true);
-    run(tmp.path(), &c).unwrap();
+    package_in(tmp.path(), &c, &build_host()).unwrap();
     let before = std::fs::read(tmp.path().join(".serverless/tsplug.zip")).unwrap();
     std::fs::write(
         tmp.path().join("tsconfig.json"),
@@ -324,7 +284,9 @@ fn typescript_errors_are_clear_and_leave_nothing_half_written() {
         "export function greet(a: string, b: string): number { return a + b; }\n",
     )
     .unwrap();
-    let e = run(tmp.path(), &c).unwrap_err().to_string();
+    let e = package_in(tmp.path(), &c, &build_host())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("TypeScript compilation failed"), "{e}");
     assert!(
         e.contains("src/lib/greet.ts") && e.contains("TS2322"),
@@ -339,7 +301,9 @@ fn typescript_errors_are_clear_and_leave_nothing_half_written() {
     // A handler with neither .ts nor .js.
     let mut bad = c.clone();
     bad["functions"]["hello"]["handler"] = Value::from("src/missing.hello");
-    let e = run(tmp.path(), &bad).unwrap_err().to_string();
+    let e = package_in(tmp.path(), &bad, &build_host())
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("functions.hello.handler") && e.contains("src/missing.ts"),
         "{e}"
@@ -348,7 +312,9 @@ fn typescript_errors_are_clear_and_leave_nothing_half_written() {
     // An option the plugin does not have.
     let mut bad = c.clone();
     bad["custom"] = serde_json::json!({"serverlessPluginTypescript": {"outDir": "dist"}});
-    let e = run(tmp.path(), &bad).unwrap_err().to_string();
+    let e = package_in(tmp.path(), &bad, &build_host())
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("custom.serverlessPluginTypescript.outDir"),
         "{e}"
@@ -360,9 +326,9 @@ fn include_dependencies_zip_equals_v3() {
     let case = "plugin-include-dependencies";
     let tmp = service(case, false);
     let c = config(case);
-    let result = run(tmp.path(), &c).unwrap();
+    let result = package_in(tmp.path(), &c, &build_host()).unwrap();
     let zip = tmp.path().join(".serverless/incdeps.zip");
-    let n = names(&zip);
+    let n = zip_names(&zip);
     assert_eq!(n, v3_list(case, "incdeps.zip"));
     // The handler requires used-pkg (and through it nested-dep), not unused-pkg; the
     // dynamic import in a CommonJS file is not followed, as precinct does not.
@@ -391,8 +357,8 @@ fn include_dependencies_individually_and_errors() {
     // apply there: v3 ships the CHANGELOG, and so does sls.
     let case = "plugin-include-dependencies-individually";
     let tmp = service(case, false);
-    run(tmp.path(), &config(case)).unwrap();
-    let n = names(&tmp.path().join(".serverless/hello.zip"));
+    package_in(tmp.path(), &config(case), &build_host()).unwrap();
+    let n = zip_names(&tmp.path().join(".serverless/hello.zip"));
     assert_eq!(n, v3_list(case, "hello.zip"));
     assert!(n.contains(&"node_modules/used-pkg/CHANGELOG.md".to_string()));
 
@@ -401,7 +367,9 @@ fn include_dependencies_individually_and_errors() {
     // A required package that is not installed: an error naming it, nothing written.
     let tmp = service(case, false);
     std::fs::remove_dir_all(tmp.path().join("node_modules/nested-dep")).unwrap();
-    let e = run(tmp.path(), &config(case)).unwrap_err().to_string();
+    let e = package_in(tmp.path(), &config(case), &build_host())
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("Could not find npm package: nested-dep")
             && e.contains("node_modules/used-pkg/package.json"),
@@ -412,7 +380,9 @@ fn include_dependencies_individually_and_errors() {
     // A refused option, by name.
     let mut bad = config(case);
     bad["custom"] = serde_json::json!({"includeDependencies": {"always": ["x"]}});
-    let e = run(tmp.path(), &bad).unwrap_err().to_string();
+    let e = package_in(tmp.path(), &bad, &build_host())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("custom.includeDependencies.always"), "{e}");
 }
 
@@ -420,7 +390,7 @@ fn include_dependencies_individually_and_errors() {
 fn typescript_then_include_dependencies_traces_the_compiled_code() {
     let case = "plugin-typescript-include-dependencies";
     let tmp = service(case, true);
-    let result = run(tmp.path(), &config(case)).unwrap();
+    let result = package_in(tmp.path(), &config(case), &build_host()).unwrap();
     let zip = tmp.path().join(".serverless/tsplug-incdeps.zip");
     let mut expected = v3_list(case, "tsplug-incdeps.zip");
     // The documented difference: v3 has this entry twice.
@@ -432,7 +402,7 @@ fn typescript_then_include_dependencies_traces_the_compiled_code() {
         2
     );
     expected.dedup();
-    let n = names(&zip);
+    let n = zip_names(&zip);
     assert_eq!(n, expected);
     // The compiled handler requires tiny-dep; unused-dep is installed but not required.
     assert!(n.contains(&"node_modules/tiny-dep/index.js".to_string()));

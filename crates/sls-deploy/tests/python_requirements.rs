@@ -1,13 +1,15 @@
 //! The built-in serverless-python-requirements, with real pip and no network: the packages are
 //! wheels built by the test into a local folder, installed with `--no-index --find-links`.
 
-use std::io::{Read, Write};
+mod corpus;
+
+use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
+use corpus::{build_host, package_in, zip_entry, zip_names};
 use serde_json::{json, Value};
-use sls_deploy::BuildHost;
-use sls_deploy::{package_with, DeployError, PackageInput, PackageResult};
+use sls_deploy::{BuildHost, DeployError};
 
 fn write(dir: &Path, rel: &str, body: &str) {
     let p = dir.join(rel);
@@ -48,7 +50,6 @@ fn wheel(dir: &Path, name: &str) {
 
 /// The test process's PATH (tests may read it; the library is given it).
 fn host() -> Option<BuildHost> {
-    let path = std::env::var("PATH").ok()?;
     let ok = std::process::Command::new("python3")
         .args(["-m", "pip", "--version"])
         .output()
@@ -57,15 +58,7 @@ fn host() -> Option<BuildHost> {
         eprintln!("skipped: python3 -m pip is not available");
         return None;
     }
-    let mut env = std::collections::BTreeMap::new();
-    if let Ok(h) = std::env::var("HOME") {
-        env.insert("HOME".to_string(), h);
-    }
-    Some(BuildHost {
-        path_var: Some(path),
-        cache_dir: None,
-        env,
-    })
+    Some(build_host())
 }
 
 fn service(dir: &Path, requirements: Option<&str>) {
@@ -95,33 +88,8 @@ fn config(dir: &Path, extra: Value) -> Value {
     })
 }
 
-fn run(dir: &Path, config: &Value, host: &BuildHost) -> Result<PackageResult, DeployError> {
-    package_with(
-        &PackageInput {
-            service_dir: dir,
-            config,
-            stage: "dev",
-            region: "us-east-1",
-            out_dir: &dir.join(".serverless"),
-            config_file_name: Some("serverless.yml"),
-            timestamp: None,
-        },
-        host,
-    )
-}
-
-fn names(zip_path: &Path) -> Vec<String> {
-    let mut a = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
-    (0..a.len())
-        .map(|i| a.by_index(i).unwrap().name().unwrap().to_string())
-        .collect()
-}
-
 fn read_entry(zip_path: &Path, name: &str) -> String {
-    let mut a = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
-    let mut s = String::new();
-    a.by_name(name).unwrap().read_to_string(&mut s).unwrap();
-    s
+    String::from_utf8(zip_entry(zip_path, name)).unwrap()
 }
 
 #[test]
@@ -133,10 +101,10 @@ fn installs_into_the_zip_and_reuses_the_cache() {
     let c = config(dir, json!({}));
 
     let t = Instant::now();
-    let first = run(dir, &c, &host).unwrap();
+    let first = package_in(dir, &c, &host).unwrap();
     let first_time = t.elapsed();
     let zip_path = dir.join(".serverless/py.zip");
-    let n = names(&zip_path);
+    let n = zip_names(&zip_path);
     assert!(n.contains(&"handler.py".to_string()), "{n:?}");
     assert!(n.contains(&"tinypkg/__init__.py".to_string()), "{n:?}");
     assert!(n.contains(&"otherpkg/__init__.py".to_string()), "{n:?}");
@@ -173,7 +141,7 @@ fn installs_into_the_zip_and_reuses_the_cache() {
 
     // Second package: nothing changed, no pip (marker untouched, notice says cached), same bytes.
     let t = Instant::now();
-    let second = run(dir, &c, &host).unwrap();
+    let second = package_in(dir, &c, &host).unwrap();
     let second_time = t.elapsed();
     assert!(
         second.notices[0].ends_with("(cached)"),
@@ -189,13 +157,13 @@ fn installs_into_the_zip_and_reuses_the_cache() {
 
     // A changed requirements file is a new cache entry.
     write(dir, "requirements.txt", "tinypkg\n");
-    let third = run(dir, &c, &host).unwrap();
+    let third = package_in(dir, &c, &host).unwrap();
     assert!(!third.notices[0].contains("cached"));
-    assert!(!names(&zip_path).contains(&"otherpkg/__init__.py".to_string()));
+    assert!(!zip_names(&zip_path).contains(&"otherpkg/__init__.py".to_string()));
 
     // invalidateCaches rebuilds.
     let c = config(dir, json!({"invalidateCaches": true}));
-    let fourth = run(dir, &c, &host).unwrap();
+    let fourth = package_in(dir, &c, &host).unwrap();
     assert!(!fourth.notices[0].contains("cached"));
 }
 
@@ -209,8 +177,8 @@ fn no_deploy_leaves_a_package_out() {
         dir,
         json!({"noDeploy": ["otherpkg"], "fileName": "requirements.txt"}),
     );
-    run(dir, &c, &host).unwrap();
-    let n = names(&dir.join(".serverless/py.zip"));
+    package_in(dir, &c, &host).unwrap();
+    let n = zip_names(&dir.join(".serverless/py.zip"));
     assert!(n.contains(&"tinypkg/__init__.py".to_string()), "{n:?}");
     assert!(!n.iter().any(|x| x.starts_with("otherpkg")), "{n:?}");
 }
@@ -223,16 +191,16 @@ fn file_name_renames_and_missing_file_skips() {
     service(dir, None);
     // No requirements file: the plugin skips; the zip holds the service only.
     let c = config(dir, json!({}));
-    let r = run(dir, &c, &host).unwrap();
-    let n = names(&dir.join(".serverless/py.zip"));
+    let r = package_in(dir, &c, &host).unwrap();
+    let n = zip_names(&dir.join(".serverless/py.zip"));
     assert_eq!(n, vec!["handler.py".to_string()]);
     assert!(r.notices[0].contains("no requirements"), "{:?}", r.notices);
     assert!(!dir.join(".serverless/requirements-cache").exists());
 
     write(dir, "deps/prod.txt", "tinypkg\n");
     let c = config(dir, json!({"fileName": "deps/prod.txt"}));
-    run(dir, &c, &host).unwrap();
-    let n = names(&dir.join(".serverless/py.zip"));
+    package_in(dir, &c, &host).unwrap();
+    let n = zip_names(&dir.join(".serverless/py.zip"));
     assert!(n.contains(&"tinypkg/__init__.py".to_string()), "{n:?}");
 }
 
@@ -247,7 +215,9 @@ fn unsupported_options_are_refused_by_name_before_anything_is_written() {
     ] {
         let mut c = config(dir, json!({}));
         c["custom"]["pythonRequirements"][key] = value;
-        let e = run(dir, &c, &BuildHost::default()).unwrap_err().to_string();
+        let e = package_in(dir, &c, &BuildHost::default())
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains(&format!("custom.pythonRequirements.{shown}")) && e.contains("not support"),
             "{e}"
@@ -261,7 +231,9 @@ fn unsupported_options_are_refused_by_name_before_anything_is_written() {
     for key in ["dockerImage", "dockerFile", "dockerPrivateKey"] {
         let mut c = config(dir, json!({"dockerizePip": true}));
         c["custom"]["pythonRequirements"][key] = json!("x");
-        let e = run(dir, &c, &BuildHost::default()).unwrap_err().to_string();
+        let e = package_in(dir, &c, &BuildHost::default())
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains(&format!("custom.pythonRequirements.{key}")),
             "{e}"
@@ -271,7 +243,9 @@ fn unsupported_options_are_refused_by_name_before_anything_is_written() {
     // A per-function vendor folder is refused by its path.
     let mut c = config(dir, json!({}));
     c["functions"]["hello"]["vendor"] = json!("./v");
-    let e = run(dir, &c, &BuildHost::default()).unwrap_err().to_string();
+    let e = package_in(dir, &c, &BuildHost::default())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("functions.hello.vendor"), "{e}");
     assert!(!dir.join(".serverless").exists());
 }
@@ -309,7 +283,7 @@ fn given_artifacts_the_plugin_would_inject_into_are_refused_by_path() {
         (given_function, "functions.hello.package.artifact"),
         (esbuild_mixed, "package.individually"),
     ] {
-        match run(dir, &c, &BuildHost::default()) {
+        match package_in(dir, &c, &BuildHost::default()) {
             Err(DeployError::Config { path: p, .. }) => assert_eq!(p, path),
             other => panic!("{path}: {other:?}"),
         }
@@ -320,7 +294,7 @@ fn given_artifacts_the_plugin_would_inject_into_are_refused_by_path() {
     let mut c = config(dir, json!({"layer": true}));
     c["package"]["artifact"] = json!("given.zip");
     assert!(!matches!(
-        run(dir, &c, &BuildHost::default()),
+        package_in(dir, &c, &BuildHost::default()),
         Err(DeployError::Config { ref path, .. }) if path == "package.artifact"
     ));
 }
@@ -335,10 +309,10 @@ fn individually_packaged_python_functions_get_the_requirements() {
     let mut c = config(dir, json!({}));
     c["package"]["individually"] = json!(true);
     c["functions"]["node"] = json!({"handler": "index.h", "runtime": "nodejs20.x"});
-    run(dir, &c, &host).unwrap();
-    let py = names(&dir.join(".serverless/hello.zip"));
+    package_in(dir, &c, &host).unwrap();
+    let py = zip_names(&dir.join(".serverless/hello.zip"));
     assert!(py.contains(&"tinypkg/__init__.py".to_string()), "{py:?}");
-    let node = names(&dir.join(".serverless/node.zip"));
+    let node = zip_names(&dir.join(".serverless/node.zip"));
     assert!(!node.iter().any(|x| x.starts_with("tinypkg")), "{node:?}");
 }
 
@@ -357,13 +331,13 @@ fn mixed_service_installs_for_the_python_functions_runtime() {
         c["provider"]["runtime"] = json!("nodejs20.x");
         c["functions"]["hello"]["runtime"] = json!("python3.11");
         c["functions"]["node"] = json!({"handler": "index.h"});
-        let pkg = run(dir, &c, &host).unwrap();
+        let pkg = package_in(dir, &c, &host).unwrap();
         assert!(
             !pkg.notices.iter().any(|n| n.contains("nodejs")),
             "{:?}",
             pkg.notices
         );
-        let py = names(&dir.join(".serverless/hello.zip"));
+        let py = zip_names(&dir.join(".serverless/hello.zip"));
         assert!(py.contains(&"tinypkg/__init__.py".to_string()), "{py:?}");
     }
 }
@@ -375,14 +349,14 @@ fn slim_removes_dist_info_and_slim_patterns() {
     let dir = tmp.path();
     service(dir, Some("tinypkg\notherpkg\n"));
     let c = config(dir, json!({"slim": true, "slimPatterns": ["otherpkg/**"]}));
-    run(dir, &c, &host).unwrap();
-    let n = names(&dir.join(".serverless/py.zip"));
+    package_in(dir, &c, &host).unwrap();
+    let n = zip_names(&dir.join(".serverless/py.zip"));
     assert!(n.contains(&"tinypkg/__init__.py".to_string()), "{n:?}");
     assert!(!n.iter().any(|x| x.contains(".dist-info")), "{n:?}");
     assert!(!n.iter().any(|x| x.starts_with("otherpkg/")), "{n:?}");
     // Without slim the same requirements are a different cache entry, with dist-info.
-    run(dir, &config(dir, json!({})), &host).unwrap();
-    let n = names(&dir.join(".serverless/py.zip"));
+    package_in(dir, &config(dir, json!({})), &host).unwrap();
+    let n = zip_names(&dir.join(".serverless/py.zip"));
     assert!(n.iter().any(|x| x.contains(".dist-info")), "{n:?}");
 }
 
@@ -431,9 +405,9 @@ fn zip_true_ships_requirements_zip_and_a_working_helper() {
     let dir = tmp.path();
     service(dir, Some("tinypkg\n"));
     let c = config(dir, json!({"zip": true}));
-    let r = run(dir, &c, &host).unwrap();
+    let r = package_in(dir, &c, &host).unwrap();
     let zip_path = dir.join(".serverless/py.zip");
-    let n = names(&zip_path);
+    let n = zip_names(&zip_path);
     // In v3's order among the service files; the requirements themselves are not injected.
     assert_eq!(
         n,
@@ -449,7 +423,7 @@ fn zip_true_ships_requirements_zip_and_a_working_helper() {
     // Nothing is left in the service folder (the plugin writes and leaves files there).
     assert!(!dir.join(".requirements.zip").exists() && !dir.join("unzip_requirements.py").exists());
     let bytes = std::fs::read(&zip_path).unwrap();
-    run(dir, &c, &host).unwrap();
+    package_in(dir, &c, &host).unwrap();
     assert_eq!(std::fs::read(&zip_path).unwrap(), bytes, "byte-identical");
 
     // The helper, run as Lambda would (LAMBDA_TASK_ROOT), extracts and makes tinypkg importable.
@@ -495,12 +469,12 @@ fn layer_keeps_the_function_zip_free_and_uploads_the_layer() {
         json!({"layer": {"retain": true, "allowedAccounts": ["*"]}}),
     );
     c["functions"]["hello"]["layers"] = json!([{"Ref": "PythonRequirementsLambdaLayer"}]);
-    let r = run(dir, &c, &host).unwrap();
+    let r = package_in(dir, &c, &host).unwrap();
     assert_eq!(
-        names(&dir.join(".serverless/py.zip")),
+        zip_names(&dir.join(".serverless/py.zip")),
         vec!["handler.py", "requirements.txt"]
     );
-    let layer = names(&dir.join(".serverless/pythonRequirements.zip"));
+    let layer = zip_names(&dir.join(".serverless/pythonRequirements.zip"));
     assert_eq!(layer[0], "python/");
     assert!(layer.contains(&"python/tinypkg/".to_string()), "{layer:?}");
     assert!(
@@ -531,14 +505,14 @@ fn layer_keeps_the_function_zip_free_and_uploads_the_layer() {
         json!({"Ref": id})
     );
     // Same inputs, same hash (the zip is deterministic).
-    let again = run(dir, &c, &host).unwrap();
+    let again = package_in(dir, &c, &host).unwrap();
     assert_eq!(
         again.update_template["Outputs"]["PythonRequirementsLambdaLayerHash"]["Value"],
         hash
     );
     // No requirements: a clear error instead of a layer nobody can build.
     write(dir, "requirements.txt", "# nothing\n");
-    let e = run(dir, &c, &host).unwrap_err().to_string();
+    let e = package_in(dir, &c, &host).unwrap_err().to_string();
     assert!(
         e.contains("custom.pythonRequirements.layer") && e.contains("no requirements"),
         "{e}"
@@ -571,14 +545,14 @@ fn dockerize_pip_installs_manylinux_wheels_for_the_architecture() {
         "ARCH = 'mac'\n",
     );
     let c = config(dir, json!({"dockerizePip": true}));
-    let r = run(dir, &c, &host).unwrap();
+    let r = package_in(dir, &c, &host).unwrap();
     let zip_path = dir.join(".serverless/py.zip");
     assert_eq!(
         read_entry(&zip_path, "binpkg/__init__.py"),
         "ARCH = 'x86_64'\n"
     );
     assert!(
-        names(&zip_path).contains(&"tinypkg/__init__.py".to_string()),
+        zip_names(&zip_path).contains(&"tinypkg/__init__.py".to_string()),
         "pure wheels too"
     );
     let notice: Vec<_> = r
@@ -592,12 +566,12 @@ fn dockerize_pip_installs_manylinux_wheels_for_the_architecture() {
     // A function of another architecture would get the wrong wheels: refused by its path.
     let mut mixed = c.clone();
     mixed["functions"]["hello"]["architecture"] = json!("arm64");
-    let e = run(dir, &mixed, &host).unwrap_err().to_string();
+    let e = package_in(dir, &mixed, &host).unwrap_err().to_string();
     assert!(e.contains("functions.hello.architecture"), "{e}");
 
     let mut arm = c.clone();
     arm["provider"]["architecture"] = json!("arm64");
-    let r = run(dir, &arm, &host).unwrap();
+    let r = package_in(dir, &arm, &host).unwrap();
     assert_eq!(
         read_entry(&zip_path, "binpkg/__init__.py"),
         "ARCH = 'aarch64'\n"
@@ -634,7 +608,7 @@ fn dockerize_pip_installs_manylinux_wheels_for_the_architecture() {
     write(dir, "requirements.txt", "sopkg\n");
     // (Skipped where an aarch64 binutils is installed.)
     if which_in("aarch64-linux-gnu-strip", host.path_var.as_deref().unwrap()).is_none() {
-        let e = run(dir, &slim_arm, &host).unwrap_err().to_string();
+        let e = package_in(dir, &slim_arm, &host).unwrap_err().to_string();
         assert!(
             e.contains("custom.pythonRequirements.slim") && e.contains("`aarch64-linux-gnu-strip`"),
             "{e}"
@@ -662,7 +636,7 @@ fn dockerize_pip_installs_manylinux_wheels_for_the_architecture() {
     std::fs::remove_dir_all(&sdist).unwrap();
     write(dir, "requirements.txt", "srconly\ntinypkg\n");
     std::fs::remove_dir_all(dir.join(".serverless")).unwrap();
-    let e = run(dir, &c, &host).unwrap_err().to_string();
+    let e = package_in(dir, &c, &host).unwrap_err().to_string();
     assert!(
         e.contains("custom.pythonRequirements.dockerizePip")
             && e.contains("\"srconly\"")
@@ -705,7 +679,7 @@ fn the_interpreter_is_checked_with_the_hosts_environment() {
         host.path_var.as_deref().unwrap_or_default()
     ));
     host.env.insert("SLS_TEST_HOST_ONLY".into(), "1".into());
-    let pkg = run(dir, &config(dir, json!({})), &host).unwrap();
+    let pkg = package_in(dir, &config(dir, json!({})), &host).unwrap();
     assert!(
         !pkg.notices.iter().any(|n| n.contains("not on PATH")),
         "{:?}",
@@ -747,15 +721,17 @@ fn pipenv_and_poetry_projects_are_exported_first() {
         "pipenv",
         "case \"$1\" in --version) echo 'pipenv, version 2023.10.3';; requirements) echo '-i https://pypi.org/simple'; echo 'tinypkg==1.0';; esac\n",
     );
-    run(dir, &config(dir, json!({})), &host).unwrap();
-    let n = names(&dir.join(".serverless/py.zip"));
+    package_in(dir, &config(dir, json!({})), &host).unwrap();
+    let n = zip_names(&dir.join(".serverless/py.zip"));
     assert!(n.contains(&"tinypkg/__init__.py".to_string()), "{n:?}");
     assert!(!n.iter().any(|x| x.starts_with("otherpkg/")), "{n:?}");
     let calls = std::fs::read_to_string(bin.join("pipenv.calls")).unwrap();
     assert_eq!(calls, "--version\nrequirements\n");
     // usePipenv: false uses requirements.txt.
-    run(dir, &config(dir, json!({"usePipenv": false})), &host).unwrap();
-    assert!(names(&dir.join(".serverless/py.zip")).contains(&"otherpkg/__init__.py".to_string()));
+    package_in(dir, &config(dir, json!({"usePipenv": false})), &host).unwrap();
+    assert!(
+        zip_names(&dir.join(".serverless/py.zip")).contains(&"otherpkg/__init__.py".to_string())
+    );
     std::fs::remove_file(dir.join("Pipfile")).unwrap();
 
     // Poetry project: `poetry export … -o <file>` with the groups.
@@ -769,13 +745,13 @@ fn pipenv_and_poetry_projects_are_exported_first() {
         "poetry",
         "while [ $# -gt 0 ]; do if [ \"$1\" = -o ]; then printf 'otherpkg==1.0\\n-e tinypkg\\n' > \"$2\"; fi; shift; done\n",
     );
-    run(
+    package_in(
         dir,
         &config(dir, json!({"poetryWithGroups": ["extra"]})),
         &host,
     )
     .unwrap();
-    let n = names(&dir.join(".serverless/py.zip"));
+    let n = zip_names(&dir.join(".serverless/py.zip"));
     assert!(
         n.contains(&"tinypkg/__init__.py".to_string())
             && n.contains(&"otherpkg/__init__.py".to_string()),
@@ -790,7 +766,7 @@ fn pipenv_and_poetry_projects_are_exported_first() {
         "{calls}"
     );
     // requirePoetryLockFile without poetry.lock: refused by name.
-    let e = run(
+    let e = package_in(
         dir,
         &config(dir, json!({"requirePoetryLockFile": true})),
         &host,
@@ -805,7 +781,7 @@ fn pipenv_and_poetry_projects_are_exported_first() {
     // The tool missing from PATH: a clear error naming it and the option.
     std::fs::remove_file(bin.join("poetry")).unwrap();
     host.path_var = Some(format!("{}:/nonexistent", bin.display()));
-    let e = run(dir, &config(dir, json!({})), &host)
+    let e = package_in(dir, &config(dir, json!({})), &host)
         .unwrap_err()
         .to_string();
     assert!(
@@ -824,8 +800,8 @@ fn vendor_and_use_static_cache_false() {
     write(dir, "vendor/tinypkg/extra.py", "E = 1\n");
     let mut c = config(dir, json!({"vendor": "./vendor"}));
     c["package"]["patterns"] = json!(["!wheels/**", "!vendor/**"]);
-    let r = run(dir, &c, &host).unwrap();
-    let n = names(&dir.join(".serverless/py.zip"));
+    let r = package_in(dir, &c, &host).unwrap();
+    let n = zip_names(&dir.join(".serverless/py.zip"));
     for f in [
         "vendored.py",
         "tinypkg/extra.py",
@@ -837,14 +813,14 @@ fn vendor_and_use_static_cache_false() {
     // Without the static cache, pip runs every time and there is no .completed_requirements.
     let c = config(dir, json!({"useStaticCache": false}));
     for _ in 0..2 {
-        let r = run(dir, &c, &host).unwrap();
+        let r = package_in(dir, &c, &host).unwrap();
         assert!(!r.notices[0].contains("cached"), "{:?}", r.notices);
-        let n = names(&dir.join(".serverless/py.zip"));
+        let n = zip_names(&dir.join(".serverless/py.zip"));
         assert!(n.contains(&"tinypkg/__init__.py".to_string()), "{n:?}");
         assert!(!n.contains(&".completed_requirements".to_string()), "{n:?}");
     }
     // A missing vendor folder is an error naming the option.
-    let e = run(dir, &config(dir, json!({"vendor": "nope"})), &host)
+    let e = package_in(dir, &config(dir, json!({"vendor": "nope"})), &host)
         .unwrap_err()
         .to_string();
     assert!(e.contains("custom.pythonRequirements.vendor"), "{e}");

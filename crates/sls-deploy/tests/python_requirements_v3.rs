@@ -19,7 +19,7 @@ mod corpus;
 use std::io::Read;
 use std::path::Path;
 
-use corpus::{copy_dir, fixtures, normalise, read_json};
+use corpus::{build_host, copy_dir, fixtures, normalise, read_json, zip_names};
 use serde_json::Value;
 use sls_deploy::BuildHost;
 use sls_deploy::{package_with, PackageInput};
@@ -35,7 +35,6 @@ const CASES: &[&str] = &[
 ];
 
 fn host(cache: &Path) -> Option<BuildHost> {
-    let path = std::env::var("PATH").ok()?;
     let ok = std::process::Command::new("python3.11")
         .args(["-m", "pip", "--version"])
         .output()
@@ -44,22 +43,10 @@ fn host(cache: &Path) -> Option<BuildHost> {
         eprintln!("skipped: python3.11 -m pip is not available (the fixtures use python3.11)");
         return None;
     }
-    let mut env = std::collections::BTreeMap::new();
-    if let Ok(h) = std::env::var("HOME") {
-        env.insert("HOME".to_string(), h);
-    }
     Some(BuildHost {
-        path_var: Some(path),
         cache_dir: Some(cache.to_path_buf()),
-        env,
+        ..build_host()
     })
-}
-
-fn zip_names(p: &Path) -> Vec<String> {
-    let mut z = zip::ZipArchive::new(std::fs::File::open(p).unwrap()).unwrap();
-    (0..z.len())
-        .map(|i| z.by_index(i).unwrap().name().unwrap().to_string())
-        .collect()
 }
 
 fn inner_zip_names(p: &Path, entry: &str) -> Vec<String> {

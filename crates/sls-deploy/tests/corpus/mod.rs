@@ -1,11 +1,14 @@
-//! Shared by the v3 template corpus tests (`v3_corpus.rs`, `v3_corpus_api.rs`): the fixture
-//! folder, copying a service, reading JSON, and the normalisation that removes what differs by
-//! design (code hashes, version digests, the timestamped artifact directory).
+//! Shared by the v3 template corpus tests (`v3_corpus.rs`, `v3_corpus_api.rs`) and the built-in
+//! plugin tests (`esbuild.rs`, `plugins_js.rs`, `python_requirements*.rs`): the fixture folder,
+//! copying a service, reading JSON, the normalisation that removes what differs by design (code
+//! hashes, version digests, the timestamped artifact directory), packaging with a build host,
+//! and reading zips.
 #![allow(dead_code)] // each test binary uses its own subset
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
+use sls_deploy::{package_with, BuildHost, DeployError, PackageInput, PackageResult};
 
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -59,4 +62,53 @@ pub fn normalise(v: &Value) -> Value {
 
 pub fn read_json(p: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+/// The test process's `PATH` and `HOME` as the build tools' host (tests may read the
+/// environment; the library is given it).
+pub fn build_host() -> BuildHost {
+    BuildHost {
+        path_var: std::env::var("PATH").ok(),
+        cache_dir: None,
+        env: std::env::var("HOME")
+            .map(|h| [("HOME".to_string(), h)].into_iter().collect())
+            .unwrap_or_default(),
+    }
+}
+
+/// `sls package` of `config` for stage `dev` in us-east-1, into `dir/.serverless`.
+pub fn package_in(
+    dir: &Path,
+    config: &Value,
+    host: &BuildHost,
+) -> Result<PackageResult, DeployError> {
+    package_with(
+        &PackageInput {
+            service_dir: dir,
+            config,
+            stage: "dev",
+            region: "us-east-1",
+            out_dir: &dir.join(".serverless"),
+            config_file_name: Some("serverless.yml"),
+            timestamp: None,
+        },
+        host,
+    )
+}
+
+/// The entry names of a zip, in order.
+pub fn zip_names(zip_path: &Path) -> Vec<String> {
+    let mut a = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
+    (0..a.len())
+        .map(|i| a.by_index(i).unwrap().name().unwrap().to_string())
+        .collect()
+}
+
+/// The bytes of one entry of a zip.
+pub fn zip_entry(zip_path: &Path, name: &str) -> Vec<u8> {
+    use std::io::Read;
+    let mut a = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
+    let mut out = Vec::new();
+    a.by_name(name).unwrap().read_to_end(&mut out).unwrap();
+    out
 }
