@@ -545,6 +545,42 @@ fn an_existing_user_and_a_key_that_cannot_be_deleted() {
         &[("Action", "ListAccessKeys"), ("UserName", "unlucky")],
     );
     assert!(xml_value(&keys, "AccessKeyId").is_some(), "{keys}");
+
+    // --rotate-key when the old key cannot be deleted: the new key is in the profile, and
+    // the error says so (and which old key to delete).
+    let mut rotating = Sls::new();
+    rotating
+        .env("AWS_ENDPOINT_URL", &moto.endpoint())
+        .env("AWS_ACCESS_KEY_ID", &key)
+        .env("AWS_SECRET_ACCESS_KEY", &secret);
+    rotating.file("serverless.yml", SERVICE);
+    rotating.file("handler.js", "exports.hello = async () => 1;\n");
+    moto.enable_auth();
+    let create = [
+        "credentials",
+        "policy",
+        "--create-user",
+        "rotated",
+        "--profile",
+        "rotated",
+    ];
+    rotating.run(&create).ok();
+    let first = key_of(&rotating, "rotated");
+    let mut rotate = create.to_vec();
+    rotate.push("--rotate-key");
+    let run = rotating.run(&rotate).failed(1);
+    assert!(!run.all().contains(&secret_of(&rotating, "rotated")));
+    assert_ne!(
+        key_of(&rotating, "rotated"),
+        first,
+        "the new key is written"
+    );
+    assert!(run.stderr.contains("iam:DeleteAccessKey"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("written to profile \"rotated\""),
+        "{}",
+        run.stderr
+    );
 }
 
 /// `--role` on a role sls did not make (say, a CI role trusted through OIDC) puts the policy

@@ -118,6 +118,21 @@ fn create_user(
                  can be written.",
                 mask_key_id(&key_id)
             )),
+            ProvisionError::OldKeys {
+                written,
+                kept,
+                error,
+            } => from_aws(&error).with_hint(format!(
+                "The new access key {} was written to profile \"{profile}\" in {}, but the old \
+                 key(s) {} were not deleted: delete them with `aws iam delete-access-key \
+                 --user-name {user} --access-key-id <id>` once allowed.",
+                mask_key_id(&written),
+                target.shown,
+                kept.iter()
+                    .map(|k| mask_key_id(k))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
         })?;
 
     if args.json {

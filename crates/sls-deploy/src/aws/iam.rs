@@ -112,6 +112,13 @@ pub enum ProvisionError<E> {
         error: E,
         left_behind: Option<String>,
     },
+    /// The new key `written` is in the credentials file, but IAM refused to delete the old
+    /// keys `kept`.
+    OldKeys {
+        written: String,
+        kept: Vec<String>,
+        error: AwsError,
+    },
 }
 
 impl<E> From<AwsError> for ProvisionError<E> {
@@ -242,8 +249,14 @@ pub async fn provision_user<E>(
             left_behind: kept.then(|| new.access_key_id.clone()),
         });
     }
-    for id in old {
-        iam.delete_key(user, id).await?;
+    for (i, id) in old.iter().enumerate() {
+        if let Err(error) = iam.delete_key(user, id).await {
+            return Err(ProvisionError::OldKeys {
+                written: new.access_key_id,
+                kept: old[i..].to_vec(),
+                error,
+            });
+        }
     }
     Ok(UserOutcome {
         arn,
