@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-/// What the build tools get from the machine (`PATH`, the environment for child processes).
 use crate::build_host::BuildHost;
 use crate::error::Result;
 
@@ -17,9 +16,6 @@ pub struct InvokeTarget {
     /// The folder to use as the service folder: the handler path is relative to it, the child
     /// runs in it (`LAMBDA_TASK_ROOT`).
     pub service_dir: PathBuf,
-    /// The handler to run (`src/app.main`), when the build renamed it; `None` keeps the
-    /// function's own `handler`.
-    pub handler: Option<String>,
     /// Notice lines for the user (`Using sls's built-in …`).
     pub notices: Vec<String>,
 }
@@ -40,7 +36,6 @@ pub fn prepare_invoke_local(
     {
         return Ok(Some(InvokeTarget {
             service_dir: dir,
-            handler: None,
             notices,
         }));
     }
@@ -67,7 +62,6 @@ pub fn prepare_invoke_local(
             notices.append(&mut build.warnings);
             return Ok(Some(InvokeTarget {
                 service_dir: build.dir.clone(),
-                handler: None,
                 notices,
             }));
         }

@@ -78,7 +78,7 @@ pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
 
     // Built-in packaging plugins (serverless-esbuild, …) build the function first and say where
     // it runs from, as their `before:invoke:local:invoke` hooks do in v3.
-    let mut config = service.config;
+    let config = service.config;
     let mut service_dir = service_dir;
     let known = config
         .get("functions")
@@ -92,9 +92,6 @@ pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
         if let Some(target) = target {
             for n in &target.notices {
                 eprintln!("{n}");
-            }
-            if let Some(handler) = target.handler {
-                config["functions"][&args.function]["handler"] = serde_json::Value::String(handler);
             }
             service_dir = target.service_dir;
         }
