@@ -119,6 +119,8 @@ pub fn for_sdk(
 pub struct Recording<'a> {
     inner: &'a dyn ExternalSource,
     requests: std::cell::RefCell<Vec<ExternalRequest>>,
+    /// The `${s3:}` requests whose object was missing.
+    missing_objects: std::cell::RefCell<Vec<ExternalRequest>>,
 }
 
 impl<'a> Recording<'a> {
@@ -126,6 +128,7 @@ impl<'a> Recording<'a> {
         Recording {
             inner,
             requests: Default::default(),
+            missing_objects: Default::default(),
         }
     }
 
@@ -137,38 +140,45 @@ impl<'a> Recording<'a> {
         decrypted: &[(String, String)],
     ) -> Vec<sls_deploy::policy::VariableRead> {
         use sls_deploy::policy::VariableRead;
-        let mut out: Vec<VariableRead> =
-            self.requests
-                .borrow()
-                .iter()
-                .filter_map(|r| match r.source.as_str() {
-                    "ssm" => {
-                        let v = sls_aws::SsmVariable::parse(&r.address, &r.params);
-                        let region = v.region.unwrap_or(region).to_string();
-                        let secure = decrypted.iter().any(|(g, n)| *g == region && n == v.name);
-                        Some(VariableRead::SsmParameter {
-                            name: v.name.to_string(),
-                            // The pre-v3 `~true` asks for decryption explicitly.
-                            decrypt: !v.no_decrypt && (secure || r.address.ends_with("~true")),
-                            region,
-                        })
-                    }
-                    "cf" => sls_aws::CfVariable::parse(&r.address, &r.params)
-                        .ok()
-                        .map(|v| VariableRead::Stack {
+        let mut out = Vec::new();
+        for r in self.requests.borrow().iter() {
+            match r.source.as_str() {
+                "ssm" => {
+                    let v = sls_aws::SsmVariable::parse(&r.address, &r.params);
+                    let region = v.region.unwrap_or(region).to_string();
+                    let secure = decrypted.iter().any(|(g, n)| *g == region && n == v.name);
+                    out.push(VariableRead::SsmParameter {
+                        name: v.name.to_string(),
+                        // The pre-v3 `~true` asks for decryption explicitly.
+                        decrypt: !v.no_decrypt && (secure || r.address.ends_with("~true")),
+                        region,
+                    });
+                }
+                "cf" => {
+                    if let Ok(v) = sls_aws::CfVariable::parse(&r.address, &r.params) {
+                        out.push(VariableRead::Stack {
                             region: v.region.unwrap_or(region).to_string(),
                             name: v.stack.to_string(),
-                        }),
-                    "s3" => sls_aws::S3Variable::parse(&r.address).ok().map(|v| {
-                        VariableRead::S3Object {
+                        });
+                    }
+                }
+                "s3" => {
+                    if let Ok(v) = sls_aws::S3Variable::parse(&r.address) {
+                        out.push(VariableRead::S3Object {
                             bucket: v.bucket.to_string(),
                             key: v.key.to_string(),
+                        });
+                        if self.missing_objects.borrow().contains(r) {
+                            out.push(VariableRead::S3Bucket {
+                                bucket: v.bucket.to_string(),
+                            });
                         }
-                    }),
-                    // `${aws:accountId}`: sts:GetCallerIdentity is in every policy.
-                    _ => None,
-                })
-                .collect();
+                    }
+                }
+                // `${aws:accountId}`: sts:GetCallerIdentity is in every policy.
+                _ => {}
+            }
+        }
         out.sort();
         out.dedup();
         out
@@ -187,12 +197,15 @@ impl ExternalSource for Recording<'_> {
             address: address.into(),
             params: params.to_vec(),
         };
+        let answer = self.inner.resolve(source, address, params);
+        if source == "s3" && matches!(answer, Ok(None)) {
+            self.missing_objects.borrow_mut().push(request.clone());
+        }
         let mut requests = self.requests.borrow_mut();
         if !requests.contains(&request) {
             requests.push(request);
         }
-        drop(requests);
-        self.inner.resolve(source, address, params)
+        answer
     }
 
     fn prefetch(&self, requests: &[ExternalRequest]) {

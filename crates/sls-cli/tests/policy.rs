@@ -175,3 +175,40 @@ fn aws_variable_reads() {
     assert!(sids.contains(&"VariableParameters"), "{sids:?}");
     assert!(!sids.contains(&"VariableDecrypt"), "{sids:?}");
 }
+
+/// An `${s3:}` object that is missing, so its fallback applies: S3 answers a caller without
+/// `s3:ListBucket` 403 rather than 404 for a missing key, and then the fallback would not apply
+/// (the deploy would fail), so the policy lists that bucket too. An object that exists needs
+/// no listing.
+#[test]
+fn a_missing_s3_object_with_a_fallback_needs_the_bucket_listed() {
+    let moto = sls_testkit::MotoServer::start();
+    moto.create_bucket("config-bucket");
+    moto.put_object("config-bucket", "app.json", "{}");
+    let mut sls = Sls::new();
+    sls.env("AWS_ENDPOINT_URL", &moto.endpoint())
+        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "secret-of-admin");
+    sls.file("handler.js", "exports.hello = async () => 'hi';\n");
+    let service = |address: &str| {
+        format!(
+            "service: vars\nprovider:\n  name: aws\n  environment:\n\
+             \x20   CONFIG: ${{s3:{address}, 'none'}}\n\
+             functions:\n  hello:\n    handler: handler.hello\n"
+        )
+    };
+    sls.file("serverless.yml", &service("config-bucket/missing.json"));
+    let doc = sls.run(&["credentials", "policy", "--json"]).ok().json();
+    let listing = doc["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "VariableBuckets")
+        .unwrap_or_else(|| panic!("no VariableBuckets: {doc}"));
+    assert_eq!(listing["Action"], serde_json::json!(["s3:ListBucket"]));
+    assert_eq!(listing["Resource"], "arn:aws:s3:::config-bucket");
+
+    sls.file("serverless.yml", &service("config-bucket/app.json"));
+    let doc = sls.run(&["credentials", "policy", "--json"]).ok().json();
+    assert!(!sids(&doc).contains(&"VariableBuckets"), "{doc}");
+}

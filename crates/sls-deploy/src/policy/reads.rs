@@ -1,5 +1,6 @@
 //! Statements for the AWS values a service's variables read while sls resolves
-//! serverless.yml: `${ssm:}` parameters, `${cf:}` stack outputs and `${s3:}` objects.
+//! serverless.yml: `${ssm:}` parameters, `${cf:}` stack outputs and `${s3:}` objects
+//! (and the listing of their bucket when one is missing, so that its fallback applies).
 //! (`${aws:accountId}` needs `sts:GetCallerIdentity`, which every policy has.)
 
 use serde_json::{json, Value};
@@ -22,6 +23,9 @@ pub enum VariableRead {
     Stack { region: String, name: String },
     /// `${s3:bucket/key}`: S3 GetObject.
     S3Object { bucket: String, key: String },
+    /// An `${s3:}` object that was missing (its fallback applied): S3 tells a missing key
+    /// (404) from a forbidden one (403) only to a caller with `s3:ListBucket` on `bucket`.
+    S3Bucket { bucket: String },
 }
 
 /// Secrets Manager secrets read through Parameter Store (`/aws/reference/secretsmanager/…`).
@@ -33,7 +37,7 @@ const SECRETS_PREFIX: &str = "/aws/reference/secretsmanager/";
 pub(super) fn statements(reads: &[VariableRead], account: &str) -> Vec<Value> {
     let (mut params, mut secrets) = (Vec::new(), Vec::new());
     let (mut kms_keys, mut kms_services) = (Vec::new(), Vec::new());
-    let (mut stacks, mut objects) = (Vec::new(), Vec::new());
+    let (mut stacks, mut objects, mut buckets) = (Vec::new(), Vec::new(), Vec::new());
     for read in reads {
         match read {
             VariableRead::SsmParameter {
@@ -69,6 +73,7 @@ pub(super) fn statements(reads: &[VariableRead], account: &str) -> Vec<Value> {
             VariableRead::S3Object { bucket, key } => {
                 objects.push(format!("arn:aws:s3:::{bucket}/{key}"));
             }
+            VariableRead::S3Bucket { bucket } => buckets.push(format!("arn:aws:s3:::{bucket}")),
         }
     }
     let mut out = Vec::new();
@@ -118,6 +123,14 @@ pub(super) fn statements(reads: &[VariableRead], account: &str) -> Vec<Value> {
             "VariableObjects",
             &["s3:GetObject"],
             objects,
+            None,
+        ));
+    }
+    if !buckets.is_empty() {
+        out.push(statement(
+            "VariableBuckets",
+            &["s3:ListBucket"],
+            buckets,
             None,
         ));
     }
