@@ -472,18 +472,17 @@ fn an_existing_user_and_a_key_that_cannot_be_deleted() {
     moto.enable_auth();
 
     // The user keeps its own policy: sls says so, since the user is then not least privilege.
-    let run = sls
-        .run(&[
-            "credentials",
-            "policy",
-            "--aws-profile",
-            "admin",
-            "--create-user",
-            "human",
-            "--profile",
-            "human",
-        ])
-        .ok();
+    let create = [
+        "credentials",
+        "policy",
+        "--aws-profile",
+        "admin",
+        "--create-user",
+        "human",
+        "--profile",
+        "human",
+    ];
+    let run = sls.run(&create).ok();
     assert!(
         run.stdout.contains("Updated IAM user \"human\""),
         "{}",
@@ -496,6 +495,16 @@ fn an_existing_user_and_a_key_that_cannot_be_deleted() {
     );
     // IAM is eventually consistent: a new key may be refused for a few seconds.
     assert!(run.stdout.contains("few seconds"), "{}", run.stdout);
+    // A re-run keeps the key, and does not count sls's own managed policy among the others.
+    let run = sls.run(&create).ok();
+    assert!(run.stdout.contains("unchanged"), "{}", run.stdout);
+    assert!(!run.stdout.contains("few seconds"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("note: the user also has inline policy \"everything\", left alone"),
+        "{}",
+        run.stdout
+    );
 
     // An admin who may do anything but delete access keys, and a file that cannot be written.
     moto.disable_auth();
