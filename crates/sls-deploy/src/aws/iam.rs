@@ -1,10 +1,13 @@
-//! `sls credentials policy --create-user` / `--role`: an IAM user or role whose only
-//! permissions are the service's generated policy, which a re-run replaces in place.
+//! `sls credentials policy --create-user` / `--role`: an IAM user or role with the service's
+//! generated policy, which a re-run replaces in place. A user or role that existed keeps
+//! what else it had (its other policies are named for the user).
 //!
-//! A role gets it as an inline policy. A user gets it as a customer managed policy
-//! `/sls/<name>` attached to it, updated by a new default version: IAM allows a user only
-//! 2,048 characters of inline policies in total, less than the policy of a service with one
-//! `http` function (managed policies may hold 6,144, role inline policies 10,240).
+//! A role gets it as an inline policy; its trust policy is set only on a role sls created
+//! (known by [`ROLE_DESCRIPTION`]), since others may depend on another role's. A user gets
+//! it as a customer managed policy `/sls/<name>` attached to it, updated by a new default
+//! version: IAM allows a user only 2,048 characters of inline policies in total, less than
+//! the policy of a service with one `http` function (managed policies may hold 6,144, role
+//! inline policies 10,240).
 //!
 //! Access keys sls creates are marked on the user the way the IAM console stores an access
 //! key's description: a user tag whose key is the access key id (value [`KEY_TAG_VALUE`]).
