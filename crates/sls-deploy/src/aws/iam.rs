@@ -3,7 +3,7 @@
 //! what else it had (its other policies are named for the user).
 //!
 //! A role gets it as an inline policy; its trust policy is set only on a role sls created
-//! (known by [`ROLE_DESCRIPTION`]), since others may depend on another role's. A user gets
+//! (known by its description), since others may depend on another role's. A user gets
 //! it as a customer managed policy `/sls/<name>` attached to it, updated by a new default
 //! version: IAM allows a user only 2,048 characters of inline policies in total, less than
 //! the policy of a service with one `http` function (managed policies may hold 6,144, role
