@@ -505,6 +505,13 @@ fn an_existing_user_and_a_key_that_cannot_be_deleted() {
         "{}",
         run.stdout
     );
+    let mut json = create.to_vec();
+    json.push("--json");
+    let answer = sls.run(&json).ok().json();
+    assert_eq!(
+        answer["otherPermissions"],
+        serde_json::json!(["inline policy \"everything\""])
+    );
 
     // An admin who may do anything but delete access keys, and a file that cannot be written.
     moto.disable_auth();

@@ -146,6 +146,7 @@ fn create_user(
             "accessKeyId": mask_key_id(&outcome.key_id),
             "createdKey": outcome.created_key,
             "deletedKeys": outcome.deleted_keys.iter().map(|k| mask_key_id(k)).collect::<Vec<_>>(),
+            "otherPermissions": state.other_permissions,
         });
         println!(
             "{}",
