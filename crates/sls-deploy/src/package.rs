@@ -141,9 +141,6 @@ pub fn package_with(input: &PackageInput<'_>, python: &BuildHost) -> Result<Pack
     // The built-in serverless-esbuild bundles before `.serverless/` is touched, so a failed
     // build leaves the previous package as it was.
     let esbuilt = crate::esbuild::package(input.service_dir, input.config, &service, python)?;
-    std::fs::create_dir_all(&out).map_err(|e| DeployError::io("could not create", &out, e))?;
-    clean_out_dir(&out)?;
-    let esbuilt = esbuilt.map(|b| b.move_into(&out)).transpose()?;
 
     // Which zip each function uses: (file name, patterns) for zips we build, or a given file.
     enum Source {
@@ -167,11 +164,10 @@ pub fn package_with(input: &PackageInput<'_>, python: &BuildHost) -> Result<Pack
     let mut order: Vec<String> = Vec::new();
     for f in &service.functions {
         let (file, source) = if let Some(a) = esbuilt.as_ref().and_then(|b| b.artifact_of(&f.key)) {
-            // The plugin sets the function's (or the service's) `package.artifact`.
-            (
-                base_name(&a.to_string_lossy()),
-                Source::Given(a.to_path_buf()),
-            )
+            // The plugin sets the function's (or the service's) `package.artifact`; its zip is
+            // moved into `out` below.
+            let file = base_name(&a.to_string_lossy());
+            (file.clone(), Source::Given(out.join(file)))
         } else if let Some(a) = &f.package.artifact {
             (base_name(a), Source::Given(input.service_dir.join(a)))
         } else if service.package.individually || f.package.individually {
@@ -225,10 +221,14 @@ pub fn package_with(input: &PackageInput<'_>, python: &BuildHost) -> Result<Pack
         .values()
         .any(|(s, _)| matches!(s, Source::Build { .. }));
     let (listing, dev_excludes) = if needs_listing {
-        let listing = match &ts_build {
+        let mut listing = match &ts_build {
             Some(b) => b.files.clone(),
             None => files::list_files(input.service_dir)?,
         };
+        // serverless-esbuild's zips are moved out of its work folder below, before v3 lists.
+        if let Some(b) = &esbuilt {
+            listing.retain(|f| !b.is_zip(&f.path));
+        }
         let dev = if service.package.exclude_dev_dependencies {
             let dirs: Vec<String> = listing
                 .iter()
@@ -289,23 +289,27 @@ pub fn package_with(input: &PackageInput<'_>, python: &BuildHost) -> Result<Pack
         notices.extend(t.notices.iter().cloned());
     }
 
-    let mut artifacts = Vec::new();
+    // Every zip's entries are decided (and given artifacts checked) before `.serverless/` is
+    // touched, so bad input leaves the previous package as it was.
+    enum Contents {
+        Given(PathBuf),
+        Build(Vec<SourceFile>),
+    }
+    let mut contents = Vec::new();
     for file in &order {
         let (source, fns) = &plan[file];
-        let artifact = match source {
+        contents.push(match source {
             Source::Given(path) => {
-                if !path.is_file() {
+                let moved_later = esbuilt
+                    .as_ref()
+                    .is_some_and(|b| fns.iter().any(|f| b.artifact_of(f).is_some()));
+                if !moved_later && !path.is_file() {
                     return Err(DeployError::config(
                         "package.artifact",
                         format!("cannot access package artifact at \"{}\"", path.display()),
                     ));
                 }
-                Artifact {
-                    path: path.clone(),
-                    file_name: file.clone(),
-                    sha256: zipper::sha256_file(path)?,
-                    functions: fns.clone(),
-                }
+                Contents::Given(path.clone())
             }
             Source::Build {
                 excludes: own_excludes,
@@ -335,6 +339,27 @@ pub fn package_with(input: &PackageInput<'_>, python: &BuildHost) -> Result<Pack
                     }
                     None => chosen,
                 };
+                Contents::Build(chosen)
+            }
+        });
+    }
+
+    std::fs::create_dir_all(&out).map_err(|e| DeployError::io("could not create", &out, e))?;
+    clean_out_dir(&out)?;
+    if let Some(b) = esbuilt {
+        b.move_into(&out)?;
+    }
+    let mut artifacts = Vec::new();
+    for (file, contents) in order.iter().zip(contents) {
+        let fns = &plan[file].1;
+        let artifact = match contents {
+            Contents::Given(path) => Artifact {
+                sha256: zipper::sha256_file(&path)?,
+                path,
+                file_name: file.clone(),
+                functions: fns.clone(),
+            },
+            Contents::Build(chosen) => {
                 let path = out.join(file);
                 let sha256 = zipper::write_zip(&chosen, &path)?;
                 // A function of a requirements `module` is deployed from its moved zip.

@@ -414,3 +414,21 @@ fn node_not_on_path_is_a_clear_error() {
     assert!(!dir.join(".serverless").exists());
     assert!(!dir.join(".esbuild").exists());
 }
+
+/// A packaging step after the bundles fail (here: a Python function whose patterns select no
+/// file): no work folder is left behind and nothing is written.
+#[test]
+fn a_later_packaging_error_leaves_no_work_folder() {
+    let tmp = service(true);
+    let dir = tmp.path();
+    let mut c = config();
+    c["functions"]["py"] = json!({
+        "handler": "x.handler",
+        "runtime": "python3.11",
+        "package": {"patterns": ["!**"]},
+    });
+    let e = package_in(dir, &c, &build_host()).unwrap_err();
+    assert!(matches!(e, DeployError::NoFiles { .. }), "{e}");
+    assert!(!dir.join(".esbuild").exists());
+    assert!(!dir.join(".serverless").exists());
+}

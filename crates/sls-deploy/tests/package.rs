@@ -300,3 +300,40 @@ fn bad_input_is_an_error_not_a_panic() {
         assert!(err.contains(needle), "{err} should mention {needle}");
     }
 }
+
+/// Bad input found while deciding the zips (an invalid or empty pattern selection, a missing
+/// given artifact) leaves the previous package in `.serverless/` as it was.
+#[test]
+fn a_failed_package_leaves_the_previous_one_in_place() {
+    let t = tempfile::tempdir().unwrap();
+    sample_service(t.path());
+    run(t.path(), &config()).unwrap();
+    let out = t.path().join(".serverless");
+    let snapshot = || {
+        let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = snapshot();
+    assert!(before.iter().any(|(n, _)| n == "demo.zip"));
+    for (key, value) in [
+        ("patterns", json!(["a["])),
+        ("patterns", json!(["!**"])),
+        ("artifact", json!("missing.zip")),
+    ] {
+        let mut c = config();
+        c["functions"]["hello"]["package"] = json!({ key: value });
+        c["package"] = json!({"individually": true});
+        run(t.path(), &c).unwrap_err();
+        assert_eq!(snapshot(), before, "{key}: {value}");
+    }
+}

@@ -782,6 +782,11 @@ impl Bundled {
             .map(|(_, p, _)| p.as_path())
     }
 
+    /// Whether `path` is one of the zips (in the work folder, until moved).
+    pub fn is_zip(&self, path: &Path) -> bool {
+        self.zips.iter().any(|(_, p, _)| p == path)
+    }
+
     /// index.js `moveArtifacts` and `cleanup`: the zips go into `out`, and the work folder is
     /// removed unless `keepOutputDirectory`.
     pub fn move_into(mut self, out: &Path) -> Result<Self> {
@@ -798,6 +803,15 @@ impl Bundled {
             remove_dir(&self.work_dir)?;
         }
         Ok(self)
+    }
+}
+
+/// A run that fails after bundling (a later packaging step) leaves no work folder behind.
+impl Drop for Bundled {
+    fn drop(&mut self) {
+        if !self.keep_output {
+            let _ = std::fs::remove_dir_all(&self.work_dir);
+        }
     }
 }
 
