@@ -7,11 +7,11 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::Sls;
+use common::{copy_dir, deploy_fixture, get_function, Sls};
 use sls_testkit::MotoServer;
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../sls-deploy/tests/fixtures/esbuild/service")
+    deploy_fixture("esbuild/service")
 }
 
 fn node_modules() -> PathBuf {
@@ -22,19 +22,6 @@ fn node_modules() -> PathBuf {
         dir.display()
     );
     dir.canonicalize().unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
 }
 
 /// The fixture in the runner's working directory, with fake keys.
@@ -127,17 +114,8 @@ fn deploys_the_bundles_to_moto() {
     let run = sls.run(&["deploy"]).ok();
     assert!(run.stdout.contains("esb-dev-hello"), "{}", run.all());
     for (f, handler) in [("hello", "src/hello.handler"), ("other", "src/other.main")] {
-        let auth = "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00";
-        let (status, body) = moto
-            .request(
-                "GET",
-                &format!("/2015-03-31/functions/esb-dev-{f}"),
-                &[("Authorization", auth)],
-                "",
-            )
-            .unwrap();
-        assert_eq!(status, 200, "{body}");
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let v = get_function(&moto, &format!("esb-dev-{f}"));
+        let body = v.to_string();
         let c = &v["Configuration"];
         assert_eq!(c["Handler"], handler, "{body}");
         assert_eq!(c["Runtime"], "nodejs20.x", "{body}");

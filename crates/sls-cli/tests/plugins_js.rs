@@ -7,13 +7,10 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::Sls;
+use common::{copy_dir, deploy_fixture, Sls};
 
 fn fixture(case: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../sls-deploy/tests/fixtures")
-        .join(case)
-        .join("service")
+    deploy_fixture(case).join("service")
 }
 
 fn typescript() -> PathBuf {
@@ -25,19 +22,6 @@ fn typescript() -> PathBuf {
         dir.display()
     );
     dir.canonicalize().unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
 }
 
 fn sls_with(case: &str, link_typescript: bool) -> Sls {

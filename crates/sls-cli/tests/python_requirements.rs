@@ -131,40 +131,14 @@ mod common;
 
 /// A v3-recorded fixture of sls-deploy (tests/fixtures/pyreq/<case>) with its local wheels.
 fn pyreq_fixture(case: &str) -> common::Sls {
-    fn copy_dir(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap() {
-            let e = e.unwrap();
-            let target = to.join(e.file_name());
-            if e.file_type().unwrap().is_dir() {
-                copy_dir(&e.path(), &target);
-            } else {
-                std::fs::copy(e.path(), &target).unwrap();
-            }
-        }
-    }
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sls-deploy/tests/fixtures/pyreq");
+    use common::copy_dir;
+    let fixtures = common::deploy_fixture("pyreq");
     let mut sls = common::Sls::new();
     copy_dir(&fixtures.join(case).join("service"), &sls.cwd);
     copy_dir(&fixtures.join("wheels"), &sls.cwd.join("wheels"));
     sls.env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
         .env("AWS_SECRET_ACCESS_KEY", "secret");
     sls
-}
-
-/// Lambda's GetFunction on moto (loopback only).
-fn get_function(moto: &sls_testkit::MotoServer, name: &str) -> serde_json::Value {
-    let auth = "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00";
-    let (status, body) = moto
-        .request(
-            "GET",
-            &format!("/2015-03-31/functions/{name}"),
-            &[("Authorization", auth)],
-            "",
-        )
-        .unwrap();
-    assert_eq!(status, 200, "{body}");
-    serde_json::from_str(&body).unwrap()
 }
 
 fn describe_stack(moto: &sls_testkit::MotoServer, stack: &str) -> String {
@@ -234,7 +208,7 @@ fn layer_and_module_services_deploy_to_moto() {
         40,
         "{body}"
     );
-    let v = get_function(&moto, "pyreq-layer-dev-hello");
+    let v = common::get_function(&moto, "pyreq-layer-dev-hello");
     let size = std::fs::metadata(sls.cwd.join(".serverless/pyreq-layer.zip"))
         .unwrap()
         .len();
@@ -272,7 +246,7 @@ fn layer_and_module_services_deploy_to_moto() {
         ("sub", "sub-pyreq-individually-dev-sub.zip"),
         ("subtwo", "sub-pyreq-individually-dev-subtwo.zip"),
     ] {
-        let v = get_function(&moto, &format!("pyreq-individually-dev-{f}"));
+        let v = common::get_function(&moto, &format!("pyreq-individually-dev-{f}"));
         let size = std::fs::metadata(sls.cwd.join(".serverless").join(zip))
             .unwrap()
             .len();

@@ -163,3 +163,39 @@ pub fn write(path: &Path, content: &str) -> PathBuf {
 pub fn profile(name: &str, key: &str) -> String {
     format!("[{name}]\naws_access_key_id = {key}\naws_secret_access_key = secret-of-{key}\n\n")
 }
+
+/// A fixture service of sls-deploy's tests (`crates/sls-deploy/tests/fixtures/<rel>`).
+pub fn deploy_fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sls-deploy/tests/fixtures")
+        .join(rel)
+}
+
+/// Copies the folder `from` into `to` (created), recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Lambda's GetFunction of `name` on moto (loopback only), as JSON.
+pub fn get_function(moto: &sls_testkit::MotoServer, name: &str) -> serde_json::Value {
+    let auth = "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00";
+    let (status, body) = moto
+        .request(
+            "GET",
+            &format!("/2015-03-31/functions/{name}"),
+            &[("Authorization", auth)],
+            "",
+        )
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
