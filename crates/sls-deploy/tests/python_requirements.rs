@@ -281,7 +281,7 @@ fn given_artifacts_the_plugin_would_inject_into_are_refused_by_path() {
     for (c, path) in [
         (given_service, "package.artifact"),
         (given_function, "functions.hello.package.artifact"),
-        (esbuild_mixed, "package.individually"),
+        (esbuild_mixed.clone(), "package.individually"),
     ] {
         match package_in(dir, &c, &BuildHost::default()) {
             Err(DeployError::Config { path: p, .. }) => assert_eq!(p, path),
@@ -290,6 +290,13 @@ fn given_artifacts_the_plugin_would_inject_into_are_refused_by_path() {
         assert!(!dir.join(".serverless").exists(), "nothing written: {path}");
         assert!(!dir.join(".esbuild").exists(), "nothing built: {path}");
     }
+    // A Python function with its own artifact does not use serverless-esbuild's service zip.
+    let mut c = esbuild_mixed.clone();
+    c["functions"]["hello"]["package"] = json!({"artifact": "given.zip"});
+    assert!(!matches!(
+        package_in(dir, &c, &BuildHost::default()),
+        Err(DeployError::Config { ref path, .. }) if path == "package.individually"
+    ));
     // With a layer the plugin leaves the function zips alone, as sls does.
     let mut c = config(dir, json!({"layer": true}));
     c["package"]["artifact"] = json!("given.zip");

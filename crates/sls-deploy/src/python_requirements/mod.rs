@@ -163,7 +163,9 @@ pub fn check_artifacts(
         }
         return Ok(());
     }
-    if python_fns.count() == 0 || !has_requirements(service_dir, ".", &o) {
+    // Without `package.individually`, the Python functions deployed from the service's zip.
+    let mut with_service_zip = python_fns.filter(|f| f.package.artifact.is_none());
+    if with_service_zip.next().is_none() || !has_requirements(service_dir, ".", &o) {
         return Ok(());
     }
     if service.package.artifact.is_some() {
