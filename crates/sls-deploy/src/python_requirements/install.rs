@@ -524,16 +524,7 @@ pub(crate) fn install_module(
                 .map_err(|e| DeployError::io("could not write", &reqs, e))?;
             let mut cmd = Command::new(&python);
             cmd.args(["-m", "pip", "install"]);
-            // The plugin splits each extra argument once on whitespace.
-            for a in &o.extra_args {
-                let mut parts = a.splitn(2, char::is_whitespace);
-                if let Some(p) = parts.next() {
-                    cmd.arg(p);
-                }
-                if let Some(p) = parts.next() {
-                    cmd.arg(p);
-                }
-            }
+            cmd.args(&o.extra_args);
             cmd.arg("-t")
                 .arg(&target)
                 .arg("-r")

@@ -130,7 +130,20 @@ pub(crate) fn options(config: &Value) -> Result<Options> {
                 Value::String(s) if !s.is_empty() => o.file_name = s.clone(),
                 _ => return Err(DeployError::config(opt_path(key), "expected a file name")),
             },
-            "pipCmdExtraArgs" => o.extra_args = string_list(v, key)?,
+            "pipCmdExtraArgs" => {
+                // The plugin passes each entry split on whitespace runs, its first two words only
+                // (`cmd.split(/\s+/, 2)`); a third would be dropped, so it is refused.
+                for entry in string_list(v, key)? {
+                    let words: Vec<&str> = entry.split_whitespace().collect();
+                    if words.len() > 2 {
+                        return Err(DeployError::config(
+                            opt_path(key),
+                            format!("\"{entry}\" has more than two words, and serverless-python-requirements passes only the first two to pip: give each argument its own entry"),
+                        ));
+                    }
+                    o.extra_args.extend(words.into_iter().map(str::to_string));
+                }
+            }
             "noDeploy" => o.no_deploy = string_list(v, key)?,
             "pythonBin" => match v {
                 Value::String(s) if !s.is_empty() => o.python_bin = Some(s.clone()),
@@ -284,6 +297,23 @@ mod tests {
         assert!(e.contains("dockerExtraFiles"), "{e}");
         let o = opts(json!({"dockerizePip": true, "dockerSsh": true, "dockerRootless": true, "dockerEnv": ["PIP_X=1"], "dockerRunCmdExtraArgs": []})).unwrap();
         assert_eq!(o.docker_env, vec![("PIP_X".to_string(), "1".to_string())]);
+    }
+
+    #[test]
+    fn pip_extra_args_split_like_the_plugin() {
+        let o = opts(json!({"pipCmdExtraArgs": ["-i  https://x/simple", "--pre", " --no-deps "]}))
+            .unwrap();
+        assert_eq!(
+            o.extra_args,
+            ["-i", "https://x/simple", "--pre", "--no-deps"]
+        );
+        let e = opts(json!({"pipCmdExtraArgs": ["--find-links a b"]}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("custom.pythonRequirements.pipCmdExtraArgs"),
+            "{e}"
+        );
     }
 
     #[test]
