@@ -212,3 +212,93 @@ fn a_missing_s3_object_with_a_fallback_needs_the_bucket_listed() {
     let doc = sls.run(&["credentials", "policy", "--json"]).ok().json();
     assert!(!sids(&doc).contains(&"VariableBuckets"), "{doc}");
 }
+
+/// Every resource type sls's event compilers emit gets a statement of its own, with IAM's
+/// service prefixes (CloudFormation's `ElasticLoadBalancingV2` is IAM's `elasticloadbalancing`);
+/// only a type sls does not know (here `AWS::SSM::Parameter` from `resources`) falls back to an
+/// `Unmapped…` statement, named in a warning.
+#[test]
+fn every_resource_type_sls_compiles() {
+    let sls = Sls::new();
+    let service = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/policy-every-type/serverless.yml"),
+    )
+    .unwrap();
+    sls.file("serverless.yml", &service);
+    sls.file("handler.js", "exports.hello = async () => 'hi';\n");
+    let run = sls.run(&["credentials", "policy", "--json"]).ok();
+    assert!(
+        run.stderr
+            .contains("no least-privilege mapping for AWS::SSM::Parameter;"),
+        "only the unknown type is reported: {}",
+        run.stderr
+    );
+    let doc = run.json();
+    let sids = sids(&doc);
+    for sid in [
+        "LambdaUrls",
+        "LambdaEventInvokeConfigs",
+        "LambdaEventSourceMappings",
+        "LogSubscriptionFilters",
+        "ApiGateway",
+        "EventBridgeRules",
+        "EventBridgeBuses",
+        "Schedules",
+        "SqsQueues",
+        "SqsQueuePolicies",
+        "SnsTopics",
+        "S3Buckets",
+        "DynamoDbTables",
+        "KinesisStreams",
+        "KinesisStreamConsumers",
+        "IotTopicRules",
+        "IotProvisioningTemplates",
+        "PassProvisioningRole",
+        "CognitoUserPools",
+        "CognitoCreateUserPool",
+        "LoadBalancerRules",
+        "LoadBalancerDescribe",
+        "CustomResources",
+    ] {
+        assert!(sids.contains(&sid), "{sid} missing: {sids:?}");
+    }
+    let unmapped: Vec<&&str> = sids.iter().filter(|s| s.starts_with("Unmapped")).collect();
+    assert_eq!(unmapped, [&"UnmappedSsm"], "{sids:?}");
+    // Every action names a service as IAM spells it.
+    let known = [
+        "sts",
+        "cloudformation",
+        "s3",
+        "lambda",
+        "iam",
+        "logs",
+        "apigateway",
+        "events",
+        "scheduler",
+        "sqs",
+        "sns",
+        "dynamodb",
+        "kinesis",
+        "iot",
+        "cognito-idp",
+        "elasticloadbalancing",
+        "ssm",
+    ];
+    for s in doc["Statement"].as_array().unwrap() {
+        let actions = match &s["Action"] {
+            serde_json::Value::String(a) => vec![a.as_str()],
+            v => v
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|a| a.as_str())
+                .collect(),
+        };
+        for a in actions {
+            let prefix = a.split(':').next().unwrap();
+            assert!(known.contains(&prefix), "{a} in {}", s["Sid"]);
+        }
+    }
+    insta::assert_snapshot!("policy_every_resource_type", pretty(&doc));
+}

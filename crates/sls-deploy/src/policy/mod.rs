@@ -256,6 +256,33 @@ impl<'a> Cx<'a> {
         format!("arn:aws:{service}:{}:{}:{rest}", self.region, self.account)
     }
 
+    /// The statement of a [`Named`] type, when the template has resources of it.
+    fn push_named(
+        &self,
+        spec: &Named,
+        out: &mut Vec<Value>,
+        mark: &mut impl FnMut(&[&'static str]),
+    ) {
+        let generated = format!("{}-*", self.stack);
+        let names: Vec<String> = self
+            .names(spec.ty, spec.name_property, false)
+            .into_iter()
+            .map(|n| match n == generated && !spec.stack_named {
+                true => "*".to_string(),
+                false => n,
+            })
+            .collect();
+        if names.is_empty() {
+            return;
+        }
+        mark(&[spec.ty]);
+        let arns = names
+            .iter()
+            .map(|n| self.arn(spec.service, &format!("{}{n}", spec.arn_prefix)))
+            .collect();
+        out.push(statement(spec.sid, spec.actions, arns, None));
+    }
+
     fn stack_arns(&self) -> Vec<String> {
         vec![
             self.arn("cloudformation", &format!("stack/{}/*", self.stack)),
@@ -649,61 +676,10 @@ impl<'a> Cx<'a> {
                 None,
             ));
         }
-        let buses = self.names("AWS::Events::EventBus", "Name", false);
-        if !buses.is_empty() {
-            mark(&["AWS::Events::EventBus"]);
-            out.push(statement(
-                "EventBridgeBuses",
-                &[
-                    "events:CreateEventBus",
-                    "events:DeleteEventBus",
-                    "events:DescribeEventBus",
-                ],
-                buses
-                    .iter()
-                    .map(|b| self.arn("events", &format!("event-bus/{b}")))
-                    .collect(),
-                None,
-            ));
-        }
-        let schedules = self.names("AWS::Scheduler::Schedule", "Name", false);
-        if !schedules.is_empty() {
-            mark(&["AWS::Scheduler::Schedule"]);
-            out.push(statement(
-                "Schedules",
-                &[
-                    "scheduler:CreateSchedule",
-                    "scheduler:UpdateSchedule",
-                    "scheduler:DeleteSchedule",
-                    "scheduler:GetSchedule",
-                ],
-                schedules
-                    .iter()
-                    .map(|s| self.arn("scheduler", &format!("schedule/*/{s}")))
-                    .collect(),
-                None,
-            ));
-        }
+        self.push_named(&EVENT_BUSES, &mut out, &mut mark);
+        self.push_named(&SCHEDULES, &mut out, &mut mark);
 
-        let queues = self.names("AWS::SQS::Queue", "QueueName", false);
-        if !queues.is_empty() {
-            mark(&["AWS::SQS::Queue"]);
-            out.push(statement(
-                "SqsQueues",
-                &[
-                    "sqs:CreateQueue",
-                    "sqs:DeleteQueue",
-                    "sqs:GetQueueAttributes",
-                    "sqs:SetQueueAttributes",
-                    "sqs:GetQueueUrl",
-                    "sqs:TagQueue",
-                    "sqs:UntagQueue",
-                    "sqs:ListQueueTags",
-                ],
-                queues.iter().map(|q| self.arn("sqs", q)).collect(),
-                None,
-            ));
-        }
+        self.push_named(&SQS_QUEUES, &mut out, &mut mark);
         if self.has("AWS::SQS::QueuePolicy") {
             mark(&["AWS::SQS::QueuePolicy"]);
             out.push(statement(
@@ -714,24 +690,7 @@ impl<'a> Cx<'a> {
             ));
         }
 
-        let topics = self.names("AWS::SNS::Topic", "TopicName", false);
-        if !topics.is_empty() {
-            mark(&["AWS::SNS::Topic"]);
-            out.push(statement(
-                "SnsTopics",
-                &[
-                    "sns:CreateTopic",
-                    "sns:DeleteTopic",
-                    "sns:GetTopicAttributes",
-                    "sns:SetTopicAttributes",
-                    "sns:ListSubscriptionsByTopic",
-                    "sns:TagResource",
-                    "sns:UntagResource",
-                ],
-                topics.iter().map(|t| self.arn("sns", t)).collect(),
-                None,
-            ));
-        }
+        self.push_named(&SNS_TOPICS, &mut out, &mut mark);
         if self.has("AWS::SNS::Subscription") || self.has("AWS::SNS::TopicPolicy") {
             mark(&["AWS::SNS::Subscription", "AWS::SNS::TopicPolicy"]);
             let arns = self
@@ -820,55 +779,8 @@ impl<'a> Cx<'a> {
             }
         }
 
-        let tables = self.names("AWS::DynamoDB::Table", "TableName", false);
-        if !tables.is_empty() {
-            mark(&["AWS::DynamoDB::Table"]);
-            out.push(statement(
-                "DynamoDbTables",
-                &[
-                    "dynamodb:CreateTable",
-                    "dynamodb:DeleteTable",
-                    "dynamodb:DescribeTable",
-                    "dynamodb:UpdateTable",
-                    "dynamodb:DescribeTimeToLive",
-                    "dynamodb:UpdateTimeToLive",
-                    "dynamodb:DescribeContinuousBackups",
-                    "dynamodb:UpdateContinuousBackups",
-                    "dynamodb:TagResource",
-                    "dynamodb:UntagResource",
-                    "dynamodb:ListTagsOfResource",
-                ],
-                tables
-                    .iter()
-                    .map(|t| self.arn("dynamodb", &format!("table/{t}")))
-                    .collect(),
-                None,
-            ));
-        }
-        let streams = self.names("AWS::Kinesis::Stream", "Name", false);
-        if !streams.is_empty() {
-            mark(&["AWS::Kinesis::Stream"]);
-            out.push(statement(
-                "KinesisStreams",
-                &[
-                    "kinesis:CreateStream",
-                    "kinesis:DeleteStream",
-                    "kinesis:DescribeStream",
-                    "kinesis:DescribeStreamSummary",
-                    "kinesis:IncreaseStreamRetentionPeriod",
-                    "kinesis:DecreaseStreamRetentionPeriod",
-                    "kinesis:StartStreamEncryption",
-                    "kinesis:AddTagsToStream",
-                    "kinesis:RemoveTagsFromStream",
-                    "kinesis:ListTagsForStream",
-                ],
-                streams
-                    .iter()
-                    .map(|s| self.arn("kinesis", &format!("stream/{s}")))
-                    .collect(),
-                None,
-            ));
-        }
+        self.push_named(&DYNAMODB_TABLES, &mut out, &mut mark);
+        self.push_named(&KINESIS_STREAMS, &mut out, &mut mark);
         if self.has("AWS::Kinesis::StreamConsumer") {
             mark(&["AWS::Kinesis::StreamConsumer"]);
             out.push(statement(
@@ -879,6 +791,110 @@ impl<'a> Cx<'a> {
                     "kinesis:DescribeStreamConsumer",
                 ],
                 vec![self.arn("kinesis", "stream/*")],
+                None,
+            ));
+        }
+
+        self.push_named(&IOT_TOPIC_RULES, &mut out, &mut mark);
+        self.push_named(&IOT_PROVISIONING_TEMPLATES, &mut out, &mut mark);
+        let provisioning_roles: Vec<String> = self
+            .of_type("AWS::IoT::ProvisioningTemplate")
+            .iter()
+            .map(|(_, r)| {
+                self.literal(&r["Properties"]["ProvisioningRoleArn"])
+                    .unwrap_or_else(|| format!("arn:aws:iam::{}:role/*", self.account))
+            })
+            .collect();
+        if !provisioning_roles.is_empty() {
+            out.push(statement(
+                "PassProvisioningRole",
+                &["iam:PassRole"],
+                provisioning_roles,
+                Some(json!({"StringEquals": {"iam:PassedToService": "iot.amazonaws.com"}})),
+            ));
+        }
+
+        if self.has("AWS::Cognito::UserPool") {
+            mark(&["AWS::Cognito::UserPool"]);
+            // A pool's ARN holds the id AWS picks, so only the account and region scope it;
+            // CreateUserPool has no resource to scope at all.
+            out.push(statement(
+                "CognitoUserPools",
+                &[
+                    "cognito-idp:DescribeUserPool",
+                    "cognito-idp:UpdateUserPool",
+                    "cognito-idp:DeleteUserPool",
+                    "cognito-idp:TagResource",
+                    "cognito-idp:UntagResource",
+                    "cognito-idp:ListTagsForResource",
+                ],
+                vec![self.arn("cognito-idp", "userpool/*")],
+                None,
+            ));
+            out.push(statement(
+                "CognitoCreateUserPool",
+                &["cognito-idp:CreateUserPool"],
+                vec!["*".into()],
+                None,
+            ));
+        }
+
+        // `alb` events: a listener rule on the user's listener, and a target group per function.
+        let rules = self.of_type("AWS::ElasticLoadBalancingV2::ListenerRule");
+        let groups = self.names("AWS::ElasticLoadBalancingV2::TargetGroup", "Name", false);
+        if !rules.is_empty() || !groups.is_empty() {
+            mark(&[
+                "AWS::ElasticLoadBalancingV2::ListenerRule",
+                "AWS::ElasticLoadBalancingV2::TargetGroup",
+            ]);
+            let mut arns: Vec<String> = rules
+                .iter()
+                .map(
+                    |(_, r)| match self.literal(&r["Properties"]["ListenerArn"]) {
+                        Some(listener) if listener.contains(":listener/") => {
+                            format!(
+                                "{}/*",
+                                listener.replacen(":listener/", ":listener-rule/", 1)
+                            )
+                        }
+                        _ => self.arn("elasticloadbalancing", "listener-rule/*"),
+                    },
+                )
+                .collect();
+            arns.extend(
+                groups
+                    .iter()
+                    .map(|g| self.arn("elasticloadbalancing", &format!("targetgroup/{g}/*"))),
+            );
+            out.push(statement(
+                "LoadBalancerRules",
+                &[
+                    "elasticloadbalancing:CreateRule",
+                    "elasticloadbalancing:ModifyRule",
+                    "elasticloadbalancing:DeleteRule",
+                    "elasticloadbalancing:CreateTargetGroup",
+                    "elasticloadbalancing:ModifyTargetGroup",
+                    "elasticloadbalancing:ModifyTargetGroupAttributes",
+                    "elasticloadbalancing:DeleteTargetGroup",
+                    "elasticloadbalancing:RegisterTargets",
+                    "elasticloadbalancing:DeregisterTargets",
+                    "elasticloadbalancing:AddTags",
+                    "elasticloadbalancing:RemoveTags",
+                ],
+                arns,
+                None,
+            ));
+            // The Describe* calls take no resource-level scope.
+            out.push(statement(
+                "LoadBalancerDescribe",
+                &[
+                    "elasticloadbalancing:DescribeRules",
+                    "elasticloadbalancing:DescribeTargetGroups",
+                    "elasticloadbalancing:DescribeTargetGroupAttributes",
+                    "elasticloadbalancing:DescribeTargetHealth",
+                    "elasticloadbalancing:DescribeTags",
+                ],
+                vec!["*".into()],
                 None,
             ));
         }
@@ -941,17 +957,207 @@ impl<'a> Cx<'a> {
         let mut services: Vec<String> = unmapped
             .iter()
             .filter_map(|t| t.split("::").nth(1))
-            .map(str::to_lowercase)
+            .map(iam_service_prefix)
             .collect();
         services.sort();
         services.dedup();
         for svc in services {
             let action = format!("{svc}:*");
-            let sid: String = format!("Unmapped{}", capitalize(&svc));
+            let sid: String = format!("Unmapped{}", capitalize(&svc.replace('-', "")));
             out.push(statement(&sid, &[action.as_str()], vec!["*".into()], None));
         }
         (out, unmapped)
     }
+}
+
+/// A resource type whose statement is its actions on the ARN of each resource, built from the
+/// resource's name (see [`Cx::names`]).
+struct Named {
+    ty: &'static str,
+    /// The property holding the name.
+    name_property: &'static str,
+    sid: &'static str,
+    /// The ARN's service, and its resource part before the name.
+    service: &'static str,
+    arn_prefix: &'static str,
+    /// Whether CloudFormation names an unnamed resource `<stack>-<logicalId>-<random>`; when
+    /// not (IoT names allow no `-`), an unnamed resource's ARN ends in `*`.
+    stack_named: bool,
+    actions: &'static [&'static str],
+}
+
+const EVENT_BUSES: Named = Named {
+    ty: "AWS::Events::EventBus",
+    name_property: "Name",
+    sid: "EventBridgeBuses",
+    service: "events",
+    arn_prefix: "event-bus/",
+    stack_named: true,
+    actions: &[
+        "events:CreateEventBus",
+        "events:DeleteEventBus",
+        "events:DescribeEventBus",
+    ],
+};
+
+const SCHEDULES: Named = Named {
+    ty: "AWS::Scheduler::Schedule",
+    name_property: "Name",
+    sid: "Schedules",
+    service: "scheduler",
+    arn_prefix: "schedule/*/",
+    stack_named: true,
+    actions: &[
+        "scheduler:CreateSchedule",
+        "scheduler:UpdateSchedule",
+        "scheduler:DeleteSchedule",
+        "scheduler:GetSchedule",
+    ],
+};
+
+const SQS_QUEUES: Named = Named {
+    ty: "AWS::SQS::Queue",
+    name_property: "QueueName",
+    sid: "SqsQueues",
+    service: "sqs",
+    arn_prefix: "",
+    stack_named: true,
+    actions: &[
+        "sqs:CreateQueue",
+        "sqs:DeleteQueue",
+        "sqs:GetQueueAttributes",
+        "sqs:SetQueueAttributes",
+        "sqs:GetQueueUrl",
+        "sqs:TagQueue",
+        "sqs:UntagQueue",
+        "sqs:ListQueueTags",
+    ],
+};
+
+const SNS_TOPICS: Named = Named {
+    ty: "AWS::SNS::Topic",
+    name_property: "TopicName",
+    sid: "SnsTopics",
+    service: "sns",
+    arn_prefix: "",
+    stack_named: true,
+    actions: &[
+        "sns:CreateTopic",
+        "sns:DeleteTopic",
+        "sns:GetTopicAttributes",
+        "sns:SetTopicAttributes",
+        "sns:ListSubscriptionsByTopic",
+        "sns:TagResource",
+        "sns:UntagResource",
+    ],
+};
+
+const DYNAMODB_TABLES: Named = Named {
+    ty: "AWS::DynamoDB::Table",
+    name_property: "TableName",
+    sid: "DynamoDbTables",
+    service: "dynamodb",
+    arn_prefix: "table/",
+    stack_named: true,
+    actions: &[
+        "dynamodb:CreateTable",
+        "dynamodb:DeleteTable",
+        "dynamodb:DescribeTable",
+        "dynamodb:UpdateTable",
+        "dynamodb:DescribeTimeToLive",
+        "dynamodb:UpdateTimeToLive",
+        "dynamodb:DescribeContinuousBackups",
+        "dynamodb:UpdateContinuousBackups",
+        "dynamodb:TagResource",
+        "dynamodb:UntagResource",
+        "dynamodb:ListTagsOfResource",
+    ],
+};
+
+const KINESIS_STREAMS: Named = Named {
+    ty: "AWS::Kinesis::Stream",
+    name_property: "Name",
+    sid: "KinesisStreams",
+    service: "kinesis",
+    arn_prefix: "stream/",
+    stack_named: true,
+    actions: &[
+        "kinesis:CreateStream",
+        "kinesis:DeleteStream",
+        "kinesis:DescribeStream",
+        "kinesis:DescribeStreamSummary",
+        "kinesis:IncreaseStreamRetentionPeriod",
+        "kinesis:DecreaseStreamRetentionPeriod",
+        "kinesis:StartStreamEncryption",
+        "kinesis:AddTagsToStream",
+        "kinesis:RemoveTagsFromStream",
+        "kinesis:ListTagsForStream",
+    ],
+};
+
+const IOT_TOPIC_RULES: Named = Named {
+    ty: "AWS::IoT::TopicRule",
+    name_property: "RuleName",
+    sid: "IotTopicRules",
+    service: "iot",
+    arn_prefix: "rule/",
+    stack_named: false,
+    actions: &[
+        "iot:CreateTopicRule",
+        "iot:ReplaceTopicRule",
+        "iot:DeleteTopicRule",
+        "iot:GetTopicRule",
+        "iot:TagResource",
+        "iot:UntagResource",
+        "iot:ListTagsForResource",
+    ],
+};
+
+const IOT_PROVISIONING_TEMPLATES: Named = Named {
+    ty: "AWS::IoT::ProvisioningTemplate",
+    name_property: "TemplateName",
+    sid: "IotProvisioningTemplates",
+    service: "iot",
+    arn_prefix: "provisioningtemplate/",
+    stack_named: false,
+    actions: &[
+        "iot:CreateProvisioningTemplate",
+        "iot:UpdateProvisioningTemplate",
+        "iot:DeleteProvisioningTemplate",
+        "iot:DescribeProvisioningTemplate",
+        "iot:TagResource",
+        "iot:UntagResource",
+        "iot:ListTagsForResource",
+    ],
+};
+
+/// The IAM action prefix of a CloudFormation service name (`AWS::<Service>::…`): the
+/// lower-cased name, except where IAM names the service otherwise.
+fn iam_service_prefix(cfn_service: &str) -> String {
+    let known = [
+        ("ElasticLoadBalancingV2", "elasticloadbalancing"),
+        ("Cognito", "cognito-idp"),
+        ("ApiGatewayV2", "apigateway"),
+        ("StepFunctions", "states"),
+        ("CertificateManager", "acm"),
+        ("ACMPCA", "acm-pca"),
+        ("KinesisFirehose", "firehose"),
+        ("OpenSearchService", "es"),
+        ("Elasticsearch", "es"),
+        ("EFS", "elasticfilesystem"),
+        ("EMR", "elasticmapreduce"),
+        ("MSK", "kafka"),
+        ("AmazonMQ", "mq"),
+        ("DocDB", "rds"),
+        ("Neptune", "rds"),
+        ("Pinpoint", "mobiletargeting"),
+        ("Location", "geo"),
+        ("WAFRegional", "waf-regional"),
+    ];
+    known
+        .iter()
+        .find(|(cfn, _)| *cfn == cfn_service)
+        .map_or_else(|| cfn_service.to_lowercase(), |(_, iam)| iam.to_string())
 }
 
 /// Lambda resources that hang off the service's functions, so their actions are scoped to the
