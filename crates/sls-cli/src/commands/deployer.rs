@@ -45,7 +45,15 @@ pub fn run(
         (Some(user), _) => create_user(args, host, aws, user, &policy_name, &document),
         (None, Some(role)) => {
             let principal = args.trust_principal.as_deref().unwrap_or_default();
-            create_role(args, aws, role, principal, &policy_name, &document)
+            create_role(
+                args,
+                aws,
+                role,
+                principal,
+                &service.region,
+                &policy_name,
+                &document,
+            )
         }
         (None, None) => Ok(()),
     }
@@ -267,10 +275,12 @@ fn create_role(
     aws: &Aws,
     role: &str,
     principal: &str,
+    region: &str,
     policy_name: &str,
     document: &str,
 ) -> CliResult {
-    let trust = sls_deploy::policy::trust_policy(principal).map_err(CliError::new)?;
+    let partition = sls_deploy::policy::partition_of(region);
+    let trust = sls_deploy::policy::trust_policy(principal, partition).map_err(CliError::new)?;
     check_size(
         document,
         iam::ROLE_INLINE_POLICY_MAX,

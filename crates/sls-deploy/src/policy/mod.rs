@@ -57,18 +57,20 @@ pub fn deployer_policy_name(service: &Service) -> String {
 
 /// The trust policy of a role that `principal` assumes: an account id (its root, i.e. any
 /// identity the account allows), an IAM ARN (user, role, account root), or a service
-/// principal (`codebuild.amazonaws.com`).
-pub fn trust_policy(principal: &str) -> Result<Value, String> {
+/// principal (`codebuild.amazonaws.com`). An account id's root ARN is in `partition`.
+pub fn trust_policy(principal: &str, partition: &str) -> Result<Value, String> {
     let p = principal.trim();
     let who = if p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()) {
-        json!({"AWS": format!("arn:aws:iam::{p}:root")})
+        json!({"AWS": format!("arn:{partition}:iam::{p}:root")})
     } else if p.starts_with("arn:")
         && p.contains(":iam::")
         && !p.contains(":oidc-provider/")
         && !p.contains(":saml-provider/")
     {
         json!({"AWS": p})
-    } else if p.ends_with(".amazonaws.com") && !p.contains(['/', ':']) {
+    } else if (p.ends_with(".amazonaws.com") || p.ends_with(".amazonaws.com.cn"))
+        && !p.contains(['/', ':'])
+    {
         json!({"Service": p})
     } else {
         return Err(format!(
@@ -104,7 +106,7 @@ pub fn generate_for(
 ) -> Policies {
     let cx = Cx::new(service, template, account.unwrap_or("*"));
     let mut direct = cx.direct_statements();
-    direct.extend(reads::statements(reads, cx.account));
+    direct.extend(reads::statements(reads, cx.partition, cx.account));
     let (on_behalf, unmapped_types) = cx.resource_statements();
     match &service.provider.deployment_role {
         None => {
@@ -174,6 +176,22 @@ fn statement(
     s
 }
 
+/// The partition of a region, as in its ARNs: `aws-cn` for China, `aws-us-gov` for GovCloud,
+/// `aws-iso`/`aws-iso-b` for the isolated regions, else `aws`.
+pub fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else {
+        "aws"
+    }
+}
+
 struct Cx<'a> {
     service: &'a Service,
     resources: Map<String, Value>,
@@ -183,6 +201,8 @@ struct Cx<'a> {
     stack: &'a str,
     /// `<service>-<stage>-`: v3's prefix of function names.
     prefix: String,
+    /// The region's partition, the second field of every ARN.
+    partition: &'static str,
 }
 
 impl<'a> Cx<'a> {
@@ -197,6 +217,7 @@ impl<'a> Cx<'a> {
             account,
             stack: &service.stack_name,
             prefix: format!("{}-{}-", service.name, service.stage),
+            partition: partition_of(&service.region),
         }
     }
 
@@ -240,7 +261,7 @@ impl<'a> Cx<'a> {
             return match r {
                 "AWS::Region" => Some(self.region.to_string()),
                 "AWS::StackName" => Some(self.stack.to_string()),
-                "AWS::Partition" => Some("aws".into()),
+                "AWS::Partition" => Some(self.partition.into()),
                 "AWS::AccountId" => Some(self.account.to_string()),
                 _ => None,
             };
@@ -253,7 +274,10 @@ impl<'a> Cx<'a> {
     }
 
     fn arn(&self, service: &str, rest: &str) -> String {
-        format!("arn:aws:{service}:{}:{}:{rest}", self.region, self.account)
+        format!(
+            "arn:{}:{service}:{}:{}:{rest}",
+            self.partition, self.region, self.account
+        )
     }
 
     /// The statement of a [`Named`] type, when the template has resources of it.
@@ -303,7 +327,8 @@ impl<'a> Cx<'a> {
 
     fn objects_arn(&self) -> String {
         format!(
-            "arn:aws:s3:::{}/{}/{}/{}/*",
+            "arn:{}:s3:::{}/{}/{}/{}/*",
+            self.partition,
             self.bucket(),
             self.service.provider.deployment_prefix,
             self.service.name,
@@ -362,7 +387,7 @@ impl<'a> Cx<'a> {
             statement(
                 "DeploymentBucket",
                 &["s3:ListBucket", "s3:ListBucketVersions"],
-                vec![format!("arn:aws:s3:::{}", self.bucket())],
+                vec![format!("arn:{}:s3:::{}", self.partition, self.bucket())],
                 None,
             ),
             statement(
@@ -425,7 +450,7 @@ impl<'a> Cx<'a> {
                     "s3:PutBucketTagging",
                     "s3:PutBucketOwnershipControls",
                 ],
-                vec![format!("arn:aws:s3:::{}", self.bucket())],
+                vec![format!("arn:{}:s3:::{}", self.partition, self.bucket())],
                 None,
             ));
         }
@@ -495,7 +520,7 @@ impl<'a> Cx<'a> {
         let roles: Vec<String> = self
             .names("AWS::IAM::Role", "RoleName", false)
             .into_iter()
-            .map(|n| format!("arn:aws:iam::{}:role/{n}", self.account))
+            .map(|n| format!("arn:{}:iam::{}:role/{n}", self.partition, self.account))
             .collect();
         if !roles.is_empty() {
             mark(&["AWS::IAM::Role"]);
@@ -633,7 +658,7 @@ impl<'a> Cx<'a> {
                 ],
                 api_paths
                     .iter()
-                    .map(|p| format!("arn:aws:apigateway:{}::{p}", self.region))
+                    .map(|p| format!("arn:{}:apigateway:{}::{p}", self.partition, self.region))
                     .collect(),
                 None,
             ));
@@ -755,7 +780,7 @@ impl<'a> Cx<'a> {
                 ],
                 buckets
                     .iter()
-                    .map(|b| format!("arn:aws:s3:::{b}"))
+                    .map(|b| format!("arn:{}:s3:::{b}", self.partition))
                     .collect(),
                 None,
             ));
@@ -773,7 +798,7 @@ impl<'a> Cx<'a> {
                         "s3:GetBucketPolicy",
                         "s3:DeleteBucketPolicy",
                     ],
-                    vec!["arn:aws:s3:::*".into()],
+                    vec![format!("arn:{}:s3:::*", self.partition)],
                     None,
                 ));
             }
@@ -802,7 +827,9 @@ impl<'a> Cx<'a> {
             .iter()
             .map(|(_, r)| {
                 self.literal(&r["Properties"]["ProvisioningRoleArn"])
-                    .unwrap_or_else(|| format!("arn:aws:iam::{}:role/*", self.account))
+                    .unwrap_or_else(|| {
+                        format!("arn:{}:iam::{}:role/*", self.partition, self.account)
+                    })
             })
             .collect();
         if !provisioning_roles.is_empty() {
@@ -919,7 +946,7 @@ impl<'a> Cx<'a> {
                     .and_then(|id| self.resources.get(id))
                     .is_some_and(|f| f["Type"] == "AWS::Lambda::Function");
                 match self.literal(token) {
-                    Some(arn) if arn.starts_with("arn:aws:sns:") => topics.push(arn),
+                    Some(arn) if arn.split(':').nth(2) == Some("sns") => topics.push(arn),
                     Some(arn) => functions.push(arn),
                     None if in_stack => functions.extend(self.function_arns()),
                     None => functions.push(self.arn("lambda", "function:*")),
@@ -1313,8 +1340,33 @@ mod tests {
     }
 
     #[test]
+    fn arns_carry_the_region_partition() {
+        assert_eq!(partition_of("eu-west-1"), "aws");
+        assert_eq!(partition_of("cn-northwest-1"), "aws-cn");
+        assert_eq!(partition_of("us-gov-west-1"), "aws-us-gov");
+        let service = Service::from_config(
+            &json!({"service": "svc", "provider": {"name": "aws"}}),
+            "dev",
+            "cn-north-1",
+        )
+        .unwrap();
+        let p = generate_for(&service, &template(), &[], None);
+        let text = p.caller.to_string();
+        assert!(
+            text.contains("arn:aws-cn:cloudformation:cn-north-1:*:stack/"),
+            "{text}"
+        );
+        assert!(text.contains("arn:aws-cn:s3:::"), "{text}");
+        assert!(text.contains("arn:aws-cn:iam::*:role/"), "{text}");
+        // Only the role ARN the template gives literally keeps its own partition.
+        let generated = text.replace("arn:aws:iam::123456789012:role/given", "");
+        assert!(!generated.contains("arn:aws:"), "{text}");
+    }
+
+    #[test]
     fn trust_policies_from_a_principal() {
-        let principal = |p: &str| trust_policy(p).map(|t| t["Statement"][0]["Principal"].clone());
+        let principal =
+            |p: &str| trust_policy(p, "aws").map(|t| t["Statement"][0]["Principal"].clone());
         assert_eq!(
             principal("123456789012"),
             Ok(json!({"AWS": "arn:aws:iam::123456789012:root"}))
@@ -1333,6 +1385,15 @@ mod tests {
         .unwrap_err();
         assert!(err.contains("Web-identity"), "{err}");
         assert!(principal("someone").is_err());
+        let china = trust_policy("123456789012", "aws-cn").unwrap();
+        assert_eq!(
+            china["Statement"][0]["Principal"],
+            json!({"AWS": "arn:aws-cn:iam::123456789012:root"})
+        );
+        assert_eq!(
+            principal("codebuild.amazonaws.com.cn"),
+            Ok(json!({"Service": "codebuild.amazonaws.com.cn"}))
+        );
     }
 
     #[test]

@@ -33,8 +33,8 @@ const SECRETS_PREFIX: &str = "/aws/reference/secretsmanager/";
 
 /// `VariableParameters`, `VariableSecrets`, `VariableDecrypt`, `VariableStacks` and
 /// `VariableObjects`, each only when some variable needs it.
-/// `account` is the account id, or `*`.
-pub(super) fn statements(reads: &[VariableRead], account: &str) -> Vec<Value> {
+/// `account` is the account id, or `*`; `partition` is the deploy region's (`aws`, `aws-cn`, …).
+pub(super) fn statements(reads: &[VariableRead], partition: &str, account: &str) -> Vec<Value> {
     let (mut params, mut secrets) = (Vec::new(), Vec::new());
     let (mut kms_keys, mut kms_services) = (Vec::new(), Vec::new());
     let (mut stacks, mut objects, mut buckets) = (Vec::new(), Vec::new(), Vec::new());
@@ -45,7 +45,7 @@ pub(super) fn statements(reads: &[VariableRead], account: &str) -> Vec<Value> {
                 name,
                 decrypt,
             } => {
-                params.push(parameter_arn(region, account, name));
+                params.push(parameter_arn(partition, region, account, name));
                 if let Some(secret) = name.strip_prefix(SECRETS_PREFIX) {
                     // A secret's ARN ends in `-` and six random characters; one given by ARN
                     // may carry them already, or not.
@@ -54,26 +54,28 @@ pub(super) fn statements(reads: &[VariableRead], account: &str) -> Vec<Value> {
                         secrets.push(format!("{secret}-??????"));
                     } else {
                         secrets.push(format!(
-                            "arn:aws:secretsmanager:{region}:{account}:secret:{secret}-??????"
+                            "arn:{partition}:secretsmanager:{region}:{account}:secret:{secret}-??????"
                         ));
                     }
                     kms_services.push(format!("secretsmanager.{region}.amazonaws.com"));
-                    kms_keys.push(format!("arn:aws:kms:{region}:{account}:key/*"));
+                    kms_keys.push(format!("arn:{partition}:kms:{region}:{account}:key/*"));
                 }
                 if *decrypt {
                     kms_services.push(format!("ssm.{region}.amazonaws.com"));
-                    kms_keys.push(format!("arn:aws:kms:{region}:{account}:key/*"));
+                    kms_keys.push(format!("arn:{partition}:kms:{region}:{account}:key/*"));
                 }
             }
             VariableRead::Stack { region, name } => {
                 stacks.push(format!(
-                    "arn:aws:cloudformation:{region}:{account}:stack/{name}/*"
+                    "arn:{partition}:cloudformation:{region}:{account}:stack/{name}/*"
                 ));
             }
             VariableRead::S3Object { bucket, key } => {
-                objects.push(format!("arn:aws:s3:::{bucket}/{key}"));
+                objects.push(format!("arn:{partition}:s3:::{bucket}/{key}"));
             }
-            VariableRead::S3Bucket { bucket } => buckets.push(format!("arn:aws:s3:::{bucket}")),
+            VariableRead::S3Bucket { bucket } => {
+                buckets.push(format!("arn:{partition}:s3:::{bucket}"))
+            }
         }
     }
     let mut out = Vec::new();
@@ -140,7 +142,7 @@ pub(super) fn statements(reads: &[VariableRead], account: &str) -> Vec<Value> {
 /// `name` as SSM writes its ARN: `parameter/a/b` for `/a/b` and for `a/b`; an ARN as given
 /// (shared parameters are read by ARN). A version or label selector (`/a/b:3`,
 /// `/a/b:prod`) is dropped: IAM checks the parameter's own ARN.
-fn parameter_arn(region: &str, account: &str, name: &str) -> String {
+fn parameter_arn(partition: &str, region: &str, account: &str, name: &str) -> String {
     if name.starts_with("arn:") {
         // arn:PARTITION:ssm:REGION:ACCOUNT:parameter/NAME[:SELECTOR]
         let fields: Vec<&str> = name.splitn(7, ':').collect();
@@ -154,7 +156,7 @@ fn parameter_arn(region: &str, account: &str, name: &str) -> String {
         name.split(':').next().unwrap_or(name)
     };
     format!(
-        "arn:aws:ssm:{region}:{account}:parameter/{}",
+        "arn:{partition}:ssm:{region}:{account}:parameter/{}",
         name.trim_start_matches('/')
     )
 }
@@ -177,7 +179,7 @@ mod tests {
 
     #[test]
     fn no_reads_no_statements() {
-        assert!(statements(&[], "*").is_empty());
+        assert!(statements(&[], "aws", "*").is_empty());
     }
 
     #[test]
@@ -187,6 +189,7 @@ mod tests {
                 ssm("eu-west-1", "/app/url", false),
                 ssm("us-east-1", "flat", false),
             ],
+            "aws",
             "*",
         );
         assert_eq!(sids(&out), ["VariableParameters"]);
@@ -206,6 +209,7 @@ mod tests {
                 ssm("eu-west-1", "/app/db-password", true),
                 ssm("eu-west-1", "/aws/reference/secretsmanager/prod/api", true),
             ],
+            "aws",
             "*",
         );
         assert_eq!(
@@ -239,6 +243,7 @@ mod tests {
                     false,
                 ),
             ],
+            "aws",
             "*",
         );
         assert_eq!(
@@ -260,6 +265,7 @@ mod tests {
                 &format!("/aws/reference/secretsmanager/{arn}"),
                 true,
             )],
+            "aws",
             "*",
         );
         // The ARN may be complete (with its random suffix) or partial.
@@ -290,6 +296,7 @@ mod tests {
                     false,
                 ),
             ],
+            "aws",
             "*",
         );
         assert_eq!(
@@ -308,5 +315,28 @@ mod tests {
             out[2]["Resource"],
             json!("arn:aws:s3:::config-bucket/app/settings.json")
         );
+    }
+
+    #[test]
+    fn arns_carry_the_partition() {
+        let out = statements(
+            &[
+                ssm("cn-north-1", "/app/url", true),
+                VariableRead::S3Object {
+                    bucket: "b".into(),
+                    key: "k".into(),
+                },
+            ],
+            "aws-cn",
+            "*",
+        );
+        let text = serde_json::to_string(&out).unwrap();
+        assert!(
+            text.contains("arn:aws-cn:ssm:cn-north-1:*:parameter/app/url"),
+            "{text}"
+        );
+        assert!(text.contains("arn:aws-cn:kms:cn-north-1:*:key/*"), "{text}");
+        assert!(text.contains("arn:aws-cn:s3:::b/k"), "{text}");
+        assert!(!text.contains("arn:aws:"), "{text}");
     }
 }
