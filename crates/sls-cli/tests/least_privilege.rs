@@ -326,27 +326,7 @@ fn a_created_user_deploys_and_each_statement_is_needed() {
 
     // A credentials file that cannot be written: the new key is deleted again.
     let blocker = sls.file("not-a-directory", "");
-    let mut broken = Sls::new();
-    broken
-        .env("AWS_ENDPOINT_URL", &moto.endpoint())
-        .env("AWS_ACCESS_KEY_ID", &admin_key)
-        .env("AWS_SECRET_ACCESS_KEY", &admin_secret)
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            blocker.join("credentials").to_str().unwrap(),
-        );
-    broken.file("serverless.yml", SERVICE);
-    broken.file("handler.js", "exports.hello = async () => 1;\n");
-    let run = broken
-        .run(&[
-            "credentials",
-            "policy",
-            "--create-user",
-            "unlucky",
-            "--profile",
-            "unlucky",
-        ])
-        .failed(1);
+    let run = create_user_with_unwritable_credentials(&moto, &blocker, &admin_key, &admin_secret);
     assert!(run.stderr.contains("deleted again"), "{}", run.stderr);
     assert!(!run.all().contains(&admin_secret));
     moto.disable_auth();
@@ -525,27 +505,7 @@ fn an_existing_user_and_a_key_that_cannot_be_deleted() {
     let (key, secret) = moto.create_access_key("careful");
     moto.enable_auth();
     let blocker = sls.file("not-a-directory", "");
-    let mut broken = Sls::new();
-    broken
-        .env("AWS_ENDPOINT_URL", &moto.endpoint())
-        .env("AWS_ACCESS_KEY_ID", &key)
-        .env("AWS_SECRET_ACCESS_KEY", &secret)
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            blocker.join("credentials").to_str().unwrap(),
-        );
-    broken.file("serverless.yml", SERVICE);
-    broken.file("handler.js", "exports.hello = async () => 1;\n");
-    let run = broken
-        .run(&[
-            "credentials",
-            "policy",
-            "--create-user",
-            "unlucky",
-            "--profile",
-            "unlucky",
-        ])
-        .failed(1);
+    let run = create_user_with_unwritable_credentials(&moto, &blocker, &key, &secret);
     assert!(!run.all().contains(&secret));
     // The key is still there: the message must not say otherwise, and says what to do.
     assert!(!run.stderr.contains("deleted again"), "{}", run.stderr);
@@ -649,4 +609,35 @@ fn an_existing_role_keeps_its_trust_policy() {
         ],
     );
     assert!(xml_value(&inline, "PolicyDocument").is_some(), "{inline}");
+}
+
+/// `--create-user unlucky --profile unlucky` with the given keys, while the credentials file
+/// lies under `blocker` (a file, so it cannot be written); the run must fail.
+fn create_user_with_unwritable_credentials(
+    moto: &MotoServer,
+    blocker: &std::path::Path,
+    key: &str,
+    secret: &str,
+) -> Run {
+    let mut broken = Sls::new();
+    broken
+        .env("AWS_ENDPOINT_URL", &moto.endpoint())
+        .env("AWS_ACCESS_KEY_ID", key)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            blocker.join("credentials").to_str().unwrap(),
+        );
+    broken.file("serverless.yml", SERVICE);
+    broken.file("handler.js", "exports.hello = async () => 1;\n");
+    broken
+        .run(&[
+            "credentials",
+            "policy",
+            "--create-user",
+            "unlucky",
+            "--profile",
+            "unlucky",
+        ])
+        .failed(1)
 }
