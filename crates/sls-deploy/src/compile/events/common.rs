@@ -152,6 +152,23 @@ pub(super) fn is_arn(v: &Value) -> bool {
     }
 }
 
+/// `consumerGroupId` of a `kafka`/`msk` event as v3 validates it: an empty value means none,
+/// else a string of at most 200 characters, as `{"ConsumerGroupId": …}`.
+pub(super) fn consumer_group(
+    value: Option<&Value>,
+    at: impl Fn(&str) -> String,
+) -> Result<Option<Value>> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(g)) if g.is_empty() => Ok(None),
+        Some(Value::String(g)) if g.len() <= 200 => Ok(Some(json!({"ConsumerGroupId": g}))),
+        Some(v) => Err(err(
+            at("consumerGroupId"),
+            format!("must be a string of at most 200 characters, got {v}"),
+        )),
+    }
+}
+
 /// `FilterCriteria` from `filterPatterns` (each pattern `JSON.stringify`-ed).
 pub(super) fn filter_criteria(
     patterns: &Value,

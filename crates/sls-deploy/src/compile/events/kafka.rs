@@ -168,21 +168,8 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
     if let Some(e) = enabled {
         props.insert("Enabled".into(), json!(e));
     }
-    match o.get("consumerGroupId") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(g)) if g.is_empty() => {}
-        Some(Value::String(g)) if g.len() <= 200 => {
-            props.insert(
-                "SelfManagedKafkaEventSourceConfig".into(),
-                json!({"ConsumerGroupId": g}),
-            );
-        }
-        Some(v) => {
-            return Err(err(
-                at("consumerGroupId"),
-                format!("must be a string of at most 200 characters, got {v}"),
-            ))
-        }
+    if let Some(group) = common::consumer_group(o.get("consumerGroupId"), at)? {
+        props.insert("SelfManagedKafkaEventSourceConfig".into(), group);
     }
     if let Some(t) = timestamp {
         props.insert("StartingPositionTimestamp".into(), t);

@@ -111,21 +111,8 @@ pub(super) fn parse(
     if let Some(w) = window.filter(|w| *w != 0) {
         props.insert("MaximumBatchingWindowInSeconds".into(), json!(w));
     }
-    match o.get("consumerGroupId") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(g)) if g.is_empty() => {}
-        Some(Value::String(g)) if g.len() <= 200 => {
-            props.insert(
-                "AmazonManagedKafkaEventSourceConfig".into(),
-                json!({"ConsumerGroupId": g}),
-            );
-        }
-        Some(v) => {
-            return Err(err(
-                at("consumerGroupId"),
-                format!("must be a string of at most 200 characters, got {v}"),
-            ))
-        }
+    if let Some(group) = common::consumer_group(o.get("consumerGroupId"), at)? {
+        props.insert("AmazonManagedKafkaEventSourceConfig".into(), group);
     }
     if let Some(e) = enabled {
         props.insert("Enabled".into(), json!(e));
