@@ -1,12 +1,8 @@
 #!/usr/bin/env bash
-# Installs moto server (the local AWS emulator used by tests and the demo) into
-# .venv-moto at the repository root. Idempotent: does nothing when it is there.
+# Installs moto server (the local AWS emulator used by tests and the demo) into .venv-moto at the
+# repository root, exactly as pinned, with hashes, by tools/moto/requirements.txt (why moto is
+# pinned: tools/moto/requirements.in). Idempotent.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-venv="$root/.venv-moto"
-if [ -x "$venv/bin/moto_server" ]; then
-  exit 0
-fi
-echo "Installing moto server into $venv …" >&2
-python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]>=5,<6'
+. "$root/scripts/venv-lib.sh"
+install_venv "$root/.venv-moto" "$root/tools/moto/requirements.txt" 'import moto.server'

@@ -20,10 +20,16 @@ cd "$root"
 # Tests must never reach a real AWS or the instance-metadata address.
 export AWS_EC2_METADATA_DISABLED=true
 
+# Every tool the tests run is installed here, pinned with hashes (tools/*/); a test never skips
+# itself because a tool is missing, so a missing one stops the run here, named.
 scripts/setup-moto.sh
+scripts/setup-awscli.sh
 scripts/setup-node-tools.sh
-command -v node >/dev/null || { echo "node is required by the invoke local tests" >&2; exit 1; }
-command -v python3 >/dev/null || { echo "python3 is required" >&2; exit 1; }
+command -v node >/dev/null || { echo "node (18 or newer) is required by the invoke local and plugin tests" >&2; exit 1; }
+for py in python3 python3.11; do
+  "$py" -m pip --version >/dev/null 2>&1 \
+    || { echo "$py with pip is required: the python-requirements tests run the real pip (fixtures use python3.11)" >&2; exit 1; }
+done
 
 echo "== cargo fmt --check" >&2
 cargo fmt --all -- --check

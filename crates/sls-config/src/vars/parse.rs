@@ -6,7 +6,7 @@
 //! counted in `char`s (v3 counts UTF-16 units; they differ only for astral characters).
 //!
 //! The parser never panics: every index access is checked, and the property test in
-//! `tests/parser_props.rs` feeds it arbitrary strings.
+//! `tests/it/parser_props.rs` feeds it arbitrary strings.
 
 use serde_json::Value;
 

@@ -29,11 +29,18 @@ pub async fn deploy(
 
     let method = stack::Method::from_provider(&pkg.state["service"]["provider"]);
     let mut stack = stack::settle(&c, name, method.change_sets, opts, on_event).await?;
-    // A first deploy that never executed its CREATE change set: create the stack again.
-    if stack
+    // A first deploy that never executed its CREATE change set left the stack
+    // REVIEW_IN_PROGRESS. It holds no resources, and CloudFormation (moto too) may refuse a
+    // second CREATE change set for it: delete it and create it again (v3 stops here and asks
+    // for `sls remove`).
+    if let Some(s) = stack
         .as_ref()
-        .is_some_and(|s| stack::status_of(s) == "REVIEW_IN_PROGRESS")
+        .filter(|s| stack::status_of(s) == "REVIEW_IN_PROGRESS")
     {
+        on_event(DeployEvent::Step(format!(
+            "Stack {name} is REVIEW_IN_PROGRESS (an earlier first deployment never executed its change set; it holds no resources): deleting it to create it again"
+        )));
+        stack::delete(&c, service, s.stack_id().unwrap_or(name), opts, on_event).await?;
         stack = None;
     }
     if let Some(s) = &stack {

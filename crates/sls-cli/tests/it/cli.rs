@@ -1,0 +1,154 @@
+//! The command line itself: help, version, usage errors, `sls print`.
+
+use crate::common;
+use common::Sls;
+
+#[test]
+fn version_and_help() {
+    let sls = Sls::new();
+    let run = sls.run(&["--version"]).ok();
+    assert!(run.stdout.starts_with("sls "), "{}", run.stdout);
+    let run = sls.run(&["--help"]).ok();
+    for cmd in [
+        "print",
+        "config",
+        "credentials",
+        "deploy",
+        "info",
+        "remove",
+        "invoke",
+        "package",
+    ] {
+        assert!(
+            run.stdout.contains(cmd),
+            "help lacks {cmd}:\n{}",
+            run.stdout
+        );
+    }
+    let run = sls.run(&["print", "--help"]).ok();
+    for opt in [
+        "--stage",
+        "--region",
+        "--aws-profile",
+        "--config",
+        "--param",
+        "--format",
+        "--path",
+    ] {
+        assert!(
+            run.stdout.contains(opt),
+            "print help lacks {opt}:\n{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn unknown_options_are_usage_errors_in_serverless_words() {
+    let sls = Sls::new();
+    let run = sls.run(&["print", "--profile", "x"]).failed(2);
+    assert!(
+        run.stderr
+            .contains("Detected unrecognized CLI options: \"--profile\"."),
+        "{}",
+        run.stderr
+    );
+    let run = sls.run(&["credentials", "show", "--what=1"]).failed(2);
+    assert!(
+        run.stderr
+            .contains("Detected unrecognized CLI options: \"--what\"."),
+        "{}",
+        run.stderr
+    );
+    let run = sls.run(&["frobnicate"]).failed(2);
+    assert!(run.stderr.contains("\"frobnicate\""), "{}", run.stderr);
+}
+
+#[test]
+fn print_outside_a_service_folder_says_so() {
+    let sls = Sls::new();
+    let run = sls.run(&["print"]).failed(1);
+    assert!(run.stderr.contains("serverless.yml"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"));
+}
+
+#[test]
+fn javascript_service_files_are_refused_clearly() {
+    let sls = Sls::new();
+    sls.file("serverless.js", "module.exports = {}");
+    let run = sls.run(&["print"]).failed(1);
+    assert!(run.stderr.contains("serverless.js"), "{}", run.stderr);
+    assert!(
+        run.stderr.to_lowercase().contains("not supported"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn print_resolves_variables_with_options_env_and_params() {
+    let mut sls = Sls::new();
+    sls.env("GREETING", "hi");
+    sls.file(
+        "serverless.yml",
+        "service: svc\nprovider:\n  name: aws\n  stage: ${opt:stage, 'dev'}\n  memorySize: ${param:mem}\nparams:\n  default:\n    mem: 128\n  prod:\n    mem: 512\ncustom:\n  greeting: ${env:GREETING}-${sls:stage}\n  ref: !Ref Thing\nfunctions:\n  hello:\n    handler: h.hello\n",
+    );
+    let json = sls
+        .run(&["print", "--format", "json", "--stage", "prod"])
+        .ok()
+        .json();
+    assert_eq!(json["provider"]["stage"], "prod");
+    assert_eq!(json["provider"]["region"], "us-east-1");
+    assert_eq!(json["provider"]["memorySize"], 512);
+    assert_eq!(json["custom"]["greeting"], "hi-prod");
+    assert_eq!(json["custom"]["ref"], serde_json::json!({"Ref": "Thing"}));
+    assert_eq!(json["functions"]["hello"]["name"], "svc-prod-hello");
+    let run = sls
+        .run(&[
+            "print",
+            "--path",
+            "custom.greeting",
+            "--format",
+            "text",
+            "--param",
+            "mem=64",
+        ])
+        .ok();
+    assert_eq!(run.stdout.trim(), "hi-dev");
+    let json = sls
+        .run(&["print", "--format", "json", "--param", "mem=64"])
+        .ok()
+        .json();
+    assert_eq!(json["provider"]["memorySize"], 64);
+}
+
+#[test]
+fn unresolvable_variables_are_reported_like_v3() {
+    let sls = Sls::new();
+    sls.file(
+        "serverless.yml",
+        "service: svc\nprovider:\n  name: aws\n  profile: ${self:custom.nope}\n",
+    );
+    let run = sls.run(&["print"]).failed(1);
+    assert!(
+        run.stderr
+            .contains("Cannot resolve serverless.yml: Variables resolution errored with:"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "Cannot resolve variable at \"provider.profile\": Value not found at \"self\" source"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn invalid_stage_names_are_refused() {
+    let sls = Sls::new();
+    sls.file("serverless.yml", "service: svc\nprovider:\n  name: aws\n");
+    let run = sls.run(&["print", "--stage", "bad_stage!"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+}

@@ -1,0 +1,20 @@
+//! sls-cli's integration tests, one binary: each extra test binary would link the
+//! AWS SDK again (see README "Tests"). One module per former test file.
+
+mod aws_vars;
+mod chain;
+mod cli;
+mod common;
+mod config_credentials;
+mod esbuild;
+mod faults;
+mod interrupt;
+mod invoke;
+mod least_privilege;
+mod module_cycles;
+mod moto;
+mod plugins_dotenv;
+mod plugins_js;
+mod policy;
+mod python_requirements;
+mod snapshots;

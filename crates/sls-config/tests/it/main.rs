@@ -1,0 +1,6 @@
+//! sls-config's integration tests, one binary: each extra test binary would link the
+//! AWS SDK again (see README "Tests"). One module per former test file.
+
+mod api;
+mod corpus;
+mod parser_props;
