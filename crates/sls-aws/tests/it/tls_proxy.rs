@@ -39,8 +39,13 @@ fn private_ca_is_trusted_only_when_configured() {
     let other_file = t.home_path().join("other-ca.pem");
     std::fs::write(&other_file, &other.ca_pem).unwrap();
     rt().block_on(async {
+        // A certificate error is retried like any connection error (6 attempts with backoff,
+        // ~20 s); one attempt shows the same error.
+        let mut once = base.clone();
+        once.env.insert("AWS_MAX_ATTEMPTS".into(), "1".into());
+
         // No CA: a clear certificate error with the ca/cafile hint.
-        let err = who(&base).await.unwrap_err();
+        let err = who(&once).await.unwrap_err();
         eprintln!("no CA: {err}\nhint: {}", err.hint().unwrap_or(""));
         assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
         assert!(
@@ -79,7 +84,7 @@ fn private_ca_is_trusted_only_when_configured() {
         who(&s).await.unwrap();
 
         // A different CA: still refused.
-        let mut s = base.clone();
+        let mut s = once.clone();
         s.env
             .insert("AWS_CA_BUNDLE".into(), other_file.display().to_string());
         let err = who(&s).await.unwrap_err();

@@ -4,12 +4,12 @@
 //!
 //! Everything that could refuse is decided before IAM is changed: the profile name, the
 //! profile already in the credentials file, the key the user already has
-//! (`sls_deploy::policy::iam::plan_key`). The secret access key goes from IAM's answer straight to
+//! (`sls_deploy::iam::plan_key`). The secret access key goes from IAM's answer straight to
 //! the credentials file; it is never printed, logged or put in an error.
 
 use serde_json::json;
 use sls_credentials::mask_key_id;
-use sls_deploy::policy::iam::{self, KeyRefusal, ProvisionError};
+use sls_deploy::iam::{self, KeyRefusal, ProvisionError};
 use sls_deploy::policy::Policies;
 use sls_deploy::Service;
 

@@ -72,7 +72,7 @@ fn document(xml: &str, tag: &str) -> Value {
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&");
-    let text = sls_deploy::policy::iam::percent_decode(&raw);
+    let text = sls_deploy::iam::percent_decode(&raw);
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {raw}"))
 }
 

@@ -218,13 +218,15 @@ pub(super) async fn delete_keys(
             .set_objects(Some(ids))
             .quiet(true)
             .build()
-            .map_err(|e| DeployError::Aws {
-                action: "s3:DeleteObject",
-                resource: format!("bucket \"{bucket}\""),
-                error: AwsError::new(
-                    ErrorKind::Other,
-                    format!("Could not build the s3:DeleteObjects request for bucket \"{bucket}\": {e}."),
-                ),
+            .map_err(|e| {
+                super::aws_error(
+                    "s3:DeleteObject",
+                    format!("bucket \"{bucket}\""),
+                    AwsError::new(
+                        ErrorKind::Other,
+                        format!("Could not build the s3:DeleteObjects request for bucket \"{bucket}\": {e}."),
+                    ),
+                )
             })?;
         c.s3.delete_objects()
             .bucket(bucket)

@@ -177,12 +177,28 @@ impl Clients {
                     endpoint: self.endpoint.as_deref(),
                 },
             );
-            DeployError::Aws {
-                action,
-                resource,
-                error,
-            }
+            aws_error(action, resource, error)
         }
+    }
+}
+
+/// sls-aws's explanation of a failed `action` on `resource` as a [`DeployError::Aws`].
+/// Access denied while deploying: the service's own least-privilege policy is one command
+/// away (issue 13), so the hint says so.
+fn aws_error(action: &'static str, resource: String, error: sls_aws::AwsError) -> DeployError {
+    let hint = if error.kind() == sls_aws::ErrorKind::AccessDenied {
+        Some(format!(
+            "{} Run `sls credentials policy` to see every permission this service needs.",
+            error.hint().unwrap_or_default()
+        ))
+    } else {
+        error.hint().map(str::to_string)
+    };
+    DeployError::Aws {
+        action,
+        resource,
+        message: error.to_string(),
+        hint,
     }
 }
 

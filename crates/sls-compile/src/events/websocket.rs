@@ -218,7 +218,7 @@ fn route_id(route: &str) -> String {
 /// lodash `_.merge` into `resources[id]`, or insert.
 fn merge_into(resources: &mut Map<String, Value>, id: &str, v: Value) {
     match resources.get_mut(id) {
-        Some(existing) => crate::compile::merge(existing, &v),
+        Some(existing) => crate::merge(existing, &v),
         None => {
             resources.insert(id.to_string(), v);
         }

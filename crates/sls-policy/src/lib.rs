@@ -1,4 +1,4 @@
-//! `sls credentials policy`: the least-privilege IAM policy for one packaged service (pure,
+//! sls-policy, `sls credentials policy`: the least-privilege IAM policy for one packaged service (pure,
 //! no AWS calls).
 //!
 //! From the compiled update template and the typed [`Service`], [`generate`] lists what
@@ -17,14 +17,10 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::{PackageResult, Service};
+use sls_package::{PackageResult, Service};
 
 mod reads;
 pub use reads::VariableRead;
-
-/// Putting the generated policy on an IAM user or role (the AWS side lives in `aws/iam.rs`).
-#[cfg(feature = "aws")]
-pub use crate::aws::iam;
 
 /// The generated documents.
 #[derive(Debug, Clone, PartialEq)]

@@ -16,8 +16,8 @@ mod resources;
 
 use serde_json::{json, Map, Value};
 
-use crate::compile::merge;
 use crate::error::{DeployError, Result};
+use crate::merge;
 use crate::naming;
 pub(crate) use sls_config::is_truthy as truthy;
 use sls_config::model::{Function, Service};

@@ -1,4 +1,4 @@
-//! The one error type of this crate. `Display` is one or more full sentences saying what went
+//! The one error type of the compiler, the build and the AWS operations. `Display` is one or more full sentences saying what went
 //! wrong and where; [`DeployError::hint`] says what to do, for the CLI to show on its own line.
 //! No message carries credentials: AWS failures are explained by `sls-aws`'s classifier, which
 //! builds them from error codes, AWS's messages and ARNs only.
@@ -41,15 +41,16 @@ pub enum DeployError {
     #[error("No file matches include / exclude patterns for {context}.")]
     NoFiles { context: String },
 
-    /// An AWS call failed; `error` is sls-aws's explanation (what, and a hint).
-    #[cfg(feature = "aws")]
-    #[error("{error}")]
+    /// An AWS call failed. `message` and `hint` are sls-aws's explanation, made by the AWS
+    /// operations crate (this crate has no AWS SDK, so it keeps them as text).
+    #[error("{message}")]
     Aws {
         /// The IAM action, as AWS names it (`cloudformation:CreateStack`).
         action: &'static str,
         /// What it was called on (`stack "svc-dev"`, `bucket "b"`).
         resource: String,
-        error: sls_aws::AwsError,
+        message: String,
+        hint: Option<String>,
     },
 
     /// The CloudFormation stack ended in a failed state.
@@ -126,18 +127,7 @@ impl DeployError {
             DeployError::NoFiles { .. } => {
                 "Check `package.patterns` (and the function's own `package.patterns`)."
             }
-            #[cfg(feature = "aws")]
-            DeployError::Aws { error, .. } => {
-                // Access denied while deploying: the service's own least-privilege policy is
-                // one command away (issue 13).
-                if error.kind() == sls_aws::ErrorKind::AccessDenied {
-                    return Some(format!(
-                        "{} Run `sls credentials policy` to see every permission this service needs.",
-                        error.hint().unwrap_or_default()
-                    ));
-                }
-                return error.hint().map(str::to_string);
-            }
+            DeployError::Aws { hint, .. } => return hint.clone(),
             DeployError::StackFailed { .. } => {
                 "Fix the failed resources listed above, then deploy again."
             }
@@ -155,18 +145,14 @@ impl DeployError {
         Some(hint.to_string())
     }
 
-    pub(crate) fn config(path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn config(path: impl Into<String>, message: impl Into<String>) -> Self {
         DeployError::Config {
             path: path.into(),
             message: message.into(),
         }
     }
 
-    pub(crate) fn io(
-        action: &'static str,
-        path: impl Into<PathBuf>,
-        source: std::io::Error,
-    ) -> Self {
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         DeployError::Io {
             action,
             path: path.into(),

@@ -166,7 +166,7 @@ pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Valu
             }
             let mut configuration = json!({"Event": s.event, "Function": common::lambda_target(f)});
             if let Some(filter) = s.filter {
-                crate::compile::merge(&mut configuration, &filter);
+                crate::merge(&mut configuration, &filter);
             }
             match buckets.iter_mut().find(|(n, _)| *n == bucket_name) {
                 Some((_, list)) => list.push(configuration),

@@ -132,10 +132,8 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(base64::engine::general_purpose::STANDARD.encode(hasher.finalize()))
 }
 
-/// base64(SHA-256(bytes)).
-pub fn sha256_b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
-}
+/// base64(SHA-256(bytes)): the compiler's (it names function versions by it).
+pub use sls_compile::sha256_b64;
 
 /// One zip (or user-provided artifact) to upload.
 #[derive(Debug, Clone, PartialEq, Eq)]

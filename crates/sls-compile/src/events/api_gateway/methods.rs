@@ -6,8 +6,8 @@ use serde_json::{json, Map, Value};
 
 use super::resources::Tree;
 use super::{authorizers, truthy, HttpEvent, Output, Settings};
-use crate::compile::merge;
 use crate::error::{DeployError, Result};
+use crate::merge;
 use crate::naming;
 
 /// v3's default request templates for the `lambda` integration (recorded from 3.40.0).

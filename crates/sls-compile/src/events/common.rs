@@ -87,7 +87,7 @@ pub(super) fn statement(actions: &[&str], resources: Vec<Value>) -> Value {
 pub(super) fn merge_resource(template: &mut Value, id: &str, resource: Value) {
     let resources = &mut template["Resources"];
     match resources.get_mut(id) {
-        Some(existing) => crate::compile::merge(existing, &resource),
+        Some(existing) => crate::merge(existing, &resource),
         None => resources[id] = resource,
     }
 }

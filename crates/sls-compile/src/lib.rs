@@ -1,7 +1,8 @@
-//! Template compilation: from the typed [`Service`] to CloudFormation templates with v3's exact
-//! shapes, in v3's order of steps (`lib/plugins/aws/package/**`). Pure: no file, no network.
+//! sls-compile, the template compiler: from the typed [`Service`] to CloudFormation templates
+//! with v3's exact shapes, in v3's order of steps (`lib/plugins/aws/package/**`). Pure: no file,
+//! no network, no AWS SDK, so it builds and tests in seconds.
 //!
-//! - this module: the core template (deployment bucket and its policy) and the order of steps;
+//! - this file: the core template (deployment bucket and its policy) and the order of steps;
 //! - [`iam`]: log groups and the execution role;
 //! - [`functions`]: `AWS::Lambda::Function` and `AWS::Lambda::Version` resources;
 //! - [`events`]: one module per event family (`events/<family>.rs`), dispatched by name;
@@ -10,17 +11,25 @@
 //!
 //! Finally the user's `resources` are merged in (lodash `_.merge` semantics).
 
+pub mod error;
 mod events;
 mod functions;
 mod iam;
+pub mod naming;
 mod outputs;
 mod refused;
 
-use serde_json::{json, Map, Value};
+pub use error::{DeployError, ResourceFailure, Result};
+pub use sls_config::model::{Function, Provider, Service, DEFAULT_RUNTIME};
 
-use crate::error::{DeployError, Result};
-use crate::naming;
-use sls_config::model::Service;
+/// base64(SHA-256(bytes)): Lambda's `CodeSha256`, and v3's hash in version logical ids.
+pub fn sha256_b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes))
+}
+
+use serde_json::{json, Map, Value};
 
 /// What a compiled function needs from packaging.
 #[derive(Debug, Clone)]
@@ -112,7 +121,8 @@ pub fn core_template(service: &Service) -> Value {
 }
 
 /// The full template (`cloudformation-template-update-stack.json`). `artifacts[i]` belongs to
-/// `service.functions[i]`.
+/// `service.functions[i]`. The steps in v3's lifecycle order; `sls package` runs each at its own
+/// lifecycle event (sls-package's `lifecycle`), so other participants can hook between them.
 pub fn update_template(
     service: &Service,
     config: &Value,
@@ -120,9 +130,30 @@ pub fn update_template(
     artifacts: &[FunctionArtifact],
 ) -> Result<Value> {
     let mut t = core_template(service);
+    setup_provider_configuration(service, config, &mut t);
+    compile_functions(service, config, artifact_directory_name, artifacts, &mut t)?;
+    compile_events(service, config, artifact_directory_name, &mut t)?;
+    add_export_names(service, &mut t);
+    merge_custom_provider_resources(service, &mut t)?;
+    strip_null_props(&mut t);
+    Ok(t)
+}
+
+/// `package:setupProviderConfiguration`: log groups and the execution role.
+pub fn setup_provider_configuration(service: &Service, config: &Value, t: &mut Value) {
     if !service.functions.is_empty() {
-        iam::merge_iam(service, config, &mut t);
+        iam::merge_iam(service, config, t);
     }
+}
+
+/// `package:compileFunctions`: every function, its version, URL and event invoke config.
+pub fn compile_functions(
+    service: &Service,
+    config: &Value,
+    artifact_directory_name: &str,
+    artifacts: &[FunctionArtifact],
+    t: &mut Value,
+) -> Result<()> {
     // v3 compiles functions concurrently: what follows a versioned function's hashing (its
     // version, then its event invoke config) lands after every function's synchronous part.
     let mut versions = Vec::new();
@@ -130,7 +161,7 @@ pub fn update_template(
     for (f, a) in service.functions.iter().zip(artifacts) {
         let (fn_id, fn_res, statements) =
             functions::compile_function(service, config, f, artifact_directory_name, a);
-        functions::add_role_statements(&mut t, statements);
+        functions::add_role_statements(t, statements);
         let should_version = f
             .version_function
             .unwrap_or(service.provider.version_functions);
@@ -141,7 +172,7 @@ pub fn update_template(
         if version.is_some() {
             versions.push((version, url, ev_conf));
         } else {
-            add_after_version(&mut t, url, ev_conf);
+            add_after_version(t, url, ev_conf);
         }
     }
     for (version, url, ev_conf) in versions {
@@ -149,10 +180,21 @@ pub fn update_template(
             t["Resources"][id] = res;
             t["Outputs"][out_id] = out;
         }
-        add_after_version(&mut t, url, ev_conf);
+        add_after_version(t, url, ev_conf);
     }
+    Ok(())
+}
+
+/// `package:compileEvents`: each function's events, then the families compiled across
+/// functions (API Gateway, HTTP API, websockets, ...).
+pub fn compile_events(
+    service: &Service,
+    config: &Value,
+    artifact_directory_name: &str,
+    t: &mut Value,
+) -> Result<()> {
     for f in &service.functions {
-        events::compile(service, f, &mut t)?;
+        events::compile(service, f, t)?;
     }
     // v3 `instanceId`: the time the command started; the artifact directory's timestamp.
     let instance_id = artifact_directory_name
@@ -160,10 +202,17 @@ pub fn update_template(
         .next()
         .and_then(|d| d.split('-').next())
         .unwrap_or("0");
-    events::compile_families(service, config, instance_id, &mut t)?;
-    // v3 order: exports are added before the user's resources are merged, so user outputs keep
-    // exactly what they declare.
-    outputs::add_exports(service, &mut t);
+    events::compile_families(service, config, instance_id, t)
+}
+
+/// `aws:package:finalize:addExportNameForOutputs`. v3 adds exports before the user's resources
+/// are merged, so user outputs keep exactly what they declare.
+pub fn add_export_names(service: &Service, t: &mut Value) {
+    outputs::add_exports(service, t);
+}
+
+/// `aws:package:finalize:mergeCustomProviderResources`: the user's `resources` (lodash merge).
+pub fn merge_custom_provider_resources(service: &Service, t: &mut Value) -> Result<()> {
     if let Some(res) = &service.resources {
         if res.contains_key("extensions") {
             return Err(DeployError::config(
@@ -174,10 +223,9 @@ pub fn update_template(
         let mut user = res.clone();
         user.entry("Resources").or_insert_with(|| json!({}));
         user.entry("Outputs").or_insert_with(|| json!({}));
-        merge(&mut t, &Value::Object(user));
+        merge(t, &Value::Object(user));
     }
-    strip_null_props(&mut t);
-    Ok(t)
+    Ok(())
 }
 
 /// What v3 adds to a function once its version is done: its URL, then its event invoke config.
@@ -236,8 +284,8 @@ pub(crate) fn merge(dst: &mut Value, src: &Value) {
     }
 }
 
-/// v3 `stripNullPropsFromTemplateResources`.
-fn strip_null_props(t: &mut Value) {
+/// `aws:package:finalize:stripNullPropsFromTemplateResources`.
+pub fn strip_null_props(t: &mut Value) {
     fn strip(v: &mut Value) {
         match v {
             Value::Object(o) => {

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use super::{tag_list, FunctionArtifact};
 use crate::error::{DeployError, Result};
 use crate::naming;
-use crate::zipper::sha256_b64;
+use crate::sha256_b64;
 pub(super) use sls_config::is_truthy as truthy;
 use sls_config::model::{Function, Service};
 

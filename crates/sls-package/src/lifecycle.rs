@@ -1,0 +1,287 @@
+//! v3's lifecycle as the spine of a command: its events in v3's order, each with the hook points
+//! `before:<event>`, `<event>` and `after:<event>`, and the participants that run at them.
+//!
+//! A [`Lifecycle`] is data (`../shared/v3-lifecycle.md`, dumped from v3.40.0's plugin manager).
+//! A [`Participant`] names the hook points it runs at; [`run`] walks the points in order and, at
+//! each, runs the participants that hook it in the order they were given, as v3 runs its
+//! internal plugins and then the service's plugins in `plugins:` order. An event that spawns
+//! another command's lifecycle (v3's `spawn`, e.g. `package:finalize` → `aws:package:finalize`)
+//! runs it whole at its plain hook point, before that point's own participants.
+//!
+//! sls's own steps and the built-in plugins are participants; the JavaScript plugin host joins
+//! the same walk, so the state a participant sees (`S`) is the command's whole state.
+
+use std::fmt;
+
+use crate::error::Result;
+
+/// Where a participant runs relative to an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    Before,
+    At,
+    After,
+}
+
+/// One hook point, as v3 names it: `before:package:createDeploymentArtifacts`,
+/// `package:compileEvents`, `after:aws:package:finalize:saveServiceState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HookPoint {
+    pub when: When,
+    /// The event's full name: `<command words>:<event>`.
+    pub event: &'static str,
+}
+
+impl HookPoint {
+    pub const fn before(event: &'static str) -> Self {
+        HookPoint {
+            when: When::Before,
+            event,
+        }
+    }
+    pub const fn at(event: &'static str) -> Self {
+        HookPoint {
+            when: When::At,
+            event,
+        }
+    }
+    pub const fn after(event: &'static str) -> Self {
+        HookPoint {
+            when: When::After,
+            event,
+        }
+    }
+}
+
+impl fmt::Display for HookPoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.when {
+            When::Before => write!(f, "before:{}", self.event),
+            When::At => f.write_str(self.event),
+            When::After => write!(f, "after:{}", self.event),
+        }
+    }
+}
+
+/// One lifecycle event, and the lifecycle it spawns at its plain hook point, if any.
+#[derive(Debug)]
+pub struct Event {
+    pub name: &'static str,
+    pub spawns: &'static [&'static Lifecycle],
+}
+
+/// A command's lifecycle events, in v3's order.
+#[derive(Debug)]
+pub struct Lifecycle {
+    /// v3's command, words joined by `:` (`package`, `aws:package:finalize`).
+    pub command: &'static str,
+    pub events: &'static [Event],
+}
+
+const fn event(name: &'static str) -> Event {
+    Event { name, spawns: &[] }
+}
+
+/// `aws:common:validate` (spawned by `package:cleanup`).
+pub static AWS_COMMON_VALIDATE: Lifecycle = Lifecycle {
+    command: "aws:common:validate",
+    events: &[event("aws:common:validate:validate")],
+};
+
+/// `aws:common:cleanupTempDir` (spawned by `package:cleanup`).
+pub static AWS_COMMON_CLEANUP_TEMP_DIR: Lifecycle = Lifecycle {
+    command: "aws:common:cleanupTempDir",
+    events: &[event("aws:common:cleanupTempDir:cleanup")],
+};
+
+/// `aws:common:moveArtifactsToPackage` (spawned by `saveServiceState`).
+pub static AWS_COMMON_MOVE_ARTIFACTS_TO_PACKAGE: Lifecycle = Lifecycle {
+    command: "aws:common:moveArtifactsToPackage",
+    events: &[event("aws:common:moveArtifactsToPackage:move")],
+};
+
+/// `aws:package:finalize` (spawned by `package:finalize`).
+pub static AWS_PACKAGE_FINALIZE: Lifecycle = Lifecycle {
+    command: "aws:package:finalize",
+    events: &[
+        event("aws:package:finalize:addExportNameForOutputs"),
+        event("aws:package:finalize:mergeCustomProviderResources"),
+        event("aws:package:finalize:stripNullPropsFromTemplateResources"),
+        Event {
+            name: "aws:package:finalize:saveServiceState",
+            spawns: &[&AWS_COMMON_MOVE_ARTIFACTS_TO_PACKAGE],
+        },
+    ],
+};
+
+/// `sls package`.
+pub static PACKAGE: Lifecycle = Lifecycle {
+    command: "package",
+    events: &[
+        Event {
+            name: "package:cleanup",
+            spawns: &[&AWS_COMMON_VALIDATE, &AWS_COMMON_CLEANUP_TEMP_DIR],
+        },
+        event("package:initialize"),
+        event("package:setupProviderConfiguration"),
+        event("package:createDeploymentArtifacts"),
+        event("package:compileLayers"),
+        event("package:compileFunctions"),
+        event("package:compileEvents"),
+        Event {
+            name: "package:finalize",
+            spawns: &[&AWS_PACKAGE_FINALIZE],
+        },
+    ],
+};
+
+/// Something that runs at hook points: one of sls's own steps, a built-in plugin, or (next)
+/// the JavaScript plugin host. `S` is the command's state.
+pub trait Participant<S> {
+    /// Its name in errors and traces: a plugin's name as `plugins:` lists it, or sls's step.
+    fn name(&self) -> &'static str;
+    /// The hook points it runs at.
+    fn hooks(&self) -> &'static [HookPoint];
+    /// Runs at `point`, one of [`Participant::hooks`].
+    fn run(&mut self, point: HookPoint, state: &mut S) -> Result<()>;
+}
+
+/// Every hook point of `lifecycle` in the order v3 reaches them, spawned lifecycles included.
+pub fn hook_points(lifecycle: &Lifecycle) -> Vec<HookPoint> {
+    let mut out = Vec::new();
+    for e in lifecycle.events {
+        out.push(HookPoint::before(e.name));
+        for spawned in e.spawns {
+            out.extend(hook_points(spawned));
+        }
+        out.push(HookPoint::at(e.name));
+        out.push(HookPoint::after(e.name));
+    }
+    out
+}
+
+/// Runs `lifecycle`: at each hook point, in order, every participant that hooks it, in the
+/// order given. The first error stops the walk. Returns what ran: `"<point> <participant>"`.
+pub fn run<S>(
+    lifecycle: &Lifecycle,
+    participants: &mut [&mut dyn Participant<S>],
+    state: &mut S,
+) -> Result<Vec<String>> {
+    let mut ran = Vec::new();
+    for point in hook_points(lifecycle) {
+        for p in participants.iter_mut() {
+            if p.hooks().contains(&point) {
+                ran.push(format!("{point} {}", p.name()));
+                p.run(point, state)?;
+            }
+        }
+    }
+    Ok(ran)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::DeployError;
+
+    #[test]
+    fn package_points_follow_v3_with_spawns_at_their_event() {
+        let points: Vec<String> = hook_points(&PACKAGE)
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        let at = |s: &str| points.iter().position(|p| p == s).unwrap();
+        // v3's order of package events.
+        let order = [
+            "package:cleanup",
+            "package:initialize",
+            "package:setupProviderConfiguration",
+            "package:createDeploymentArtifacts",
+            "package:compileLayers",
+            "package:compileFunctions",
+            "package:compileEvents",
+            "package:finalize",
+        ];
+        for w in order.windows(2) {
+            assert!(at(&format!("after:{}", w[0])) < at(&format!("before:{}", w[1])));
+        }
+        // Spawned lifecycles run inside their event, before its plain hook point.
+        assert!(at("before:package:cleanup") < at("aws:common:validate:validate"));
+        assert!(at("aws:common:cleanupTempDir:cleanup") < at("package:cleanup"));
+        assert!(
+            at("after:aws:package:finalize:mergeCustomProviderResources")
+                < at("aws:package:finalize:stripNullPropsFromTemplateResources")
+        );
+        assert!(at("aws:common:moveArtifactsToPackage:move") < at("package:finalize"));
+        assert_eq!(points.last().unwrap(), "after:package:finalize");
+        assert_eq!(points.len(), 3 * (8 + 4 + 3));
+    }
+
+    struct Recorder {
+        name: &'static str,
+        hooks: &'static [HookPoint],
+        fail_at: Option<HookPoint>,
+    }
+    impl Participant<Vec<String>> for Recorder {
+        fn name(&self) -> &'static str {
+            self.name
+        }
+        fn hooks(&self) -> &'static [HookPoint] {
+            self.hooks
+        }
+        fn run(&mut self, point: HookPoint, seen: &mut Vec<String>) -> Result<()> {
+            if self.fail_at == Some(point) {
+                return Err(DeployError::config(point.to_string(), "stop"));
+            }
+            seen.push(format!("{point}/{}", self.name));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn participants_run_in_point_order_then_in_given_order() {
+        static CORE: &[HookPoint] = &[
+            HookPoint::at("package:compileEvents"),
+            HookPoint::at("package:initialize"),
+        ];
+        static PLUGIN: &[HookPoint] = &[
+            HookPoint::after("package:initialize"),
+            HookPoint::at("package:compileEvents"),
+            HookPoint::before("package:initialize"),
+        ];
+        let mut core = Recorder {
+            name: "core",
+            hooks: CORE,
+            fail_at: None,
+        };
+        let mut plugin = Recorder {
+            name: "plugin",
+            hooks: PLUGIN,
+            fail_at: None,
+        };
+        let mut seen = Vec::new();
+        let ran = run(&PACKAGE, &mut [&mut core, &mut plugin], &mut seen).unwrap();
+        assert_eq!(
+            seen,
+            [
+                "before:package:initialize/plugin",
+                "package:initialize/core",
+                "after:package:initialize/plugin",
+                "package:compileEvents/core",
+                "package:compileEvents/plugin",
+            ]
+        );
+        assert_eq!(ran[1], "package:initialize core");
+
+        // The first error stops the walk.
+        let mut core = Recorder {
+            name: "core",
+            hooks: CORE,
+            fail_at: Some(HookPoint::at("package:initialize")),
+        };
+        let mut seen = Vec::new();
+        let err = run(&PACKAGE, &mut [&mut core, &mut plugin], &mut seen).unwrap_err();
+        assert!(err.to_string().contains("package:initialize"), "{err}");
+        assert_eq!(seen, ["before:package:initialize/plugin"]);
+    }
+}
