@@ -18,7 +18,6 @@ pub mod esbuild;
 mod files;
 pub mod include_dependencies;
 pub mod invoke_local;
-pub mod lifecycle;
 pub mod package;
 pub mod python_requirements;
 pub mod typescript_build;

@@ -11,12 +11,12 @@ use serde_json::{json, Value};
 use crate::build_host::BuildHost;
 use crate::error::{DeployError, Result};
 use crate::files::{self, SourceFile, DEFAULT_EXCLUDES};
-use crate::lifecycle::{self, HookPoint, Participant, When};
 use crate::naming;
 use crate::python_requirements;
 use crate::zipper::{self, Artifact};
 use sls_compile::{self as compile, FunctionArtifact};
 use sls_config::model::Service;
+use sls_lifecycle::{self as lifecycle, HookPoint, Participant, When};
 
 /// What to package.
 #[derive(Debug, Clone)]
@@ -105,7 +105,7 @@ pub fn package(input: &PackageInput<'_>) -> Result<PackageResult> {
 
 /// [`package`], with what the built-in plugins need from the machine (`PATH`, a cache folder).
 /// Runs v3's `package` lifecycle ([`lifecycle::PACKAGE`]) with sls's own steps and the built-in
-/// plugins as participants, in the order v3 would run them.
+/// plugins as participants (`sls_lifecycle`), in the order v3 would run them.
 pub fn package_with(input: &PackageInput<'_>, host: &BuildHost) -> Result<PackageResult> {
     let service = Service::from_config(input.config, input.stage, input.region)?;
     let mut st = PackageState {
@@ -189,6 +189,7 @@ type Hooks = &'static [HookPoint];
 struct Compiler;
 
 impl<'a> Participant<PackageState<'a>> for Compiler {
+    type Error = DeployError;
     fn name(&self) -> &'static str {
         "sls:compiler"
     }
@@ -278,6 +279,7 @@ fn function_artifacts(service: &Service, artifacts: &[Artifact]) -> Vec<Function
 struct Packager;
 
 impl<'a> Participant<PackageState<'a>> for Packager {
+    type Error = DeployError;
     fn name(&self) -> &'static str {
         "sls:packager"
     }
@@ -591,6 +593,7 @@ fn write_zips(
 struct PythonRequirements;
 
 impl<'a> Participant<PackageState<'a>> for PythonRequirements {
+    type Error = DeployError;
     fn name(&self) -> &'static str {
         "serverless-python-requirements"
     }
@@ -646,6 +649,7 @@ impl<'a> Participant<PackageState<'a>> for PythonRequirements {
 struct TypeScript;
 
 impl<'a> Participant<PackageState<'a>> for TypeScript {
+    type Error = DeployError;
     fn name(&self) -> &'static str {
         "serverless-plugin-typescript"
     }
@@ -669,6 +673,7 @@ impl<'a> Participant<PackageState<'a>> for TypeScript {
 struct IncludeDependencies;
 
 impl<'a> Participant<PackageState<'a>> for IncludeDependencies {
+    type Error = DeployError;
     fn name(&self) -> &'static str {
         "serverless-plugin-include-dependencies"
     }
@@ -689,6 +694,7 @@ impl<'a> Participant<PackageState<'a>> for IncludeDependencies {
 struct Esbuild;
 
 impl<'a> Participant<PackageState<'a>> for Esbuild {
+    type Error = DeployError;
     fn name(&self) -> &'static str {
         "serverless-esbuild"
     }
@@ -707,6 +713,7 @@ impl<'a> Participant<PackageState<'a>> for Esbuild {
 struct StateWriter;
 
 impl<'a> Participant<PackageState<'a>> for StateWriter {
+    type Error = DeployError;
     fn name(&self) -> &'static str {
         "sls:state-writer"
     }

@@ -1,5 +1,7 @@
 //! `sls package`, `sls deploy`, `sls deploy function`, `sls info`, `sls remove`:
-//! the CLI side of sls-deploy (credentials, SDK configuration, progress, output).
+//! the CLI side of sls-deploy (credentials, SDK configuration, progress, output). Each AWS
+//! command runs its v3 lifecycle (`sls_lifecycle`); sls's steps here are its participants,
+//! and `sls package`'s own lifecycle runs inside (sls-package).
 
 use std::path::PathBuf;
 
@@ -7,6 +9,8 @@ use sls_deploy::{
     AwsOptions, DeployOutcome, FunctionOutcome, PackageInput, PackageResult, RemoveOutcome,
     ServiceInfo,
 };
+
+use sls_lifecycle::{self as lifecycle, HookPoint, Participant};
 
 use crate::cli::{
     DeployArgs, DeployFunctionArgs, InfoArgs, PackageArgs, RemoveArgs, ServiceOptions,
@@ -135,36 +139,172 @@ pub fn deploy(args: &DeployArgs, host: &Host) -> CliResult {
         s.service.stage,
         s.service.region
     );
-    let pkg = package_service(host, &s.loaded, &s.service, None)?;
-    let progress = Progress::new(host.stderr_is_terminal);
-    let started = std::time::Instant::now();
-    let on_event = |e| progress.event(e);
-    let outcome = s.runtime.block_on(async {
-        tokio::select! {
-            r = sls_deploy::deploy(&s.sdk, &pkg, &s.options, &on_event) => Some(r),
-            _ = interrupted() => None,
-        }
-    });
-    progress.finish();
-    let Some(outcome) = outcome else {
-        return Err(stopped_waiting(&s, &pkg.service));
-    };
-    let info = match outcome.map_err(|e| from_deploy(&e))? {
-        DeployOutcome::Deployed { info } => {
-            eprintln!(
-                "✔ Service deployed to stack {} ({}s)",
-                info.stack,
-                started.elapsed().as_secs()
-            );
-            info
-        }
-        DeployOutcome::Skipped { info } => {
-            eprintln!("No changes to deploy. Deployment skipped. (use --force to deploy anyway)");
-            info
-        }
-    };
-    print_info(&info, args.service.verbose);
+    let mut run = Run::new(host, s, args.service.verbose);
+    lifecycle::run(
+        &lifecycle::DEPLOY,
+        &mut [&mut PackageService, &mut AwsDeploy, &mut PrintInfo],
+        &mut run,
+    )?;
     Ok(())
+}
+
+/// What an AWS command holds while its lifecycle runs: what every participant sees.
+struct Run<'h> {
+    host: &'h Host,
+    s: Session,
+    verbose: bool,
+    /// From `sls package`'s lifecycle (deploy, deploy function).
+    pkg: Option<PackageResult>,
+    /// What `aws:info` shows.
+    info: Option<ServiceInfo>,
+}
+
+impl<'h> Run<'h> {
+    fn new(host: &'h Host, s: Session, verbose: bool) -> Self {
+        Run {
+            host,
+            s,
+            verbose,
+            pkg: None,
+            info: None,
+        }
+    }
+
+    /// The service as the AWS operations take it.
+    fn service(&self) -> CliResult<sls_deploy::Service> {
+        let c = &self.s.service;
+        sls_deploy::Service::from_config(&c.config, &c.stage, &c.region).map_err(|e| from_error(&e))
+    }
+
+    fn packaged(&self) -> &PackageResult {
+        self.pkg
+            .as_ref()
+            .expect("the package lifecycle ran at an earlier hook point")
+    }
+}
+
+type Hooks = &'static [HookPoint];
+
+/// v3's Deploy plugin: runs `sls package`'s whole lifecycle before deploying (and for
+/// `deploy function`, where v3 packages the one function, sls packages the service).
+struct PackageService;
+
+impl<'h> Participant<Run<'h>> for PackageService {
+    type Error = CliError;
+    fn name(&self) -> &'static str {
+        "sls:package"
+    }
+    fn hooks(&self) -> Hooks {
+        const HOOKS: Hooks = &[
+            HookPoint::before("deploy:deploy"),
+            HookPoint::at("deploy:function:packageFunction"),
+        ];
+        HOOKS
+    }
+    fn run(&mut self, _: HookPoint, run: &mut Run<'h>) -> CliResult {
+        run.pkg = Some(package_service(
+            run.host,
+            &run.s.loaded,
+            &run.s.service,
+            None,
+        )?);
+        Ok(())
+    }
+}
+
+/// sls's deploy: create the stack, check for changes, upload, update. One step for now, at
+/// the last of v3's `aws:deploy:deploy` events, so hooks before `updateStack` see the stack as
+/// it was and hooks after it see the deployed one.
+struct AwsDeploy;
+
+impl<'h> Participant<Run<'h>> for AwsDeploy {
+    type Error = CliError;
+    fn name(&self) -> &'static str {
+        "sls:aws-deploy"
+    }
+    fn hooks(&self) -> Hooks {
+        const HOOKS: Hooks = &[HookPoint::at("aws:deploy:deploy:updateStack")];
+        HOOKS
+    }
+    fn run(&mut self, _: HookPoint, run: &mut Run<'h>) -> CliResult {
+        let (s, pkg) = (&run.s, run.packaged());
+        let progress = Progress::new(run.host.stderr_is_terminal);
+        let started = std::time::Instant::now();
+        let on_event = |e| progress.event(e);
+        let outcome = s.runtime.block_on(async {
+            tokio::select! {
+                r = sls_deploy::deploy(&s.sdk, pkg, &s.options, &on_event) => Some(r),
+                _ = interrupted() => None,
+            }
+        });
+        progress.finish();
+        let Some(outcome) = outcome else {
+            return Err(stopped_waiting(s, &pkg.service));
+        };
+        let info = match outcome.map_err(|e| from_deploy(&e))? {
+            DeployOutcome::Deployed { info } => {
+                eprintln!(
+                    "✔ Service deployed to stack {} ({}s)",
+                    info.stack,
+                    started.elapsed().as_secs()
+                );
+                info
+            }
+            DeployOutcome::Skipped { info } => {
+                eprintln!(
+                    "No changes to deploy. Deployment skipped. (use --force to deploy anyway)"
+                );
+                info
+            }
+        };
+        run.info = Some(info);
+        Ok(())
+    }
+}
+
+/// v3's AwsInfo `gatherData` for `sls info` (a deploy already has what it shows).
+struct GatherInfo;
+
+impl<'h> Participant<Run<'h>> for GatherInfo {
+    type Error = CliError;
+    fn name(&self) -> &'static str {
+        "sls:info"
+    }
+    fn hooks(&self) -> Hooks {
+        const HOOKS: Hooks = &[HookPoint::at("aws:info:gatherData")];
+        HOOKS
+    }
+    fn run(&mut self, _: HookPoint, run: &mut Run<'h>) -> CliResult {
+        let svc = run.service()?;
+        let s = &run.s;
+        let info = s
+            .runtime
+            .block_on(sls_deploy::info(&s.sdk, &svc, &s.options))
+            .map_err(|e| from_deploy(&e))?;
+        run.info = Some(info);
+        Ok(())
+    }
+}
+
+/// v3's AwsInfo display: sls prints every section (service, endpoints, functions, outputs)
+/// at `displayServiceInfo`.
+struct PrintInfo;
+
+impl<'h> Participant<Run<'h>> for PrintInfo {
+    type Error = CliError;
+    fn name(&self) -> &'static str {
+        "sls:info-display"
+    }
+    fn hooks(&self) -> Hooks {
+        const HOOKS: Hooks = &[HookPoint::at("aws:info:displayServiceInfo")];
+        HOOKS
+    }
+    fn run(&mut self, _: HookPoint, run: &mut Run<'h>) -> CliResult {
+        if let Some(info) = &run.info {
+            print_info(info, run.verbose);
+        }
+        Ok(())
+    }
 }
 
 /// Resolves at the first Ctrl-C or SIGTERM.
@@ -244,24 +384,56 @@ pub fn deploy_function(args: &DeployFunctionArgs, host: &Host) -> CliResult {
         command,
         args.force,
     )?;
-    let pkg = package_service(host, &s.loaded, &s.service, None)?;
-    let progress = Progress::new(host.stderr_is_terminal);
-    let outcome = s.runtime.block_on(sls_deploy::deploy_function(
-        &s.sdk,
-        &pkg,
-        &args.function,
-        args.update_config,
-        &s.options,
-        &|e| progress.event(e),
-    ));
-    progress.finish();
-    match outcome.map_err(|e| from_deploy(&e))? {
-        FunctionOutcome::Updated { name, .. } => eprintln!("✔ Function code deployed ({name})"),
-        FunctionOutcome::CodeUnchanged { name, .. } => {
-            eprintln!("Code of function {name} did not change. Skipping function deployment.")
-        }
-    }
+    let mut run = Run::new(host, s, false);
+    let mut deploy = DeployFunction {
+        function: args.function.clone(),
+        update_config: args.update_config,
+    };
+    lifecycle::run(
+        &lifecycle::DEPLOY_FUNCTION,
+        &mut [&mut PackageService, &mut deploy],
+        &mut run,
+    )?;
     Ok(())
+}
+
+/// sls's `deploy function`: the function's code (and configuration) straight through Lambda.
+struct DeployFunction {
+    function: String,
+    update_config: bool,
+}
+
+impl<'h> Participant<Run<'h>> for DeployFunction {
+    type Error = CliError;
+    fn name(&self) -> &'static str {
+        "sls:deploy-function"
+    }
+    fn hooks(&self) -> Hooks {
+        const HOOKS: Hooks = &[HookPoint::at("deploy:function:deploy")];
+        HOOKS
+    }
+    fn run(&mut self, _: HookPoint, run: &mut Run<'h>) -> CliResult {
+        let (s, pkg) = (&run.s, run.packaged());
+        let progress = Progress::new(run.host.stderr_is_terminal);
+        let outcome = s.runtime.block_on(sls_deploy::deploy_function(
+            &s.sdk,
+            pkg,
+            &self.function,
+            self.update_config,
+            &s.options,
+            &|e| progress.event(e),
+        ));
+        progress.finish();
+        match outcome.map_err(|e| from_deploy(&e))? {
+            FunctionOutcome::Updated { name, .. } => {
+                eprintln!("✔ Function code deployed ({name})")
+            }
+            FunctionOutcome::CodeUnchanged { name, .. } => {
+                eprintln!("Code of function {name} did not change. Skipping function deployment.")
+            }
+        }
+        Ok(())
+    }
 }
 
 pub fn info(args: &InfoArgs, host: &Host) -> CliResult {
@@ -272,14 +444,12 @@ pub fn info(args: &InfoArgs, host: &Host) -> CliResult {
         CommandOptions::default(),
         false,
     )?;
-    let svc =
-        sls_deploy::Service::from_config(&s.service.config, &s.service.stage, &s.service.region)
-            .map_err(|e| from_error(&e))?;
-    let info = s
-        .runtime
-        .block_on(sls_deploy::info(&s.sdk, &svc, &s.options))
-        .map_err(|e| from_deploy(&e))?;
-    print_info(&info, args.service.verbose);
+    let mut run = Run::new(host, s, args.service.verbose);
+    lifecycle::run(
+        &lifecycle::INFO,
+        &mut [&mut GatherInfo, &mut PrintInfo],
+        &mut run,
+    )?;
     Ok(())
 }
 
@@ -291,26 +461,47 @@ pub fn remove(args: &RemoveArgs, host: &Host) -> CliResult {
         CommandOptions::default(),
         false,
     )?;
-    let svc =
-        sls_deploy::Service::from_config(&s.service.config, &s.service.stage, &s.service.region)
-            .map_err(|e| from_error(&e))?;
-    let progress = Progress::new(host.stderr_is_terminal);
-    let outcome = s
-        .runtime
-        .block_on(sls_deploy::remove(&s.sdk, &svc, &s.options, &|e| {
-            progress.event(e)
-        }));
-    progress.finish();
-    match outcome.map_err(|e| from_deploy(&e))? {
-        RemoveOutcome::Removed { stack, objects_deleted } => eprintln!(
-            "✔ Service removed: stack {stack} deleted, {objects_deleted} deployment object(s) removed"
-        ),
-        RemoveOutcome::NotFound { stack } => eprintln!(
-            "Stack {stack} does not exist in {}: nothing to remove.",
-            s.service.region
-        ),
-    }
+    let mut run = Run::new(host, s, false);
+    lifecycle::run(&lifecycle::REMOVE, &mut [&mut Remove], &mut run)?;
     Ok(())
+}
+
+/// sls's remove: empty the deployment bucket, delete the stack.
+struct Remove;
+
+impl<'h> Participant<Run<'h>> for Remove {
+    type Error = CliError;
+    fn name(&self) -> &'static str {
+        "sls:remove"
+    }
+    fn hooks(&self) -> Hooks {
+        const HOOKS: Hooks = &[HookPoint::at("remove:remove")];
+        HOOKS
+    }
+    fn run(&mut self, _: HookPoint, run: &mut Run<'h>) -> CliResult {
+        let svc = run.service()?;
+        let s = &run.s;
+        let progress = Progress::new(run.host.stderr_is_terminal);
+        let outcome = s
+            .runtime
+            .block_on(sls_deploy::remove(&s.sdk, &svc, &s.options, &|e| {
+                progress.event(e)
+            }));
+        progress.finish();
+        match outcome.map_err(|e| from_deploy(&e))? {
+            RemoveOutcome::Removed {
+                stack,
+                objects_deleted,
+            } => eprintln!(
+                "✔ Service removed: stack {stack} deleted, {objects_deleted} deployment object(s) removed"
+            ),
+            RemoveOutcome::NotFound { stack } => eprintln!(
+                "Stack {stack} does not exist in {}: nothing to remove.",
+                s.service.region
+            ),
+        }
+        Ok(())
+    }
 }
 
 /// `sls info` output, in v3's layout.

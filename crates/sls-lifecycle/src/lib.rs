@@ -1,4 +1,4 @@
-//! v3's lifecycle as the spine of a command: its events in v3's order, each with the hook points
+//! sls-lifecycle: v3's lifecycle as the spine of a command: its events in v3's order, each with the hook points
 //! `before:<event>`, `<event>` and `after:<event>`, and the participants that run at them.
 //!
 //! A [`Lifecycle`] is data (`../shared/v3-lifecycle.md`, dumped from v3.40.0's plugin manager).
@@ -12,8 +12,6 @@
 //! the same walk, so the state a participant sees (`S`) is the command's whole state.
 
 use std::fmt;
-
-use crate::error::Result;
 
 /// Where a participant runs relative to an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,15 +133,91 @@ pub static PACKAGE: Lifecycle = Lifecycle {
     ],
 };
 
+/// `aws:deploy:deploy` (spawned by `deploy:deploy`).
+pub static AWS_DEPLOY_DEPLOY: Lifecycle = Lifecycle {
+    command: "aws:deploy:deploy",
+    events: &[
+        event("aws:deploy:deploy:createStack"),
+        event("aws:deploy:deploy:checkForChanges"),
+        event("aws:deploy:deploy:uploadArtifacts"),
+        event("aws:deploy:deploy:validateTemplate"),
+        event("aws:deploy:deploy:updateStack"),
+    ],
+};
+
+/// `aws:deploy:finalize` (spawned by `deploy:finalize`).
+pub static AWS_DEPLOY_FINALIZE: Lifecycle = Lifecycle {
+    command: "aws:deploy:finalize",
+    events: &[event("aws:deploy:finalize:cleanup")],
+};
+
+/// `aws:info` (spawned by `info:info`, and by `deploy:deploy` through v3's info plugin).
+pub static AWS_INFO: Lifecycle = Lifecycle {
+    command: "aws:info",
+    events: &[
+        event("aws:info:validate"),
+        event("aws:info:gatherData"),
+        event("aws:info:displayServiceInfo"),
+        event("aws:info:displayApiKeys"),
+        event("aws:info:displayEndpoints"),
+        event("aws:info:displayFunctions"),
+        event("aws:info:displayLayers"),
+        event("aws:info:displayStackOutputs"),
+    ],
+};
+
+/// `sls deploy`. v3's Deploy plugin spawns `package` at `before:deploy:deploy` (unless a
+/// package is given): that is a participant's work there, not part of the structure.
+pub static DEPLOY: Lifecycle = Lifecycle {
+    command: "deploy",
+    events: &[
+        Event {
+            name: "deploy:deploy",
+            spawns: &[&AWS_DEPLOY_DEPLOY, &AWS_INFO],
+        },
+        Event {
+            name: "deploy:finalize",
+            spawns: &[&AWS_DEPLOY_FINALIZE],
+        },
+    ],
+};
+
+/// `sls deploy function` (v3 spawns `package:function` at `packageFunction`).
+pub static DEPLOY_FUNCTION: Lifecycle = Lifecycle {
+    command: "deploy:function",
+    events: &[
+        event("deploy:function:initialize"),
+        event("deploy:function:packageFunction"),
+        event("deploy:function:deploy"),
+    ],
+};
+
+/// `sls info`.
+pub static INFO: Lifecycle = Lifecycle {
+    command: "info",
+    events: &[Event {
+        name: "info:info",
+        spawns: &[&AWS_INFO],
+    }],
+};
+
+/// `sls remove`.
+pub static REMOVE: Lifecycle = Lifecycle {
+    command: "remove",
+    events: &[event("remove:remove")],
+};
+
 /// Something that runs at hook points: one of sls's own steps, a built-in plugin, or (next)
 /// the JavaScript plugin host. `S` is the command's state.
 pub trait Participant<S> {
+    /// What a failure is (the build's error in `sls package`, the CLI's in the AWS commands).
+    type Error;
     /// Its name in errors and traces: a plugin's name as `plugins:` lists it, or sls's step.
     fn name(&self) -> &'static str;
     /// The hook points it runs at.
     fn hooks(&self) -> &'static [HookPoint];
     /// Runs at `point`, one of [`Participant::hooks`].
-    fn run(&mut self, point: HookPoint, state: &mut S) -> Result<()>;
+    fn run(&mut self, point: HookPoint, state: &mut S) -> Result<(), Self::Error>;
 }
 
 /// Every hook point of `lifecycle` in the order v3 reaches them, spawned lifecycles included.
@@ -162,11 +236,11 @@ pub fn hook_points(lifecycle: &Lifecycle) -> Vec<HookPoint> {
 
 /// Runs `lifecycle`: at each hook point, in order, every participant that hooks it, in the
 /// order given. The first error stops the walk. Returns what ran: `"<point> <participant>"`.
-pub fn run<S>(
+pub fn run<S, E>(
     lifecycle: &Lifecycle,
-    participants: &mut [&mut dyn Participant<S>],
+    participants: &mut [&mut dyn Participant<S, Error = E>],
     state: &mut S,
-) -> Result<Vec<String>> {
+) -> Result<Vec<String>, E> {
     let mut ran = Vec::new();
     for point in hook_points(lifecycle) {
         for p in participants.iter_mut() {
@@ -182,7 +256,6 @@ pub fn run<S>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::DeployError;
 
     #[test]
     fn package_points_follow_v3_with_spawns_at_their_event() {
@@ -217,21 +290,33 @@ mod tests {
         assert_eq!(points.len(), 3 * (8 + 4 + 3));
     }
 
+    #[test]
+    fn deploy_walks_its_aws_steps_then_info_inside_deploy_deploy() {
+        let points: Vec<String> = hook_points(&DEPLOY).iter().map(|p| p.to_string()).collect();
+        let at = |s: &str| points.iter().position(|p| p == s).unwrap();
+        assert_eq!(points[0], "before:deploy:deploy");
+        assert!(at("after:aws:deploy:deploy:updateStack") < at("before:aws:info:validate"));
+        assert!(at("after:aws:info:displayStackOutputs") < at("deploy:deploy"));
+        assert!(at("after:deploy:deploy") < at("aws:deploy:finalize:cleanup"));
+        assert_eq!(points.last().unwrap(), "after:deploy:finalize");
+    }
+
     struct Recorder {
         name: &'static str,
         hooks: &'static [HookPoint],
         fail_at: Option<HookPoint>,
     }
     impl Participant<Vec<String>> for Recorder {
+        type Error = String;
         fn name(&self) -> &'static str {
             self.name
         }
         fn hooks(&self) -> &'static [HookPoint] {
             self.hooks
         }
-        fn run(&mut self, point: HookPoint, seen: &mut Vec<String>) -> Result<()> {
+        fn run(&mut self, point: HookPoint, seen: &mut Vec<String>) -> Result<(), String> {
             if self.fail_at == Some(point) {
-                return Err(DeployError::config(point.to_string(), "stop"));
+                return Err(format!("stopped at {point}"));
             }
             seen.push(format!("{point}/{}", self.name));
             Ok(())
@@ -281,7 +366,7 @@ mod tests {
         };
         let mut seen = Vec::new();
         let err = run(&PACKAGE, &mut [&mut core, &mut plugin], &mut seen).unwrap_err();
-        assert!(err.to_string().contains("package:initialize"), "{err}");
+        assert_eq!(err, "stopped at package:initialize");
         assert_eq!(seen, ["before:package:initialize/plugin"]);
     }
 }
