@@ -29,6 +29,7 @@
 
 mod dotenv;
 mod error;
+pub mod executables;
 mod files;
 mod framework_version;
 mod jsval;
