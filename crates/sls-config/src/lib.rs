@@ -27,6 +27,7 @@
 //! - Not done here: plugin-provided variable sources (reported as
 //!   unrecognized, as v3 does for an unknown source), Serverless Dashboard params/outputs.
 
+pub mod calendar;
 mod dotenv;
 mod error;
 pub mod executables;
