@@ -3,6 +3,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use sls_config::calendar::days_from_civil;
+
 /// Parses `2026-11-28T01:02:03Z`, `…03.123Z`, `…03UTC`, `…03+00:00`, `…03+0100`.
 pub fn parse_iso8601(s: &str) -> Option<SystemTime> {
     let s = s.trim();
@@ -83,17 +85,7 @@ fn civil(t: SystemTime) -> (String, String) {
     )
 }
 
-// Howard Hinnant's algorithms.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
+// Howard Hinnant's algorithm (days_from_civil, from sls-config, is its inverse).
 fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);

@@ -27,8 +27,10 @@
 //! - Not done here: plugin-provided variable sources (reported as
 //!   unrecognized, as v3 does for an unknown source), Serverless Dashboard params/outputs.
 
+pub mod calendar;
 mod dotenv;
 mod error;
+pub mod executables;
 mod files;
 mod framework_version;
 mod jsval;

@@ -10,6 +10,7 @@
 use saphyr::{MarkedYaml, ScalarStyle, Tag, YamlData, YamlLoader};
 use serde_json::{Map, Value};
 
+use crate::calendar::days_from_civil;
 use crate::jsval::{js_order, number_value};
 
 /// A YAML problem with its 1-based position.
@@ -466,19 +467,6 @@ fn resolve_timestamp(t: &str) -> Option<String> {
     let ms = days * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis
         - offset_min * 60_000;
     Some(iso_from_ms(ms))
-}
-
-/// Days since 1970-01-01 for a proleptic Gregorian date; month may be out of 1..=12.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = y + (m - 1).div_euclid(12);
-    let m = (m - 1).rem_euclid(12) + 1;
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 fn iso_from_ms(ms: i64) -> String {

@@ -435,23 +435,7 @@ fn find_program(
 }
 
 /// The first executable file called `name` in the `PATH` list.
-pub fn which(name: &str, path_var: &str) -> Option<PathBuf> {
-    std::env::split_paths(path_var)
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .map(|dir| dir.join(name))
-        .find(|candidate| is_executable(candidate))
-}
-
-#[cfg(unix)]
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(path: &Path) -> bool {
-    path.is_file() || path.with_extension("exe").is_file()
-}
+pub use sls_config::executables::which;
 
 /// The wrapper input for this plan (without the paths that only exist at run time).
 pub(crate) fn wrapper_input(

@@ -2,7 +2,10 @@
 //! the machine. Libraries never read the process environment, so the CLI fills this in.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+/// The first executable `name` on a `PATH` list (shared with `sls invoke local`).
+pub(crate) use sls_config::executables::which;
 
 /// The child processes' `PATH`, a user cache folder and extra environment.
 #[derive(Debug, Clone, Default)]
@@ -37,25 +40,6 @@ impl BuildHost {
     pub fn which(&self, name: &str) -> Option<PathBuf> {
         which(name, self.path_var.as_deref().unwrap_or_default())
     }
-}
-
-/// The first executable `name` in the folders of `path_var` (empty entries skipped).
-pub(crate) fn which(name: &str, path_var: &str) -> Option<PathBuf> {
-    std::env::split_paths(path_var)
-        .filter(|d| !d.as_os_str().is_empty())
-        .map(|d| d.join(name))
-        .find(|c| is_executable(c))
-}
-
-#[cfg(unix)]
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(path: &Path) -> bool {
-    path.is_file() || path.with_extension("exe").is_file()
 }
 
 #[cfg(test)]

@@ -97,15 +97,16 @@ pub fn v3_name_order(a: &str, b: &str) -> std::cmp::Ordering {
         .then_with(|| a.cmp(b))
 }
 
+/// Whether a file goes into a zip as executable (`0o755`) rather than `0o644`.
 #[cfg(unix)]
-fn is_executable(meta: &std::fs::Metadata) -> bool {
+pub(crate) fn is_executable(meta: &std::fs::Metadata) -> bool {
     use std::os::unix::fs::PermissionsExt;
     // v3: `stat.mode & 0o100 ? 0o755 : 0o644` (owner execute bit only).
     meta.permissions().mode() & 0o100 != 0
 }
 
 #[cfg(not(unix))]
-fn is_executable(_: &std::fs::Metadata) -> bool {
+pub(crate) fn is_executable(_: &std::fs::Metadata) -> bool {
     // v3 marks every file executable on Windows.
     true
 }

@@ -363,7 +363,7 @@ pub fn build(
         listed.push(SourceFile {
             name: "package.json".into(),
             path: pkg.clone(),
-            executable: is_executable(&meta),
+            executable: files::is_executable(&meta),
         });
     }
     if nm.is_dir() && !dir.join("node_modules").exists() {
@@ -518,17 +518,6 @@ fn compile(
         warnings,
         program_files,
     })
-}
-
-#[cfg(unix)]
-fn is_executable(meta: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    meta.permissions().mode() & 0o100 != 0
-}
-
-#[cfg(not(unix))]
-fn is_executable(_: &std::fs::Metadata) -> bool {
-    true
 }
 
 #[cfg(unix)]

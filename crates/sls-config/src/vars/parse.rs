@@ -365,414 +365,423 @@ impl<'a> P<'a> {
         Ok(())
     }
 
+    /// One character in the current state: v3's `switch (state)`, one method per state.
     fn step(&mut self, ch: char) -> Result<(), SyntaxError> {
-        let index = self.index;
         match self.state {
-            St::Out => {
-                if ch == '\\' {
-                    if self.escape_var_start.is_none() {
-                        self.escape_var_start = Some(index);
-                    }
-                    self.state = St::EscapeVar;
-                } else if ch == '$' {
-                    self.variable_start = index;
-                    self.state = St::MaybeVariableOpen;
-                } else {
-                    self.escape_var_start = None;
-                }
+            St::Out => self.outside_variable(ch),
+            St::EscapeVar => self.after_backslash(ch),
+            St::EscapeVarDollar => self.after_escaped_dollar(ch),
+            St::MaybeVariableOpen => self.after_dollar(ch),
+            St::MaybeTypeStart => self.at_type_start(ch)?,
+            St::MaybeNextSourceStart => self.at_source_start(ch)?,
+            St::MaybeType => self.in_type(ch)?,
+            St::TypeOrSourceLiteral => self.in_type_or_literal(ch)?,
+            St::ParamStart => self.at_param_start(ch)?,
+            St::Param => self.in_param(ch)?,
+            St::AfterParamString => self.after_param_string(ch)?,
+            St::MaybeAddressOpen => self.before_address(ch)?,
+            St::MaybeAddressStart => self.at_address_start(ch)?,
+            St::Address => self.in_address(ch),
+            St::AfterAddressString => self.after_address_string(ch)?,
+            St::AfterSourceLiteralString => self.after_source_literal_string(ch)?,
+            St::Foreign => self.in_foreign(ch),
+            St::EscapeString | St::DoubleQuotedString | St::SingleQuotedString => {
+                self.in_string(ch)
             }
-            St::EscapeVar => {
-                if ch == '$' {
-                    self.state = St::EscapeVarDollar;
-                } else {
-                    if ch != '\\' {
-                        self.escape_var_start = None;
-                    }
-                    self.state = St::Out;
-                }
+        }
+        Ok(())
+    }
+
+    /// v3's wording for a syntax error at `at`: `Invalid variable <what> at index …`.
+    fn invalid(&self, what: &str, at: usize) -> SyntaxError {
+        self.err(format!(
+            "Invalid variable {what} at index {at} in \"{}\"",
+            self.text()
+        ))
+    }
+
+    /// Plain text: a backslash may start an escape, a `$` may start a variable.
+    fn outside_variable(&mut self, ch: char) {
+        if ch == '\\' {
+            if self.escape_var_start.is_none() {
+                self.escape_var_start = Some(self.index);
             }
-            St::EscapeVarDollar => {
-                if ch == '{' {
-                    self.register_var_escape();
-                    self.state = St::Out;
-                } else {
-                    self.escape_var_start = None;
-                    if ch == '\\' {
-                        self.escape_var_start = Some(index);
-                        self.state = St::EscapeVar;
-                    } else if ch == '$' {
-                        self.variable_start = index;
-                        self.state = St::MaybeVariableOpen;
-                    } else {
-                        self.state = St::Out;
-                    }
-                }
+            self.state = St::EscapeVar;
+        } else if ch == '$' {
+            self.variable_start = self.index;
+            self.state = St::MaybeVariableOpen;
+        } else {
+            self.escape_var_start = None;
+        }
+    }
+
+    /// After `\` (or a run of them): `\$` may become an escaped `${`.
+    fn after_backslash(&mut self, ch: char) {
+        if ch == '$' {
+            self.state = St::EscapeVarDollar;
+        } else {
+            if ch != '\\' {
+                self.escape_var_start = None;
             }
-            St::MaybeVariableOpen => {
-                if ch == '{' {
-                    if self.escape_var_start.is_some() {
-                        self.register_slash_escape();
-                    }
-                    self.state = St::MaybeTypeStart;
-                } else {
-                    self.escape_var_start = None;
-                    if ch != '$' {
-                        self.release_context();
-                    }
-                }
+            self.state = St::Out;
+        }
+    }
+
+    /// After `\$`: a `{` completes the escape; anything else is plain text again.
+    fn after_escaped_dollar(&mut self, ch: char) {
+        if ch == '{' {
+            self.register_var_escape();
+            self.state = St::Out;
+            return;
+        }
+        self.escape_var_start = None;
+        self.state = St::Out;
+        self.outside_variable(ch);
+    }
+
+    /// After `$`: a `{` opens a variable (ending any run of backslashes before the `$`).
+    fn after_dollar(&mut self, ch: char) {
+        if ch == '{' {
+            if self.escape_var_start.is_some() {
+                self.register_slash_escape();
             }
-            St::MaybeTypeStart => {
-                if is_alpha(ch) {
-                    self.source_start = index;
-                    self.state = St::MaybeType;
-                } else if self.in_non_foreign_context() {
-                    return Err(self.err(format!(
-                        "Invalid variable type at index {index} in \"{}\"",
-                        self.text()
-                    )));
-                } else if ch == '}' {
-                    self.release_context();
-                } else {
-                    self.state = St::Foreign;
-                    if ch == '$' {
-                        self.register_context(None);
-                    }
-                }
+            self.state = St::MaybeTypeStart;
+        } else {
+            self.escape_var_start = None;
+            if ch != '$' {
+                self.release_context();
             }
-            St::MaybeNextSourceStart => {
-                if ch == ' ' {
-                    return Ok(());
-                }
-                self.source_start = index;
-                if is_alnum(ch) {
-                    self.state = St::TypeOrSourceLiteral;
-                } else if ch == '"' {
-                    self.string_context = St::AfterSourceLiteralString;
-                    self.state = St::DoubleQuotedString;
-                } else if ch == '\'' {
-                    self.string_context = St::AfterSourceLiteralString;
-                    self.state = St::SingleQuotedString;
-                } else {
-                    return Err(self.err(format!(
-                        "Invalid variable source at index {index} in \"{}\"",
-                        self.text()
-                    )));
-                }
+        }
+    }
+
+    /// After `${`: a lowercase letter starts a source type; anything else is a foreign `${…}`
+    /// (CloudFormation's `${AWS::Region}`), an error inside a variable.
+    fn at_type_start(&mut self, ch: char) -> Result<(), SyntaxError> {
+        if is_alpha(ch) {
+            self.source_start = self.index;
+            self.state = St::MaybeType;
+        } else if self.in_non_foreign_context() {
+            return Err(self.invalid("type", self.index));
+        } else {
+            self.leave_as_foreign(ch);
+        }
+        Ok(())
+    }
+
+    /// Not a variable after all: skip to its `}`, minding nested `${`.
+    fn leave_as_foreign(&mut self, ch: char) {
+        if ch == '}' {
+            self.release_context();
+        } else {
+            self.state = St::Foreign;
+            if ch == '$' {
+                self.register_context(None);
             }
-            St::MaybeType => {
-                if ch == ':' {
-                    self.current_source = Some(PSource {
-                        kind: Some(self.slice(self.source_start, index)),
-                        params: None,
-                        address: None,
-                        value: Value::Null,
-                    });
-                    self.state = St::MaybeAddressStart;
-                } else if ch == '(' {
-                    self.current_source = Some(PSource {
-                        kind: Some(self.slice(self.source_start, index)),
-                        params: Some(Vec::new()),
-                        address: None,
-                        value: Value::Null,
-                    });
-                    self.state = St::ParamStart;
-                } else if !is_alnum(ch) {
-                    if self.in_non_foreign_context() {
-                        return Err(self.err(format!(
-                            "Invalid variable type at index {} in \"{}\"",
-                            self.source_start,
-                            self.text()
-                        )));
-                    }
-                    if ch == '}' {
-                        self.release_context();
-                    } else {
-                        self.state = St::Foreign;
-                        if ch == '$' {
-                            self.register_context(None);
-                        }
-                    }
-                }
+        }
+    }
+
+    /// After a `,` between sources: a type, a literal (number, `true`, …) or a quoted string.
+    fn at_source_start(&mut self, ch: char) -> Result<(), SyntaxError> {
+        if ch == ' ' {
+            return Ok(());
+        }
+        self.source_start = self.index;
+        if is_alnum(ch) {
+            self.state = St::TypeOrSourceLiteral;
+        } else if !self.open_string(ch, St::AfterSourceLiteralString) {
+            return Err(self.invalid("source", self.index));
+        }
+        Ok(())
+    }
+
+    /// In the first source's type: `:` or `(` ends it.
+    fn in_type(&mut self, ch: char) -> Result<(), SyntaxError> {
+        if ch == ':' || ch == '(' {
+            let kind = self.slice(self.source_start, self.index);
+            self.start_source(kind, ch == '(');
+        } else if !is_alnum(ch) {
+            if self.in_non_foreign_context() {
+                return Err(self.invalid("type", self.source_start));
             }
-            St::TypeOrSourceLiteral => {
-                if ch == ' ' {
-                    return Ok(());
-                }
-                if ch == ':' || ch == '(' {
-                    let kind = self.slice(self.source_start, index);
-                    if !is_type(&kind) {
-                        return Err(self.err(format!(
-                            "Invalid variable source at index {} in \"{}\"",
-                            self.source_start,
-                            self.text()
-                        )));
-                    }
-                    let is_params = ch == '(';
-                    self.current_source = Some(PSource {
-                        kind: Some(kind),
-                        params: if is_params { Some(Vec::new()) } else { None },
-                        address: None,
-                        value: Value::Null,
-                    });
-                    self.state = if is_params {
-                        St::ParamStart
-                    } else {
-                        St::MaybeAddressStart
-                    };
-                } else if ch == '}' {
-                    let lit = self.slice(self.source_start, index);
-                    let value = self.parse_literal_source(lit.trim(), false)?;
-                    self.current_source = Some(PSource {
-                        kind: None,
-                        params: None,
-                        address: None,
-                        value,
-                    });
-                    self.finalize_variable();
-                } else if !is_alnum(ch) {
-                    return Err(self.err(format!(
-                        "Invalid variable source at index {} in \"{}\"",
-                        self.source_start,
-                        self.text()
-                    )));
-                }
+            self.leave_as_foreign(ch);
+        }
+        Ok(())
+    }
+
+    /// In a later source: a type if `:` or `(` follows, else a literal up to `}`.
+    fn in_type_or_literal(&mut self, ch: char) -> Result<(), SyntaxError> {
+        if ch == ' ' {
+            return Ok(());
+        }
+        if ch == ':' || ch == '(' {
+            let kind = self.slice(self.source_start, self.index);
+            if !is_type(&kind) {
+                return Err(self.invalid("source", self.source_start));
             }
-            St::ParamStart => {
-                if ch == ' ' {
-                    return Ok(());
-                }
-                if ch == ')' {
-                    self.state = St::MaybeAddressOpen;
-                } else if ch == ',' {
-                    if let Some(p) = self.cur_params() {
-                        p.push(PMeta {
-                            value: Value::Null,
-                            vars: None,
-                        });
-                    }
-                } else if ch == '}' {
-                    return Err(self.err(format!(
-                        "Invalid variable param at index {index} in \"{}\"",
-                        self.text()
-                    )));
-                } else {
-                    self.param_start = index;
-                    if ch == '"' {
-                        self.string_context = St::AfterParamString;
-                        self.state = St::DoubleQuotedString;
-                    } else if ch == '\'' {
-                        self.string_context = St::AfterParamString;
-                        self.state = St::SingleQuotedString;
-                    } else {
-                        self.state = St::Param;
-                        self.context_variables = None;
-                        if ch == '$' {
-                            self.register_context(Some(self.param_start));
-                        }
-                    }
-                }
-            }
-            St::Param => {
-                if ch == ')' || ch == ',' {
-                    let raw = self.slice(self.param_start, index);
-                    let raw = raw.trim().to_string();
-                    if ch == ',' || !raw.is_empty() {
-                        let meta = if self.context_variables.is_none() {
-                            let v = self.parse_literal_source(&raw, true)?;
-                            match v {
-                                Value::String(s) => self.generate_meta(s, None),
-                                // v3: `value: metaValue || null` drops falsy literals.
-                                other => PMeta {
-                                    value: if crate::jsval::is_truthy(&other) {
-                                        other
-                                    } else {
-                                        Value::Null
-                                    },
-                                    vars: None,
-                                },
-                            }
-                        } else {
-                            self.generate_meta(raw, self.context_variables)
-                        };
-                        if let Some(p) = self.cur_params() {
-                            p.push(meta);
-                        }
-                    }
-                    self.state = if ch == ')' {
-                        St::MaybeAddressOpen
-                    } else {
-                        St::ParamStart
-                    };
-                } else if ch == '}' {
-                    return Err(self.err(format!(
-                        "Invalid variable param at index {} in \"{}\"",
-                        self.param_start,
-                        self.text()
-                    )));
-                } else if ch == '$' {
-                    self.register_context(Some(self.param_start));
-                }
-            }
-            St::AfterParamString => {
-                if ch == ' ' {
-                    return Ok(());
-                }
-                if ch == ')' || ch == ',' {
-                    let value = self.parse_string(self.param_start)?;
-                    if let Some(p) = self.cur_params() {
-                        p.push(PMeta { value, vars: None });
-                    }
-                    self.state = if ch == ')' {
-                        St::MaybeAddressOpen
-                    } else {
-                        St::ParamStart
-                    };
-                } else {
-                    return Err(self.err(format!(
-                        "Invalid variable param at index {} in \"{}\"",
-                        self.param_start,
-                        self.text()
-                    )));
-                }
-            }
-            St::MaybeAddressOpen => {
-                if ch == ' ' {
-                    return Ok(());
-                }
-                if ch == ':' {
-                    self.state = St::MaybeAddressStart;
-                } else if ch == '}' {
-                    self.finalize_variable();
-                } else if ch == ',' {
-                    self.finalize_source();
-                } else {
-                    return Err(self.err(format!(
-                        "Invalid variable address at index {index} in \"{}\"",
-                        self.text()
-                    )));
-                }
-            }
-            St::MaybeAddressStart => {
-                if ch == ' ' {
-                    return Ok(());
-                }
-                if ch == '}' {
-                    self.finalize_variable();
-                } else if ch == ',' {
-                    self.finalize_source();
-                } else {
-                    self.address_start = index;
-                    if ch == ':' {
-                        let has_params = self
-                            .current_source
-                            .as_ref()
-                            .is_some_and(|s| s.params.is_some());
-                        if !has_params && !self.in_non_foreign_context() {
-                            self.current_source = None;
-                            self.state = St::Foreign;
-                        } else {
-                            return Err(self.err(format!(
-                                "Invalid variable address at index {} in \"{}\"",
-                                self.address_start,
-                                self.text()
-                            )));
-                        }
-                    } else if ch == '"' {
-                        self.string_context = St::AfterAddressString;
-                        self.state = St::DoubleQuotedString;
-                    } else if ch == '\'' {
-                        self.string_context = St::AfterAddressString;
-                        self.state = St::SingleQuotedString;
-                    } else {
-                        self.state = St::Address;
-                        self.context_variables = None;
-                        if ch == '$' {
-                            self.register_context(Some(self.address_start));
-                        }
-                    }
-                }
-            }
-            St::Address => {
-                if ch == '}' || ch == ',' {
-                    let raw = self.slice(self.address_start, index).trim().to_string();
-                    let meta = self.generate_meta(raw, self.context_variables);
-                    if let Some(cs) = self.current_source.as_mut() {
-                        cs.address = Some(meta);
-                    }
-                    if ch == '}' {
-                        self.finalize_variable();
-                    } else {
-                        self.finalize_source();
-                    }
-                } else if ch == '$' {
-                    self.register_context(Some(self.address_start));
-                }
-            }
-            St::AfterAddressString => {
-                if ch == ' ' {
-                    return Ok(());
-                }
-                if ch == '}' || ch == ',' {
-                    let value = self.parse_string(self.address_start)?;
-                    if let Some(cs) = self.current_source.as_mut() {
-                        cs.address = Some(PMeta { value, vars: None });
-                    }
-                    if ch == '}' {
-                        self.finalize_variable();
-                    } else {
-                        self.finalize_source();
-                    }
-                } else {
-                    return Err(self.err(format!(
-                        "Invalid variable address at index {} in \"{}\"",
-                        self.address_start,
-                        self.text()
-                    )));
-                }
-            }
-            St::AfterSourceLiteralString => {
-                if ch == ' ' {
-                    return Ok(());
-                }
-                if ch == '}' {
-                    let value = self.parse_string(self.source_start)?;
-                    self.current_source = Some(PSource {
-                        kind: None,
-                        params: None,
-                        address: None,
-                        value,
-                    });
-                    self.finalize_variable();
-                } else {
-                    return Err(self.err(format!(
-                        "Invalid variable source at index {} in \"{}\"",
-                        self.source_start,
-                        self.text()
-                    )));
-                }
-            }
-            St::Foreign => {
-                if ch == '}' {
-                    self.release_context();
-                } else if ch == '$' {
-                    self.register_context(None);
-                }
-            }
-            St::EscapeString => self.state = St::DoubleQuotedString,
-            St::DoubleQuotedString => {
-                if ch == '"' {
-                    self.state = self.string_context;
-                } else if ch == '\\' {
-                    self.state = St::EscapeString;
-                }
-            }
-            St::SingleQuotedString => {
-                if ch == '\'' {
-                    self.state = self.string_context;
+            self.start_source(kind, ch == '(');
+        } else if ch == '}' {
+            let literal = self.slice(self.source_start, self.index);
+            let value = self.parse_literal_source(literal.trim(), false)?;
+            self.end_with_literal_source(value);
+        } else if !is_alnum(ch) {
+            return Err(self.invalid("source", self.source_start));
+        }
+        Ok(())
+    }
+
+    /// A source of type `kind`; its params follow when `with_params` (after `(`).
+    fn start_source(&mut self, kind: String, with_params: bool) {
+        self.current_source = Some(PSource {
+            kind: Some(kind),
+            params: with_params.then(Vec::new),
+            address: None,
+            value: Value::Null,
+        });
+        self.state = if with_params {
+            St::ParamStart
+        } else {
+            St::MaybeAddressStart
+        };
+    }
+
+    /// A literal fallback (`'dev'`, `3`) is the last source: the variable ends here.
+    fn end_with_literal_source(&mut self, value: Value) {
+        self.current_source = Some(PSource {
+            kind: None,
+            params: None,
+            address: None,
+            value,
+        });
+        self.finalize_variable();
+    }
+
+    /// Opens a quoted string at a `"` or `'`, to continue in `after` past its closing quote.
+    fn open_string(&mut self, ch: char, after: St) -> bool {
+        let state = match ch {
+            '"' => St::DoubleQuotedString,
+            '\'' => St::SingleQuotedString,
+            _ => return false,
+        };
+        self.string_context = after;
+        self.state = state;
+        true
+    }
+
+    /// Unquoted param or address text from here, which may hold nested variables.
+    fn open_unquoted(&mut self, state: St, start: usize, ch: char) {
+        self.state = state;
+        self.context_variables = None;
+        if ch == '$' {
+            self.register_context(Some(start));
+        }
+    }
+
+    /// After `(` or a `,` between params.
+    fn at_param_start(&mut self, ch: char) -> Result<(), SyntaxError> {
+        match ch {
+            ' ' => {}
+            ')' => self.state = St::MaybeAddressOpen,
+            // An empty param.
+            ',' => self.push_param(PMeta {
+                value: Value::Null,
+                vars: None,
+            }),
+            '}' => return Err(self.invalid("param", self.index)),
+            _ => {
+                self.param_start = self.index;
+                if !self.open_string(ch, St::AfterParamString) {
+                    self.open_unquoted(St::Param, self.param_start, ch);
                 }
             }
         }
         Ok(())
+    }
+
+    /// In an unquoted param: `)` or `,` ends it.
+    fn in_param(&mut self, ch: char) -> Result<(), SyntaxError> {
+        match ch {
+            ')' | ',' => {
+                let raw = self.slice(self.param_start, self.index).trim().to_string();
+                if ch == ',' || !raw.is_empty() {
+                    let meta = self.unquoted_param(raw)?;
+                    self.push_param(meta);
+                }
+                self.after_param(ch);
+            }
+            '}' => return Err(self.invalid("param", self.param_start)),
+            '$' => self.register_context(Some(self.param_start)),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// An unquoted param's value: a literal when it holds no variables, else its text.
+    fn unquoted_param(&self, raw: String) -> Result<PMeta, SyntaxError> {
+        if self.context_variables.is_some() {
+            return Ok(self.generate_meta(raw, self.context_variables));
+        }
+        Ok(match self.parse_literal_source(&raw, true)? {
+            Value::String(s) => self.generate_meta(s, None),
+            // v3: `value: metaValue || null` drops falsy literals.
+            other => PMeta {
+                value: if crate::jsval::is_truthy(&other) {
+                    other
+                } else {
+                    Value::Null
+                },
+                vars: None,
+            },
+        })
+    }
+
+    fn push_param(&mut self, meta: PMeta) {
+        if let Some(p) = self.cur_params() {
+            p.push(meta);
+        }
+    }
+
+    /// `)` closes the params, `,` starts the next one.
+    fn after_param(&mut self, ch: char) {
+        self.state = if ch == ')' {
+            St::MaybeAddressOpen
+        } else {
+            St::ParamStart
+        };
+    }
+
+    /// After a quoted param: only spaces, then `)` or `,`.
+    fn after_param_string(&mut self, ch: char) -> Result<(), SyntaxError> {
+        match ch {
+            ' ' => {}
+            ')' | ',' => {
+                let value = self.parse_string(self.param_start)?;
+                self.push_param(PMeta { value, vars: None });
+                self.after_param(ch);
+            }
+            _ => return Err(self.invalid("param", self.param_start)),
+        }
+        Ok(())
+    }
+
+    /// `}` ends the variable, `,` the source (the next one follows).
+    fn end_source(&mut self, ch: char) {
+        if ch == '}' {
+            self.finalize_variable();
+        } else {
+            self.finalize_source();
+        }
+    }
+
+    /// After the params' `)`: `:` opens the address, or the source ends.
+    fn before_address(&mut self, ch: char) -> Result<(), SyntaxError> {
+        match ch {
+            ' ' => {}
+            ':' => self.state = St::MaybeAddressStart,
+            '}' | ',' => self.end_source(ch),
+            _ => return Err(self.invalid("address", self.index)),
+        }
+        Ok(())
+    }
+
+    /// After `type:`: the address (quoted or not), or an empty one.
+    fn at_address_start(&mut self, ch: char) -> Result<(), SyntaxError> {
+        match ch {
+            ' ' => {}
+            '}' | ',' => self.end_source(ch),
+            _ => {
+                self.address_start = self.index;
+                if ch == ':' {
+                    self.double_colon()?;
+                } else if !self.open_string(ch, St::AfterAddressString) {
+                    self.open_unquoted(St::Address, self.address_start, ch);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `${name::…}` is CloudFormation's (`${AWS::Region}`), not a variable, unless it is inside
+    /// one or the source had params.
+    fn double_colon(&mut self) -> Result<(), SyntaxError> {
+        let has_params = self
+            .current_source
+            .as_ref()
+            .is_some_and(|s| s.params.is_some());
+        if has_params || self.in_non_foreign_context() {
+            return Err(self.invalid("address", self.address_start));
+        }
+        self.current_source = None;
+        self.state = St::Foreign;
+        Ok(())
+    }
+
+    /// In an unquoted address: `}` or `,` ends it.
+    fn in_address(&mut self, ch: char) {
+        match ch {
+            '}' | ',' => {
+                let raw = self
+                    .slice(self.address_start, self.index)
+                    .trim()
+                    .to_string();
+                let meta = self.generate_meta(raw, self.context_variables);
+                self.set_address(meta);
+                self.end_source(ch);
+            }
+            '$' => self.register_context(Some(self.address_start)),
+            _ => {}
+        }
+    }
+
+    fn set_address(&mut self, meta: PMeta) {
+        if let Some(cs) = self.current_source.as_mut() {
+            cs.address = Some(meta);
+        }
+    }
+
+    /// After a quoted address: only spaces, then `}` or `,`.
+    fn after_address_string(&mut self, ch: char) -> Result<(), SyntaxError> {
+        match ch {
+            ' ' => {}
+            '}' | ',' => {
+                let value = self.parse_string(self.address_start)?;
+                self.set_address(PMeta { value, vars: None });
+                self.end_source(ch);
+            }
+            _ => return Err(self.invalid("address", self.address_start)),
+        }
+        Ok(())
+    }
+
+    /// After a quoted literal source: only spaces, then the variable's `}`.
+    fn after_source_literal_string(&mut self, ch: char) -> Result<(), SyntaxError> {
+        match ch {
+            ' ' => {}
+            '}' => {
+                let value = self.parse_string(self.source_start)?;
+                self.end_with_literal_source(value);
+            }
+            _ => return Err(self.invalid("source", self.source_start)),
+        }
+        Ok(())
+    }
+
+    /// Inside a foreign `${…}`: up to its `}`, minding nested `${`.
+    fn in_foreign(&mut self, ch: char) {
+        if ch == '}' {
+            self.release_context();
+        } else if ch == '$' {
+            self.register_context(None);
+        }
+    }
+
+    /// Inside a quoted string (after a backslash in a double-quoted one for `EscapeString`).
+    fn in_string(&mut self, ch: char) {
+        self.state = match (self.state, ch) {
+            (St::EscapeString, _) => St::DoubleQuotedString,
+            (St::DoubleQuotedString, '"') | (St::SingleQuotedString, '\'') => self.string_context,
+            (St::DoubleQuotedString, '\\') => St::EscapeString,
+            (state, _) => state,
+        };
     }
 
     /// Turn arena lists into the public tree. `depth` guards against (impossible) cycles.

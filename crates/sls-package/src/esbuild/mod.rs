@@ -272,23 +272,81 @@ fn folder_option(m: &Map<String, Value>, key: &str, default: &str) -> Result<Str
     }
 }
 
+/// Reads and checks `custom.esbuild` over the plugin's defaults, as the plugin's
+/// `getBuildOptions` and `bundle.js` do; each unsupported option is refused by name.
 fn options(config: &Value) -> Result<Options> {
-    let custom = match config.get("custom").and_then(|c| c.get("esbuild")) {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(m)) => m.clone(),
-        Some(_) => {
-            return Err(DeployError::config(
-                "custom.esbuild",
-                "expected an object of serverless-esbuild and esbuild options",
-            ))
-        }
+    let custom = custom_options(config)?;
+    let runtime_target = provider_node_target(config)?;
+    for (key, v) in &custom {
+        check_option(key, v)?;
+    }
+    let merged = merge_over_defaults(custom, runtime_target);
+    let externals = Externals::read(&merged);
+    let to_install = externals.to_install();
+    check_packager_installs(&merged, &to_install)?;
+    let package_path = package_path(&merged)?;
+    let packager_options = merged.get("packagerOptions");
+    let ignore_lockfile = packager_options
+        .and_then(|p| p.get("ignoreLockfile"))
+        .is_some_and(truthy);
+    let scripts = string_array(packager_options.and_then(|p| p.get("scripts")));
+    let install_extra_args = string_array(merged.get("installExtraArgs"));
+    let write_metafile = merged.get("metafile").is_some_and(truthy);
+    let output_extension = output_extension(&merged)?;
+    let target = match merged.get("target") {
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+        None => runtime_target.to_string(),
     };
+    let concurrency = merged
+        .get("concurrency")
+        .and_then(Value::as_f64)
+        .filter(|n| n.is_finite())
+        .map(|n| n as u64);
+    let keep_output = merged.get("keepOutputDirectory").is_some_and(truthy);
+    let work_folder = folder_option(&merged, "outputWorkFolder", ".esbuild")?;
+    let build_folder = folder_option(&merged, "outputBuildFolder", ".build")?;
+    let resolve_extensions = resolve_extensions(&merged);
+    let esbuild = esbuild_build_options(merged, &externals, &output_extension);
+    Ok(Options {
+        esbuild,
+        target,
+        concurrency,
+        keep_output,
+        output_extension,
+        work_folder,
+        build_folder,
+        resolve_extensions,
+        to_install,
+        exclude: externals.exclude,
+        package_path,
+        ignore_lockfile,
+        scripts,
+        install_extra_args,
+        write_metafile,
+    })
+}
+
+/// `custom.esbuild` (an object, or nothing).
+fn custom_options(config: &Value) -> Result<Map<String, Value>> {
+    match config.get("custom").and_then(|c| c.get("esbuild")) {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(m)) => Ok(m.clone()),
+        Some(_) => Err(DeployError::config(
+            "custom.esbuild",
+            "expected an object of serverless-esbuild and esbuild options",
+        )),
+    }
+}
+
+/// The esbuild target of `provider.runtime`. getBuildOptions asserts a Node.js provider runtime
+/// (the plugin crashes without one).
+fn provider_node_target(config: &Value) -> Result<&'static str> {
     let provider_runtime = config
         .get("provider")
         .and_then(|p| p.get("runtime"))
         .and_then(Value::as_str);
-    // getBuildOptions asserts a Node.js provider runtime (the plugin crashes without one).
-    let runtime_target = provider_runtime.and_then(node_target).ok_or_else(|| {
+    provider_runtime.and_then(node_target).ok_or_else(|| {
         DeployError::config(
             "provider.runtime",
             format!(
@@ -298,88 +356,80 @@ fn options(config: &Value) -> Result<Options> {
                     .unwrap_or_else(|| "not set".to_string())
             ),
         )
-    })?;
+    })
+}
 
-    for (key, v) in &custom {
-        match key.as_str() {
-            "plugins" => {
-                return Err(refuse(
-                    key,
-                    "esbuild plugins are JavaScript, which sls does not run",
-                ))
-            }
-            "config" => {
-                return Err(refuse(
-                    key,
-                    "a JavaScript configuration file is code, which sls does not run (move its options into custom.esbuild)",
-                ))
-            }
-            "skipBuild" if truthy(v) => {
-                return Err(refuse(key, "skipBuild (deploying prebuilt zips)"))
-            }
-            "stripEntryResolveExtensions" if truthy(v) => {
-                return Err(refuse(key, "stripEntryResolveExtensions"))
-            }
-            "write" if v == &Value::Bool(false) => {
-                return Err(refuse(
-                    key,
-                    "write: false leaves the bundles in memory, so the zips would hold no code",
-                ))
-            }
-            "packager" => match v.as_str() {
-                Some("npm" | "yarn" | "pnpm") => {}
-                _ => {
-                    return Err(DeployError::config(
-                        opt_path(key),
-                        format!(
-                            "Could not find packager '{}' (expected npm, yarn or pnpm)",
-                            v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())
-                        ),
-                    ))
-                }
-            },
-            "outputFileExtension" => match v.as_str() {
-                Some(".js" | ".cjs" | ".mjs") => {}
-                _ => {
-                    return Err(DeployError::config(
-                        opt_path(key),
-                        "expected \".js\", \".cjs\" or \".mjs\"",
-                    ))
-                }
-            },
-            "concurrency" => {
-                if !(v.is_number() && v.as_f64().is_some_and(|n| n >= 1.0)) {
-                    return Err(DeployError::config(
-                        opt_path(key),
-                        "expected a number of builds to run at once (1 or more)",
-                    ));
-                }
-            }
-            "external" | "exclude" => {
-                let ok = match v {
-                    Value::Array(a) => a.iter().all(Value::is_string),
-                    Value::String(_) => key == "exclude",
-                    _ => false,
-                };
-                if !ok {
-                    return Err(DeployError::config(
-                        opt_path(key),
-                        "expected a list of module names",
-                    ));
-                }
-            }
-            k if PLUGIN_OPTIONS.contains(&k) || ESBUILD_OPTIONS.contains(&k) => {}
-            other => {
-                return Err(DeployError::config(
-                    opt_path(other),
-                    format!(
-                        "\"{other}\" is neither a serverless-esbuild option nor an esbuild 0.25 build option; check its spelling"
-                    ),
-                ))
-            }
-        }
+/// Checks one key of `custom.esbuild`: supported, of the right shape, and known to the plugin
+/// or to esbuild.
+fn check_option(key: &str, v: &Value) -> Result<()> {
+    if let Some(why) = unsupported_option(key, v) {
+        return Err(refuse(key, why));
     }
+    let expected = match key {
+        "packager" => return check_packager_name(v),
+        "outputFileExtension" if !matches!(v.as_str(), Some(".js" | ".cjs" | ".mjs")) => {
+            "expected \".js\", \".cjs\" or \".mjs\""
+        }
+        "concurrency" if !(v.is_number() && v.as_f64().is_some_and(|n| n >= 1.0)) => {
+            "expected a number of builds to run at once (1 or more)"
+        }
+        "external" | "exclude" if !is_module_list(key, v) => "expected a list of module names",
+        k if PLUGIN_OPTIONS.contains(&k) || ESBUILD_OPTIONS.contains(&k) => return Ok(()),
+        other => {
+            return Err(DeployError::config(
+                opt_path(other),
+                format!(
+                    "\"{other}\" is neither a serverless-esbuild option nor an esbuild 0.25 build option; check its spelling"
+                ),
+            ))
+        }
+    };
+    Err(DeployError::config(opt_path(key), expected))
+}
 
+/// Why sls refuses this option (with this value), if it does.
+fn unsupported_option(key: &str, v: &Value) -> Option<&'static str> {
+    match key {
+        "plugins" => Some("esbuild plugins are JavaScript, which sls does not run"),
+        "config" => Some(
+            "a JavaScript configuration file is code, which sls does not run (move its options into custom.esbuild)",
+        ),
+        "skipBuild" if truthy(v) => Some("skipBuild (deploying prebuilt zips)"),
+        "stripEntryResolveExtensions" if truthy(v) => Some("stripEntryResolveExtensions"),
+        "write" if v == &Value::Bool(false) => {
+            Some("write: false leaves the bundles in memory, so the zips would hold no code")
+        }
+        _ => None,
+    }
+}
+
+/// The plugin knows three packagers.
+fn check_packager_name(v: &Value) -> Result<()> {
+    match v.as_str() {
+        Some("npm" | "yarn" | "pnpm") => Ok(()),
+        _ => Err(DeployError::config(
+            opt_path("packager"),
+            format!(
+                "Could not find packager '{}' (expected npm, yarn or pnpm)",
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string())
+            ),
+        )),
+    }
+}
+
+/// `external` is a list of names; `exclude` may also be one name.
+fn is_module_list(key: &str, v: &Value) -> bool {
+    match v {
+        Value::Array(a) => a.iter().all(Value::is_string),
+        Value::String(_) => key == "exclude",
+        _ => false,
+    }
+}
+
+/// `custom.esbuild` deep-merged over the plugin's defaults and the provider runtime's target.
+fn merge_over_defaults(custom: Map<String, Value>, runtime_target: &str) -> Map<String, Value> {
     let mut merged = json!({
         "bundle": true,
         "target": "node18",
@@ -389,57 +439,92 @@ fn options(config: &Value) -> Result<Options> {
         "outputFileExtension": ".js",
     });
     merge_deep_right(&mut merged, &json!({ "target": runtime_target }));
-    merge_deep_right(&mut merged, &Value::Object(custom.clone()));
-    let Value::Object(merged) = merged else {
-        unreachable!("built as an object above")
-    };
+    merge_deep_right(&mut merged, &Value::Object(custom));
+    match merged {
+        Value::Object(m) => m,
+        // The defaults are an object and merging an object keeps one.
+        _ => Map::new(),
+    }
+}
 
-    let exclude_raw = merged.get("exclude").cloned().unwrap_or(Value::Null);
-    let exclude = string_array(Some(&exclude_raw));
-    let exclude_all = match &exclude_raw {
-        Value::String(s) => s.contains('*'),
-        Value::Array(_) => exclude.iter().any(|e| e == "*"),
-        _ => false,
-    };
-    let external = string_array(merged.get("external"));
-    // pack-externals.js: externals not excluded are installed with the packager into the zips.
-    let to_install: Vec<&String> = if exclude_all {
-        Vec::new()
-    } else {
-        external.iter().filter(|e| !exclude.contains(e)).collect()
-    };
+/// `external` and `exclude` as the plugin reads them.
+struct Externals {
+    external: Vec<String>,
+    exclude: Vec<String>,
+    /// `exclude: '*'` (or a string pattern with `*`): every external is left out.
+    exclude_all: bool,
+}
+
+impl Externals {
+    fn read(merged: &Map<String, Value>) -> Self {
+        let exclude_raw = merged.get("exclude").cloned().unwrap_or(Value::Null);
+        let exclude = string_array(Some(&exclude_raw));
+        let exclude_all = match &exclude_raw {
+            Value::String(s) => s.contains('*'),
+            Value::Array(_) => exclude.iter().any(|e| e == "*"),
+            _ => false,
+        };
+        Externals {
+            external: string_array(merged.get("external")),
+            exclude,
+            exclude_all,
+        }
+    }
+
+    /// pack-externals.js: externals not excluded are installed with the packager into the zips.
+    fn to_install(&self) -> Vec<String> {
+        if self.exclude_all {
+            return Vec::new();
+        }
+        self.external
+            .iter()
+            .filter(|e| !self.exclude.contains(e))
+            .cloned()
+            .collect()
+    }
+
+    /// What esbuild's `external` gets: both lists, unless everything is excluded.
+    fn for_esbuild(&self) -> Vec<Value> {
+        let mut externals: Vec<Value> = self.external.iter().cloned().map(Value::String).collect();
+        if !self.exclude_all {
+            externals.extend(self.exclude.iter().cloned().map(Value::String));
+        }
+        externals
+    }
+}
+
+/// Externals are installed with npm only (yarn and pnpm are refused, not run as npm).
+fn check_packager_installs(merged: &Map<String, Value>, to_install: &[String]) -> Result<()> {
     let packager = merged
         .get("packager")
         .and_then(Value::as_str)
         .unwrap_or("npm");
-    if !to_install.is_empty() && packager != "npm" {
-        return Err(DeployError::config(
-            opt_path("packager"),
-            format!(
-                "installing the external modules ({}) with {packager} is not supported yet by sls's built-in serverless-esbuild (npm is); set packager: npm, or bundle them (remove them from external)",
-                to_install.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", "),
-            ),
-        ));
+    if to_install.is_empty() || packager == "npm" {
+        return Ok(());
     }
-    let to_install: Vec<String> = to_install.into_iter().cloned().collect();
-    let package_path = match merged.get("packagePath") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-        Some(_) => {
-            return Err(DeployError::config(
-                opt_path("packagePath"),
-                "expected the path of a package.json",
-            ))
-        }
-    };
-    let packager_options = merged.get("packagerOptions");
-    let ignore_lockfile = packager_options
-        .and_then(|p| p.get("ignoreLockfile"))
-        .is_some_and(truthy);
-    let scripts = string_array(packager_options.and_then(|p| p.get("scripts")));
-    let install_extra_args = string_array(merged.get("installExtraArgs"));
-    let write_metafile = merged.get("metafile").is_some_and(truthy);
+    Err(DeployError::config(
+        opt_path("packager"),
+        format!(
+            "installing the external modules ({}) with {packager} is not supported yet by sls's built-in serverless-esbuild (npm is); set packager: npm, or bundle them (remove them from external)",
+            to_install.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", "),
+        ),
+    ))
+}
 
+/// `packagePath`: the service's `package.json` the externals' versions come from.
+fn package_path(merged: &Map<String, Value>) -> Result<Option<String>> {
+    match merged.get("packagePath") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if !s.is_empty() => Ok(Some(s.clone())),
+        Some(_) => Err(DeployError::config(
+            opt_path("packagePath"),
+            "expected the path of a package.json",
+        )),
+    }
+}
+
+/// `outputFileExtension`, checked against the module format as the plugin does.
+fn output_extension(merged: &Map<String, Value>) -> Result<String> {
     let output_extension = merged
         .get("outputFileExtension")
         .and_then(Value::as_str)
@@ -460,36 +545,32 @@ fn options(config: &Value) -> Result<Options> {
             "Non esm builds should not output a file with extension \".mjs\"",
         ));
     }
-    let target = match merged.get("target") {
-        Some(Value::String(s)) => s.clone(),
-        Some(v) => v.to_string(),
-        None => runtime_target.to_string(),
-    };
-    let concurrency = merged
-        .get("concurrency")
-        .and_then(Value::as_f64)
-        .filter(|n| n.is_finite())
-        .map(|n| n as u64);
-    let keep_output = merged.get("keepOutputDirectory").is_some_and(truthy);
-    let work_folder = folder_option(&merged, "outputWorkFolder", ".esbuild")?;
-    let build_folder = folder_option(&merged, "outputBuildFolder", ".build")?;
-    let resolve_extensions = match merged.get("resolveExtensions") {
+    Ok(output_extension)
+}
+
+/// `resolveExtensions`, else esbuild's defaults the plugin tries entries with.
+fn resolve_extensions(merged: &Map<String, Value>) -> Vec<String> {
+    match merged.get("resolveExtensions") {
         Some(Value::Array(a)) => a
             .iter()
             .filter_map(|x| x.as_str().map(str::to_string))
             .collect(),
         _ => DEFAULT_EXTENSIONS.iter().map(|s| s.to_string()).collect(),
-    };
+    }
+}
 
+/// What `esbuild.build()` gets: the merged options without the plugin's own, with the
+/// externals and the output extension.
+fn esbuild_build_options(
+    merged: Map<String, Value>,
+    externals: &Externals,
+    output_extension: &str,
+) -> Map<String, Value> {
     let mut esbuild: Map<String, Value> = merged
         .into_iter()
         .filter(|(k, _)| !PLUGIN_OPTIONS.contains(&k.as_str()))
         .collect();
-    let mut externals: Vec<Value> = external.into_iter().map(Value::String).collect();
-    if !exclude_all {
-        externals.extend(exclude.iter().cloned().map(Value::String));
-    }
-    esbuild.insert("external".into(), Value::Array(externals));
+    esbuild.insert("external".into(), Value::Array(externals.for_esbuild()));
     esbuild.remove("plugins");
     if output_extension != ".js" {
         esbuild.insert("outExtension".into(), json!({ ".js": output_extension }));
@@ -499,24 +580,7 @@ fn options(config: &Value) -> Result<Options> {
     esbuild
         .entry("logLevel")
         .or_insert_with(|| Value::String("silent".into()));
-
-    Ok(Options {
-        esbuild,
-        target,
-        concurrency,
-        keep_output,
-        output_extension,
-        work_folder,
-        build_folder,
-        resolve_extensions,
-        to_install,
-        exclude,
-        package_path,
-        ignore_lockfile,
-        scripts,
-        install_extra_args,
-        write_metafile,
-    })
+    esbuild
 }
 
 /// Checks `custom.esbuild` without running anything: every unsupported option is refused by

@@ -410,11 +410,54 @@ pub(crate) fn install_module(
     } else {
         ctx.service_dir.join(module)
     };
+    let Some(requirements) = module_requirements(&module_dir, o, ctx, pipenv_text)? else {
+        return Ok(None);
+    };
+    let py_version = manylinux_python_version(o, ctx.runtime)?;
+    let hash = cache_key(&requirements, o, ctx);
+    let kind = if o.use_static_cache {
+        "slspyc"
+    } else {
+        "nostatic"
+    };
+    let dir = ctx.cache_root.join(format!("{hash}_{}_{kind}", ctx.arch));
+    let marker = dir.join(MARKER);
+    let install_now = o.invalidate || !o.use_static_cache || !marker.is_file();
+    if install_now {
+        let pip = PipInstall {
+            module,
+            o,
+            ctx,
+            requirements: &requirements,
+            py_version: py_version.as_deref(),
+        };
+        pip.build_entry(&dir, &hash, notices)?;
+    }
+    let version_line = std::fs::read_to_string(&marker)
+        .map_err(|e| DeployError::io("could not read", &marker, e))?
+        .trim()
+        .to_string();
+    let files = files::list_files(&dir.join("target"))?;
+    Ok(Some(ModuleInstall {
+        files,
+        dir,
+        installed_now: install_now,
+        version_line,
+    }))
+}
+
+/// The module's requirements file text, exported (Poetry, Pipenv) and filtered; `None` when
+/// there is none or nothing is left.
+fn module_requirements(
+    module_dir: &Path,
+    o: &Options,
+    ctx: &Ctx<'_>,
+    pipenv_text: Option<&str>,
+) -> Result<Option<String>> {
     let source = module_dir.join(&o.file_name);
-    let exported = if o.use_poetry && is_poetry_project(&module_dir) {
-        std::fs::create_dir_all(&ctx.cache_root)
-            .map_err(|e| DeployError::io("could not create", &ctx.cache_root, e))?;
-        Some(poetry_export(&module_dir, o, ctx, &ctx.cache_root)?)
+    let exported = if o.use_poetry && is_poetry_project(module_dir) {
+        create_dir(&ctx.cache_root)?;
+        Some(poetry_export(module_dir, o, ctx, &ctx.cache_root)?)
     } else {
         pipenv_text.map(str::to_string)
     };
@@ -422,25 +465,29 @@ pub(crate) fn install_module(
         return Ok(None);
     }
     let filtered = filter_requirements(&source, exported.as_deref(), &o.no_deploy)?;
-    if filtered.trim().is_empty() {
+    Ok((!filtered.trim().is_empty()).then_some(filtered))
+}
+
+/// With `dockerizePip`, the runtime's Python version the manylinux wheels are for.
+fn manylinux_python_version(o: &Options, runtime: &str) -> Result<Option<String>> {
+    if !o.dockerize {
         return Ok(None);
     }
-    let py_version = if o.dockerize {
-        Some(runtime_python_version(ctx.runtime).ok_or_else(|| {
-            DeployError::config(
-                opt_path("dockerizePip"),
-                format!(
-                    "sls installs manylinux wheels for the runtime's Python instead of running Docker, and the runtime \"{}\" names no Python version (use a pythonX.Y runtime)",
-                    ctx.runtime
-                ),
-            )
-        })?)
-    } else {
-        None
-    };
+    runtime_python_version(runtime).map(Some).ok_or_else(|| {
+        DeployError::config(
+            opt_path("dockerizePip"),
+            format!(
+                "sls installs manylinux wheels for the runtime's Python instead of running Docker, and the runtime \"{runtime}\" names no Python version (use a pythonX.Y runtime)"
+            ),
+        )
+    })
+}
 
+/// The cache entry's key: a SHA-256 of the requirements and of every option that changes
+/// what gets installed.
+fn cache_key(requirements: &str, o: &Options, ctx: &Ctx<'_>) -> String {
     let mut hasher = Sha256::new();
-    hasher.update(filtered.as_bytes());
+    hasher.update(requirements.as_bytes());
     for part in [ctx.runtime, ctx.arch, o.python_bin.as_deref().unwrap_or("")] {
         hasher.update([0u8]);
         hasher.update(part.as_bytes());
@@ -467,154 +514,192 @@ pub(crate) fn install_module(
     if let Some(v) = &o.vendor {
         hasher.update(format!("\0vendor:{v}").as_bytes());
     }
-    let hash: String = hasher
+    hasher
         .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect();
-    let arch = ctx.arch;
-    let dir = if o.use_static_cache {
-        ctx.cache_root.join(format!("{hash}_{arch}_slspyc"))
-    } else {
-        ctx.cache_root.join(format!("{hash}_{arch}_nostatic"))
-    };
-    let marker = dir.join(MARKER);
-    let mut installed_now = false;
-    if o.invalidate || !o.use_static_cache || !marker.is_file() {
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)
-                .map_err(|e| DeployError::io("could not remove", &dir, e))?;
-        }
-        let mut env = ctx.env.clone();
-        env.insert("PATH".into(), ctx.path_var.to_string());
-        for (k, v) in &o.docker_env {
-            env.insert(k.clone(), v.clone());
-        }
-        let python = find_python(o, ctx.runtime, ctx.path_var, &env, notices)?;
-        let version = Command::new(&python)
-            .args(["-m", "pip", "--version"])
-            .env_clear()
-            .envs(&env)
-            .output()
-            .map_err(|e| DeployError::io("could not run", &python, e))?;
-        let version_line = String::from_utf8_lossy(&version.stdout).trim().to_string();
-        if !version.status.success() {
-            return Err(DeployError::config(
-                opt_path("pythonBin"),
-                format!(
-                    "serverless-python-requirements needs pip: `{} -m pip --version` failed: {}",
-                    python.display(),
-                    String::from_utf8_lossy(&version.stderr).trim()
-                ),
-            ));
-        }
-        std::fs::create_dir_all(&ctx.cache_root)
-            .map_err(|e| DeployError::io("could not create", &ctx.cache_root, e))?;
-        let tmp = ctx.cache_root.join(format!(".{hash}_{arch}.tmp"));
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp)
-                .map_err(|e| DeployError::io("could not remove", &tmp, e))?;
-        }
-        let target = tmp.join("target");
-        std::fs::create_dir_all(&target)
-            .map_err(|e| DeployError::io("could not create", &target, e))?;
-        let result = (|| -> Result<()> {
-            let reqs = tmp.join("requirements.txt");
-            std::fs::write(&reqs, &filtered)
-                .map_err(|e| DeployError::io("could not write", &reqs, e))?;
-            let mut cmd = Command::new(&python);
-            cmd.args(["-m", "pip", "install"]);
-            cmd.args(&o.extra_args);
-            cmd.arg("-t")
-                .arg(&target)
-                .arg("-r")
-                .arg(&reqs)
-                .args(["--disable-pip-version-check", "--no-compile"]);
-            if let Some(v) = &py_version {
-                cmd.args([
-                    "--platform",
-                    manylinux_platform(arch),
-                    "--only-binary=:all:",
-                    "--python-version",
-                    v,
-                    "--implementation",
-                    "cp",
-                ]);
-            }
-            if o.use_download_cache {
-                cmd.arg("--cache-dir")
-                    .arg(ctx.cache_root.join("downloadCacheslspyc"));
-            } else {
-                cmd.arg("--no-cache-dir");
-            }
-            let out = cmd
-                .current_dir(ctx.service_dir)
-                .env_clear()
-                .envs(&env)
-                .output()
-                .map_err(|e| DeployError::io("could not run", &python, e))?;
-            if !out.status.success() {
-                let stderr = String::from_utf8_lossy(&out.stderr);
-                let tail: Vec<&str> = stderr.lines().rev().take(8).collect();
-                let tail = tail.into_iter().rev().collect::<Vec<_>>().join("\n");
-                if let (Some(v), Some(pkg)) = (&py_version, missing_package(&stderr)) {
-                    return Err(DeployError::config(
-                        opt_path("dockerizePip"),
-                        format!(
-                            "there is no {} wheel for Python {v} of \"{pkg}\" (from {}), and without Docker sls installs wheels only: pin a version of \"{pkg}\" that publishes one, or package this service with the Serverless Framework and Docker. pip said: {tail}",
-                            manylinux_platform(arch),
-                            if module == "." { o.file_name.clone() } else { format!("{module}/{}", o.file_name) }
-                        ),
-                    ));
-                }
-                return Err(DeployError::config(
-                    "plugins",
-                    format!(
-                        "serverless-python-requirements: pip install -r {} failed: {tail}",
-                        if module == "." {
-                            o.file_name.clone()
-                        } else {
-                            format!("{module}/{}", o.file_name)
-                        }
-                    ),
-                ));
-            }
-            if o.slim {
-                super::slim::slim(&target, o, ctx.path_var, &env, arch)?;
-            }
-            if let Some(v) = &o.vendor {
-                copy_vendor(&ctx.service_dir.join(v), &target)?;
-            }
-            // What the plugin's requirements folder also holds (and so its zips).
-            std::fs::write(target.join("requirements.txt"), &filtered).map_err(|e| {
-                DeployError::io("could not write", target.join("requirements.txt"), e)
-            })?;
-            if o.use_static_cache {
-                std::fs::write(target.join(MARKER), "")
-                    .map_err(|e| DeployError::io("could not write", target.join(MARKER), e))?;
-            }
-            std::fs::write(tmp.join(MARKER), format!("{version_line}\n"))
-                .map_err(|e| DeployError::io("could not write", tmp.join(MARKER), e))?;
-            Ok(())
-        })();
-        if let Err(e) = result {
+        .collect()
+}
+
+/// One pip install of a module's requirements into a new cache entry.
+struct PipInstall<'a> {
+    module: &'a str,
+    o: &'a Options,
+    ctx: &'a Ctx<'a>,
+    /// The filtered requirements file.
+    requirements: &'a str,
+    /// The Python version of the manylinux wheels (`dockerizePip`).
+    py_version: Option<&'a str>,
+}
+
+impl PipInstall<'_> {
+    /// Builds the entry `dir` in a temporary sibling and renames it into place, so a failure
+    /// never leaves one that looks complete.
+    fn build_entry(&self, dir: &Path, hash: &str, notices: &mut Vec<String>) -> Result<()> {
+        remove_dir_if_present(dir)?;
+        let env = self.tool_env();
+        let python = find_python(self.o, self.ctx.runtime, self.ctx.path_var, &env, notices)?;
+        let version_line = pip_version_line(&python, &env)?;
+        create_dir(&self.ctx.cache_root)?;
+        let tmp = self
+            .ctx
+            .cache_root
+            .join(format!(".{hash}_{}.tmp", self.ctx.arch));
+        remove_dir_if_present(&tmp)?;
+        create_dir(&tmp.join("target"))?;
+        if let Err(e) = self.fill_entry(&tmp, &python, &env, &version_line) {
             let _ = std::fs::remove_dir_all(&tmp);
             return Err(e);
         }
-        std::fs::rename(&tmp, &dir).map_err(|e| DeployError::io("could not write", &dir, e))?;
-        installed_now = true;
+        std::fs::rename(&tmp, dir).map_err(|e| DeployError::io("could not write", dir, e))
     }
-    let version_line = std::fs::read_to_string(&marker)
-        .map_err(|e| DeployError::io("could not read", &marker, e))?
-        .trim()
-        .to_string();
-    let files = files::list_files(&dir.join("target"))?;
-    Ok(Some(ModuleInstall {
-        files,
-        dir,
-        installed_now,
-        version_line,
-    }))
+
+    /// pip's environment: the host's, its `PATH`, and `dockerizePip`'s `dockerEnv`.
+    fn tool_env(&self) -> BTreeMap<String, String> {
+        let mut env = self.ctx.env.clone();
+        env.insert("PATH".into(), self.ctx.path_var.to_string());
+        for (k, v) in &self.o.docker_env {
+            env.insert(k.clone(), v.clone());
+        }
+        env
+    }
+
+    /// Installs, slims and vendors into `<entry>/target`, then writes what the plugin's
+    /// requirements folder also holds and the entry's marker.
+    fn fill_entry(
+        &self,
+        entry: &Path,
+        python: &Path,
+        env: &BTreeMap<String, String>,
+        version_line: &str,
+    ) -> Result<()> {
+        let target = entry.join("target");
+        let reqs = entry.join("requirements.txt");
+        write_file(&reqs, self.requirements)?;
+        self.pip_install(python, env, &target, &reqs)?;
+        if self.o.slim {
+            super::slim::slim(&target, self.o, self.ctx.path_var, env, self.ctx.arch)?;
+        }
+        if let Some(v) = &self.o.vendor {
+            copy_vendor(&self.ctx.service_dir.join(v), &target)?;
+        }
+        // What the plugin's requirements folder also holds (and so its zips).
+        write_file(&target.join("requirements.txt"), self.requirements)?;
+        if self.o.use_static_cache {
+            write_file(&target.join(MARKER), "")?;
+        }
+        write_file(&entry.join(MARKER), &format!("{version_line}\n"))
+    }
+
+    /// `python -m pip install -t <target> -r <reqs>`, for manylinux wheels with `dockerizePip`.
+    fn pip_install(
+        &self,
+        python: &Path,
+        env: &BTreeMap<String, String>,
+        target: &Path,
+        reqs: &Path,
+    ) -> Result<()> {
+        let mut cmd = Command::new(python);
+        cmd.args(["-m", "pip", "install"]);
+        cmd.args(&self.o.extra_args);
+        cmd.arg("-t")
+            .arg(target)
+            .arg("-r")
+            .arg(reqs)
+            .args(["--disable-pip-version-check", "--no-compile"]);
+        if let Some(v) = self.py_version {
+            cmd.args([
+                "--platform",
+                manylinux_platform(self.ctx.arch),
+                "--only-binary=:all:",
+                "--python-version",
+                v,
+                "--implementation",
+                "cp",
+            ]);
+        }
+        if self.o.use_download_cache {
+            cmd.arg("--cache-dir")
+                .arg(self.ctx.cache_root.join("downloadCacheslspyc"));
+        } else {
+            cmd.arg("--no-cache-dir");
+        }
+        let out = cmd
+            .current_dir(self.ctx.service_dir)
+            .env_clear()
+            .envs(env)
+            .output()
+            .map_err(|e| DeployError::io("could not run", python, e))?;
+        if out.status.success() {
+            return Ok(());
+        }
+        Err(self.pip_failed(&String::from_utf8_lossy(&out.stderr)))
+    }
+
+    /// pip's failure with the end of what it said; a missing wheel gets its own advice.
+    fn pip_failed(&self, stderr: &str) -> DeployError {
+        let tail: Vec<&str> = stderr.lines().rev().take(8).collect();
+        let tail = tail.into_iter().rev().collect::<Vec<_>>().join("\n");
+        let file = self.requirements_file_name();
+        if let (Some(v), Some(pkg)) = (self.py_version, missing_package(stderr)) {
+            return DeployError::config(
+                opt_path("dockerizePip"),
+                format!(
+                    "there is no {} wheel for Python {v} of \"{pkg}\" (from {file}), and without Docker sls installs wheels only: pin a version of \"{pkg}\" that publishes one, or package this service with the Serverless Framework and Docker. pip said: {tail}",
+                    manylinux_platform(self.ctx.arch),
+                ),
+            );
+        }
+        DeployError::config(
+            "plugins",
+            format!("serverless-python-requirements: pip install -r {file} failed: {tail}"),
+        )
+    }
+
+    /// The requirements file as the user names it (`requirements.txt`, `m/requirements.txt`).
+    fn requirements_file_name(&self) -> String {
+        if self.module == "." {
+            self.o.file_name.clone()
+        } else {
+            format!("{}/{}", self.module, self.o.file_name)
+        }
+    }
+}
+
+/// `python -m pip --version`'s line; pip missing is a clear error.
+fn pip_version_line(python: &Path, env: &BTreeMap<String, String>) -> Result<String> {
+    let version = Command::new(python)
+        .args(["-m", "pip", "--version"])
+        .env_clear()
+        .envs(env)
+        .output()
+        .map_err(|e| DeployError::io("could not run", python, e))?;
+    if !version.status.success() {
+        return Err(DeployError::config(
+            opt_path("pythonBin"),
+            format!(
+                "serverless-python-requirements needs pip: `{} -m pip --version` failed: {}",
+                python.display(),
+                String::from_utf8_lossy(&version.stderr).trim()
+            ),
+        ));
+    }
+    Ok(String::from_utf8_lossy(&version.stdout).trim().to_string())
+}
+
+fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| DeployError::io("could not create", dir, e))
+}
+
+fn remove_dir_if_present(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(|e| DeployError::io("could not remove", dir, e))?;
+    }
+    Ok(())
+}
+
+fn write_file(path: &Path, contents: &str) -> Result<()> {
+    std::fs::write(path, contents).map_err(|e| DeployError::io("could not write", path, e))
 }
 
 /// The plugin's `copyVendors`: every entry of the vendor folder replaces the same name.

@@ -21,7 +21,6 @@
 
 mod install;
 mod options;
-mod sha1;
 mod slim;
 mod tree_zip;
 
@@ -642,14 +641,12 @@ impl Requirements {
         }
         // v3: sha1 of the resource without its S3Key, then of the zip.
         let hashed = json!({"Type": "AWS::Lambda::LayerVersion", "Properties": Value::Object(props.clone())});
-        let mut h = sha1::Sha1::new();
-        h.update(
+        let sha = layer_hash(
             serde_json::to_string(&hashed)
                 .unwrap_or_default()
                 .as_bytes(),
+            &bytes,
         );
-        h.update(&bytes);
-        let sha = h.hex();
         props["Content"]["S3Key"] = json!(s3_key);
         // Keep v3's key order: Content {S3Bucket, S3Key} first.
         let mut resource =
@@ -734,6 +731,15 @@ impl Requirements {
 }
 
 /// Inserts `new` into the object `template[section]` at position `at` (the end when past it).
+/// v3's layer hash (`crypto.createHash('sha1')`, hex) over the resource, then the zip.
+fn layer_hash(resource: &[u8], zip: &[u8]) -> String {
+    use sha1::{Digest, Sha1};
+    let mut h = Sha1::new();
+    h.update(resource);
+    h.update(zip);
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn insert_at(template: &mut Value, section: &str, new: Vec<(String, Value)>, at: usize) {
     let old = match template.get_mut(section).map(Value::take) {
         Some(Value::Object(m)) => m,
@@ -758,6 +764,30 @@ fn insert_at(template: &mut Value, section: &str, new: Vec<(String, Value)>, at:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn layer_hash_is_sha1_of_resource_then_zip() {
+        assert_eq!(
+            layer_hash(b"", b""),
+            "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+        );
+        assert_eq!(
+            layer_hash(b"ab", b"c"),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
+        assert_eq!(
+            layer_hash(
+                b"abcdbcdecdefdefgefghfghighij",
+                b"hijkijkljklmklmnlmnomnopnopq"
+            ),
+            "84983e441c3bd26ebaae4aa1f95129e5e54670f1"
+        );
+        let million = vec![b'a'; 1_000_000];
+        assert_eq!(
+            layer_hash(&million, b""),
+            "34aa973cd4c4daa4f61eeb2bdbad27316534016f"
+        );
+    }
 
     #[test]
     fn keep_matches_inject() {
