@@ -18,6 +18,7 @@ mod iam;
 pub mod naming;
 mod outputs;
 mod refused;
+pub mod resource_types;
 
 pub use error::{DeployError, ResourceFailure, Result};
 pub use sls_config::model::{Function, Provider, Service, DEFAULT_RUNTIME};

@@ -1,0 +1,3 @@
+//! sls-policy's integration tests, one binary (see README "Tests").
+
+mod expected;
