@@ -78,6 +78,19 @@ pub(super) fn role_statements(template: &mut Value) -> Option<&mut Vec<Value>> {
         .as_array_mut()
 }
 
+/// An `AWS::Lambda::Permission` letting `principal` invoke `function` from `source_arn`.
+pub(super) fn invoke_permission(function: Value, principal: &str, source_arn: Value) -> Value {
+    json!({
+        "Type": "AWS::Lambda::Permission",
+        "Properties": {
+            "FunctionName": function,
+            "Action": "lambda:InvokeFunction",
+            "Principal": principal,
+            "SourceArn": source_arn,
+        }
+    })
+}
+
 /// `{Effect: Allow, Action: [...], Resource: [...]}` in v3's key order.
 pub(super) fn statement(actions: &[&str], resources: Vec<Value>) -> Value {
     json!({"Effect": "Allow", "Action": actions, "Resource": resources})
