@@ -149,10 +149,7 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
         && options.starting_position == "AT_TIMESTAMP"
         && options.starting_position_timestamp.is_none()
     {
-        return Err(err(
-            at("startingPositionTimestamp"),
-            format!("You must specify startingPositionTimestamp for function: {} when startingPosition is AT_TIMESTAMP", f.key),
-        ));
+        return Err(common::timestamp_required(f, at));
     }
     Ok(Stream {
         arn,
@@ -207,20 +204,7 @@ fn stream_kind(
 fn parse_options(o: &Map<String, Value>, at: &impl Fn(&str) -> String) -> Result<Options> {
     let batch_size = common::int_in(o, "batchSize", 1, 10000, at)?;
     let parallelization = common::int_in(o, "parallelizationFactor", 1, 10, at)?;
-    let starting_position = match o.get("startingPosition") {
-        None | Some(Value::Null) => "TRIM_HORIZON".to_string(),
-        Some(Value::String(s))
-            if matches!(s.as_str(), "LATEST" | "TRIM_HORIZON" | "AT_TIMESTAMP") =>
-        {
-            s.clone()
-        }
-        Some(v) => {
-            return Err(err(
-                at("startingPosition"),
-                format!("must be LATEST, TRIM_HORIZON or AT_TIMESTAMP, got {v}"),
-            ))
-        }
-    };
+    let starting_position = common::starting_position(o.get("startingPosition"), at)?;
     let starting_position_timestamp = match o.get("startingPositionTimestamp") {
         None | Some(Value::Null) => None,
         Some(v @ Value::Number(_)) => Some(v.clone()),
