@@ -6,7 +6,6 @@
 use serde_json::{json, Map, Value};
 
 use super::common::{self, err, path};
-use super::md5;
 use crate::error::Result;
 use crate::naming;
 use sls_config::model::{Function, Service};
@@ -331,7 +330,7 @@ fn target_group(service: &Service, prefix: &str, e: &Alb<'_>) -> Value {
         "TargetType": "lambda",
         "Targets": [{"Id": common::lambda_target(e.function)}],
         "Name": e.target_group_name.clone().unwrap_or_else(|| {
-            let name = format!("{prefix}{}", md5::hex(tag_value(e.multi_value).as_bytes()));
+            let name = format!("{prefix}{}", common::md5_hex(tag_value(e.multi_value).as_bytes()));
             name.chars().take(32).collect()
         }),
         "Tags": [{"Key": "Name", "Value": tag_value(false)}],

@@ -189,6 +189,16 @@ pub(super) fn drop_escaped_breaks(s: &str) -> String {
     out
 }
 
+/// MD5 as lower-case hex, only for v3's names: ALB target group names, and EventBridge rule
+/// names and target ids longer than 64 characters (v3 `event-bridge/utils.js` `hashName`).
+pub(super) fn md5_hex(data: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// An ARN: a string starting with `arn:` or a CloudFormation intrinsic (v3 `awsArn`).
 pub(super) fn is_arn(v: &Value) -> bool {
     match v {
@@ -280,6 +290,18 @@ pub(super) fn filter_criteria(
 mod tests {
     use serde_json::json;
     use sls_config::model::Service;
+
+    #[test]
+    fn md5_rfc1321_vectors() {
+        assert_eq!(super::md5_hex(b""), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(super::md5_hex(b"abc"), "900150983cd24fb0d6963f7d28e17f72");
+        assert_eq!(
+            super::md5_hex(
+                b"12345678901234567890123456789012345678901234567890123456789012345678901234567890"
+            ),
+            "57edf4a22be3c955ac49da2e2107b67a"
+        );
+    }
 
     #[test]
     fn events_are_numbered_per_function_and_family() {
