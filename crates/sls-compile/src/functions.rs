@@ -39,6 +39,8 @@ pub(super) fn check(service: &Service, f: &Function, config: &Value) -> Result<(
     Ok(())
 }
 
+/// The `AWS::Lambda::Function` of `f` (its logical id and resource) and the statements it adds
+/// to the generated role; properties in v3's order.
 pub(super) fn compile_function(
     service: &Service,
     config: &Value,
@@ -46,25 +48,66 @@ pub(super) fn compile_function(
     artifact_directory_name: &str,
     artifact: &FunctionArtifact,
 ) -> (String, Value, Vec<RoleStatement>) {
-    let mut role_statements = Vec::new();
-    let p = &service.provider;
-    let bucket = match &p.deployment_bucket {
-        Some(b) => json!(b),
-        None => json!({"Ref": "ServerlessDeploymentBucket"}),
-    };
+    let raw_fn = &config["functions"][&f.key];
+    let raw_p = &config["provider"];
     let mut props = Map::new();
     props.insert(
         "Code".into(),
-        json!({"S3Bucket": bucket, "S3Key": format!("{artifact_directory_name}/{}", artifact.file_name)}),
+        code(service, artifact_directory_name, artifact),
     );
-    // v3 `resolveFunctionRuntimeManagement`: `{mode: auto}`, then the provider's, then the
-    // function's (a string is the mode).
+    if let Some(c) = runtime_management(raw_p, raw_fn) {
+        props.insert("RuntimeManagementConfig".into(), c);
+    }
+    add_basic_settings(service, f, raw_fn, raw_p, &mut props);
+    let mut role_statements = add_settings_with_statements(raw_fn, raw_p, &mut props);
+    add_environment(service, f, &mut props);
+    let mut depends_on = add_role(service, f, raw_fn, &mut props);
+    if let Some(vpc) = vpc_config(config, &f.key) {
+        props.insert("VpcConfig".into(), vpc);
+    }
+    role_statements.extend(add_file_system(raw_fn, &mut props));
+    let reserved = &raw_fn["reservedConcurrency"];
+    if truthy(reserved) || reserved.as_f64() == Some(0.0) {
+        props.insert("ReservedConcurrentExecutions".into(), reserved.clone());
+    }
+    // v3: the function's layers, else the provider's (ARNs only: `layers:` is refused).
+    if let Some(l) = [&raw_fn["layers"], &raw_p["layers"]]
+        .into_iter()
+        .find(|v| truthy(v))
+    {
+        props.insert("Layers".into(), l.clone());
+    }
+    match &raw_fn["dependsOn"] {
+        Value::Array(d) => depends_on.extend(d.iter().cloned()),
+        Value::Null => {}
+        d => depends_on.push(d.clone()),
+    }
+    // v3's key order: Type, Properties, Condition, DependsOn.
+    let mut res = json!({"Type": "AWS::Lambda::Function", "Properties": props});
+    if truthy(&raw_fn["condition"]) {
+        res["Condition"] = raw_fn["condition"].clone();
+    }
+    if !depends_on.is_empty() {
+        res["DependsOn"] = Value::Array(depends_on);
+    }
+    (naming::lambda_logical_id(&f.key), res, role_statements)
+}
+
+/// `Code`: the artifact in the deployment bucket.
+fn code(service: &Service, artifact_directory_name: &str, artifact: &FunctionArtifact) -> Value {
+    let bucket = match &service.provider.deployment_bucket {
+        Some(b) => json!(b),
+        None => json!({"Ref": "ServerlessDeploymentBucket"}),
+    };
+    json!({"S3Bucket": bucket, "S3Key": format!("{artifact_directory_name}/{}", artifact.file_name)})
+}
+
+/// v3 `resolveFunctionRuntimeManagement`: `{mode: auto}`, then the provider's, then the
+/// function's (a string is the mode); `auto` sets nothing.
+fn runtime_management(raw_p: &Value, raw_fn: &Value) -> Option<Value> {
     let mut runtime = Map::new();
     runtime.insert("mode".into(), json!("auto"));
-    for v in [
-        &config["provider"]["runtimeManagement"],
-        &config["functions"][&f.key]["runtimeManagement"],
-    ] {
+    for v in [&raw_p["runtimeManagement"], &raw_fn["runtimeManagement"]] {
         match v {
             Value::String(m) => {
                 runtime.insert("mode".into(), json!(m));
@@ -73,7 +116,7 @@ pub(super) fn compile_function(
             _ => {}
         }
     }
-    let update_on = match runtime["mode"].as_str() {
+    match runtime["mode"].as_str() {
         Some("auto") => None,
         Some("onFunctionUpdate") => Some(json!({"UpdateRuntimeOn": "FunctionUpdate"})),
         Some("manual") => Some(match runtime.get("arn").filter(|a| !a.is_null()) {
@@ -81,10 +124,18 @@ pub(super) fn compile_function(
             None => json!({"UpdateRuntimeOn": "Manual"}),
         }),
         _ => Some(json!({})),
-    };
-    if let Some(c) = update_on {
-        props.insert("RuntimeManagementConfig".into(), c);
     }
+}
+
+/// Handler, runtime, name, memory, timeout, architecture, description, tags, ephemeral storage.
+fn add_basic_settings(
+    service: &Service,
+    f: &Function,
+    raw_fn: &Value,
+    raw_p: &Value,
+    props: &mut Map<String, Value>,
+) {
+    let p = &service.provider;
     props.insert(
         "Handler".into(),
         json!(f.handler.as_deref().unwrap_or_default()),
@@ -99,8 +150,6 @@ pub(super) fn compile_function(
         "Timeout".into(),
         first_truthy(&[&f.timeout, &p.timeout]).unwrap_or(json!(6)),
     );
-    let raw_fn = &config["functions"][&f.key];
-    let raw_p = &config["provider"];
     if let Some(a) = [&raw_fn["architecture"], &raw_p["architecture"]]
         .into_iter()
         .find(|v| truthy(v))
@@ -123,6 +172,15 @@ pub(super) fn compile_function(
             json!({"Size": raw_fn["ephemeralStorageSize"]}),
         );
     }
+}
+
+/// The dead-letter target, the KMS key and tracing, with what each lets the generated role do.
+fn add_settings_with_statements(
+    raw_fn: &Value,
+    raw_p: &Value,
+    props: &mut Map<String, Value>,
+) -> Vec<RoleStatement> {
+    let mut role_statements = Vec::new();
     // v3: `onError` (a string ARN also lets the default role publish to it).
     let on_error = &raw_fn["onError"];
     if truthy(on_error) {
@@ -168,6 +226,12 @@ pub(super) fn compile_function(
             union: true,
         });
     }
+    role_statements
+}
+
+/// The provider's environment variables, overridden by the function's.
+fn add_environment(service: &Service, f: &Function, props: &mut Map<String, Value>) {
+    let p = &service.provider;
     if f.environment.is_some() || p.environment.is_some() {
         let mut vars = p.environment.clone().unwrap_or_default();
         for (k, v) in f.environment.iter().flatten() {
@@ -175,12 +239,21 @@ pub(super) fn compile_function(
         }
         props.insert("Environment".into(), json!({"Variables": vars}));
     }
-    // v3 `compileRole`.
+}
+
+/// v3 `compileRole`: the `Role` property; returns what the function then depends on (its log
+/// group unless `disableLogs`, and an in-stack role other than the generated one).
+fn add_role(
+    service: &Service,
+    f: &Function,
+    raw_fn: &Value,
+    props: &mut Map<String, Value>,
+) -> Vec<Value> {
     let role = service
         .custom_execution_role(f)
         .unwrap_or_else(|| json!(naming::ROLE_LOGICAL_ID));
     let mut depends_on = Vec::new();
-    if !truthy(&config["functions"][&f.key]["disableLogs"]) {
+    if !truthy(&raw_fn["disableLogs"]) {
         depends_on.push(json!(naming::log_group_logical_id(&f.key)));
     }
     match &role {
@@ -203,53 +276,30 @@ pub(super) fn compile_function(
             props.insert("Role".into(), role.clone());
         }
     }
-    if let Some(vpc) = vpc_config(config, &f.key) {
-        props.insert("VpcConfig".into(), vpc);
-    }
-    // v3: `fileSystemConfig` (checked to come with a VPC); the default role may mount it.
+    depends_on
+}
+
+/// v3: `fileSystemConfig` (checked to come with a VPC); the default role may mount it.
+fn add_file_system(raw_fn: &Value, props: &mut Map<String, Value>) -> Option<RoleStatement> {
     let fs = &raw_fn["fileSystemConfig"];
-    if truthy(fs) {
-        role_statements.push(RoleStatement {
-            statement: json!({
-                "Effect": "Allow",
-                "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-                "Resource": [fs["arn"]]
-            }),
-            union: false,
-        });
-        let mut c = Map::new();
-        for (from, to) in [("arn", "Arn"), ("localMountPath", "LocalMountPath")] {
-            if let Some(v) = fs.get(from).filter(|v| !v.is_null()) {
-                c.insert(to.into(), v.clone());
-            }
+    if !truthy(fs) {
+        return None;
+    }
+    let mut c = Map::new();
+    for (from, to) in [("arn", "Arn"), ("localMountPath", "LocalMountPath")] {
+        if let Some(v) = fs.get(from).filter(|v| !v.is_null()) {
+            c.insert(to.into(), v.clone());
         }
-        props.insert("FileSystemConfigs".into(), json!([c]));
     }
-    let reserved = &raw_fn["reservedConcurrency"];
-    if truthy(reserved) || reserved.as_f64() == Some(0.0) {
-        props.insert("ReservedConcurrentExecutions".into(), reserved.clone());
-    }
-    // v3: the function's layers, else the provider's (ARNs only: `layers:` is refused).
-    if let Some(l) = [&raw_fn["layers"], &raw_p["layers"]]
-        .into_iter()
-        .find(|v| truthy(v))
-    {
-        props.insert("Layers".into(), l.clone());
-    }
-    match &raw_fn["dependsOn"] {
-        Value::Array(d) => depends_on.extend(d.iter().cloned()),
-        Value::Null => {}
-        d => depends_on.push(d.clone()),
-    }
-    // v3's key order: Type, Properties, Condition, DependsOn.
-    let mut res = json!({"Type": "AWS::Lambda::Function", "Properties": props});
-    if truthy(&raw_fn["condition"]) {
-        res["Condition"] = raw_fn["condition"].clone();
-    }
-    if !depends_on.is_empty() {
-        res["DependsOn"] = Value::Array(depends_on);
-    }
-    (naming::lambda_logical_id(&f.key), res, role_statements)
+    props.insert("FileSystemConfigs".into(), json!([c]));
+    Some(RoleStatement {
+        statement: json!({
+            "Effect": "Allow",
+            "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+            "Resource": [fs["arn"]]
+        }),
+        union: false,
+    })
 }
 
 /// v3's `VpcConfig` of a function: its `vpc` keys, else the provider's; none unless both ids
@@ -512,13 +562,32 @@ pub(super) fn event_invoke_config(
     )))
 }
 
-/// The `AWS::Lambda::Version` resource, its id (with v3's digest) and its output.
+/// A function's `AWS::Lambda::Version` (its id carries v3's digest) and the output naming it.
+pub(super) struct Version {
+    pub id: String,
+    pub resource: Value,
+    pub output_id: String,
+    pub output: Value,
+}
+
+/// [`version`] as the tuple `compile_functions` takes apart.
 pub(super) fn version_resource(
     f: &Function,
     fn_id: &str,
     fn_res: &Value,
     artifact: &FunctionArtifact,
 ) -> (String, Value, String, Value) {
+    let v = version(f, fn_id, fn_res, artifact);
+    (v.id, v.resource, v.output_id, v.output)
+}
+
+/// The version of the function `fn_id` (compiled as `fn_res`) with code `artifact`.
+pub(super) fn version(
+    f: &Function,
+    fn_id: &str,
+    fn_res: &Value,
+    artifact: &FunctionArtifact,
+) -> Version {
     // v3 (lambdaHashingVersion 20201221, the default): sha256(base64 zip hash +
     // JSON.stringify(deepSort(properties without Code and Tags, + layerConfigurations))).
     let mut props = fn_res["Properties"].clone();
@@ -540,15 +609,12 @@ pub(super) fn version_resource(
     if let Some(d) = f.description.as_ref().filter(|d| !d.is_empty()) {
         vprops["Description"] = json!(d);
     }
-    let res =
-        json!({"Type": "AWS::Lambda::Version", "DeletionPolicy": "Retain", "Properties": vprops});
-    let out = json!({"Description": "Current Lambda function version", "Value": {"Ref": id}});
-    (
+    Version {
+        resource: json!({"Type": "AWS::Lambda::Version", "DeletionPolicy": "Retain", "Properties": vprops}),
+        output: json!({"Description": "Current Lambda function version", "Value": {"Ref": id}}),
+        output_id: naming::lambda_version_output_logical_id(&f.key),
         id,
-        res,
-        naming::lambda_version_output_logical_id(&f.key),
-        out,
-    )
+    }
 }
 
 fn first_truthy(values: &[&Option<Value>]) -> Option<Value> {

@@ -6,7 +6,6 @@
 use serde_json::{json, Map, Value};
 
 use super::common::{self, err, path};
-use super::md5;
 use crate::error::Result;
 use crate::naming;
 use sls_config::model::{Function, Service};
@@ -103,6 +102,32 @@ pub(super) fn parse<'a>(
             ))
         }
     };
+    let conditions = parse_conditions(f, o, &at)?;
+    let multi_value = o.get("multiValueHeaders").is_some_and(common::js_truthy);
+    let target_group_name = target_group_name(o, config, &at)?;
+    let authorizers = parse_authorizers(f, o, config, &at)?;
+    let health_check = health_check(o);
+    Ok(Alb {
+        function: f,
+        index,
+        alb_id,
+        listener_id,
+        listener_arn,
+        priority,
+        conditions,
+        multi_value,
+        target_group_name,
+        authorizers,
+        health_check,
+    })
+}
+
+/// `conditions`: at least one; lists where v3 takes one value or a list.
+fn parse_conditions(
+    f: &Function,
+    o: &Map<String, Value>,
+    at: &impl Fn(&str) -> String,
+) -> Result<Map<String, Value>> {
     let Some(Value::Object(c)) = o.get("conditions") else {
         return Err(err(
             at("conditions"),
@@ -151,25 +176,41 @@ pub(super) fn parse<'a>(
             ));
         }
     }
-    let multi_value = o.get("multiValueHeaders").is_some_and(common::js_truthy);
-    let target_group_name = match o.get("targetGroupName") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(n)) if n.is_empty() => None,
+    Ok(conditions)
+}
+
+/// `targetGroupName`: 1 to 32 letters, digits and `-`, exclusive with
+/// `provider.alb.targetGroupPrefix`.
+fn target_group_name(
+    o: &Map<String, Value>,
+    config: &Value,
+    at: &impl Fn(&str) -> String,
+) -> Result<Option<String>> {
+    match o.get("targetGroupName") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(n)) if n.is_empty() => Ok(None),
         Some(Value::String(n))
             if n.len() <= 32 && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
         {
             if !target_group_prefix(config).is_empty() {
                 return Err(err(at("targetGroupName"), "ALB \"targetGroupName\" setting is exclusive with \"provider.alb.targetGroupPrefix\": Please specify only one"));
             }
-            Some(n.clone())
+            Ok(Some(n.clone()))
         }
-        Some(v) => {
-            return Err(err(
-                at("targetGroupName"),
-                format!("must be 1 to 32 letters, digits and `-`, got {v}"),
-            ))
-        }
-    };
+        Some(v) => Err(err(
+            at("targetGroupName"),
+            format!("must be 1 to 32 letters, digits and `-`, got {v}"),
+        )),
+    }
+}
+
+/// `authorizer`: one name or a list, each registered in `provider.alb.authorizers`.
+fn parse_authorizers(
+    f: &Function,
+    o: &Map<String, Value>,
+    config: &Value,
+    at: &impl Fn(&str) -> String,
+) -> Result<Vec<String>> {
     let registered = config
         .pointer("/provider/alb/authorizers")
         .and_then(Value::as_object);
@@ -183,7 +224,12 @@ pub(super) fn parse<'a>(
             authorizers.push(name);
         }
     }
-    let health_check = match o.get("healthCheck") {
+    Ok(authorizers)
+}
+
+/// `healthCheck`: an object, or any truthy value for v3's defaults; enabled either way.
+fn health_check(o: &Map<String, Value>) -> Option<Map<String, Value>> {
+    match o.get("healthCheck") {
         Some(Value::Object(h)) => {
             let mut h = h.clone();
             h.insert("enabled".into(), json!(true));
@@ -195,20 +241,7 @@ pub(super) fn parse<'a>(
             Some(h)
         }
         _ => None,
-    };
-    Ok(Alb {
-        function: f,
-        index,
-        alb_id,
-        listener_id,
-        listener_arn,
-        priority,
-        conditions,
-        multi_value,
-        target_group_name,
-        authorizers,
-        health_check,
-    })
+    }
 }
 
 fn target_group_prefix(config: &Value) -> String {
@@ -231,7 +264,33 @@ pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Valu
     if events.is_empty() {
         return Ok(());
     }
-    // v3 `validatePriorities`.
+    validate_priorities(&events)?;
+    let prefix = target_group_prefix(config);
+    for e in &events {
+        common::assign_resource(
+            template,
+            &target_group_id(e),
+            target_group(service, &prefix, e),
+        );
+    }
+    let registered = config
+        .pointer("/provider/alb/authorizers")
+        .and_then(Value::as_object);
+    for e in &events {
+        common::assign_resource(
+            template,
+            &naming::alb_listener_rule_logical_id(&e.function.key, e.priority),
+            listener_rule(e, registered),
+        );
+    }
+    for e in &events {
+        add_permissions(e, template);
+    }
+    Ok(())
+}
+
+/// v3 `validatePriorities`: a priority is used once per listener, and once per function.
+fn validate_priorities(events: &[Alb<'_>]) -> Result<()> {
     for (i, e) in events.iter().enumerate() {
         for prev in &events[..i] {
             if prev.priority != e.priority {
@@ -247,230 +306,219 @@ pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Valu
             }
         }
     }
-    let prefix = target_group_prefix(config);
-    let tag_value = |fn_key: &str, alb: &str, multi: bool| {
+    Ok(())
+}
+
+fn target_group_id(e: &Alb<'_>) -> String {
+    naming::alb_target_group_logical_id(&e.function.key, &e.alb_id, e.multi_value)
+}
+
+/// The `AWS::ElasticLoadBalancingV2::TargetGroup` of an event: `targetGroupName`, else the
+/// prefix and the MD5 of v3's tag value.
+fn target_group(service: &Service, prefix: &str, e: &Alb<'_>) -> Value {
+    let tag_value = |multi: bool| {
         format!(
-            "{}-{fn_key}-{alb}-{}{}",
+            "{}-{}-{}-{}{}",
             service.name,
+            e.function.key,
+            e.alb_id,
             if multi { "multi-value-" } else { "" },
             service.stage
         )
     };
-    let tg_id =
-        |e: &Alb| naming::alb_target_group_logical_id(&e.function.key, &e.alb_id, e.multi_value);
-    for e in &events {
-        let mut props = json!({
-            "TargetType": "lambda",
-            "Targets": [{"Id": common::lambda_target(e.function)}],
-            "Name": e.target_group_name.clone().unwrap_or_else(|| {
-                let name = format!("{prefix}{}", md5::hex(tag_value(&e.function.key, &e.alb_id, e.multi_value).as_bytes()));
-                name.chars().take(32).collect()
-            }),
-            "Tags": [{"Key": "Name", "Value": tag_value(&e.function.key, &e.alb_id, false)}],
-            "TargetGroupAttributes": [{"Key": "lambda.multi_value_headers.enabled", "Value": e.multi_value}],
-            "HealthCheckEnabled": false
-        });
-        if let Some(h) = &e.health_check {
-            let defaults = [
-                ("HealthCheckPath", json!("/")),
-                ("HealthCheckIntervalSeconds", json!(35)),
-                ("HealthCheckTimeoutSeconds", json!(30)),
-                ("HealthyThresholdCount", json!(5)),
-                ("UnhealthyThresholdCount", json!(5)),
-                ("Matcher", json!({"HttpCode": "200"})),
-            ];
-            for (k, v) in defaults {
-                props[k] = v;
-            }
-            let set = |props: &mut Value, key: &str, prop: &str, truthy_only: bool| {
-                if let Some(v) = h
-                    .get(key)
-                    .filter(|v| !v.is_null() && (!truthy_only || common::js_truthy(v)))
-                {
-                    props[prop] = v.clone();
-                }
-            };
-            set(&mut props, "enabled", "HealthCheckEnabled", false);
-            set(
-                &mut props,
-                "intervalSeconds",
-                "HealthCheckIntervalSeconds",
-                false,
-            );
-            set(&mut props, "path", "HealthCheckPath", false);
-            set(
-                &mut props,
-                "timeoutSeconds",
-                "HealthCheckTimeoutSeconds",
-                false,
-            );
-            set(
-                &mut props,
-                "healthyThresholdCount",
-                "HealthyThresholdCount",
-                false,
-            );
-            set(
-                &mut props,
-                "unhealthyThresholdCount",
-                "UnhealthyThresholdCount",
-                true,
-            );
-            if let Some(code) = h
-                .get("matcher")
-                .and_then(|m| m.get("httpCode"))
-                .filter(|c| common::js_truthy(c))
-            {
-                props["Matcher"] = json!({"HttpCode": code});
-            }
-        }
-        common::assign_resource(
-            template,
-            &tg_id(e),
-            json!({
-                "Type": "AWS::ElasticLoadBalancingV2::TargetGroup",
-                "Properties": props,
-                "DependsOn": [naming::lambda_register_target_permission_logical_id(&e.function.key)]
-            }),
-        );
+    let mut props = json!({
+        "TargetType": "lambda",
+        "Targets": [{"Id": common::lambda_target(e.function)}],
+        "Name": e.target_group_name.clone().unwrap_or_else(|| {
+            let name = format!("{prefix}{}", common::md5_hex(tag_value(e.multi_value).as_bytes()));
+            name.chars().take(32).collect()
+        }),
+        "Tags": [{"Key": "Name", "Value": tag_value(false)}],
+        "TargetGroupAttributes": [{"Key": "lambda.multi_value_headers.enabled", "Value": e.multi_value}],
+        "HealthCheckEnabled": false
+    });
+    if let Some(h) = &e.health_check {
+        set_health_check(h, &mut props);
     }
-    let registered = config
-        .pointer("/provider/alb/authorizers")
-        .and_then(Value::as_object);
-    for e in &events {
-        let mut order = 0;
-        let mut actions = Vec::new();
-        for name in &e.authorizers {
-            let auth = registered
-                .and_then(|r| r.get(name))
-                .cloned()
-                .unwrap_or(Value::Null);
-            let get = |k: &str| auth.get(k).filter(|v| !v.is_null()).cloned();
-            let on_unauth = get("onUnauthenticatedRequest")
-                .filter(common::js_truthy)
-                .unwrap_or(json!("deny"));
-            let mut cfg = Map::new();
-            let put = |cfg: &mut Map<String, Value>, k: &str, v: Option<Value>| {
-                if let Some(v) = v {
-                    cfg.insert(k.into(), v);
-                }
-            };
-            if auth.get("type").and_then(Value::as_str) == Some("cognito") {
-                put(&mut cfg, "UserPoolArn", get("userPoolArn"));
-                put(&mut cfg, "UserPoolClientId", get("userPoolClientId"));
-                put(&mut cfg, "UserPoolDomain", get("userPoolDomain"));
-                put(&mut cfg, "OnUnauthenticatedRequest", Some(on_unauth));
-                put(
-                    &mut cfg,
-                    "AuthenticationRequestExtraParams",
-                    get("requestExtraParams"),
-                );
-                put(&mut cfg, "Scope", get("scope"));
-                put(&mut cfg, "SessionCookieName", get("sessionCookieName"));
-                put(&mut cfg, "SessionTimeout", get("sessionTimeout"));
-                order += 1;
-                actions.push(json!({"Type": "authenticate-cognito", "Order": order, "AuthenticateCognitoConfig": cfg}));
-            } else {
-                put(
-                    &mut cfg,
-                    "AuthorizationEndpoint",
-                    get("authorizationEndpoint"),
-                );
-                put(&mut cfg, "ClientId", get("clientId"));
-                put(&mut cfg, "Issuer", get("issuer"));
-                put(&mut cfg, "TokenEndpoint", get("tokenEndpoint"));
-                put(&mut cfg, "UserInfoEndpoint", get("userInfoEndpoint"));
-                put(&mut cfg, "OnUnauthenticatedRequest", Some(on_unauth));
-                put(
-                    &mut cfg,
-                    "AuthenticationRequestExtraParams",
-                    get("requestExtraParams"),
-                );
-                put(&mut cfg, "Scope", get("scope"));
-                put(&mut cfg, "SessionCookieName", get("sessionCookieName"));
-                put(&mut cfg, "SessionTimeout", get("sessionTimeout"));
-                match get("clientSecret").filter(common::js_truthy) {
-                    Some(s) => put(&mut cfg, "ClientSecret", Some(s)),
-                    None => put(&mut cfg, "UseExistingClientSecret", Some(json!(true))),
-                }
-                order += 1;
-                actions.push(json!({"Type": "authenticate-oidc", "Order": order, "AuthenticateOidcConfig": cfg}));
-            }
-        }
-        let mut forward = json!({"Type": "forward", "TargetGroupArn": {"Ref": tg_id(e)}});
-        if order > 0 {
-            forward["Order"] = json!(order + 1);
-        }
-        actions.push(forward);
-        let c = &e.conditions;
-        let mut conditions = Vec::new();
-        if let Some(v) = c.get("path") {
-            conditions.push(json!({"Field": "path-pattern", "Values": v}));
-        }
-        if let Some(v) = c.get("host") {
-            conditions.push(json!({"Field": "host-header", "HostHeaderConfig": {"Values": v}}));
-        }
-        if let Some(v) = c.get("method") {
-            conditions.push(
-                json!({"Field": "http-request-method", "HttpRequestMethodConfig": {"Values": v}}),
-            );
-        }
-        for h in c
-            .get("header")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
+    json!({
+        "Type": "AWS::ElasticLoadBalancingV2::TargetGroup",
+        "Properties": props,
+        "DependsOn": [naming::lambda_register_target_permission_logical_id(&e.function.key)]
+    })
+}
+
+/// `healthCheck`: v3's defaults, then the event's settings.
+fn set_health_check(h: &Map<String, Value>, props: &mut Value) {
+    let defaults = [
+        ("HealthCheckPath", json!("/")),
+        ("HealthCheckIntervalSeconds", json!(35)),
+        ("HealthCheckTimeoutSeconds", json!(30)),
+        ("HealthyThresholdCount", json!(5)),
+        ("UnhealthyThresholdCount", json!(5)),
+        ("Matcher", json!({"HttpCode": "200"})),
+    ];
+    for (k, v) in defaults {
+        props[k] = v;
+    }
+    // (setting, property, only when truthy)
+    for (key, prop, truthy_only) in [
+        ("enabled", "HealthCheckEnabled", false),
+        ("intervalSeconds", "HealthCheckIntervalSeconds", false),
+        ("path", "HealthCheckPath", false),
+        ("timeoutSeconds", "HealthCheckTimeoutSeconds", false),
+        ("healthyThresholdCount", "HealthyThresholdCount", false),
+        ("unhealthyThresholdCount", "UnhealthyThresholdCount", true),
+    ] {
+        if let Some(v) = h
+            .get(key)
+            .filter(|v| !v.is_null() && (!truthy_only || common::js_truthy(v)))
         {
-            conditions.push(json!({"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": h["name"], "Values": h["values"]}}));
+            props[prop] = v.clone();
         }
-        if let Some(Value::Object(q)) = c.get("query") {
-            let values: Vec<Value> = q
-                .iter()
-                .map(|(k, v)| json!({"Key": k, "Value": v}))
-                .collect();
-            conditions
-                .push(json!({"Field": "query-string", "QueryStringConfig": {"Values": values}}));
+    }
+    if let Some(code) = h
+        .get("matcher")
+        .and_then(|m| m.get("httpCode"))
+        .filter(|c| common::js_truthy(c))
+    {
+        props["Matcher"] = json!({"HttpCode": code});
+    }
+}
+
+/// The `AWS::ElasticLoadBalancingV2::ListenerRule`: the authorizers' authenticate actions in
+/// order, then the forward to the target group.
+fn listener_rule(e: &Alb<'_>, registered: Option<&Map<String, Value>>) -> Value {
+    let mut actions = Vec::new();
+    for name in &e.authorizers {
+        let auth = registered
+            .and_then(|r| r.get(name))
+            .cloned()
+            .unwrap_or(Value::Null);
+        actions.push(authenticate_action(&auth, actions.len() + 1));
+    }
+    let mut forward = json!({"Type": "forward", "TargetGroupArn": {"Ref": target_group_id(e)}});
+    if !actions.is_empty() {
+        forward["Order"] = json!(actions.len() + 1);
+    }
+    actions.push(forward);
+    json!({
+        "Type": "AWS::ElasticLoadBalancingV2::ListenerRule",
+        "Properties": {
+            "Actions": actions,
+            "Conditions": rule_conditions(&e.conditions),
+            "ListenerArn": e.listener_arn,
+            "Priority": e.priority
         }
-        if let Some(v) = c.get("ip") {
-            conditions.push(json!({"Field": "source-ip", "SourceIpConfig": {"Values": v}}));
+    })
+}
+
+/// The `authenticate-cognito` or `authenticate-oidc` action of a `provider.alb.authorizers`
+/// entry, `order`-th in the rule.
+fn authenticate_action(auth: &Value, order: usize) -> Value {
+    let get = |k: &str| auth.get(k).filter(|v| !v.is_null()).cloned();
+    let on_unauth = get("onUnauthenticatedRequest")
+        .filter(common::js_truthy)
+        .unwrap_or(json!("deny"));
+    let cognito = auth.get("type").and_then(Value::as_str) == Some("cognito");
+    let keys: &[(&str, &str)] = if cognito {
+        &[
+            ("UserPoolArn", "userPoolArn"),
+            ("UserPoolClientId", "userPoolClientId"),
+            ("UserPoolDomain", "userPoolDomain"),
+        ]
+    } else {
+        &[
+            ("AuthorizationEndpoint", "authorizationEndpoint"),
+            ("ClientId", "clientId"),
+            ("Issuer", "issuer"),
+            ("TokenEndpoint", "tokenEndpoint"),
+            ("UserInfoEndpoint", "userInfoEndpoint"),
+        ]
+    };
+    let mut cfg = Map::new();
+    for (prop, key) in keys {
+        if let Some(v) = get(key) {
+            cfg.insert((*prop).into(), v);
         }
-        common::assign_resource(
-            template,
-            &naming::alb_listener_rule_logical_id(&e.function.key, e.priority),
-            json!({
-                "Type": "AWS::ElasticLoadBalancingV2::ListenerRule",
-                "Properties": {
-                    "Actions": actions,
-                    "Conditions": conditions,
-                    "ListenerArn": e.listener_arn,
-                    "Priority": e.priority
-                }
-            }),
+    }
+    cfg.insert("OnUnauthenticatedRequest".into(), on_unauth);
+    for (prop, key) in [
+        ("AuthenticationRequestExtraParams", "requestExtraParams"),
+        ("Scope", "scope"),
+        ("SessionCookieName", "sessionCookieName"),
+        ("SessionTimeout", "sessionTimeout"),
+    ] {
+        if let Some(v) = get(key) {
+            cfg.insert(prop.into(), v);
+        }
+    }
+    if cognito {
+        return json!({"Type": "authenticate-cognito", "Order": order, "AuthenticateCognitoConfig": cfg});
+    }
+    match get("clientSecret").filter(common::js_truthy) {
+        Some(s) => cfg.insert("ClientSecret".into(), s),
+        None => cfg.insert("UseExistingClientSecret".into(), json!(true)),
+    };
+    json!({"Type": "authenticate-oidc", "Order": order, "AuthenticateOidcConfig": cfg})
+}
+
+/// The rule's conditions, in v3's order: path, host, method, headers, query, source IP.
+fn rule_conditions(c: &Map<String, Value>) -> Vec<Value> {
+    let mut conditions = Vec::new();
+    if let Some(v) = c.get("path") {
+        conditions.push(json!({"Field": "path-pattern", "Values": v}));
+    }
+    if let Some(v) = c.get("host") {
+        conditions.push(json!({"Field": "host-header", "HostHeaderConfig": {"Values": v}}));
+    }
+    if let Some(v) = c.get("method") {
+        conditions.push(
+            json!({"Field": "http-request-method", "HttpRequestMethodConfig": {"Values": v}}),
         );
     }
-    for e in &events {
-        let base = json!({
-            "Type": "AWS::Lambda::Permission",
-            "Properties": {
-                "FunctionName": common::lambda_target(e.function),
-                "Action": "lambda:InvokeFunction",
-                "Principal": "elasticloadbalancing.amazonaws.com"
-            }
-        });
-        let mut invoke = base.clone();
-        invoke["Properties"]["SourceArn"] = json!({"Ref": tg_id(e)});
-        common::merge_resource(
-            template,
-            &naming::lambda_alb_permission_logical_id(&e.function.key),
-            invoke,
-        );
-        common::merge_resource(
-            template,
-            &naming::lambda_register_target_permission_logical_id(&e.function.key),
-            base,
-        );
+    for h in c
+        .get("header")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        conditions.push(json!({"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": h["name"], "Values": h["values"]}}));
     }
-    Ok(())
+    if let Some(Value::Object(q)) = c.get("query") {
+        let values: Vec<Value> = q
+            .iter()
+            .map(|(k, v)| json!({"Key": k, "Value": v}))
+            .collect();
+        conditions.push(json!({"Field": "query-string", "QueryStringConfig": {"Values": values}}));
+    }
+    if let Some(v) = c.get("ip") {
+        conditions.push(json!({"Field": "source-ip", "SourceIpConfig": {"Values": v}}));
+    }
+    conditions
+}
+
+/// The load balancer may invoke the function (from the target group) and register it.
+fn add_permissions(e: &Alb<'_>, template: &mut Value) {
+    let base = json!({
+        "Type": "AWS::Lambda::Permission",
+        "Properties": {
+            "FunctionName": common::lambda_target(e.function),
+            "Action": "lambda:InvokeFunction",
+            "Principal": "elasticloadbalancing.amazonaws.com"
+        }
+    });
+    let mut invoke = base.clone();
+    invoke["Properties"]["SourceArn"] = json!({"Ref": target_group_id(e)});
+    common::merge_resource(
+        template,
+        &naming::lambda_alb_permission_logical_id(&e.function.key),
+        invoke,
+    );
+    common::merge_resource(
+        template,
+        &naming::lambda_register_target_permission_logical_id(&e.function.key),
+        base,
+    );
 }
 
 #[cfg(test)]

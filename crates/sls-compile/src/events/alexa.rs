@@ -19,20 +19,6 @@ fn valid_token(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
-/// JS `s.replace(/\\n|\\r/g, '')`.
-fn drop_escaped_breaks(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\\' && matches!(chars.peek(), Some('n') | Some('r')) {
-            chars.next();
-            continue;
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// (app id, enabled).
 pub(super) fn parse(
     family: &str,
@@ -76,38 +62,32 @@ pub(super) fn compile_all(family: &str, service: &Service, template: &mut Value)
     } else {
         "alexa-connectedhome.amazon.com"
     };
-    for f in &service.functions {
-        let mut number = 0;
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(family) else {
-                continue;
-            };
-            number += 1;
-            let (app_id, enabled) = parse(family, f, index, Some(settings))?;
-            let id = if family == SKILL {
-                naming::lambda_alexa_skill_permission_logical_id(&f.key, number)
-            } else {
-                naming::lambda_alexa_smart_home_permission_logical_id(&f.key, number)
-            };
-            let action = if enabled {
-                "lambda:InvokeFunction"
-            } else {
-                "lambda:DisableInvokeFunction"
-            };
-            common::merge_resource(
-                template,
-                &id,
-                json!({
-                    "Type": "AWS::Lambda::Permission",
-                    "Properties": {
-                        "FunctionName": common::lambda_target(f),
-                        "Action": action,
-                        "Principal": principal,
-                        "EventSourceToken": drop_escaped_breaks(&app_id)
-                    }
-                }),
-            );
-        }
+    for e in common::numbered_events(service, family) {
+        let f = e.function;
+        let (app_id, enabled) = parse(family, f, e.index, Some(e.settings))?;
+        let id = if family == SKILL {
+            naming::lambda_alexa_skill_permission_logical_id(&f.key, e.number)
+        } else {
+            naming::lambda_alexa_smart_home_permission_logical_id(&f.key, e.number)
+        };
+        let action = if enabled {
+            "lambda:InvokeFunction"
+        } else {
+            "lambda:DisableInvokeFunction"
+        };
+        common::merge_resource(
+            template,
+            &id,
+            json!({
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "FunctionName": common::lambda_target(f),
+                    "Action": action,
+                    "Principal": principal,
+                    "EventSourceToken": common::drop_escaped_breaks(&app_id)
+                }
+            }),
+        );
     }
     Ok(())
 }

@@ -20,20 +20,6 @@ const KEYS: &[&str] = &[
     "enabled",
 ];
 
-/// JS `s.replace(/\\n|\\r/g, '')`: drops a backslash followed by `n` or `r`.
-fn drop_escaped_breaks(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\\' && matches!(chars.peek(), Some('n') | Some('r')) {
-            chars.next();
-            continue;
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// `"<s>"` parsed back as v3's `JSON.parse` of its template does; text that breaks it is refused.
 fn v3_quoted(s: &str, at: String) -> Result<String> {
     serde_json::from_str::<String>(&format!("\"{s}\"")).map_err(|_| {
@@ -56,14 +42,15 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
         return Err(err(at(k), "unknown property; remove it"));
     }
     let pattern = match o.get("event") {
-        Some(e @ Value::Object(_)) => {
-            serde_json::from_str::<Value>(&drop_escaped_breaks(&e.to_string())).map_err(|_| {
-                err(
-                    at("event"),
-                    "v3 cannot place this pattern in its rule template; remove escaped line breaks",
-                )
-            })?
-        }
+        Some(e @ Value::Object(_)) => serde_json::from_str::<Value>(&common::drop_escaped_breaks(
+            &e.to_string(),
+        ))
+        .map_err(|_| {
+            err(
+                at("event"),
+                "v3 cannot place this pattern in its rule template; remove escaped line breaks",
+            )
+        })?,
         _ => {
             return Err(err(
                 at("event"),
@@ -110,7 +97,7 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            let escaped = drop_escaped_breaks(&text.replace('"', "\\\""));
+            let escaped = common::drop_escaped_breaks(&text.replace('"', "\\\""));
             target.insert("Input".into(), json!(v3_quoted(&escaped, at("input"))?));
         }
         Some(Value::String(_)) => {}
@@ -163,34 +150,24 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
 }
 
 pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()> {
-    for f in &service.functions {
-        let mut number = 0;
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY) else {
-                continue;
-            };
-            number += 1;
-            let props = parse(f, index, Some(settings))?;
-            let rule_id = naming::cloud_watch_event_logical_id(&f.key, number);
-            common::merge_resource(
-                template,
-                &rule_id,
-                json!({"Type": "AWS::Events::Rule", "Properties": props}),
-            );
-            common::merge_resource(
-                template,
-                &naming::lambda_cloud_watch_event_permission_logical_id(&f.key, number),
-                json!({
-                    "Type": "AWS::Lambda::Permission",
-                    "Properties": {
-                        "FunctionName": common::lambda_target(f),
-                        "Action": "lambda:InvokeFunction",
-                        "Principal": "events.amazonaws.com",
-                        "SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]}
-                    }
-                }),
-            );
-        }
+    for e in common::numbered_events(service, FAMILY) {
+        let f = e.function;
+        let props = parse(f, e.index, Some(e.settings))?;
+        let rule_id = naming::cloud_watch_event_logical_id(&f.key, e.number);
+        common::merge_resource(
+            template,
+            &rule_id,
+            json!({"Type": "AWS::Events::Rule", "Properties": props}),
+        );
+        common::merge_resource(
+            template,
+            &naming::lambda_cloud_watch_event_permission_logical_id(&f.key, e.number),
+            common::invoke_permission(
+                common::lambda_target(f),
+                "events.amazonaws.com",
+                json!({"Fn::GetAtt": [rule_id, "Arn"]}),
+            ),
+        );
     }
     Ok(())
 }

@@ -187,15 +187,11 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
         common::merge_resource(
             template,
             &naming::lambda_cognito_user_pool_permission_logical_id(&f.key, &t.pool, &t.trigger),
-            json!({
-                "Type": "AWS::Lambda::Permission",
-                "Properties": {
-                    "FunctionName": common::lambda_target(f),
-                    "Action": "lambda:InvokeFunction",
-                    "Principal": "cognito-idp.amazonaws.com",
-                    "SourceArn": {"Fn::GetAtt": [naming::cognito_user_pool_logical_id(&t.pool), "Arn"]}
-                }
-            }),
+            common::invoke_permission(
+                common::lambda_target(f),
+                "cognito-idp.amazonaws.com",
+                json!({"Fn::GetAtt": [naming::cognito_user_pool_logical_id(&t.pool), "Arn"]}),
+            ),
         );
     }
     Ok(())

@@ -1,5 +1,7 @@
-//! What several event families share: the property path of an event, the function's ARN as
-//! a target, the role dependency and role statements v3 adds to `IamRoleLambdaExecution`.
+//! What several event families share: the property path of an event, the numbered events of a
+//! family, the function's ARN as a target and the permission to invoke it, the role dependency
+//! and role statements v3 adds to `IamRoleLambdaExecution`, and the checks of settings several
+//! families take (`startingPosition`, `consumerGroupId`, `filterPatterns`, ...).
 
 use serde_json::{json, Map, Value};
 
@@ -19,6 +21,37 @@ pub(super) fn path(f: &Function, index: usize, family: &str, prop: &str) -> Stri
 
 pub(super) fn err(path: String, message: impl Into<String>) -> DeployError {
     DeployError::config(path, message)
+}
+
+/// One event of a family, numbered among the function's events of that family (from 1), as
+/// v3 numbers the logical ids of rules and permissions.
+pub(super) struct NumberedEvent<'a> {
+    pub function: &'a Function,
+    /// The position in `functions.<key>.events`.
+    pub index: usize,
+    pub number: usize,
+    pub settings: &'a Value,
+}
+
+/// Every `family` event of the service, function by function.
+pub(super) fn numbered_events<'a>(
+    service: &'a Service,
+    family: &'a str,
+) -> impl Iterator<Item = NumberedEvent<'a>> {
+    service.functions.iter().flat_map(move |function| {
+        function
+            .events
+            .iter()
+            .enumerate()
+            .filter_map(move |(index, event)| Some((index, event.get(family)?)))
+            .enumerate()
+            .map(move |(i, (index, settings))| NumberedEvent {
+                function,
+                index,
+                number: i + 1,
+                settings,
+            })
+    })
 }
 
 /// v3 `resolveLambdaTarget` (no `targetAlias`: provisioned concurrency aliases are not built).
@@ -78,6 +111,19 @@ pub(super) fn role_statements(template: &mut Value) -> Option<&mut Vec<Value>> {
         .as_array_mut()
 }
 
+/// An `AWS::Lambda::Permission` letting `principal` invoke `function` from `source_arn`.
+pub(super) fn invoke_permission(function: Value, principal: &str, source_arn: Value) -> Value {
+    json!({
+        "Type": "AWS::Lambda::Permission",
+        "Properties": {
+            "FunctionName": function,
+            "Action": "lambda:InvokeFunction",
+            "Principal": principal,
+            "SourceArn": source_arn,
+        }
+    })
+}
+
 /// `{Effect: Allow, Action: [...], Resource: [...]}` in v3's key order.
 pub(super) fn statement(actions: &[&str], resources: Vec<Value>) -> Value {
     json!({"Effect": "Allow", "Action": actions, "Resource": resources})
@@ -129,6 +175,30 @@ pub(super) fn bool_at(
     }
 }
 
+/// JS `s.replace(/\\n|\\r/g, '')`: drops a backslash followed by `n` or `r`.
+pub(super) fn drop_escaped_breaks(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && matches!(chars.peek(), Some('n') | Some('r')) {
+            chars.next();
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// MD5 as lower-case hex, only for v3's names: ALB target group names, and EventBridge rule
+/// names and target ids longer than 64 characters (v3 `event-bridge/utils.js` `hashName`).
+pub(super) fn md5_hex(data: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// An ARN: a string starting with `arn:` or a CloudFormation intrinsic (v3 `awsArn`).
 pub(super) fn is_arn(v: &Value) -> bool {
     match v {
@@ -150,6 +220,34 @@ pub(super) fn is_arn(v: &Value) -> bool {
         }
         _ => false,
     }
+}
+
+/// `startingPosition` of a stream, `kafka` or `msk` event: `LATEST`, `TRIM_HORIZON` (the
+/// default) or `AT_TIMESTAMP`.
+pub(super) fn starting_position(
+    value: Option<&Value>,
+    at: impl Fn(&str) -> String,
+) -> Result<String> {
+    match value {
+        None | Some(Value::Null) => Ok("TRIM_HORIZON".to_string()),
+        Some(Value::String(s))
+            if matches!(s.as_str(), "LATEST" | "TRIM_HORIZON" | "AT_TIMESTAMP") =>
+        {
+            Ok(s.clone())
+        }
+        Some(v) => Err(err(
+            at("startingPosition"),
+            format!("must be LATEST, TRIM_HORIZON or AT_TIMESTAMP, got {v}"),
+        )),
+    }
+}
+
+/// `startingPosition: AT_TIMESTAMP` without `startingPositionTimestamp` (v3's message).
+pub(super) fn timestamp_required(f: &Function, at: impl Fn(&str) -> String) -> DeployError {
+    err(
+        at("startingPositionTimestamp"),
+        format!("You must specify startingPositionTimestamp for function: {} when startingPosition is AT_TIMESTAMP", f.key),
+    )
 }
 
 /// `consumerGroupId` of a `kafka`/`msk` event as v3 validates it: an empty value means none,
@@ -185,5 +283,59 @@ pub(super) fn filter_criteria(
             at("filterPatterns"),
             "must be a list of 1 to 10 filter objects",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use sls_config::model::Service;
+
+    #[test]
+    fn md5_rfc1321_vectors() {
+        assert_eq!(super::md5_hex(b""), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(super::md5_hex(b"abc"), "900150983cd24fb0d6963f7d28e17f72");
+        assert_eq!(
+            super::md5_hex(
+                b"12345678901234567890123456789012345678901234567890123456789012345678901234567890"
+            ),
+            "57edf4a22be3c955ac49da2e2107b67a"
+        );
+    }
+
+    #[test]
+    fn events_are_numbered_per_function_and_family() {
+        let config = json!({
+            "service": "svc",
+            "provider": {"name": "aws"},
+            "functions": {
+                "a": {"handler": "h.a", "events": [{"iot": {"sql": "1"}}, {"sqs": "arn:aws:sqs:r:1:q"}, {"iot": {"sql": "2"}}]},
+                "b": {"handler": "h.b", "events": [{"iot": {"sql": "3"}}]}
+            }
+        });
+        let service = Service::from_config(&config, "dev", "us-east-1").unwrap();
+        let seen: Vec<(String, usize, usize)> = super::numbered_events(&service, "iot")
+            .map(|e| (e.function.key.clone(), e.index, e.number))
+            .collect();
+        assert_eq!(
+            seen,
+            [("a".into(), 0, 1), ("a".into(), 2, 2), ("b".into(), 0, 1)]
+        );
+    }
+
+    #[test]
+    fn starting_position_defaults_and_names_its_path() {
+        let at = |p: &str| format!("functions.f.events[0].kafka.{p}");
+        assert_eq!(super::starting_position(None, at).unwrap(), "TRIM_HORIZON");
+        assert_eq!(
+            super::starting_position(Some(&json!("LATEST")), at).unwrap(),
+            "LATEST"
+        );
+        let e = super::starting_position(Some(&json!("EARLIEST")), at).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("functions.f.events[0].kafka.startingPosition"),
+            "{e}"
+        );
     }
 }

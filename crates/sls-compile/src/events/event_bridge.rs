@@ -8,7 +8,6 @@
 use serde_json::{json, Map, Value};
 
 use super::common::{self, err, path};
-use super::md5;
 use crate::error::Result;
 use crate::naming;
 use sls_config::model::{Function, Service};
@@ -42,7 +41,7 @@ const PATTERN_KEYS: &[&str] = &[
 
 fn hash_name(name: &str, suffix: &str) -> String {
     let keep: String = name.chars().take(31 - suffix.len()).collect();
-    format!("{keep}{}-{suffix}", md5::hex(name.as_bytes()))
+    format!("{keep}{}-{suffix}", common::md5_hex(name.as_bytes()))
 }
 
 fn rule_name(function_name: &str, idx: usize) -> String {

@@ -8,6 +8,7 @@
 use serde_json::{json, Map, Value};
 use sls_config::is_truthy as truthy;
 
+use super::common;
 use crate::error::{DeployError, Result};
 use crate::naming;
 use sls_config::model::{Function, Service};
@@ -79,11 +80,42 @@ fn is_http_api(event: &Value) -> Option<&Value> {
     }
 }
 
+/// An event's route as written: `"*"`, `"<METHOD> /<path>"` or `{method, path, authorizer}`.
+struct RouteSpec<'a> {
+    method: Option<String>,
+    path: String,
+    authorizer: Option<&'a Value>,
+}
+
 /// Parses one event (`functions.<fn>.events[<i>].httpApi`).
 fn parse_event(f: &Function, index: usize, v: &Value) -> Result<Route> {
     let at = format!("functions.{}.events[{index}].httpApi", f.key);
-    let (method, path, authorizer) = match v {
-        Value::String(s) if s == "*" => (None, "*".to_string(), None),
+    let spec = route_spec(&at, v)?;
+    let method = route_method(f, &at, &spec)?;
+    let key = if spec.path == "*" {
+        "*".to_string()
+    } else {
+        format!("{method} {}", spec.path)
+    };
+    let authorizer = match spec.authorizer {
+        None => None,
+        Some(a) => Some(parse_route_authorizer(&format!("{at}.authorizer"), a)?),
+    };
+    Ok(Route {
+        function: f.key.clone(),
+        key,
+        method,
+        authorizer,
+    })
+}
+
+fn route_spec<'a>(at: &str, v: &'a Value) -> Result<RouteSpec<'a>> {
+    match v {
+        Value::String(s) if s == "*" => Ok(RouteSpec {
+            method: None,
+            path: "*".to_string(),
+            authorizer: None,
+        }),
         Value::String(s) => {
             let (m, p) = s.split_once(' ').unwrap_or((s, ""));
             if !METHODS.contains(&m.to_uppercase().as_str())
@@ -91,48 +123,62 @@ fn parse_event(f: &Function, index: usize, v: &Value) -> Result<Route> {
                 || p.chars().any(char::is_whitespace)
             {
                 return Err(err(
-                    &at,
+                    at,
                     format!("\"{s}\" must be \"*\" or \"<METHOD> /<path>\" (for example \"GET /users\")"),
                 ));
             }
-            (Some(m.to_string()), p.to_string(), None)
+            Ok(RouteSpec {
+                method: Some(m.to_string()),
+                path: p.to_string(),
+                authorizer: None,
+            })
         }
-        Value::Object(o) => {
-            for k in o.keys() {
-                if !["authorizer", "method", "path"].contains(&k.as_str()) {
-                    return Err(err(
-                        format!("{at}.{k}"),
-                        format!("unknown property \"{k}\" (supported: method, path, authorizer); remove it"),
-                    ));
-                }
-            }
-            let path = match o.get("path") {
-                Some(Value::String(p)) => p.clone(),
-                Some(_) => return Err(err(format!("{at}.path"), "must be a string")),
-                None => return Err(err(&at, "must have required property 'path'")),
-            };
-            if path != "*" && (!path.starts_with('/') || path.chars().any(char::is_whitespace)) {
-                return Err(err(
-                    format!("{at}.path"),
-                    format!("\"{path}\" must be \"*\" or start with \"/\" and hold no spaces"),
-                ));
-            }
-            let method = match o.get("method") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(m)) => Some(m.clone()),
-                Some(_) => return Err(err(format!("{at}.method"), "must be a string")),
-            };
-            (method, path, o.get("authorizer").filter(|a| !a.is_null()))
-        }
-        _ => {
+        Value::Object(o) => route_spec_object(at, o),
+        _ => Err(err(
+            at,
+            "must be \"*\", \"<METHOD> /<path>\" or an object with method and path",
+        )),
+    }
+}
+
+fn route_spec_object<'a>(at: &str, o: &'a Map<String, Value>) -> Result<RouteSpec<'a>> {
+    for k in o.keys() {
+        if !["authorizer", "method", "path"].contains(&k.as_str()) {
             return Err(err(
-                &at,
-                "must be \"*\", \"<METHOD> /<path>\" or an object with method and path",
-            ))
+                format!("{at}.{k}"),
+                format!(
+                    "unknown property \"{k}\" (supported: method, path, authorizer); remove it"
+                ),
+            ));
         }
+    }
+    let path = match o.get("path") {
+        Some(Value::String(p)) => p.clone(),
+        Some(_) => return Err(err(format!("{at}.path"), "must be a string")),
+        None => return Err(err(at, "must have required property 'path'")),
     };
-    let (key, method) = if path == "*" {
-        if method.as_deref().is_some_and(|m| m != "*") {
+    if path != "*" && (!path.starts_with('/') || path.chars().any(char::is_whitespace)) {
+        return Err(err(
+            format!("{at}.path"),
+            format!("\"{path}\" must be \"*\" or start with \"/\" and hold no spaces"),
+        ));
+    }
+    let method = match o.get("method") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(m)) => Some(m.clone()),
+        Some(_) => return Err(err(format!("{at}.method"), "must be a string")),
+    };
+    Ok(RouteSpec {
+        method,
+        path,
+        authorizer: o.get("authorizer").filter(|a| !a.is_null()),
+    })
+}
+
+/// The route's method in upper case: `ANY` for `*` (as a method or as the whole route).
+fn route_method(f: &Function, at: &str, spec: &RouteSpec<'_>) -> Result<String> {
+    if spec.path == "*" {
+        if spec.method.as_deref().is_some_and(|m| m != "*") {
             return Err(err(
                 format!("{at}.path"),
                 format!(
@@ -141,99 +187,98 @@ fn parse_event(f: &Function, index: usize, v: &Value) -> Result<Route> {
                 ),
             ));
         }
-        ("*".to_string(), "ANY".to_string())
-    } else {
-        let Some(m) = method else {
-            return Err(err(
-                format!("{at}.method"),
-                format!("Missing \"method\" property in function {} for httpApi event in serverless.yml", f.key),
-            ));
-        };
-        let mut m = m.to_uppercase();
-        if m == "*" {
-            m = "ANY".into();
-        } else if !METHODS.contains(&m.as_str()) {
-            return Err(err(
-                format!("{at}.method"),
-                format!("Invalid \"method\" property in function {} for httpApi event in serverless.yml", f.key),
-            ));
-        }
-        (format!("{m} {path}"), m)
+        return Ok("ANY".to_string());
+    }
+    let Some(m) = &spec.method else {
+        return Err(err(
+            format!("{at}.method"),
+            format!(
+                "Missing \"method\" property in function {} for httpApi event in serverless.yml",
+                f.key
+            ),
+        ));
     };
-    let authorizer = match authorizer {
-        None => None,
-        Some(Value::String(n)) => Some(RouteAuthorizer {
-            name: Some(n.clone()),
-            id: None,
-            type_: None,
-            scopes: None,
-        }),
-        Some(Value::Object(o)) => {
-            let at = format!("{at}.authorizer");
-            for k in o.keys() {
-                if !["id", "name", "scopes", "type"].contains(&k.as_str()) {
-                    return Err(err(
-                        format!("{at}.{k}"),
-                        "unknown property; use name, id, scopes or type",
-                    ));
-                }
-            }
-            let type_ = match o.get("type") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(t)) if ["request", "jwt", "aws_iam"].contains(&t.as_str()) => {
-                    Some(t.clone())
-                }
-                Some(_) => {
-                    return Err(err(format!("{at}.type"), "must be request, jwt or aws_iam"))
-                }
-            };
-            let name = match o.get("name") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(n)) => Some(n.clone()),
-                Some(_) => return Err(err(format!("{at}.name"), "must be a string")),
-            };
-            let scopes = match o.get("scopes") {
-                None | Some(Value::Null) => None,
-                Some(Value::Array(s)) => Some(s.clone()),
-                Some(_) => return Err(err(format!("{at}.scopes"), "must be a list of strings")),
-            };
-            let id = o.get("id").filter(|v| !v.is_null()).cloned();
-            if type_.as_deref() != Some("aws_iam") && id.is_none() && name.is_none() {
-                return Err(err(
-                    &at,
-                    format!(
-                        "When configuring an authorizer with type: \"{}\", property \"id\" or \"name\" has to be specified",
-                        type_.as_deref().unwrap_or("jwt")
-                    ),
-                ));
-            }
-            if type_.as_deref() == Some("aws_iam")
-                && (name.is_some() || id.is_some() || scopes.is_some())
-            {
-                return Err(err(
-                    &at,
-                    "When configuring authorizer with type: \"aws_iam\", all other properties are not supported",
-                ));
-            }
-            Some(RouteAuthorizer {
-                name,
-                id,
-                type_,
-                scopes,
+    let m = m.to_uppercase();
+    if m == "*" {
+        Ok("ANY".into())
+    } else if !METHODS.contains(&m.as_str()) {
+        Err(err(
+            format!("{at}.method"),
+            format!(
+                "Invalid \"method\" property in function {} for httpApi event in serverless.yml",
+                f.key
+            ),
+        ))
+    } else {
+        Ok(m)
+    }
+}
+
+/// An event's `authorizer` (`at` is its path): a name, or `{name | id, scopes, type}`.
+fn parse_route_authorizer(at: &str, a: &Value) -> Result<RouteAuthorizer> {
+    let o = match a {
+        Value::String(n) => {
+            return Ok(RouteAuthorizer {
+                name: Some(n.clone()),
+                id: None,
+                type_: None,
+                scopes: None,
             })
         }
-        Some(_) => {
+        Value::Object(o) => o,
+        _ => {
             return Err(err(
-                format!("{at}.authorizer"),
+                at,
                 "must be an authorizer name or an object (name, id, scopes, type)",
             ))
         }
     };
-    Ok(Route {
-        function: f.key.clone(),
-        key,
-        method,
-        authorizer,
+    for k in o.keys() {
+        if !["id", "name", "scopes", "type"].contains(&k.as_str()) {
+            return Err(err(
+                format!("{at}.{k}"),
+                "unknown property; use name, id, scopes or type",
+            ));
+        }
+    }
+    let type_ = match o.get("type") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) if ["request", "jwt", "aws_iam"].contains(&t.as_str()) => {
+            Some(t.clone())
+        }
+        Some(_) => return Err(err(format!("{at}.type"), "must be request, jwt or aws_iam")),
+    };
+    let name = match o.get("name") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(n)) => Some(n.clone()),
+        Some(_) => return Err(err(format!("{at}.name"), "must be a string")),
+    };
+    let scopes = match o.get("scopes") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(s)) => Some(s.clone()),
+        Some(_) => return Err(err(format!("{at}.scopes"), "must be a list of strings")),
+    };
+    let id = o.get("id").filter(|v| !v.is_null()).cloned();
+    if type_.as_deref() != Some("aws_iam") && id.is_none() && name.is_none() {
+        return Err(err(
+            at,
+            format!(
+                "When configuring an authorizer with type: \"{}\", property \"id\" or \"name\" has to be specified",
+                type_.as_deref().unwrap_or("jwt")
+            ),
+        ));
+    }
+    if type_.as_deref() == Some("aws_iam") && (name.is_some() || id.is_some() || scopes.is_some()) {
+        return Err(err(
+            at,
+            "When configuring authorizer with type: \"aws_iam\", all other properties are not supported",
+        ));
+    }
+    Ok(RouteAuthorizer {
+        name,
+        id,
+        type_,
+        scopes,
     })
 }
 
@@ -271,6 +316,18 @@ struct Authorizer {
     payload_version: Value,
 }
 
+impl Authorizer {
+    /// The function a request authorizer invokes: `functionArn`, or the service's function.
+    fn target(&self) -> Value {
+        match (&self.function_arn, &self.function_name) {
+            (Some(arn), _) => arn.clone(),
+            (None, Some(f)) => json!({"Fn::GetAtt": [naming::lambda_logical_id(f), "Arn"]}),
+            (None, None) => Value::Null,
+        }
+    }
+}
+
+/// `provider.httpApi.authorizers` (none for an external API).
 fn parse_authorizers(
     service: &Service,
     config: &Map<String, Value>,
@@ -289,110 +346,217 @@ fn parse_authorizers(
             "Cannot setup authorizers for externally configured HTTP API",
         ));
     }
-    let mut out = Vec::new();
-    for (key, a) in list {
-        let at = format!("{at}.{key}");
-        let Some(a) = a.as_object() else {
-            return Err(err(&at, "must be an object"));
-        };
-        for k in a.keys() {
-            if !AUTHORIZER_KEYS.contains(&k.as_str()) {
-                return Err(err(
-                    format!("{at}.{k}"),
-                    format!(
-                        "unknown property \"{k}\" (supported: {}); remove it",
-                        AUTHORIZER_KEYS.join(", ")
-                    ),
-                ));
-            }
-        }
-        let type_ = match a.get("type") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(t)) if t == "request" || t == "jwt" => Some(t.clone()),
-            Some(_) => return Err(err(format!("{at}.type"), "must be \"jwt\" or \"request\"")),
-        };
-        let function_name = a
-            .get("functionName")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        let function_arn = a.get("functionArn").filter(|v| truthy(v)).cloned();
-        if type_.as_deref() == Some("request") {
-            if function_arn.is_none() && function_name.is_none() {
-                return Err(err(
-                    &at,
-                    format!("Either \"functionArn\" or \"functionName\" property needs to be set on authorizer \"{key}\""),
-                ));
-            }
-            if function_arn.is_some() && function_name.is_some() {
-                return Err(err(
-                    &at,
-                    format!("Either \"functionArn\" or \"functionName\" (not both) property needs to be set on authorizer \"{key}\""),
-                ));
-            }
-            if let Some(f) = &function_name {
-                if !service.functions.iter().any(|x| &x.key == f) {
-                    return Err(err(
-                        format!("{at}.functionName"),
-                        format!("Function \"{f}\" for HTTP API authorizer \"{key}\" not found in service"),
-                    ));
-                }
-            }
-            if a.get("resultTtlInSeconds").is_some_and(truthy)
-                && !a.get("identitySource").is_some_and(truthy)
-            {
-                return Err(err(
-                    format!("{at}.identitySource"),
-                    format!("Property \"identitySource\" has to be set on authorizer \"{key}\" when \"resultTtlInSeconds\" is set to non-zero value"),
-                ));
-            }
-        } else if a.contains_key("functionName") || a.contains_key("functionArn") {
-            return Err(err(
-                format!("{at}.type"),
-                "an authorizer with a function needs `type: request`",
-            ));
-        }
-        out.push(Authorizer {
-            key: key.clone(),
-            name: a
-                .get("name")
-                .and_then(Value::as_str)
-                .filter(|n| !n.is_empty())
-                .unwrap_or(key)
-                .to_string(),
-            identity_source: a
-                .get("identitySource")
-                .filter(|v| truthy(v))
-                .cloned()
-                .unwrap_or(json!([])),
-            issuer_url: a.get("issuerUrl").cloned(),
-            audience: a
-                .get("audience")
-                .map(to_set)
-                .unwrap_or_else(|| vec![Value::Null]),
-            type_,
-            function_name,
-            function_arn,
-            managed_externally: a.get("managedExternally").is_some_and(truthy),
-            result_ttl: a
-                .get("resultTtlInSeconds")
-                .filter(|v| !v.is_null())
-                .cloned(),
-            enable_simple_responses: a
-                .get("enableSimpleResponses")
-                .filter(|v| !v.is_null())
-                .cloned(),
-            payload_version: a
-                .get("payloadVersion")
-                .filter(|v| truthy(v))
-                .cloned()
-                .unwrap_or(json!("2.0")),
-        });
-    }
-    Ok(out)
+    list.iter()
+        .map(|(key, a)| parse_authorizer(service, key, a, &format!("{at}.{key}")))
+        .collect()
 }
 
-/// Compiles every `httpApi` event of the service into `t`.
+/// One authorizer of `provider.httpApi.authorizers` (`at` is its path).
+fn parse_authorizer(service: &Service, key: &str, a: &Value, at: &str) -> Result<Authorizer> {
+    let Some(a) = a.as_object() else {
+        return Err(err(at, "must be an object"));
+    };
+    for k in a.keys() {
+        if !AUTHORIZER_KEYS.contains(&k.as_str()) {
+            return Err(err(
+                format!("{at}.{k}"),
+                format!(
+                    "unknown property \"{k}\" (supported: {}); remove it",
+                    AUTHORIZER_KEYS.join(", ")
+                ),
+            ));
+        }
+    }
+    let type_ = match a.get("type") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) if t == "request" || t == "jwt" => Some(t.clone()),
+        Some(_) => return Err(err(format!("{at}.type"), "must be \"jwt\" or \"request\"")),
+    };
+    let function_name = a
+        .get("functionName")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let function_arn = a.get("functionArn").filter(|v| truthy(v)).cloned();
+    if type_.as_deref() == Some("request") {
+        check_request_authorizer(
+            service,
+            key,
+            a,
+            at,
+            function_name.as_deref(),
+            function_arn.as_ref(),
+        )?;
+    } else if a.contains_key("functionName") || a.contains_key("functionArn") {
+        return Err(err(
+            format!("{at}.type"),
+            "an authorizer with a function needs `type: request`",
+        ));
+    }
+    Ok(Authorizer {
+        key: key.to_string(),
+        name: a
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(key)
+            .to_string(),
+        identity_source: a
+            .get("identitySource")
+            .filter(|v| truthy(v))
+            .cloned()
+            .unwrap_or(json!([])),
+        issuer_url: a.get("issuerUrl").cloned(),
+        audience: a
+            .get("audience")
+            .map(to_set)
+            .unwrap_or_else(|| vec![Value::Null]),
+        type_,
+        function_name,
+        function_arn,
+        managed_externally: a.get("managedExternally").is_some_and(truthy),
+        result_ttl: a
+            .get("resultTtlInSeconds")
+            .filter(|v| !v.is_null())
+            .cloned(),
+        enable_simple_responses: a
+            .get("enableSimpleResponses")
+            .filter(|v| !v.is_null())
+            .cloned(),
+        payload_version: a
+            .get("payloadVersion")
+            .filter(|v| truthy(v))
+            .cloned()
+            .unwrap_or(json!("2.0")),
+    })
+}
+
+/// A request authorizer names one function (`functionArn`, or `functionName` of this
+/// service), and caching needs an identity source.
+fn check_request_authorizer(
+    service: &Service,
+    key: &str,
+    a: &Map<String, Value>,
+    at: &str,
+    function_name: Option<&str>,
+    function_arn: Option<&Value>,
+) -> Result<()> {
+    if function_arn.is_none() && function_name.is_none() {
+        return Err(err(
+            at,
+            format!("Either \"functionArn\" or \"functionName\" property needs to be set on authorizer \"{key}\""),
+        ));
+    }
+    if function_arn.is_some() && function_name.is_some() {
+        return Err(err(
+            at,
+            format!("Either \"functionArn\" or \"functionName\" (not both) property needs to be set on authorizer \"{key}\""),
+        ));
+    }
+    if let Some(f) = function_name {
+        if !service.functions.iter().any(|x| x.key == f) {
+            return Err(err(
+                format!("{at}.functionName"),
+                format!("Function \"{f}\" for HTTP API authorizer \"{key}\" not found in service"),
+            ));
+        }
+    }
+    if a.get("resultTtlInSeconds").is_some_and(truthy)
+        && !a.get("identitySource").is_some_and(truthy)
+    {
+        return Err(err(
+            format!("{at}.identitySource"),
+            format!("Property \"identitySource\" has to be set on authorizer \"{key}\" when \"resultTtlInSeconds\" is set to non-zero value"),
+        ));
+    }
+    Ok(())
+}
+
+/// What the resources of the one HTTP API share.
+struct Api<'a> {
+    /// `{Ref: HttpApi}`, or the id of the externally configured API (`provider.httpApi.id`).
+    id: Value,
+    /// The API's `execute-api` ARN (`…:<api id>/*`), which the permissions allow.
+    source_arn: Value,
+    authorizers: &'a [Authorizer],
+}
+
+/// The access-log group of `provider.logs.httpApi` and the format the stage logs with.
+struct AccessLogs {
+    group: Value,
+    format: Value,
+}
+
+/// Compiles every `httpApi` event of the service into `t`: checks first (routes, provider
+/// settings, authorizers), then the API, the access logs, the stage with the outputs, the
+/// authorizers and the routes, in v3's order.
 pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Result<()> {
+    let routes = collect_routes(service)?;
+    let empty = Map::new();
+    let provider = config
+        .get("provider")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let http = http_api_settings(provider)?;
+    let external_id = http.get("id").filter(|v| truthy(v)).cloned();
+    let external = external_id.is_some();
+    let authorizers = parse_authorizers(service, &http, external)?;
+    check_route_authorizers(&routes, &authorizers, external)?;
+    let logs = provider
+        .get("logs")
+        .and_then(|l| l.get("httpApi"))
+        .filter(|v| truthy(v));
+    if routes.is_empty() {
+        return Ok(());
+    }
+    let cors = cors_configuration(&http, external, &routes)?;
+    let id = external_id.unwrap_or_else(|| json!({"Ref": naming::HTTP_API_LOGICAL_ID}));
+    let api = Api {
+        source_arn: json!({"Fn::Join": ["", [
+            "arn:", {"Ref": "AWS::Partition"}, ":execute-api:", {"Ref": "AWS::Region"}, ":",
+            {"Ref": "AWS::AccountId"}, ":", id, "/*"
+        ]]}),
+        id,
+        authorizers: &authorizers,
+    };
+    let mut resources = Map::new();
+    let tags = provider.get("tags").filter(|v| truthy(v));
+    if !external {
+        resources.insert(
+            naming::HTTP_API_LOGICAL_ID.into(),
+            api_resource(service, &http, tags, cors.as_ref()),
+        );
+    }
+    let access_logs = match logs {
+        Some(l) => Some(access_logs(service, provider, l, external)?),
+        None => None,
+    };
+    if let Some(l) = &access_logs {
+        resources.insert(
+            naming::HTTP_API_LOG_GROUP_LOGICAL_ID.into(),
+            l.group.clone(),
+        );
+    }
+    if !external {
+        let format = access_logs.map(|l| l.format);
+        resources.insert(
+            naming::HTTP_API_STAGE_LOGICAL_ID.into(),
+            stage_resource(&http, tags, format),
+        );
+        add_outputs(t);
+    }
+    for a in &authorizers {
+        add_authorizer(&api, a, &mut resources);
+    }
+    add_routes(config, &http, &api, &routes, &mut resources);
+    for (k, v) in resources {
+        t["Resources"][k] = v;
+    }
+    Ok(())
+}
+
+/// Every `httpApi` route of the service, in order: a later `*` route replaces an earlier one;
+/// any other route key may be used once.
+fn collect_routes(service: &Service) -> Result<Vec<Route>> {
     let mut routes: Vec<Route> = Vec::new();
     for f in &service.functions {
         for (i, e) in f.events.iter().enumerate() {
@@ -410,11 +574,11 @@ pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Resul
             }
         }
     }
-    let empty = Map::new();
-    let provider = config
-        .get("provider")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
+    Ok(routes)
+}
+
+/// `provider.httpApi` (an empty object when absent), with its keys checked.
+fn http_api_settings(provider: &Map<String, Value>) -> Result<Map<String, Value>> {
     let http = match provider.get("httpApi") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(o)) => o.clone(),
@@ -431,11 +595,17 @@ pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Resul
             ));
         }
     }
-    let external_id = http.get("id").filter(|v| truthy(v)).cloned();
-    let external = external_id.is_some();
-    let authorizers = parse_authorizers(service, &http, external)?;
-    // Event authorizers must name a configured one.
-    for r in &routes {
+    Ok(http)
+}
+
+/// An event's authorizer must be one of `provider.httpApi.authorizers`, or an external id when
+/// the API itself is external.
+fn check_route_authorizers(
+    routes: &[Route],
+    authorizers: &[Authorizer],
+    external: bool,
+) -> Result<()> {
+    for r in routes {
         let Some(a) = &r.authorizer else { continue };
         if a.id.is_some() {
             if !external {
@@ -454,394 +624,439 @@ pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Resul
             }
         }
     }
-    let logs = provider
-        .get("logs")
-        .and_then(|l| l.get("httpApi"))
-        .filter(|v| truthy(v));
-    if routes.is_empty() {
-        return Ok(());
+    Ok(())
+}
+
+/// The API's `CorsConfiguration` from `provider.httpApi.cors` (keys in any order); without
+/// `allowedMethods`, `OPTIONS` and the methods of the routes.
+fn cors_configuration(
+    http: &Map<String, Value>,
+    external: bool,
+    routes: &[Route],
+) -> Result<Option<Map<String, Value>>> {
+    let Some(c) = http.get("cors").filter(|v| truthy(v)) else {
+        return Ok(None);
+    };
+    if external {
+        return Err(err(
+            "provider.httpApi.cors",
+            "Cannot setup CORS rules for externally configured HTTP API",
+        ));
     }
-    // CORS
-    let mut cors: Option<Map<String, Value>> = None;
-    let mut fill_methods = false;
-    if let Some(c) = http.get("cors").filter(|v| truthy(v)) {
-        if external {
+    let mut m = match c {
+        Value::Bool(true) => {
+            let mut m = Map::new();
+            m.insert("AllowOrigins".into(), json!(["*"]));
+            m.insert("AllowHeaders".into(), json!(DEFAULT_HEADERS));
+            m
+        }
+        Value::Object(o) => cors_from_object(o)?,
+        _ => {
             return Err(err(
                 "provider.httpApi.cors",
-                "Cannot setup CORS rules for externally configured HTTP API",
-            ));
+                "must be true or an object (allowedOrigins, allowedHeaders, allowedMethods, allowCredentials, exposedResponseHeaders, maxAge)",
+            ))
         }
-        let mut m = Map::new();
-        match c {
-            Value::Bool(true) => {
-                m.insert("AllowOrigins".into(), json!(["*"]));
-                m.insert("AllowHeaders".into(), json!(DEFAULT_HEADERS));
-                fill_methods = true;
-            }
-            Value::Object(o) => {
-                for k in o.keys() {
-                    if ![
-                        "allowedOrigins",
-                        "allowedHeaders",
-                        "allowedMethods",
-                        "allowCredentials",
-                        "exposedResponseHeaders",
-                        "maxAge",
-                    ]
-                    .contains(&k.as_str())
-                    {
-                        return Err(err(
-                            format!("provider.httpApi.cors.{k}"),
-                            "unknown property; use allowedOrigins, allowedHeaders, allowedMethods, allowCredentials, exposedResponseHeaders, maxAge",
-                        ));
-                    }
-                }
-                let get = |k: &str| o.get(k).filter(|v| truthy(v));
-                if o.get("allowCredentials").is_some_and(truthy) {
-                    m.insert("AllowCredentials".into(), json!(true));
-                }
-                m.insert(
-                    "AllowHeaders".into(),
-                    get("allowedHeaders")
-                        .map(|v| Value::Array(to_set(v)))
-                        .unwrap_or(json!(DEFAULT_HEADERS)),
-                );
-                match get("allowedMethods") {
-                    Some(v) => {
-                        m.insert("AllowMethods".into(), Value::Array(to_set(v)));
-                    }
-                    None => fill_methods = true,
-                }
-                m.insert(
-                    "AllowOrigins".into(),
-                    get("allowedOrigins")
-                        .map(|v| Value::Array(to_set(v)))
-                        .unwrap_or(json!(["*"])),
-                );
-                if let Some(v) = get("exposedResponseHeaders") {
-                    m.insert("ExposeHeaders".into(), Value::Array(to_set(v)));
-                }
-                if let Some(v) = o.get("maxAge").filter(|v| !v.is_null()) {
-                    m.insert("MaxAge".into(), v.clone());
-                }
-            }
-            _ => {
-                return Err(err(
-                    "provider.httpApi.cors",
-                    "must be true or an object (allowedOrigins, allowedHeaders, allowedMethods, allowCredentials, exposedResponseHeaders, maxAge)",
-                ))
-            }
-        }
-        cors = Some(m);
+    };
+    if !m.contains_key("AllowMethods") {
+        m.insert("AllowMethods".into(), json!(route_methods(routes)));
     }
-    if fill_methods {
-        let mut methods: Vec<String> = vec!["OPTIONS".into()];
-        for r in &routes {
-            let add: Vec<&str> = if r.method == "ANY" {
-                METHODS.iter().copied().filter(|m| *m != "ANY").collect()
-            } else {
-                vec![r.method.as_str()]
-            };
-            for m in add {
-                if !methods.iter().any(|x| x == m) {
-                    methods.push(m.to_string());
-                }
-            }
-        }
-        if let Some(c) = cors.as_mut() {
-            c.insert("AllowMethods".into(), json!(methods));
-        }
-    }
-    let api_id = external_id
-        .clone()
-        .unwrap_or_else(|| json!({"Ref": naming::HTTP_API_LOGICAL_ID}));
-    let mut resources = Map::new();
-    let tags = provider.get("tags").filter(|v| truthy(v)).cloned();
-    if !external {
-        let mut props = Map::new();
-        let name = match http.get("name").filter(|v| truthy(v)) {
-            Some(Value::String(n)) => Some(n.clone()),
-            Some(other) => Some(other.to_string()),
-            None => None,
-        };
-        props.insert(
-            "Name".into(),
-            json!(naming::http_api_name(
-                name.as_deref(),
-                http.get("shouldStartNameWithService").is_some_and(truthy),
-                &service.name,
-                &service.stage,
-            )),
-        );
-        props.insert("ProtocolType".into(), json!("HTTP"));
-        if let Some(d) = http.get("disableDefaultEndpoint").filter(|v| !v.is_null()) {
-            props.insert("DisableExecuteApiEndpoint".into(), d.clone());
-        }
-        if let Some(t) = &tags {
-            props.insert("Tags".into(), t.clone());
-        }
-        if let Some(c) = &cors {
-            // v3's key order: credentials, headers, methods, origins, exposed, max age.
-            let mut ordered = Map::new();
-            for k in [
-                "AllowCredentials",
-                "AllowHeaders",
-                "AllowMethods",
-                "AllowOrigins",
-                "ExposeHeaders",
-                "MaxAge",
-            ] {
-                if let Some(v) = c.get(k) {
-                    ordered.insert(k.into(), v.clone());
-                }
-            }
-            props.insert("CorsConfiguration".into(), Value::Object(ordered));
-        }
-        resources.insert(
-            naming::HTTP_API_LOGICAL_ID.into(),
-            json!({"Type": "AWS::ApiGatewayV2::Api", "Properties": props}),
-        );
-    }
-    // Access logs
-    let mut log_format: Option<Value> = None;
-    if let Some(l) = logs {
-        if external {
+    Ok(Some(m))
+}
+
+/// `provider.httpApi.cors` written as an object.
+fn cors_from_object(o: &Map<String, Value>) -> Result<Map<String, Value>> {
+    for k in o.keys() {
+        if ![
+            "allowedOrigins",
+            "allowedHeaders",
+            "allowedMethods",
+            "allowCredentials",
+            "exposedResponseHeaders",
+            "maxAge",
+        ]
+        .contains(&k.as_str())
+        {
             return Err(err(
-                "provider.logs.httpApi",
-                "Cannot setup access logs for externally configured HTTP API",
+                format!("provider.httpApi.cors.{k}"),
+                "unknown property; use allowedOrigins, allowedHeaders, allowedMethods, allowCredentials, exposedResponseHeaders, maxAge",
             ));
         }
-        let format = l.get("format").filter(|v| truthy(v)).cloned().unwrap_or_else(|| {
-            json!(r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","routeKey":"$context.routeKey","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength"}"#)
-        });
-        let mut props = Map::new();
-        props.insert(
-            "LogGroupName".into(),
-            json!(naming::http_api_log_group_name(&service.stack_name)),
-        );
-        if let Some(r) = service
-            .provider
-            .log_retention_in_days
-            .as_ref()
-            .filter(|v| truthy(v))
-        {
-            props.insert("RetentionInDays".into(), r.clone());
-        }
-        if let Some(p) = provider
-            .get("logDataProtectionPolicy")
-            .filter(|v| truthy(v))
-        {
-            props.insert("DataProtectionPolicy".into(), p.clone());
-        }
-        resources.insert(
-            naming::HTTP_API_LOG_GROUP_LOGICAL_ID.into(),
-            json!({"Type": "AWS::Logs::LogGroup", "Properties": props}),
-        );
-        log_format = Some(format);
     }
-    // Stage and outputs
-    if !external {
-        let mut props = Map::new();
-        props.insert("ApiId".into(), json!({"Ref": naming::HTTP_API_LOGICAL_ID}));
-        props.insert("StageName".into(), json!("$default"));
-        props.insert("AutoDeploy".into(), json!(true));
-        props.insert(
-            "DefaultRouteSettings".into(),
-            json!({"DetailedMetricsEnabled": http.get("metrics").filter(|v| truthy(v)).cloned().unwrap_or(json!(false))}),
-        );
-        if let Some(t) = &tags {
-            props.insert("Tags".into(), t.clone());
-        }
-        let mut stage = json!({"Type": "AWS::ApiGatewayV2::Stage", "Properties": props});
-        if let Some(f) = &log_format {
-            stage["Properties"]["AccessLogSettings"] = json!({
-                "DestinationArn": {"Fn::GetAtt": [naming::HTTP_API_LOG_GROUP_LOGICAL_ID, "Arn"]},
-                "Format": f,
-            });
-            stage["DependsOn"] = json!(naming::HTTP_API_LOG_GROUP_LOGICAL_ID);
-        }
-        resources.insert(naming::HTTP_API_STAGE_LOGICAL_ID.into(), stage);
-        t["Outputs"][naming::HTTP_API_ID_OUTPUT] = json!({
-            "Description": "Id of the HTTP API",
-            "Value": {"Ref": naming::HTTP_API_LOGICAL_ID},
-        });
-        t["Outputs"][naming::HTTP_API_URL_OUTPUT] = json!({
-            "Description": "URL of the HTTP API",
-            "Value": {"Fn::Join": ["", [
-                "https://", {"Ref": naming::HTTP_API_LOGICAL_ID}, ".execute-api.",
-                {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}
-            ]]},
-        });
+    let get = |k: &str| o.get(k).filter(|v| truthy(v));
+    let mut m = Map::new();
+    if o.get("allowCredentials").is_some_and(truthy) {
+        m.insert("AllowCredentials".into(), json!(true));
     }
-    let source_arn = json!({"Fn::Join": ["", [
-        "arn:", {"Ref": "AWS::Partition"}, ":execute-api:", {"Ref": "AWS::Region"}, ":",
-        {"Ref": "AWS::AccountId"}, ":", api_id, "/*"
-    ]]});
-    // Authorizers
-    for a in &authorizers {
-        let mut props = Map::new();
-        props.insert("ApiId".into(), api_id.clone());
-        props.insert("Name".into(), json!(a.name));
-        props.insert(
-            "IdentitySource".into(),
-            match &a.identity_source {
-                Value::Array(x) => Value::Array(x.clone()),
-                other => json!([other]),
-            },
-        );
-        if a.type_.as_deref() == Some("request") {
-            let target = match (&a.function_arn, &a.function_name) {
-                (Some(arn), _) => arn.clone(),
-                (None, Some(f)) => json!({"Fn::GetAtt": [naming::lambda_logical_id(f), "Arn"]}),
-                (None, None) => Value::Null,
-            };
-            props.insert("AuthorizerType".into(), json!("REQUEST"));
-            if let Some(v) = &a.enable_simple_responses {
-                props.insert("EnableSimpleResponses".into(), v.clone());
-            }
-            if let Some(v) = &a.result_ttl {
-                props.insert("AuthorizerResultTtlInSeconds".into(), v.clone());
-            }
-            props.insert(
-                "AuthorizerPayloadFormatVersion".into(),
-                a.payload_version.clone(),
-            );
-            props.insert(
-                "AuthorizerUri".into(),
-                json!({"Fn::Join": ["", [
-                    "arn:", {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"},
-                    ":lambda:path/2015-03-31/functions/", target, "/invocations"
-                ]]}),
-            );
-            if !a.managed_externally {
-                resources.insert(
-                    naming::lambda_authorizer_http_api_permission_logical_id(&a.name),
-                    json!({
-                        "Type": "AWS::Lambda::Permission",
-                        "Properties": {
-                            "FunctionName": target,
-                            "Action": "lambda:InvokeFunction",
-                            "Principal": "apigateway.amazonaws.com",
-                            "SourceArn": source_arn,
-                        }
-                    }),
-                );
-            }
+    m.insert(
+        "AllowHeaders".into(),
+        get("allowedHeaders")
+            .map(|v| Value::Array(to_set(v)))
+            .unwrap_or(json!(DEFAULT_HEADERS)),
+    );
+    if let Some(v) = get("allowedMethods") {
+        m.insert("AllowMethods".into(), Value::Array(to_set(v)));
+    }
+    m.insert(
+        "AllowOrigins".into(),
+        get("allowedOrigins")
+            .map(|v| Value::Array(to_set(v)))
+            .unwrap_or(json!(["*"])),
+    );
+    if let Some(v) = get("exposedResponseHeaders") {
+        m.insert("ExposeHeaders".into(), Value::Array(to_set(v)));
+    }
+    if let Some(v) = o.get("maxAge").filter(|v| !v.is_null()) {
+        m.insert("MaxAge".into(), v.clone());
+    }
+    Ok(m)
+}
+
+/// `OPTIONS`, then each method the routes use (`ANY` stands for all of them), once each.
+fn route_methods(routes: &[Route]) -> Vec<String> {
+    let mut methods: Vec<String> = vec!["OPTIONS".into()];
+    for r in routes {
+        let add: Vec<&str> = if r.method == "ANY" {
+            METHODS.iter().copied().filter(|m| *m != "ANY").collect()
         } else {
-            props.insert("AuthorizerType".into(), json!("JWT"));
-            let mut jwt = Map::new();
-            jwt.insert("Audience".into(), Value::Array(a.audience.clone()));
-            if let Some(i) = a.issuer_url.as_ref().filter(|v| !v.is_null()) {
-                jwt.insert("Issuer".into(), i.clone());
+            vec![r.method.as_str()]
+        };
+        for m in add {
+            if !methods.iter().any(|x| x == m) {
+                methods.push(m.to_string());
             }
-            props.insert("JwtConfiguration".into(), Value::Object(jwt));
         }
-        resources.insert(
-            naming::http_api_authorizer_logical_id(&a.name),
-            json!({"Type": "AWS::ApiGatewayV2::Authorizer", "Properties": props}),
-        );
     }
-    // Routes, with each function's permission and integration before its first route.
-    let fn_raw = config.get("functions");
-    let provider_payload = http.get("payload").filter(|v| truthy(v)).cloned();
-    let mut done: Vec<String> = Vec::new();
-    for r in &routes {
-        let integration_id = naming::http_api_integration_logical_id(&r.function);
-        if !done.contains(&r.function) {
-            done.push(r.function.clone());
-            let target = json!({"Fn::GetAtt": [naming::lambda_logical_id(&r.function), "Arn"]});
+    methods
+}
+
+/// The `AWS::ApiGatewayV2::Api` (only when the API is not external).
+fn api_resource(
+    service: &Service,
+    http: &Map<String, Value>,
+    tags: Option<&Value>,
+    cors: Option<&Map<String, Value>>,
+) -> Value {
+    let mut props = Map::new();
+    let name = match http.get("name").filter(|v| truthy(v)) {
+        Some(Value::String(n)) => Some(n.clone()),
+        Some(other) => Some(other.to_string()),
+        None => None,
+    };
+    props.insert(
+        "Name".into(),
+        json!(naming::http_api_name(
+            name.as_deref(),
+            http.get("shouldStartNameWithService").is_some_and(truthy),
+            &service.name,
+            &service.stage,
+        )),
+    );
+    props.insert("ProtocolType".into(), json!("HTTP"));
+    if let Some(d) = http.get("disableDefaultEndpoint").filter(|v| !v.is_null()) {
+        props.insert("DisableExecuteApiEndpoint".into(), d.clone());
+    }
+    if let Some(t) = tags {
+        props.insert("Tags".into(), t.clone());
+    }
+    if let Some(c) = cors {
+        // v3's key order: credentials, headers, methods, origins, exposed, max age.
+        let mut ordered = Map::new();
+        for k in [
+            "AllowCredentials",
+            "AllowHeaders",
+            "AllowMethods",
+            "AllowOrigins",
+            "ExposeHeaders",
+            "MaxAge",
+        ] {
+            if let Some(v) = c.get(k) {
+                ordered.insert(k.into(), v.clone());
+            }
+        }
+        props.insert("CorsConfiguration".into(), Value::Object(ordered));
+    }
+    json!({"Type": "AWS::ApiGatewayV2::Api", "Properties": props})
+}
+
+/// `provider.logs.httpApi`: the log group and the format (v3's default when none is given).
+fn access_logs(
+    service: &Service,
+    provider: &Map<String, Value>,
+    logs: &Value,
+    external: bool,
+) -> Result<AccessLogs> {
+    if external {
+        return Err(err(
+            "provider.logs.httpApi",
+            "Cannot setup access logs for externally configured HTTP API",
+        ));
+    }
+    let format = logs.get("format").filter(|v| truthy(v)).cloned().unwrap_or_else(|| {
+        json!(r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","routeKey":"$context.routeKey","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength"}"#)
+    });
+    let mut props = Map::new();
+    props.insert(
+        "LogGroupName".into(),
+        json!(naming::http_api_log_group_name(&service.stack_name)),
+    );
+    if let Some(r) = service
+        .provider
+        .log_retention_in_days
+        .as_ref()
+        .filter(|v| truthy(v))
+    {
+        props.insert("RetentionInDays".into(), r.clone());
+    }
+    if let Some(p) = provider
+        .get("logDataProtectionPolicy")
+        .filter(|v| truthy(v))
+    {
+        props.insert("DataProtectionPolicy".into(), p.clone());
+    }
+    Ok(AccessLogs {
+        group: json!({"Type": "AWS::Logs::LogGroup", "Properties": props}),
+        format,
+    })
+}
+
+/// The `$default` stage, logging to the access-log group when there is one.
+fn stage_resource(
+    http: &Map<String, Value>,
+    tags: Option<&Value>,
+    log_format: Option<Value>,
+) -> Value {
+    let mut props = Map::new();
+    props.insert("ApiId".into(), json!({"Ref": naming::HTTP_API_LOGICAL_ID}));
+    props.insert("StageName".into(), json!("$default"));
+    props.insert("AutoDeploy".into(), json!(true));
+    props.insert(
+        "DefaultRouteSettings".into(),
+        json!({"DetailedMetricsEnabled": http.get("metrics").filter(|v| truthy(v)).cloned().unwrap_or(json!(false))}),
+    );
+    if let Some(t) = tags {
+        props.insert("Tags".into(), t.clone());
+    }
+    let mut stage = json!({"Type": "AWS::ApiGatewayV2::Stage", "Properties": props});
+    if let Some(f) = log_format {
+        stage["Properties"]["AccessLogSettings"] = json!({
+            "DestinationArn": {"Fn::GetAtt": [naming::HTTP_API_LOG_GROUP_LOGICAL_ID, "Arn"]},
+            "Format": f,
+        });
+        stage["DependsOn"] = json!(naming::HTTP_API_LOG_GROUP_LOGICAL_ID);
+    }
+    stage
+}
+
+/// The `HttpApiId` and `HttpApiUrl` outputs.
+fn add_outputs(t: &mut Value) {
+    t["Outputs"][naming::HTTP_API_ID_OUTPUT] = json!({
+        "Description": "Id of the HTTP API",
+        "Value": {"Ref": naming::HTTP_API_LOGICAL_ID},
+    });
+    t["Outputs"][naming::HTTP_API_URL_OUTPUT] = json!({
+        "Description": "URL of the HTTP API",
+        "Value": {"Fn::Join": ["", [
+            "https://", {"Ref": naming::HTTP_API_LOGICAL_ID}, ".execute-api.",
+            {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}
+        ]]},
+    });
+}
+
+/// One `AWS::ApiGatewayV2::Authorizer`; a request (Lambda) authorizer is preceded by the
+/// permission to invoke its function, unless that is managed externally.
+fn add_authorizer(api: &Api<'_>, a: &Authorizer, resources: &mut Map<String, Value>) {
+    let mut props = Map::new();
+    props.insert("ApiId".into(), api.id.clone());
+    props.insert("Name".into(), json!(a.name));
+    props.insert(
+        "IdentitySource".into(),
+        match &a.identity_source {
+            Value::Array(x) => Value::Array(x.clone()),
+            other => json!([other]),
+        },
+    );
+    if a.type_.as_deref() == Some("request") {
+        let target = a.target();
+        add_request_authorizer_props(a, &target, &mut props);
+        if !a.managed_externally {
             resources.insert(
-                naming::lambda_http_api_permission_logical_id(&r.function),
-                json!({
-                    "Type": "AWS::Lambda::Permission",
-                    "Properties": {
-                        "FunctionName": target,
-                        "Action": "lambda:InvokeFunction",
-                        "Principal": "apigateway.amazonaws.com",
-                        "SourceArn": source_arn,
-                    }
-                }),
-            );
-            let fn_payload = fn_raw
-                .and_then(|f| f.get(&r.function))
-                .and_then(|f| f.get("httpApi"))
-                .and_then(|h| h.get("payload"))
-                .filter(|v| truthy(v))
-                .cloned();
-            resources.insert(
-                integration_id.clone(),
-                json!({
-                    "Type": "AWS::ApiGatewayV2::Integration",
-                    "Properties": {
-                        "ApiId": api_id,
-                        "IntegrationType": "AWS_PROXY",
-                        "IntegrationUri": target,
-                        "PayloadFormatVersion": fn_payload.or(provider_payload.clone()).unwrap_or(json!("2.0")),
-                        "TimeoutInMillis": 30000,
-                    }
-                }),
+                naming::lambda_authorizer_http_api_permission_logical_id(&a.name),
+                common::invoke_permission(
+                    target,
+                    "apigateway.amazonaws.com",
+                    api.source_arn.clone(),
+                ),
             );
         }
-        let mut props = Map::new();
-        props.insert("ApiId".into(), api_id.clone());
-        props.insert(
-            "RouteKey".into(),
-            json!(if r.key == "*" {
-                "$default"
-            } else {
-                r.key.as_str()
-            }),
-        );
-        props.insert(
-            "Target".into(),
-            json!({"Fn::Join": ["/", ["integrations", {"Ref": integration_id}]]}),
-        );
-        if let Some(a) = &r.authorizer {
-            // v3: an external id keeps the event's type; otherwise the configured authorizer's.
-            let t = if a.id.is_some() || a.type_.as_deref() == Some("aws_iam") {
-                a.type_.clone().unwrap_or_default()
-            } else {
-                a.name
-                    .as_ref()
-                    .and_then(|n| authorizers.iter().find(|x| &x.key == n))
-                    .and_then(|x| x.type_.clone())
-                    .unwrap_or_default()
-            };
-            let auth_type = match t.as_str() {
-                "request" => "CUSTOM",
-                "aws_iam" => "AWS_IAM",
-                _ => "JWT",
-            };
-            props.insert("AuthorizationType".into(), json!(auth_type));
-            if t != "aws_iam" {
-                let id = match (&a.id, &a.name) {
-                    (Some(id), _) => id.clone(),
-                    (None, Some(n)) => {
-                        let name = authorizers
-                            .iter()
-                            .find(|x| &x.key == n)
-                            .map(|x| x.name.clone())
-                            .unwrap_or_else(|| n.clone());
-                        json!({"Ref": naming::http_api_authorizer_logical_id(&name)})
-                    }
-                    (None, None) => Value::Null,
-                };
-                props.insert("AuthorizerId".into(), id);
-                if let Some(s) = &a.scopes {
-                    props.insert(
-                        "AuthorizationScopes".into(),
-                        Value::Array(to_set(&json!(s))),
-                    );
-                }
-            }
+    } else {
+        props.insert("AuthorizerType".into(), json!("JWT"));
+        let mut jwt = Map::new();
+        jwt.insert("Audience".into(), Value::Array(a.audience.clone()));
+        if let Some(i) = a.issuer_url.as_ref().filter(|v| !v.is_null()) {
+            jwt.insert("Issuer".into(), i.clone());
+        }
+        props.insert("JwtConfiguration".into(), Value::Object(jwt));
+    }
+    resources.insert(
+        naming::http_api_authorizer_logical_id(&a.name),
+        json!({"Type": "AWS::ApiGatewayV2::Authorizer", "Properties": props}),
+    );
+}
+
+/// The properties of a request (Lambda) authorizer invoking `target`.
+fn add_request_authorizer_props(a: &Authorizer, target: &Value, props: &mut Map<String, Value>) {
+    props.insert("AuthorizerType".into(), json!("REQUEST"));
+    if let Some(v) = &a.enable_simple_responses {
+        props.insert("EnableSimpleResponses".into(), v.clone());
+    }
+    if let Some(v) = &a.result_ttl {
+        props.insert("AuthorizerResultTtlInSeconds".into(), v.clone());
+    }
+    props.insert(
+        "AuthorizerPayloadFormatVersion".into(),
+        a.payload_version.clone(),
+    );
+    props.insert(
+        "AuthorizerUri".into(),
+        json!({"Fn::Join": ["", [
+            "arn:", {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"},
+            ":lambda:path/2015-03-31/functions/", target, "/invocations"
+        ]]}),
+    );
+}
+
+/// The routes, each function's permission and integration before its first route.
+fn add_routes(
+    config: &Value,
+    http: &Map<String, Value>,
+    api: &Api<'_>,
+    routes: &[Route],
+    resources: &mut Map<String, Value>,
+) {
+    let provider_payload = http.get("payload").filter(|v| truthy(v));
+    let mut integrated: Vec<&str> = Vec::new();
+    for r in routes {
+        if !integrated.contains(&r.function.as_str()) {
+            integrated.push(&r.function);
+            let payload = payload_format_version(config, &r.function, provider_payload);
+            add_integration(api, &r.function, payload, resources);
         }
         resources.insert(
             naming::http_api_route_logical_id(&r.key),
-            json!({"Type": "AWS::ApiGatewayV2::Route", "Properties": props, "DependsOn": integration_id}),
+            route_resource(api, r),
         );
     }
-    for (k, v) in resources {
-        t["Resources"][k] = v;
+}
+
+/// `functions.<key>.httpApi.payload`, else `provider.httpApi.payload`, else `2.0`.
+fn payload_format_version(
+    config: &Value,
+    function: &str,
+    provider_payload: Option<&Value>,
+) -> Value {
+    config
+        .get("functions")
+        .and_then(|f| f.get(function))
+        .and_then(|f| f.get("httpApi"))
+        .and_then(|h| h.get("payload"))
+        .filter(|v| truthy(v))
+        .or(provider_payload)
+        .cloned()
+        .unwrap_or(json!("2.0"))
+}
+
+/// A function's permission for the API and its `AWS_PROXY` integration.
+fn add_integration(
+    api: &Api<'_>,
+    function: &str,
+    payload_format_version: Value,
+    resources: &mut Map<String, Value>,
+) {
+    let target = json!({"Fn::GetAtt": [naming::lambda_logical_id(function), "Arn"]});
+    resources.insert(
+        naming::lambda_http_api_permission_logical_id(function),
+        common::invoke_permission(
+            target.clone(),
+            "apigateway.amazonaws.com",
+            api.source_arn.clone(),
+        ),
+    );
+    resources.insert(
+        naming::http_api_integration_logical_id(function),
+        json!({
+            "Type": "AWS::ApiGatewayV2::Integration",
+            "Properties": {
+                "ApiId": api.id,
+                "IntegrationType": "AWS_PROXY",
+                "IntegrationUri": target,
+                "PayloadFormatVersion": payload_format_version,
+                "TimeoutInMillis": 30000,
+            }
+        }),
+    );
+}
+
+/// The `AWS::ApiGatewayV2::Route` of one route.
+fn route_resource(api: &Api<'_>, r: &Route) -> Value {
+    let integration_id = naming::http_api_integration_logical_id(&r.function);
+    let mut props = Map::new();
+    props.insert("ApiId".into(), api.id.clone());
+    props.insert(
+        "RouteKey".into(),
+        json!(if r.key == "*" {
+            "$default"
+        } else {
+            r.key.as_str()
+        }),
+    );
+    props.insert(
+        "Target".into(),
+        json!({"Fn::Join": ["/", ["integrations", {"Ref": integration_id}]]}),
+    );
+    if let Some(a) = &r.authorizer {
+        add_route_authorization(api, a, &mut props);
     }
-    Ok(())
+    json!({"Type": "AWS::ApiGatewayV2::Route", "Properties": props, "DependsOn": integration_id})
+}
+
+/// A route's `AuthorizationType` and, unless it is IAM, its authorizer id and scopes.
+fn add_route_authorization(api: &Api<'_>, a: &RouteAuthorizer, props: &mut Map<String, Value>) {
+    let configured = |n: &String| api.authorizers.iter().find(|x| &x.key == n);
+    // v3: an external id keeps the event's type; otherwise the configured authorizer's.
+    let t = if a.id.is_some() || a.type_.as_deref() == Some("aws_iam") {
+        a.type_.clone().unwrap_or_default()
+    } else {
+        a.name
+            .as_ref()
+            .and_then(configured)
+            .and_then(|x| x.type_.clone())
+            .unwrap_or_default()
+    };
+    let auth_type = match t.as_str() {
+        "request" => "CUSTOM",
+        "aws_iam" => "AWS_IAM",
+        _ => "JWT",
+    };
+    props.insert("AuthorizationType".into(), json!(auth_type));
+    if t == "aws_iam" {
+        return;
+    }
+    let id = match (&a.id, &a.name) {
+        (Some(id), _) => id.clone(),
+        (None, Some(n)) => {
+            let name = configured(n)
+                .map(|x| x.name.clone())
+                .unwrap_or_else(|| n.clone());
+            json!({"Ref": naming::http_api_authorizer_logical_id(&name)})
+        }
+        (None, None) => Value::Null,
+    };
+    props.insert("AuthorizerId".into(), id);
+    if let Some(s) = &a.scopes {
+        props.insert(
+            "AuthorizationScopes".into(),
+            Value::Array(to_set(&json!(s))),
+        );
+    }
 }

@@ -75,37 +75,27 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
 }
 
 pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()> {
-    for f in &service.functions {
-        let mut number = 0;
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY) else {
-                continue;
-            };
-            number += 1;
-            let props = parse(f, index, Some(settings))?;
-            let rule_id = naming::iot_logical_id(&f.key, number);
-            common::merge_resource(
-                template,
-                &rule_id,
-                json!({"Type": "AWS::IoT::TopicRule", "Properties": props}),
-            );
-            common::merge_resource(
-                template,
-                &naming::lambda_iot_permission_logical_id(&f.key, number),
-                json!({
-                    "Type": "AWS::Lambda::Permission",
-                    "Properties": {
-                        "FunctionName": common::lambda_target(f),
-                        "Action": "lambda:InvokeFunction",
-                        "Principal": "iot.amazonaws.com",
-                        "SourceArn": {"Fn::Join": ["", [
-                            "arn:", {"Ref": "AWS::Partition"}, ":iot:", {"Ref": "AWS::Region"}, ":",
-                            {"Ref": "AWS::AccountId"}, ":rule/", {"Ref": rule_id}
-                        ]]}
-                    }
-                }),
-            );
-        }
+    for e in common::numbered_events(service, FAMILY) {
+        let f = e.function;
+        let props = parse(f, e.index, Some(e.settings))?;
+        let rule_id = naming::iot_logical_id(&f.key, e.number);
+        common::merge_resource(
+            template,
+            &rule_id,
+            json!({"Type": "AWS::IoT::TopicRule", "Properties": props}),
+        );
+        common::merge_resource(
+            template,
+            &naming::lambda_iot_permission_logical_id(&f.key, e.number),
+            common::invoke_permission(
+                common::lambda_target(f),
+                "iot.amazonaws.com",
+                json!({"Fn::Join": ["", [
+                    "arn:", {"Ref": "AWS::Partition"}, ":iot:", {"Ref": "AWS::Region"}, ":",
+                    {"Ref": "AWS::AccountId"}, ":rule/", {"Ref": rule_id}
+                ]]}),
+            ),
+        );
     }
     Ok(())
 }

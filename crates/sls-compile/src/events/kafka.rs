@@ -75,20 +75,7 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
             ))
         }
     };
-    let starting_position = match o.get("startingPosition") {
-        None | Some(Value::Null) => "TRIM_HORIZON".to_string(),
-        Some(Value::String(s))
-            if matches!(s.as_str(), "LATEST" | "TRIM_HORIZON" | "AT_TIMESTAMP") =>
-        {
-            s.clone()
-        }
-        Some(v) => {
-            return Err(err(
-                at("startingPosition"),
-                format!("must be LATEST, TRIM_HORIZON or AT_TIMESTAMP, got {v}"),
-            ))
-        }
-    };
+    let starting_position = common::starting_position(o.get("startingPosition"), at)?;
     let timestamp = o
         .get("startingPositionTimestamp")
         .filter(|v| !v.is_null())
@@ -102,10 +89,7 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
         }
     }
     if starting_position == "AT_TIMESTAMP" && timestamp.is_none() {
-        return Err(err(
-            at("startingPositionTimestamp"),
-            format!("You must specify startingPositionTimestamp for function: {} when startingPosition is AT_TIMESTAMP", f.key),
-        ));
+        return Err(common::timestamp_required(f, at));
     }
     let batch = common::int_in(o, "batchSize", 1, 10000, at)?;
     let window = common::int_in(o, "maximumBatchingWindow", 0, 300, at)?;

@@ -16,7 +16,6 @@ mod http_api;
 mod iot;
 mod iot_fleet_provisioning;
 mod kafka;
-mod md5;
 mod mq;
 mod msk;
 mod s3;

@@ -361,15 +361,11 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
                     common::assign_resource(
                         template,
                         &naming::lambda_schedule_permission_logical_id(&f.key, number),
-                        json!({
-                            "Type": "AWS::Lambda::Permission",
-                            "Properties": {
-                                "FunctionName": target,
-                                "Action": "lambda:InvokeFunction",
-                                "Principal": "events.amazonaws.com",
-                                "SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]}
-                            }
-                        }),
+                        common::invoke_permission(
+                            target.clone(),
+                            "events.amazonaws.com",
+                            json!({"Fn::GetAtt": [rule_id, "Arn"]}),
+                        ),
                     );
                 }
             }

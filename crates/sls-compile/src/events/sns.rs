@@ -350,15 +350,7 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
             common::merge_resource(
                 template,
                 &naming::lambda_sns_permission_logical_id(&f.key, &s.topic_name),
-                json!({
-                    "Type": "AWS::Lambda::Permission",
-                    "Properties": {
-                        "FunctionName": endpoint,
-                        "Action": "lambda:InvokeFunction",
-                        "Principal": "sns.amazonaws.com",
-                        "SourceArn": source_arn
-                    }
-                }),
+                common::invoke_permission(endpoint, "sns.amazonaws.com", source_arn),
             );
         }
     }

@@ -38,9 +38,31 @@ pub(super) struct Stream {
     /// `consumer: true` (create one) or a consumer ARN.
     consumer: Option<Value>,
     starting_position_timestamp: Option<Value>,
-    /// (`sns`|other, destination ARN).
-    on_failure: Option<(String, Value)>,
+    on_failure: Option<OnFailure>,
     props: Map<String, Value>,
+}
+
+/// `destinations.onFailure`: where failed batches go.
+#[derive(Debug)]
+struct OnFailure {
+    /// `sns`, `sqs` (or the service part of the ARN).
+    kind: String,
+    arn: Value,
+}
+
+/// The options of an event, checked.
+struct Options {
+    batch_size: Option<i64>,
+    parallelization: Option<i64>,
+    starting_position: String,
+    starting_position_timestamp: Option<Value>,
+    enabled: Option<bool>,
+    consumer: Option<Value>,
+    batch_window: Option<i64>,
+    retries: Option<i64>,
+    bisect: Option<bool>,
+    record_age: Option<i64>,
+    tumbling: Option<i64>,
 }
 
 /// v3's stream name for the logical id.
@@ -99,7 +121,55 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
             format!("{arn} is not a stream ARN: use `arn:aws:dynamodb:...`/`arn:aws:kinesis:...` or an intrinsic with `type`"),
         ));
     }
-    let kind = match (o.get("type"), &arn) {
+    let kind = stream_kind(o, &arn, &arn_at, &at)?;
+    let Some(name) = stream_name(&arn) else {
+        return Err(err(
+            arn_at,
+            "the stream name cannot be read from it (v3 reads it from the ARN's `/<name>`, `Fn::GetAtt`, `Fn::ImportValue`, `Ref` or the last part of `Fn::Join`)",
+        ));
+    };
+    let options = parse_options(o, &at)?;
+    let mut props = mapping_properties(f, &arn, &options, o, &at)?;
+    let on_failure = match o.get("destinations") {
+        None | Some(Value::Null) => None,
+        Some(d) => Some(parse_destinations(d, &at)?),
+    };
+    if let Some(d) = &on_failure {
+        props.insert(
+            "DestinationConfig".into(),
+            json!({"OnFailure": {"Destination": d.arn}}),
+        );
+    }
+    if let Some(fc) = common::filter_criteria(o.get("filterPatterns").unwrap_or(&Value::Null), at)?
+    {
+        props.insert("FilterCriteria".into(), fc);
+    }
+    if options.consumer.is_some()
+        && kind == "kinesis"
+        && options.starting_position == "AT_TIMESTAMP"
+        && options.starting_position_timestamp.is_none()
+    {
+        return Err(common::timestamp_required(f, at));
+    }
+    Ok(Stream {
+        arn,
+        kind,
+        name,
+        consumer: options.consumer,
+        starting_position_timestamp: options.starting_position_timestamp,
+        on_failure,
+        props,
+    })
+}
+
+/// `dynamodb` or `kinesis`: `type`, else the service part of a string ARN.
+fn stream_kind(
+    o: &Map<String, Value>,
+    arn: &Value,
+    arn_at: &str,
+    at: &impl Fn(&str) -> String,
+) -> Result<String> {
+    let kind = match (o.get("type"), arn) {
         (Some(Value::String(t)), _) => t.clone(),
         (None | Some(Value::Null), Value::String(s)) => {
             s.split(':').nth(2).unwrap_or("").to_string()
@@ -121,35 +191,20 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
         let where_ = if o.contains_key("type") {
             at("type")
         } else {
-            arn_at
+            arn_at.to_string()
         };
         return Err(err(
             where_,
             format!("unknown stream type \"{kind}\": a stream is `dynamodb` or `kinesis`"),
         ));
     }
-    let Some(name) = stream_name(&arn) else {
-        return Err(err(
-            arn_at,
-            "the stream name cannot be read from it (v3 reads it from the ARN's `/<name>`, `Fn::GetAtt`, `Fn::ImportValue`, `Ref` or the last part of `Fn::Join`)",
-        ));
-    };
+    Ok(kind)
+}
+
+fn parse_options(o: &Map<String, Value>, at: &impl Fn(&str) -> String) -> Result<Options> {
     let batch_size = common::int_in(o, "batchSize", 1, 10000, at)?;
     let parallelization = common::int_in(o, "parallelizationFactor", 1, 10, at)?;
-    let starting_position = match o.get("startingPosition") {
-        None | Some(Value::Null) => "TRIM_HORIZON".to_string(),
-        Some(Value::String(s))
-            if matches!(s.as_str(), "LATEST" | "TRIM_HORIZON" | "AT_TIMESTAMP") =>
-        {
-            s.clone()
-        }
-        Some(v) => {
-            return Err(err(
-                at("startingPosition"),
-                format!("must be LATEST, TRIM_HORIZON or AT_TIMESTAMP, got {v}"),
-            ))
-        }
-    };
+    let starting_position = common::starting_position(o.get("startingPosition"), at)?;
     let starting_position_timestamp = match o.get("startingPositionTimestamp") {
         None | Some(Value::Null) => None,
         Some(v @ Value::Number(_)) => Some(v.clone()),
@@ -188,23 +243,45 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
         },
     };
     let tumbling = common::int_in(o, "tumblingWindowInSeconds", 0, 900, at)?;
+    Ok(Options {
+        batch_size,
+        parallelization,
+        starting_position,
+        starting_position_timestamp,
+        enabled,
+        consumer,
+        batch_window,
+        retries,
+        bisect,
+        record_age,
+        tumbling,
+    })
+}
 
+/// The event source mapping's properties, in v3's order (destinations and filters follow).
+fn mapping_properties(
+    f: &Function,
+    arn: &Value,
+    options: &Options,
+    o: &Map<String, Value>,
+    at: &impl Fn(&str) -> String,
+) -> Result<Map<String, Value>> {
     let mut props = Map::new();
-    props.insert("BatchSize".into(), json!(batch_size.unwrap_or(10)));
-    props.insert("Enabled".into(), json!(enabled.unwrap_or(true)));
+    props.insert("BatchSize".into(), json!(options.batch_size.unwrap_or(10)));
+    props.insert("Enabled".into(), json!(options.enabled.unwrap_or(true)));
     props.insert("EventSourceArn".into(), arn.clone());
     props.insert("FunctionName".into(), common::lambda_target(f));
-    if let Some(p) = parallelization {
+    if let Some(p) = options.parallelization {
         props.insert("ParallelizationFactor".into(), json!(p));
     }
-    props.insert("StartingPosition".into(), json!(starting_position));
-    if let Some(w) = batch_window {
+    props.insert("StartingPosition".into(), json!(options.starting_position));
+    if let Some(w) = options.batch_window {
         props.insert("MaximumBatchingWindowInSeconds".into(), json!(w));
     }
-    if let Some(r) = retries {
+    if let Some(r) = options.retries {
         props.insert("MaximumRetryAttempts".into(), json!(r));
     }
-    if let Some(b) = bisect {
+    if let Some(b) = options.bisect {
         props.insert("BisectBatchOnFunctionError".into(), json!(b));
     }
     match o.get("functionResponseType") {
@@ -219,209 +296,221 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
             ))
         }
     }
-    if let Some(a) = record_age.filter(|a| *a != 0) {
+    if let Some(a) = options.record_age.filter(|a| *a != 0) {
         props.insert("MaximumRecordAgeInSeconds".into(), json!(a));
     }
-    if let Some(t) = tumbling {
+    if let Some(t) = options.tumbling {
         props.insert("TumblingWindowInSeconds".into(), json!(t));
     }
-    let on_failure = match o.get("destinations") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(d)) => {
-            if let Some(k) = d.keys().find(|k| *k != "onFailure") {
-                return Err(err(
-                    at(&format!("destinations.{k}")),
-                    "unknown property; remove it",
-                ));
-            }
-            let dest_at = at("destinations.onFailure");
-            let (arn, kind) = match d.get("onFailure") {
-                Some(v @ Value::String(s)) if s.starts_with("arn:") => {
-                    (v.clone(), s.split(':').nth(2).unwrap_or("").to_string())
-                }
-                Some(Value::Object(of)) => {
-                    if let Some(k) = of.keys().find(|k| *k != "arn" && *k != "type") {
-                        return Err(err(format!("{dest_at}.{k}"), "unknown property; remove it"));
-                    }
-                    let arn = of.get("arn").cloned().unwrap_or(Value::Null);
-                    if !common::is_arn(&arn) {
-                        return Err(err(format!("{dest_at}.arn"), "is required: an SNS topic or SQS queue ARN, or an intrinsic with `type`"));
-                    }
-                    let kind = match (of.get("type"), &arn) {
-                        (Some(Value::String(t)), _) if t == "sns" || t == "sqs" => t.clone(),
-                        (None, Value::String(s)) => s.split(':').nth(2).unwrap_or("").to_string(),
-                        (None, _) => {
-                            return Err(err(
-                                format!("{dest_at}.type"),
-                                "is required when `arn` is an intrinsic: `sns` or `sqs`",
-                            ))
-                        }
-                        (Some(v), _) => {
-                            return Err(err(
-                                format!("{dest_at}.type"),
-                                format!("must be `sns` or `sqs`, got {v}"),
-                            ))
-                        }
-                    };
-                    (arn, kind)
-                }
-                _ => {
-                    return Err(err(
-                        dest_at,
-                        "is required: an SNS topic or SQS queue ARN, or `{arn, type}`",
-                    ))
-                }
-            };
-            props.insert(
-                "DestinationConfig".into(),
-                json!({"OnFailure": {"Destination": arn}}),
-            );
-            Some((kind, arn))
-        }
-        Some(v) => {
+    Ok(props)
+}
+
+/// `destinations`: only `onFailure`, an ARN or `{arn, type}`.
+fn parse_destinations(d: &Value, at: &impl Fn(&str) -> String) -> Result<OnFailure> {
+    let Value::Object(d) = d else {
+        return Err(err(
+            at("destinations"),
+            format!("must be an object with `onFailure`, got {d}"),
+        ));
+    };
+    if let Some(k) = d.keys().find(|k| *k != "onFailure") {
+        return Err(err(
+            at(&format!("destinations.{k}")),
+            "unknown property; remove it",
+        ));
+    }
+    let dest_at = at("destinations.onFailure");
+    match d.get("onFailure") {
+        Some(v @ Value::String(s)) if s.starts_with("arn:") => Ok(OnFailure {
+            kind: s.split(':').nth(2).unwrap_or("").to_string(),
+            arn: v.clone(),
+        }),
+        Some(Value::Object(of)) => on_failure_object(of, &dest_at),
+        _ => Err(err(
+            dest_at,
+            "is required: an SNS topic or SQS queue ARN, or `{arn, type}`",
+        )),
+    }
+}
+
+/// `destinations.onFailure` as `{arn, type}` (`dest_at` is its path).
+fn on_failure_object(of: &Map<String, Value>, dest_at: &str) -> Result<OnFailure> {
+    if let Some(k) = of.keys().find(|k| *k != "arn" && *k != "type") {
+        return Err(err(format!("{dest_at}.{k}"), "unknown property; remove it"));
+    }
+    let arn = of.get("arn").cloned().unwrap_or(Value::Null);
+    if !common::is_arn(&arn) {
+        return Err(err(
+            format!("{dest_at}.arn"),
+            "is required: an SNS topic or SQS queue ARN, or an intrinsic with `type`",
+        ));
+    }
+    let kind = match (of.get("type"), &arn) {
+        (Some(Value::String(t)), _) if t == "sns" || t == "sqs" => t.clone(),
+        (None, Value::String(s)) => s.split(':').nth(2).unwrap_or("").to_string(),
+        (None, _) => {
             return Err(err(
-                at("destinations"),
-                format!("must be an object with `onFailure`, got {v}"),
+                format!("{dest_at}.type"),
+                "is required when `arn` is an intrinsic: `sns` or `sqs`",
+            ))
+        }
+        (Some(v), _) => {
+            return Err(err(
+                format!("{dest_at}.type"),
+                format!("must be `sns` or `sqs`, got {v}"),
             ))
         }
     };
-    if let Some(fc) = common::filter_criteria(o.get("filterPatterns").unwrap_or(&Value::Null), at)?
-    {
-        props.insert("FilterCriteria".into(), fc);
-    }
-    let at_timestamp = starting_position == "AT_TIMESTAMP";
-    if consumer.is_some()
-        && kind == "kinesis"
-        && at_timestamp
-        && starting_position_timestamp.is_none()
-    {
-        return Err(err(
-            at("startingPositionTimestamp"),
-            format!("You must specify startingPositionTimestamp for function: {} when startingPosition is AT_TIMESTAMP", f.key),
-        ));
-    }
-    Ok(Stream {
-        arn,
-        kind,
-        name,
-        consumer,
-        starting_position_timestamp,
-        on_failure,
-        props,
-    })
+    Ok(OnFailure { kind, arn })
 }
 
 pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Value) -> Result<()> {
     for f in &service.functions {
-        let mut dynamodb = Vec::new();
-        let mut kinesis = Vec::new();
-        let mut kinesis_with_consumer = Vec::new();
-        let mut consumers = Vec::new();
-        let mut on_failure_sns = Vec::new();
-        let mut on_failure_sqs = Vec::new();
+        let mut reach = Reach::default();
         for (index, event) in f.events.iter().enumerate() {
             let Some(settings) = event.get(FAMILY) else {
                 continue;
             };
             let s = parse(f, index, Some(settings))?;
-            let mut depends_on: Vec<Value> = common::role_resource_name(service, f)
-                .into_iter()
-                .map(Value::String)
-                .collect();
-            let mut props = s.props;
-            if s.kind == "dynamodb" {
-                dynamodb.push(s.arn.clone());
-            } else if s.consumer.is_some() {
-                kinesis_with_consumer.push(s.arn.clone());
-            } else {
-                kinesis.push(s.arn.clone());
-            }
-            if let Some((kind, arn)) = s.on_failure {
-                if kind == "sns" {
-                    on_failure_sns.push(arn);
-                } else {
-                    on_failure_sqs.push(arn);
-                }
-            }
-            let mut consumer_resource = None;
-            if let (Some(consumer), "kinesis") = (&s.consumer, s.kind.as_str()) {
-                if consumer == &Value::Bool(true) {
-                    let mode = kinesis_naming_mode(service, config);
-                    let consumer_name = naming::stream_consumer_name(&f.key, &s.name, mode);
-                    let consumer_id = naming::stream_consumer_logical_id(&consumer_name);
-                    consumer_resource = Some((
-                        consumer_id.clone(),
-                        json!({
-                            "Type": "AWS::Kinesis::StreamConsumer",
-                            "Properties": {"StreamARN": s.arn, "ConsumerName": consumer_name}
-                        }),
-                    ));
-                    depends_on.push(json!(consumer_id));
-                    let r = json!({"Ref": consumer_id});
-                    props.insert("EventSourceArn".into(), r.clone());
-                    consumers.push(r);
-                } else {
-                    props.insert("EventSourceArn".into(), consumer.clone());
-                    consumers.push(consumer.clone());
-                }
-                if let Some(ts) = &s.starting_position_timestamp {
-                    props.insert("StartingPositionTimestamp".into(), ts.clone());
-                }
-            }
-            common::merge_resource(
-                template,
-                &naming::stream_logical_id(&f.key, &s.kind, &s.name),
-                json!({
-                    "Type": "AWS::Lambda::EventSourceMapping",
-                    "DependsOn": depends_on,
-                    "Properties": props,
-                }),
-            );
-            if let Some((id, res)) = consumer_resource {
-                common::merge_resource(template, &id, res);
+            reach.add(&s);
+            if let Some(consumer) = compile_event(service, config, f, s, template) {
+                reach.consumers.push(consumer);
             }
         }
         if let Some(st) = common::role_statements(template) {
-            let groups: [(&[&str], Vec<Value>); 6] = [
-                (
-                    &[
-                        "dynamodb:GetRecords",
-                        "dynamodb:GetShardIterator",
-                        "dynamodb:DescribeStream",
-                        "dynamodb:ListStreams",
-                    ],
-                    dynamodb,
-                ),
-                (
-                    &[
-                        "kinesis:GetRecords",
-                        "kinesis:GetShardIterator",
-                        "kinesis:DescribeStream",
-                        "kinesis:ListStreams",
-                    ],
-                    kinesis,
-                ),
-                (
-                    &[
-                        "kinesis:GetRecords",
-                        "kinesis:GetShardIterator",
-                        "kinesis:DescribeStreamSummary",
-                        "kinesis:ListShards",
-                    ],
-                    kinesis_with_consumer,
-                ),
-                (&["kinesis:SubscribeToShard"], consumers),
-                (&["sns:Publish"], on_failure_sns),
-                (&["sqs:ListQueues", "sqs:SendMessage"], on_failure_sqs),
-            ];
-            for (actions, resources) in groups {
-                if !resources.is_empty() {
-                    st.push(common::statement(actions, resources));
-                }
-            }
+            reach.push_statements(st);
         }
     }
     Ok(())
+}
+
+/// What a function's stream events let the generated role reach, statement by statement.
+#[derive(Default)]
+struct Reach {
+    dynamodb: Vec<Value>,
+    kinesis: Vec<Value>,
+    kinesis_with_consumer: Vec<Value>,
+    consumers: Vec<Value>,
+    on_failure_sns: Vec<Value>,
+    on_failure_sqs: Vec<Value>,
+}
+
+impl Reach {
+    /// The stream and the on-failure destination of an event (its consumer comes from
+    /// [`compile_event`]).
+    fn add(&mut self, s: &Stream) {
+        if s.kind == "dynamodb" {
+            self.dynamodb.push(s.arn.clone());
+        } else if s.consumer.is_some() {
+            self.kinesis_with_consumer.push(s.arn.clone());
+        } else {
+            self.kinesis.push(s.arn.clone());
+        }
+        if let Some(d) = &s.on_failure {
+            if d.kind == "sns" {
+                self.on_failure_sns.push(d.arn.clone());
+            } else {
+                self.on_failure_sqs.push(d.arn.clone());
+            }
+        }
+    }
+
+    /// v3's statements, in its order, each only when it has resources.
+    fn push_statements(self, st: &mut Vec<Value>) {
+        let groups: [(&[&str], Vec<Value>); 6] = [
+            (
+                &[
+                    "dynamodb:GetRecords",
+                    "dynamodb:GetShardIterator",
+                    "dynamodb:DescribeStream",
+                    "dynamodb:ListStreams",
+                ],
+                self.dynamodb,
+            ),
+            (
+                &[
+                    "kinesis:GetRecords",
+                    "kinesis:GetShardIterator",
+                    "kinesis:DescribeStream",
+                    "kinesis:ListStreams",
+                ],
+                self.kinesis,
+            ),
+            (
+                &[
+                    "kinesis:GetRecords",
+                    "kinesis:GetShardIterator",
+                    "kinesis:DescribeStreamSummary",
+                    "kinesis:ListShards",
+                ],
+                self.kinesis_with_consumer,
+            ),
+            (&["kinesis:SubscribeToShard"], self.consumers),
+            (&["sns:Publish"], self.on_failure_sns),
+            (&["sqs:ListQueues", "sqs:SendMessage"], self.on_failure_sqs),
+        ];
+        for (actions, resources) in groups {
+            if !resources.is_empty() {
+                st.push(common::statement(actions, resources));
+            }
+        }
+    }
+}
+
+/// The event source mapping of one event, after the stream consumer it creates (`consumer:
+/// true`); returns the consumer a Kinesis mapping reads through, if any.
+fn compile_event(
+    service: &Service,
+    config: &Value,
+    f: &Function,
+    s: Stream,
+    template: &mut Value,
+) -> Option<Value> {
+    let mut depends_on: Vec<Value> = common::role_resource_name(service, f)
+        .into_iter()
+        .map(Value::String)
+        .collect();
+    let mut props = s.props;
+    let mut consumer_resource = None;
+    let consumer_ref = match (&s.consumer, s.kind.as_str()) {
+        (Some(consumer), "kinesis") => {
+            let r = if consumer == &Value::Bool(true) {
+                let mode = kinesis_naming_mode(service, config);
+                let consumer_name = naming::stream_consumer_name(&f.key, &s.name, mode);
+                let consumer_id = naming::stream_consumer_logical_id(&consumer_name);
+                consumer_resource = Some((
+                    consumer_id.clone(),
+                    json!({
+                        "Type": "AWS::Kinesis::StreamConsumer",
+                        "Properties": {"StreamARN": s.arn, "ConsumerName": consumer_name}
+                    }),
+                ));
+                depends_on.push(json!(consumer_id));
+                json!({"Ref": consumer_id})
+            } else {
+                consumer.clone()
+            };
+            props.insert("EventSourceArn".into(), r.clone());
+            if let Some(ts) = &s.starting_position_timestamp {
+                props.insert("StartingPositionTimestamp".into(), ts.clone());
+            }
+            Some(r)
+        }
+        _ => None,
+    };
+    common::merge_resource(
+        template,
+        &naming::stream_logical_id(&f.key, &s.kind, &s.name),
+        json!({
+            "Type": "AWS::Lambda::EventSourceMapping",
+            "DependsOn": depends_on,
+            "Properties": props,
+        }),
+    );
+    if let Some((id, res)) = consumer_resource {
+        common::merge_resource(template, &id, res);
+    }
+    consumer_ref
 }
 
 /// `provider.kinesis.consumerNamingMode` (v3: any truthy value adds service and stage).

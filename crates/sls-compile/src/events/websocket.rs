@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{DeployError, Result};
 use crate::naming;
+use sls_config::is_truthy as truthy;
 use sls_config::model::{Function, Service};
 
 const API_ID: &str = "WebsocketsApi";
@@ -56,143 +57,161 @@ fn is_websocket(event: &Value) -> Option<&Value> {
 
 fn parse(service: &Service, f: &Function, index: usize, v: &Value) -> Result<Event> {
     let at = format!("functions.{}.events[{index}].websocket", f.key);
-    let has_fn = |name: &str, at: &str| -> Result<()> {
-        if service.functions.iter().any(|x| x.key == name) {
-            Ok(())
-        } else {
-            Err(err(
-                at,
-                format!("Function \"{name}\" doesn't exist in this Service; name a function of this service, or give the authorizer's ARN"),
+    let o = match v {
+        Value::String(route) => {
+            return Ok(Event {
+                function: f.key.clone(),
+                route: route.clone(),
+                route_response: None,
+                authorizer: None,
+            })
+        }
+        Value::Object(o) => o,
+        _ => return Err(err(&at, "must be a route key or an object with `route`")),
+    };
+    for k in o.keys() {
+        if !["route", "routeResponseSelectionExpression", "authorizer"].contains(&k.as_str()) {
+            return Err(err(
+                format!("{at}.{k}"),
+                "unknown property; use route, routeResponseSelectionExpression, authorizer",
+            ));
+        }
+    }
+    let route = match o.get("route") {
+        Some(Value::String(r)) => r.clone(),
+        _ => {
+            return Err(err(
+                format!("{at}.route"),
+                "must be a string (the route key)",
             ))
         }
     };
-    let arn_name = |arn: &str| arn.rsplit(':').next().unwrap_or(arn).to_string();
-    match v {
-        Value::String(route) => Ok(Event {
-            function: f.key.clone(),
-            route: route.clone(),
-            route_response: None,
-            authorizer: None,
-        }),
-        Value::Object(o) => {
-            for k in o.keys() {
-                if !["route", "routeResponseSelectionExpression", "authorizer"]
-                    .contains(&k.as_str())
-                {
-                    return Err(err(
-                        format!("{at}.{k}"),
-                        "unknown property; use route, routeResponseSelectionExpression, authorizer",
-                    ));
-                }
-            }
-            let route = match o.get("route") {
-                Some(Value::String(r)) => r.clone(),
-                _ => {
-                    return Err(err(
-                        format!("{at}.route"),
-                        "must be a string (the route key)",
-                    ))
-                }
-            };
-            let route_response = match o.get("routeResponseSelectionExpression") {
-                None | Some(Value::Null) => None,
-                Some(v) if v == "$default" => Some(v.clone()),
-                Some(_) => {
-                    return Err(err(
-                        format!("{at}.routeResponseSelectionExpression"),
-                        "must be \"$default\"",
-                    ))
-                }
-            };
-            let default_source = json!(["route.request.header.Auth"]);
-            let authorizer = match o.get("authorizer") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(a)) if a.contains(':') => Some(Authorizer {
-                    name: arn_name(a),
-                    uri: invocation_uri(json!(a)),
-                    identity_source: default_source,
-                    permission: json!(a),
-                    local: false,
-                }),
-                Some(Value::String(a)) => {
-                    has_fn(a, &format!("{at}.authorizer"))?;
-                    Some(Authorizer {
-                        name: a.clone(),
-                        uri: invocation_uri(fn_arn(a)),
-                        identity_source: default_source,
-                        permission: json!(naming::lambda_logical_id(a)),
-                        local: true,
-                    })
-                }
-                Some(Value::Object(a)) => {
-                    let at = format!("{at}.authorizer");
-                    for k in a.keys() {
-                        if !["name", "arn", "identitySource"].contains(&k.as_str()) {
-                            return Err(err(
-                                format!("{at}.{k}"),
-                                "unknown property; use name, arn, identitySource",
-                            ));
-                        }
-                    }
-                    let name = a.get("name").and_then(Value::as_str);
-                    let (name, uri, permission, local) = match (a.get("arn"), name) {
-                        (Some(arn @ Value::String(s)), _) => {
-                            (arn_name(s), invocation_uri(arn.clone()), arn.clone(), false)
-                        }
-                        (Some(arn @ Value::Object(_)), Some(n)) => {
-                            (n.to_string(), invocation_uri(arn.clone()), arn.clone(), false)
-                        }
-                        (Some(Value::Object(_)), None) => {
-                            return Err(err(
-                                format!("{at}.name"),
-                                "Websocket Authorizer: Non-string \"arn\" needs to be accompanied with \"name\"",
-                            ))
-                        }
-                        (None, Some(n)) => {
-                            has_fn(n, &format!("{at}.name"))?;
-                            (
-                                n.to_string(),
-                                invocation_uri(fn_arn(n)),
-                                json!(naming::lambda_logical_id(n)),
-                                true,
-                            )
-                        }
-                        _ => return Err(err(&at, "needs `name` (a function of this service) or `arn`")),
-                    };
-                    let identity_source = match a.get("identitySource") {
-                        None | Some(Value::Null) => default_source,
-                        Some(v @ Value::Array(_)) => v.clone(),
-                        Some(_) => {
-                            return Err(err(
-                                format!("{at}.identitySource"),
-                                "must be a list of strings",
-                            ))
-                        }
-                    };
-                    Some(Authorizer {
-                        name,
-                        uri,
-                        identity_source,
-                        permission,
-                        local,
-                    })
-                }
-                Some(_) => {
-                    return Err(err(
-                        format!("{at}.authorizer"),
-                        "must be a function name, an ARN or an object (name, arn, identitySource)",
-                    ))
-                }
-            };
-            Ok(Event {
-                function: f.key.clone(),
-                route,
-                route_response,
-                authorizer,
-            })
+    let route_response = match o.get("routeResponseSelectionExpression") {
+        None | Some(Value::Null) => None,
+        Some(v) if v == "$default" => Some(v.clone()),
+        Some(_) => {
+            return Err(err(
+                format!("{at}.routeResponseSelectionExpression"),
+                "must be \"$default\"",
+            ))
         }
-        _ => Err(err(&at, "must be a route key or an object with `route`")),
+    };
+    let authorizer = match o.get("authorizer") {
+        None | Some(Value::Null) => None,
+        Some(a) => Some(parse_authorizer(service, a, &format!("{at}.authorizer"))?),
+    };
+    Ok(Event {
+        function: f.key.clone(),
+        route,
+        route_response,
+        authorizer,
+    })
+}
+
+/// A function of this service, named at `at`.
+fn check_function(service: &Service, name: &str, at: &str) -> Result<()> {
+    if service.functions.iter().any(|x| x.key == name) {
+        Ok(())
+    } else {
+        Err(err(
+            at,
+            format!("Function \"{name}\" doesn't exist in this Service; name a function of this service, or give the authorizer's ARN"),
+        ))
     }
+}
+
+/// The name v3 gives an authorizer given by ARN: the ARN's last part.
+fn arn_name(arn: &str) -> String {
+    arn.rsplit(':').next().unwrap_or(arn).to_string()
+}
+
+/// An event's `authorizer` (`at` is its path): an ARN, a function of this service, or
+/// `{name, arn, identitySource}`.
+fn parse_authorizer(service: &Service, a: &Value, at: &str) -> Result<Authorizer> {
+    let default_source = json!(["route.request.header.Auth"]);
+    match a {
+        Value::String(a) if a.contains(':') => Ok(Authorizer {
+            name: arn_name(a),
+            uri: invocation_uri(json!(a)),
+            identity_source: default_source,
+            permission: json!(a),
+            local: false,
+        }),
+        Value::String(a) => {
+            check_function(service, a, at)?;
+            Ok(local_authorizer(a, default_source))
+        }
+        Value::Object(o) => parse_authorizer_object(service, o, at, default_source),
+        _ => Err(err(
+            at,
+            "must be a function name, an ARN or an object (name, arn, identitySource)",
+        )),
+    }
+}
+
+/// The authorizer function `name` of this service.
+fn local_authorizer(name: &str, identity_source: Value) -> Authorizer {
+    Authorizer {
+        name: name.to_string(),
+        uri: invocation_uri(fn_arn(name)),
+        identity_source,
+        permission: json!(naming::lambda_logical_id(name)),
+        local: true,
+    }
+}
+
+fn parse_authorizer_object(
+    service: &Service,
+    a: &Map<String, Value>,
+    at: &str,
+    default_source: Value,
+) -> Result<Authorizer> {
+    for k in a.keys() {
+        if !["name", "arn", "identitySource"].contains(&k.as_str()) {
+            return Err(err(
+                format!("{at}.{k}"),
+                "unknown property; use name, arn, identitySource",
+            ));
+        }
+    }
+    let name = a.get("name").and_then(Value::as_str);
+    let by_arn = |name: String, arn: &Value| Authorizer {
+        name,
+        uri: invocation_uri(arn.clone()),
+        identity_source: Value::Null,
+        permission: arn.clone(),
+        local: false,
+    };
+    let mut authorizer =
+        match (a.get("arn"), name) {
+            (Some(arn @ Value::String(s)), _) => by_arn(arn_name(s), arn),
+            (Some(arn @ Value::Object(_)), Some(n)) => by_arn(n.to_string(), arn),
+            (Some(Value::Object(_)), None) => return Err(err(
+                format!("{at}.name"),
+                "Websocket Authorizer: Non-string \"arn\" needs to be accompanied with \"name\"",
+            )),
+            (None, Some(n)) => {
+                check_function(service, n, &format!("{at}.name"))?;
+                local_authorizer(n, Value::Null)
+            }
+            _ => {
+                return Err(err(
+                    at,
+                    "needs `name` (a function of this service) or `arn`",
+                ))
+            }
+        };
+    authorizer.identity_source = match a.get("identitySource") {
+        None | Some(Value::Null) => default_source,
+        Some(v @ Value::Array(_)) => v.clone(),
+        Some(_) => {
+            return Err(err(
+                format!("{at}.identitySource"),
+                "must be a list of strings",
+            ))
+        }
+    };
+    Ok(authorizer)
 }
 
 pub(crate) fn check_event(
@@ -225,15 +244,19 @@ fn merge_into(resources: &mut Map<String, Value>, id: &str, v: Value) {
     }
 }
 
+/// What the resources of the one WebSocket API share.
+struct Api {
+    /// `{Ref: WebsocketsApi}`, or `provider.apiGateway.websocketApiId`.
+    id: Value,
+    /// The API is `provider.apiGateway.websocketApiId`: neither it nor its stage is created.
+    external: bool,
+    /// `provider.websocketsDescription`, for the API, the stage and the deployment.
+    description: Value,
+}
+
+/// Compiles every `websocket` event of the service into `t`, in v3's order of steps.
 pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Result<()> {
-    let mut events = Vec::new();
-    for f in &service.functions {
-        for (i, e) in f.events.iter().enumerate() {
-            if let Some(v) = is_websocket(e) {
-                events.push(parse(service, f, i, v)?);
-            }
-        }
-    }
+    let events = collect_events(service)?;
     if events.is_empty() {
         return Ok(());
     }
@@ -254,99 +277,171 @@ pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Resul
     let external = p
         .get("apiGateway")
         .and_then(|a| a.get("websocketApiId"))
-        .filter(|v| super::api_gateway::truthy(v))
+        .filter(|v| truthy(v))
         .cloned();
-    let api_id = external.clone().unwrap_or_else(|| json!({"Ref": API_ID}));
-    let description = p
-        .get("websocketsDescription")
-        .filter(|v| super::api_gateway::truthy(v))
-        .cloned()
-        .unwrap_or(json!("Serverless Websockets"));
+    let api = Api {
+        external: external.is_some(),
+        id: external.unwrap_or_else(|| json!({"Ref": API_ID})),
+        description: p
+            .get("websocketsDescription")
+            .filter(|v| truthy(v))
+            .cloned()
+            .unwrap_or(json!("Serverless Websockets")),
+    };
     let Some(resources) = t["Resources"].as_object_mut() else {
         return Ok(());
     };
-    if external.is_none() {
-        let name = match p.get("websocketsApiName") {
-            Some(Value::String(n)) if !n.is_empty() => n.clone(),
-            _ => format!("{}-{}-websockets", service.stage, service.name),
-        };
-        let mut props = Map::new();
-        props.insert("Name".into(), json!(name));
-        props.insert(
-            "RouteSelectionExpression".into(),
-            p.get("websocketsApiRouteSelectionExpression")
-                .filter(|v| super::api_gateway::truthy(v))
-                .cloned()
-                .unwrap_or(json!("$request.body.action")),
+    if !api.external {
+        add_api(service, p, &api, resources);
+    }
+    add_integrations(&api, &events, resources);
+    add_route_responses(&api, &events, resources);
+    add_authorizers(&api, &events, resources);
+    add_permissions(&api, &events, resources);
+    add_routes(&api, &events, resources);
+    if !api.external {
+        resources.insert(
+            STAGE_ID.into(),
+            json!({
+                "Type": "AWS::ApiGatewayV2::Stage",
+                "Properties": {"ApiId": api.id, "StageName": service.stage, "Description": api.description}
+            }),
         );
-        props.insert("Description".into(), description.clone());
-        props.insert("ProtocolType".into(), json!("WEBSOCKET"));
-        let use_tags = p
-            .get("websocket")
-            .and_then(|w| w.get("useProviderTags"))
-            .is_some_and(super::api_gateway::truthy);
-        if let Some(tags) = p.get("tags").filter(|v| super::api_gateway::truthy(v)) {
-            if use_tags {
-                props.insert("Tags".into(), tags.clone());
+    }
+    add_deployment(service, &api, &events, resources);
+    t["Outputs"]["ServiceEndpointWebsocket"] = json!({
+        "Description": "URL of the service endpoint",
+        "Value": {"Fn::Join": ["", [
+            "wss://", api.id, ".execute-api.", {"Ref": "AWS::Region"}, ".",
+            {"Ref": "AWS::URLSuffix"}, format!("/{}", service.stage)
+        ]]}
+    });
+    Ok(())
+}
+
+fn collect_events(service: &Service) -> Result<Vec<Event>> {
+    let mut events = Vec::new();
+    for f in &service.functions {
+        for (i, e) in f.events.iter().enumerate() {
+            if let Some(v) = is_websocket(e) {
+                events.push(parse(service, f, i, v)?);
             }
         }
-        merge_into(
-            resources,
-            API_ID,
-            json!({"Type": "AWS::ApiGatewayV2::Api", "Properties": props}),
-        );
-        if let Some(statements) = resources.get_mut(naming::ROLE_LOGICAL_ID).and_then(|r| {
-            r["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].as_array_mut()
-        }) {
-            statements.push(json!({
-                "Effect": "Allow",
-                "Action": ["execute-api:ManageConnections"],
-                "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:execute-api:*:*:*/@connections/*"}]
-            }));
+    }
+    Ok(events)
+}
+
+/// The `AWS::ApiGatewayV2::Api`, and the execution role's right to post to its connections.
+fn add_api(
+    service: &Service,
+    p: &Map<String, Value>,
+    api: &Api,
+    resources: &mut Map<String, Value>,
+) {
+    let name = match p.get("websocketsApiName") {
+        Some(Value::String(n)) if !n.is_empty() => n.clone(),
+        _ => format!("{}-{}-websockets", service.stage, service.name),
+    };
+    let mut props = Map::new();
+    props.insert("Name".into(), json!(name));
+    props.insert(
+        "RouteSelectionExpression".into(),
+        p.get("websocketsApiRouteSelectionExpression")
+            .filter(|v| truthy(v))
+            .cloned()
+            .unwrap_or(json!("$request.body.action")),
+    );
+    props.insert("Description".into(), api.description.clone());
+    props.insert("ProtocolType".into(), json!("WEBSOCKET"));
+    let use_tags = p
+        .get("websocket")
+        .and_then(|w| w.get("useProviderTags"))
+        .is_some_and(truthy);
+    if let Some(tags) = p.get("tags").filter(|v| truthy(v)) {
+        if use_tags {
+            props.insert("Tags".into(), tags.clone());
         }
     }
-    // Integrations
-    for e in &events {
+    merge_into(
+        resources,
+        API_ID,
+        json!({"Type": "AWS::ApiGatewayV2::Api", "Properties": props}),
+    );
+    if let Some(statements) = resources
+        .get_mut(naming::ROLE_LOGICAL_ID)
+        .and_then(|r| r["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].as_array_mut())
+    {
+        statements.push(json!({
+            "Effect": "Allow",
+            "Action": ["execute-api:ManageConnections"],
+            "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:execute-api:*:*:*/@connections/*"}]
+        }));
+    }
+}
+
+fn integration_id(function: &str) -> String {
+    format!(
+        "{}WebsocketsIntegration",
+        naming::normalized_function_name(function)
+    )
+}
+
+fn authorizer_id(name: &str) -> String {
+    format!(
+        "{}WebsocketsAuthorizer",
+        naming::normalized_function_name(name)
+    )
+}
+
+fn permission_id(function: &str) -> String {
+    format!(
+        "{}LambdaPermissionWebsockets",
+        naming::normalized_function_name(function)
+    )
+}
+
+/// One `AWS_PROXY` integration per function.
+fn add_integrations(api: &Api, events: &[Event], resources: &mut Map<String, Value>) {
+    for e in events {
         merge_into(
             resources,
-            &format!(
-                "{}WebsocketsIntegration",
-                naming::normalized_function_name(&e.function)
-            ),
+            &integration_id(&e.function),
             json!({
                 "Type": "AWS::ApiGatewayV2::Integration",
                 "Properties": {
-                    "ApiId": api_id,
+                    "ApiId": api.id,
                     "IntegrationType": "AWS_PROXY",
                     "IntegrationUri": invocation_uri(fn_arn(&e.function)),
                 }
             }),
         );
     }
-    // Route responses
+}
+
+/// A `$default` route response for each route with `routeResponseSelectionExpression`.
+fn add_route_responses(api: &Api, events: &[Event], resources: &mut Map<String, Value>) {
     for e in events.iter().filter(|e| e.route_response.is_some()) {
         let rid = route_id(&e.route);
         resources.insert(
             format!("{rid}Response"),
             json!({
                 "Type": "AWS::ApiGatewayV2::RouteResponse",
-                "Properties": {"ApiId": api_id, "RouteId": {"Ref": rid}, "RouteResponseKey": "$default"}
+                "Properties": {"ApiId": api.id, "RouteId": {"Ref": rid}, "RouteResponseKey": "$default"}
             }),
         );
     }
-    // Authorizers
-    for e in &events {
+}
+
+fn add_authorizers(api: &Api, events: &[Event], resources: &mut Map<String, Value>) {
+    for e in events {
         let Some(a) = &e.authorizer else { continue };
         merge_into(
             resources,
-            &format!(
-                "{}WebsocketsAuthorizer",
-                naming::normalized_function_name(&a.name)
-            ),
+            &authorizer_id(&a.name),
             json!({
                 "Type": "AWS::ApiGatewayV2::Authorizer",
                 "Properties": {
-                    "ApiId": api_id,
+                    "ApiId": api.id,
                     "Name": a.name,
                     "AuthorizerType": "REQUEST",
                     "AuthorizerUri": a.uri,
@@ -355,21 +450,21 @@ pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Resul
             }),
         );
     }
-    // Permissions
-    let api_ref: Vec<Value> = if external.is_none() {
-        vec![json!(API_ID)]
-    } else {
+}
+
+/// API Gateway may invoke each route's function, then its authorizer's.
+fn add_permissions(api: &Api, events: &[Event], resources: &mut Map<String, Value>) {
+    let api_ref: Vec<Value> = if api.external {
         Vec::new()
+    } else {
+        vec![json!(API_ID)]
     };
-    for e in &events {
+    for e in events {
         let mut depends = api_ref.clone();
         depends.push(json!(naming::lambda_logical_id(&e.function)));
         merge_into(
             resources,
-            &format!(
-                "{}LambdaPermissionWebsockets",
-                naming::normalized_function_name(&e.function)
-            ),
+            &permission_id(&e.function),
             json!({
                 "Type": "AWS::Lambda::Permission",
                 "DependsOn": depends,
@@ -390,10 +485,7 @@ pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Resul
         };
         merge_into(
             resources,
-            &format!(
-                "{}LambdaPermissionWebsockets",
-                naming::normalized_function_name(&a.name)
-            ),
+            &permission_id(&a.name),
             json!({
                 "Type": "AWS::Lambda::Permission",
                 "DependsOn": depends,
@@ -405,20 +497,17 @@ pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Resul
             }),
         );
     }
-    // Routes
-    for e in &events {
-        let rid = route_id(&e.route);
-        let integration = format!(
-            "{}WebsocketsIntegration",
-            naming::normalized_function_name(&e.function)
-        );
+}
+
+fn add_routes(api: &Api, events: &[Event], resources: &mut Map<String, Value>) {
+    for e in events {
         let mut props = Map::new();
-        props.insert("ApiId".into(), api_id.clone());
+        props.insert("ApiId".into(), api.id.clone());
         props.insert("RouteKey".into(), json!(e.route));
         props.insert("AuthorizationType".into(), json!("NONE"));
         props.insert(
             "Target".into(),
-            json!({"Fn::Join": ["/", ["integrations", {"Ref": integration}]]}),
+            json!({"Fn::Join": ["/", ["integrations", {"Ref": integration_id(&e.function)}]]}),
         );
         if let Some(r) = &e.route_response {
             props.insert("RouteResponseSelectionExpression".into(), r.clone());
@@ -427,33 +516,51 @@ pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Resul
             props.insert("AuthorizationType".into(), json!("CUSTOM"));
             props.insert(
                 "AuthorizerId".into(),
-                json!({"Ref": format!("{}WebsocketsAuthorizer", naming::normalized_function_name(&a.name))}),
+                json!({"Ref": authorizer_id(&a.name)}),
             );
         }
         merge_into(
             resources,
-            &rid,
+            &route_id(&e.route),
             json!({"Type": "AWS::ApiGatewayV2::Route", "Properties": props}),
         );
     }
-    // Stage
-    if external.is_none() {
-        resources.insert(
-            STAGE_ID.into(),
-            json!({
-                "Type": "AWS::ApiGatewayV2::Stage",
-                "Properties": {"ApiId": api_id, "StageName": service.stage, "Description": description}
-            }),
-        );
-    }
-    // Deployment: its id carries the hash of the websocket part of the template.
+}
+
+/// The deployment, after every route (and route response), and the stage pointing at it.
+fn add_deployment(
+    service: &Service,
+    api: &Api,
+    events: &[Event],
+    resources: &mut Map<String, Value>,
+) {
     let mut depends = Vec::new();
-    for e in &events {
+    for e in events {
         if e.route_response.is_some() {
             depends.push(json!(format!("{}Response", route_id(&e.route))));
         }
         depends.push(json!(route_id(&e.route)));
     }
+    let deployment_id = deployment_id(resources);
+    let mut props = Map::new();
+    props.insert("ApiId".into(), api.id.clone());
+    props.insert("Description".into(), api.description.clone());
+    if api.external {
+        props.insert("StageName".into(), json!(service.stage));
+    }
+    merge_into(
+        resources,
+        &deployment_id,
+        json!({"Type": "AWS::ApiGatewayV2::Deployment", "DependsOn": depends, "Properties": props}),
+    );
+    if let Some(stage) = resources.get_mut(STAGE_ID) {
+        stage["Properties"]["DeploymentId"] = json!({"Ref": deployment_id});
+    }
+}
+
+/// `WebsocketsDeployment<hash>`: the hash of the websocket part of the template (the API and
+/// what refers to it), so a change to it makes a new deployment.
+fn deployment_id(resources: &Map<String, Value>) -> String {
     let part: Map<String, Value> = resources
         .iter()
         .filter(|(k, r)| {
@@ -468,27 +575,5 @@ pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Resul
     let text = serde_json::to_string(&part).unwrap_or_default();
     let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text.as_bytes()));
     let clean: String = hash.chars().filter(char::is_ascii_alphanumeric).collect();
-    let deployment_id = format!("WebsocketsDeployment{clean}");
-    let mut props = Map::new();
-    props.insert("ApiId".into(), api_id.clone());
-    props.insert("Description".into(), description);
-    if external.is_some() {
-        props.insert("StageName".into(), json!(service.stage));
-    }
-    merge_into(
-        resources,
-        &deployment_id,
-        json!({"Type": "AWS::ApiGatewayV2::Deployment", "DependsOn": depends, "Properties": props}),
-    );
-    if let Some(stage) = resources.get_mut(STAGE_ID) {
-        stage["Properties"]["DeploymentId"] = json!({"Ref": deployment_id});
-    }
-    t["Outputs"]["ServiceEndpointWebsocket"] = json!({
-        "Description": "URL of the service endpoint",
-        "Value": {"Fn::Join": ["", [
-            "wss://", api_id, ".execute-api.", {"Ref": "AWS::Region"}, ".",
-            {"Ref": "AWS::URLSuffix"}, format!("/{}", service.stage)
-        ]]}
-    });
-    Ok(())
+    format!("WebsocketsDeployment{clean}")
 }

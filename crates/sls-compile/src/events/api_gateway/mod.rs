@@ -161,84 +161,9 @@ fn parse_event(
     settings: Option<&Value>,
 ) -> Result<HttpEvent> {
     let at = format!("functions.{}.events[{index}].http", f.key);
-    let http: Map<String, Value> = match settings {
-        Some(Value::String(s)) => {
-            let mut parts = s.split(' ');
-            let (method, path) = (parts.next().unwrap_or(""), parts.next());
-            let Some(path) = path.filter(|p| !p.is_empty()) else {
-                return Err(DeployError::config(
-                    &at,
-                    format!("\"{s}\" must be \"<METHOD> <path>\" (for example \"GET /users\"), or an object with `method` and `path`"),
-                ));
-            };
-            let mut m = Map::new();
-            m.insert("method".into(), json!(method));
-            m.insert("path".into(), json!(path));
-            m
-        }
-        Some(Value::Object(o)) => o.clone(),
-        _ => {
-            return Err(DeployError::config(
-                &at,
-                "must be \"<METHOD> <path>\" or an object with `method` and `path`",
-            ))
-        }
-    };
-    for k in http.keys() {
-        if !EVENT_KEYS.contains(&k.as_str()) {
-            return Err(DeployError::config(
-                format!("{at}.{k}"),
-                format!(
-                    "unknown property \"{k}\" (supported: {}); remove it",
-                    EVENT_KEYS.join(", ")
-                ),
-            ));
-        }
-    }
-    let path = match http.get("path") {
-        Some(Value::String(p)) => p.clone(),
-        Some(_) => {
-            return Err(DeployError::config(
-                format!("{at}.path"),
-                "must be a string",
-            ))
-        }
-        None => {
-            return Err(DeployError::config(
-                &at,
-                "must have required property 'path'",
-            ))
-        }
-    };
-    let path = path.strip_prefix('/').unwrap_or(&path).to_string();
-    let path = path.strip_suffix('/').unwrap_or(&path).to_string();
-    check_path(&path, &format!("{at}.path"))?;
-    let method = match http.get("method") {
-        Some(Value::String(m)) if ALLOWED_METHODS.contains(&m.to_uppercase().as_str()) => {
-            m.to_lowercase()
-        }
-        Some(Value::String(m)) => {
-            return Err(DeployError::config(
-                format!("{at}.method"),
-                format!(
-                    "\"{m}\" is not an HTTP method API Gateway accepts; use one of {}",
-                    ALLOWED_METHODS.join(", ")
-                ),
-            ))
-        }
-        Some(_) => {
-            return Err(DeployError::config(
-                format!("{at}.method"),
-                "must be a string",
-            ))
-        }
-        None => {
-            return Err(DeployError::config(
-                &at,
-                "must have required property 'method'",
-            ))
-        }
-    };
+    let http = event_settings(settings, &at)?;
+    let path = event_path(&http, &at)?;
+    let method = event_method(&http, &at)?;
     let is_async = bool_at(&http, "async", &at)?;
     let private = bool_at(&http, "private", &at)?;
     let integration = integration_of(&http, is_async, &at)?;
@@ -274,179 +199,308 @@ fn parse_event(
     if let Some(c) = http.get("cors").filter(|v| truthy(v)) {
         ev.cors = Some(cors::parse(c, &ev.method, &format!("{at}.cors"))?);
     }
-    if ev.integration == "HTTP" || ev.integration == "HTTP_PROXY" {
-        let uri = http
-            .get("request")
-            .and_then(|r| r.get("uri"))
-            .filter(|v| truthy(v));
-        if uri.is_none() {
+    ev.connection_type = connection_type(&http, &ev)?;
+    let request = optional_object(&http, "request", &at)?;
+    let response = optional_object(&http, "response", &at)?;
+    match ev.integration.as_str() {
+        "MOCK" => mock_request_response(&mut ev, request, response)?,
+        "AWS" | "HTTP" => integration_request_response(&mut ev, request, response)?,
+        _ => proxy_request(&mut ev, request, response)?,
+    }
+    check_stage_name(service)?;
+    Ok(ev)
+}
+
+/// The event as an object: `"<METHOD> <path>"` becomes `{method, path}`; keys are checked.
+fn event_settings(settings: Option<&Value>, at: &str) -> Result<Map<String, Value>> {
+    let http: Map<String, Value> = match settings {
+        Some(Value::String(s)) => {
+            let mut parts = s.split(' ');
+            let (method, path) = (parts.next().unwrap_or(""), parts.next());
+            let Some(path) = path.filter(|p| !p.is_empty()) else {
+                return Err(DeployError::config(
+                    at,
+                    format!("\"{s}\" must be \"<METHOD> <path>\" (for example \"GET /users\"), or an object with `method` and `path`"),
+                ));
+            };
+            let mut m = Map::new();
+            m.insert("method".into(), json!(method));
+            m.insert("path".into(), json!(path));
+            m
+        }
+        Some(Value::Object(o)) => o.clone(),
+        _ => {
             return Err(DeployError::config(
-                format!("{at}.request.uri"),
+                at,
+                "must be \"<METHOD> <path>\" or an object with `method` and `path`",
+            ))
+        }
+    };
+    for k in http.keys() {
+        if !EVENT_KEYS.contains(&k.as_str()) {
+            return Err(DeployError::config(
+                format!("{at}.{k}"),
                 format!(
-                    "You need to set the request uri when using the {} integration",
-                    ev.integration
+                    "unknown property \"{k}\" (supported: {}); remove it",
+                    EVENT_KEYS.join(", ")
                 ),
             ));
         }
-        if let Some(ct) = http.get("connectionType") {
-            let ct = ct.as_str().map(|s| s.to_uppercase().replacen('-', "_", 1));
-            match ct.as_deref() {
-                Some("VPC_LINK") => ev.connection_type = Some("VPC_LINK".into()),
-                _ => {
-                    return Err(DeployError::config(
-                        format!("{at}.connectionType"),
-                        "must be \"vpc-link\" or \"VPC_LINK\"",
-                    ))
-                }
-            }
-            if ev.connection_id.as_ref().is_none_or(|v| !truthy(v)) {
-                return Err(DeployError::config(
-                    format!("{at}.connectionId"),
-                    "You need to set connectionId when using VPC_LINK connectionType",
-                ));
-            }
+    }
+    Ok(http)
+}
+
+/// `path` without its leading and trailing `/`, checked part by part.
+fn event_path(http: &Map<String, Value>, at: &str) -> Result<String> {
+    let path = match http.get("path") {
+        Some(Value::String(p)) => p.clone(),
+        Some(_) => {
+            return Err(DeployError::config(
+                format!("{at}.path"),
+                "must be a string",
+            ))
         }
-    } else if http.contains_key("connectionType") || http.contains_key("connectionId") {
+        None => {
+            return Err(DeployError::config(
+                at,
+                "must have required property 'path'",
+            ))
+        }
+    };
+    let path = path.strip_prefix('/').unwrap_or(&path).to_string();
+    let path = path.strip_suffix('/').unwrap_or(&path).to_string();
+    check_path(&path, &format!("{at}.path"))?;
+    Ok(path)
+}
+
+/// `method` in lower case.
+fn event_method(http: &Map<String, Value>, at: &str) -> Result<String> {
+    match http.get("method") {
+        Some(Value::String(m)) if ALLOWED_METHODS.contains(&m.to_uppercase().as_str()) => {
+            Ok(m.to_lowercase())
+        }
+        Some(Value::String(m)) => Err(DeployError::config(
+            format!("{at}.method"),
+            format!(
+                "\"{m}\" is not an HTTP method API Gateway accepts; use one of {}",
+                ALLOWED_METHODS.join(", ")
+            ),
+        )),
+        Some(_) => Err(DeployError::config(
+            format!("{at}.method"),
+            "must be a string",
+        )),
+        None => Err(DeployError::config(
+            at,
+            "must have required property 'method'",
+        )),
+    }
+}
+
+/// The http and http-proxy integrations need `request.uri`, and may go through a VPC link
+/// (`connectionType` with `connectionId`); the other integrations take neither connection key.
+fn connection_type(http: &Map<String, Value>, ev: &HttpEvent) -> Result<Option<String>> {
+    let at = &ev.at;
+    if ev.integration != "HTTP" && ev.integration != "HTTP_PROXY" {
+        if http.contains_key("connectionType") || http.contains_key("connectionId") {
+            return Err(DeployError::config(
+                format!("{at}.connectionType"),
+                "connectionType/connectionId apply only to the http and http-proxy integrations; remove them",
+            ));
+        }
+        return Ok(None);
+    }
+    let uri = http
+        .get("request")
+        .and_then(|r| r.get("uri"))
+        .filter(|v| truthy(v));
+    if uri.is_none() {
         return Err(DeployError::config(
-            format!("{at}.connectionType"),
-            "connectionType/connectionId apply only to the http and http-proxy integrations; remove them",
+            format!("{at}.request.uri"),
+            format!(
+                "You need to set the request uri when using the {} integration",
+                ev.integration
+            ),
         ));
     }
-    let request = match http.get("request") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(r)) => Some(r.clone()),
-        Some(_) => {
-            return Err(DeployError::config(
-                format!("{at}.request"),
-                "must be an object",
-            ))
-        }
+    let Some(ct) = http.get("connectionType") else {
+        return Ok(None);
     };
-    let response = match http.get("response") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(r)) => Some(r.clone()),
-        Some(_) => {
-            return Err(DeployError::config(
-                format!("{at}.response"),
-                "must be an object",
-            ))
-        }
-    };
-    match ev.integration.as_str() {
-        "MOCK" => {
-            // v3 uses `request` and `response` of a mock integration as written.
-            if let Some(req) = request {
-                check_request(&req, "MOCK", &at)?;
-                for k in ["parameters", "uri", "method", "schemas"] {
-                    if req.contains_key(k) {
-                        return Err(DeployError::config(
-                            format!("{at}.request.{k}"),
-                            "is not supported with the mock integration; remove it",
-                        ));
-                    }
-                }
-                ev.request = Some(req);
-            }
-            if let Some(r) = response {
-                methods::check_response(&r, &format!("{at}.response"))?;
-                if !r.get("statusCodes").is_some_and(Value::is_object) {
-                    return Err(DeployError::config(
-                        format!("{at}.response.statusCodes"),
-                        "a mock integration's response needs statusCodes",
-                    ));
-                }
-                ev.response = Some(r);
-            }
-        }
-        "AWS" | "HTTP" => {
-            if ev.integration == "HTTP" && response.is_none() {
+    let ct = ct.as_str().map(|s| s.to_uppercase().replacen('-', "_", 1));
+    if ct.as_deref() != Some("VPC_LINK") {
+        return Err(DeployError::config(
+            format!("{at}.connectionType"),
+            "must be \"vpc-link\" or \"VPC_LINK\"",
+        ));
+    }
+    if ev.connection_id.as_ref().is_none_or(|v| !truthy(v)) {
+        return Err(DeployError::config(
+            format!("{at}.connectionId"),
+            "You need to set connectionId when using VPC_LINK connectionType",
+        ));
+    }
+    Ok(Some("VPC_LINK".into()))
+}
+
+/// `request` or `response`: an object, or nothing.
+fn optional_object(
+    http: &Map<String, Value>,
+    key: &str,
+    at: &str,
+) -> Result<Option<Map<String, Value>>> {
+    match http.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(r)) => Ok(Some(r.clone())),
+        Some(_) => Err(DeployError::config(
+            format!("{at}.{key}"),
+            "must be an object",
+        )),
+    }
+}
+
+/// A mock integration: v3 uses its `request` and `response` as written.
+fn mock_request_response(
+    ev: &mut HttpEvent,
+    request: Option<Map<String, Value>>,
+    response: Option<Map<String, Value>>,
+) -> Result<()> {
+    let at = ev.at.clone();
+    if let Some(req) = request {
+        check_request(&req, "MOCK", &at)?;
+        for k in ["parameters", "uri", "method", "schemas"] {
+            if req.contains_key(k) {
                 return Err(DeployError::config(
-                    format!("{at}.response"),
-                    "the http integration needs a response (statusCodes with their patterns)",
+                    format!("{at}.request.{k}"),
+                    "is not supported with the mock integration; remove it",
                 ));
             }
-            let mut req = request.unwrap_or_default();
-            check_request(&req, &ev.integration, &at)?;
-            if let Some(p) = req.get("parameters").cloned() {
-                req.insert("parameters".into(), request_parameters(&p, &at)?);
-            }
-            // v3 `getRequestPassThrough`
-            if !req.get("passThrough").is_some_and(truthy) {
-                match ev.integration.as_str() {
-                    "AWS" => {
-                        req.insert("passThrough".into(), json!("NEVER"));
-                    }
-                    _ => {
-                        req.remove("passThrough");
-                    }
-                }
-            }
-            ev.request = Some(req);
-            let mut resp = match response {
-                Some(r) => {
-                    methods::check_response(&r, &format!("{at}.response"))?;
-                    let mut r = r;
-                    match r.get("statusCodes").and_then(Value::as_object) {
-                        Some(codes) => {
-                            let mut codes = codes.clone();
-                            if !codes.values().any(|c| c.get("pattern") == Some(&json!(""))) {
-                                codes.insert("200".into(), json!({"pattern": ""}));
-                            }
-                            r.insert("statusCodes".into(), Value::Object(codes));
-                        }
-                        None => {
-                            r.insert("statusCodes".into(), default_status_codes());
-                        }
-                    }
-                    r
-                }
-                None => Map::new(),
-            };
-            if ev.integration == "AWS" && resp.is_empty() {
-                resp.insert("statusCodes".into(), default_status_codes());
-            }
-            ev.response = Some(resp);
         }
-        _ => {
-            // AWS_PROXY / HTTP_PROXY: v3 drops any other request key and the response with a
-            // warning; refused here so nothing the user wrote is silently ignored.
-            if let Some(mut req) = request {
-                let allowed: &[&str] = if ev.integration == "AWS_PROXY" {
-                    &["parameters", "schemas"]
-                } else {
-                    &["parameters", "uri", "schemas"]
-                };
-                for k in req.keys() {
-                    if !allowed.contains(&k.as_str()) {
-                        let hint = if k == "schema" {
-                            "v3 does not compile `request.schema`; use `request.schemas` (content type → schema)".to_string()
-                        } else {
-                            format!(
-                                "is not used with the {} integration (v3 removes it); remove it",
-                                ev.integration
-                            )
-                        };
-                        return Err(DeployError::config(format!("{at}.request.{k}"), hint));
-                    }
-                }
-                if let Some(p) = req.get("parameters").cloned() {
-                    req.insert("parameters".into(), request_parameters(&p, &at)?);
-                }
-                if !req.is_empty() {
-                    ev.request = Some(req);
-                }
+        ev.request = Some(req);
+    }
+    if let Some(r) = response {
+        methods::check_response(&r, &format!("{at}.response"))?;
+        if !r.get("statusCodes").is_some_and(Value::is_object) {
+            return Err(DeployError::config(
+                format!("{at}.response.statusCodes"),
+                "a mock integration's response needs statusCodes",
+            ));
+        }
+        ev.response = Some(r);
+    }
+    Ok(())
+}
+
+/// The lambda (`AWS`) and http integrations: request parameters flattened, v3's pass-through
+/// default, and the response's status codes with v3's defaults.
+fn integration_request_response(
+    ev: &mut HttpEvent,
+    request: Option<Map<String, Value>>,
+    response: Option<Map<String, Value>>,
+) -> Result<()> {
+    let at = ev.at.clone();
+    if ev.integration == "HTTP" && response.is_none() {
+        return Err(DeployError::config(
+            format!("{at}.response"),
+            "the http integration needs a response (statusCodes with their patterns)",
+        ));
+    }
+    let mut req = request.unwrap_or_default();
+    check_request(&req, &ev.integration, &at)?;
+    if let Some(p) = req.get("parameters").cloned() {
+        req.insert("parameters".into(), request_parameters(&p, &at)?);
+    }
+    // v3 `getRequestPassThrough`
+    if !req.get("passThrough").is_some_and(truthy) {
+        match ev.integration.as_str() {
+            "AWS" => {
+                req.insert("passThrough".into(), json!("NEVER"));
             }
-            if response.is_some() {
-                return Err(DeployError::config(
-                    format!("{at}.response"),
-                    format!(
-                        "is not used with the {} integration (v3 removes it); remove it, or use `integration: lambda`",
-                        ev.integration
-                    ),
-                ));
+            _ => {
+                req.remove("passThrough");
             }
         }
     }
+    let mut resp = match response {
+        Some(r) => {
+            methods::check_response(&r, &format!("{at}.response"))?;
+            with_status_codes(r)
+        }
+        None => Map::new(),
+    };
+    if ev.integration == "AWS" && resp.is_empty() {
+        resp.insert("statusCodes".into(), default_status_codes());
+    }
+    ev.request = Some(req);
+    ev.response = Some(resp);
+    Ok(())
+}
+
+/// A response's `statusCodes`: v3's defaults when absent, else with a default `200` (pattern
+/// `""`) unless one of them has that pattern.
+fn with_status_codes(mut r: Map<String, Value>) -> Map<String, Value> {
+    match r.get("statusCodes").and_then(Value::as_object) {
+        Some(codes) => {
+            let mut codes = codes.clone();
+            if !codes.values().any(|c| c.get("pattern") == Some(&json!(""))) {
+                codes.insert("200".into(), json!({"pattern": ""}));
+            }
+            r.insert("statusCodes".into(), Value::Object(codes));
+        }
+        None => {
+            r.insert("statusCodes".into(), default_status_codes());
+        }
+    }
+    r
+}
+
+/// AWS_PROXY / HTTP_PROXY: v3 drops any other request key and the response with a warning;
+/// refused here so nothing the user wrote is silently ignored.
+fn proxy_request(
+    ev: &mut HttpEvent,
+    request: Option<Map<String, Value>>,
+    response: Option<Map<String, Value>>,
+) -> Result<()> {
+    let at = ev.at.clone();
+    if let Some(mut req) = request {
+        let allowed: &[&str] = if ev.integration == "AWS_PROXY" {
+            &["parameters", "schemas"]
+        } else {
+            &["parameters", "uri", "schemas"]
+        };
+        for k in req.keys() {
+            if !allowed.contains(&k.as_str()) {
+                let hint = if k == "schema" {
+                    "v3 does not compile `request.schema`; use `request.schemas` (content type → schema)".to_string()
+                } else {
+                    format!(
+                        "is not used with the {} integration (v3 removes it); remove it",
+                        ev.integration
+                    )
+                };
+                return Err(DeployError::config(format!("{at}.request.{k}"), hint));
+            }
+        }
+        if let Some(p) = req.get("parameters").cloned() {
+            req.insert("parameters".into(), request_parameters(&p, &at)?);
+        }
+        if !req.is_empty() {
+            ev.request = Some(req);
+        }
+    }
+    if response.is_some() {
+        return Err(DeployError::config(
+            format!("{at}.response"),
+            format!(
+                "is not used with the {} integration (v3 removes it); remove it, or use `integration: lambda`",
+                ev.integration
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// API Gateway's limit on stage names, checked when the service has `http` events.
+fn check_stage_name(service: &Service) -> Result<()> {
     if !service
         .stage
         .chars()
@@ -461,7 +515,7 @@ fn parse_event(
             ),
         ));
     }
-    Ok(ev)
+    Ok(())
 }
 
 /// API Gateway path parts: `[A-Za-z0-9._~-]` (plus `:@!$&'()*+,;=`), or a whole-part
