@@ -121,24 +121,9 @@ pub fn core_template(service: &Service) -> Value {
     t
 }
 
-/// The full template (`cloudformation-template-update-stack.json`). `artifacts[i]` belongs to
-/// `service.functions[i]`. The steps in v3's lifecycle order; `sls package` runs each at its own
-/// lifecycle event (sls-package's `lifecycle`), so other participants can hook between them.
-pub fn update_template(
-    service: &Service,
-    config: &Value,
-    artifact_directory_name: &str,
-    artifacts: &[FunctionArtifact],
-) -> Result<Value> {
-    let mut t = core_template(service);
-    setup_provider_configuration(service, config, &mut t);
-    compile_functions(service, config, artifact_directory_name, artifacts, &mut t)?;
-    compile_events(service, config, artifact_directory_name, &mut t)?;
-    add_export_names(service, &mut t);
-    merge_custom_provider_resources(service, &mut t)?;
-    strip_null_props(&mut t);
-    Ok(t)
-}
+// The full template (`cloudformation-template-update-stack.json`) is the core template taken
+// through the steps below, each at its own event of v3's `package` lifecycle (sls-package's
+// participants call them in that order).
 
 /// `package:setupProviderConfiguration`: log groups and the execution role.
 pub fn setup_provider_configuration(service: &Service, config: &Value, t: &mut Value) {

@@ -242,7 +242,7 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
             "aws:package:finalize:stripNullPropsFromTemplateResources" => {
                 compile::strip_null_props(t)
             }
-            _ => {
+            "aws:package:finalize:saveServiceState" => {
                 st.service_state = service_state(
                     config,
                     &st.service,
@@ -252,6 +252,8 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
                     &st.artifacts,
                 )
             }
+            // `hooks()` names exactly the points above.
+            _ => {}
         }
         Ok(())
     }
