@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 mod error;
 mod host;
+mod plugins;
 mod policy;
 mod progress;
 mod service;

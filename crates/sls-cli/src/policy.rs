@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::cli::{Command, DeploySubcommand, InvokeCommand, ServiceOptions};
-use crate::error::{from_error, CliError, CliResult};
+use crate::error::{from_error, CliResult};
 use crate::host::Host;
 
 /// With `useDotenv: true`, the host with `.env.<stage>` (or `.env`) from the working
@@ -64,22 +64,4 @@ pub fn show_warnings(service: &sls_config::Service) {
     for w in &service.warnings {
         eprintln!("\nWarning: {w}");
     }
-}
-
-/// The plugin policy for `package` and `deploy`: a notice for skipped plugins, an error
-/// naming the plugins that may change what is deployed unless `--ignore-plugin` names them.
-/// Reads the plugin list as written (before variables, so nothing talks to AWS first).
-pub fn check_plugins(host: &Host, config: Option<&Path>, ignore: &[String]) -> CliResult {
-    let Ok(Some(path)) = sls_config::find_service_file(&host.cwd, config) else {
-        return Ok(());
-    };
-    let file = sls_config::read_service_file(&path).map_err(|e| from_error(&e))?;
-    let policy = sls_config::plugins::plugin_policy(&file.raw, ignore);
-    if let Some((message, hint)) = policy.refusal() {
-        return Err(CliError::new(message).with_hint(hint));
-    }
-    if let Some(notice) = policy.notice() {
-        eprintln!("{notice}");
-    }
-    Ok(())
 }

@@ -37,6 +37,14 @@ pub enum DeployError {
         hint: Option<String>,
     },
 
+    /// A JavaScript plugin failed (or the plugin host around it); `message` names the plugin
+    /// and its hook.
+    #[error("{message}")]
+    Plugin {
+        message: String,
+        hint: Option<String>,
+    },
+
     /// The patterns select no file at all (v3: "No file matches include / exclude patterns").
     #[error("No file matches include / exclude patterns for {context}.")]
     NoFiles { context: String },
@@ -120,7 +128,9 @@ impl DeployError {
             DeployError::Config { .. } | DeployError::Io { .. } | DeployError::Zip { .. } => {
                 return None
             }
-            DeployError::Tool { hint, .. } => return hint.clone(),
+            DeployError::Tool { hint, .. } | DeployError::Plugin { hint, .. } => {
+                return hint.clone()
+            }
             DeployError::UnsupportedEvent { .. } => {
                 "Remove the event, or deploy this service with the Serverless Framework v3."
             }

@@ -1,10 +1,11 @@
-//! The plugin policy: sls does not run JavaScript plugins, and says so.
+//! The plugin policy: which plugins sls builds in, which it skips, and which run through the
+//! JavaScript plugin host (sls-plugins).
 //!
 //! Plugins that only matter on a developer's machine (local emulators, local helpers) are
-//! skipped with one notice. Any other plugin may change what is deployed (resources,
-//! functions, packaging), so `package` and `deploy` stop and name it, unless the user has
-//! checked it is safe to skip and names it with `--ignore-plugin NAME`. `print` does not look
-//! at plugins (it only resolves variables), and validation leaves `custom` alone, as v3 does.
+//! skipped with one notice, unless the user runs one of their commands. The most used
+//! packaging plugins are built in (no node). Every other plugin runs through the plugin host,
+//! unless the user names it with `--ignore-plugin NAME`. `print` does not look at plugins (it
+//! only resolves variables), and validation leaves `custom` alone, as v3 does.
 
 use serde_json::Value;
 
@@ -58,10 +59,6 @@ pub const LOCAL_ONLY_PLUGINS: &[(&str, &str)] = &[
         "writes the environment to a local .env file",
     ),
     (
-        "serverless-prune-plugin",
-        "deletes old function versions after deploy (`sls prune`); old versions are kept",
-    ),
-    (
         "serverless-stack-output",
         "writes stack outputs to a local file after deploy",
     ),
@@ -90,40 +87,6 @@ pub const BUILT_IN_PLUGINS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Packaging plugins whose build is defined by JavaScript that sls cannot run, with what stands
-/// in the way. They are refused like any other plugin, with this reason and the way out.
-pub const JS_BUILD_PLUGINS: &[(&str, &str)] = &[
-    (
-        "serverless-webpack",
-        "serverless-webpack builds each function with webpack as its JavaScript configuration file says",
-    ),
-    (
-        "serverless-bundle",
-        "serverless-bundle builds each function with its own webpack configuration (a JavaScript preset inside the plugin, adjusted by custom.bundle)",
-    ),
-];
-
-/// Why a refused plugin cannot be run without JavaScript, when it is one of
-/// [`JS_BUILD_PLUGINS`]: the obstacle (for serverless-webpack, its configuration file, from
-/// `custom.webpack.webpackConfig`) and what to do instead.
-fn js_build_reason(config: &Value, name: &str) -> Option<String> {
-    let (_, what) = JS_BUILD_PLUGINS.iter().find(|(n, _)| *n == name)?;
-    let obstacle = if name == "serverless-webpack" {
-        let file = config
-            .pointer("/custom/webpack/webpackConfig")
-            .and_then(Value::as_str)
-            .unwrap_or("webpack.config.js");
-        format!(
-            "{what} ({file}, from custom.webpack.webpackConfig); a webpack configuration is a JavaScript program, which sls cannot run"
-        )
-    } else {
-        format!("{what}, which sls cannot reproduce without running JavaScript")
-    };
-    Some(format!(
-        "{obstacle}. Switch to serverless-esbuild (built into sls: list it in plugins, with custom.esbuild for its options), or, if the service folder already holds the code to deploy (built beforehand), run again with --ignore-plugin {name}"
-    ))
-}
-
 /// What sls does with the plugins of one service.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PluginPolicy {
@@ -133,10 +96,8 @@ pub struct PluginPolicy {
     pub built_in: Vec<String>,
     /// Plugins the user named with `--ignore-plugin`.
     pub ignored: Vec<String>,
-    /// Plugins that may change what is deployed: `package`/`deploy` must stop.
-    pub refused: Vec<String>,
-    /// For refused build plugins sls cannot run without JavaScript: what stands in the way.
-    pub reasons: Vec<String>,
+    /// Plugins that run through the plugin host, in `plugins:` order.
+    pub hosted: Vec<String>,
 }
 
 /// The plugin names of a service: `plugins: [a, b]` or `plugins: { modules: [a, b] }`.
@@ -155,7 +116,8 @@ pub fn plugin_names(config: &Value) -> Vec<String> {
     }
 }
 
-/// Sorts the service's plugins into skipped, ignored (by `--ignore-plugin`) and refused.
+/// Sorts the service's plugins into skipped, built in, ignored (by `--ignore-plugin`) and
+/// hosted.
 pub fn plugin_policy(config: &Value, ignore: &[String]) -> PluginPolicy {
     let mut policy = PluginPolicy::default();
     for name in plugin_names(config) {
@@ -166,10 +128,7 @@ pub fn plugin_policy(config: &Value, ignore: &[String]) -> PluginPolicy {
         } else if ignore.contains(&name) {
             policy.ignored.push(name);
         } else {
-            if let Some(reason) = js_build_reason(config, &name) {
-                policy.reasons.push(reason);
-            }
-            policy.refused.push(name);
+            policy.hosted.push(name);
         }
     }
     policy
@@ -189,40 +148,13 @@ impl PluginPolicy {
                 .iter()
                 .map(|n| format!("{n} (--ignore-plugin)")),
         );
-        (!parts.is_empty())
-            .then(|| format!("sls does not run plugins; skipped: {}", parts.join(", ")))
+        (!parts.is_empty()).then(|| format!("Plugins skipped: {}", parts.join(", ")))
     }
+}
 
-    /// The error for refused plugins: what, why, and what to do.
-    pub fn refusal(&self) -> Option<(String, String)> {
-        if self.refused.is_empty() {
-            return None;
-        }
-        let list = self.refused.join(", ");
-        let (noun, pronoun) = if self.refused.len() == 1 {
-            ("plugin", "it")
-        } else {
-            ("plugins", "them")
-        };
-        let mut message = format!(
-            "This service uses the {noun} {list}, which sls does not run (sls runs no JavaScript plugins). A plugin may change what is deployed (resources, functions, packaging), so deploying without {pronoun} could deploy something different from what the Serverless Framework would."
-        );
-        for reason in &self.reasons {
-            message.push(' ');
-            message.push_str(reason);
-            message.push('.');
-        }
-        let flags: Vec<String> = self
-            .refused
-            .iter()
-            .map(|n| format!("--ignore-plugin {n}"))
-            .collect();
-        let hint = format!(
-            "Check that the service is correct without {pronoun} (compare `sls package` output with the Serverless Framework's), then run again with {}. Or deploy this service with the Serverless Framework.",
-            flags.join(" ")
-        );
-        Some((message, hint))
-    }
+/// `plugins.localPath` when it is given (v3's default is `<service>/.serverless_plugins`).
+pub fn local_path(config: &Value) -> Option<&str> {
+    config.get("plugins")?.get("localPath")?.as_str()
 }
 
 #[cfg(test)]
@@ -232,17 +164,18 @@ mod tests {
 
     #[test]
     fn sorts_plugins() {
-        let c = json!({"plugins": ["serverless-offline", "serverless-step-functions", "./local-plugin", "serverless-dynamodb-local"]});
+        let c = json!({"plugins": ["serverless-offline", "serverless-step-functions", "./local-plugin", "serverless-dynamodb-local", "serverless-webpack"]});
         let p = plugin_policy(&c, &["./local-plugin".to_string()]);
-        assert_eq!(p.refused, vec!["serverless-step-functions"]);
+        assert_eq!(
+            p.hosted,
+            vec!["serverless-step-functions", "serverless-webpack"]
+        );
         assert_eq!(p.ignored, vec!["./local-plugin"]);
         assert_eq!(p.skipped.len(), 2);
         let notice = p.notice().unwrap();
         assert!(notice.contains("serverless-offline (emulates API Gateway and Lambda locally)"));
+        assert!(notice.contains("./local-plugin (--ignore-plugin)"));
         assert!(!notice.contains('\n'));
-        let (msg, hint) = p.refusal().unwrap();
-        assert!(msg.contains("serverless-step-functions"));
-        assert!(hint.contains("--ignore-plugin serverless-step-functions"));
     }
 
     #[test]
@@ -250,36 +183,8 @@ mod tests {
         let c = json!({"plugins": ["serverless-python-requirements", "serverless-offline"]});
         let p = plugin_policy(&c, &[]);
         assert_eq!(p.built_in, vec!["serverless-python-requirements"]);
-        assert!(p.refused.is_empty() && p.refusal().is_none());
+        assert!(p.hosted.is_empty());
         assert!(!p.notice().unwrap().contains("python-requirements"));
-    }
-
-    #[test]
-    fn webpack_and_bundle_are_refused_with_their_obstacle() {
-        let c = json!({"plugins": ["serverless-webpack"], "custom": {"webpack": {"webpackConfig": "./build/webpack.prod.js"}}});
-        let p = plugin_policy(&c, &[]);
-        let (msg, hint) = p.refusal().unwrap();
-        assert!(
-            msg.contains("./build/webpack.prod.js, from custom.webpack.webpackConfig"),
-            "{msg}"
-        );
-        assert!(
-            msg.contains("serverless-esbuild")
-                && hint.contains("--ignore-plugin serverless-webpack"),
-            "{msg}"
-        );
-        let p = plugin_policy(&json!({"plugins": ["serverless-bundle"]}), &[]);
-        let (msg, _) = p.refusal().unwrap();
-        assert!(
-            msg.contains("webpack configuration") && msg.contains("custom.bundle"),
-            "{msg}"
-        );
-        // Ignored by name, they are skipped like any plugin.
-        let p = plugin_policy(
-            &json!({"plugins": ["serverless-bundle"]}),
-            &["serverless-bundle".to_string()],
-        );
-        assert!(p.refusal().is_none());
     }
 
     #[test]
@@ -287,7 +192,7 @@ mod tests {
         let c = json!({"plugins": ["serverless-plugin-typescript", "serverless-plugin-include-dependencies"]});
         let p = plugin_policy(&c, &[]);
         assert_eq!(p.built_in.len(), 2);
-        assert!(p.refusal().is_none());
+        assert!(p.hosted.is_empty());
     }
 
     #[test]
@@ -295,7 +200,7 @@ mod tests {
         let c = json!({"plugins": ["serverless-esbuild"]});
         let p = plugin_policy(&c, &[]);
         assert_eq!(p.built_in, vec!["serverless-esbuild"]);
-        assert!(p.refusal().is_none() && p.notice().is_none());
+        assert!(p.hosted.is_empty() && p.notice().is_none());
     }
 
     #[test]
@@ -304,6 +209,7 @@ mod tests {
         assert_eq!(plugin_names(&c), vec!["serverless-offline"]);
         let p = plugin_policy(&json!({"service": "x"}), &[]);
         assert_eq!(p, PluginPolicy::default());
-        assert!(p.notice().is_none() && p.refusal().is_none());
+        assert!(p.notice().is_none() && p.hosted.is_empty());
+        assert_eq!(local_path(&c), Some("./p"));
     }
 }

@@ -30,6 +30,7 @@ pub use sls_compile::{
     DeployError, Function, Provider, ResourceFailure, Result, Service, DEFAULT_RUNTIME,
 };
 pub use sls_package::{
-    artifact_directory_name, package, package_with, prepare_invoke_local, sha256_file, Artifact,
-    BuildHost, InvokeTarget, PackageInput, PackageResult,
+    artifact_directory_name, package, package_with, package_with_plugins, plugin_error,
+    prepare_invoke_local, sha256_file, Artifact, BuildHost, InvokeTarget, PackageInput,
+    PackageResult,
 };

@@ -207,6 +207,39 @@ pub static REMOVE: Lifecycle = Lifecycle {
     events: &[event("remove:remove")],
 };
 
+/// Every lifecycle sls runs, spawned ones included.
+pub static ALL: &[&Lifecycle] = &[
+    &PACKAGE,
+    &AWS_COMMON_VALIDATE,
+    &AWS_COMMON_CLEANUP_TEMP_DIR,
+    &AWS_COMMON_MOVE_ARTIFACTS_TO_PACKAGE,
+    &AWS_PACKAGE_FINALIZE,
+    &DEPLOY,
+    &AWS_DEPLOY_DEPLOY,
+    &AWS_DEPLOY_FINALIZE,
+    &AWS_INFO,
+    &DEPLOY_FUNCTION,
+    &INFO,
+    &REMOVE,
+];
+
+/// A hook point as v3 spells it (`before:package:initialize`), when its event is one of
+/// `lifecycles`' events; `None` for an event sls does not run (a plugin's own command, or a
+/// command sls does not have).
+pub fn parse_hook_point(name: &str, lifecycles: &[&Lifecycle]) -> Option<HookPoint> {
+    let (when, event) = match name.split_once(':') {
+        Some(("before", rest)) => (When::Before, rest),
+        Some(("after", rest)) => (When::After, rest),
+        _ => (When::At, name),
+    };
+    let event = lifecycles
+        .iter()
+        .flat_map(|l| l.events.iter())
+        .find(|e| e.name == event)?
+        .name;
+    Some(HookPoint { when, event })
+}
+
 /// Something that runs at hook points: one of sls's own steps, a built-in plugin, or (next)
 /// the JavaScript plugin host. `S` is the command's state.
 pub trait Participant<S> {
@@ -214,8 +247,8 @@ pub trait Participant<S> {
     type Error;
     /// Its name in errors and traces: a plugin's name as `plugins:` lists it, or sls's step.
     fn name(&self) -> &'static str;
-    /// The hook points it runs at.
-    fn hooks(&self) -> &'static [HookPoint];
+    /// The hook points it runs at (the plugin host's come from the plugins it loaded).
+    fn hooks(&self) -> &[HookPoint];
     /// Runs at `point`, one of [`Participant::hooks`].
     fn run(&mut self, point: HookPoint, state: &mut S) -> Result<(), Self::Error>;
 }
@@ -291,6 +324,26 @@ mod tests {
     }
 
     #[test]
+    fn hook_points_parse_from_v3_names_of_known_events_only() {
+        assert_eq!(
+            parse_hook_point("before:package:createDeploymentArtifacts", ALL),
+            Some(HookPoint::before("package:createDeploymentArtifacts"))
+        );
+        assert_eq!(
+            parse_hook_point("aws:package:finalize:mergeCustomProviderResources", ALL),
+            Some(HookPoint::at(
+                "aws:package:finalize:mergeCustomProviderResources"
+            ))
+        );
+        assert_eq!(
+            parse_hook_point("after:deploy:deploy", ALL),
+            Some(HookPoint::after("deploy:deploy"))
+        );
+        assert_eq!(parse_hook_point("offline:start:init", ALL), None);
+        assert_eq!(parse_hook_point("before:package:nothing", ALL), None);
+    }
+
+    #[test]
     fn deploy_walks_its_aws_steps_then_info_inside_deploy_deploy() {
         let points: Vec<String> = hook_points(&DEPLOY).iter().map(|p| p.to_string()).collect();
         let at = |s: &str| points.iter().position(|p| p == s).unwrap();
@@ -311,7 +364,7 @@ mod tests {
         fn name(&self) -> &'static str {
             self.name
         }
-        fn hooks(&self) -> &'static [HookPoint] {
+        fn hooks(&self) -> &[HookPoint] {
             self.hooks
         }
         fn run(&mut self, point: HookPoint, seen: &mut Vec<String>) -> Result<(), String> {

@@ -29,7 +29,10 @@ pub use sls_compile::{error, naming};
 
 pub use build_host::BuildHost;
 pub use invoke_local::{prepare_invoke_local, InvokeTarget};
-pub use package::{artifact_directory_name, package, package_with, PackageInput, PackageResult};
+pub use package::{
+    artifact_directory_name, package, package_with, package_with_plugins, plugin_error,
+    PackageInput, PackageResult,
+};
 pub use sls_compile::{
     DeployError, Function, Provider, ResourceFailure, Result, Service, DEFAULT_RUNTIME,
 };

@@ -17,6 +17,7 @@ use crate::zipper::{self, Artifact};
 use sls_compile::{self as compile, FunctionArtifact};
 use sls_config::model::Service;
 use sls_lifecycle::{self as lifecycle, HookPoint, Participant, When};
+use sls_plugins::{HostState, Hosted, PluginError, PluginHost};
 
 /// What to package.
 #[derive(Debug, Clone)]
@@ -52,6 +53,8 @@ pub struct PackageResult {
     pub state: Value,
     /// Notice lines for the user (built-in plugin equivalents).
     pub notices: Vec<String>,
+    /// The configuration as packaged (as the JavaScript plugins left it).
+    pub config: Value,
 }
 
 impl PackageResult {
@@ -103,13 +106,21 @@ pub fn package(input: &PackageInput<'_>) -> Result<PackageResult> {
     package_with(input, &BuildHost::default())
 }
 
-/// [`package`], with what the built-in plugins need from the machine (`PATH`, a cache folder).
-/// Runs v3's `package` lifecycle ([`lifecycle::PACKAGE`]) with sls's own steps and the built-in
-/// plugins as participants (`sls_lifecycle`), in the order v3 would run them.
-pub fn package_with(input: &PackageInput<'_>, host: &BuildHost) -> Result<PackageResult> {
+/// [`package_with`], with the JavaScript plugin host joining the lifecycle after sls's own
+/// participants (v3 runs service plugins after its internal ones at every hook point).
+pub fn package_with_plugins(
+    input: &PackageInput<'_>,
+    host: &BuildHost,
+    plugins: Option<&mut PluginHost>,
+) -> Result<PackageResult> {
     let service = Service::from_config(input.config, input.stage, input.region)?;
+    let plugin_excludes = plugins
+        .as_ref()
+        .map(|p| p.local_plugin_patterns.clone())
+        .unwrap_or_default();
     let mut st = PackageState {
         input,
+        config: input.config.clone(),
         host,
         service,
         out: input.out_dir.to_path_buf(),
@@ -120,20 +131,29 @@ pub fn package_with(input: &PackageInput<'_>, host: &BuildHost) -> Result<Packag
         service_state: Value::Null,
         notices: Vec::new(),
         built: Built::default(),
+        plugin_excludes,
     };
-    lifecycle::run(
-        &lifecycle::PACKAGE,
-        &mut [
-            &mut Compiler,
-            &mut Packager,
-            &mut PythonRequirements,
-            &mut TypeScript,
-            &mut IncludeDependencies,
-            &mut Esbuild,
-            &mut StateWriter,
-        ],
-        &mut st,
-    )?;
+    let mut own: [&mut dyn Participant<PackageState<'_>, Error = DeployError>; 7] = [
+        &mut Compiler,
+        &mut Packager,
+        &mut PythonRequirements,
+        &mut TypeScript,
+        &mut IncludeDependencies,
+        &mut Esbuild,
+        &mut StateWriter,
+    ];
+    match plugins {
+        Some(p) => {
+            let mut hosted = Hosted::new(p, plugin_error);
+            let [a, b, c, d, e, f, g] = own;
+            lifecycle::run(
+                &lifecycle::PACKAGE,
+                &mut [a, b, c, d, e, f, g, &mut hosted],
+                &mut st,
+            )?
+        }
+        None => lifecycle::run(&lifecycle::PACKAGE, &mut own, &mut st)?,
+    };
     Ok(PackageResult {
         service: st.service,
         out_dir: st.out,
@@ -143,12 +163,63 @@ pub fn package_with(input: &PackageInput<'_>, host: &BuildHost) -> Result<Packag
         update_template: st.update_template,
         state: st.service_state,
         notices: st.notices,
+        config: st.config,
     })
+}
+
+/// A plugin's failure as the build reports it: the plugin, its hook, its message.
+pub fn plugin_error(e: PluginError) -> DeployError {
+    let hint = e.hint();
+    let message = match &e {
+        PluginError::Plugin {
+            plugin: Some(plugin),
+            point,
+            message,
+            ..
+        } => match point {
+            Some(point) => format!("Plugin {plugin} failed at \"{point}\": {message}"),
+            None => format!("Plugin {plugin} failed: {message}"),
+        },
+        other => other.to_string(),
+    };
+    let message = match e.location() {
+        Some(at) => format!("{message}\n  {at}"),
+        None => message,
+    };
+    DeployError::Plugin { message, hint }
+}
+
+impl HostState for PackageState<'_> {
+    fn config(&self) -> &Value {
+        &self.config
+    }
+    fn set_config(&mut self, config: Value) -> std::result::Result<(), String> {
+        self.service = Service::from_config(&config, self.input.stage, self.input.region)
+            .map_err(|e| e.to_string())?;
+        self.config = config;
+        Ok(())
+    }
+    fn templates(&self) -> Option<(&Value, &Value)> {
+        (!self.update_template.is_null()).then_some((&self.update_template, &self.create_template))
+    }
+    fn templates_mut(&mut self) -> Option<(&mut Value, &mut Value)> {
+        (!self.update_template.is_null())
+            .then_some((&mut self.update_template, &mut self.create_template))
+    }
+}
+
+/// [`package`], with what the built-in plugins need from the machine (`PATH`, a cache folder).
+/// Runs v3's `package` lifecycle ([`lifecycle::PACKAGE`]) with sls's own steps and the built-in
+/// plugins as participants (`sls_lifecycle`), in the order v3 would run them.
+pub fn package_with(input: &PackageInput<'_>, host: &BuildHost) -> Result<PackageResult> {
+    package_with_plugins(input, host, None)
 }
 
 /// What `sls package` holds while its lifecycle runs: what every participant sees and changes.
 pub struct PackageState<'a> {
     pub input: &'a PackageInput<'a>,
+    /// The configuration being packaged: the input's, as the JavaScript plugins leave it.
+    pub config: Value,
     pub host: &'a BuildHost,
     pub service: Service,
     /// `.serverless/` (or `--package`).
@@ -167,6 +238,8 @@ pub struct PackageState<'a> {
     pub notices: Vec<String>,
     /// What the built-in plugins made before the zips are written (for sls's packager).
     pub built: Built,
+    /// The files of `./local` plugins, which v3 leaves out of every zip.
+    pub plugin_excludes: Vec<String>,
 }
 
 /// The built-in plugins' work at `before:package:createDeploymentArtifacts`. Each is made
@@ -209,7 +282,7 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
         HOOKS
     }
     fn run(&mut self, point: HookPoint, st: &mut PackageState<'a>) -> Result<()> {
-        let config = st.input.config;
+        let config = &st.config;
         let t = &mut st.update_template;
         match point.event {
             // Refuse what cannot be deployed before any work is done.
@@ -350,8 +423,8 @@ fn plan_zips(st: &PackageState<'_>) -> ZipPlan {
     let esbuilt = st.built.esbuild.as_ref();
     // v3's old syntax: `package.exclude` joins the excludes, `package.include` goes first among
     // the patterns (`getExcludes`/`getIncludes`, each a lodash `union`).
-    let service_excludes = files::package_list(input.config, "exclude");
-    let mut service_patterns = files::package_list(input.config, "include");
+    let service_excludes = files::package_list(&st.config, "exclude");
+    let mut service_patterns = files::package_list(&st.config, "include");
     match &st.built.traced {
         Some(t) => service_patterns.extend(t.service_patterns.iter().cloned()),
         None => service_patterns.extend(service.package.patterns.iter().cloned()),
@@ -369,7 +442,7 @@ fn plan_zips(st: &PackageState<'_>) -> ZipPlan {
         } else if let Some(a) = &f.package.artifact {
             (base_name(a), Source::Given(input.service_dir.join(a)))
         } else if service.package.individually || f.package.individually {
-            let raw_fn = &input.config["functions"][&f.key];
+            let raw_fn = &st.config["functions"][&f.key];
             let mut excludes = service_excludes.clone();
             excludes.extend(files::package_list(raw_fn, "exclude"));
             let mut patterns = service_patterns.clone();
@@ -471,6 +544,7 @@ fn base_excludes(st: &PackageState<'_>) -> Vec<String> {
             excludes.push(format!("{}/**", rel.replace('\\', "/")));
         }
     }
+    excludes.extend(st.plugin_excludes.iter().cloned());
     excludes
 }
 
@@ -610,25 +684,21 @@ impl<'a> Participant<PackageState<'a>> for PythonRequirements {
         HOOKS
     }
     fn run(&mut self, point: HookPoint, st: &mut PackageState<'a>) -> Result<()> {
-        let (input, service) = (st.input, &st.service);
+        let (input, service, config) = (st.input, &st.service, &st.config);
         match point.when {
             When::After => {
-                python_requirements::check(input.config, input.service_dir)?;
+                python_requirements::check(config, input.service_dir)?;
                 python_requirements::check_artifacts(
-                    input.config,
+                    config,
                     input.service_dir,
                     service,
-                    crate::esbuild::bundles_service_zip(input.config, service),
+                    crate::esbuild::bundles_service_zip(config, service),
                 )
             }
             When::Before => {
-                if python_requirements::wanted(input.config, service) {
-                    st.built.requirements = python_requirements::prepare(
-                        input.service_dir,
-                        input.config,
-                        service,
-                        st.host,
-                    )?;
+                if python_requirements::wanted(config, service) {
+                    st.built.requirements =
+                        python_requirements::prepare(input.service_dir, config, service, st.host)?;
                 }
                 Ok(())
             }
@@ -662,7 +732,7 @@ impl<'a> Participant<PackageState<'a>> for TypeScript {
     fn run(&mut self, _: HookPoint, st: &mut PackageState<'a>) -> Result<()> {
         st.built.typescript = crate::typescript_build::build(
             st.input.service_dir,
-            st.input.config,
+            &st.config,
             st.host,
             crate::typescript_build::Purpose::Package,
         )?;
@@ -684,7 +754,7 @@ impl<'a> Participant<PackageState<'a>> for IncludeDependencies {
         HOOKS
     }
     fn run(&mut self, _: HookPoint, st: &mut PackageState<'a>) -> Result<()> {
-        let (dir, config) = (st.input.service_dir, st.input.config);
+        let (dir, config) = (st.input.service_dir, &st.config);
         let built = st.built.typescript.as_ref().map(|b| b.dir.as_path());
         let root = crate::include_dependencies::trace_root(dir, config, built);
         st.built.traced = crate::include_dependencies::trace(&root, config)?;
@@ -705,7 +775,7 @@ impl<'a> Participant<PackageState<'a>> for Esbuild {
         HOOKS
     }
     fn run(&mut self, _: HookPoint, st: &mut PackageState<'a>) -> Result<()> {
-        let (dir, config) = (st.input.service_dir, st.input.config);
+        let (dir, config) = (st.input.service_dir, &st.config);
         st.built.esbuild = crate::esbuild::package(dir, config, &st.service, st.host)?;
         Ok(())
     }

@@ -140,7 +140,6 @@ pub fn export(args: &CredentialsExportArgs, host: &Host) -> CliResult {
 /// `sls credentials policy`: packages the service into a temporary folder (never the user's
 /// `.serverless/`) and prints the least-privilege policy for it (`sls_deploy::policy`).
 pub fn policy(args: &CredentialsPolicyArgs, host: &Host) -> CliResult {
-    crate::policy::check_plugins(host, args.config.config.as_deref(), &args.ignore_plugins)?;
     let loaded = service::load(
         host,
         &args.service,
@@ -152,7 +151,7 @@ pub fn policy(args: &CredentialsPolicyArgs, host: &Host) -> CliResult {
     // what they read is recorded, for the statements that allow those reads.
     let lazy = crate::aws_vars::LazyAwsSource::new(host, &loaded);
     let recording = crate::aws_vars::Recording::new(&lazy);
-    let service = service::resolve_full(host, &loaded, &recording)?;
+    let mut service = service::resolve_full(host, &loaded, &recording)?;
     let reads = recording.reads(&loaded.phase1.region, &lazy.decrypted_parameters());
     drop(recording);
     let tmp = TempDir::new(host)?;
@@ -163,16 +162,30 @@ pub fn policy(args: &CredentialsPolicyArgs, host: &Host) -> CliResult {
         .and_then(|f| f.path.file_name())
         .and_then(|n| n.to_str())
         .map(str::to_string);
-    let pkg = sls_deploy::package(&sls_deploy::PackageInput {
-        service_dir: &loaded.service_dir(host),
-        config: &service.config,
-        stage: &service.stage,
-        region: &service.region,
-        out_dir: &tmp.0,
-        config_file_name: file_name.as_deref(),
-        timestamp: None,
-    })
+    // The plugins' resources need permissions too: they run as for `sls package`.
+    let mut plugins = crate::plugins::start_for(
+        host,
+        &loaded,
+        &mut service,
+        "package",
+        &args.ignore_plugins,
+        None,
+    )?;
+    let pkg = sls_deploy::package_with_plugins(
+        &sls_deploy::PackageInput {
+            service_dir: &loaded.service_dir(host),
+            config: &service.config,
+            stage: &service.stage,
+            region: &service.region,
+            out_dir: &tmp.0,
+            config_file_name: file_name.as_deref(),
+            timestamp: None,
+        },
+        &sls_deploy::BuildHost::from_env(&host.env),
+        plugins.as_mut(),
+    )
     .map_err(|e| crate::error::from_deploy(&e))?;
+    drop(plugins);
     drop(tmp);
     let provisioning = args.create_user.is_some() || args.role.is_some();
     // AWS access: the one set up for the variables, or (to create the deployer) the identity

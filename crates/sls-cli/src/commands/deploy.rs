@@ -10,13 +10,16 @@ use sls_deploy::{
     ServiceInfo,
 };
 
+use serde_json::Value;
 use sls_lifecycle::{self as lifecycle, HookPoint, Participant};
+use sls_plugins::{HostState, PluginHost};
 
 use crate::cli::{
     DeployArgs, DeployFunctionArgs, InfoArgs, PackageArgs, RemoveArgs, ServiceOptions,
 };
 use crate::error::{from_deploy, from_error, CliError, CliResult};
 use crate::host::Host;
+use crate::plugins::{self, from_plugin, Plugins, WithPlugins};
 use crate::progress::Progress;
 use crate::service::{self, CommandOptions, Loaded};
 
@@ -60,6 +63,7 @@ fn package_service(
     loaded: &Loaded,
     service: &sls_config::Service,
     out: Option<PathBuf>,
+    plugins: Option<&mut PluginHost>,
 ) -> CliResult<PackageResult> {
     crate::policy::show_warnings(service);
     let service_dir = loaded.service_dir(host);
@@ -77,7 +81,7 @@ fn package_service(
     // The built-in plugin equivalents run pip, node, tsc and npm with the environment snapshot
     // (without AWS credentials); the library reads no environment.
     let python = sls_deploy::BuildHost::from_env(&host.env);
-    let pkg = sls_deploy::package_with(
+    let pkg = sls_deploy::package_with_plugins(
         &PackageInput {
             service_dir: &service_dir,
             config: &service.config,
@@ -88,6 +92,7 @@ fn package_service(
             timestamp: None,
         },
         &python,
+        plugins,
     )
     .map_err(|e| from_deploy(&e))?;
     for n in &pkg.notices {
@@ -97,7 +102,6 @@ fn package_service(
 }
 
 pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
-    crate::policy::check_plugins(host, args.config.config.as_deref(), &args.ignore_plugins)?;
     // Packaging needs AWS access only for AWS variables (ssm, cf, s3, aws:accountId).
     let command =
         CommandOptions::default().text("package", args.package.as_ref().map(|p| p.display()));
@@ -108,8 +112,25 @@ pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
         command,
         true,
     )?;
-    let service = crate::aws_vars::resolve_full_lazily(host, &loaded)?;
-    let pkg = package_service(host, &loaded, &service, args.package.clone())?;
+    let mut service = crate::aws_vars::resolve_full_lazily(host, &loaded)?;
+    let mut plugins = plugins::start_for(
+        host,
+        &loaded,
+        &mut service,
+        "package",
+        &args.ignore_plugins,
+        None,
+    )?;
+    let pkg = package_service(
+        host,
+        &loaded,
+        &service,
+        args.package.clone(),
+        plugins.as_mut(),
+    )?;
+    if let Some(p) = plugins.as_mut() {
+        p.finalize().map_err(from_plugin)?;
+    }
     eprintln!(
         "✔ Service packaged ({} artifact{}) in {}",
         pkg.artifacts.len(),
@@ -119,16 +140,80 @@ pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
     Ok(())
 }
 
+/// [`start_plugins`] for an AWS command: plugins get the session's credentials.
+fn session_plugins(
+    host: &Host,
+    s: &mut Session,
+    command: &str,
+    ignore: &[String],
+) -> CliResult<Option<PluginHost>> {
+    let policy = sls_config::plugins::plugin_policy(&s.service.config, ignore);
+    let keys = if policy.hosted.is_empty() {
+        None
+    } else {
+        Some(
+            s.runtime
+                .block_on(sls_aws::config_keys(&s.sdk))
+                .map_err(|e| crate::error::from_aws(&e))?,
+        )
+    };
+    plugins::start_for(
+        host,
+        &s.loaded,
+        &mut s.service,
+        command,
+        ignore,
+        keys.as_ref(),
+    )
+}
+
+/// Runs a command's lifecycle (sls's participants, then the plugins: see [`Plugins`]), then
+/// v3's `finalize` hooks.
+fn run_lifecycle<'h>(
+    lifecycle: &sls_lifecycle::Lifecycle,
+    participants: &mut [&mut dyn Participant<Run<'h>, Error = CliError>],
+    run: &mut Run<'h>,
+) -> CliResult {
+    lifecycle::run(lifecycle, participants, run)?;
+    if let Some(p) = run.plugins.as_mut() {
+        p.finalize().map_err(from_plugin)?;
+        print_output_sections(p);
+    }
+    Ok(())
+}
+
+/// `serverless.addServiceOutputSection`: v3 prints them after the service information.
+fn print_output_sections(p: &PluginHost) {
+    for (section, content) in &p.output_sections {
+        let lines: Vec<String> = match content {
+            Value::Array(items) => items
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string())
+                })
+                .collect(),
+            Value::String(s) => s.lines().map(str::to_string).collect(),
+            other => vec![other.to_string()],
+        };
+        println!("{section}:");
+        for l in lines {
+            println!("  {l}");
+        }
+    }
+}
+
 pub fn deploy(args: &DeployArgs, host: &Host) -> CliResult {
-    crate::policy::check_plugins(host, args.config.config.as_deref(), &args.ignore_plugins)?;
     let command = CommandOptions::default().flag("force", args.force);
-    let s = session(
+    let mut s = session(
         host,
         &args.service,
         args.config.config.as_deref(),
         command,
         args.force,
     )?;
+    let plugins = session_plugins(host, &mut s, "deploy", &args.ignore_plugins)?;
     eprintln!(
         "Deploying {} to stage {} ({})",
         s.service
@@ -139,13 +224,17 @@ pub fn deploy(args: &DeployArgs, host: &Host) -> CliResult {
         s.service.stage,
         s.service.region
     );
-    let mut run = Run::new(host, s, args.service.verbose);
-    lifecycle::run(
+    let mut run = Run::new(host, s, args.service.verbose, plugins);
+    run_lifecycle(
         &lifecycle::DEPLOY,
-        &mut [&mut PackageService, &mut AwsDeploy, &mut PrintInfo],
+        &mut [
+            &mut PackageService,
+            &mut AwsDeploy,
+            &mut PrintInfo,
+            &mut Plugins::new(run.plugins.as_ref()),
+        ],
         &mut run,
-    )?;
-    Ok(())
+    )
 }
 
 /// What an AWS command holds while its lifecycle runs: what every participant sees.
@@ -157,16 +246,19 @@ struct Run<'h> {
     pkg: Option<PackageResult>,
     /// What `aws:info` shows.
     info: Option<ServiceInfo>,
+    /// The JavaScript plugin host, when the service has plugins it runs.
+    plugins: Option<PluginHost>,
 }
 
 impl<'h> Run<'h> {
-    fn new(host: &'h Host, s: Session, verbose: bool) -> Self {
+    fn new(host: &'h Host, s: Session, verbose: bool, plugins: Option<PluginHost>) -> Self {
         Run {
             host,
             s,
             verbose,
             pkg: None,
             info: None,
+            plugins,
         }
     }
 
@@ -180,6 +272,32 @@ impl<'h> Run<'h> {
         self.pkg
             .as_ref()
             .expect("the package lifecycle ran at an earlier hook point")
+    }
+}
+
+impl HostState for Run<'_> {
+    fn config(&self) -> &Value {
+        &self.s.service.config
+    }
+    fn set_config(&mut self, config: Value) -> Result<(), String> {
+        self.s.service.config = config;
+        Ok(())
+    }
+    fn templates(&self) -> Option<(&Value, &Value)> {
+        self.pkg
+            .as_ref()
+            .map(|p| (&p.update_template, &p.create_template))
+    }
+    fn templates_mut(&mut self) -> Option<(&mut Value, &mut Value)> {
+        self.pkg
+            .as_mut()
+            .map(|p| (&mut p.update_template, &mut p.create_template))
+    }
+}
+
+impl WithPlugins for Run<'_> {
+    fn plugins(&mut self) -> &mut Option<PluginHost> {
+        &mut self.plugins
     }
 }
 
@@ -202,12 +320,19 @@ impl<'h> Participant<Run<'h>> for PackageService {
         HOOKS
     }
     fn run(&mut self, _: HookPoint, run: &mut Run<'h>) -> CliResult {
-        run.pkg = Some(package_service(
+        let mut plugins = run.plugins.take();
+        let pkg = package_service(
             run.host,
             &run.s.loaded,
             &run.s.service,
             None,
-        )?);
+            plugins.as_mut(),
+        );
+        run.plugins = plugins;
+        let pkg = pkg?;
+        // What the plugins changed while packaging is what the AWS steps deploy.
+        run.s.service.config = pkg.config.clone();
+        run.pkg = Some(pkg);
         Ok(())
     }
 }
@@ -372,29 +497,32 @@ fn stopped_waiting(s: &Session, service: &sls_deploy::Service) -> CliError {
 const EXIT_INTERRUPTED: i32 = 130;
 
 pub fn deploy_function(args: &DeployFunctionArgs, host: &Host) -> CliResult {
-    crate::policy::check_plugins(host, args.config.config.as_deref(), &args.ignore_plugins)?;
     let command = CommandOptions::default()
         .text("function", Some(&args.function))
         .flag("update-config", args.update_config)
         .flag("force", args.force);
-    let s = session(
+    let mut s = session(
         host,
         &args.service,
         args.config.config.as_deref(),
         command,
         args.force,
     )?;
-    let mut run = Run::new(host, s, false);
+    let plugins = session_plugins(host, &mut s, "deploy function", &args.ignore_plugins)?;
+    let mut run = Run::new(host, s, false, plugins);
     let mut deploy = DeployFunction {
         function: args.function.clone(),
         update_config: args.update_config,
     };
-    lifecycle::run(
+    run_lifecycle(
         &lifecycle::DEPLOY_FUNCTION,
-        &mut [&mut PackageService, &mut deploy],
+        &mut [
+            &mut PackageService,
+            &mut deploy,
+            &mut Plugins::new(run.plugins.as_ref()),
+        ],
         &mut run,
-    )?;
-    Ok(())
+    )
 }
 
 /// sls's `deploy function`: the function's code (and configuration) straight through Lambda.
@@ -437,33 +565,41 @@ impl<'h> Participant<Run<'h>> for DeployFunction {
 }
 
 pub fn info(args: &InfoArgs, host: &Host) -> CliResult {
-    let s = session(
+    let mut s = session(
         host,
         &args.service,
         args.config.config.as_deref(),
         CommandOptions::default(),
         false,
     )?;
-    let mut run = Run::new(host, s, args.service.verbose);
-    lifecycle::run(
+    let plugins = session_plugins(host, &mut s, "info", &[])?;
+    let mut run = Run::new(host, s, args.service.verbose, plugins);
+    run_lifecycle(
         &lifecycle::INFO,
-        &mut [&mut GatherInfo, &mut PrintInfo],
+        &mut [
+            &mut GatherInfo,
+            &mut PrintInfo,
+            &mut Plugins::new(run.plugins.as_ref()),
+        ],
         &mut run,
-    )?;
-    Ok(())
+    )
 }
 
 pub fn remove(args: &RemoveArgs, host: &Host) -> CliResult {
-    let s = session(
+    let mut s = session(
         host,
         &args.service,
         args.config.config.as_deref(),
         CommandOptions::default(),
         false,
     )?;
-    let mut run = Run::new(host, s, false);
-    lifecycle::run(&lifecycle::REMOVE, &mut [&mut Remove], &mut run)?;
-    Ok(())
+    let plugins = session_plugins(host, &mut s, "remove", &[])?;
+    let mut run = Run::new(host, s, false, plugins);
+    run_lifecycle(
+        &lifecycle::REMOVE,
+        &mut [&mut Remove, &mut Plugins::new(run.plugins.as_ref())],
+        &mut run,
+    )
 }
 
 /// sls's remove: empty the deployment bucket, delete the stack.

@@ -1,0 +1,227 @@
+//! The JavaScript plugin host for a command: which plugins go to it, the environment and
+//! credentials node runs with, and the host as a participant of the command's lifecycle.
+
+use std::time::Duration;
+
+use serde_json::{json, Map, Value};
+use sls_credentials::{EnvExt, StaticKeys};
+use sls_lifecycle::{HookPoint, Lifecycle, Participant};
+use sls_plugins::{HostInit, HostState, PluginError, PluginHost};
+
+use crate::error::{CliError, CliResult};
+use crate::host::Host;
+use crate::service::Loaded;
+
+/// How long one plugin hook may run by default (webpack builds of large services take
+/// minutes); `SLS_PLUGIN_TIMEOUT=<seconds>` changes it.
+const DEFAULT_HOOK_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Starts the host for the plugins of `config` that sls neither builds in nor skips, or
+/// returns `None` (no node started) when there are none. Prints the notice for skipped ones.
+pub fn start(
+    host: &Host,
+    loaded: &Loaded,
+    config: &Value,
+    commands: &[&str],
+    lifecycles: &[&Lifecycle],
+    ignore: &[String],
+    keys: Option<&StaticKeys>,
+) -> CliResult<Option<PluginHost>> {
+    let policy = sls_config::plugins::plugin_policy(config, ignore);
+    if let Some(notice) = policy.notice() {
+        eprintln!("{notice}");
+    }
+    if policy.hosted.is_empty() {
+        return Ok(None);
+    }
+    let path_var = host.env.get("PATH").map(String::as_str).unwrap_or("");
+    let node = sls_plugins::find_node(path_var, &policy.hosted).map_err(from_plugin)?;
+    let service_dir = loaded.service_dir(host);
+    let file_name = loaded
+        .file
+        .as_ref()
+        .and_then(|f| f.path.file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or("serverless.yml")
+        .to_string();
+    let commands: Vec<String> = commands.iter().map(|c| c.to_string()).collect();
+    let options = cli_options(loaded);
+    let timeout = hook_timeout(host)?;
+    let plugins = PluginHost::start(HostInit {
+        node: &node,
+        service_dir: &service_dir,
+        configuration_filename: &file_name,
+        plugins: &policy.hosted,
+        local_path: sls_config::plugins::local_path(config).map(|p| service_dir.join(p)),
+        config,
+        options: &options,
+        commands: &commands,
+        credentials: keys.map(|k| {
+            json!({
+                "accessKeyId": k.access_key_id,
+                "secretAccessKey": k.secret_access_key.expose(),
+                "sessionToken": k.session_token.as_ref().map(|t| t.expose()),
+            })
+        }),
+        endpoints: endpoints(host),
+        ca_certificates: Vec::new(),
+        env: node_env(host, keys),
+        hook_timeout: timeout,
+        instance_id: &loaded.instance_id,
+        lifecycles,
+    })
+    .map_err(from_plugin)?;
+    Ok(Some(plugins))
+}
+
+/// The plugin host for a command (`None` when no plugin needs it), with the configuration as
+/// the plugins' constructors and `initialize` hooks left it.
+pub fn start_for(
+    host: &Host,
+    loaded: &Loaded,
+    service: &mut sls_config::Service,
+    command: &str,
+    ignore: &[String],
+    keys: Option<&sls_credentials::StaticKeys>,
+) -> CliResult<Option<PluginHost>> {
+    let words: Vec<&str> = command.split(' ').collect();
+    let mut plugins = start(
+        host,
+        loaded,
+        &service.config,
+        &words,
+        sls_lifecycle::ALL,
+        ignore,
+        keys,
+    )?;
+    if let Some(config) = plugins.as_mut().and_then(|p| p.loaded_config.take()) {
+        service.config = config;
+    }
+    Ok(plugins)
+}
+
+/// v3's `cliOptions` as plugins read them: the options given, by long name.
+fn cli_options(loaded: &Loaded) -> Value {
+    let o = &loaded.options;
+    let mut out = Map::new();
+    if let Some(s) = &o.stage {
+        out.insert("stage".into(), s.clone().into());
+    }
+    if let Some(r) = &o.region {
+        out.insert("region".into(), r.clone().into());
+    }
+    if let Some(p) = &o.aws_profile {
+        out.insert("aws-profile".into(), p.clone().into());
+    }
+    for (k, v) in &o.other {
+        out.insert(k.clone(), v.clone());
+    }
+    Value::Object(out)
+}
+
+/// `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>` for `provider.request`.
+fn endpoints(host: &Host) -> Value {
+    let mut out = Map::new();
+    for (k, v) in &host.env {
+        if k == "AWS_ENDPOINT_URL" && !v.is_empty() {
+            out.insert("default".into(), v.clone().into());
+        } else if let Some(service) = k.strip_prefix("AWS_ENDPOINT_URL_") {
+            if !v.is_empty() {
+                out.insert(service.to_string(), v.clone().into());
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// node's environment: the command's, with the stage's credentials in the standard variables
+/// (so a plugin's own AWS client uses what sls resolved) and no profile to pull it elsewhere.
+fn node_env(host: &Host, keys: Option<&StaticKeys>) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = host
+        .env
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if let Some(k) = keys {
+        const REPLACED: &[&str] = &[
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+        ];
+        env.retain(|(name, _)| !REPLACED.contains(&name.as_str()));
+        env.push(("AWS_ACCESS_KEY_ID".into(), k.access_key_id.clone()));
+        env.push((
+            "AWS_SECRET_ACCESS_KEY".into(),
+            k.secret_access_key.expose().to_string(),
+        ));
+        if let Some(t) = &k.session_token {
+            env.push(("AWS_SESSION_TOKEN".into(), t.expose().to_string()));
+        }
+    }
+    // aws-sdk v2 (which many plugins bundle) warns about its end of support on every load.
+    env.push((
+        "AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE".into(),
+        "1".into(),
+    ));
+    env
+}
+
+fn hook_timeout(host: &Host) -> CliResult<Duration> {
+    match host.env.non_empty("SLS_PLUGIN_TIMEOUT") {
+        None => Ok(DEFAULT_HOOK_TIMEOUT),
+        Some(s) => s
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(Duration::from_secs)
+            .ok_or_else(|| {
+                CliError::usage(format!(
+                    "SLS_PLUGIN_TIMEOUT is \"{s}\": expected a whole number of seconds."
+                ))
+            }),
+    }
+}
+
+/// A plugin's failure as the CLI shows it: the plugin and its hook, its message.
+pub fn from_plugin(e: PluginError) -> CliError {
+    crate::error::from_deploy(&sls_deploy::plugin_error(e))
+}
+
+/// A state that holds the host while a lifecycle runs (the CLI's `Run`).
+pub trait WithPlugins: HostState {
+    fn plugins(&mut self) -> &mut Option<PluginHost>;
+}
+
+/// The host in a CLI lifecycle: it lives in the state (sls's own participants pass it on to
+/// `sls package`'s lifecycle), so it is taken out for the hook and put back.
+pub struct Plugins {
+    points: Vec<HookPoint>,
+}
+
+impl Plugins {
+    pub fn new(host: Option<&PluginHost>) -> Self {
+        Plugins {
+            points: host.map(|h| h.hook_points().to_vec()).unwrap_or_default(),
+        }
+    }
+}
+
+impl<S: WithPlugins> Participant<S> for Plugins {
+    type Error = CliError;
+    fn name(&self) -> &'static str {
+        "plugins"
+    }
+    fn hooks(&self) -> &[HookPoint] {
+        &self.points
+    }
+    fn run(&mut self, point: HookPoint, state: &mut S) -> CliResult {
+        let Some(mut host) = state.plugins().take() else {
+            return Ok(());
+        };
+        let result = host.run_hook(point, state);
+        *state.plugins() = Some(host);
+        result.map_err(from_plugin)
+    }
+}
