@@ -8,6 +8,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
+const net = require('node:net');
 const https = require('node:https');
 const util = require('node:util');
 const { Readable } = require('node:stream');
@@ -532,5 +533,52 @@ test('caCertificates: an https endpoint with a private CA fails without it and w
     assert.equal(Stacks[0].StackName, 'over-tls');
   } finally {
     await server.close();
+  }
+});
+
+// A loopback CONNECT proxy that tunnels to loopback targets only; records what it was asked for.
+async function connectProxy() {
+  const state = { connects: [] };
+  const sockets = new Set();
+  const server = http.createServer((req, res) => res.writeHead(405).end());
+  server.on('connect', (req, client, head) => {
+    state.connects.push(req.url);
+    sockets.add(client);
+    const [host, port] = req.url.split(':');
+    if (host !== '127.0.0.1') return client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+    const upstream = net.connect(Number(port), host, () => {
+      sockets.add(upstream);
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${server.address().port}`;
+  state.close = () => {
+    // Tunnels are no longer the HTTP server's connections: end them here.
+    for (const socket of sockets) socket.destroy();
+    return new Promise((resolve) => server.close(resolve));
+  };
+  return state;
+}
+
+test('proxy: every request tunnels through it (http and https with the extra CA), unless NO_PROXY says not', async () => {
+  const proxy = await connectProxy();
+  const server = await fakeAws(() => [200, cfnStacks('via-proxy')], { cert: TEST_SERVER_CERT, key: TEST_SERVER_KEY });
+  try {
+    const viaProxy = motoRequest({ proxy: proxy.url, caCertificates: [TEST_CA], endpoints: { default: MOTO, CLOUDFORMATION: server.url } });
+    assert.equal((await viaProxy('STS', 'getCallerIdentity', {})).Account, '123456789012');
+    assert.equal((await viaProxy('CloudFormation', 'describeStacks', {})).Stacks[0].StackName, 'via-proxy');
+    assert.deepEqual(proxy.connects, [new URL(MOTO).host, new URL(server.url).host]);
+    const bypass = motoRequest({ proxy: proxy.url, noProxy: 'example.com, 127.0.0.1' });
+    await bypass('STS', 'getCallerIdentity', {});
+    assert.equal(proxy.connects.length, 2, 'NO_PROXY host went direct');
+  } finally {
+    await server.close();
+    await proxy.close();
   }
 });

@@ -10,6 +10,8 @@
 
 const https = require('https');
 const tls = require('tls');
+const util = require('util');
+const HttpsProxyAgent = require('https-proxy-agent');
 
 require('aws-sdk/lib/node_loader');
 const AWS = require('aws-sdk/lib/core');
@@ -112,6 +114,31 @@ const isIpOrLocalhost = (hostname) => {
   return host === 'localhost' || host.endsWith('.localhost') || /^[\d.]+$/.test(host) || host.includes(':');
 };
 
+// https-proxy-agent 5 takes url.parse-style options (v3 used url.parse for this reason).
+const urlToOptions = (proxy) => {
+  const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? proxy : `http://${proxy}`);
+  return {
+    protocol: url.protocol,
+    hostname: url.hostname.replace(/^\[|\]$/g, ''),
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port || (url.protocol === 'https:' ? 443 : 80),
+    auth: url.username ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined,
+  };
+};
+
+// NO_PROXY rules (comma-separated; `*` for all; a host or domain, with or without a leading `.`
+// or `*.`, matches itself and its subdomains; `:port` narrows to that port).
+const bypassesProxy = (noProxy, hostname, port) =>
+  String(noProxy || '')
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .some((rule) => {
+      if (rule === '*') return true;
+      const [ruleHost, rulePort] = rule.replace(/^\*?\./, '').toLowerCase().split(':');
+      const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+      return (host === ruleHost || host.endsWith(`.${ruleHost}`)) && (!rulePort || rulePort === String(port));
+    });
+
 // AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> from an environment map, as the endpoints
 // argument of createRequest (AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true turns them off).
 const endpointsFromEnv = (env) => {
@@ -132,6 +159,8 @@ const endpointsFromEnv = (env) => {
  * @param {object} [config.endpoints] - { default: url, <AWS_ENDPOINT_URL_ suffix or v2 name>: url }
  * @param {string[]} [config.caCertificates] - PEM text, trusted in addition to node's roots
  * @param {number} [config.maxRetries] - v3's SLS_AWS_REQUEST_MAX_RETRIES (default 4)
+ * @param {string} [config.proxy] - v3's proxy/HTTPS_PROXY/HTTP_PROXY URL, for every AWS request
+ * @param {string} [config.noProxy] - NO_PROXY: hosts that bypass the proxy (v3 had none)
  * @param {number} [config.timeout] - v3's AWS_CLIENT_TIMEOUT, milliseconds per HTTP request
  * @param {boolean} [config.s3TransferAcceleration] - v3's --aws-s3-accelerate
  * @param {Function} [config.ServerlessError] - the class of the errors thrown (serverless.classes.Error)
@@ -144,6 +173,8 @@ function createRequest(config = {}) {
     credentials,
     endpoints = {},
     caCertificates = [],
+    proxy,
+    noProxy,
     timeout,
     s3TransferAcceleration = false,
     log = {},
@@ -154,6 +185,7 @@ function createRequest(config = {}) {
   const backoff = config.backoff || (() => 5000 + Math.random() * 3000 - 1000);
   const logInfo = log.info || (() => {});
   const logNotice = log.notice || (() => {});
+  const logDebug = log.debug || (() => {});
 
   const sdkCredentials =
     credentials && credentials.accessKeyId
@@ -179,11 +211,12 @@ function createRequest(config = {}) {
     return text;
   };
 
-  // v3 put the CAs on one https.Agent for every request; node's own roots stay trusted too.
-  const httpsAgent =
-    caCertificates.length > 0
-      ? new https.Agent({ rejectUnauthorized: true, ca: [...tls.rootCertificates, ...caCertificates], maxSockets: 50 })
-      : null;
+  // v3 put the CAs on one agent for every request (the proxy's, or an https.Agent); node's own
+  // roots stay trusted too.
+  const tlsOptions = caCertificates.length > 0 ? { rejectUnauthorized: true, ca: [...tls.rootCertificates, ...caCertificates] } : {};
+  const httpsAgent = caCertificates.length > 0 ? new https.Agent({ ...tlsOptions, maxSockets: 50 }) : null;
+  // https-proxy-agent tunnels http and https requests alike through CONNECT, as in v3.
+  const proxyAgent = proxy ? new HttpsProxyAgent({ ...urlToOptions(proxy), ...tlsOptions }) : null;
 
   const endpointFor = (name, envId) => endpoints[envId] || endpoints[name] || endpoints.default;
 
@@ -222,11 +255,22 @@ function createRequest(config = {}) {
         params.useAccelerateEndpoint = accelerate;
         if (endpoint && isIpOrLocalhost(new URL(endpoint).hostname)) params.s3ForcePathStyle = true;
       }
-      // The SDK hands its agent to http and https alike: an https agent only for https endpoints.
-      if (httpsAgent && (!endpoint || endpoint.startsWith('https:'))) params.httpOptions.agent = httpsAgent;
       if (accelerate) logNotice('Using S3 Transfer Acceleration Endpoint...');
       const Client = load();
-      clients.set(key, new Client(params));
+      const client = new Client(params);
+      // The agent depends on the endpoint the SDK settled on (NO_PROXY), so it is set afterwards.
+      // The SDK hands its agent to http and https alike: an https.Agent only for https endpoints.
+      // (The client keeps a copy of httpOptions: set it on the client's own config.)
+      const { config: clientConfig, endpoint: { hostname, port, protocol } } = client.service || client;
+      if (proxyAgent && !bypassesProxy(noProxy, hostname, port)) {
+        clientConfig.httpOptions.agent = proxyAgent;
+        // Through the tunnel, TLS to AWS takes the request's options: the CAs go there too (v3
+        // gave them only to the proxy connection, so a TLS-inspecting proxy failed).
+        Object.assign(clientConfig.httpOptions, tlsOptions);
+      } else if (httpsAgent && protocol === 'https:') {
+        clientConfig.httpOptions.agent = httpsAgent;
+      }
+      clients.set(key, client);
     }
     return clients.get(key);
   };
@@ -293,16 +337,21 @@ function createRequest(config = {}) {
 
   const queue = createQueue(2);
 
+  let requestCounter = 0;
   const awsRequest = async (name, method, params, region) => {
     const client = getClient(name, method, region);
     checkMethod(name, client, method);
     if (!sdkCredentials) throw credentialsNotFound();
     return queue(() =>
       persistentRequest(async () => {
+        const requestId = ++requestCounter;
+        // As v3's `aws` debug log, without the credentials it printed.
+        logDebug(`[${requestId}] ${name}.${method} (${region}) ${util.inspect(params, { depth: 4 })}`);
         try {
           return await client[method](params).promise();
         } catch (err) {
           if (err && typeof err === 'object') err.message = scrub(err.message);
+          logDebug(`[${requestId}] ${err && err.code}: ${err && err.message}`);
           const message = err.message != null ? err.message : String(err.code);
           const providerErrorCodeExtension = (() => {
             if (!err.code) return 'ERROR';
