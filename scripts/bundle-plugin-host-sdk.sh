@@ -13,8 +13,9 @@
 # - Endpoint override: v2 takes an `endpoint` per client (it does not read AWS_ENDPOINT_URL; the
 #   host passes AWS_ENDPOINT_URL[_<SERVICE>] in) and `s3ForcePathStyle` for loopback endpoints.
 # - Extra CAs: an https.Agent with node's roots plus the PEM strings, as v3 did for `ca`/`cafile`.
-# - Size: only the 19 services' models are bundled (`aws-sdk/clients/<name>`); about 2.6 MB
-#   minified (see crates/sls-plugins/host/README-aws-request.md).
+# - Size: only the 19 services' models are bundled (`aws-sdk/clients/<name>`): about 1.4 MB
+#   minified, 0.2 MB gzipped (see crates/sls-plugins/host/README-aws-request.md).
+# - Proxy: https-proxy-agent 5, as v3 used, for `proxy`/HTTPS_PROXY (the host passes it in).
 # v2 is end-of-support but frozen at its last release (pinned exactly); its maintenance-mode note
 # is suppressed in src/request.js.
 set -euo pipefail

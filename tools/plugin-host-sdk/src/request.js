@@ -205,6 +205,11 @@ function createRequest(config = {}) {
     const keyId = credentials.accessKeyId;
     if (keyId) secrets.push([keyId, keyId.length > 8 ? `${keyId.slice(0, 4)}…${keyId.slice(-4)}` : '…']);
   }
+  // A proxy URL's password too (http://user:password@host).
+  if (proxy) {
+    const { password } = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? proxy : `http://${proxy}`);
+    if (password) secrets.push([password, '<redacted>'], [decodeURIComponent(password), '<redacted>']);
+  }
   const scrub = (text) => {
     if (typeof text !== 'string') return text;
     for (const [secret, mask] of secrets) text = text.split(secret).join(mask);
