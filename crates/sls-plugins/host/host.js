@@ -360,7 +360,7 @@ async function requirePlugin(serviceDir, name, localPath) {
     } catch {
       // not in the local plugins folder
     }
-    if (found) return importModule(found);
+    if (found) return { module: await importModule(found), resolved: found };
   }
   const serviceRequire = Module.createRequire(path.join(serviceDir, 'serverless.yml'));
   let resolved;
@@ -708,11 +708,16 @@ module.exports = async function main(socket, initialBuffer, naming) {
           filename: 'sls-aws-request.js',
         })(m, m.exports, require);
         const init = host.init;
+        const env = process.env;
         awsRequest = m.exports.createRequest({
           region: host.serverless.getProvider('aws').getRegion(),
-          credentials: init.credentials,
+          credentials: init.credentials || undefined,
           endpoints: init.endpoints || {},
           caCertificates: init.caCertificates || [],
+          proxy: env.proxy || env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy,
+          noProxy: env.NO_PROXY || env.no_proxy,
+          ServerlessError,
+          log: makeLog(host.serverless.pluginManager.cliOptions, 'aws'),
         });
       }
       return awsRequest;
