@@ -15,14 +15,18 @@ mod service;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::Parser;
 
-use crate::error::{CliError, EXIT_USAGE};
+use crate::error::{CliError, CliResult, EXIT_USAGE};
 
 fn main() {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
-        Err(err) => std::process::exit(usage_error(err)),
+        Err(err) => std::process::exit(not_built_in(err)),
     };
     let result = host::Host::from_process().and_then(|host| commands::run(cli.command, &host));
+    exit(result)
+}
+
+fn exit(result: CliResult<i32>) -> ! {
     match result {
         Ok(code) => std::process::exit(code),
         Err(err) => {
@@ -30,6 +34,40 @@ fn main() {
             std::process::exit(err.exit_code);
         }
     }
+}
+
+/// A command line sls's own commands do not take: a command a plugin of the service adds runs
+/// through the plugin host; `--help` lists those commands too; anything else is a usage error.
+fn not_built_in(err: clap::Error) -> i32 {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let unknown_command = err.kind() == ErrorKind::InvalidSubcommand
+        || (err.kind() == ErrorKind::UnknownArgument
+            && argv.first().is_some_and(|a| !a.starts_with('-'))
+            && !plugins::BUILT_IN_COMMANDS.contains(&argv[0].as_str()));
+    if unknown_command {
+        let result =
+            host::Host::from_process().and_then(|host| commands::plugin::run(&argv, &host));
+        match result {
+            Ok(Some(code)) => std::process::exit(code),
+            Ok(None) => {}
+            Err(e) => exit(Err(e)),
+        }
+    }
+    let top_level_help =
+        err.kind() == ErrorKind::DisplayHelp && argv.iter().all(|a| a.starts_with('-'));
+    let code = usage_error(err);
+    if top_level_help {
+        if let Ok(host) = host::Host::from_process() {
+            let lines = commands::plugin::help_lines(&host);
+            if !lines.is_empty() {
+                println!("\nPlugin commands (from this service's plugins):");
+                for l in lines {
+                    println!("{l}");
+                }
+            }
+        }
+    }
+    code
 }
 
 /// Prints clap's help/version as usual; rephrases unknown options like

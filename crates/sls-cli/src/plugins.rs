@@ -12,6 +12,18 @@ use crate::error::{CliError, CliResult};
 use crate::host::Host;
 use crate::service::Loaded;
 
+/// The commands sls has itself (a plugin may add options or subcommands to them).
+pub const BUILT_IN_COMMANDS: &[&str] = &[
+    "print",
+    "config",
+    "credentials",
+    "package",
+    "deploy",
+    "info",
+    "remove",
+    "invoke",
+];
+
 /// How long one plugin hook may run by default (webpack builds of large services take
 /// minutes); `SLS_PLUGIN_TIMEOUT=<seconds>` changes it.
 const DEFAULT_HOOK_TIMEOUT: Duration = Duration::from_secs(600);
@@ -27,7 +39,19 @@ pub fn start(
     ignore: &[String],
     keys: Option<&StaticKeys>,
 ) -> CliResult<Option<PluginHost>> {
-    let policy = sls_config::plugins::plugin_policy(config, ignore);
+    let mut policy = sls_config::plugins::plugin_policy(config, ignore);
+    if commands
+        .first()
+        .is_some_and(|c| !BUILT_IN_COMMANDS.contains(c))
+    {
+        // A plugin's own command: local-only plugins run too (`sls offline`, `sls export-env`),
+        // in `plugins:` order.
+        policy.hosted = sls_config::plugins::plugin_names(config)
+            .into_iter()
+            .filter(|n| policy.hosted.contains(n) || policy.skipped.iter().any(|(s, _)| s == n))
+            .collect();
+        policy.skipped.clear();
+    }
     if let Some(notice) = policy.notice() {
         eprintln!("{notice}");
     }

@@ -749,6 +749,7 @@ module.exports = async function main(socket, initialBuffer, naming) {
         return run(() => host.runPoint(message.point));
       case 'command':
         host.receiveState(message);
+        Object.assign(host.serverless.pluginManager.cliOptions, message.options || {});
         return run(() => host.runCommand(message.name.split(' ')));
       case 'finalize':
         return run(() => host.runPoint('finalize'));

@@ -239,9 +239,10 @@ impl PluginHost {
 
     /// Runs a plugin's own command (`prune`, `step-functions invoke`…): its lifecycle events
     /// with the hooks on them.
-    pub fn run_command(&mut self, words: &[String]) -> Result<(), PluginError> {
+    /// `options` (by long name) join the options the plugins see.
+    pub fn run_command(&mut self, words: &[String], options: &Value) -> Result<(), PluginError> {
         self.running = (String::new(), words.join(":"));
-        self.send(&json!({"type": "command", "name": words.join(" ")}))?;
+        self.send(&json!({"type": "command", "name": words.join(" "), "options": options}))?;
         self.wait_done().map(|_| ())
     }
 

@@ -5,6 +5,7 @@ mod credentials;
 mod deploy;
 mod deployer;
 mod invoke;
+pub mod plugin;
 mod print;
 
 use crate::cli::{Command, ConfigCommand, CredentialsCommand, DeploySubcommand, InvokeCommand};

@@ -158,7 +158,9 @@ fn plugins_hook_in_order_and_their_changes_come_back() {
     // A plugin's own command runs its lifecycle, in the service folder, with the options.
     drop(host);
     let mut with_options = start(dir.path(), &config, Duration::from_secs(30)).unwrap();
-    with_options.run_command(&["greet".into()]).unwrap();
+    with_options
+        .run_command(&["greet".into()], &json!({"name": "x"}))
+        .unwrap();
     let greeted = std::fs::read_to_string(dir.path().join("greeted.txt")).unwrap();
     assert_eq!(greeted, "hello prod");
 }
