@@ -15,12 +15,14 @@ pub fn find_node(path_var: &str, plugins: &[String]) -> Result<PathBuf, PluginEr
         message,
         plugins: plugins.to_vec(),
     };
-    let node = sls_config::executables::which("node", path_var).ok_or_else(|| {
-        error(format!(
-            "The plugins {} need Node.js, and no `node` was found on PATH.",
-            plugins.join(", ")
-        ))
-    })?;
+    let who = format!(
+        "The plugin{} {} {}",
+        if plugins.len() == 1 { "" } else { "s" },
+        plugins.join(", "),
+        if plugins.len() == 1 { "needs" } else { "need" }
+    );
+    let node = sls_config::executables::which("node", path_var)
+        .ok_or_else(|| error(format!("{who} Node.js, and no `node` was found on PATH.")))?;
     let output = Command::new(&node)
         .arg("--version")
         .output()
@@ -29,8 +31,7 @@ pub fn find_node(path_var: &str, plugins: &[String]) -> Result<PathBuf, PluginEr
     match parse_major(&version) {
         Some(major) if major >= MIN_NODE_MAJOR => Ok(node),
         _ => Err(error(format!(
-            "The plugins {} need Node.js {MIN_NODE_MAJOR} or newer; {} is {}.",
-            plugins.join(", "),
+            "{who} Node.js {MIN_NODE_MAJOR} or newer; {} is {}.",
             node.display(),
             if version.is_empty() {
                 "of an unknown version"
