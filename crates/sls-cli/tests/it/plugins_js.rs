@@ -1,5 +1,5 @@
 //! The built-in serverless-plugin-typescript and serverless-plugin-include-dependencies, and the
-//! refusal of serverless-webpack / serverless-bundle, through the `sls` binary. The services
+//! serverless-webpack (now a hosted plugin), through the `sls` binary. The services
 //! are the sls-deploy fixtures recorded from v3 (tests/fixtures/plugin-*); typescript comes from
 //! tools/node (scripts/setup-node-tools.sh); no network.
 
@@ -109,7 +109,9 @@ fn include_dependencies_packages_only_the_required_package() {
 }
 
 #[test]
-fn webpack_and_bundle_are_refused_naming_the_obstacle() {
+fn webpack_runs_through_the_plugin_host_and_must_be_installed() {
+    // serverless-webpack is no longer refused: it is loaded from the service like any plugin
+    // (tests/it/plugin_host.rs runs it against v3's output); here it is not installed.
     let sls = Sls::new();
     sls.file(
         "serverless.yml",
@@ -119,9 +121,7 @@ fn webpack_and_bundle_are_refused_naming_the_obstacle() {
     let run = sls.run(&["package"]).failed(1);
     assert!(
         run.stderr
-            .contains("./webpack.prod.js, from custom.webpack.webpackConfig")
-            && run.stderr.contains("serverless-esbuild")
-            && run.stderr.contains("--ignore-plugin serverless-webpack"),
+            .contains("Serverless plugin \"serverless-webpack\" not found"),
         "{}",
         run.stderr
     );
