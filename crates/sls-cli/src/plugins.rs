@@ -3,12 +3,15 @@
 
 use std::time::Duration;
 
+use std::cell::RefCell;
+
 use serde_json::{json, Map, Value};
+use sls_config::{ExternalSource, PluginSources};
 use sls_credentials::{EnvExt, StaticKeys};
 use sls_lifecycle::{HookPoint, Lifecycle, Participant};
 use sls_plugins::{HostInit, HostState, PluginError, PluginHost};
 
-use crate::error::{CliError, CliResult};
+use crate::error::{from_error, CliError, CliResult};
 use crate::host::Host;
 use crate::service::Loaded;
 
@@ -122,6 +125,124 @@ pub fn start_for(
         service.config = config;
     }
     Ok(plugins)
+}
+
+/// Resolves the service's variables, the plugins' own sources included, and starts the host
+/// when a plugin needs it. As in v3, plugins are constructed with the configuration resolved
+/// as far as sls's sources go (a `${construct:…}` still as written); their sources are then
+/// resolved into the configuration as the constructors left it.
+pub fn resolve_and_start(
+    host: &Host,
+    loaded: &Loaded,
+    aws: &dyn ExternalSource,
+    command: &str,
+    ignore: &[String],
+    keys: Option<&StaticKeys>,
+) -> CliResult<(sls_config::Service, Option<PluginHost>)> {
+    let file = loaded
+        .file
+        .as_ref()
+        .ok_or_else(|| CliError::new("This command can only be run in a service folder."))?;
+    let ctx = loaded.context(host);
+    let mode = if sls_config::plugins::plugin_names(&file.raw).is_empty() {
+        PluginSources::None
+    } else {
+        PluginSources::Leave
+    };
+    let mut service = sls_config::resolve_service_with(file, &ctx, &loaded.phase1, Some(aws), mode)
+        .map_err(|e| from_error(&e))?;
+    let left_as_written = service.config.clone();
+    let mut plugins = start_for(host, loaded, &mut service, command, ignore, keys)?;
+    if service.pending_sources.is_empty() {
+        return Ok((service, plugins));
+    }
+    let defined = plugins
+        .as_ref()
+        .map(|p| p.variable_sources.clone())
+        .unwrap_or_default();
+    let missing: Vec<String> = service
+        .pending_sources
+        .iter()
+        .filter(|s| !defined.contains(s))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        let e = sls_config::ConfigError::UnrecognizedSources { sources: missing };
+        return Err(from_error(&e));
+    }
+    let resolved = {
+        let ph = plugins.as_mut().expect("plugins define the pending sources");
+        let sources = WithPluginSources {
+            aws,
+            host: RefCell::new(ph),
+            names: &defined,
+        };
+        sls_config::resolve_service_with(
+            file,
+            &ctx,
+            &loaded.phase1,
+            Some(&sources),
+            PluginSources::Resolve(&defined),
+        )
+        .map_err(|e| from_error(&e))?
+    };
+    apply_resolved(&mut service.config, &left_as_written, &resolved.config);
+    service.pending_sources.clear();
+    Ok((service, plugins))
+}
+
+/// sls's AWS sources, and the plugins' sources through the host.
+struct WithPluginSources<'a, 'h> {
+    aws: &'a dyn ExternalSource,
+    host: RefCell<&'a mut PluginHost>,
+    names: &'h [String],
+}
+
+impl ExternalSource for WithPluginSources<'_, '_> {
+    fn resolve(&self, source: &str, address: &str, params: &[String]) -> Result<Option<Value>, String> {
+        if self.names.iter().any(|n| n == source) {
+            let mut host = self.host.borrow_mut();
+            return host
+                .resolve_variable(source, address, params)
+                .map(Some)
+                .map_err(|e| e.to_string());
+        }
+        self.aws.resolve(source, address, params)
+    }
+
+    fn prefetch(&self, requests: &[sls_config::ExternalRequest]) {
+        let aws: Vec<_> = requests
+            .iter()
+            .filter(|r| !self.names.contains(&r.source))
+            .cloned()
+            .collect();
+        self.aws.prefetch(&aws);
+    }
+}
+
+/// Puts into `current` (the configuration as the plugins' constructors left it) the values the
+/// plugins' sources gave: wherever `after` differs from `before` (the configuration with
+/// those variables as written) and `current` still holds what `before` held.
+fn apply_resolved(current: &mut Value, before: &Value, after: &Value) {
+    match (current, before, after) {
+        (Value::Object(c), Value::Object(b), Value::Object(a)) => {
+            for (k, av) in a {
+                if let (Some(cv), Some(bv)) = (c.get_mut(k), b.get(k)) {
+                    apply_resolved(cv, bv, av);
+                }
+            }
+        }
+        (Value::Array(c), Value::Array(b), Value::Array(a)) if b.len() == a.len() => {
+            for ((cv, bv), av) in c.iter_mut().zip(b).zip(a) {
+                apply_resolved(cv, bv, av);
+            }
+        }
+        (c, b, a) => {
+            if b != a && *c == *b {
+                *c = a.clone();
+            }
+        }
+    }
 }
 
 /// v3's `cliOptions` as plugins read them: the options given, by long name.

@@ -51,7 +51,10 @@ pub use error::ConfigError;
 pub use files::{find_service_file, read_service_file, ServiceFile};
 pub use framework_version::FRAMEWORK_VERSION;
 pub use print::{render_print, PrintFormat};
-pub use vars::{resolve_phase1, resolve_service, ExternalRequest, ExternalSource, Phase1, Service};
+pub use vars::{
+    resolve_phase1, resolve_service, resolve_service_with, ExternalRequest, ExternalSource, Phase1,
+    PluginSources, Service,
+};
 
 /// A snapshot of environment variables, taken by the CLI (the workspace's one
 /// `Env`). `${env:NAME}` reads it raw: `""` and `undefined` are values there.

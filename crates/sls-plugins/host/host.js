@@ -539,6 +539,26 @@ class Host {
     }
   }
 
+  // `${source:address}` for a source a plugin defines, as v3 asks it: the resolver gets the
+  // address, the params, the options and a way to read other configuration properties.
+  async resolveVariable({ source, address, params }) {
+    const defined = this.variableSources && this.variableSources[source];
+    if (!defined) throw new ServerlessError(`No plugin defines the variable source "${source}"`, 'UNKNOWN_SOURCE');
+    this.link.running(defined.plugin, `\${${source}:${address}}`);
+    const config = this.serverless.configurationInput;
+    const result = await defined.resolve({
+      address,
+      params,
+      options: this.serverless.pluginManager.cliOptions,
+      resolveConfigurationProperty: async (path) => path.reduce((v, k) => (v == null ? undefined : v[k]), config),
+      resolveVariable: async (text) => {
+        throw new ServerlessError(`sls cannot resolve "${text}" for a plugin's variable source`, 'UNSUPPORTED');
+      },
+      resolveVariablesInString: async (text) => text,
+    });
+    return result && result.value !== undefined ? result.value : null;
+  }
+
   // The state sls sent (only the parts that changed), applied in place.
   receiveState(message) {
     const s = this.serverless;
@@ -753,6 +773,13 @@ module.exports = async function main(socket, initialBuffer, naming) {
         return run(() => host.runCommand(message.name.split(' ')));
       case 'finalize':
         return run(() => host.runPoint('finalize'));
+      case 'variable':
+        try {
+          ch.send({ type: 'done', value: await host.resolveVariable(message) });
+        } catch (error) {
+          ch.send(describeError(error, current));
+        }
+        return undefined;
       case 'exit':
         socket.end();
         return process.exit(0);

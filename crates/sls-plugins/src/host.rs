@@ -246,6 +246,19 @@ impl PluginHost {
         self.wait_done().map(|_| ())
     }
 
+    /// `${source:address}` for a variable source a plugin defines.
+    pub fn resolve_variable(
+        &mut self,
+        source: &str,
+        address: &str,
+        params: &[String],
+    ) -> Result<Value, PluginError> {
+        self.running = (String::new(), format!("${{{source}:{address}}}"));
+        self.send(&json!({"type": "variable", "source": source, "address": address, "params": params}))?;
+        let done = self.wait_done()?;
+        Ok(done.get("value").cloned().unwrap_or(Value::Null))
+    }
+
     /// v3's `finalize` hooks, after the command succeeded.
     pub fn finalize(&mut self) -> Result<(), PluginError> {
         if !self

@@ -130,6 +130,9 @@ pub struct Service {
     /// `configValidationMode: warn`, an invalid `frameworkVersion` range), without v3's
     /// `Warning: ` prefix; show each on stderr.
     pub warnings: Vec<String>,
+    /// With [`PluginSources::Leave`]: the unknown sources whose variables were left as
+    /// written, for the plugins to define.
+    pub pending_sources: Vec<String>,
 }
 
 /// v3 hands `opt:` the options of the command schema, `null` when not given. These names are
@@ -244,6 +247,7 @@ fn core_sources() -> SourceSet {
     SourceSet {
         known: set(&["env", "file", "opt", "self", "strToBool", "sls"]),
         fulfilled: set(&["file", "self", "strToBool"]),
+        plugin: std::collections::HashSet::new(),
         instance: false,
     }
 }
@@ -386,14 +390,29 @@ pub fn resolve_service(
     phase1: &Phase1,
     external: Option<&dyn ExternalSource>,
 ) -> Result<Service, ConfigError> {
-    resolve_service_inner(file, ctx, phase1, external)
+    resolve_service_with(file, ctx, phase1, external, PluginSources::None)
 }
 
-fn resolve_service_inner(
+/// What to do with variable sources the service's plugins may define.
+#[derive(Debug, Clone, Copy)]
+pub enum PluginSources<'a> {
+    /// None: an unknown source is an error (v3's, naming the sources).
+    None,
+    /// Leave variables of unknown sources as written and report the sources in
+    /// [`Service::pending_sources`]: v3 constructs plugins with the configuration in this
+    /// state, and only then knows the plugins' sources.
+    Leave,
+    /// These sources are the plugins': `external` answers them.
+    Resolve(&'a [String]),
+}
+
+/// [`resolve_service`], with the plugins' variable sources.
+pub fn resolve_service_with(
     file: &ServiceFile,
     ctx: &Context,
     phase1: &Phase1,
     external: Option<&dyn ExternalSource>,
+    plugin_sources: PluginSources<'_>,
 ) -> Result<Service, ConfigError> {
     let run = Run {
         file,
@@ -407,6 +426,7 @@ fn resolve_service_inner(
             .resolved
             .map_or_else(|| State::new(file.raw.clone()), |st| *st),
     };
+    let mut pending = Vec::new();
     if !st.meta.is_empty() {
         let mut sources = core_sources();
         for s in ["env", "opt", "sls", "param", "cf", "s3", "ssm", "aws"] {
@@ -414,6 +434,13 @@ fn resolve_service_inner(
             sources.fulfilled.insert(s.into());
         }
         sources.instance = true;
+        if let PluginSources::Resolve(names) = plugin_sources {
+            for s in names {
+                sources.known.insert(s.clone());
+                sources.fulfilled.insert(s.clone());
+                sources.plugin.insert(s.clone());
+            }
+        }
         match external {
             Some(external) => {
                 // A dry pass collects the AWS variables, which are then fetched
@@ -438,13 +465,18 @@ fn resolve_service_inner(
                 .into_iter()
                 .filter(|s| !sources.known.contains(s))
                 .collect();
+            let leave = matches!(plugin_sources, PluginSources::Leave);
+            if leave && !unknown.is_empty() && unknown.iter().all(|s| s != "output") {
+                pending = unknown;
+            } else {
             if unknown.iter().any(|s| s == "output") {
                 // v3's message, stray quote included.
                 return Err(ConfigError::Invalid {
                     message: "\"Cannot resolve configuration: \"output\" variable can only be used in services deployed with Serverless Dashboard (with \"org\" setting configured)".into(),
                 });
             }
-            return Err(ConfigError::UnrecognizedSources { sources: unknown });
+                return Err(ConfigError::UnrecognizedSources { sources: unknown });
+            }
         }
     }
     // Service.loadServiceFileParam checks.
@@ -468,5 +500,6 @@ fn resolve_service_inner(
         region: phase1.region.clone(),
         config,
         warnings,
+        pending_sources: pending,
     })
 }

@@ -210,6 +210,9 @@ fn js_index(v: &Value, key: &str) -> Option<Value> {
 pub(crate) struct SourceSet {
     pub known: HashSet<String>,
     pub fulfilled: HashSet<String>,
+    /// Sources the service's plugins define (`configurationVariablesSources`), answered by the
+    /// external source (through the plugin host).
+    pub plugin: HashSet<String>,
     /// `sls:instanceId` is available (v3: once the Serverless instance exists).
     pub instance: bool,
 }
@@ -974,6 +977,10 @@ impl<'a> Resolver<'a> {
                     )));
                 }
                 self.external_source(&kind, &params, &a)
+            }
+            other if self.sources.plugin.contains(other) => {
+                let a = addr_string(other)?.unwrap_or_default();
+                self.external_source(other, &params, &a)
             }
             other => Err(VarError::new(format!(
                 "Unsupported variable source \"{other}\""
