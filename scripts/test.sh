@@ -25,6 +25,7 @@ export AWS_EC2_METADATA_DISABLED=true
 scripts/setup-moto.sh
 scripts/setup-awscli.sh
 scripts/setup-node-tools.sh
+scripts/setup-plugins.sh
 command -v node >/dev/null || { echo "node (18 or newer) is required by the invoke local and plugin tests" >&2; exit 1; }
 for py in python3 python3.11; do
   "$py" -m pip --version >/dev/null 2>&1 \
