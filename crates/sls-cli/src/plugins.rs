@@ -124,6 +124,14 @@ pub fn start_for(
     if let Some(config) = plugins.as_mut().and_then(|p| p.loaded_config.take()) {
         service.config = config;
     }
+    if let Some(p) = &plugins {
+        let warnings = std::mem::take(&mut service.warnings);
+        service.warnings = sls_config::schema::without_plugin_definitions(
+            warnings,
+            &plugin_schema(&p.schema),
+            &service.config,
+        );
+    }
     Ok(plugins)
 }
 
@@ -171,7 +179,9 @@ pub fn resolve_and_start(
         return Err(from_error(&e));
     }
     let resolved = {
-        let ph = plugins.as_mut().expect("plugins define the pending sources");
+        let ph = plugins
+            .as_mut()
+            .expect("plugins define the pending sources");
         let sources = WithPluginSources {
             aws,
             host: RefCell::new(ph),
@@ -199,7 +209,12 @@ struct WithPluginSources<'a, 'h> {
 }
 
 impl ExternalSource for WithPluginSources<'_, '_> {
-    fn resolve(&self, source: &str, address: &str, params: &[String]) -> Result<Option<Value>, String> {
+    fn resolve(
+        &self,
+        source: &str,
+        address: &str,
+        params: &[String],
+    ) -> Result<Option<Value>, String> {
         if self.names.iter().any(|n| n == source) {
             let mut host = self.host.borrow_mut();
             return host
@@ -242,6 +257,25 @@ fn apply_resolved(current: &mut Value, before: &Value, after: &Value) {
                 *c = a.clone();
             }
         }
+    }
+}
+
+/// What the plugins gave `configSchemaHandler`, by name.
+fn plugin_schema(schema: &Value) -> sls_config::schema::PluginSchema {
+    let keys = |v: &Value| -> Vec<String> {
+        v.as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    sls_config::schema::PluginSchema {
+        top_level: keys(&schema["topLevel"]),
+        function_properties: schema["functionProperties"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|part| keys(&part["properties"]))
+            .collect(),
+        function_events: keys(&schema["functionEvents"]),
     }
 }
 

@@ -38,7 +38,7 @@ pub mod model;
 mod normalize;
 pub mod plugins;
 mod print;
-mod schema;
+pub mod schema;
 pub mod vars;
 
 /// JavaScript truthiness of a JSON value (`if (value)` in v3 and its plugins).

@@ -201,8 +201,11 @@ function exportConfig(serverless) {
   const out = {};
   for (const key of Object.keys(configurationInput)) out[key] = configurationInput[key];
   out.service = service.service;
+  const isEmpty = (v) => v == null || (typeof v === 'object' && Object.keys(v).length === 0);
   for (const key of SERVICE_KEYS) {
-    if (service[key] !== undefined) out[key] = service[key];
+    // v3's defaults (`package: {}`, `layers: {}`…) stay out unless the input had the key or a
+    // plugin filled it.
+    if (service[key] !== undefined && (key in configurationInput || !isEmpty(service[key]))) out[key] = service[key];
     else delete out[key];
   }
   // Top-level keys a plugin set on the service (v3 compiles none of them; kept for plugins).
@@ -429,6 +432,14 @@ class Host {
       },
       configSchemaHandler: makeSchemaHandler(this.schema),
     };
+    // v3 collects deprecations and prints their count at the end; sls prints each once.
+    const deprecations = new Set();
+    serverless.logDeprecation = (code, message) => {
+      if (deprecations.has(code)) return;
+      deprecations.add(code);
+      process.stderr.write(`Deprecation (${code}): ${message}\n`);
+    };
+    serverless._logDeprecation = serverless.logDeprecation;
     serverless.pluginManager = {
       cliOptions: options,
       cliCommands: init.commands,

@@ -254,7 +254,9 @@ impl PluginHost {
         params: &[String],
     ) -> Result<Value, PluginError> {
         self.running = (String::new(), format!("${{{source}:{address}}}"));
-        self.send(&json!({"type": "variable", "source": source, "address": address, "params": params}))?;
+        self.send(
+            &json!({"type": "variable", "source": source, "address": address, "params": params}),
+        )?;
         let done = self.wait_done()?;
         Ok(done.get("value").cloned().unwrap_or(Value::Null))
     }

@@ -151,7 +151,15 @@ pub fn policy(args: &CredentialsPolicyArgs, host: &Host) -> CliResult {
     // what they read is recorded, for the statements that allow those reads.
     let lazy = crate::aws_vars::LazyAwsSource::new(host, &loaded);
     let recording = crate::aws_vars::Recording::new(&lazy);
-    let mut service = service::resolve_full(host, &loaded, &recording)?;
+    // The plugins' resources need permissions too: they run as for `sls package`.
+    let (service, mut plugins) = crate::plugins::resolve_and_start(
+        host,
+        &loaded,
+        &recording,
+        "package",
+        &args.ignore_plugins,
+        None,
+    )?;
     let reads = recording.reads(&loaded.phase1.region, &lazy.decrypted_parameters());
     drop(recording);
     let tmp = TempDir::new(host)?;
@@ -162,15 +170,6 @@ pub fn policy(args: &CredentialsPolicyArgs, host: &Host) -> CliResult {
         .and_then(|f| f.path.file_name())
         .and_then(|n| n.to_str())
         .map(str::to_string);
-    // The plugins' resources need permissions too: they run as for `sls package`.
-    let mut plugins = crate::plugins::start_for(
-        host,
-        &loaded,
-        &mut service,
-        "package",
-        &args.ignore_plugins,
-        None,
-    )?;
     let pkg = sls_deploy::package_with_plugins(
         &sls_deploy::PackageInput {
             service_dir: &loaded.service_dir(host),

@@ -32,30 +32,61 @@ struct Session {
     options: AwsOptions,
 }
 
+/// The lifecycle command (`deploy`, `deploy function`, `info`, `remove`) and the plugins the
+/// user asked to skip.
+struct PluginUse<'a> {
+    command: &'a str,
+    ignore: &'a [String],
+}
+
+/// The service loaded and resolved with live AWS, and the plugin host when a plugin needs it
+/// (its AWS calls use the same credentials as the deploy).
 fn session(
     host: &Host,
     opts: &ServiceOptions,
     config: Option<&std::path::Path>,
     command: CommandOptions,
     force: bool,
-) -> CliResult<Session> {
+    plugin_use: PluginUse<'_>,
+) -> CliResult<(Session, Option<PluginHost>)> {
     let loaded = service::load(host, opts, config, command, true)?;
     let crate::aws::Aws { sdk, runtime, .. } = crate::aws::Aws::connect(host, &loaded)?;
     // AWS variables are answered with the same credentials the deploy uses.
     let aws_vars = crate::aws_vars::for_sdk(host, &loaded, &sdk, runtime.handle().clone());
-    let service = service::resolve_full(host, &loaded, &aws_vars)?;
+    let lists_plugins = loaded
+        .file
+        .as_ref()
+        .is_some_and(|f| !sls_config::plugins::plugin_names(&f.raw).is_empty());
+    let keys = if lists_plugins {
+        Some(
+            runtime
+                .block_on(sls_aws::config_keys(&sdk))
+                .map_err(|e| crate::error::from_aws(&e))?,
+        )
+    } else {
+        None
+    };
+    let (service, plugins) = plugins::resolve_and_start(
+        host,
+        &loaded,
+        &aws_vars,
+        plugin_use.command,
+        plugin_use.ignore,
+        keys.as_ref(),
+    )?;
     let options = AwsOptions {
         s3_path_style: sls_aws::uses_local_endpoint(&host.env, "S3"),
         force,
         ..AwsOptions::default()
     };
-    Ok(Session {
+    let s = Session {
         loaded,
         service,
         sdk,
         runtime,
         options,
-    })
+    };
+    Ok((s, plugins))
 }
 
 fn package_service(
@@ -112,11 +143,12 @@ pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
         command,
         true,
     )?;
-    let mut service = crate::aws_vars::resolve_full_lazily(host, &loaded)?;
-    let mut plugins = plugins::start_for(
+    // Packaging needs AWS only for AWS variables (ssm, cf, s3, aws:accountId).
+    let aws_vars = crate::aws_vars::LazyAwsSource::new(host, &loaded);
+    let (service, mut plugins) = plugins::resolve_and_start(
         host,
         &loaded,
-        &mut service,
+        &aws_vars,
         "package",
         &args.ignore_plugins,
         None,
@@ -138,33 +170,6 @@ pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
         pkg.out_dir.display()
     );
     Ok(())
-}
-
-/// [`start_plugins`] for an AWS command: plugins get the session's credentials.
-fn session_plugins(
-    host: &Host,
-    s: &mut Session,
-    command: &str,
-    ignore: &[String],
-) -> CliResult<Option<PluginHost>> {
-    let policy = sls_config::plugins::plugin_policy(&s.service.config, ignore);
-    let keys = if policy.hosted.is_empty() {
-        None
-    } else {
-        Some(
-            s.runtime
-                .block_on(sls_aws::config_keys(&s.sdk))
-                .map_err(|e| crate::error::from_aws(&e))?,
-        )
-    };
-    plugins::start_for(
-        host,
-        &s.loaded,
-        &mut s.service,
-        command,
-        ignore,
-        keys.as_ref(),
-    )
 }
 
 /// Runs a command's lifecycle (sls's participants, then the plugins: see [`Plugins`]), then
@@ -206,14 +211,17 @@ fn print_output_sections(p: &PluginHost) {
 
 pub fn deploy(args: &DeployArgs, host: &Host) -> CliResult {
     let command = CommandOptions::default().flag("force", args.force);
-    let mut s = session(
+    let (s, plugins) = session(
         host,
         &args.service,
         args.config.config.as_deref(),
         command,
         args.force,
+        PluginUse {
+            command: "deploy",
+            ignore: &args.ignore_plugins,
+        },
     )?;
-    let plugins = session_plugins(host, &mut s, "deploy", &args.ignore_plugins)?;
     eprintln!(
         "Deploying {} to stage {} ({})",
         s.service
@@ -501,14 +509,17 @@ pub fn deploy_function(args: &DeployFunctionArgs, host: &Host) -> CliResult {
         .text("function", Some(&args.function))
         .flag("update-config", args.update_config)
         .flag("force", args.force);
-    let mut s = session(
+    let (s, plugins) = session(
         host,
         &args.service,
         args.config.config.as_deref(),
         command,
         args.force,
+        PluginUse {
+            command: "deploy function",
+            ignore: &args.ignore_plugins,
+        },
     )?;
-    let plugins = session_plugins(host, &mut s, "deploy function", &args.ignore_plugins)?;
     let mut run = Run::new(host, s, false, plugins);
     let mut deploy = DeployFunction {
         function: args.function.clone(),
@@ -565,14 +576,17 @@ impl<'h> Participant<Run<'h>> for DeployFunction {
 }
 
 pub fn info(args: &InfoArgs, host: &Host) -> CliResult {
-    let mut s = session(
+    let (s, plugins) = session(
         host,
         &args.service,
         args.config.config.as_deref(),
         CommandOptions::default(),
         false,
+        PluginUse {
+            command: "info",
+            ignore: &[],
+        },
     )?;
-    let plugins = session_plugins(host, &mut s, "info", &[])?;
     let mut run = Run::new(host, s, args.service.verbose, plugins);
     run_lifecycle(
         &lifecycle::INFO,
@@ -586,14 +600,17 @@ pub fn info(args: &InfoArgs, host: &Host) -> CliResult {
 }
 
 pub fn remove(args: &RemoveArgs, host: &Host) -> CliResult {
-    let mut s = session(
+    let (s, plugins) = session(
         host,
         &args.service,
         args.config.config.as_deref(),
         CommandOptions::default(),
         false,
+        PluginUse {
+            command: "remove",
+            ignore: &[],
+        },
     )?;
-    let plugins = session_plugins(host, &mut s, "remove", &[])?;
     let mut run = Run::new(host, s, false, plugins);
     run_lifecycle(
         &lifecycle::REMOVE,

@@ -63,17 +63,17 @@ pub fn run(argv: &[String], host: &Host) -> CliResult<Option<i32>> {
     if names.is_empty() {
         return Ok(None);
     }
-    let mut service = crate::aws_vars::resolve_full_lazily(host, &loaded)?;
     // Plugin commands often call AWS (prune, export-env): the stage's credentials when sls
     // finds some; without, a plugin's AWS call fails with its own error.
     let keys = crate::aws::Chain::resolve(host, &loaded)
         .ok()
         .and_then(|chain| chain.keys(host, &loaded).ok());
     let command_name = parsed.words.join(" ");
-    let mut plugin_host = plugins::start_for(
+    let aws_vars = crate::aws_vars::LazyAwsSource::new(host, &loaded);
+    let (_, mut plugin_host) = plugins::resolve_and_start(
         host,
         &loaded,
-        &mut service,
+        &aws_vars,
         &command_name,
         &parsed.service.ignore_plugins,
         keys.as_ref(),
@@ -115,8 +115,9 @@ pub fn help_lines(host: &Host) -> Vec<String> {
         {
             return Ok(None);
         }
-        let mut service = crate::aws_vars::resolve_full_lazily(host, &loaded)?;
-        plugins::start_for(host, &loaded, &mut service, "help", &[], None)
+        let aws_vars = crate::aws_vars::LazyAwsSource::new(host, &loaded);
+        let (_, plugins) = plugins::resolve_and_start(host, &loaded, &aws_vars, "help", &[], None)?;
+        Ok(plugins)
     };
     let Ok(Some(ph)) = listed() else {
         return Vec::new();

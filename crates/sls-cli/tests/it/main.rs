@@ -13,6 +13,7 @@ mod invoke;
 mod least_privilege;
 mod module_cycles;
 mod moto;
+mod plugin_corpus;
 mod plugin_host;
 mod plugins_dotenv;
 mod plugins_js;

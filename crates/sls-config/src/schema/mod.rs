@@ -96,7 +96,7 @@ pub(crate) fn validate(config: &mut Value) -> Result<Vec<String>, ConfigError> {
 
 /// v3's warning for schema messages (v3 prints it on stderr after an empty line, with
 /// `Warning: ` before it): `Invalid configuration encountered`, the messages, the link.
-pub(crate) fn warning_text(messages: &[String]) -> String {
+pub fn warning_text(messages: &[String]) -> String {
     let mut out = String::from("Invalid configuration encountered\n");
     for m in messages {
         out.push_str("  ");
@@ -106,4 +106,125 @@ pub(crate) fn warning_text(messages: &[String]) -> String {
     out.push('\n');
     out.push_str(LEARN_MORE);
     out
+}
+
+/// What the service's plugins add to the schema (`configSchemaHandler.define…`), by name.
+#[derive(Debug, Clone, Default)]
+pub struct PluginSchema {
+    /// `defineTopLevelProperty` names.
+    pub top_level: Vec<String>,
+    /// Properties `defineFunctionProperties` adds to every function.
+    pub function_properties: Vec<String>,
+    /// `defineFunctionEvent` event names.
+    pub function_events: Vec<String>,
+}
+
+/// The warnings without the messages about properties and events the plugins define (v3
+/// validates with the plugins' schema parts, so it does not report them). A warning left with
+/// no message is dropped.
+pub fn without_plugin_definitions(
+    warnings: Vec<String>,
+    plugins: &PluginSchema,
+    config: &Value,
+) -> Vec<String> {
+    let defined = |message: &str| -> bool {
+        let Some((at, what)) = message.split_once(": ") else {
+            return false;
+        };
+        let property = what
+            .strip_prefix("unrecognized property '")
+            .and_then(|p| p.strip_suffix('\''));
+        match property {
+            Some(p) if at == "at root" => plugins.top_level.iter().any(|t| t == p),
+            Some(p) if is_function_path(at) => plugins.function_properties.iter().any(|f| f == p),
+            _ => false,
+        }
+    };
+    warnings
+        .into_iter()
+        .filter_map(|w| {
+            let Some(body) = w.strip_prefix("Invalid configuration encountered\n") else {
+                return Some(w);
+            };
+            let messages: Vec<&str> = body.lines().filter_map(|l| l.strip_prefix("  ")).collect();
+            let kept: Vec<String> = messages
+                .iter()
+                .filter(|m| !defined(m) && !is_plugin_event(m, plugins, config))
+                .map(|m| m.to_string())
+                .collect();
+            if kept.len() == messages.len() {
+                Some(w)
+            } else if kept.is_empty() {
+                None
+            } else {
+                Some(warning_text(&kept))
+            }
+        })
+        .collect()
+}
+
+/// `at 'functions.<name>'`.
+fn is_function_path(at: &str) -> bool {
+    at.strip_prefix("at 'functions.")
+        .and_then(|r| r.strip_suffix('\''))
+        .is_some_and(|name| !name.contains('.'))
+}
+
+/// `at 'functions.<f>.events.<i>': unsupported function event` where the event there is one
+/// a plugin defines.
+fn is_plugin_event(message: &str, plugins: &PluginSchema, config: &Value) -> bool {
+    let Some(path) = message
+        .strip_suffix(": unsupported function event")
+        .and_then(|m| m.strip_prefix("at 'functions."))
+        .and_then(|m| m.strip_suffix('\''))
+    else {
+        return false;
+    };
+    let Some((function, index)) = path.rsplit_once(".events.") else {
+        return false;
+    };
+    let event = index
+        .parse::<usize>()
+        .ok()
+        .and_then(|i| {
+            config
+                .get("functions")?
+                .get(function)?
+                .get("events")?
+                .get(i)
+        })
+        .and_then(Value::as_object)
+        .and_then(|o| o.keys().next());
+    event.is_some_and(|e| plugins.function_events.iter().any(|d| d == e))
+}
+
+#[cfg(test)]
+mod plugin_schema_tests {
+    use super::*;
+
+    #[test]
+    fn messages_about_plugin_properties_are_dropped_others_kept() {
+        let plugins = PluginSchema {
+            top_level: vec!["constructs".into()],
+            function_properties: vec!["iamRoleStatements".into()],
+            function_events: vec![],
+        };
+        let only_plugins = warning_text(&[
+            "at root: unrecognized property 'constructs'".into(),
+            "at 'functions.reader': unrecognized property 'iamRoleStatements'".into(),
+        ]);
+        let config = serde_json::json!({});
+        assert!(without_plugin_definitions(vec![only_plugins], &plugins, &config).is_empty());
+        let mixed = warning_text(&[
+            "at root: unrecognized property 'constructs'".into(),
+            "at root: unrecognized property 'typo'".into(),
+        ]);
+        let left = without_plugin_definitions(vec![mixed], &plugins, &config);
+        assert_eq!(
+            left,
+            vec![warning_text(&[
+                "at root: unrecognized property 'typo'".into()
+            ])]
+        );
+    }
 }

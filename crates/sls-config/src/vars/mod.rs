@@ -469,12 +469,12 @@ pub fn resolve_service_with(
             if leave && !unknown.is_empty() && unknown.iter().all(|s| s != "output") {
                 pending = unknown;
             } else {
-            if unknown.iter().any(|s| s == "output") {
-                // v3's message, stray quote included.
-                return Err(ConfigError::Invalid {
+                if unknown.iter().any(|s| s == "output") {
+                    // v3's message, stray quote included.
+                    return Err(ConfigError::Invalid {
                     message: "\"Cannot resolve configuration: \"output\" variable can only be used in services deployed with Serverless Dashboard (with \"org\" setting configured)".into(),
                 });
-            }
+                }
                 return Err(ConfigError::UnrecognizedSources { sources: unknown });
             }
         }
