@@ -505,6 +505,17 @@ class Host {
     await this.runPoint('initialize');
   }
 
+  // v3's AwsCommon `validate` (the first step of package, deploy, info, remove) writes the
+  // stage and region into the options every plugin holds; plugins read them from there.
+  validated() {
+    if (this.didValidate) return;
+    this.didValidate = true;
+    const provider = this.serverless.getProvider('aws');
+    const options = this.serverless.pluginManager.cliOptions;
+    options.stage = provider.getStage();
+    options.region = provider.getRegion();
+  }
+
   async runPoint(point) {
     for (const { plugin, hook } of this.hooks[point] || []) {
       this.link.running(plugin, point);
@@ -777,6 +788,7 @@ module.exports = async function main(socket, initialBuffer, naming) {
         return undefined;
       case 'hook':
         host.receiveState(message);
+        host.validated();
         return run(() => host.runPoint(message.point));
       case 'command':
         host.receiveState(message);
