@@ -314,8 +314,60 @@ function makeProvider(serverless, init, link) {
       const api = serverless.service.provider.apiGateway;
       return (api && api.websocketApiId) || { Ref: this.naming.getWebsocketsApiLogicalId() };
     },
+    getApiGatewayDescription() {
+      const api = serverless.service.provider.apiGateway;
+      return (api && api.description) || undefined;
+    },
+    getApiGatewayPredefinedResources() {
+      const api = serverless.service.provider.apiGateway;
+      const resources = api && api.restApiResources;
+      if (!resources) return [];
+      if (Array.isArray(resources)) return resources;
+      return Object.keys(resources).map((p) => ({ path: p, resourceId: resources[p] }));
+    },
+    getLogDataProtectionPolicy() {
+      return serverless.service.provider.logDataProtectionPolicy;
+    },
+    isExistingRoleProvided(role) {
+      return typeof role === 'string' || (role && typeof role === 'object' && Object.keys(role).some((k) => k.includes('::')));
+    },
+    getCustomExecutionRole(functionObj) {
+      const p = serverless.service.provider;
+      if (functionObj.role) return functionObj.role;
+      const role = p.iam && p.iam.role;
+      if (this.isExistingRoleProvided(role)) return role;
+      return p.role;
+    },
+    resolveFunctionArn(address) {
+      if (/^arn:[^:]+:lambda:/.test(address)) return address;
+      const fn = serverless.service.getFunction(address);
+      const getter = { 'Fn::GetAtt': [this.naming.getLambdaLogicalId(address), 'Arn'] };
+      return fn.targetAlias ? { 'Fn::Join': [':', [getter, fn.targetAlias.name]] } : getter;
+    },
+    resolveLayerArtifactName(layer) {
+      const l = serverless.service.getLayer(layer);
+      return l.package && l.package.artifact
+        ? l.package.artifact
+        : require('path').join(serverless.serviceDir, '.serverless', this.naming.getLayerArtifactName(layer));
+    },
+    resolveFunctionIamRoleResourceName(functionObj) {
+      const role = this.getCustomExecutionRole(functionObj);
+      if (role) {
+        if (typeof role === 'string') return role.includes(':') ? null : role;
+        const att = role['Fn::GetAtt'];
+        if (Array.isArray(att) && att.length === 2 && typeof att[0] === 'string' && att[1] === 'Arn') return att[0];
+        if (role['Fn::ImportValue'] || role.Ref || role['Fn::Sub']) return null;
+      }
+      return 'IamRoleLambdaExecution';
+    },
     isS3TransferAccelerationEnabled() {
       return Boolean(this.options['aws-s3-accelerate']);
+    },
+    isS3TransferAccelerationDisabled() {
+      return this.options['aws-s3-accelerate'] === false;
+    },
+    disableTransferAccelerationForCurrentDeploy() {
+      delete this.options['aws-s3-accelerate'];
     },
   };
   provider.provider = provider;
