@@ -369,7 +369,17 @@ impl<'a> Participant<PackageState<'a>> for Packager {
         // Only now, with every zip's entries decided, is `.serverless/` touched.
         std::fs::create_dir_all(&st.out)
             .map_err(|e| DeployError::io("could not create", &st.out, e))?;
-        clean_out_dir(&st.out)?;
+        // A zip a plugin already put there (serverless-webpack copies its bundles into
+        // `.serverless/` and names them as the artifacts) is the one to deploy: kept.
+        let given: Vec<PathBuf> = zips
+            .zips
+            .values()
+            .filter_map(|(source, _)| match source {
+                Source::Given(p) => Some(p.clone()),
+                Source::Build { .. } => None,
+            })
+            .collect();
+        clean_out_dir(&st.out, &given)?;
         if let Some(b) = st.built.esbuild.take() {
             b.move_into(&st.out)?;
         }
@@ -814,9 +824,16 @@ fn base_name(p: &str) -> String {
 
 /// v3 empties `.serverless/` first; we remove only what we write, so a custom `--package`
 /// folder never loses unrelated files.
-fn clean_out_dir(out: &Path) -> Result<()> {
+fn clean_out_dir(out: &Path, keep: &[PathBuf]) -> Result<()> {
+    let keep: Vec<PathBuf> = keep
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
     let entries = std::fs::read_dir(out).map_err(|e| DeployError::io("could not read", out, e))?;
     for e in entries.flatten() {
+        if std::fs::canonicalize(e.path()).is_ok_and(|p| keep.contains(&p)) {
+            continue;
+        }
         let name = e.file_name();
         let name = name.to_string_lossy();
         let ours = name.ends_with(".zip")

@@ -727,8 +727,26 @@ function describeCommands(commands) {
   return out;
 }
 
+// `serverless.utils`, as v3's: JSON files parsed and written as JSON, other text trimmed.
+// (The host has no YAML parser: YAML through these helpers is refused by name.)
 function makeUtils() {
-  return {
+  const parse = (p, text) => {
+    if (p.endsWith('.json') || p.endsWith('.tfstate')) return JSON.parse(text);
+    if (p.endsWith('.yml') || p.endsWith('.yaml')) {
+      throw new ServerlessError(`sls's plugin host cannot read YAML through serverless.utils (${p})`, 'UNSUPPORTED_YAML');
+    }
+    return text.trim();
+  };
+  const serialise = (p, contents) => {
+    if (typeof contents === 'string' || Buffer.isBuffer(contents)) return contents;
+    if (p.includes('.json')) return JSON.stringify(contents == null ? '' : contents, null, 2);
+    if (p.includes('.yml') || p.includes('.yaml')) {
+      throw new ServerlessError(`sls's plugin host cannot write YAML through serverless.utils (${p})`, 'UNSUPPORTED_YAML');
+    }
+    return contents == null ? '' : String(contents);
+  };
+  const utils = {
+    getVersion: () => FRAMEWORK_VERSION,
     fileExistsSync: (p) => {
       try {
         return fs.statSync(p).isFile();
@@ -743,26 +761,38 @@ function makeUtils() {
         return false;
       }
     },
-    readFileSync: (p) => {
-      const text = fs.readFileSync(p, 'utf8');
-      return p.endsWith('.json') ? JSON.parse(text) : text;
+    getTmpDirPath: () => {
+      const dir = path.join(require('os').tmpdir(), 'tmpdirs-serverless', require('crypto').randomBytes(8).toString('hex'));
+      fs.mkdirSync(dir, { recursive: true });
+      return dir;
     },
-    readFile: async (p) => {
-      const text = await fs.promises.readFile(p, 'utf8');
-      return p.endsWith('.json') ? JSON.parse(text) : text;
-    },
+    writeFileDir: (p) => fs.mkdirSync(path.dirname(p), { recursive: true }),
     writeFileSync: (p, contents) => {
       fs.mkdirSync(path.dirname(p), { recursive: true });
-      fs.writeFileSync(p, typeof contents === 'string' ? contents : JSON.stringify(contents, null, 2));
+      fs.writeFileSync(p, serialise(p, contents));
     },
-    writeFile: async (p, contents) => {
-      await fs.promises.mkdir(path.dirname(p), { recursive: true });
-      await fs.promises.writeFile(p, typeof contents === 'string' ? contents : JSON.stringify(contents, null, 2));
+    writeFile: async (p, contents) => utils.writeFileSync(p, contents),
+    appendFileSync: async (p, contents) => fs.appendFileSync(p, contents || ''),
+    readFileSync: (p) => parse(p, fs.readFileSync(p, 'utf8')),
+    readFile: async (p) => parse(p, await fs.promises.readFile(p, 'utf8')),
+    walkDirSync: (dir) => {
+      const out = [];
+      const walk = (d) => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+          const full = path.join(d, e.name);
+          if (e.isDirectory()) walk(full);
+          else out.push(full);
+        }
+      };
+      walk(dir);
+      return out;
     },
-    getVersion: () => FRAMEWORK_VERSION,
+    copyDirContentsSync: (src, dest) => fs.cpSync(src, dest, { recursive: true }),
+    generateShortId: (length) => Math.random().toString(36).substr(2, length),
     isEventUsed: (functions, eventName) =>
       Object.values(functions).some((f) => (f.events || []).some((e) => Object.keys(e)[0] === eventName)),
   };
+  return utils;
 }
 
 // A plugin's failure, as sls shows it: the message, which plugin and hook, and its stack when
