@@ -161,9 +161,34 @@ pub fn resolve_and_start(
         .map_err(|e| from_error(&e))?;
     let left_as_written = service.config.clone();
     let mut plugins = start_for(host, loaded, &mut service, command, ignore, keys)?;
-    if service.pending_sources.is_empty() {
-        return Ok((service, plugins));
+    if !service.pending_sources.is_empty() {
+        resolve_plugin_sources(
+            file,
+            &ctx,
+            loaded,
+            aws,
+            &mut service,
+            &left_as_written,
+            plugins.as_mut(),
+        )?;
     }
+    if let Some(p) = plugins.as_mut() {
+        p.initialize(&mut service.config).map_err(from_plugin)?;
+    }
+    Ok((service, plugins))
+}
+
+/// The variables of the plugins' own sources, resolved through the host into the
+/// configuration as the constructors left it.
+fn resolve_plugin_sources(
+    file: &sls_config::ServiceFile,
+    ctx: &sls_config::Context<'_>,
+    loaded: &Loaded,
+    aws: &dyn ExternalSource,
+    service: &mut sls_config::Service,
+    left_as_written: &Value,
+    plugins: Option<&mut PluginHost>,
+) -> CliResult {
     let defined = plugins
         .as_ref()
         .map(|p| p.variable_sources.clone())
@@ -174,31 +199,26 @@ pub fn resolve_and_start(
         .filter(|s| !defined.contains(s))
         .cloned()
         .collect();
-    if !missing.is_empty() {
+    let Some(ph) = plugins.filter(|_| missing.is_empty()) else {
         let e = sls_config::ConfigError::UnrecognizedSources { sources: missing };
         return Err(from_error(&e));
-    }
-    let resolved = {
-        let ph = plugins
-            .as_mut()
-            .expect("plugins define the pending sources");
-        let sources = WithPluginSources {
-            aws,
-            host: RefCell::new(ph),
-            names: &defined,
-        };
-        sls_config::resolve_service_with(
-            file,
-            &ctx,
-            &loaded.phase1,
-            Some(&sources),
-            PluginSources::Resolve(&defined),
-        )
-        .map_err(|e| from_error(&e))?
     };
-    apply_resolved(&mut service.config, &left_as_written, &resolved.config);
+    let sources = WithPluginSources {
+        aws,
+        host: RefCell::new(ph),
+        names: &defined,
+    };
+    let resolved = sls_config::resolve_service_with(
+        file,
+        ctx,
+        &loaded.phase1,
+        Some(&sources),
+        PluginSources::Resolve(&defined),
+    )
+    .map_err(|e| from_error(&e))?;
+    apply_resolved(&mut service.config, left_as_written, &resolved.config);
     service.pending_sources.clear();
-    Ok((service, plugins))
+    Ok(())
 }
 
 /// sls's AWS sources, and the plugins' sources through the host.

@@ -219,14 +219,17 @@ function exportConfig(serverless) {
 
 // Makes `target` equal to `source` while keeping the identity of the objects plugins may hold.
 function syncInto(target, source) {
+  if (target === source) return;
   for (const key of Object.keys(target)) if (!(key in source)) delete target[key];
   for (const [key, value] of Object.entries(source)) {
     const old = target[key];
     const bothObjects = old && value && typeof old === 'object' && typeof value === 'object';
     if (bothObjects && Array.isArray(old) === Array.isArray(value)) {
+      if (old === value) continue;
       if (Array.isArray(old)) {
+        const items = [...value];
         old.length = 0;
-        old.push(...value);
+        old.push(...items);
       } else syncInto(old, value);
     } else target[key] = value;
   }
@@ -554,7 +557,8 @@ class Host {
         await instance.asyncInit();
       }
     }
-    await this.runPoint('initialize');
+    // `initialize` hooks run when sls says (a `hook` message), after the plugins' variable
+    // sources are resolved, as in v3.
   }
 
   // v3's AwsCommon `validate` (the first step of package, deploy, info, remove) writes the
@@ -870,7 +874,7 @@ module.exports = async function main(socket, initialBuffer, naming) {
         return undefined;
       case 'hook':
         host.receiveState(message);
-        host.validated();
+        if (message.point !== 'initialize') host.validated();
         return run(() => host.runPoint(message.point));
       case 'command':
         host.receiveState(message);

@@ -246,6 +246,44 @@ impl PluginHost {
         self.wait_done().map(|_| ())
     }
 
+    /// v3's `initialize` hooks, once the configuration is resolved (the plugins' variable
+    /// sources included); `config` becomes what the hooks leave.
+    pub fn initialize(&mut self, config: &mut Value) -> Result<(), PluginError> {
+        if !self
+            .plugins
+            .iter()
+            .any(|p| p.hooks.iter().any(|h| h == "initialize"))
+        {
+            return Ok(());
+        }
+        struct ConfigOnly<'c>(&'c mut Value);
+        impl HostState for ConfigOnly<'_> {
+            fn config(&self) -> &Value {
+                self.0
+            }
+            fn set_config(&mut self, config: Value) -> Result<(), String> {
+                *self.0 = config;
+                Ok(())
+            }
+            fn templates(&self) -> Option<(&Value, &Value)> {
+                None
+            }
+            fn templates_mut(&mut self) -> Option<(&mut Value, &mut Value)> {
+                None
+            }
+        }
+        let mut message = json!({"type": "hook", "point": "initialize"});
+        let mut state = ConfigOnly(config);
+        self.attach_changes(&mut message, &state);
+        self.running = (String::new(), "initialize".into());
+        self.send(&message)?;
+        let done = self.wait_done()?;
+        if let Some(changed) = self.take_changes(&done, Some(&mut state)) {
+            *state.0 = changed;
+        }
+        Ok(())
+    }
+
     /// `${source:address}` for a variable source a plugin defines.
     pub fn resolve_variable(
         &mut self,
