@@ -53,6 +53,17 @@ fn not_built_in(err: clap::Error) -> i32 {
             Err(e) => exit(Err(e)),
         }
     }
+    // Only the commands that run the plugins can check the options plugins declare.
+    if err.kind() == ErrorKind::UnknownArgument
+        && argv
+            .first()
+            .is_some_and(|a| ["package", "deploy", "info", "remove"].contains(&a.as_str()))
+    {
+        if let Some((cli, extra)) = without_unknown_options(&argv) {
+            let _ = plugins::EXTRA_OPTIONS.set(extra);
+            exit(host::Host::from_process().and_then(|host| commands::run(cli.command, &host)));
+        }
+    }
     let top_level_help =
         err.kind() == ErrorKind::DisplayHelp && argv.iter().all(|a| a.starts_with('-'));
     let code = usage_error(err);
@@ -68,6 +79,39 @@ fn not_built_in(err: clap::Error) -> i32 {
         }
     }
     code
+}
+
+/// The command line without the options clap does not know (`--name`, `--name=value`,
+/// `--name value`), which a plugin may declare for a built-in command; `None` when it still
+/// does not parse.
+fn without_unknown_options(
+    argv: &[String],
+) -> Option<(cli::Cli, Vec<(String, serde_json::Value)>)> {
+    let mut args = argv.to_vec();
+    let mut extra = Vec::new();
+    for _ in 0..32 {
+        let full = std::iter::once("sls".to_string()).chain(args.iter().cloned());
+        let err = match cli::Cli::try_parse_from(full) {
+            Ok(cli) => return Some((cli, extra)),
+            Err(e) if e.kind() == ErrorKind::UnknownArgument => e,
+            Err(_) => return None,
+        };
+        let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg) else {
+            return None;
+        };
+        let i = args.iter().position(|a| a == arg)?;
+        let token = args.remove(i);
+        let name = token.strip_prefix("--")?.to_string();
+        let (name, value) = match name.split_once('=') {
+            Some((n, v)) => (n.to_string(), serde_json::Value::String(v.to_string())),
+            None if args.get(i).is_some_and(|n| !n.starts_with('-')) => {
+                (name, serde_json::Value::String(args.remove(i)))
+            }
+            None => (name, serde_json::Value::Bool(true)),
+        };
+        extra.push((name, value));
+    }
+    None
 }
 
 /// Prints clap's help/version as usual; rephrases unknown options like

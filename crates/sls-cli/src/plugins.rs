@@ -15,6 +15,33 @@ use crate::error::{from_error, CliError, CliResult};
 use crate::host::Host;
 use crate::service::Loaded;
 
+/// Options of a built-in command that only a plugin can declare (`sls deploy --my-flag`),
+/// set aside by `main` when clap did not know them; checked once the plugins are loaded.
+pub static EXTRA_OPTIONS: std::sync::OnceLock<Vec<(String, Value)>> = std::sync::OnceLock::new();
+
+fn extra_options() -> &'static [(String, Value)] {
+    EXTRA_OPTIONS.get().map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// The extra options must be declared by a plugin for `command` (v3 rejects the others).
+fn check_extra_options(command: &[&str], plugins: Option<&PluginHost>) -> CliResult {
+    let words: Vec<String> = command.iter().map(|w| w.to_string()).collect();
+    let declared = plugins.and_then(|p| p.command(&words));
+    let unknown: Vec<String> = extra_options()
+        .iter()
+        .filter(|(name, _)| !declared.is_some_and(|c| c.options.iter().any(|o| &o.name == name)))
+        .map(|(name, _)| format!("--{name}"))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::usage(format!(
+        "Detected unrecognized CLI options: \"{}\".",
+        unknown.join("\", \"")
+    ))
+    .with_hint("Run \"sls <command> --help\" for the options of a command."))
+}
+
 /// The commands sls has itself (a plugin may add options or subcommands to them).
 pub const BUILT_IN_COMMANDS: &[&str] = &[
     "print",
@@ -59,6 +86,7 @@ pub fn start(
         eprintln!("{notice}");
     }
     if policy.hosted.is_empty() {
+        check_extra_options(commands, None)?;
         return Ok(None);
     }
     let path_var = host.env.get("PATH").map(String::as_str).unwrap_or("");
@@ -98,6 +126,10 @@ pub fn start(
         lifecycles,
     })
     .map_err(from_plugin)?;
+    if BUILT_IN_COMMANDS.contains(&commands[0].as_str()) {
+        let words: Vec<&str> = commands.iter().map(String::as_str).collect();
+        check_extra_options(&words, Some(&plugins))?;
+    }
     Ok(Some(plugins))
 }
 
@@ -312,7 +344,11 @@ fn cli_options(loaded: &Loaded) -> Value {
     if let Some(p) = &o.aws_profile {
         out.insert("aws-profile".into(), p.clone().into());
     }
-    for (k, v) in &o.other {
+    for (k, v) in o
+        .other
+        .iter()
+        .chain(extra_options().iter().map(|(k, v)| (k, v)))
+    {
         out.insert(k.clone(), v.clone());
     }
     Value::Object(out)

@@ -193,3 +193,61 @@ fn plugins_need_node_and_say_so_without_writing_anything() {
     );
     assert!(!sls.cwd.join(".serverless").exists());
 }
+
+#[test]
+fn options_and_commands_plugins_declare_are_recognised() {
+    let sls = Sls::new();
+    sls.file(
+        "serverless.yml",
+        "service: opts\nprovider:\n  name: aws\n  runtime: nodejs22.x\nplugins:\n  - ./loud\nfunctions:\n  hello:\n    handler: handler.hello\n",
+    );
+    sls.file("handler.js", "exports.hello = async () => ({});\n");
+    sls.file(
+        "loud.js",
+        r#"module.exports = class Loud {
+  constructor(serverless, options, { log }) {
+    this.commands = {
+      package: { options: { shout: { usage: 'Shout', type: 'boolean' } } },
+      greet: { usage: 'Greets', lifecycleEvents: ['run'], options: { name: { usage: 'Who', shortcut: 'n', required: true, type: 'string' } } },
+    };
+    this.hooks = {
+      'after:package:finalize': () => log.notice(options.shout ? 'LOUD' : 'quiet'),
+      'greet:run': () => log.notice(`hello ${options.name} on ${serverless.getProvider('aws').getStage()}`),
+    };
+  }
+};
+"#,
+    );
+    // An option a plugin declares for a built-in command reaches the plugin.
+    assert!(sls
+        .run(&["package", "--shout"])
+        .ok()
+        .stderr
+        .contains("LOUD"));
+    assert!(sls.run(&["package"]).ok().stderr.contains("quiet"));
+    // One nobody declares is still refused as v3 refuses it.
+    let run = sls.run(&["package", "--whisper"]).failed(2);
+    assert!(
+        run.stderr
+            .contains("Detected unrecognized CLI options: \"--whisper\"."),
+        "{}",
+        run.stderr
+    );
+    // A plugin's command, its options by shortcut, the service options beside them.
+    let run = sls.run(&["greet", "-n", "ann", "--stage", "prod"]).ok();
+    assert!(run.stderr.contains("hello ann on prod"), "{}", run.stderr);
+    let run = sls.run(&["greet"]).failed(2);
+    assert!(
+        run.stderr.contains("Missing option \"--name\""),
+        "{}",
+        run.stderr
+    );
+    // An unknown command is still named as v3 names it.
+    let run = sls.run(&["nothere"]).failed(2);
+    assert!(
+        run.stderr
+            .contains("Serverless command \"nothere\" not found."),
+        "{}",
+        run.stderr
+    );
+}
