@@ -373,6 +373,10 @@ function makeProvider(serverless, init, link) {
       delete this.options['aws-s3-accelerate'];
     },
   };
+  // v3's `provider.sdk` is the AWS SDK v2 module; the one part plugins read (the survey:
+  // serverless-add-api-key) is `sdk.config.httpOptions`, passed to their own clients. sls gives
+  // that part (no proxy agent: such clients take HTTPS_PROXY from their own SDK, as under v3).
+  provider.sdk = { config: { httpOptions: {}, region: provider.getRegion() } };
   provider.provider = provider;
   provider.naming = Object.assign(Object.create(link.naming), { provider });
   provider.constructor = { getProviderName: () => 'aws' };
