@@ -492,6 +492,7 @@ mod tests {
             update_template: template,
             state: json!({"service": {"provider": {}}}),
             notices: vec![],
+            config,
         }
     }
 
