@@ -137,7 +137,9 @@ pub fn help_lines(host: &Host) -> Vec<String> {
 }
 
 fn print_command_help(name: &str, command: &PluginCommand) {
-    println!("{name}  {}  ({})", command.usage, command.plugin);
+    // v3's layout: the command and each option in a 32-column field, then the text.
+    let mut out = format!("{:<32}{}\n", name, command.usage);
+    let mut line = |flag: String, usage: &str| out.push_str(&format!("{flag:<32}{usage}\n"));
     for o in &command.options {
         let short = o
             .shortcut
@@ -145,8 +147,22 @@ fn print_command_help(name: &str, command: &PluginCommand) {
             .map(|s| format!(" / -{s}"))
             .unwrap_or_default();
         let required = if o.required { " (required)" } else { "" };
-        println!("  --{}{short:<8} {}{required}", o.name, o.usage);
+        line(format!("--{}{short}{required}", o.name), &o.usage);
     }
+    for (flag, usage) in [
+        ("--region / -r", "Region of the service"),
+        ("--aws-profile", "AWS profile to use with the command"),
+        ("--config / -c", "Path to serverless config file"),
+        ("--stage / -s", "Stage of the service"),
+        ("--param", "Pass custom parameter values for \"param\" variable source (usage: --param=\"key=value\")"),
+        ("--help / -h", "Show this message"),
+        ("--verbose", "Show verbose logs"),
+    ] {
+        if !command.options.iter().any(|o| flag.starts_with(&format!("--{} ", o.name)) || flag == format!("--{}", o.name)) {
+            line(flag.to_string(), usage);
+        }
+    }
+    print!("{out}");
 }
 
 /// Splits the command line: command words, sls's service options, the plugin's options.
