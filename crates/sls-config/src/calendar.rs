@@ -1,6 +1,6 @@
-//! Proleptic Gregorian calendar arithmetic (Howard Hinnant's `days_from_civil`), shared by the
-//! YAML timestamp reader here and the AWS timestamp parser in sls-aws, which depends on this
-//! crate; no date library is needed for either.
+//! Proleptic Gregorian calendar arithmetic (Howard Hinnant's `days_from_civil` and its inverse),
+//! shared by the YAML timestamp reader here, the AWS timestamps in sls-aws and the log stream
+//! names in sls-invoke, which depend on this crate; no date library is needed for any.
 
 /// Days since 1970-01-01 for a proleptic Gregorian date; `m` may be outside 1..=12 (it carries
 /// into the year, as JavaScript's `Date.UTC` does).
@@ -16,9 +16,39 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The inverse of [`days_from_civil`]: days since 1970-01-01 → (year, month 1..=12, day).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::days_from_civil;
+    use super::{civil_from_days, days_from_civil};
+
+    #[test]
+    fn civil_from_days_inverts_days_from_civil() {
+        for (y, m, d) in [
+            (1970, 1, 1),
+            (1969, 12, 31),
+            (2000, 2, 29),
+            (2026, 11, 28),
+            (1600, 3, 1),
+        ] {
+            assert_eq!(
+                civil_from_days(days_from_civil(y, m as i64, d as i64)),
+                (y, m, d)
+            );
+        }
+    }
 
     #[test]
     fn known_days() {

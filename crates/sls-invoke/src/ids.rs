@@ -43,23 +43,8 @@ pub fn log_stream_name(now: SystemTime) -> String {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() / 86_400)
         .unwrap_or(0);
-    let (y, m, d) = civil_from_days(days as i64);
+    let (y, m, d) = sls_config::calendar::civil_from_days(days as i64);
     format!("{y:04}/{m:02}/{d:02}/[$LATEST]{:032x}", random_128())
-}
-
-/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar
-/// (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 #[cfg(test)]
@@ -79,9 +64,9 @@ mod tests {
 
     #[test]
     fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
-        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+        assert_eq!(sls_config::calendar::civil_from_days(0), (1970, 1, 1));
+        assert_eq!(sls_config::calendar::civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(sls_config::calendar::civil_from_days(19_782), (2024, 2, 29));
     }
 
     #[test]
