@@ -7,6 +7,7 @@
 
 const { spawn } = require('child_process');
 const { constants } = require('os');
+const { isatty } = require('tty');
 const manifest = require('../package.json');
 
 const platform = `${process.platform}-${process.arch}`;
@@ -34,7 +35,9 @@ const child = spawn(binary, process.argv.slice(2), { stdio: 'inherit' });
 // delivered to the whole foreground process group, the child included: passing SIGINT on too
 // would be a second Ctrl-C, which makes sls quit at once instead of stopping cleanly. So SIGINT
 // is passed on only when no standard stream is a terminal (then it was sent to this process).
-const interactive = process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY;
+// (isatty, not process.stdin.isTTY: creating process.stdin would make a stdin pipe shared with
+// the child non-blocking, and the child's reads could then fail.)
+const interactive = [0, 1, 2].some((fd) => isatty(fd));
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
     if (signal !== 'SIGINT' || !interactive) child.kill(signal);
