@@ -49,12 +49,18 @@ fn git_commit(dir: &Path) -> Option<String> {
 /// named: cargo reruns a script on every build while a watched file is missing.
 fn watch_head(dir: &Path) {
     let mut files = Vec::new();
-    if let Some(head) = git(dir, &["rev-parse", "--path-format=absolute", "--git-path", "HEAD"]) {
+    if let Some(head) = git(
+        dir,
+        &["rev-parse", "--path-format=absolute", "--git-path", "HEAD"],
+    ) {
         files.push(PathBuf::from(head));
     }
     if let Some(branch) = git(dir, &["symbolic-ref", "-q", "HEAD"]) {
         for name in [branch.as_str(), "packed-refs"] {
-            if let Some(path) = git(dir, &["rev-parse", "--path-format=absolute", "--git-path", name]) {
+            if let Some(path) = git(
+                dir,
+                &["rev-parse", "--path-format=absolute", "--git-path", name],
+            ) {
                 files.push(PathBuf::from(path));
             }
         }

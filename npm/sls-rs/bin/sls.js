@@ -28,8 +28,6 @@ try {
   process.exit(1);
 }
 
-const child = spawn(binary, process.argv.slice(2), { stdio: 'inherit' });
-
 // Stay alive until the child exits, and report how it ended. SIGTERM and SIGHUP are usually sent
 // to this process alone (kill, a CI timeout), so they are passed on. Ctrl-C at a terminal is
 // delivered to the whole foreground process group, the child included: passing SIGINT on too
@@ -37,12 +35,16 @@ const child = spawn(binary, process.argv.slice(2), { stdio: 'inherit' });
 // is passed on only when no standard stream is a terminal (then it was sent to this process).
 // (isatty, not process.stdin.isTTY: creating process.stdin would make a stdin pipe shared with
 // the child non-blocking, and the child's reads could then fail.)
+// The handlers are set before the child starts, so that no signal can end this process early
+// and leave the child running; Node runs them from its event loop, once `child` is set.
 const interactive = [0, 1, 2].some((fd) => isatty(fd));
+let child;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
     if (signal !== 'SIGINT' || !interactive) child.kill(signal);
   });
 }
+child = spawn(binary, process.argv.slice(2), { stdio: 'inherit' });
 
 child.on('error', (err) => {
   process.stderr.write(`sls: could not run ${binary}: ${err.message}\n`);

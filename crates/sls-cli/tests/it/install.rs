@@ -54,7 +54,11 @@ if [ -n "$SIGNAL_TEST" ]; then
   trap 'echo "got INT"; exit 8' INT
   [ "$SIGNAL_TEST" = die ] && kill -KILL $$
   echo ready
-  while :; do sleep 0.05; done
+  # Bounded: a signal that never arrives fails the test instead of hanging it.
+  i=0
+  while [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+  echo "no signal"
+  exit 99
 fi
 for a in "$@"; do echo "arg:[$a]"; done
 echo "stdin:[$(cat)]"
@@ -138,9 +142,7 @@ fn launcher_passes_signals_through() {
     let launcher = stamp(tmp.path(), Some(&fake_binary(tmp.path())));
     // SIGTERM and SIGINT sent to the launcher alone reach the child; the launcher exits with
     // the child's code (no terminal here: see the launcher on Ctrl-C at a terminal).
-    for (signal, expected_line, expected_code) in
-        [("TERM", "got TERM", 7), ("INT", "got INT", 8)]
-    {
+    for (signal, expected_line, expected_code) in [("TERM", "got TERM", 7), ("INT", "got INT", 8)] {
         let mut child = node(&launcher)
             .env("SIGNAL_TEST", "wait")
             .stdin(Stdio::null())
@@ -238,8 +240,8 @@ fn npm_packages_install_offline_and_run() {
     assert_eq!(
         tarballs,
         [
-            format!("{platform}-{VERSION}.tgz"),
-            format!("sls-rs-{VERSION}.tgz")
+            format!("sls-rs-{VERSION}.tgz"),
+            format!("{platform}-{VERSION}.tgz")
         ]
     );
     // `./`: npm reads `packs/x.tgz` as a GitHub repository `packs/x.tgz`.
@@ -371,5 +373,8 @@ fn release_workflow_passes_actionlint_and_builds_five_targets() {
     assert!(test_steps.contains("bash .ci/run"), "{test_steps}");
     let publish = doc["jobs"]["publish"].to_string();
     assert!(publish.contains("npm publish --provenance"), "{publish}");
-    assert_eq!(doc["jobs"]["publish"]["needs"], serde_json::json!(["build", "test"]));
+    assert_eq!(
+        doc["jobs"]["publish"]["needs"],
+        serde_json::json!(["build", "test"])
+    );
 }
