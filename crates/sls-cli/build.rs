@@ -45,27 +45,23 @@ fn git_commit(dir: &Path) -> Option<String> {
 }
 
 /// Reruns this script when HEAD moves: HEAD itself (a checkout), the branch file it names (a
-/// commit), and packed-refs (where git may keep that branch instead). Only files that exist are
-/// named: cargo reruns a script on every build while a watched file is missing.
+/// commit), packed-refs (where git may keep that branch instead), and HEAD's reflog, which git
+/// appends to whenever HEAD moves (it catches a commit on a packed branch, which writes a new
+/// branch file that was not there to watch). Only files that exist are named: cargo reruns a
+/// script on every build while a watched file is missing.
 fn watch_head(dir: &Path) {
-    let mut files = Vec::new();
-    if let Some(head) = git(
-        dir,
-        &["rev-parse", "--path-format=absolute", "--git-path", "HEAD"],
-    ) {
-        files.push(PathBuf::from(head));
-    }
+    let mut names = vec!["HEAD".to_string(), "logs/HEAD".to_string()];
     if let Some(branch) = git(dir, &["symbolic-ref", "-q", "HEAD"]) {
-        for name in [branch.as_str(), "packed-refs"] {
-            if let Some(path) = git(
-                dir,
-                &["rev-parse", "--path-format=absolute", "--git-path", name],
-            ) {
-                files.push(PathBuf::from(path));
-            }
-        }
+        names.push(branch);
+        names.push("packed-refs".to_string());
     }
-    for file in files.iter().filter(|f| f.is_file()) {
-        println!("cargo:rerun-if-changed={}", file.display());
+    for name in &names {
+        let path = git(
+            dir,
+            &["rev-parse", "--path-format=absolute", "--git-path", name],
+        );
+        if let Some(path) = path.map(PathBuf::from).filter(|p| p.is_file()) {
+            println!("cargo:rerun-if-changed={}", path.display());
+        }
     }
 }
