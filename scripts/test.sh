@@ -27,6 +27,7 @@ scripts/setup-awscli.sh
 scripts/setup-node-tools.sh
 scripts/setup-plugins.sh
 command -v node >/dev/null || { echo "node (18 or newer) is required by the invoke local and plugin tests" >&2; exit 1; }
+command -v npm >/dev/null || { echo "npm is required by the npm package tests (crates/sls-cli/tests/it/install.rs)" >&2; exit 1; }
 for py in python3 python3.11; do
   "$py" -m pip --version >/dev/null 2>&1 \
     || { echo "$py with pip is required: the python-requirements tests run the real pip (fixtures use python3.11)" >&2; exit 1; }

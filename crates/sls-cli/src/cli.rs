@@ -6,11 +6,24 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use std::sync::LazyLock;
+
+/// What `sls --version` prints after "sls ": the version, the commit it was built from with its
+/// date (`build.rs`; "unknown" outside a git checkout) and the v3 release sls answers to, so a
+/// bug report says exactly what ran.
+static VERSION: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{} ({})\nServerless Framework v{} compatible",
+        env!("CARGO_PKG_VERSION"),
+        env!("SLS_BUILD_COMMIT"),
+        sls_config::FRAMEWORK_VERSION
+    )
+});
 
 #[derive(Parser, Debug)]
 #[command(
     name = "sls",
-    version,
+    version = VERSION.as_str(),
     about = "A fast, Serverless Framework-compatible CLI for AWS",
     propagate_version = true,
     disable_help_subcommand = true

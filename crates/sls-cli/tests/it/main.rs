@@ -8,6 +8,7 @@ mod common;
 mod config_credentials;
 mod esbuild;
 mod faults;
+mod install;
 mod interrupt;
 mod invoke;
 mod least_privilege;
