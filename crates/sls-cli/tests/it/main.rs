@@ -20,3 +20,4 @@ mod plugins_js;
 mod policy;
 mod python_requirements;
 mod snapshots;
+mod sso;
