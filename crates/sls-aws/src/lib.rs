@@ -400,6 +400,19 @@ mod tests {
             sc.load_config(key("STS")).as_deref(),
             Some("http://127.0.0.1:1")
         );
+        // aws-sdk-ssooidc asks for service id "SSO OIDC": AWS_ENDPOINT_URL_SSO_OIDC.
+        let mut env = Env::new();
+        env.insert("AWS_ENDPOINT_URL_SSO_OIDC".into(), "http://127.0.0.1:3".into());
+        env.insert("AWS_ENDPOINT_URL_SSO".into(), "http://127.0.0.1:4".into());
+        let sc = SnapshotServiceConfig { env };
+        assert_eq!(
+            sc.load_config(key("SSO OIDC")).as_deref(),
+            Some("http://127.0.0.1:3")
+        );
+        assert_eq!(
+            sc.load_config(key("SSO")).as_deref(),
+            Some("http://127.0.0.1:4")
+        );
     }
 
     #[test]

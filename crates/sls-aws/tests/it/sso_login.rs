@@ -25,16 +25,26 @@ struct FakeClock {
     slept: Mutex<Vec<Duration>>,
 }
 
-impl TimeSource for FakeClock {
+impl FakeClock {
     fn now(&self) -> SystemTime {
         *self.now.lock().unwrap()
     }
 }
 
-impl AsyncSleep for FakeClock {
+/// The clock as the SDK's time source and sleep.
+#[derive(Debug, Clone)]
+struct Handle(Arc<FakeClock>);
+
+impl TimeSource for Handle {
+    fn now(&self) -> SystemTime {
+        self.0.now()
+    }
+}
+
+impl AsyncSleep for Handle {
     fn sleep(&self, duration: Duration) -> Sleep {
-        *self.now.lock().unwrap() += duration;
-        self.slept.lock().unwrap().push(duration);
+        *self.0.now.lock().unwrap() += duration;
+        self.0.slept.lock().unwrap().push(duration);
         Sleep::new(async {})
     }
 }
@@ -45,8 +55,8 @@ fn fake_clock() -> (Arc<FakeClock>, LoginClock) {
         slept: Mutex::new(Vec::new()),
     });
     let login = LoginClock {
-        time: SharedTimeSource::new(clock.clone()),
-        sleep: SharedAsyncSleep::new(clock.clone()),
+        time: SharedTimeSource::new(Handle(clock.clone())),
+        sleep: SharedAsyncSleep::new(Handle(clock.clone())),
     };
     (clock, login)
 }
