@@ -402,7 +402,10 @@ mod tests {
         );
         // aws-sdk-ssooidc asks for service id "SSO OIDC": AWS_ENDPOINT_URL_SSO_OIDC.
         let mut env = Env::new();
-        env.insert("AWS_ENDPOINT_URL_SSO_OIDC".into(), "http://127.0.0.1:3".into());
+        env.insert(
+            "AWS_ENDPOINT_URL_SSO_OIDC".into(),
+            "http://127.0.0.1:3".into(),
+        );
         env.insert("AWS_ENDPOINT_URL_SSO".into(), "http://127.0.0.1:4".into());
         let sc = SnapshotServiceConfig { env };
         assert_eq!(

@@ -372,9 +372,10 @@ async fn register(
     for scope in &target.scopes {
         req = req.scopes(scope);
     }
-    let out = req.send().await.map_err(|e| {
-        explain_sdk_error(&e, &call_context("sso-oauth:RegisterClient", endpoint))
-    })?;
+    let out = req
+        .send()
+        .await
+        .map_err(|e| explain_sdk_error(&e, &call_context("sso-oauth:RegisterClient", endpoint)))?;
     let (Some(id), Some(secret)) = (out.client_id(), out.client_secret()) else {
         return Err(AwsError::new(
             ErrorKind::Sso,
@@ -438,7 +439,10 @@ fn denied(target: &SsoLoginTarget) -> AwsError {
 fn code_expired(target: &SsoLoginTarget, expires_in: Duration) -> AwsError {
     let minutes = expires_in.as_secs().div_ceil(60);
     let within = if minutes > 0 {
-        format!(" within {minutes} minute{}", if minutes == 1 { "" } else { "s" })
+        format!(
+            " within {minutes} minute{}",
+            if minutes == 1 { "" } else { "s" }
+        )
     } else {
         String::new()
     };

@@ -60,4 +60,6 @@ pub use profiles::{
     ProfileSet,
 };
 pub use resolve::{profile_plan, ProfileError};
-pub use sso::{selected_profile, sso_login_target, SelectedProfile, SsoConfigError, SsoLoginTarget};
+pub use sso::{
+    selected_profile, sso_login_target, SelectedProfile, SsoConfigError, SsoLoginTarget,
+};

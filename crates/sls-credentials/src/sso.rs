@@ -215,7 +215,11 @@ mod tests {
     fn set(config: &str) -> ProfileSet {
         ProfileSet::new(
             ProfileFile::from_text("/h/.aws/credentials".into(), FileKind::Credentials, None),
-            ProfileFile::from_text("/h/.aws/config".into(), FileKind::Config, Some(config.to_string())),
+            ProfileFile::from_text(
+                "/h/.aws/config".into(),
+                FileKind::Config,
+                Some(config.to_string()),
+            ),
         )
     }
 
@@ -285,7 +289,10 @@ sso_region = eu-west-1
         let e = sso_login_target(&s, "keys", None).unwrap_err();
         assert!(e.to_string().contains("is not an SSO profile"), "{e}");
         let e = sso_login_target(&s, "half", None).unwrap_err().to_string();
-        assert!(e.contains("AWS profile \"half\"") && e.contains("sso_region"), "{e}");
+        assert!(
+            e.contains("AWS profile \"half\"") && e.contains("sso_region"),
+            "{e}"
+        );
         let e = sso_login_target(&s, "dangling", None)
             .unwrap_err()
             .to_string();

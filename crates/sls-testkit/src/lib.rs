@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 #[cfg(feature = "moto")]
 pub mod faults;
 mod home;
-pub mod sso;
 #[cfg(feature = "moto")]
 mod moto;
+pub mod sso;
 
 pub use home::{
     clean_env, is_unwanted_var, minimal_env, runtime_env, write_file, Env, TempHome, TestEnv,

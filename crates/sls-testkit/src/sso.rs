@@ -215,7 +215,11 @@ fn answer(req: &Request, state: &Mutex<State>) -> Answer {
     match req.operation() {
         "RegisterClient" => {
             if field("clientType") != "public" || field("clientName").is_empty() {
-                return oauth_error("400 Bad Request", "InvalidRequestException", "invalid_request");
+                return oauth_error(
+                    "400 Bad Request",
+                    "InvalidRequestException",
+                    "invalid_request",
+                );
             }
             ok(serde_json::json!({
                 "clientId": CLIENT_ID,
@@ -226,7 +230,11 @@ fn answer(req: &Request, state: &Mutex<State>) -> Answer {
         }
         "StartDeviceAuthorization" => {
             if !client_ok {
-                return oauth_error("400 Bad Request", "InvalidClientException", "invalid_client");
+                return oauth_error(
+                    "400 Bad Request",
+                    "InvalidClientException",
+                    "invalid_client",
+                );
             }
             let o = state.lock().expect("stand-in state").options.clone();
             let mut out = serde_json::json!({
@@ -243,7 +251,11 @@ fn answer(req: &Request, state: &Mutex<State>) -> Answer {
         }
         "CreateToken" => {
             if !client_ok {
-                return oauth_error("400 Bad Request", "InvalidClientException", "invalid_client");
+                return oauth_error(
+                    "400 Bad Request",
+                    "InvalidClientException",
+                    "invalid_client",
+                );
             }
             let (options, next) = {
                 let mut s = state.lock().expect("stand-in state");
@@ -268,8 +280,9 @@ fn answer(req: &Request, state: &Mutex<State>) -> Answer {
             match next {
                 None if field("refreshToken") == REFRESH_TOKEN => token(REFRESHED_ACCESS_TOKEN),
                 None => oauth_error("400 Bad Request", "InvalidGrantException", "invalid_grant"),
-                Some(_) if field("deviceCode") != DEVICE_CODE
-                    || field("grantType") != "urn:ietf:params:oauth:grant-type:device_code" =>
+                Some(_)
+                    if field("deviceCode") != DEVICE_CODE
+                        || field("grantType") != "urn:ietf:params:oauth:grant-type:device_code" =>
                 {
                     oauth_error("400 Bad Request", "InvalidGrantException", "invalid_grant")
                 }

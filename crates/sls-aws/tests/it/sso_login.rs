@@ -147,7 +147,13 @@ fn device_flow_honours_the_interval_and_writes_the_aws_cli_cache() {
         .unwrap();
 
     // pending → the service's 2 s; slow_down → 2 + 5; pending → still 7.
-    let secs: Vec<u64> = clock.slept.lock().unwrap().iter().map(|d| d.as_secs()).collect();
+    let secs: Vec<u64> = clock
+        .slept
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_secs())
+        .collect();
     assert_eq!(secs, [2, 7, 7]);
     assert_eq!(outcome.polls, 4);
     assert_eq!(outcome.waited, Duration::from_secs(16));
@@ -174,7 +180,10 @@ fn device_flow_honours_the_interval_and_writes_the_aws_cli_cache() {
     let register = &standin.calls("RegisterClient")[0];
     assert_eq!(register.json()["clientType"], "public");
     assert_eq!(register.json()["clientName"], "sls-client-corp");
-    assert_eq!(register.json()["scopes"], serde_json::json!(["sso:account:access"]));
+    assert_eq!(
+        register.json()["scopes"],
+        serde_json::json!(["sso:account:access"])
+    );
     let start = &standin.calls("StartDeviceAuthorization")[0];
     assert_eq!(start.json()["startUrl"], "https://corp.awsapps.com/start");
     assert_eq!(outcome.token_file, sso_token_file(t.home_path(), "corp"));
@@ -182,7 +191,12 @@ fn device_flow_honours_the_interval_and_writes_the_aws_cli_cache() {
     // The AWS CLI's format, private, in a private folder.
     let token: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&outcome.token_file).unwrap()).unwrap();
-    let keys: Vec<&str> = token.as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = token
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         keys,
         [
@@ -228,8 +242,14 @@ fn device_flow_honours_the_interval_and_writes_the_aws_cli_cache() {
     assert_eq!(keys.access_key_id, sso::ROLE_ACCESS_KEY_ID);
     let get = standin.calls("GetRoleCredentials");
     assert_eq!(get.len(), 1);
-    assert_eq!(get[0].header("x-amz-sso_bearer_token"), Some(sso::ACCESS_TOKEN));
-    assert!(get[0].path.contains("role_name=Developer") && get[0].path.contains("account_id=111122223333"));
+    assert_eq!(
+        get[0].header("x-amz-sso_bearer_token"),
+        Some(sso::ACCESS_TOKEN)
+    );
+    assert!(
+        get[0].path.contains("role_name=Developer")
+            && get[0].path.contains("account_id=111122223333")
+    );
 
     // A second login reuses the cached registration: no RegisterClient.
     let before = standin.calls("RegisterClient").len();
@@ -292,7 +312,9 @@ fn a_denied_login_leaves_no_token() {
     assert_eq!(err.kind(), ErrorKind::Sso);
     assert!(err.what().contains("denied"), "{err}");
     assert!(
-        err.hint().unwrap().contains("sls sso login --aws-profile dev"),
+        err.hint()
+            .unwrap()
+            .contains("sls sso login --aws-profile dev"),
         "{err:?}"
     );
     assert!(!sso_token_file(t.home_path(), "corp").exists());
@@ -312,7 +334,10 @@ fn an_expired_code_ends_the_login() {
     let err = rt()
         .block_on(sso_login(&s, &session_target(), &Shown::default(), &clock))
         .unwrap_err();
-    assert!(err.what().contains("expired before it was approved"), "{err}");
+    assert!(
+        err.what().contains("expired before it was approved"),
+        "{err}"
+    );
     assert!(!sso_token_file(t.home_path(), "corp").exists());
 
     // The code's own lifetime runs out while the service keeps saying pending:
@@ -326,9 +351,17 @@ fn an_expired_code_ends_the_login() {
     let s = settings(&t, &standin);
     let (clock, login_clock) = fake_clock();
     let err = rt()
-        .block_on(sso_login(&s, &session_target(), &Shown::default(), &login_clock))
+        .block_on(sso_login(
+            &s,
+            &session_target(),
+            &Shown::default(),
+            &login_clock,
+        ))
         .unwrap_err();
-    assert!(err.what().contains("expired before it was approved"), "{err}");
+    assert!(
+        err.what().contains("expired before it was approved"),
+        "{err}"
+    );
     assert_eq!(clock.slept.lock().unwrap().len(), 3);
     assert_eq!(standin.calls("CreateToken").len(), 4);
     assert!(err.hint().unwrap().contains("within 1 minute"), "{err:?}");
@@ -350,7 +383,11 @@ fn logout_revokes_and_removes_tokens_and_sso_role_credentials_only() {
     let cli_cache = t.home_path().join(".aws/cli/cache");
     std::fs::create_dir_all(&cli_cache).unwrap();
     let sso_creds = cli_cache.join("sso-role.json");
-    std::fs::write(&sso_creds, r#"{"ProviderType":"sso","Credentials":{"AccessKeyId":"ASIAX"}}"#).unwrap();
+    std::fs::write(
+        &sso_creds,
+        r#"{"ProviderType":"sso","Credentials":{"AccessKeyId":"ASIAX"}}"#,
+    )
+    .unwrap();
     let role_creds = cli_cache.join("assumed.json");
     std::fs::write(&role_creds, r#"{"Credentials":{"AccessKeyId":"ASIAY"}}"#).unwrap();
     let not_json = cache.join("notes.json");
@@ -363,11 +400,17 @@ fn logout_revokes_and_removes_tokens_and_sso_role_credentials_only() {
     assert!(!login.token_file.exists() && !sso_creds.exists());
     assert!(role_creds.exists() && not_json.exists());
     // The registration stays for the next login, as with the AWS CLI.
-    let registration = cache.join(format!("{}.json", registration_cache_key(&session_target())));
+    let registration = cache.join(format!(
+        "{}.json",
+        registration_cache_key(&session_target())
+    ));
     assert!(registration.exists());
     let logout = standin.calls("Logout");
     assert_eq!(logout.len(), 1);
-    assert_eq!(logout[0].header("x-amz-sso_bearer_token"), Some(sso::ACCESS_TOKEN));
+    assert_eq!(
+        logout[0].header("x-amz-sso_bearer_token"),
+        Some(sso::ACCESS_TOKEN)
+    );
 
     // Nothing left: nothing to do, no error.
     let out = rt().block_on(sso_logout(&s)).unwrap();

@@ -86,7 +86,12 @@ fn login_writes_the_token_that_sls_and_botocore_then_use() {
 
     assert!(run.stderr.contains(sso::USER_CODE), "{}", run.stderr);
     assert!(run.stderr.contains("https://device.sso.stand-in.invalid/"));
-    assert!(run.stdout.contains("Signed in to https://corp.awsapps.com/start"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("Signed in to https://corp.awsapps.com/start"),
+        "{}",
+        run.stdout
+    );
     assert_no_secret(&run.all());
     assert!(!browser.exists(), "no terminal: the browser must not open");
 
@@ -104,11 +109,27 @@ fn login_writes_the_token_that_sls_and_botocore_then_use() {
     assert_eq!(token["startUrl"], "https://corp.awsapps.com/start");
 
     // `credentials show` names the session, the start URL and the token's expiry.
-    let show = sls.run(&["credentials", "show", "--aws-profile", "dev"]).ok();
-    assert!(show.stdout.contains("SSO session:  \"corp\", start URL https://corp.awsapps.com/start, region eu-west-1"), "{}", show.stdout);
+    let show = sls
+        .run(&["credentials", "show", "--aws-profile", "dev"])
+        .ok();
+    assert!(
+        show.stdout.contains(
+            "SSO session:  \"corp\", start URL https://corp.awsapps.com/start, region eu-west-1"
+        ),
+        "{}",
+        show.stdout
+    );
     let expires = token["expiresAt"].as_str().unwrap();
-    assert!(show.stdout.contains(&format!("SSO token:    expires at {expires}")), "{}", show.stdout);
-    let json = sls.run(&["credentials", "show", "--aws-profile", "dev", "--json"]).ok().json();
+    assert!(
+        show.stdout
+            .contains(&format!("SSO token:    expires at {expires}")),
+        "{}",
+        show.stdout
+    );
+    let json = sls
+        .run(&["credentials", "show", "--aws-profile", "dev", "--json"])
+        .ok()
+        .json();
     assert_eq!(json["sso"]["session"], "corp");
     assert_eq!(json["sso"]["tokenState"], "valid");
     assert_eq!(json["sso"]["tokenExpiresAt"], expires);
@@ -118,12 +139,26 @@ fn login_writes_the_token_that_sls_and_botocore_then_use() {
     let moto = sls_testkit::MotoServer::start();
     sls.env("AWS_ENDPOINT_URL_STS", &moto.endpoint());
     let verify = sls
-        .run(&["credentials", "show", "--aws-profile", "dev", "--verify", "--json"])
+        .run(&[
+            "credentials",
+            "show",
+            "--aws-profile",
+            "dev",
+            "--verify",
+            "--json",
+        ])
         .ok();
-    assert!(verify.json()["identity"]["arn"].is_string(), "{}", verify.stdout);
+    assert!(
+        verify.json()["identity"]["arn"].is_string(),
+        "{}",
+        verify.stdout
+    );
     let get = standin.calls("GetRoleCredentials");
     assert_eq!(get.len(), 1);
-    assert_eq!(get[0].header("x-amz-sso_bearer_token"), Some(sso::ACCESS_TOKEN));
+    assert_eq!(
+        get[0].header("x-amz-sso_bearer_token"),
+        Some(sso::ACCESS_TOKEN)
+    );
     assert!(get[0].path.contains("role_name=Developer"));
     assert_no_secret(&format!("{}{}{}", show.all(), verify.all(), json));
 
@@ -167,15 +202,28 @@ print(json.dumps({"token_matches": token["accessToken"] == os.environ["EXPECTED_
 
     // Logout revokes the token at the portal and removes it.
     let logout = sls.run(&["sso", "logout"]).ok();
-    assert!(logout.stdout.contains("removed 1 SSO token"), "{}", logout.stdout);
+    assert!(
+        logout.stdout.contains("removed 1 SSO token"),
+        "{}",
+        logout.stdout
+    );
     assert!(!path.exists());
     let revoked = standin.calls("Logout");
     assert_eq!(revoked.len(), 1);
-    assert_eq!(revoked[0].header("x-amz-sso_bearer_token"), Some(sso::ACCESS_TOKEN));
+    assert_eq!(
+        revoked[0].header("x-amz-sso_bearer_token"),
+        Some(sso::ACCESS_TOKEN)
+    );
     assert_no_secret(&logout.all());
     // Then sls asks for a login again, naming sls's own command.
-    let after = sls.run(&["credentials", "show", "--aws-profile", "dev", "--verify"]).failed(1);
-    assert!(after.stderr.contains("sls sso login --aws-profile dev"), "{}", after.stderr);
+    let after = sls
+        .run(&["credentials", "show", "--aws-profile", "dev", "--verify"])
+        .failed(1);
+    assert!(
+        after.stderr.contains("sls sso login --aws-profile dev"),
+        "{}",
+        after.stderr
+    );
 }
 
 #[test]
@@ -189,9 +237,17 @@ fn a_denied_login_leaves_no_token() {
         .run(&["sso", "login", "--aws-profile", "dev", "--no-browser"])
         .failed(1);
     assert!(run.stderr.contains("was denied"), "{}", run.stderr);
-    assert!(run.stderr.contains("sls sso login --aws-profile dev"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("sls sso login --aws-profile dev"),
+        "{}",
+        run.stderr
+    );
     // --no-browser prints the page with the code filled in too.
-    assert!(run.stderr.contains("which has the code filled in"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("which has the code filled in"),
+        "{}",
+        run.stderr
+    );
     assert!(!token_path(&sls).exists());
     assert_no_secret(&run.all());
 }
@@ -214,15 +270,26 @@ fn an_expired_token_without_refresh_token_names_sls_sso_login() {
     let run = sls
         .run(&["credentials", "show", "--aws-profile", "dev", "--verify"])
         .failed(1);
-    assert!(run.stderr.contains("Run `sls sso login --aws-profile dev`"), "{}", run.stderr);
-    assert!(!run.all().contains("aws sso login"), "{}", run.all());
-    let show = sls.run(&["credentials", "show", "--aws-profile", "dev"]).ok();
     assert!(
-        show.stdout.contains("SSO token:    expired at 2020-01-01T00:00:00Z; run `sls sso login --aws-profile dev`"),
+        run.stderr.contains("Run `sls sso login --aws-profile dev`"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.all().contains("aws sso login"), "{}", run.all());
+    let show = sls
+        .run(&["credentials", "show", "--aws-profile", "dev"])
+        .ok();
+    assert!(
+        show.stdout.contains(
+            "SSO token:    expired at 2020-01-01T00:00:00Z; run `sls sso login --aws-profile dev`"
+        ),
         "{}",
         show.stdout
     );
-    assert!(standin.requests().is_empty(), "nothing to refresh with, no call");
+    assert!(
+        standin.requests().is_empty(),
+        "nothing to refresh with, no call"
+    );
     assert_no_secret(&format!("{}{}", run.all(), show.all()));
 }
 
@@ -236,12 +303,28 @@ fn login_picks_the_profile_like_every_command_and_refuses_non_sso_profiles() {
     // AWS_PROFILE chooses the profile when --aws-profile is absent.
     sls.env("AWS_PROFILE", "keys-only");
     let run = sls.run(&["sso", "login"]).failed(1);
-    assert!(run.stderr.contains("AWS profile \"keys-only\""), "{}", run.stderr);
-    assert!(run.stderr.contains("is not an SSO profile"), "{}", run.stderr);
-    assert!(run.stderr.contains("(profile from AWS_PROFILE)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("AWS profile \"keys-only\""),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("is not an SSO profile"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("(profile from AWS_PROFILE)"),
+        "{}",
+        run.stderr
+    );
     assert!(standin.requests().is_empty());
     // --sso-session needs no profile.
     let run = sls.run(&["sso", "login", "--sso-session", "corp"]).ok();
-    assert!(run.stdout.contains("sso-session \"corp\""), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("sso-session \"corp\""),
+        "{}",
+        run.stdout
+    );
     assert!(token_path(&sls).exists());
 }
