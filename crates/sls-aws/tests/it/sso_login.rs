@@ -394,9 +394,9 @@ fn logout_revokes_and_removes_tokens_and_sso_role_credentials_only() {
     std::fs::write(&not_json, "{not json").unwrap();
 
     let out = rt().block_on(sso_logout(&s)).unwrap();
-    assert_eq!(out.tokens_removed, [login.token_file.clone()]);
+    assert_eq!(out.tokens_removed, std::slice::from_ref(&login.token_file));
     assert_eq!(out.revoked, 1);
-    assert_eq!(out.credentials_removed, [sso_creds.clone()]);
+    assert_eq!(out.credentials_removed, std::slice::from_ref(&sso_creds));
     assert!(!login.token_file.exists() && !sso_creds.exists());
     assert!(role_creds.exists() && not_json.exists());
     // The registration stays for the next login, as with the AWS CLI.
