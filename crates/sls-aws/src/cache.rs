@@ -62,7 +62,7 @@ pub fn cache_key(args: &AssumeRoleArgs<'_>) -> String {
 }
 
 /// A string as Python's `json.dumps` writes it (`ensure_ascii=True`).
-fn py_json_str(s: &str) -> String {
+pub(crate) fn py_json_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

@@ -251,7 +251,7 @@ pub fn explain_code(code: Option<&str>, message: Option<&str>, call: &CallContex
                 format!("The temporary credentials used for {action} have expired{who}.{said}"),
             )
             .with_hint(
-                "Obtain fresh credentials (e.g. `aws sso login`, a new session token, or re-run so the role is \
+                "Obtain fresh credentials (e.g. `sls sso login`, a new session token, or re-run so the role is \
                  assumed again; delete ~/.aws/cli/cache if a cached session is stale).",
             )
         }

@@ -10,6 +10,8 @@
 //!   `sls credentials export`, `invoke local`).
 //! - [`caller_identity`]: STS GetCallerIdentity (`sls credentials show --verify`).
 //! - [`explain_sdk_error`]: AWS failures as one paragraph plus a hint.
+//! - [`sso_login`] / [`sso_logout`]: `sls sso login` (SSO OIDC device authorization,
+//!   into the AWS CLI's token cache) and `sls sso logout`.
 //!
 //! Typical use (the deploy crate adds its own clients from the same config):
 //!
@@ -38,6 +40,7 @@ mod net;
 mod process;
 mod resolve;
 mod sso;
+mod sso_login;
 pub mod time;
 pub mod variables;
 
@@ -58,6 +61,11 @@ pub use cache::{cache_key, cli_cache_dir, AssumeRoleArgs, EXPIRY_WINDOW};
 pub use error::{explain_code, explain_sdk_error, AwsError, CallContext, ErrorKind};
 pub use net::{endpoint_for, uses_local_endpoint};
 pub use process::split_command;
+pub use sso_login::{
+    login_command, registration_cache_key, sso_cache_dir, sso_login, sso_logout, sso_token_file,
+    sso_token_status, DeviceAuthorization, LoginClock, LoginPrompt, SsoLoginOutcome,
+    SsoLogoutOutcome, SsoTokenStatus,
+};
 pub use variables::{AwsVariableSource, CfVariable, S3Variable, SsmVariable};
 
 /// The environment snapshot (taken once by the CLI), shared by every crate.
@@ -391,6 +399,22 @@ mod tests {
         assert_eq!(
             sc.load_config(key("STS")).as_deref(),
             Some("http://127.0.0.1:1")
+        );
+        // aws-sdk-ssooidc asks for service id "SSO OIDC": AWS_ENDPOINT_URL_SSO_OIDC.
+        let mut env = Env::new();
+        env.insert(
+            "AWS_ENDPOINT_URL_SSO_OIDC".into(),
+            "http://127.0.0.1:3".into(),
+        );
+        env.insert("AWS_ENDPOINT_URL_SSO".into(), "http://127.0.0.1:4".into());
+        let sc = SnapshotServiceConfig { env };
+        assert_eq!(
+            sc.load_config(key("SSO OIDC")).as_deref(),
+            Some("http://127.0.0.1:3")
+        );
+        assert_eq!(
+            sc.load_config(key("SSO")).as_deref(),
+            Some("http://127.0.0.1:4")
         );
     }
 

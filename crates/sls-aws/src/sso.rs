@@ -1,29 +1,18 @@
 //! IAM Identity Center (SSO): reads the AWS CLI's token cache
 //! (`~/.aws/sso/cache/<sha1 of the sso-session name, or of the start URL>.json`,
-//! written by `aws sso login`) and calls the portal's GetRoleCredentials.
+//! written by `sls sso login` or `aws sso login`) and calls the portal's GetRoleCredentials.
 //! A token of an `sso-session` that is about to expire is refreshed as the AWS
 //! CLI does (SSO OIDC CreateToken with its refresh token, written back to the
 //! same cache file); a missing token, a legacy one that expired, or a refused
-//! refresh asks the user to run `aws sso login --profile NAME`.
+//! refresh asks the user to run `sls sso login --aws-profile NAME`.
 
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
-use sha1::{Digest, Sha1};
 use sls_credentials::plan::Plan;
 
 use crate::ctx::Ctx;
 use crate::error::{explain_sdk_error, AwsError, CallContext, ErrorKind};
-
-/// The token cache file for a session name (or legacy start URL).
-pub(crate) fn token_file(home: &std::path::Path, session_or_start_url: &str) -> std::path::PathBuf {
-    let digest = Sha1::digest(session_or_start_url.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    home.join(".aws")
-        .join("sso")
-        .join("cache")
-        .join(format!("{hex}.json"))
-}
 
 pub(crate) async fn resolve(ctx: &Ctx, plan: &Plan) -> Result<Credentials, AwsError> {
     let Plan::Sso {
@@ -43,11 +32,11 @@ pub(crate) async fn resolve(ctx: &Ctx, plan: &Plan) -> Result<Credentials, AwsEr
             format!("The SSO session for profile \"{profile}\" is missing or has expired."),
         )
         .with_hint(format!(
-            "Run `aws sso login --profile {profile}` and try again."
+            "Run `sls sso login --aws-profile {profile}` and try again."
         ))
     };
     let key = session_name.as_deref().unwrap_or(start_url);
-    let path = token_file(&ctx.settings.home, key);
+    let path = crate::sso_login::sso_token_file(&ctx.settings.home, key);
     let text = tokio::fs::read_to_string(&path)
         .await
         .map_err(|_| login())?;
@@ -189,16 +178,4 @@ async fn refresh(
         entry.insert("refreshToken".into(), next.into());
     }
     Some(fresh)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn token_file_name_is_sha1() {
-        let p = super::token_file(std::path::Path::new("/h"), "my-sso");
-        assert_eq!(
-            p,
-            std::path::Path::new("/h/.aws/sso/cache/0ad374308c5a4e22f723adf10145eafad7c4031c.json")
-        );
-    }
 }

@@ -10,7 +10,9 @@
 //! - [`Chain::keys`] gives plain keys (static plans without any network).
 //!
 //! The settings (region, env snapshot, TLS trust with the profile's
-//! `ca_bundle`), the runtime and the MFA prompt are made here and nowhere else.
+//! `ca_bundle`), the runtime and the MFA prompt are made here and nowhere else
+//! ([`settings_without_plan`] for `sls sso login`/`logout`, which sign in
+//! rather than use credentials).
 
 use std::io::{BufRead, Write};
 use std::sync::Arc;
@@ -165,7 +167,34 @@ pub fn no_credentials(resolution: &Resolution) -> CliError {
     )
 }
 
-fn runtime() -> CliResult<tokio::runtime::Runtime> {
+/// Settings for AWS calls that are not made with a credential plan (`sls sso login`,
+/// `sls sso logout`): the env snapshot, home, and the named profile's `ca_bundle`,
+/// `max_attempts` and `retry_mode` when it has them.
+pub fn settings_without_plan(
+    host: &Host,
+    region: &str,
+    profiles: &ProfileSet,
+    profile: Option<&str>,
+) -> sls_aws::AwsSettings {
+    let mut settings = sls_aws::AwsSettings::new(
+        region.to_string(),
+        host.env.clone(),
+        host.home.clone(),
+        host.cwd.clone(),
+    );
+    let value = |key: &str| {
+        profile
+            .and_then(|name| profiles.get(name))
+            .and_then(|p| p.get(key).map(str::to_string))
+    };
+    settings.profile_ca_bundle = value("ca_bundle");
+    settings.profile_max_attempts = value("max_attempts");
+    settings.profile_retry_mode = value("retry_mode");
+    settings
+}
+
+/// The async runtime that drives a command's AWS calls.
+pub fn runtime() -> CliResult<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -41,6 +41,8 @@ pub enum Command {
     Config(ConfigArgs),
     /// Show or export the AWS credentials sls would use.
     Credentials(CredentialsArgs),
+    /// Sign in to IAM Identity Center (AWS SSO), or sign out.
+    Sso(SsoArgs),
     /// Package the service into .serverless/ without deploying.
     Package(PackageArgs),
     /// Deploy the service (or one function with `deploy function`).
@@ -150,6 +152,41 @@ pub struct ConfigCredentialsArgs {
     #[arg(long = "duration-seconds", value_name = "N", requires = "role_arn")]
     pub duration_seconds: Option<u32>,
 }
+
+#[derive(Args, Debug)]
+pub struct SsoArgs {
+    #[command(subcommand)]
+    pub command: SsoCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SsoCommand {
+    /// Sign in to the profile's SSO session (device code) and cache the token where the AWS CLI
+    /// keeps it (~/.aws/sso/cache), for sls, the AWS CLI and the SDKs.
+    Login(SsoLoginArgs),
+    /// Sign out: revoke and remove every cached SSO token, and the role credentials cached from them.
+    Logout(SsoLogoutArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SsoLoginArgs {
+    #[command(flatten)]
+    pub service: ServiceOptions,
+    #[command(flatten)]
+    pub config: ConfigPath,
+    /// Sign in to this [sso-session NAME] of ~/.aws/config instead of the profile's.
+    #[arg(long = "sso-session", value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// Print the sign-in page and code only; never open a browser.
+    #[arg(long = "no-browser")]
+    pub no_browser: bool,
+    /// Use the device code flow (accepted for the AWS CLI's sake: it is the only flow sls has).
+    #[arg(long = "use-device-code")]
+    pub use_device_code: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SsoLogoutArgs {}
 
 #[derive(Args, Debug)]
 pub struct CredentialsArgs {

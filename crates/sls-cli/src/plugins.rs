@@ -47,6 +47,7 @@ pub const BUILT_IN_COMMANDS: &[&str] = &[
     "print",
     "config",
     "credentials",
+    "sso",
     "package",
     "deploy",
     "info",

@@ -28,7 +28,7 @@ pub fn with_dotenv(host: &Host, command: &Command) -> CliResult<Option<Host>> {
             crate::cli::CredentialsCommand::Policy(p) => (&p.service, p.config.config.as_deref()),
             _ => return Ok(None),
         },
-        Command::Config(_) => return Ok(None),
+        Command::Config(_) | Command::Sso(_) => return Ok(None),
     };
     let Ok(Some(path)) = sls_config::find_service_file(&host.cwd, config) else {
         return Ok(None);

@@ -10,6 +10,7 @@
 //! - [`configure`]: `sls config credentials` ([`configure_credentials`]).
 //! - [`configure_role`]: `sls config credentials --role-arn` ([`configure_role_profile`]).
 //! - [`save`]: locked, atomic writes.
+//! - [`sso`]: what `sls sso login` signs in to ([`sso_login_target`]).
 //!
 //! Nothing here reads the process environment or the home directory: callers
 //! pass an [`Env`] snapshot, `home` and `cwd`.
@@ -40,6 +41,7 @@ pub mod plan;
 pub mod profiles;
 pub mod resolve;
 pub mod save;
+pub mod sso;
 
 pub use chain::{
     describe, resolve_chain, resolve_chain_with, ChainError, ChainErrorKind, ChainInput, LayerKind,
@@ -58,3 +60,6 @@ pub use profiles::{
     ProfileSet,
 };
 pub use resolve::{profile_plan, ProfileError};
+pub use sso::{
+    selected_profile, sso_login_target, SelectedProfile, SsoConfigError, SsoLoginTarget,
+};

@@ -9,6 +9,8 @@
 //!   [`MotoServer::enable_auth`]).
 //! - [`clean_env`] / [`TestEnv`]: an environment map without the machine's
 //!   `AWS_*`, TLS and proxy variables, with a private temporary `HOME`.
+//! - [`sso::SsoStandIn`]: a loopback stand-in for SSO OIDC and the SSO portal
+//!   (no real IAM Identity Center can run in a test).
 //! - [`TestCa`]: a throw-away CA and a server certificate for `127.0.0.1` / `localhost`.
 //!
 //! Everything talks to 127.0.0.1 only. This is test code: failures panic with
@@ -21,6 +23,7 @@ pub mod faults;
 mod home;
 #[cfg(feature = "moto")]
 mod moto;
+pub mod sso;
 
 pub use home::{
     clean_env, is_unwanted_var, minimal_env, runtime_env, write_file, Env, TempHome, TestEnv,

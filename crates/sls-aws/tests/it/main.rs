@@ -5,5 +5,6 @@ mod aws_cli_cache;
 mod common;
 mod moto_auth;
 mod sources;
+mod sso_login;
 mod tls_proxy;
 mod variables;

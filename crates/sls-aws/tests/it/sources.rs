@@ -231,7 +231,7 @@ fn sso_uses_the_aws_cli_token_cache() {
         // No token yet.
         let err = resolve_credentials(&s, &plan, none()).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Sso);
-        assert!(err.hint().unwrap().contains("aws sso login --profile dev-sso"), "{:?}", err.hint());
+        assert!(err.hint().unwrap().contains("sls sso login --aws-profile dev-sso"), "{:?}", err.hint());
 
         std::fs::write(&token_file, r#"{"startUrl":"https://example.awsapps.com/start","region":"eu-west-1","accessToken":"good-token","expiresAt":"2099-01-01T00:00:00Z"}"#).unwrap();
         let keys = resolve_credentials(&s, &plan, none()).await.unwrap();
@@ -245,7 +245,7 @@ fn sso_uses_the_aws_cli_token_cache() {
         // Expired token: no call, the same advice.
         std::fs::write(&token_file, r#"{"accessToken":"good-token","expiresAt":"2020-01-01T00:00:00Z"}"#).unwrap();
         let err = resolve_credentials(&s, &plan, none()).await.unwrap_err();
-        assert!(err.hint().unwrap().contains("aws sso login --profile dev-sso"));
+        assert!(err.hint().unwrap().contains("sls sso login --aws-profile dev-sso"));
 
         // An sso-session token about to expire is refreshed through SSO OIDC and
         // written back for the AWS CLI (same file, private), then used.
@@ -274,7 +274,7 @@ fn sso_uses_the_aws_cli_token_cache() {
         // An expired token whose refresh is refused: log in again.
         std::fs::write(&token_file, r#"{"accessToken":"old-token","expiresAt":"2020-01-01T00:00:00Z","clientId":"cid","clientSecret":"csecret","refreshToken":"stale-refresh","region":"eu-west-1"}"#).unwrap();
         let err = resolve_credentials(&s, &plan, none()).await.unwrap_err();
-        assert!(err.hint().unwrap().contains("aws sso login --profile dev-sso"));
+        assert!(err.hint().unwrap().contains("sls sso login --aws-profile dev-sso"));
         assert!(!format!("{err}{err:?}").contains("stale-refresh"));
 
         // The portal refuses the token.

@@ -1,4 +1,5 @@
-//! `sls credentials show`, `sls credentials export` and `sls credentials policy`.
+//! `sls credentials show` (with the SSO session, start URL and token expiry of an SSO
+//! profile), `sls credentials export` and `sls credentials policy`.
 
 use serde_json::json;
 use sls_credentials::{mask_key_id, Plan};
@@ -29,6 +30,12 @@ pub fn show(args: &CredentialsShowArgs, host: &Host) -> CliResult {
     };
     let source = resolution.plan.as_ref().map(Plan::to_string);
     let key_id = resolution.plan.as_ref().and_then(static_key_id);
+    // After --verify, which may have refreshed the SSO token.
+    let sso = resolution
+        .plan
+        .as_ref()
+        .and_then(|p| super::sso::SsoShow::of(p, host));
+    let now = std::time::SystemTime::now();
     if args.json {
         let value = json!({
             "service": service_name,
@@ -37,6 +44,7 @@ pub fn show(args: &CredentialsShowArgs, host: &Host) -> CliResult {
             "source": source,
             "profile": resolution.profile,
             "accessKeyId": key_id.as_deref().map(mask_key_id),
+            "sso": sso.as_ref().map(|s| s.json(now)),
             "credentialsFile": resolution.credentials_file,
             "configFile": resolution.config_file,
             "chain": resolution.layers,
@@ -65,6 +73,9 @@ pub fn show(args: &CredentialsShowArgs, host: &Host) -> CliResult {
     }
     if let Some(id) = &key_id {
         out.push_str(&format!("Access key:   {}\n", mask_key_id(id)));
+    }
+    if let Some(sso) = &sso {
+        out.push_str(&sso.lines(now));
     }
     if let Some(identity) = &identity {
         out.push_str(&format!("Account:      {}\n", identity.account));

@@ -7,8 +7,11 @@ mod deployer;
 mod invoke;
 pub mod plugin;
 mod print;
+mod sso;
 
-use crate::cli::{Command, ConfigCommand, CredentialsCommand, DeploySubcommand, InvokeCommand};
+use crate::cli::{
+    Command, ConfigCommand, CredentialsCommand, DeploySubcommand, InvokeCommand, SsoCommand,
+};
 use crate::error::CliResult;
 use crate::host::Host;
 
@@ -31,6 +34,10 @@ pub fn run(command: Command, host: &Host) -> CliResult<i32> {
             CredentialsCommand::Show(args) => done(credentials::show(&args, host)),
             CredentialsCommand::Export(args) => done(credentials::export(&args, host)),
             CredentialsCommand::Policy(args) => done(credentials::policy(&args, host)),
+        },
+        Command::Sso(args) => match args.command {
+            SsoCommand::Login(args) => done(sso::login(&args, host)),
+            SsoCommand::Logout(args) => done(sso::logout(&args, host)),
         },
         Command::Package(args) => done(deploy::package(&args, host)),
         Command::Deploy(args) => match &args.command {

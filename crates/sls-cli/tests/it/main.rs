@@ -21,3 +21,4 @@ mod plugins_js;
 mod policy;
 mod python_requirements;
 mod snapshots;
+mod sso;
