@@ -80,6 +80,11 @@ pub enum DeployError {
     /// `info` / `deploy function` need a deployed stack or function.
     #[error("{} does not exist.", capitalised(what))]
     NotDeployed { what: String },
+
+    /// What a day-two command asked for is not there (a deployment for a timestamp, a
+    /// function version, a log group); `message` names it and where sls looked.
+    #[error("{message}")]
+    Missing { message: String, hint: Option<String> },
 }
 
 /// One resource that CloudFormation reported as failed, with its reason.
@@ -120,7 +125,9 @@ impl DeployError {
             DeployError::Config { .. } | DeployError::Io { .. } | DeployError::Zip { .. } => {
                 return None
             }
-            DeployError::Tool { hint, .. } => return hint.clone(),
+            DeployError::Tool { hint, .. } | DeployError::Missing { hint, .. } => {
+                return hint.clone()
+            }
             DeployError::UnsupportedEvent { .. } => {
                 "Remove the event, or deploy this service with the Serverless Framework v3."
             }

@@ -21,12 +21,14 @@ pub mod faults;
 mod home;
 #[cfg(feature = "moto")]
 mod moto;
+mod serve;
 
 pub use home::{
     clean_env, is_unwanted_var, minimal_env, runtime_env, write_file, Env, TempHome, TestEnv,
 };
 #[cfg(feature = "moto")]
 pub use moto::{MotoServer, TestCa};
+pub use serve::BytesServer;
 
 /// The workspace root (two levels above this crate's manifest).
 pub fn workspace_root() -> PathBuf {

@@ -21,15 +21,15 @@ use crate::progress::Progress;
 use crate::service::{self, CommandOptions, Loaded};
 
 /// A service loaded and resolved, with live AWS configuration.
-struct Session {
-    loaded: Loaded,
-    service: sls_config::Service,
-    sdk: aws_config::SdkConfig,
-    runtime: tokio::runtime::Runtime,
-    options: AwsOptions,
+pub(super) struct Session {
+    pub(super) loaded: Loaded,
+    pub(super) service: sls_config::Service,
+    pub(super) sdk: aws_config::SdkConfig,
+    pub(super) runtime: tokio::runtime::Runtime,
+    pub(super) options: AwsOptions,
 }
 
-fn session(
+pub(super) fn session(
     host: &Host,
     opts: &ServiceOptions,
     config: Option<&std::path::Path>,
@@ -149,10 +149,10 @@ pub fn deploy(args: &DeployArgs, host: &Host) -> CliResult {
 }
 
 /// What an AWS command holds while its lifecycle runs: what every participant sees.
-struct Run<'h> {
-    host: &'h Host,
-    s: Session,
-    verbose: bool,
+pub(super) struct Run<'h> {
+    pub(super) host: &'h Host,
+    pub(super) s: Session,
+    pub(super) verbose: bool,
     /// From `sls package`'s lifecycle (deploy, deploy function).
     pkg: Option<PackageResult>,
     /// What `aws:info` shows.
@@ -160,7 +160,7 @@ struct Run<'h> {
 }
 
 impl<'h> Run<'h> {
-    fn new(host: &'h Host, s: Session, verbose: bool) -> Self {
+    pub(super) fn new(host: &'h Host, s: Session, verbose: bool) -> Self {
         Run {
             host,
             s,
@@ -171,9 +171,27 @@ impl<'h> Run<'h> {
     }
 
     /// The service as the AWS operations take it.
-    fn service(&self) -> CliResult<sls_deploy::Service> {
+    pub(super) fn service(&self) -> CliResult<sls_deploy::Service> {
         let c = &self.s.service;
         sls_deploy::Service::from_config(&c.config, &c.stage, &c.region).map_err(|e| from_error(&e))
+    }
+
+    /// The deployed name of the function `key` of serverless.yml; v3's error for another key.
+    pub(super) fn function_name(&self, key: &str) -> CliResult<String> {
+        let svc = self.service()?;
+        svc.functions
+            .iter()
+            .find(|f| f.key == key)
+            .map(|f| f.name.clone())
+            .ok_or_else(|| {
+                let known: Vec<&str> = svc.functions.iter().map(|f| f.key.as_str()).collect();
+                CliError::new(format!("Function \"{key}\" doesn't exist in this Service"))
+                    .with_hint(if known.is_empty() {
+                        "The service defines no functions.".to_string()
+                    } else {
+                        format!("Its functions: {}.", known.join(", "))
+                    })
+            })
     }
 
     fn packaged(&self) -> &PackageResult {
@@ -183,7 +201,7 @@ impl<'h> Run<'h> {
     }
 }
 
-type Hooks = &'static [HookPoint];
+pub(super) type Hooks = &'static [HookPoint];
 
 /// v3's Deploy plugin: runs `sls package`'s whole lifecycle before deploying (and for
 /// `deploy function`, where v3 packages the one function, sls packages the service).
@@ -308,7 +326,7 @@ impl<'h> Participant<Run<'h>> for PrintInfo {
 }
 
 /// Resolves at the first Ctrl-C or SIGTERM.
-async fn interrupted() {
+pub(super) async fn interrupted() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
