@@ -84,7 +84,10 @@ pub enum DeployError {
     /// What a day-two command asked for is not there (a deployment for a timestamp, a
     /// function version, a log group); `message` names it and where sls looked.
     #[error("{message}")]
-    Missing { message: String, hint: Option<String> },
+    Missing {
+        message: String,
+        hint: Option<String>,
+    },
 }
 
 /// One resource that CloudFormation reported as failed, with its reason.

@@ -166,7 +166,10 @@ mod tests {
             parse_time("2023-11-14T22:13:20.001Z", NOW),
             Some(1_700_000_000_001)
         );
-        assert_eq!(parse_time("2023-11-14T22:13:20", NOW), Some(1_700_000_000_000));
+        assert_eq!(
+            parse_time("2023-11-14T22:13:20", NOW),
+            Some(1_700_000_000_000)
+        );
         assert_eq!(parse_time("2023-11-14 22:13", NOW), Some(1_699_999_980_000));
         assert_eq!(
             parse_time("2023-11-15T00:13:20+02:00", NOW),
@@ -182,7 +185,10 @@ mod tests {
 
     #[test]
     fn v3_layouts() {
-        assert_eq!(log_time(1_700_000_000_001), "2023-11-14 22:13:20.001 (+00:00)");
+        assert_eq!(
+            log_time(1_700_000_000_001),
+            "2023-11-14 22:13:20.001 (+00:00)"
+        );
         assert_eq!(list_time(1_700_000_000_001), "2023-11-14 22:13:20 UTC");
         assert_eq!(long_time(1_700_000_000_001), "November 14, 2023 10:13 PM");
         assert_eq!(long_time(1_699_920_000_000), "November 14, 2023 12:00 AM");

@@ -252,7 +252,10 @@ fn split_answer(answer: &[u8]) -> (String, Vec<u8>) {
         .unwrap_or(answer.len());
     let head = String::from_utf8_lossy(&answer[..at]).into_owned();
     let body = answer.get(at + 4..).unwrap_or_default().to_vec();
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         return (head, dechunk(&body));
     }
     (head, body)
@@ -279,8 +282,13 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
 fn rebuild(head: &str, body: &[u8], extra: &[(String, String)]) -> Vec<u8> {
     let mut out = String::new();
     for line in head.lines() {
-        let name = line.split_once(':').map(|(k, _)| k.trim().to_ascii_lowercase());
-        if matches!(name.as_deref(), Some("content-length" | "transfer-encoding")) {
+        let name = line
+            .split_once(':')
+            .map(|(k, _)| k.trim().to_ascii_lowercase());
+        if matches!(
+            name.as_deref(),
+            Some("content-length" | "transfer-encoding")
+        ) {
             continue;
         }
         out.push_str(line);
@@ -537,7 +545,9 @@ mod tests {
         let out = String::from_utf8(replaced_body(answer, "ell", "ipp")).unwrap();
         assert_eq!(out, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhippo");
         let out = with_headers(answer, &[("X-A".into(), "1".into())]);
-        assert!(String::from_utf8(out).unwrap().contains("X-A: 1\r\nContent-Length: 5"));
+        assert!(String::from_utf8(out)
+            .unwrap()
+            .contains("X-A: 1\r\nContent-Length: 5"));
         let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
         let out = String::from_utf8(replaced_body(chunked, "b", "bb")).unwrap();
         assert!(out.ends_with("Content-Length: 4\r\n\r\nabbc"), "{out}");

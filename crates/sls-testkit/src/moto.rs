@@ -464,7 +464,10 @@ impl MotoServer {
     /// Puts `(epoch ms, message)` events into a log stream of `group` (both created if missing).
     pub fn put_log_events(&self, group: &str, stream: &str, events: &[(i64, String)]) {
         // Already there is fine: deploys create the function's log group.
-        let _ = self.logs_call("CreateLogGroup", &serde_json::json!({"logGroupName": group}));
+        let _ = self.logs_call(
+            "CreateLogGroup",
+            &serde_json::json!({"logGroupName": group}),
+        );
         let _ = self.logs_call(
             "CreateLogStream",
             &serde_json::json!({"logGroupName": group, "logStreamName": stream}),
@@ -493,7 +496,10 @@ impl MotoServer {
                 ("MetricData.member.1.MetricName", metric),
                 ("MetricData.member.1.Value", &value),
                 ("MetricData.member.1.Unit", unit),
-                ("MetricData.member.1.Dimensions.member.1.Name", "FunctionName"),
+                (
+                    "MetricData.member.1.Dimensions.member.1.Name",
+                    "FunctionName",
+                ),
                 ("MetricData.member.1.Dimensions.member.1.Value", function),
             ],
         );

@@ -13,19 +13,23 @@ use crate::host::Host;
 use crate::progress::Progress;
 use crate::service::CommandOptions;
 
-fn start(
-    host: &Host,
+fn start<'h>(
+    host: &'h Host,
     service: &crate::cli::ServiceOptions,
     config: &crate::cli::ConfigPath,
     command: CommandOptions,
-) -> CliResult<Run<'_>> {
+) -> CliResult<Run<'h>> {
     let s = session(host, service, config.config.as_deref(), command, false)?;
     Ok(Run::new(host, s, false))
 }
 
 pub fn deploy_list(args: &DeployListArgs, host: &Host) -> CliResult {
     let mut run = start(host, &args.service, &args.config, CommandOptions::default())?;
-    lifecycle::run(&lifecycle::DEPLOY_LIST, &mut [&mut ListDeployments], &mut run)?;
+    lifecycle::run(
+        &lifecycle::DEPLOY_LIST,
+        &mut [&mut ListDeployments],
+        &mut run,
+    )?;
     Ok(())
 }
 
@@ -112,10 +116,10 @@ impl<'h> Participant<Run<'h>> for ListFunctions {
 fn versions_text(list: &[FunctionVersions], service: &str, stage: &str) -> String {
     let mut out = String::new();
     for f in list {
-        let name = f
-            .name
-            .replacen(&format!("{service}-"), "", 1)
-            .replacen(&format!("{stage}-"), "", 1);
+        let name =
+            f.name
+                .replacen(&format!("{service}-"), "", 1)
+                .replacen(&format!("{stage}-"), "", 1);
         let last = &f.versions[f.versions.len().saturating_sub(5)..];
         let label = if f.versions.len() < 6 {
             "All versions"
@@ -166,9 +170,10 @@ impl<'h> Participant<Run<'h>> for Rollback {
         let started = std::time::Instant::now();
         let progress = Progress::new(run.host.stderr_is_terminal);
         let provider = &s.service.config["provider"];
+        let on_event = |e| progress.event(e);
         let outcome = s.runtime.block_on(async {
             tokio::select! {
-                r = sls_deploy::rollback(&s.sdk, &svc, provider, timestamp, &s.options, &|e| progress.event(e)) => Some(r),
+                r = sls_deploy::rollback(&s.sdk, &svc, provider, timestamp, &s.options, &on_event) => Some(r),
                 _ = interrupted() => None,
             }
         });
@@ -185,12 +190,12 @@ impl<'h> Participant<Run<'h>> for Rollback {
         };
         let secs = started.elapsed().as_secs();
         match outcome.map_err(|e| from_deploy(&e))? {
-            RollbackOutcome::RolledBack { .. } => eprintln!(
-                "\n✔ Service rolled back to timestamp \"{timestamp}\" ({secs}s)"
-            ),
-            RollbackOutcome::NoChanges { .. } => eprintln!(
-                "\nNo updates to be performed. Rollback skipped. ({secs}s)"
-            ),
+            RollbackOutcome::RolledBack { .. } => {
+                eprintln!("\n✔ Service rolled back to timestamp \"{timestamp}\" ({secs}s)")
+            }
+            RollbackOutcome::NoChanges { .. } => {
+                eprintln!("\nNo updates to be performed. Rollback skipped. ({secs}s)")
+            }
         }
         Ok(())
     }
@@ -252,7 +257,10 @@ mod tests {
         let list = vec![Deployment {
             timestamp: "1700000000001".into(),
             date: "2023-11-14T22:13:20.001Z".into(),
-            files: vec!["compiled-cloudformation-template.json".into(), "s.zip".into()],
+            files: vec![
+                "compiled-cloudformation-template.json".into(),
+                "s.zip".into(),
+            ],
         }];
         assert_eq!(
             deployments_text(&list),

@@ -15,8 +15,7 @@ use crate::host::Host;
 use crate::service::{self, CommandOptions};
 
 /// v3's separator between the payload and the log tail of `--log`.
-const LOG_SEPARATOR: &str =
-    "--------------------------------------------------------------------";
+const LOG_SEPARATOR: &str = "--------------------------------------------------------------------";
 
 pub fn remote(args: &InvokeRemoteArgs, host: &Host) -> CliResult {
     let function = args.function.clone().unwrap_or_default();

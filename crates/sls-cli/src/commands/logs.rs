@@ -208,7 +208,10 @@ mod tests {
             format_log_event("REPORT RequestId: c0ffee\tDuration: 1 ms\t"),
             "REPORT RequestId: c0ffee\tDuration: 1 ms\t\n"
         );
-        assert_eq!(format_log_event("START RequestId: c0ffee"), "START RequestId: c0ffee");
+        assert_eq!(
+            format_log_event("START RequestId: c0ffee"),
+            "START RequestId: c0ffee"
+        );
         assert_eq!(format_log_event("a\tb\tc"), "a\tb\tc");
         assert_eq!(format_log_event("plain text"), "plain text");
     }

@@ -27,7 +27,11 @@ pub fn metrics(args: &MetricsArgs, host: &Host) -> CliResult {
         false,
     )?;
     let mut run = Run::new(host, s, false);
-    lifecycle::run(&lifecycle::METRICS, &mut [&mut ShowMetrics { args }], &mut run)?;
+    lifecycle::run(
+        &lifecycle::METRICS,
+        &mut [&mut ShowMetrics { args }],
+        &mut run,
+    )?;
     Ok(())
 }
 
@@ -53,7 +57,12 @@ impl<'h> Participant<Run<'h>> for ShowMetrics<'_> {
         let end = time_option("--endTime", args.end_time.as_deref(), now)?.unwrap_or(now);
         let functions = match &args.function {
             Some(key) => vec![run.function_name(key)?],
-            None => run.service()?.functions.into_iter().map(|f| f.name).collect(),
+            None => run
+                .service()?
+                .functions
+                .into_iter()
+                .map(|f| f.name)
+                .collect(),
         };
         let summary = if functions.is_empty() {
             None

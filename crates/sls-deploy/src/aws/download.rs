@@ -62,7 +62,9 @@ impl std::fmt::Display for HttpStatus {
 
 impl std::error::Error for HttpStatus {}
 
-fn describe<R: std::fmt::Debug>(e: &aws_smithy_runtime_api::client::result::SdkError<HttpStatus, R>) -> String {
+fn describe<R: std::fmt::Debug>(
+    e: &aws_smithy_runtime_api::client::result::SdkError<HttpStatus, R>,
+) -> String {
     use aws_smithy_runtime_api::client::result::SdkError;
     match e {
         SdkError::ServiceError(s) => format!("the server answered {}", s.err()),

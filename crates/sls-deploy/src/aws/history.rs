@@ -37,9 +37,13 @@ pub struct FunctionVersions {
 /// What `rollback` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RollbackOutcome {
-    RolledBack { directory: String },
+    RolledBack {
+        directory: String,
+    },
     /// The stack already runs that deployment's template.
-    NoChanges { directory: String },
+    NoChanges {
+        directory: String,
+    },
 }
 
 /// The deployment bucket of a deployed service (`NotDeployed` without a stack).
@@ -121,7 +125,11 @@ pub async fn function_versions(
                     Some("ResourceNotFoundException") => not_deployed(),
                     _ => c.fail("lambda:ListVersionsByFunction", resource.clone())(e),
                 })?;
-            versions.extend(page.versions().iter().filter_map(|v| v.version().map(str::to_string)));
+            versions.extend(
+                page.versions()
+                    .iter()
+                    .filter_map(|v| v.version().map(str::to_string)),
+            );
             match page.next_marker() {
                 Some(m) if !m.is_empty() => marker = Some(m.to_string()),
                 _ => break,
@@ -194,7 +202,9 @@ fn chosen_directory(deployments: &[Deployment], timestamp: &str) -> Result<Strin
         .find(|d| {
             d.timestamp == ms.to_string()
                 && crate::time_spec::timestamp_ms(&d.date) == Some(ms)
-                && d.files.iter().any(|f| f == naming::COMPILED_TEMPLATE_S3_FILE)
+                && d.files
+                    .iter()
+                    .any(|f| f == naming::COMPILED_TEMPLATE_S3_FILE)
         })
         .map(|d| format!("{}-{}", d.timestamp, d.date))
         .ok_or_else(not_found)
@@ -240,14 +250,14 @@ pub async fn rollback_function(
             ),
             hint: Some("Only zip functions can be rolled back; an image function has none.".into()),
         })?;
-    let zip = super::download::get(&c.sdk, location).await.map_err(|message| {
-        DeployError::Missing {
+    let zip = super::download::get(&c.sdk, location)
+        .await
+        .map_err(|message| DeployError::Missing {
             message: format!(
                 "Could not download the code of version \"{version}\" of {resource}: {message}."
             ),
             hint: Some("Check the network (proxy, firewall) and run again.".into()),
-        }
-    })?;
+        })?;
     c.lambda
         .update_function_code()
         .function_name(function_name)

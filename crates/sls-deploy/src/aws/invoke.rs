@@ -77,7 +77,10 @@ pub async fn invoke(
         })?;
     Ok(InvokeReply {
         status_code: out.status_code(),
-        payload: out.payload().map(|b| b.as_ref().to_vec()).unwrap_or_default(),
+        payload: out
+            .payload()
+            .map(|b| b.as_ref().to_vec())
+            .unwrap_or_default(),
         function_error: out.function_error().map(str::to_string),
         log: out.log_result().map(decode_log),
     })
@@ -114,7 +117,10 @@ mod tests {
     #[test]
     fn log_results_are_decoded() {
         let encoded = base64_encode("START RequestId: 1\nEND RequestId: 1\n");
-        assert_eq!(decode_log(&encoded), "START RequestId: 1\nEND RequestId: 1\n");
+        assert_eq!(
+            decode_log(&encoded),
+            "START RequestId: 1\nEND RequestId: 1\n"
+        );
         assert_eq!(decode_log("%%"), "%%");
     }
 }

@@ -41,9 +41,30 @@ pub async fn metrics(
     let mut durations = Vec::new();
     for function in &q.functions {
         let (invocations, throttles, errors, duration) = tokio::try_join!(
-            statistic(&c, q, function, "Invocations", Statistic::Sum, StandardUnit::Count),
-            statistic(&c, q, function, "Throttles", Statistic::Sum, StandardUnit::Count),
-            statistic(&c, q, function, "Errors", Statistic::Sum, StandardUnit::Count),
+            statistic(
+                &c,
+                q,
+                function,
+                "Invocations",
+                Statistic::Sum,
+                StandardUnit::Count
+            ),
+            statistic(
+                &c,
+                q,
+                function,
+                "Throttles",
+                Statistic::Sum,
+                StandardUnit::Count
+            ),
+            statistic(
+                &c,
+                q,
+                function,
+                "Errors",
+                Statistic::Sum,
+                StandardUnit::Count
+            ),
             statistic(
                 &c,
                 q,
@@ -91,7 +112,12 @@ async fn statistic(
         .get_metric_statistics()
         .namespace("AWS/Lambda")
         .metric_name(metric)
-        .dimensions(Dimension::builder().name("FunctionName").value(function).build())
+        .dimensions(
+            Dimension::builder()
+                .name("FunctionName")
+                .value(function)
+                .build(),
+        )
         .start_time(DateTime::from(q.start))
         .end_time(DateTime::from(q.end))
         .period(period_seconds(q.start, q.end))
@@ -122,7 +148,10 @@ mod tests {
         let start = SystemTime::UNIX_EPOCH;
         let day = Duration::from_secs(24 * 3600);
         assert_eq!(period_seconds(start, start + day), 3600);
-        assert_eq!(period_seconds(start, start + day + Duration::from_secs(1)), 86400);
+        assert_eq!(
+            period_seconds(start, start + day + Duration::from_secs(1)),
+            86400
+        );
         assert_eq!(period_seconds(start + day * 2, start), 86400);
     }
 }
