@@ -33,7 +33,7 @@ pub(super) async fn get(sdk: &SdkConfig, url: &str) -> Result<Vec<u8>, String> {
         .serializer(move |()| {
             let mut req = HttpRequest::new(SdkBody::empty());
             req.set_uri(path.as_str())
-                .map_err(|e| aws_smithy_types::error::operation::BuildError::other(e))?;
+                .map_err(aws_smithy_types::error::operation::BuildError::other)?;
             Ok(req)
         })
         .deserializer(body_of)
