@@ -51,8 +51,14 @@ pub enum Command {
     Info(InfoArgs),
     /// Remove the deployed service and its deployment bucket contents.
     Remove(RemoveArgs),
-    /// Invoke a function (only `invoke local` is supported).
+    /// Invoke a deployed function (`invoke -f NAME`), or run it here (`invoke local`).
     Invoke(InvokeArgs),
+    /// Show a deployed function's logs (`--tail` to follow them).
+    Logs(LogsArgs),
+    /// Roll the service back to an earlier deployment (`rollback function`: one function).
+    Rollback(RollbackArgs),
+    /// Show invocations, throttles, errors and average duration of the functions.
+    Metrics(MetricsArgs),
 }
 
 /// Options every service command takes (`--stage`, `--region`, …).
@@ -212,6 +218,10 @@ pub struct CredentialsPolicyArgs {
     pub service: ServiceOptions,
     #[command(flatten)]
     pub config: ConfigPath,
+    /// Also allow the day-two commands: invoke -f, logs, deploy list functions, rollback
+    /// function and metrics (statements DayTwoFunctions, DayTwoLogs, DayTwoMetrics).
+    #[arg(long = "day-two")]
+    pub day_two: bool,
     /// Print only the JSON (no explanation on stderr), for scripts.
     #[arg(long)]
     pub json: bool,
@@ -312,6 +322,34 @@ pub struct DeployArgs {
 pub enum DeploySubcommand {
     /// Update one function's code (and configuration) directly through Lambda.
     Function(DeployFunctionArgs),
+    /// List the deployments in the deployment bucket (`list functions`: function versions).
+    List(DeployListArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct DeployListArgs {
+    #[command(subcommand)]
+    pub command: Option<DeployListSubcommand>,
+    #[command(flatten)]
+    pub service: ServiceOptions,
+    #[command(flatten)]
+    pub config: ConfigPath,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DeployListSubcommand {
+    /// List each function and its published versions.
+    Functions(ServiceArgs),
+}
+
+/// Only the service options and `--config`.
+#[derive(Args, Debug)]
+pub struct ServiceArgs {
+    #[command(flatten)]
+    pub service: ServiceOptions,
+    #[command(flatten)]
+    pub config: ConfigPath,
 }
 
 #[derive(Args, Debug)]
@@ -352,9 +390,126 @@ pub struct RemoveArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct InvokeArgs {
     #[command(subcommand)]
-    pub command: InvokeCommand,
+    pub command: Option<InvokeCommand>,
+    #[command(flatten)]
+    pub remote: InvokeRemoteArgs,
+}
+
+/// `sls invoke -f NAME`: v3's options of the remote invoke.
+#[derive(Args, Debug)]
+pub struct InvokeRemoteArgs {
+    #[command(flatten)]
+    pub service: ServiceOptions,
+    #[command(flatten)]
+    pub config: ConfigPath,
+    /// Name of the function (as in serverless.yml).
+    #[arg(short = 'f', long, required = true)]
+    pub function: Option<String>,
+    /// Event data: JSON, or any other text sent as a JSON string (default: stdin when piped).
+    #[arg(short = 'd', long)]
+    pub data: Option<String>,
+    /// Event from a JSON or YAML file (relative to the service).
+    #[arg(short = 'p', long)]
+    pub path: Option<PathBuf>,
+    /// Invocation type.
+    #[arg(short = 't', long = "type", value_name = "TYPE", default_value = "RequestResponse",
+          value_parser = ["RequestResponse", "Event", "DryRun"])]
+    pub invocation_type: String,
+    /// Show the end of the execution log after the payload.
+    #[arg(short = 'l', long)]
+    pub log: bool,
+    /// Version or alias to invoke.
+    #[arg(short = 'q', long)]
+    pub qualifier: Option<String>,
+    /// Client context as JSON (sent as ClientContext).
+    #[arg(long)]
+    pub context: Option<String>,
+    /// Client context from a JSON or YAML file (relative to the service).
+    #[arg(long = "contextPath", value_name = "FILE")]
+    pub context_path: Option<PathBuf>,
+    /// Send --data (and --context) as a string, without parsing it as JSON.
+    #[arg(long)]
+    pub raw: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct LogsArgs {
+    #[command(flatten)]
+    pub service: ServiceOptions,
+    #[command(flatten)]
+    pub config: ConfigPath,
+    /// Name of the function (as in serverless.yml).
+    #[arg(short = 'f', long)]
+    pub function: String,
+    /// Keep polling for new events (Ctrl-C ends it).
+    #[arg(short = 't', long)]
+    pub tail: bool,
+    /// Milliseconds between two polls with --tail.
+    #[arg(short = 'i', long, value_name = "MS", default_value_t = 1000)]
+    pub interval: u64,
+    /// From when: 30m, 2h, 1d (ago), an ISO date, or an epoch time (default: 10m ago).
+    #[arg(long = "startTime", value_name = "TIME")]
+    pub start_time: Option<String>,
+    /// Until when (same forms as --startTime; default: now).
+    #[arg(long = "endTime", value_name = "TIME")]
+    pub end_time: Option<String>,
+    /// A CloudWatch Logs filter pattern, e.g. "ERROR".
+    #[arg(long)]
+    pub filter: Option<String>,
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct RollbackArgs {
+    #[command(subcommand)]
+    pub command: Option<RollbackSubcommand>,
+    #[command(flatten)]
+    pub service: ServiceOptions,
+    #[command(flatten)]
+    pub config: ConfigPath,
+    /// The deployment to go back to (`sls deploy list` shows the timestamps).
+    #[arg(short = 't', long)]
+    pub timestamp: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RollbackSubcommand {
+    /// Put an earlier version's code back into one function.
+    Function(RollbackFunctionArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RollbackFunctionArgs {
+    #[command(flatten)]
+    pub service: ServiceOptions,
+    #[command(flatten)]
+    pub config: ConfigPath,
+    /// Name of the function (as in serverless.yml).
+    #[arg(short = 'f', long)]
+    pub function: String,
+    /// The version whose code to restore (`sls deploy list functions` lists them).
+    #[arg(long = "function-version", value_name = "VERSION")]
+    pub function_version: String,
+}
+
+#[derive(Args, Debug)]
+pub struct MetricsArgs {
+    #[command(flatten)]
+    pub service: ServiceOptions,
+    #[command(flatten)]
+    pub config: ConfigPath,
+    /// One function (as in serverless.yml); default: the whole service.
+    #[arg(short = 'f', long)]
+    pub function: Option<String>,
+    /// From when: 30m, 2h, 1d (ago), an ISO date, or an epoch time (default: 24h ago).
+    #[arg(long = "startTime", value_name = "TIME")]
+    pub start_time: Option<String>,
+    /// Until when (same forms; default: now).
+    #[arg(long = "endTime", value_name = "TIME")]
+    pub end_time: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -53,6 +53,10 @@ pub const BUILT_IN_COMMANDS: &[&str] = &[
     "info",
     "remove",
     "invoke",
+    "logs",
+    "metrics",
+    "rollback",
+    "sso",
 ];
 
 /// How long one plugin hook may run by default (webpack builds of large services take

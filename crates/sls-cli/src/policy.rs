@@ -5,7 +5,10 @@
 
 use std::path::Path;
 
-use crate::cli::{Command, DeploySubcommand, InvokeCommand, ServiceOptions};
+use crate::cli::{
+    Command, DeployListSubcommand, DeploySubcommand, InvokeCommand, RollbackSubcommand,
+    ServiceOptions,
+};
 use crate::error::{from_error, CliResult};
 use crate::host::Host;
 
@@ -17,12 +20,25 @@ pub fn with_dotenv(host: &Host, command: &Command) -> CliResult<Option<Host>> {
         Command::Package(a) => (&a.service, a.config.config.as_deref()),
         Command::Deploy(a) => match &a.command {
             Some(DeploySubcommand::Function(f)) => (&f.service, f.config.config.as_deref()),
+            Some(DeploySubcommand::List(l)) => match &l.command {
+                Some(DeployListSubcommand::Functions(f)) => {
+                    (&f.service, f.config.config.as_deref())
+                }
+                None => (&l.service, l.config.config.as_deref()),
+            },
             None => (&a.service, a.config.config.as_deref()),
         },
         Command::Info(a) => (&a.service, a.config.config.as_deref()),
         Command::Remove(a) => (&a.service, a.config.config.as_deref()),
         Command::Invoke(a) => match &a.command {
-            InvokeCommand::Local(l) => (&l.service, l.config.as_deref()),
+            Some(InvokeCommand::Local(l)) => (&l.service, l.config.as_deref()),
+            None => (&a.remote.service, a.remote.config.config.as_deref()),
+        },
+        Command::Logs(a) => (&a.service, a.config.config.as_deref()),
+        Command::Metrics(a) => (&a.service, a.config.config.as_deref()),
+        Command::Rollback(a) => match &a.command {
+            Some(RollbackSubcommand::Function(f)) => (&f.service, f.config.config.as_deref()),
+            None => (&a.service, a.config.config.as_deref()),
         },
         Command::Credentials(a) => match &a.command {
             crate::cli::CredentialsCommand::Policy(p) => (&p.service, p.config.config.as_deref()),

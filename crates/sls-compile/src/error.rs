@@ -88,6 +88,14 @@ pub enum DeployError {
     /// `info` / `deploy function` need a deployed stack or function.
     #[error("{} does not exist.", capitalised(what))]
     NotDeployed { what: String },
+
+    /// What a day-two command asked for is not there (a deployment for a timestamp, a
+    /// function version, a log group); `message` names it and where sls looked.
+    #[error("{message}")]
+    Missing {
+        message: String,
+        hint: Option<String>,
+    },
 }
 
 /// One resource that CloudFormation reported as failed, with its reason.
@@ -128,7 +136,9 @@ impl DeployError {
             DeployError::Config { .. } | DeployError::Io { .. } | DeployError::Zip { .. } => {
                 return None
             }
-            DeployError::Tool { hint, .. } | DeployError::Plugin { hint, .. } => {
+            DeployError::Tool { hint, .. }
+            | DeployError::Plugin { hint, .. }
+            | DeployError::Missing { hint, .. } => {
                 return hint.clone()
             }
             DeployError::UnsupportedEvent { .. } => {

@@ -3,6 +3,8 @@
 //! - [`deploy()`], [`info()`], [`remove()`], [`deploy_function()`]: the AWS side (`aws/`, one
 //!   module per job), reporting progress as [`DeployEvent`]s for the CLI to render; AWS access
 //!   comes in as an `aws_config::SdkConfig` built by the caller;
+//! - [`invoke()`], [`filter_log_events()`], [`deployments()`], [`function_versions()`],
+//!   [`rollback()`], [`rollback_function()`], [`metrics()`]: the day-two commands' AWS calls;
 //! - [`iam`]: puts the least-privilege policy on an IAM user or role.
 //!
 //! Re-exported, so that the CLI has one door: the template compiler (`sls-compile`: [`naming`],
@@ -11,6 +13,7 @@
 
 #[cfg(feature = "aws")]
 mod aws;
+pub mod time_spec;
 
 // What the AWS modules use of the build and the compiler, under the paths they use.
 pub use sls_compile::{error, naming};
@@ -23,8 +26,10 @@ pub use sls_policy as policy;
 
 #[cfg(feature = "aws")]
 pub use aws::{
-    deploy, deploy_function, iam, info, remove, AwsOptions, DeployEvent, DeployOutcome,
-    FunctionOutcome, RemoveOutcome, ServiceInfo,
+    deploy, deploy_function, deployments, filter_log_events, function_versions, iam, info, invoke,
+    metrics, remove, rollback, rollback_function, AwsOptions, DeployEvent, DeployOutcome,
+    Deployment, FunctionOutcome, FunctionVersions, InvokeReply, InvokeRequest, LogEvent, LogQuery,
+    MetricsQuery, MetricsSummary, RemoveOutcome, RollbackOutcome, ServiceInfo,
 };
 pub use sls_compile::{
     DeployError, Function, Provider, ResourceFailure, Result, Service, DEFAULT_RUNTIME,

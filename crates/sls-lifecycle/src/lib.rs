@@ -207,6 +207,49 @@ pub static REMOVE: Lifecycle = Lifecycle {
     events: &[event("remove:remove")],
 };
 
+/// `sls invoke -f` (the remote invoke; `invoke local` is its own command).
+pub static INVOKE: Lifecycle = Lifecycle {
+    command: "invoke",
+    events: &[event("invoke:invoke")],
+};
+
+/// `sls logs`.
+pub static LOGS: Lifecycle = Lifecycle {
+    command: "logs",
+    events: &[event("logs:logs")],
+};
+
+/// `sls deploy list` (also spawned by `rollback:rollback` when no timestamp is given).
+pub static DEPLOY_LIST: Lifecycle = Lifecycle {
+    command: "deploy:list",
+    events: &[event("deploy:list:log")],
+};
+
+/// `sls deploy list functions`.
+pub static DEPLOY_LIST_FUNCTIONS: Lifecycle = Lifecycle {
+    command: "deploy:list:functions",
+    events: &[event("deploy:list:functions:log")],
+};
+
+/// `sls rollback`. Without `--timestamp`, v3's `rollback:rollback` spawns `deploy:list`: a
+/// participant's decision at run time, not part of the structure.
+pub static ROLLBACK: Lifecycle = Lifecycle {
+    command: "rollback",
+    events: &[event("rollback:initialize"), event("rollback:rollback")],
+};
+
+/// `sls rollback function`.
+pub static ROLLBACK_FUNCTION: Lifecycle = Lifecycle {
+    command: "rollback:function",
+    events: &[event("rollback:function:rollback")],
+};
+
+/// `sls metrics`.
+pub static METRICS: Lifecycle = Lifecycle {
+    command: "metrics",
+    events: &[event("metrics:metrics")],
+};
+
 /// Every lifecycle sls runs, spawned ones included.
 pub static ALL: &[&Lifecycle] = &[
     &PACKAGE,
@@ -221,6 +264,13 @@ pub static ALL: &[&Lifecycle] = &[
     &DEPLOY_FUNCTION,
     &INFO,
     &REMOVE,
+    &INVOKE,
+    &LOGS,
+    &DEPLOY_LIST,
+    &DEPLOY_LIST_FUNCTIONS,
+    &ROLLBACK,
+    &ROLLBACK_FUNCTION,
+    &METRICS,
 ];
 
 /// A hook point as v3 spells it (`before:package:initialize`), when its event is one of
@@ -352,6 +402,35 @@ mod tests {
         assert!(at("after:aws:info:displayStackOutputs") < at("deploy:deploy"));
         assert!(at("after:deploy:deploy") < at("aws:deploy:finalize:cleanup"));
         assert_eq!(points.last().unwrap(), "after:deploy:finalize");
+    }
+
+    #[test]
+    fn day_two_commands_have_v3_events() {
+        let names = |l: &Lifecycle| -> Vec<String> {
+            hook_points(l).iter().map(|p| p.to_string()).collect()
+        };
+        assert_eq!(
+            names(&ROLLBACK),
+            [
+                "before:rollback:initialize",
+                "rollback:initialize",
+                "after:rollback:initialize",
+                "before:rollback:rollback",
+                "rollback:rollback",
+                "after:rollback:rollback",
+            ]
+        );
+        for (l, event) in [
+            (&INVOKE, "invoke:invoke"),
+            (&LOGS, "logs:logs"),
+            (&DEPLOY_LIST, "deploy:list:log"),
+            (&DEPLOY_LIST_FUNCTIONS, "deploy:list:functions:log"),
+            (&ROLLBACK_FUNCTION, "rollback:function:rollback"),
+            (&METRICS, "metrics:metrics"),
+        ] {
+            assert_eq!(names(l)[1], event);
+            assert_eq!(names(l).len(), 3);
+        }
     }
 
     struct Recorder {

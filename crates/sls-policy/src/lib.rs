@@ -159,6 +159,40 @@ pub fn generate_for(
     }
 }
 
+/// What the day-two commands add for the caller (`sls credentials policy --day-two`):
+/// `invoke -f` (InvokeFunction), `deploy list functions` and `rollback function` (GetFunction,
+/// ListVersionsByFunction, UpdateFunctionCode) on the service's functions, `logs`
+/// (FilterLogEvents) on their log groups, and `metrics` (GetMetricStatistics, which IAM cannot
+/// scope to a resource). `deploy list` and `rollback -t` need only what deploy has.
+pub fn day_two_statements(service: &Service, account: Option<&str>) -> Vec<Value> {
+    let cx = Cx::new(service, &Value::Null, account.unwrap_or("*"));
+    vec![
+        statement(
+            "DayTwoFunctions",
+            &[
+                "lambda:InvokeFunction",
+                "lambda:GetFunction",
+                "lambda:ListVersionsByFunction",
+                "lambda:UpdateFunctionCode",
+            ],
+            cx.function_arns(),
+            None,
+        ),
+        statement(
+            "DayTwoLogs",
+            &["logs:FilterLogEvents"],
+            vec![cx.arn("logs", &format!("log-group:/aws/lambda/{}*", cx.prefix))],
+            None,
+        ),
+        statement(
+            "DayTwoMetrics",
+            &["cloudwatch:GetMetricStatistics"],
+            vec!["*".into()],
+            None,
+        ),
+    ]
+}
+
 /// The condition of an `iam:PassRole` statement: only to `service`.
 fn passed_to(service: &str) -> Value {
     json!({"StringEquals": {"iam:PassedToService": service}})
@@ -417,6 +451,23 @@ impl<'a> Cx<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn day_two_statements_are_scoped_to_the_service() {
+        let config = json!({"service": "svc", "provider": {"name": "aws"}, "functions": {"a": {"handler": "h.h"}}});
+        let service = Service::from_config(&config, "dev", "eu-west-1").unwrap();
+        let s = day_two_statements(&service, Some("123456789012"));
+        assert_eq!(
+            s[0]["Resource"],
+            "arn:aws:lambda:eu-west-1:123456789012:function:svc-dev-*"
+        );
+        assert_eq!(s[0]["Action"][0], "lambda:InvokeFunction");
+        assert_eq!(
+            s[1]["Resource"],
+            "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/svc-dev-*"
+        );
+        assert_eq!(s[2]["Action"][0], "cloudwatch:GetMetricStatistics");
+    }
 
     fn service(role: Option<&str>, bucket: Option<&str>) -> Service {
         let mut provider = json!({"name": "aws"});

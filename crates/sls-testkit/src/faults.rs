@@ -3,7 +3,10 @@
 //! [`FaultProxy`] sits between sls (`AWS_ENDPOINT_URL=<proxy>`) and a moto server and forwards
 //! every request, except where a [`Rule`] says otherwise: answer HTTP 500, answer with
 //! throttling, reset the connection, add latency, or forward the request and then lose the
-//! answer (the server acted, the client never hears of it). Rules pick requests by AWS
+//! answer (the server acted, the client never hears of it); or change what AWS would answer:
+//! add headers to the answer (Lambda's `X-Amz-Function-Error`), replace text in its body (a
+//! code location on an AWS host → a loopback server), or answer for the server (an error moto
+//! never gives). Rules pick requests by AWS
 //! operation (`CreateStack`, `UpdateStack`, `PutObject`, …) and fire with a probability drawn
 //! from a seeded generator, optionally a limited number of times, so every run is repeatable.
 //!
@@ -32,6 +35,12 @@ pub enum Fault {
     Latency(Duration),
     /// Forward, let the server act, then close the connection without passing the answer on.
     LostAnswer,
+    /// Forward, then add these headers to the answer.
+    AddHeaders(Vec<(String, String)>),
+    /// Forward, then replace every `from` in the answer's body with `to`.
+    ReplaceInBody { from: String, to: String },
+    /// Answer this without forwarding (status, `x-amzn-ErrorType` and a JSON body for an error).
+    Respond { status: u16, body: String },
 }
 
 /// A fault, which requests it applies to, how likely it is, and how often it may fire.
@@ -89,6 +98,9 @@ impl Fault {
             Fault::Reset => "reset",
             Fault::Latency(_) => "latency",
             Fault::LostAnswer => "lost_answer",
+            Fault::AddHeaders(_) => "add_headers",
+            Fault::ReplaceInBody { .. } => "replace_in_body",
+            Fault::Respond { .. } => "respond",
         }
     }
 }
@@ -210,11 +222,96 @@ fn serve(client: TcpStream, upstream_port: u16, shared: &Mutex<Shared>) -> io::R
             forward(&req, upstream_port)?;
             client.shutdown(Shutdown::Both)
         }
+        Some(Fault::AddHeaders(headers)) => {
+            let answer = forward(&req, upstream_port)?;
+            client.write_all(&with_headers(&answer, &headers))
+        }
+        Some(Fault::ReplaceInBody { from, to }) => {
+            let answer = forward(&req, upstream_port)?;
+            client.write_all(&replaced_body(&answer, &from, &to))
+        }
+        Some(Fault::Respond { status, body }) => {
+            let answer = format!(
+                "HTTP/1.1 {status} Answered\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            client.write_all(answer.as_bytes())
+        }
         None => {
             let answer = forward(&req, upstream_port)?;
             client.write_all(&answer)
         }
     }
+}
+
+/// The head and body of a whole HTTP answer (a body sent chunked is de-chunked).
+fn split_answer(answer: &[u8]) -> (String, Vec<u8>) {
+    let at = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(answer.len());
+    let head = String::from_utf8_lossy(&answer[..at]).into_owned();
+    let body = answer.get(at + 4..).unwrap_or_default().to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        return (head, dechunk(&body));
+    }
+    (head, body)
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&body[..eol])
+            .ok()
+            .and_then(|s| usize::from_str_radix(s.trim(), 16).ok())
+            .unwrap_or(0);
+        let start = eol + 2;
+        if size == 0 || body.len() < start + size {
+            break;
+        }
+        out.extend_from_slice(&body[start..start + size]);
+        body = &body[(start + size + 2).min(body.len())..];
+    }
+    out
+}
+
+/// The answer again, with `extra` headers and the body's length recomputed.
+fn rebuild(head: &str, body: &[u8], extra: &[(String, String)]) -> Vec<u8> {
+    let mut out = String::new();
+    for line in head.lines() {
+        let name = line
+            .split_once(':')
+            .map(|(k, _)| k.trim().to_ascii_lowercase());
+        if matches!(
+            name.as_deref(),
+            Some("content-length" | "transfer-encoding")
+        ) {
+            continue;
+        }
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    for (k, v) in extra {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+fn with_headers(answer: &[u8], headers: &[(String, String)]) -> Vec<u8> {
+    let (head, body) = split_answer(answer);
+    rebuild(&head, &body, headers)
+}
+
+fn replaced_body(answer: &[u8], from: &str, to: &str) -> Vec<u8> {
+    let (head, body) = split_answer(answer);
+    let body = String::from_utf8_lossy(&body).replace(from, to);
+    rebuild(&head, body.as_bytes(), &[])
 }
 
 /// Counts the request and picks the first rule that matches and fires.
@@ -440,6 +537,20 @@ mod tests {
         let s = shared.lock().unwrap();
         assert_eq!(s.stats.requests["CreateStack"], 3);
         assert_eq!(s.stats.faults["CreateStack"], 2);
+    }
+
+    #[test]
+    fn answers_are_rewritten_with_their_length() {
+        let answer = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+        let out = String::from_utf8(replaced_body(answer, "ell", "ipp")).unwrap();
+        assert_eq!(out, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhippo");
+        let out = with_headers(answer, &[("X-A".into(), "1".into())]);
+        assert!(String::from_utf8(out)
+            .unwrap()
+            .contains("X-A: 1\r\nContent-Length: 5"));
+        let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+        let out = String::from_utf8(replaced_body(chunked, "b", "bb")).unwrap();
+        assert!(out.ends_with("Content-Length: 4\r\n\r\nabbc"), "{out}");
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod faults;
 mod home;
 #[cfg(feature = "moto")]
 mod moto;
+mod serve;
 pub mod sso;
 
 pub use home::{
@@ -30,6 +31,7 @@ pub use home::{
 };
 #[cfg(feature = "moto")]
 pub use moto::{MotoServer, TestCa};
+pub use serve::BytesServer;
 
 /// The workspace root (two levels above this crate's manifest).
 pub fn workspace_root() -> PathBuf {

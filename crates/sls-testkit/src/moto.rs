@@ -420,6 +420,91 @@ impl MotoServer {
         );
     }
 
+    /// Switches Lambda to moto's backend that runs no code (no docker): Invoke answers with the
+    /// request's payload, or with the next result queued by [`MotoServer::queue_lambda_results`].
+    /// Call it before functions are created (they live in that backend's own store).
+    pub fn lambda_without_docker(&self) {
+        self.expect_ok(
+            "POST",
+            "/moto-api/config",
+            &[("Content-Type", "application/json")],
+            r#"{"lambda": {"use_docker": false}}"#,
+        );
+    }
+
+    /// Queues what the next Invoke calls answer (docker-less Lambda), in order.
+    pub fn queue_lambda_results(&self, region: &str, results: &[&str]) {
+        let body = serde_json::json!({"results": results, "region": region}).to_string();
+        self.expect_ok(
+            "POST",
+            "/moto-api/static/lambda-simple/response",
+            &[("Content-Type", "application/json")],
+            &body,
+        );
+    }
+
+    /// One CloudWatch Logs call (JSON protocol) as moto's default identity, checking off.
+    pub fn logs_call(&self, action: &str, body: &serde_json::Value) -> Result<String, String> {
+        let target = format!("Logs_20140328.{action}");
+        match self.request(
+            "POST",
+            "/",
+            &[
+                ("Content-Type", "application/x-amz-json-1.1"),
+                ("X-Amz-Target", &target),
+                ("Authorization", &default_identity("logs")),
+            ],
+            &body.to_string(),
+        )? {
+            (200, text) => Ok(text),
+            (status, text) => Err(format!("logs {action}: HTTP {status}: {text}")),
+        }
+    }
+
+    /// Puts `(epoch ms, message)` events into a log stream of `group` (both created if missing).
+    pub fn put_log_events(&self, group: &str, stream: &str, events: &[(i64, String)]) {
+        // Already there is fine: deploys create the function's log group.
+        let _ = self.logs_call(
+            "CreateLogGroup",
+            &serde_json::json!({"logGroupName": group}),
+        );
+        let _ = self.logs_call(
+            "CreateLogStream",
+            &serde_json::json!({"logGroupName": group, "logStreamName": stream}),
+        );
+        let events: Vec<serde_json::Value> = events
+            .iter()
+            .map(|(t, m)| serde_json::json!({"timestamp": t, "message": m}))
+            .collect();
+        let body = serde_json::json!({
+            "logGroupName": group, "logStreamName": stream, "logEvents": events
+        });
+        if let Err(e) = self.logs_call("PutLogEvents", &body) {
+            panic!("{e}");
+        }
+    }
+
+    /// Puts one datapoint of an `AWS/Lambda` metric for a function (CloudWatch PutMetricData).
+    pub fn put_lambda_metric(&self, function: &str, metric: &str, value: f64, unit: &str) {
+        let value = value.to_string();
+        self.query(
+            "monitoring",
+            "2010-08-01",
+            &[
+                ("Action", "PutMetricData"),
+                ("Namespace", "AWS/Lambda"),
+                ("MetricData.member.1.MetricName", metric),
+                ("MetricData.member.1.Value", &value),
+                ("MetricData.member.1.Unit", unit),
+                (
+                    "MetricData.member.1.Dimensions.member.1.Name",
+                    "FunctionName",
+                ),
+                ("MetricData.member.1.Dimensions.member.1.Value", function),
+            ],
+        );
+    }
+
     fn expect_ok(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> String {
         match self.request(method, path, headers, body) {
             Ok((status, text)) if (200..300).contains(&status) => text,

@@ -209,7 +209,13 @@ pub fn policy(args: &CredentialsPolicyArgs, host: &Host) -> CliResult {
         .as_ref()
         .and_then(|aws| aws.identity().ok())
         .map(|identity| identity.account);
-    let policies = sls_deploy::policy::generate(&pkg, &reads, account.as_deref());
+    let mut policies = sls_deploy::policy::generate(&pkg, &reads, account.as_deref());
+    if args.day_two {
+        let extra = sls_deploy::policy::day_two_statements(&pkg.service, account.as_deref());
+        if let Some(statements) = policies.caller["Statement"].as_array_mut() {
+            statements.extend(extra);
+        }
+    }
     if !policies.unmapped_types.is_empty() {
         eprintln!(
             "Warning: sls has no least-privilege mapping for {}; the policy allows every action \

@@ -24,24 +24,24 @@ use crate::progress::Progress;
 use crate::service::{self, CommandOptions, Loaded};
 
 /// A service loaded and resolved, with live AWS configuration.
-struct Session {
-    loaded: Loaded,
-    service: sls_config::Service,
-    sdk: aws_config::SdkConfig,
-    runtime: tokio::runtime::Runtime,
-    options: AwsOptions,
+pub(super) struct Session {
+    pub(super) loaded: Loaded,
+    pub(super) service: sls_config::Service,
+    pub(super) sdk: aws_config::SdkConfig,
+    pub(super) runtime: tokio::runtime::Runtime,
+    pub(super) options: AwsOptions,
 }
 
 /// The lifecycle command (`deploy`, `deploy function`, `info`, `remove`) and the plugins the
 /// user asked to skip.
-struct PluginUse<'a> {
-    command: &'a str,
-    ignore: &'a [String],
+pub(super) struct PluginUse<'a> {
+    pub(super) command: &'a str,
+    pub(super) ignore: &'a [String],
 }
 
 /// The service loaded and resolved with live AWS, and the plugin host when a plugin needs it
 /// (its AWS calls use the same credentials as the deploy).
-fn session(
+pub(super) fn session(
     host: &Host,
     opts: &ServiceOptions,
     config: Option<&std::path::Path>,
@@ -174,7 +174,7 @@ pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
 
 /// Runs a command's lifecycle (sls's participants, then the plugins: see [`Plugins`]), then
 /// v3's `finalize` hooks.
-fn run_lifecycle<'h>(
+pub(super) fn run_lifecycle<'h>(
     lifecycle: &sls_lifecycle::Lifecycle,
     participants: &mut [&mut dyn Participant<Run<'h>, Error = CliError>],
     run: &mut Run<'h>,
@@ -246,20 +246,25 @@ pub fn deploy(args: &DeployArgs, host: &Host) -> CliResult {
 }
 
 /// What an AWS command holds while its lifecycle runs: what every participant sees.
-struct Run<'h> {
-    host: &'h Host,
-    s: Session,
-    verbose: bool,
+pub(super) struct Run<'h> {
+    pub(super) host: &'h Host,
+    pub(super) s: Session,
+    pub(super) verbose: bool,
     /// From `sls package`'s lifecycle (deploy, deploy function).
     pkg: Option<PackageResult>,
     /// What `aws:info` shows.
     info: Option<ServiceInfo>,
     /// The JavaScript plugin host, when the service has plugins it runs.
-    plugins: Option<PluginHost>,
+    pub(super) plugins: Option<PluginHost>,
 }
 
 impl<'h> Run<'h> {
-    fn new(host: &'h Host, s: Session, verbose: bool, plugins: Option<PluginHost>) -> Self {
+    pub(super) fn new(
+        host: &'h Host,
+        s: Session,
+        verbose: bool,
+        plugins: Option<PluginHost>,
+    ) -> Self {
         Run {
             host,
             s,
@@ -271,9 +276,27 @@ impl<'h> Run<'h> {
     }
 
     /// The service as the AWS operations take it.
-    fn service(&self) -> CliResult<sls_deploy::Service> {
+    pub(super) fn service(&self) -> CliResult<sls_deploy::Service> {
         let c = &self.s.service;
         sls_deploy::Service::from_config(&c.config, &c.stage, &c.region).map_err(|e| from_error(&e))
+    }
+
+    /// The deployed name of the function `key` of serverless.yml; v3's error for another key.
+    pub(super) fn function_name(&self, key: &str) -> CliResult<String> {
+        let svc = self.service()?;
+        svc.functions
+            .iter()
+            .find(|f| f.key == key)
+            .map(|f| f.name.clone())
+            .ok_or_else(|| {
+                let known: Vec<&str> = svc.functions.iter().map(|f| f.key.as_str()).collect();
+                CliError::new(format!("Function \"{key}\" doesn't exist in this Service"))
+                    .with_hint(if known.is_empty() {
+                        "The service defines no functions.".to_string()
+                    } else {
+                        format!("Its functions: {}.", known.join(", "))
+                    })
+            })
     }
 
     fn packaged(&self) -> &PackageResult {
@@ -309,7 +332,7 @@ impl WithPlugins for Run<'_> {
     }
 }
 
-type Hooks = &'static [HookPoint];
+pub(super) type Hooks = &'static [HookPoint];
 
 /// v3's Deploy plugin: runs `sls package`'s whole lifecycle before deploying (and for
 /// `deploy function`, where v3 packages the one function, sls packages the service).
@@ -441,7 +464,7 @@ impl<'h> Participant<Run<'h>> for PrintInfo {
 }
 
 /// Resolves at the first Ctrl-C or SIGTERM.
-async fn interrupted() {
+pub(super) async fn interrupted() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -1,15 +1,165 @@
 //! `sls invoke local`: run a handler here with the service's environment and
 //! the credentials the chain resolved for this stage (never printed).
+//! `sls invoke -f NAME`: invoke the deployed function through Lambda, as v3's `invoke.js`.
 
 use std::io::Read;
 
 use sls_credentials::{LayerState, Origin, Plan, Resolution};
 use sls_invoke::InvokeRequest;
+use sls_lifecycle::{self as lifecycle, HookPoint, Participant};
 
-use crate::cli::InvokeLocalArgs;
-use crate::error::{from_invoke, CliResult};
+use super::deploy::{run_lifecycle, session, Hooks, PluginUse, Run};
+use crate::cli::{InvokeLocalArgs, InvokeRemoteArgs};
+use crate::error::{from_deploy, from_invoke, CliError, CliResult};
 use crate::host::Host;
+use crate::plugins::Plugins;
 use crate::service::{self, CommandOptions};
+
+/// v3's separator between the payload and the log tail of `--log`.
+const LOG_SEPARATOR: &str = "--------------------------------------------------------------------";
+
+pub fn remote(args: &InvokeRemoteArgs, host: &Host) -> CliResult {
+    let function = args.function.clone().unwrap_or_default();
+    let command = CommandOptions::default()
+        .text("function", Some(&function))
+        .text("data", args.data.as_ref())
+        .text("path", args.path.as_ref().map(|p| p.display()))
+        .text("type", Some(&args.invocation_type))
+        .flag("log", args.log)
+        .text("qualifier", args.qualifier.as_ref())
+        .text("context", args.context.as_ref())
+        .text(
+            "contextPath",
+            args.context_path.as_ref().map(|p| p.display()),
+        )
+        .flag("raw", args.raw);
+    let (s, plugins) = session(
+        host,
+        &args.service,
+        args.config.config.as_deref(),
+        command,
+        false,
+        PluginUse {
+            command: "invoke",
+            ignore: &[],
+        },
+    )?;
+    let mut run = Run::new(host, s, false, plugins);
+    let mut invoke = InvokeFunction { args, function };
+    run_lifecycle(
+        &lifecycle::INVOKE,
+        &mut [&mut invoke, &mut Plugins::new(run.plugins.as_ref())],
+        &mut run,
+    )?;
+    Ok(())
+}
+
+/// v3's AwsInvoke at `invoke:invoke`: validate, read the event, invoke, print.
+struct InvokeFunction<'a> {
+    args: &'a InvokeRemoteArgs,
+    function: String,
+}
+
+impl<'h> Participant<Run<'h>> for InvokeFunction<'_> {
+    type Error = CliError;
+    fn name(&self) -> &'static str {
+        "sls:invoke"
+    }
+    fn hooks(&self) -> Hooks {
+        const HOOKS: Hooks = &[HookPoint::at("invoke:invoke")];
+        HOOKS
+    }
+    fn run(&mut self, _: HookPoint, run: &mut Run<'h>) -> CliResult {
+        let name = run.function_name(&self.function)?;
+        let request = self.request(run, name)?;
+        let s = &run.s;
+        let reply = s
+            .runtime
+            .block_on(sls_deploy::invoke(&s.sdk, &request, &s.options))
+            .map_err(|e| from_deploy(&e))?;
+        print_reply(&reply);
+        match reply.function_error {
+            Some(kind) => Err(CliError::new("Invoked function failed").with_hint(format!(
+                "Lambda reported a function error ({kind}): the payload above is the error."
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl InvokeFunction<'_> {
+    /// The event (`--data`, else `--path`, else stdin when piped) and the client context, read
+    /// as v3 reads them: files relative to the service, JSON parsed unless `--raw`.
+    fn request(&self, run: &Run, function_name: String) -> CliResult<sls_deploy::InvokeRequest> {
+        let args = self.args;
+        let service_dir = run.s.loaded.service_dir(run.host);
+        let event = sls_invoke::parse_event_input(
+            args.data.as_deref(),
+            args.path.as_deref(),
+            read_stdin(run.host, args.data.is_none() && args.path.is_none()),
+            args.raw,
+            &service_dir,
+        )
+        .map_err(|e| from_invoke(&e))?;
+        let context = sls_invoke::parse_context_input(
+            args.context.as_deref(),
+            args.context_path.as_deref(),
+            args.raw,
+            &service_dir,
+        )
+        .map_err(|e| from_invoke(&e))?;
+        Ok(sls_deploy::InvokeRequest {
+            function_name,
+            stack_name: run.service()?.stack_name,
+            invocation_type: args.invocation_type.clone(),
+            log_tail: args.log,
+            payload: serde_json::to_vec(&event).unwrap_or_default(),
+            client_context: context.map(|c| c.to_string()),
+            qualifier: args.qualifier.clone(),
+        })
+    }
+}
+
+/// The payload as v3 prints it (JSON with four-space indents; other text as it is), then with
+/// `--log` the separator and the log tail, line by line, formatted as `sls logs` does.
+fn print_reply(reply: &sls_deploy::InvokeReply) {
+    if !reply.payload.is_empty() {
+        match serde_json::from_slice::<serde_json::Value>(&reply.payload) {
+            Ok(value) => println!("{}", pretty4(&value)),
+            Err(_) => println!("{}", String::from_utf8_lossy(&reply.payload)),
+        }
+    }
+    if let Some(log) = &reply.log {
+        println!("{LOG_SEPARATOR}");
+        for line in log.split('\n') {
+            println!("{}", super::logs::format_log_event(line));
+        }
+    }
+}
+
+/// `JSON.stringify(value, null, 4)`: serde's two-space layout with each indent doubled (JSON
+/// strings hold no raw newline, so leading spaces are only ever indentation).
+fn pretty4(value: &serde_json::Value) -> String {
+    let two = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
+    two.lines()
+        .map(|line| {
+            let text = line.trim_start_matches(' ');
+            format!("{}{text}", " ".repeat(2 * (line.len() - text.len())))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// stdin's text when `wanted` and stdin is not a terminal (v3's `get-stdin`).
+fn read_stdin(host: &Host, wanted: bool) -> Option<String> {
+    if !wanted || host.stdin_is_terminal {
+        return None;
+    }
+    let mut text = String::new();
+    // Unreadable stdin (closed, not UTF-8) is treated as no event, like an empty one.
+    let _ = std::io::stdin().read_to_string(&mut text);
+    Some(text)
+}
 
 pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
     let command = CommandOptions::default()
@@ -28,14 +178,7 @@ pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
     let service = service::resolve_full(host, &loaded, &aws_vars)?;
     let service_dir = loaded.service_dir(host);
 
-    let stdin_text = if args.data.is_none() && args.path.is_none() && !host.stdin_is_terminal {
-        let mut text = String::new();
-        // Unreadable stdin (closed, not UTF-8) is treated as no event, like an empty one.
-        let _ = std::io::stdin().read_to_string(&mut text);
-        Some(text)
-    } else {
-        None
-    };
+    let stdin_text = read_stdin(host, args.data.is_none() && args.path.is_none());
     let event = sls_invoke::parse_event_input(
         args.data.as_deref(),
         args.path.as_deref(),

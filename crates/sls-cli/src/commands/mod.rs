@@ -4,13 +4,17 @@ mod config_credentials;
 mod credentials;
 mod deploy;
 mod deployer;
+mod history;
 mod invoke;
+mod logs;
+mod metrics;
 pub mod plugin;
 mod print;
 mod sso;
 
 use crate::cli::{
-    Command, ConfigCommand, CredentialsCommand, DeploySubcommand, InvokeCommand, SsoCommand,
+    Command, ConfigCommand, CredentialsCommand, DeployListSubcommand, DeploySubcommand,
+    InvokeCommand, RollbackSubcommand, SsoCommand,
 };
 use crate::error::CliResult;
 use crate::host::Host;
@@ -24,8 +28,15 @@ pub fn run(command: Command, host: &Host) -> CliResult<i32> {
     let host = dotenv_host.as_ref().unwrap_or(host);
     match command {
         Command::Invoke(args) => match args.command {
-            InvokeCommand::Local(args) => invoke::local(&args, host),
+            Some(InvokeCommand::Local(local)) => invoke::local(&local, host),
+            None => done(invoke::remote(&args.remote, host)),
         },
+        Command::Logs(args) => done(logs::logs(&args, host)),
+        Command::Rollback(args) => match &args.command {
+            Some(RollbackSubcommand::Function(f)) => done(history::rollback_function(f, host)),
+            None => done(history::rollback(&args, host)),
+        },
+        Command::Metrics(args) => done(metrics::metrics(&args, host)),
         Command::Print(args) => done(print::run(&args, host)),
         Command::Config(args) => match args.command {
             ConfigCommand::Credentials(args) => done(config_credentials::run(&args, host)),
@@ -42,6 +53,12 @@ pub fn run(command: Command, host: &Host) -> CliResult<i32> {
         Command::Package(args) => done(deploy::package(&args, host)),
         Command::Deploy(args) => match &args.command {
             Some(DeploySubcommand::Function(f)) => done(deploy::deploy_function(f, host)),
+            Some(DeploySubcommand::List(list)) => match &list.command {
+                Some(DeployListSubcommand::Functions(f)) => {
+                    done(history::deploy_list_functions(f, host))
+                }
+                None => done(history::deploy_list(list, host)),
+            },
             None => done(deploy::deploy(&args, host)),
         },
         Command::Info(args) => done(deploy::info(&args, host)),

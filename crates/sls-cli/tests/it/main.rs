@@ -6,6 +6,7 @@ mod chain;
 mod cli;
 mod common;
 mod config_credentials;
+mod day_two;
 mod esbuild;
 mod faults;
 mod install;

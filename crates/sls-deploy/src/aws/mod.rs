@@ -14,14 +14,21 @@
 //! - [`api_gateway_stage`]: v3's update-stage step after a deploy (tracing, metrics, stage tags);
 //! - [`function`]: `sls deploy function`;
 //! - [`info`], [`remove`]: `sls info` and `sls remove`;
+//! - the day-two commands: [`invoke`] (`sls invoke -f`), [`logs`] (`sls logs`), [`history`]
+//!   (`sls deploy list [functions]`, `sls rollback -t`, `sls rollback function`), [`metrics`];
 //! - [`iam`]: the deployer user or role of `sls credentials policy --create-user/--role`.
 
 mod api_gateway_stage;
 mod bucket;
 mod deploy;
+mod download;
 mod function;
+mod history;
 pub mod iam;
 mod info;
+mod invoke;
+mod logs;
+mod metrics;
 mod remove;
 mod stack;
 
@@ -35,7 +42,14 @@ use crate::error::DeployError;
 
 pub use deploy::deploy;
 pub use function::deploy_function;
+pub use history::{
+    deployments, function_versions, rollback, rollback_function, Deployment, FunctionVersions,
+    RollbackOutcome,
+};
 pub use info::info;
+pub use invoke::{invoke, InvokeReply, InvokeRequest};
+pub use logs::{filter_log_events, LogEvent, LogQuery};
+pub use metrics::{metrics, MetricsQuery, MetricsSummary};
 pub use remove::remove;
 
 /// Progress of a long operation, for the CLI to render (spinner on a terminal, lines otherwise).
@@ -134,6 +148,11 @@ struct Clients {
     s3: aws_sdk_s3::Client,
     lambda: aws_sdk_lambda::Client,
     apigw: aws_sdk_apigateway::Client,
+    logs: aws_sdk_cloudwatchlogs::Client,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+    /// The SDK configuration the clients were made from (its HTTP client fetches a function
+    /// version's code in `rollback function`).
+    sdk: SdkConfig,
     /// A custom endpoint (`AWS_ENDPOINT_URL`), named in connection errors.
     endpoint: Option<String>,
 }
@@ -148,6 +167,9 @@ impl Clients {
             s3: aws_sdk_s3::Client::from_conf(s3),
             lambda: aws_sdk_lambda::Client::new(sdk),
             apigw: aws_sdk_apigateway::Client::new(sdk),
+            logs: aws_sdk_cloudwatchlogs::Client::new(sdk),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(sdk),
+            sdk: sdk.clone(),
             endpoint: sdk.endpoint_url().map(str::to_string),
         }
     }

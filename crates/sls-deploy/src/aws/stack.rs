@@ -380,7 +380,7 @@ pub(super) async fn create(
         "Creating CloudFormation stack {name}"
     )));
     if method.change_sets {
-        return change_set(
+        let (id, _) = change_set(
             c,
             service,
             ChangeSetType::Create,
@@ -389,7 +389,8 @@ pub(super) async fn create(
             opts,
             on_event,
         )
-        .await;
+        .await?;
+        return Ok(id);
     }
     let req = c
         .cfn
@@ -440,7 +441,7 @@ pub(super) async fn create(
 }
 
 /// UpdateStack from the uploaded template, waited for to its end. CloudFormation's "No updates
-/// are to be performed" is not a failure.
+/// are to be performed" is not a failure: `Ok(false)` says nothing changed.
 /// With change sets (the default) an UPDATE change set is executed and the stack policy set
 /// afterwards (v3 `update-stack.js`); with `direct`, UpdateStack carries the policy.
 pub(super) async fn update(
@@ -451,13 +452,13 @@ pub(super) async fn update(
     method: &Method,
     opts: &AwsOptions,
     on_event: &(dyn Fn(DeployEvent) + Sync),
-) -> Result<()> {
+) -> Result<bool> {
     let name = service.stack_name.as_str();
     on_event(DeployEvent::Step(format!(
         "Updating CloudFormation stack {name}"
     )));
     if method.change_sets {
-        change_set(
+        let (_, changed) = change_set(
             c,
             service,
             ChangeSetType::Update,
@@ -477,7 +478,7 @@ pub(super) async fn update(
                 .await
                 .map_err(c.fail("cloudformation:SetStackPolicy", format!("stack \"{name}\"")))?;
         }
-        return Ok(());
+        return Ok(changed);
     }
     let before = existing_events(&c.cfn, stack_id).await;
     let res = c
@@ -498,13 +499,15 @@ pub(super) async fn update(
         .send()
         .await;
     match res {
-        Ok(_) => finish_operation(c, stack_id, name, "update", opts, before, on_event).await,
+        Ok(_) => finish_operation(c, stack_id, name, "update", opts, before, on_event)
+            .await
+            .map(|()| true),
         Err(e)
             if e.message()
                 .is_some_and(|m| m.contains("No updates are to be performed")) =>
         {
             on_event(DeployEvent::Step("No updates are to be performed".into()));
-            Ok(())
+            Ok(false)
         }
         Err(e) => Err(c
             .fail("cloudformation:UpdateStack", format!("stack \"{name}\""))(
@@ -520,7 +523,8 @@ fn change_set_name(stack: &str) -> String {
 
 /// v3's change set deploy: delete a leftover change set of this name, create the change set
 /// (CREATE: a new stack, UPDATE otherwise), wait until it is ready, execute it and wait for the
-/// stack. An empty change set is deleted and counts as nothing to do. Returns the stack id.
+/// stack. An empty change set is deleted and counts as nothing to do. Returns the stack id,
+/// and whether the change set changed anything.
 async fn change_set(
     c: &Clients,
     service: &Service,
@@ -529,7 +533,7 @@ async fn change_set(
     method: &Method,
     opts: &AwsOptions,
     on_event: &(dyn Fn(DeployEvent) + Sync),
-) -> Result<String> {
+) -> Result<(String, bool)> {
     let name = service.stack_name.as_str();
     let cs = change_set_name(name);
     let resource = format!("change set \"{cs}\" of stack \"{name}\"");
@@ -607,7 +611,7 @@ async fn change_set(
             "FAILED" if is_empty_change_set(&reason) => {
                 on_event(DeployEvent::Step("No changes to deploy".into()));
                 delete_change_set(c, &stack_id, &cs, &resource).await?;
-                return Ok(stack_id);
+                return Ok((stack_id, false));
             }
             "FAILED" | "DELETE_COMPLETE" | "DELETE_FAILED" => {
                 return Err(DeployError::StackFailed {
@@ -665,7 +669,7 @@ async fn change_set(
         "update"
     };
     finish_operation(c, &stack_id, name, op, opts, before, on_event).await?;
-    Ok(stack_id)
+    Ok((stack_id, true))
 }
 
 /// CloudFormation's reasons for a change set with nothing in it (v3 checks both).
