@@ -436,3 +436,26 @@ fn the_commands_are_listed_in_help() {
     let run = Sls::new().run(&["deploy", "--help"]).ok();
     assert!(run.stdout.contains("list"), "{}", run.stdout);
 }
+
+#[test]
+fn credentials_policy_adds_the_day_two_statements_on_request() {
+    let sls = Sls::new();
+    sls.file("serverless.yml", SERVICE);
+    sls.file("handler.js", "exports.hello = async () => 1;\n");
+    let sids = |args: &[&str]| -> Vec<String> {
+        let run = sls.run(args).ok();
+        run.json()["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["Sid"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let plain = sids(&["credentials", "policy", "--json"]);
+    assert!(!plain.iter().any(|s| s.starts_with("DayTwo")), "{plain:?}");
+    let full = sids(&["credentials", "policy", "--json", "--day-two"]);
+    for sid in ["DayTwoFunctions", "DayTwoLogs", "DayTwoMetrics"] {
+        assert!(full.iter().any(|s| s == sid), "{sid}: {full:?}");
+    }
+    assert_eq!(full.len(), plain.len() + 3);
+}

@@ -210,7 +210,8 @@ impl Clients {
 fn aws_error(action: &'static str, resource: String, error: sls_aws::AwsError) -> DeployError {
     let hint = if error.kind() == sls_aws::ErrorKind::AccessDenied {
         Some(format!(
-            "{} Run `sls credentials policy` to see every permission this service needs.",
+            "{} Run `sls credentials policy` to see every permission this service needs \
+             (`--day-two` adds invoke, logs, rollback function and metrics).",
             error.hint().unwrap_or_default()
         ))
     } else {
