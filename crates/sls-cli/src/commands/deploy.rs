@@ -172,6 +172,32 @@ pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
     Ok(())
 }
 
+/// A day-two AWS command (`invoke`, `logs`, `metrics`): the session with its plugins, then the
+/// command's lifecycle with sls's `step` and the plugins.
+pub(super) fn run_aws_command<'h>(
+    host: &'h Host,
+    opts: &ServiceOptions,
+    config: Option<&std::path::Path>,
+    command: CommandOptions,
+    lifecycle: &sls_lifecycle::Lifecycle,
+    step: &mut dyn Participant<Run<'h>, Error = CliError>,
+) -> CliResult {
+    let (s, plugins) = session(
+        host,
+        opts,
+        config,
+        command,
+        false,
+        PluginUse {
+            command: &lifecycle.command.replace(':', " "),
+            ignore: &[],
+        },
+    )?;
+    let mut run = Run::new(host, s, false, plugins);
+    let mut hosted = Plugins::new(run.plugins.as_ref());
+    run_lifecycle(lifecycle, &mut [step, &mut hosted], &mut run)
+}
+
 /// Runs a command's lifecycle (sls's participants, then the plugins: see [`Plugins`]), then
 /// v3's `finalize` hooks.
 pub(super) fn run_lifecycle<'h>(

@@ -8,11 +8,10 @@ use sls_credentials::{LayerState, Origin, Plan, Resolution};
 use sls_invoke::InvokeRequest;
 use sls_lifecycle::{self as lifecycle, HookPoint, Participant};
 
-use super::deploy::{run_lifecycle, session, Hooks, PluginUse, Run};
+use super::deploy::{run_aws_command, Hooks, Run};
 use crate::cli::{InvokeLocalArgs, InvokeRemoteArgs};
 use crate::error::{from_deploy, from_invoke, CliError, CliResult};
 use crate::host::Host;
-use crate::plugins::Plugins;
 use crate::service::{self, CommandOptions};
 
 /// v3's separator between the payload and the log tail of `--log`.
@@ -33,25 +32,15 @@ pub fn remote(args: &InvokeRemoteArgs, host: &Host) -> CliResult {
             args.context_path.as_ref().map(|p| p.display()),
         )
         .flag("raw", args.raw);
-    let (s, plugins) = session(
+    let mut step = InvokeFunction { args, function };
+    run_aws_command(
         host,
         &args.service,
         args.config.config.as_deref(),
         command,
-        false,
-        PluginUse {
-            command: "invoke",
-            ignore: &[],
-        },
-    )?;
-    let mut run = Run::new(host, s, false, plugins);
-    let mut invoke = InvokeFunction { args, function };
-    run_lifecycle(
         &lifecycle::INVOKE,
-        &mut [&mut invoke, &mut Plugins::new(run.plugins.as_ref())],
-        &mut run,
-    )?;
-    Ok(())
+        &mut step,
+    )
 }
 
 /// v3's AwsInvoke at `invoke:invoke`: validate, read the event, invoke, print.

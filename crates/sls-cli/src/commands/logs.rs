@@ -10,11 +10,10 @@ use sls_deploy::time_spec;
 use sls_deploy::{LogEvent, LogQuery};
 use sls_lifecycle::{self as lifecycle, HookPoint, Participant};
 
-use super::deploy::{interrupted, run_lifecycle, session, Hooks, PluginUse, Run};
+use super::deploy::{interrupted, run_aws_command, Hooks, Run};
 use crate::cli::LogsArgs;
 use crate::error::{from_deploy, CliError, CliResult};
 use crate::host::Host;
-use crate::plugins::Plugins;
 use crate::service::CommandOptions;
 
 pub fn logs(args: &LogsArgs, host: &Host) -> CliResult {
@@ -24,27 +23,15 @@ pub fn logs(args: &LogsArgs, host: &Host) -> CliResult {
         .text("startTime", args.start_time.as_ref())
         .text("endTime", args.end_time.as_ref())
         .text("filter", args.filter.as_ref());
-    let (s, plugins) = session(
+    let mut step = ShowLogs { args };
+    run_aws_command(
         host,
         &args.service,
         args.config.config.as_deref(),
         command,
-        false,
-        PluginUse {
-            command: "logs",
-            ignore: &[],
-        },
-    )?;
-    let mut run = Run::new(host, s, false, plugins);
-    run_lifecycle(
         &lifecycle::LOGS,
-        &mut [
-            &mut ShowLogs { args },
-            &mut Plugins::new(run.plugins.as_ref()),
-        ],
-        &mut run,
-    )?;
-    Ok(())
+        &mut step,
+    )
 }
 
 /// v3's AwsLogs at `logs:logs`.

@@ -7,12 +7,11 @@ use sls_deploy::time_spec;
 use sls_deploy::{MetricsQuery, MetricsSummary};
 use sls_lifecycle::{self as lifecycle, HookPoint, Participant};
 
-use super::deploy::{run_lifecycle, session, Hooks, PluginUse, Run};
+use super::deploy::{run_aws_command, Hooks, Run};
 use super::logs::now_ms;
 use crate::cli::MetricsArgs;
 use crate::error::{from_deploy, CliError, CliResult};
 use crate::host::Host;
-use crate::plugins::Plugins;
 use crate::service::CommandOptions;
 
 pub fn metrics(args: &MetricsArgs, host: &Host) -> CliResult {
@@ -20,27 +19,15 @@ pub fn metrics(args: &MetricsArgs, host: &Host) -> CliResult {
         .text("function", args.function.as_ref())
         .text("startTime", args.start_time.as_ref())
         .text("endTime", args.end_time.as_ref());
-    let (s, plugins) = session(
+    let mut step = ShowMetrics { args };
+    run_aws_command(
         host,
         &args.service,
         args.config.config.as_deref(),
         command,
-        false,
-        PluginUse {
-            command: "metrics",
-            ignore: &[],
-        },
-    )?;
-    let mut run = Run::new(host, s, false, plugins);
-    run_lifecycle(
         &lifecycle::METRICS,
-        &mut [
-            &mut ShowMetrics { args },
-            &mut Plugins::new(run.plugins.as_ref()),
-        ],
-        &mut run,
-    )?;
-    Ok(())
+        &mut step,
+    )
 }
 
 /// v3's AwsMetrics at `metrics:metrics`.
