@@ -213,6 +213,16 @@ pub static INVOKE: Lifecycle = Lifecycle {
     events: &[event("invoke:invoke")],
 };
 
+/// `sls invoke local` (`loadEnvVars`, then `invoke`: a packaging plugin such as
+/// serverless-webpack builds the function in `before:invoke:local:invoke`).
+pub static INVOKE_LOCAL: Lifecycle = Lifecycle {
+    command: "invoke:local",
+    events: &[
+        event("invoke:local:loadEnvVars"),
+        event("invoke:local:invoke"),
+    ],
+};
+
 /// `sls logs`.
 pub static LOGS: Lifecycle = Lifecycle {
     command: "logs",
@@ -265,6 +275,7 @@ pub static ALL: &[&Lifecycle] = &[
     &INFO,
     &REMOVE,
     &INVOKE,
+    &INVOKE_LOCAL,
     &LOGS,
     &DEPLOY_LIST,
     &DEPLOY_LIST_FUNCTIONS,
@@ -431,6 +442,14 @@ mod tests {
             assert_eq!(names(l)[1], event);
             assert_eq!(names(l).len(), 3);
         }
+        assert_eq!(
+            names(&INVOKE_LOCAL)[3..],
+            [
+                "before:invoke:local:invoke",
+                "invoke:local:invoke",
+                "after:invoke:local:invoke"
+            ]
+        );
     }
 
     struct Recorder {

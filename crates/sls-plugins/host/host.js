@@ -518,6 +518,8 @@ class Host {
     serverless.setProvider = (name, p) => {
       serverless.providers[name] = p;
     };
+    // v3's Config holds the framework too (serverless-webpack reads processedInput through it).
+    serverless.config.serverless = serverless;
     this.serverless = serverless;
   }
 
@@ -672,6 +674,9 @@ class Host {
   changedState() {
     const s = this.serverless;
     const out = {};
+    // A plugin that builds the code elsewhere (serverless-webpack before invoke local) moves
+    // `config.servicePath`; sls runs the handler from there.
+    if (s.config.servicePath !== this.init.serviceDir) out.servicePath = s.config.servicePath;
     const current = {
       config: exportConfig(s),
       compiled: s.service.provider.compiledCloudFormationTemplate,

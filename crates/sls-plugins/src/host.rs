@@ -107,6 +107,9 @@ pub struct PluginHost {
     pub output_sections: Map<String, Value>,
     /// The configuration as the plugins left it while loading, when they changed it.
     pub loaded_config: Option<Value>,
+    /// `serverless.config.servicePath` when a plugin moved it from the service folder
+    /// (serverless-webpack points it at its build before `invoke local` runs the handler).
+    pub service_path: Option<PathBuf>,
     /// The state as node last saw it (serialised), to send only what changed.
     synced: Synced,
     /// The plugin and hook running now (for errors and timeouts).
@@ -182,6 +185,7 @@ impl PluginHost {
             local_plugin_patterns: Vec::new(),
             output_sections: Map::new(),
             loaded_config: None,
+            service_path: None,
             synced: Synced::default(),
             running: (String::new(), "load".into()),
         };
@@ -453,6 +457,10 @@ impl PluginHost {
 
     /// Applies the templates node changed to `state` and returns the changed configuration.
     fn take_changes(&mut self, done: &Value, state: Option<&mut dyn HostState>) -> Option<Value> {
+        self.service_path = done
+            .get("servicePath")
+            .and_then(Value::as_str)
+            .map(PathBuf::from);
         if let Some(state) = state {
             if let Some((compiled, core)) = state.templates_mut() {
                 if let Some(c) = done.get("compiled") {

@@ -164,7 +164,28 @@ pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
         .flag("raw", args.raw);
     let loaded = service::load(host, &args.service, args.config.as_deref(), command, true)?;
     let aws_vars = crate::aws_vars::LazyAwsSource::new(host, &loaded);
-    let service = service::resolve_full(host, &loaded, &aws_vars)?;
+    let lists_plugins = loaded
+        .file
+        .as_ref()
+        .is_some_and(|f| !sls_config::plugins::plugin_names(&f.raw).is_empty());
+    let (service, plugins) = if lists_plugins {
+        // node gets the stage's credentials, as the handler does (none when none resolve).
+        let chain = crate::aws::Chain::resolve(host, &loaded)?;
+        let keys = match &chain.resolution.plan {
+            Some(_) => Some(chain.keys(host, &loaded)?),
+            None => None,
+        };
+        crate::plugins::resolve_and_start(
+            host,
+            &loaded,
+            &aws_vars,
+            "invoke local",
+            &[],
+            keys.as_ref(),
+        )?
+    } else {
+        (service::resolve_full(host, &loaded, &aws_vars)?, None)
+    };
     let service_dir = loaded.service_dir(host);
 
     let stdin_text = read_stdin(host, args.data.is_none() && args.path.is_none());
@@ -208,54 +229,129 @@ pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
     });
     eprintln!("{}", sls_invoke::identity_notice(&identity(&resolution)));
 
-    // Built-in packaging plugins (serverless-esbuild, …) build the function first and say where
-    // it runs from, as their `before:invoke:local:invoke` hooks do in v3.
-    let config = service.config;
-    let mut service_dir = service_dir;
-    let known = config
-        .get("functions")
-        .and_then(|f| f.get(&args.function))
-        .is_some();
-    if known {
-        let build_host = sls_deploy::BuildHost::from_env(&host.env);
-        let target =
-            sls_deploy::prepare_invoke_local(&service_dir, &config, &args.function, &build_host)
-                .map_err(|e| crate::error::from_deploy(&e))?;
-        if let Some(target) = target {
-            for n in &target.notices {
-                eprintln!("{n}");
-            }
-            service_dir = target.service_dir;
-        }
-    }
-
-    let request = InvokeRequest {
-        service_dir,
-        config,
-        function: args.function.clone(),
-        stage: service.stage,
-        region: service.region,
-        event,
-        context_override,
-        env_overrides: args
-            .env
-            .iter()
-            .map(|e| sls_invoke::parse_env_option(e))
-            .collect(),
-        process_env: host.env.clone(),
-        credentials,
+    let mut step = InvokeLocal {
+        request: InvokeRequest {
+            service_dir,
+            config: serde_json::Value::Null,
+            function: args.function.clone(),
+            stage: service.stage,
+            region: service.region,
+            event,
+            context_override,
+            env_overrides: args
+                .env
+                .iter()
+                .map(|e| sls_invoke::parse_env_option(e))
+                .collect(),
+            process_env: host.env.clone(),
+            credentials,
+        },
+        host,
+        exit_code: 0,
     };
-    let outcome = sls_invoke::invoke_local(&request).map_err(|e| from_invoke(&e))?;
-    for warning in &outcome.warnings {
-        eprintln!("Warning: {warning}");
+    let mut state = LocalRun {
+        config: service.config,
+        plugins,
+    };
+    let mut hosted = crate::plugins::Plugins::new(state.plugins.as_ref());
+    lifecycle::run(
+        &lifecycle::INVOKE_LOCAL,
+        &mut [&mut step, &mut hosted],
+        &mut state,
+    )?;
+    if let Some(p) = state.plugins.as_mut() {
+        p.finalize().map_err(crate::plugins::from_plugin)?;
     }
-    if !outcome.stdout.is_empty() {
-        println!("{}", outcome.stdout);
+    Ok(step.exit_code)
+}
+
+/// What `sls invoke local`'s lifecycle carries: the configuration plugins see and change,
+/// and the plugin host (a plugin may move the folder the handler runs from).
+struct LocalRun {
+    config: serde_json::Value,
+    plugins: Option<sls_plugins::PluginHost>,
+}
+
+impl sls_plugins::HostState for LocalRun {
+    fn config(&self) -> &serde_json::Value {
+        &self.config
     }
-    if let Some(message) = outcome.status.message(&args.function) {
-        eprintln!("Error:\n{message}");
+    fn set_config(&mut self, config: serde_json::Value) -> Result<(), String> {
+        self.config = config;
+        Ok(())
     }
-    Ok(outcome.exit_code)
+    fn templates(&self) -> Option<(&serde_json::Value, &serde_json::Value)> {
+        None
+    }
+    fn templates_mut(&mut self) -> Option<(&mut serde_json::Value, &mut serde_json::Value)> {
+        None
+    }
+}
+
+impl crate::plugins::WithPlugins for LocalRun {
+    fn plugins(&mut self) -> &mut Option<sls_plugins::PluginHost> {
+        &mut self.plugins
+    }
+}
+
+/// v3's AwsInvokeLocal at `invoke:local:invoke`: runs the handler with the configuration as
+/// the plugins left it, from the folder they point at (serverless-webpack's build), after the
+/// built-in packaging plugins (serverless-esbuild, …) built it.
+struct InvokeLocal<'h> {
+    request: InvokeRequest,
+    host: &'h Host,
+    exit_code: i32,
+}
+
+impl Participant<LocalRun> for InvokeLocal<'_> {
+    type Error = CliError;
+    fn name(&self) -> &'static str {
+        "sls:invoke-local"
+    }
+    fn hooks(&self) -> Hooks {
+        const HOOKS: Hooks = &[HookPoint::at("invoke:local:invoke")];
+        HOOKS
+    }
+    fn run(&mut self, _: HookPoint, state: &mut LocalRun) -> CliResult {
+        let request = &mut self.request;
+        request.config = state.config.clone();
+        if let Some(dir) = state.plugins.as_ref().and_then(|p| p.service_path.clone()) {
+            request.service_dir = dir;
+        }
+        let known = request
+            .config
+            .get("functions")
+            .and_then(|f| f.get(&request.function))
+            .is_some();
+        if known {
+            let build_host = sls_deploy::BuildHost::from_env(&self.host.env);
+            let target = sls_deploy::prepare_invoke_local(
+                &request.service_dir,
+                &request.config,
+                &request.function,
+                &build_host,
+            )
+            .map_err(|e| from_deploy(&e))?;
+            if let Some(target) = target {
+                for n in &target.notices {
+                    eprintln!("{n}");
+                }
+                request.service_dir = target.service_dir;
+            }
+        }
+        let outcome = sls_invoke::invoke_local(request).map_err(|e| from_invoke(&e))?;
+        for warning in &outcome.warnings {
+            eprintln!("Warning: {warning}");
+        }
+        if !outcome.stdout.is_empty() {
+            println!("{}", outcome.stdout);
+        }
+        if let Some(message) = outcome.status.message(&request.function) {
+            eprintln!("Error:\n{message}");
+        }
+        self.exit_code = outcome.exit_code;
+        Ok(())
+    }
 }
 
 /// Names the identity for the notice line: `profile "team" (provider.profile)`.

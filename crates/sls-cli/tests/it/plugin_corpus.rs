@@ -234,3 +234,33 @@ fn prune() {
 fn webpack() {
     matches_v3("webpack");
 }
+
+/// serverless-webpack's `before:invoke:local:invoke` builds the function and points
+/// `config.servicePath` at its build; `sls invoke local` runs the handler from there, as v3
+/// does. The handler is an ES module that node cannot load as written (the service has no
+/// `"type": "module"`): only the bundle webpack wrote runs.
+#[test]
+fn invoke_local_runs_the_handler_webpack_built() {
+    let sls = service("webpack");
+    sls.file(
+        "src/hello.js",
+        "import { greet } from './lib/greet';\nexport const handler = async () => ({ body: greet('local'), bundled: __dirname.includes('.webpack') });\n",
+    );
+    let run = sls.run(&["invoke", "local", "-f", "hello"]).ok();
+    let reply = run.json();
+    assert_eq!(reply["bundled"], true, "{}", run.all());
+    assert!(
+        reply["body"].as_str().unwrap().contains("local"),
+        "{}",
+        run.all()
+    );
+    assert!(sls.cwd.join(".webpack/service/src/hello.js").is_file());
+    // Without the plugin the same handler cannot run: the build is what made it work.
+    let yml = std::fs::read_to_string(sls.cwd.join("serverless.yml")).unwrap();
+    sls.file(
+        "serverless.yml",
+        &yml.replace("plugins:\n  - serverless-webpack\n", ""),
+    );
+    let plain = sls.run(&["invoke", "local", "-f", "hello"]);
+    assert_ne!(plain.code, 0, "{}", plain.all());
+}
