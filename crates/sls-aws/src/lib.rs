@@ -252,6 +252,20 @@ pub fn service_endpoint(config: &SdkConfig, service_id: &str) -> Option<String> 
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 6;
 
 /// Builds the credential-less part of the configuration.
+/// The extra certificate authorities sls trusts (`ca`, `cafile`, `AWS_CA_BUNDLE`, the
+/// profile's `ca_bundle`), as PEM text: what the plugin host's `request` trusts too.
+pub fn extra_ca_pems(settings: &AwsSettings) -> Result<Vec<String>, AwsError> {
+    let cas = net::extra_cas(
+        &settings.env,
+        &settings.cwd,
+        settings.profile_ca_bundle.as_deref(),
+    )?;
+    Ok(cas
+        .into_iter()
+        .map(|c| String::from_utf8_lossy(&c.pem).into_owned())
+        .collect())
+}
+
 pub(crate) fn base_config(
     settings: &AwsSettings,
 ) -> Result<

@@ -113,7 +113,7 @@ impl Chain {
 
     /// Region, env snapshot and trust-store inputs, with the winning
     /// profile's `ca_bundle` from the files the chain already read.
-    fn settings(&self, host: &Host, loaded: &Loaded) -> sls_aws::AwsSettings {
+    pub fn settings(&self, host: &Host, loaded: &Loaded) -> sls_aws::AwsSettings {
         let mut settings = sls_aws::AwsSettings::new(
             loaded.phase1.region.clone(),
             host.env.clone(),
@@ -231,5 +231,33 @@ impl sls_aws::MfaPrompt for StdinMfaPrompt {
             )
             .with_hint("Enter the 6-digit code of your MFA device, or pipe it on stdin.")),
         }
+    }
+}
+
+/// The certificate authorities sls trusts beyond the system's, as PEM text, for the plugin
+/// host's `request`. The profile's `ca_bundle` counts when the chain resolves; a chain that
+/// does not resolve is reported by the command that needs credentials, not here.
+pub fn trusted_ca_pems(host: &Host, loaded: &Loaded) -> CliResult<Vec<String>> {
+    let settings = match Chain::resolve(host, loaded) {
+        Ok(chain) => chain.settings(host, loaded),
+        Err(_) => sls_aws::AwsSettings::new(
+            loaded.phase1.region.clone(),
+            host.env.clone(),
+            host.home.clone(),
+            host.cwd.clone(),
+        ),
+    };
+    sls_aws::extra_ca_pems(&settings).map_err(|e| from_aws(&e))
+}
+
+/// Keys the chain holds as they are (environment, stage keys, a profile's static keys), without
+/// any call or prompt: what `sls package` gives plugins, which v3 lets call AWS while packaging.
+/// Keys that need a call (assume-role, SSO, a process) are left to the commands that talk to
+/// AWS anyway, so packaging never asks for an MFA code.
+pub fn static_keys(host: &Host, loaded: &Loaded) -> Option<StaticKeys> {
+    let chain = Chain::resolve(host, loaded).ok()?;
+    match chain.resolution.plan.as_ref()? {
+        Plan::Static { keys, .. } => Some(keys.clone()),
+        _ => None,
     }
 }

@@ -124,7 +124,7 @@ pub fn start(
             })
         }),
         endpoints: endpoints(host),
-        ca_certificates: Vec::new(),
+        ca_certificates: crate::aws::trusted_ca_pems(host, loaded)?,
         env: node_env(host, keys),
         hook_timeout: timeout,
         instance_id: &loaded.instance_id,

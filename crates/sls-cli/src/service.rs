@@ -19,6 +19,13 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// True when the service's `plugins:` lists any plugin (built in, skipped or hosted).
+    pub fn lists_plugins(&self) -> bool {
+        self.file
+            .as_ref()
+            .is_some_and(|f| !sls_config::plugins::plugin_names(&f.raw).is_empty())
+    }
+
     pub fn context<'a>(&'a self, host: &'a Host) -> Context<'a> {
         Context {
             options: &self.options,

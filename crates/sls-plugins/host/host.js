@@ -853,6 +853,8 @@ module.exports = async function main(socket, initialBuffer, naming) {
           caCertificates: init.caCertificates || [],
           proxy: env.proxy || env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy,
           noProxy: env.NO_PROXY || env.no_proxy,
+          // v3 (lib/aws/request.js): a number >= 0 replaces the 4 retries.
+          maxRetries: Number(env.SLS_AWS_REQUEST_MAX_RETRIES) >= 0 ? Number(env.SLS_AWS_REQUEST_MAX_RETRIES) : undefined,
           ServerlessError,
           log: makeLog(host.serverless.pluginManager.cliOptions, 'aws'),
         });

@@ -53,10 +53,7 @@ pub(super) fn session(
     let crate::aws::Aws { sdk, runtime, .. } = crate::aws::Aws::connect(host, &loaded)?;
     // AWS variables are answered with the same credentials the deploy uses.
     let aws_vars = crate::aws_vars::for_sdk(host, &loaded, &sdk, runtime.handle().clone());
-    let lists_plugins = loaded
-        .file
-        .as_ref()
-        .is_some_and(|f| !sls_config::plugins::plugin_names(&f.raw).is_empty());
+    let lists_plugins = loaded.lists_plugins();
     let keys = if lists_plugins {
         Some(
             runtime
@@ -151,7 +148,11 @@ pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
         &aws_vars,
         "package",
         &args.ignore_plugins,
-        None,
+        loaded
+            .lists_plugins()
+            .then(|| crate::aws::static_keys(host, &loaded))
+            .flatten()
+            .as_ref(),
     )?;
     let pkg = package_service(
         host,

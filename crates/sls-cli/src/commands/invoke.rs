@@ -164,10 +164,7 @@ pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
         .flag("raw", args.raw);
     let loaded = service::load(host, &args.service, args.config.as_deref(), command, true)?;
     let aws_vars = crate::aws_vars::LazyAwsSource::new(host, &loaded);
-    let lists_plugins = loaded
-        .file
-        .as_ref()
-        .is_some_and(|f| !sls_config::plugins::plugin_names(&f.raw).is_empty());
+    let lists_plugins = loaded.lists_plugins();
     let (service, plugins) = if lists_plugins {
         // node gets the stage's credentials, as the handler does (none when none resolve).
         let chain = crate::aws::Chain::resolve(host, &loaded)?;

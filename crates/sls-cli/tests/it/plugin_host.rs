@@ -251,3 +251,40 @@ fn options_and_commands_plugins_declare_are_recognised() {
         run.stderr
     );
 }
+
+/// A plugin's `provider.request` trusts the certificate authorities sls trusts
+/// (`AWS_CA_BUNDLE` here; `ca` and `cafile` go the same way): against moto over TLS with a
+/// private CA, the call fails without the bundle and works with it.
+#[test]
+fn plugin_requests_trust_the_ca_bundle_sls_trusts() {
+    let moto = MotoServer::start_https();
+    let mut sls = Sls::new();
+    sls.env("AWS_ENDPOINT_URL", &moto.endpoint())
+        .env("AWS_ACCESS_KEY_ID", "AKIACATEST0000000001")
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        // v3's knob: no retries of the failing TLS handshake (4 by default, ~5 s apart).
+        .env("SLS_AWS_REQUEST_MAX_RETRIES", "0");
+    sls.file(
+        "serverless.yml",
+        "service: catest\nprovider:\n  name: aws\n  runtime: nodejs22.x\nplugins:\n  - ./who\nfunctions:\n  hello:\n    handler: handler.hello\n",
+    );
+    sls.file("handler.js", "exports.hello = async () => ({});\n");
+    sls.file(
+        "who.js",
+        "module.exports = class Who {\n  constructor(serverless, options, { log }) {\n    this.hooks = {\n      'before:package:initialize': async () => {\n        const id = await serverless.getProvider('aws').request('STS', 'getCallerIdentity', {});\n        log.notice(`account ${id.Account}`);\n      },\n    };\n  }\n};\n",
+    );
+    let untrusted = sls.run(&["package"]).failed(1);
+    assert!(
+        untrusted.stderr.contains("certificate"),
+        "{}",
+        untrusted.stderr
+    );
+    sls.env("AWS_CA_BUNDLE", moto.ca_file().unwrap().to_str().unwrap());
+    let run = sls.run(&["package"]).ok();
+    assert!(
+        run.stderr.contains("account 123456789012"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.all().contains(SECRET) && !untrusted.all().contains(SECRET));
+}
