@@ -91,16 +91,18 @@ impl AwsError {
         &self.what
     }
 
-    pub fn hint(&self) -> Option<&str> {
-        self.hint.as_deref()
-    }
-
     pub fn code(&self) -> Option<&str> {
         self.code.as_deref()
     }
 
     pub(crate) fn settings(what: impl Into<String>) -> Self {
         Self::new(ErrorKind::Settings, what)
+    }
+}
+
+impl sls_hint::Hint for AwsError {
+    fn hint(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.hint.as_deref().map(std::borrow::Cow::Borrowed)
     }
 }
 
@@ -427,6 +429,7 @@ pub(crate) fn chain_text(err: &(dyn StdError + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sls_hint::Hint;
 
     fn call() -> CallContext<'static> {
         CallContext {

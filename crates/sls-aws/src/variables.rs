@@ -25,6 +25,7 @@
 //! (v3's `useCache: true`): a value used twice is fetched once. Variables known
 //! before resolution are fetched concurrently ([`ExternalSource::prefetch`]).
 
+use sls_hint::Hint;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Mutex;

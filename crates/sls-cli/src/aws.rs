@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use sls_credentials::{ChainInput, Plan, ProfileSet, Resolution, StaticKeys};
 
-use crate::error::{from_aws, from_error, CliError, CliResult};
+use crate::error::{hinted, CliError, CliResult};
 use crate::host::Host;
 use crate::service::Loaded;
 
@@ -56,7 +56,7 @@ impl Chain {
                 for warning in &err.warnings {
                     eprintln!("Warning: {warning}");
                 }
-                return Err(from_error(&err).with_hint(err.help()));
+                return Err(hinted(&err));
             }
         };
         for warning in &resolution.warnings {
@@ -86,7 +86,7 @@ impl Chain {
         let runtime = runtime()?;
         let sdk = runtime
             .block_on(sls_aws::sdk_config(&settings, plan, mfa_prompt(host)))
-            .map_err(|e| from_aws(&e))?;
+            .map_err(|e| hinted(&e))?;
         Ok(Aws {
             resolution: self.resolution,
             sdk,
@@ -108,7 +108,7 @@ impl Chain {
                 plan,
                 mfa_prompt(host),
             ))
-            .map_err(|e| from_aws(&e))
+            .map_err(|e| hinted(&e))
     }
 
     /// Region, env snapshot and trust-store inputs, with the winning
@@ -145,14 +145,14 @@ impl Aws {
     pub fn keys(&self) -> CliResult<StaticKeys> {
         self.runtime
             .block_on(sls_aws::config_keys(&self.sdk))
-            .map_err(|e| from_aws(&e))
+            .map_err(|e| hinted(&e))
     }
 
     /// STS GetCallerIdentity with these credentials.
     pub fn identity(&self) -> CliResult<sls_aws::CallerIdentity> {
         self.runtime
             .block_on(sls_aws::caller_identity(&self.sdk))
-            .map_err(|e| from_aws(&e))
+            .map_err(|e| hinted(&e))
     }
 }
 
@@ -247,7 +247,7 @@ pub fn trusted_ca_pems(host: &Host, loaded: &Loaded) -> CliResult<Vec<String>> {
             host.cwd.clone(),
         ),
     };
-    sls_aws::extra_ca_pems(&settings).map_err(|e| from_aws(&e))
+    sls_aws::extra_ca_pems(&settings).map_err(|e| hinted(&e))
 }
 
 /// Keys the chain holds as they are (environment, stage keys, a profile's static keys), without

@@ -51,42 +51,17 @@ impl fmt::Display for CliError {
 
 /// Turns any library error into a CLI error with its full cause chain.
 pub fn from_error(err: &dyn std::error::Error) -> CliError {
-    let mut message = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            message.push_str("\n  caused by: ");
-            message.push_str(&text);
-        }
-        source = cause.source();
-    }
-    CliError::new(message)
+    CliError::new(sls_hint::message_with_causes(err))
 }
 
 pub type CliResult<T = ()> = Result<T, CliError>;
 
-/// Library errors say what happened in `Display` and what to do in their own `hint()`
-/// (sls-aws, sls-deploy, sls-invoke): the one way a hint reaches the user.
-pub fn with_hint(err: &dyn std::error::Error, hint: Option<&str>) -> CliError {
-    let e = from_error(err);
-    match hint {
+/// The one way a library error reaches the user: its message with its causes, and what to do
+/// about it ([`sls_hint::Hint`]) as the CLI hint.
+pub fn hinted(err: &dyn sls_hint::Hint) -> CliError {
+    let e = CliError::new(sls_hint::message_with_causes(err));
+    match err.hint() {
         Some(hint) => e.with_hint(hint),
         None => e,
     }
-}
-
-/// AWS errors carry their own hint (what to do); keep it as the CLI hint.
-pub fn from_aws(err: &sls_aws::AwsError) -> CliError {
-    with_hint(err, err.hint())
-}
-
-/// A deploy error with its hint (for AWS failures, sls-aws's).
-pub fn from_deploy(err: &sls_deploy::DeployError) -> CliError {
-    with_hint(err, err.hint().as_deref())
-}
-
-/// An invoke local error with its hint.
-pub fn from_invoke(err: &sls_invoke::InvokeError) -> CliError {
-    with_hint(err, err.hint())
 }

@@ -426,7 +426,7 @@ fn hook_timeout(host: &Host) -> CliResult<Duration> {
 
 /// A plugin's failure as the CLI shows it: the plugin and its hook, its message.
 pub fn from_plugin(e: PluginError) -> CliError {
-    crate::error::from_deploy(&sls_deploy::plugin_error(e))
+    crate::error::hinted(&sls_deploy::plugin_error(e))
 }
 
 /// A state that holds the host while a lifecycle runs (the CLI's `Run`).

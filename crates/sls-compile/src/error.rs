@@ -129,9 +129,15 @@ fn capitalised(s: &str) -> String {
     }
 }
 
+impl sls_hint::Hint for DeployError {
+    fn hint(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.hint_text().map(std::borrow::Cow::Owned)
+    }
+}
+
 impl DeployError {
-    /// What to do about it, when there is something to say.
-    pub fn hint(&self) -> Option<String> {
+    /// What to do about it, when there is something to say (see [`sls_hint::Hint`]).
+    fn hint_text(&self) -> Option<String> {
         let hint = match self {
             DeployError::Config { .. } | DeployError::Io { .. } | DeployError::Zip { .. } => {
                 return None
@@ -196,6 +202,7 @@ pub type Result<T, E = DeployError> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sls_hint::Hint;
 
     #[test]
     fn messages_are_sentences_with_a_hint_apart() {

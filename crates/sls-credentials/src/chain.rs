@@ -167,10 +167,10 @@ pub struct ChainError {
     pub config_file: PathBuf,
 }
 
-impl ChainError {
-    /// A hint line for the CLI (where sls looked, what to do).
-    pub fn help(&self) -> String {
-        match &self.kind {
+impl sls_hint::Hint for ChainError {
+    /// Where sls looked and what to do.
+    fn hint(&self) -> Option<std::borrow::Cow<'_, str>> {
+        Some(std::borrow::Cow::Owned(match &self.kind {
             ChainErrorKind::ProfileNotConfigured { name } => format!(
                 "It was named by {}. sls looked in {} and {}. Create it with `sls config credentials --provider aws --key KEY --secret SECRET --profile {name}`, or fix the name.",
                 self.layer,
@@ -178,7 +178,7 @@ impl ChainError {
                 self.config_file.display()
             ),
             ChainErrorKind::Profile(_) => format!("The profile was named by {}.", self.layer),
-        }
+        }))
     }
 }
 

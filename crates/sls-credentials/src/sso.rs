@@ -65,17 +65,16 @@ pub enum SsoConfigError {
     },
 }
 
-impl SsoConfigError {
-    /// What to do about it.
-    pub fn help(&self) -> &'static str {
-        match self {
+impl sls_hint::Hint for SsoConfigError {
+    fn hint(&self) -> Option<std::borrow::Cow<'_, str>> {
+        Some(std::borrow::Cow::Borrowed(match self {
             SsoConfigError::ProfileMissing { .. } | SsoConfigError::NotSso { .. } => {
                 "Name an SSO profile with --aws-profile (or AWS_PROFILE), or an [sso-session] section with --sso-session."
             }
             SsoConfigError::SessionMissing { .. } | SsoConfigError::Incomplete { .. } => {
                 "An [sso-session NAME] section needs sso_start_url and sso_region (see `aws configure sso-session`)."
             }
-        }
+        }))
     }
 }
 

@@ -92,10 +92,10 @@ pub enum InvokeError {
     },
 }
 
-impl InvokeError {
+impl sls_hint::Hint for InvokeError {
     /// What to do about it, when there is something to say (shown apart from the message).
-    pub fn hint(&self) -> Option<&'static str> {
-        Some(match self {
+    fn hint(&self) -> Option<std::borrow::Cow<'_, str>> {
+        Some(std::borrow::Cow::Borrowed(match self {
             InvokeError::UnknownFunction { .. } => "Check the name given to --function.",
             InvokeError::UnsupportedRuntime { .. } => {
                 "Set `runtime` on the function or provider, or invoke it in AWS with `sls invoke`."
@@ -104,7 +104,7 @@ impl InvokeError {
             InvokeError::RuntimeNotFound { .. } => "Install it or put it on PATH.",
             InvokeError::JavaScriptDataFile { .. } => "Export the data as .json or .yml.",
             _ => return None,
-        })
+        }))
     }
 }
 

@@ -2,6 +2,7 @@
 //! `package` lifecycle: sls's compiler, packager and state writer and the built-in plugins are
 //! its participants.
 
+use sls_hint::Hint;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -169,7 +170,7 @@ pub fn package_with_plugins(
 
 /// A plugin's failure as the build reports it: the plugin, its hook, its message.
 pub fn plugin_error(e: PluginError) -> DeployError {
-    let hint = e.hint();
+    let hint = e.hint().map(|h| h.into_owned());
     let message = match &e {
         PluginError::Plugin {
             plugin: Some(plugin),

@@ -50,9 +50,15 @@ pub enum PluginError {
     Host(String),
 }
 
+impl sls_hint::Hint for PluginError {
+    fn hint(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.hint_text().map(std::borrow::Cow::Owned)
+    }
+}
+
 impl PluginError {
-    /// What to do about it.
-    pub fn hint(&self) -> Option<String> {
+    /// What to do about it (see [`sls_hint::Hint`]).
+    fn hint_text(&self) -> Option<String> {
         match self {
             PluginError::Node { plugins, .. } => Some(format!(
                 "Install Node.js {MIN_NODE_MAJOR} or newer (https://nodejs.org) and make sure `node` is on PATH: {} {} run through it.",

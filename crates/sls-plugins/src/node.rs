@@ -50,6 +50,7 @@ fn parse_major(version: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sls_hint::Hint;
 
     #[test]
     fn major_versions_parse_from_node_output() {

@@ -1,6 +1,7 @@
 //! Against moto with signature and IAM checking ON: each layer proves its
 //! identity through STS GetCallerIdentity.
 use crate::common;
+use sls_hint::Hint;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -89,7 +90,7 @@ fn static_keys_prove_the_user_and_bad_keys_are_explained() {
         let err = caller_identity(&conf).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::SignatureMismatch, "{err:?}");
         assert!(err.hint().unwrap().contains("secret"));
-        let shown = format!("{err} {err:?} {}", err.hint().unwrap_or(""));
+        let shown = format!("{err} {err:?} {}", err.hint().as_deref().unwrap_or(""));
         assert!(
             !shown.contains("WRONGSECRET") && !shown.contains(secret.as_str()),
             "{shown}"
@@ -234,7 +235,7 @@ fn access_denied_names_the_action_and_identity() {
     let plan = role_plan("as-bob", &f.deployer, static_plan("bob", id, secret), None);
     rt().block_on(async {
         let err = sdk_config(&s, &plan, none()).await.unwrap_err();
-        eprintln!("{err}\nhint: {}", err.hint().unwrap_or(""));
+        eprintln!("{err}\nhint: {}", err.hint().as_deref().unwrap_or(""));
         assert_eq!(err.kind(), ErrorKind::AccessDenied, "{err:?}");
         assert!(err.what().contains("profile \"bob\""), "{err}");
         assert!(err.what().contains(&f.deployer), "{err}");

@@ -1,6 +1,7 @@
 //! Web identity, credential_process, SSO, container and instance metadata.
 //! Web identity runs with moto's checking OFF (unsigned calls get HTTP 500 while it is on).
 use crate::common;
+use sls_hint::Hint;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

@@ -3,6 +3,7 @@
 //! clock whose sleeps return at once and are recorded, so the polling
 //! intervals are checked exactly without waiting for them.
 
+use sls_hint::Hint;
 use std::os::unix::fs::PermissionsExt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};

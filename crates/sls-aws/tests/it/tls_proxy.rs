@@ -1,6 +1,7 @@
 //! TLS trust (private CA via cafile / ca / AWS_CA_BUNDLE / profile ca_bundle)
 //! and proxies (HTTPS_PROXY with CONNECT, HTTP_PROXY forwarding, NO_PROXY).
 use crate::common;
+use sls_hint::Hint;
 
 use std::sync::Arc;
 
@@ -46,7 +47,10 @@ fn private_ca_is_trusted_only_when_configured() {
 
         // No CA: a clear certificate error with the ca/cafile hint.
         let err = who(&once).await.unwrap_err();
-        eprintln!("no CA: {err}\nhint: {}", err.hint().unwrap_or(""));
+        eprintln!(
+            "no CA: {err}\nhint: {}",
+            err.hint().as_deref().unwrap_or("")
+        );
         assert_eq!(err.kind(), ErrorKind::Tls, "{err:?}");
         assert!(
             err.hint().unwrap().contains("cafile") && err.hint().unwrap().contains("AWS_CA_BUNDLE")

@@ -194,7 +194,7 @@ pub fn policy(args: &CredentialsPolicyArgs, host: &Host) -> CliResult {
         &sls_deploy::BuildHost::from_env(&host.env),
         plugins.as_mut(),
     )
-    .map_err(|e| crate::error::from_deploy(&e))?;
+    .map_err(|e| crate::error::hinted(&e))?;
     drop(plugins);
     drop(tmp);
     let provisioning = args.create_user.is_some() || args.role.is_some();

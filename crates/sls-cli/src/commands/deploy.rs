@@ -17,7 +17,7 @@ use sls_plugins::{HostState, PluginHost};
 use crate::cli::{
     DeployArgs, DeployFunctionArgs, InfoArgs, PackageArgs, RemoveArgs, ServiceOptions,
 };
-use crate::error::{from_deploy, from_error, CliError, CliResult};
+use crate::error::{from_error, hinted, CliError, CliResult};
 use crate::host::Host;
 use crate::plugins::{self, from_plugin, Plugins, WithPlugins};
 use crate::progress::Progress;
@@ -58,7 +58,7 @@ pub(super) fn session(
         Some(
             runtime
                 .block_on(sls_aws::config_keys(&sdk))
-                .map_err(|e| crate::error::from_aws(&e))?,
+                .map_err(|e| crate::error::hinted(&e))?,
         )
     } else {
         None
@@ -122,7 +122,7 @@ fn package_service(
         &python,
         plugins,
     )
-    .map_err(|e| from_deploy(&e))?;
+    .map_err(|e| hinted(&e))?;
     for n in &pkg.notices {
         eprintln!("{n}");
     }
@@ -424,7 +424,7 @@ impl<'h> Participant<Run<'h>> for AwsDeploy {
         let Some(outcome) = outcome else {
             return Err(stopped_waiting(s, &pkg.service));
         };
-        let info = match outcome.map_err(|e| from_deploy(&e))? {
+        let info = match outcome.map_err(|e| hinted(&e))? {
             DeployOutcome::Deployed { info } => {
                 eprintln!(
                     "✔ Service deployed to stack {} ({}s)",
@@ -463,7 +463,7 @@ impl<'h> Participant<Run<'h>> for GatherInfo {
         let info = s
             .runtime
             .block_on(sls_deploy::info(&s.sdk, &svc, &s.options))
-            .map_err(|e| from_deploy(&e))?;
+            .map_err(|e| hinted(&e))?;
         run.info = Some(info);
         Ok(())
     }
@@ -613,7 +613,7 @@ impl<'h> Participant<Run<'h>> for DeployFunction {
             &|e| progress.event(e),
         ));
         progress.finish();
-        match outcome.map_err(|e| from_deploy(&e))? {
+        match outcome.map_err(|e| hinted(&e))? {
             FunctionOutcome::Updated { name, .. } => {
                 eprintln!("✔ Function code deployed ({name})")
             }
@@ -691,7 +691,7 @@ impl<'h> Participant<Run<'h>> for Remove {
                 progress.event(e)
             }));
         progress.finish();
-        match outcome.map_err(|e| from_deploy(&e))? {
+        match outcome.map_err(|e| hinted(&e))? {
             RemoveOutcome::Removed {
                 stack,
                 objects_deleted,

@@ -15,7 +15,7 @@ use sls_deploy::Service;
 
 use crate::aws::Aws;
 use crate::cli::CredentialsPolicyArgs;
-use crate::error::{from_aws, from_error, CliError, CliResult};
+use crate::error::{from_error, hinted, CliError, CliResult};
 use crate::host::Host;
 
 pub fn run(
@@ -76,7 +76,7 @@ fn create_user(
     let state = aws
         .runtime
         .block_on(iam::user_state(&aws.sdk, user, policy_name))
-        .map_err(|e| from_aws(&e))?;
+        .map_err(|e| hinted(&e))?;
     let plan = iam::plan_key(
         &state,
         profile_key.as_deref(),
@@ -107,7 +107,7 @@ fn create_user(
             },
         ))
         .map_err(|e| match e {
-            ProvisionError::Aws(e) => from_aws(&e),
+            ProvisionError::Aws(e) => hinted(&e),
             ProvisionError::Write {
                 error,
                 left_behind: None,
@@ -130,7 +130,7 @@ fn create_user(
                 written,
                 kept,
                 error,
-            } => from_aws(&error).with_hint(format!(
+            } => hinted(&error).with_hint(format!(
                 "The new access key {} was written to profile \"{profile}\" in {}, but the old \
                  key(s) {} were not deleted: delete them with `aws iam delete-access-key \
                  --user-name {user} --access-key-id <id>` once allowed.",
@@ -295,7 +295,7 @@ fn create_role(
             policy_name,
             document,
         ))
-        .map_err(|e| from_aws(&e))?;
+        .map_err(|e| hinted(&e))?;
     if args.json {
         let value = json!({
             "role": role,

@@ -8,7 +8,7 @@ use sls_lifecycle::{self as lifecycle, HookPoint, Participant};
 
 use super::deploy::{interrupted, run_lifecycle, session, Hooks, PluginUse, Run};
 use crate::cli::{DeployListArgs, RollbackArgs, RollbackFunctionArgs, ServiceArgs};
-use crate::error::{from_deploy, CliError, CliResult};
+use crate::error::{hinted, CliError, CliResult};
 use crate::host::Host;
 use crate::plugins::Plugins;
 use crate::progress::Progress;
@@ -75,7 +75,7 @@ impl<'h> Participant<Run<'h>> for ListDeployments {
         let list = s
             .runtime
             .block_on(sls_deploy::deployments(&s.sdk, &svc, &s.options))
-            .map_err(|e| from_deploy(&e))?;
+            .map_err(|e| hinted(&e))?;
         if list.is_empty() {
             eprintln!(
                 "No deployments found, if that's unexpected ensure that stage and region are correct"
@@ -119,7 +119,7 @@ impl<'h> Participant<Run<'h>> for ListFunctions {
         let list = s
             .runtime
             .block_on(sls_deploy::function_versions(&s.sdk, &svc, &s.options))
-            .map_err(|e| from_deploy(&e))?;
+            .map_err(|e| hinted(&e))?;
         print!("{}", versions_text(&list, &svc.name, &svc.stage));
         Ok(())
     }
@@ -214,7 +214,7 @@ impl<'h> Participant<Run<'h>> for Rollback {
             });
         };
         let secs = started.elapsed().as_secs();
-        match outcome.map_err(|e| from_deploy(&e))? {
+        match outcome.map_err(|e| hinted(&e))? {
             RollbackOutcome::RolledBack { .. } => {
                 eprintln!("\n✔ Service rolled back to timestamp \"{timestamp}\" ({secs}s)")
             }
@@ -264,7 +264,7 @@ impl<'h> Participant<Run<'h>> for RollbackFunction<'_> {
             .block_on(sls_deploy::rollback_function(
                 &s.sdk, key, &name, version, &s.options,
             ))
-            .map_err(|e| from_deploy(&e))?;
+            .map_err(|e| hinted(&e))?;
         eprintln!(
             "\n✔ Successfully rolled back function {key} to version \"{version}\" ({}s)",
             started.elapsed().as_secs()

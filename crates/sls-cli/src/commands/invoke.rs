@@ -10,7 +10,7 @@ use sls_lifecycle::{self as lifecycle, HookPoint, Participant};
 
 use super::deploy::{run_aws_command, Hooks, Run};
 use crate::cli::{InvokeLocalArgs, InvokeRemoteArgs};
-use crate::error::{from_deploy, from_invoke, CliError, CliResult};
+use crate::error::{hinted, CliError, CliResult};
 use crate::host::Host;
 use crate::service::{self, CommandOptions};
 
@@ -65,7 +65,7 @@ impl<'h> Participant<Run<'h>> for InvokeFunction<'_> {
         let reply = s
             .runtime
             .block_on(sls_deploy::invoke(&s.sdk, &request, &s.options))
-            .map_err(|e| from_deploy(&e))?;
+            .map_err(|e| hinted(&e))?;
         print_reply(&reply);
         match reply.function_error {
             Some(kind) => Err(CliError::new("Invoked function failed").with_hint(format!(
@@ -89,14 +89,14 @@ impl InvokeFunction<'_> {
             args.raw,
             &service_dir,
         )
-        .map_err(|e| from_invoke(&e))?;
+        .map_err(|e| hinted(&e))?;
         let context = sls_invoke::parse_context_input(
             args.context.as_deref(),
             args.context_path.as_deref(),
             args.raw,
             &service_dir,
         )
-        .map_err(|e| from_invoke(&e))?;
+        .map_err(|e| hinted(&e))?;
         Ok(sls_deploy::InvokeRequest {
             function_name,
             stack_name: run.service()?.stack_name,
@@ -193,14 +193,14 @@ pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
         args.raw,
         &host.cwd,
     )
-    .map_err(|e| from_invoke(&e))?;
+    .map_err(|e| hinted(&e))?;
     let context_override = sls_invoke::parse_context_input(
         args.context.as_deref(),
         args.context_path.as_deref(),
         args.raw,
         &host.cwd,
     )
-    .map_err(|e| from_invoke(&e))?;
+    .map_err(|e| hinted(&e))?;
 
     // AWS variables already set AWS up: the handler gets those same credentials.
     let (resolution, keys) = match aws_vars.into_aws() {
@@ -328,7 +328,7 @@ impl Participant<LocalRun> for InvokeLocal<'_> {
                 &request.function,
                 &build_host,
             )
-            .map_err(|e| from_deploy(&e))?;
+            .map_err(|e| hinted(&e))?;
             if let Some(target) = target {
                 for n in &target.notices {
                     eprintln!("{n}");
@@ -336,7 +336,7 @@ impl Participant<LocalRun> for InvokeLocal<'_> {
                 request.service_dir = target.service_dir;
             }
         }
-        let outcome = sls_invoke::invoke_local(request).map_err(|e| from_invoke(&e))?;
+        let outcome = sls_invoke::invoke_local(request).map_err(|e| hinted(&e))?;
         for warning in &outcome.warnings {
             eprintln!("Warning: {warning}");
         }

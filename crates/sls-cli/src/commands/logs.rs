@@ -12,7 +12,7 @@ use sls_lifecycle::{self as lifecycle, HookPoint, Participant};
 
 use super::deploy::{interrupted, run_aws_command, Hooks, Run};
 use crate::cli::LogsArgs;
-use crate::error::{from_deploy, CliError, CliResult};
+use crate::error::{hinted, CliError, CliResult};
 use crate::host::Host;
 use crate::service::CommandOptions;
 
@@ -83,7 +83,7 @@ fn fetch(run: &Run, query: &LogQuery) -> CliResult<Vec<LogEvent>> {
     let s = &run.s;
     s.runtime
         .block_on(sls_deploy::filter_log_events(&s.sdk, query, &s.options))
-        .map_err(|e| from_deploy(&e))
+        .map_err(|e| hinted(&e))
 }
 
 /// Polls every `interval` from the newest timestamp seen (inclusive, so events that share it
@@ -100,7 +100,7 @@ fn tail(run: &Run, mut query: LogQuery, interval: Duration) -> CliResult {
             }
         });
         let Some(events) = polled else { return Ok(()) };
-        let events = events.map_err(|e| from_deploy(&e))?;
+        let events = events.map_err(|e| hinted(&e))?;
         let fresh: Vec<LogEvent> = events
             .into_iter()
             .filter(|e| !seen.contains_key(&e.event_id))

@@ -10,7 +10,7 @@ use sls_lifecycle::{self as lifecycle, HookPoint, Participant};
 use super::deploy::{run_aws_command, Hooks, Run};
 use super::logs::now_ms;
 use crate::cli::MetricsArgs;
-use crate::error::{from_deploy, CliError, CliResult};
+use crate::error::{hinted, CliError, CliResult};
 use crate::host::Host;
 use crate::service::CommandOptions;
 
@@ -71,7 +71,7 @@ impl<'h> Participant<Run<'h>> for ShowMetrics<'_> {
             let figures = s
                 .runtime
                 .block_on(sls_deploy::metrics(&s.sdk, &query, &s.options))
-                .map_err(|e| from_deploy(&e))?;
+                .map_err(|e| hinted(&e))?;
             Some(figures)
         };
         let title = args.function.as_deref().unwrap_or("Service wide metrics");

@@ -13,7 +13,7 @@ use std::time::SystemTime;
 use sls_credentials::{Env, EnvExt};
 
 use crate::cli::{SsoLoginArgs, SsoLogoutArgs};
-use crate::error::{from_aws, CliError, CliResult};
+use crate::error::{hinted, CliResult};
 use crate::host::Host;
 use crate::service::{self, CommandOptions};
 
@@ -40,7 +40,9 @@ pub fn login(args: &SsoLoginArgs, host: &Host) -> CliResult {
             } else {
                 format!(" (profile from {})", selected.from)
             };
-            CliError::new(format!("{e}{from}")).with_hint(e.help())
+            let mut error = hinted(&e);
+            error.message.push_str(&from);
+            error
         })?;
     let settings = crate::aws::settings_without_plan(
         host,
@@ -70,7 +72,7 @@ pub fn login(args: &SsoLoginArgs, host: &Host) -> CliResult {
             &prompt,
             &sls_aws::LoginClock::system(),
         ))
-        .map_err(|e| from_aws(&e))?;
+        .map_err(|e| hinted(&e))?;
     let expires = sls_aws::time::format_rfc3339(outcome.expires_at);
     println!(
         "Signed in to {} ({what}). Token saved to {}; it expires at {expires}{}.",
@@ -90,7 +92,7 @@ pub fn logout(_args: &SsoLogoutArgs, host: &Host) -> CliResult {
     let settings = crate::aws::settings_without_plan(host, "us-east-1", &profiles, None);
     let outcome = crate::aws::runtime()?
         .block_on(sls_aws::sso_logout(&settings))
-        .map_err(|e| from_aws(&e))?;
+        .map_err(|e| hinted(&e))?;
     if outcome.tokens_removed.is_empty() && outcome.credentials_removed.is_empty() {
         println!(
             "No cached SSO tokens in {}.",

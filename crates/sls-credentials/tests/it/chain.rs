@@ -1,6 +1,7 @@
 //! The credential chain, row by row of compat.md §1 and §2, on real files.
 
 use crate::common;
+use sls_hint::Hint;
 
 use common::{key_of, kid, section, state, Home};
 use sls_credentials::{ChainErrorKind, LayerKind, LayerState, Origin, Plan, ProfileError};
@@ -133,7 +134,7 @@ fn missing_provider_profile_is_an_error_even_if_a_later_layer_wins() {
     let e = h.resolve().unwrap_err();
     assert_eq!(e.layer, "provider.profile");
     assert!(matches!(e.kind, ChainErrorKind::ProfileNotConfigured { ref name } if name == "nope"));
-    assert!(e.help().contains("credentials"));
+    assert!(e.hint().unwrap().contains("credentials"));
     // the report is complete even on error
     assert_eq!(
         e.layers

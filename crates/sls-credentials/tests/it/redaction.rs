@@ -1,6 +1,7 @@
 //! No secret in any Debug/Display/error/Serialize output of this crate.
 
 use crate::common;
+use sls_hint::Hint;
 
 use common::Home;
 use sls_credentials::{configure_credentials, describe, load_profiles, Plan, ProfileSet};
@@ -35,7 +36,7 @@ fn check_everything(h: &Home) {
         Err(e) => {
             assert_clean("Display(ChainError)", &e.to_string());
             assert_clean("Debug(ChainError)", &format!("{e:?}"));
-            assert_clean("help", &e.help());
+            assert_clean("help", &e.hint().unwrap());
             assert_clean("json(layers)", &serde_json::to_string(&e.layers).unwrap());
         }
     }

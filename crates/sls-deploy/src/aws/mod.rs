@@ -32,6 +32,7 @@ mod metrics;
 mod remove;
 mod stack;
 
+use sls_hint::Hint;
 use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
@@ -215,7 +216,7 @@ fn aws_error(action: &'static str, resource: String, error: sls_aws::AwsError) -
             error.hint().unwrap_or_default()
         ))
     } else {
-        error.hint().map(str::to_string)
+        error.hint().map(|h| h.into_owned())
     };
     DeployError::Aws {
         action,

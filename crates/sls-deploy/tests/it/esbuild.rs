@@ -14,6 +14,7 @@
 //!   keeps the configuration as written.
 
 use crate::corpus;
+use sls_hint::Hint;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

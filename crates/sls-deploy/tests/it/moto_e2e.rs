@@ -4,6 +4,7 @@
 //! no process environment is read or set.
 
 use crate::common;
+use sls_hint::Hint;
 
 use std::path::Path;
 use std::sync::Mutex;

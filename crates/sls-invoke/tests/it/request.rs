@@ -2,6 +2,7 @@
 //! running anything.
 
 use crate::common;
+use sls_hint::Hint;
 
 use std::path::Path;
 
@@ -266,7 +267,10 @@ fn event_input_rules() {
     let err =
         parse_event_input(None, Some(Path::new("data.js")), None, false, cwd).expect_err("js");
     assert!(err.to_string().contains("JSON or YAML only"), "{err}");
-    assert_eq!(err.hint(), Some("Export the data as .json or .yml."));
+    assert_eq!(
+        err.hint().as_deref(),
+        Some("Export the data as .json or .yml.")
+    );
 }
 
 #[test]
@@ -301,7 +305,10 @@ fn unknown_function_lists_the_service_functions() {
         err.to_string(),
         "Function \"nope\" is not defined in this service (functions: fn, second)."
     );
-    assert_eq!(err.hint(), Some("Check the name given to --function."));
+    assert_eq!(
+        err.hint().as_deref(),
+        Some("Check the name given to --function.")
+    );
     let err = invoke_local(&svc.request(json!({"service": "s"}), "nope")).expect_err("none");
     assert!(
         err.to_string().contains("(functions: none defined)"),
@@ -364,7 +371,7 @@ fn interpreter_missing_from_path() {
         err.to_string(),
         "`node` was not found on PATH (needed for runtime \"nodejs20.x\" of function \"fn\")."
     );
-    assert_eq!(err.hint(), Some("Install it or put it on PATH."));
+    assert_eq!(err.hint().as_deref(), Some("Install it or put it on PATH."));
 }
 
 #[test]
