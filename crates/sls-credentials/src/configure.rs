@@ -21,49 +21,24 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::document::{classify, Document, Line, LineKind};
-use crate::env::{Env, EnvExt};
+use crate::env::Env;
 use crate::plan::mask_key_id;
 use crate::profiles::credentials_file_path;
 use crate::save::{self, SaveError};
 
 /// The credentials file to edit, and how to name it in messages.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CredentialsTarget {
-    pub path: PathBuf,
-    /// `~/.aws/credentials` for the default location, else the real path.
-    pub shown: String,
-}
-
-impl From<&Path> for CredentialsTarget {
-    fn from(path: &Path) -> Self {
-        CredentialsTarget {
-            path: path.to_path_buf(),
-            shown: path.display().to_string(),
-        }
-    }
-}
-
-impl From<PathBuf> for CredentialsTarget {
-    fn from(path: PathBuf) -> Self {
-        CredentialsTarget::from(path.as_path())
-    }
-}
-
-impl From<&PathBuf> for CredentialsTarget {
-    fn from(path: &PathBuf) -> Self {
-        CredentialsTarget::from(path.as_path())
-    }
-}
+pub type CredentialsTarget = save::FileTarget;
 
 /// The file `sls config credentials` writes: `AWS_SHARED_CREDENTIALS_FILE`
 /// (shown as given, resolved against `cwd`), else `~/.aws/credentials`.
 pub fn credentials_target(env: &Env, home: &Path, cwd: &Path) -> CredentialsTarget {
     let path = credentials_file_path(env, home, cwd);
-    let shown = match env.value("AWS_SHARED_CREDENTIALS_FILE") {
-        Some(_) => path.display().to_string(),
-        None => "~/.aws/credentials".to_string(),
-    };
-    CredentialsTarget { path, shown }
+    save::FileTarget::resolved(
+        path,
+        env,
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "~/.aws/credentials",
+    )
 }
 
 /// What `configure_credentials` did.

@@ -35,55 +35,25 @@
 
 use std::collections::BTreeSet;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::configure::{
     append_lines, decode, new_line, replace_value, splice, validate_profile_name, value_problem,
     Action, Edit, Error, Outcome,
 };
 use crate::document::{Document, LineKind};
-use crate::env::{Env, EnvExt};
+use crate::env::Env;
 use crate::profiles::{config_file_path, config_section, ConfigSection};
 use crate::save;
 
 /// The config file to edit, and how to name it in messages.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigTarget {
-    pub path: PathBuf,
-    /// `~/.aws/config` for the default location, else the real path.
-    pub shown: String,
-}
-
-impl From<&Path> for ConfigTarget {
-    fn from(path: &Path) -> Self {
-        ConfigTarget {
-            path: path.to_path_buf(),
-            shown: path.display().to_string(),
-        }
-    }
-}
-
-impl From<PathBuf> for ConfigTarget {
-    fn from(path: PathBuf) -> Self {
-        ConfigTarget::from(path.as_path())
-    }
-}
-
-impl From<&PathBuf> for ConfigTarget {
-    fn from(path: &PathBuf) -> Self {
-        ConfigTarget::from(path.as_path())
-    }
-}
+pub type ConfigTarget = save::FileTarget;
 
 /// The file the role profile goes to: `AWS_CONFIG_FILE` (shown as the
 /// resolved path, resolved against `cwd`), else `~/.aws/config`.
 pub fn config_target(env: &Env, home: &Path, cwd: &Path) -> ConfigTarget {
     let path = config_file_path(env, home, cwd);
-    let shown = match env.value("AWS_CONFIG_FILE") {
-        Some(_) => path.display().to_string(),
-        None => "~/.aws/config".to_string(),
-    };
-    ConfigTarget { path, shown }
+    save::FileTarget::resolved(path, env, "AWS_CONFIG_FILE", "~/.aws/config")
 }
 
 /// The source profile written when [`RoleProfile::source_profile`] is `None`.

@@ -23,12 +23,53 @@
 //! - Temp files left by a writer killed before its rename are removed by the
 //!   next writer, under the lock, just before it writes.
 
+use crate::env::{Env, EnvExt};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 #[cfg(unix)]
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+
+/// An AWS file to edit (`~/.aws/credentials`, `~/.aws/config`), and how to name it in
+/// messages: as `~/.aws/<name>` at its default place, else as the real path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileTarget {
+    pub path: PathBuf,
+    pub shown: String,
+}
+
+impl FileTarget {
+    /// `path` as resolved; named by `default_shown` unless `env_var` chose it.
+    pub(crate) fn resolved(path: PathBuf, env: &Env, env_var: &str, default_shown: &str) -> Self {
+        let shown = match env.value(env_var) {
+            Some(_) => path.display().to_string(),
+            None => default_shown.to_string(),
+        };
+        FileTarget { path, shown }
+    }
+}
+
+impl From<&Path> for FileTarget {
+    fn from(path: &Path) -> Self {
+        FileTarget {
+            path: path.to_path_buf(),
+            shown: path.display().to_string(),
+        }
+    }
+}
+
+impl From<PathBuf> for FileTarget {
+    fn from(path: PathBuf) -> Self {
+        FileTarget::from(path.as_path())
+    }
+}
+
+impl From<&PathBuf> for FileTarget {
+    fn from(path: &PathBuf) -> Self {
+        FileTarget::from(path.as_path())
+    }
+}
 
 /// An I/O failure with the step and the path it concerned.
 #[derive(Debug, thiserror::Error)]
