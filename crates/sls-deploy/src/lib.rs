@@ -29,7 +29,7 @@ pub use aws::{
     deploy, deploy_function, deployments, filter_log_events, function_versions, iam, info, invoke,
     metrics, remove, rollback, rollback_function, AwsOptions, DeployEvent, DeployOutcome,
     Deployment, FunctionOutcome, FunctionVersions, InvokeReply, InvokeRequest, LogEvent, LogQuery,
-    MetricsQuery, MetricsSummary, RemoveOutcome, RollbackOutcome, ServiceInfo,
+    MetricsQuery, MetricsSummary, RemoveOutcome, RollbackOutcome, ServiceInfo, StackDeploy,
 };
 pub use sls_compile::{
     DeployError, Function, Provider, ResourceFailure, Result, Service, DEFAULT_RUNTIME,

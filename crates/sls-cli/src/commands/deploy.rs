@@ -264,7 +264,7 @@ pub fn deploy(args: &DeployArgs, host: &Host) -> CliResult {
         &lifecycle::DEPLOY,
         &mut [
             &mut PackageService,
-            &mut AwsDeploy,
+            &mut AwsDeploy::default(),
             &mut PrintInfo,
             &mut Plugins::new(run.plugins.as_ref()),
         ],
@@ -395,10 +395,13 @@ impl<'h> Participant<Run<'h>> for PackageService {
     }
 }
 
-/// sls's deploy: create the stack, check for changes, upload, update. One step for now, at
-/// the last of v3's `aws:deploy:deploy` events, so hooks before `updateStack` see the stack as
-/// it was and hooks after it see the deployed one.
-struct AwsDeploy;
+/// sls's deploy, one step at each of v3's `aws:deploy:deploy` events (create the stack,
+/// check for changes, upload, update), so plugins hooked between them see what v3 shows.
+#[derive(Default)]
+struct AwsDeploy {
+    steps: Option<sls_deploy::StackDeploy>,
+    started: Option<std::time::Instant>,
+}
 
 impl<'h> Participant<Run<'h>> for AwsDeploy {
     type Error = CliError;
@@ -406,17 +409,47 @@ impl<'h> Participant<Run<'h>> for AwsDeploy {
         "sls:aws-deploy"
     }
     fn hooks(&self) -> Hooks {
-        const HOOKS: Hooks = &[HookPoint::at("aws:deploy:deploy:updateStack")];
+        const HOOKS: Hooks = &[
+            HookPoint::at("aws:deploy:deploy:createStack"),
+            HookPoint::at("aws:deploy:deploy:checkForChanges"),
+            HookPoint::at("aws:deploy:deploy:uploadArtifacts"),
+            HookPoint::at("aws:deploy:deploy:updateStack"),
+        ];
         HOOKS
     }
-    fn run(&mut self, _: HookPoint, run: &mut Run<'h>) -> CliResult {
+    fn run(&mut self, point: HookPoint, run: &mut Run<'h>) -> CliResult {
         let (s, pkg) = (&run.s, run.packaged());
+        let started = *self.started.get_or_insert_with(std::time::Instant::now);
         let progress = Progress::new(run.host.stderr_is_terminal);
-        let started = std::time::Instant::now();
         let on_event = |e| progress.event(e);
+        let opts = &s.options;
+        let step = async {
+            match point.event {
+                "aws:deploy:deploy:createStack" => {
+                    let d =
+                        sls_deploy::StackDeploy::create_stack(&s.sdk, pkg, opts, &on_event).await?;
+                    self.steps = Some(d);
+                    Ok(None)
+                }
+                "aws:deploy:deploy:checkForChanges" => {
+                    let d = self.steps.as_mut().ok_or_else(out_of_order)?;
+                    d.check_for_changes(pkg, opts, &on_event)
+                        .await
+                        .map(|_| None)
+                }
+                "aws:deploy:deploy:uploadArtifacts" => {
+                    let d = self.steps.as_mut().ok_or_else(out_of_order)?;
+                    d.upload_artifacts(pkg, &on_event).await.map(|_| None)
+                }
+                _ => {
+                    let d = self.steps.take().ok_or_else(out_of_order)?;
+                    d.update_stack(pkg, opts, &on_event).await.map(Some)
+                }
+            }
+        };
         let outcome = s.runtime.block_on(async {
             tokio::select! {
-                r = sls_deploy::deploy(&s.sdk, pkg, &s.options, &on_event) => Some(r),
+                r = step => Some(r),
                 _ = interrupted() => None,
             }
         });
@@ -425,7 +458,8 @@ impl<'h> Participant<Run<'h>> for AwsDeploy {
             return Err(stopped_waiting(s, &pkg.service));
         };
         let info = match outcome.map_err(|e| hinted(&e))? {
-            DeployOutcome::Deployed { info } => {
+            None => return Ok(()),
+            Some(DeployOutcome::Deployed { info }) => {
                 eprintln!(
                     "✔ Service deployed to stack {} ({}s)",
                     info.stack,
@@ -433,7 +467,7 @@ impl<'h> Participant<Run<'h>> for AwsDeploy {
                 );
                 info
             }
-            DeployOutcome::Skipped { info } => {
+            Some(DeployOutcome::Skipped { info }) => {
                 eprintln!(
                     "No changes to deploy. Deployment skipped. (use --force to deploy anyway)"
                 );
@@ -443,6 +477,14 @@ impl<'h> Participant<Run<'h>> for AwsDeploy {
         run.info = Some(info);
         Ok(())
     }
+}
+
+/// The lifecycle runs `createStack` before the other steps; this is never reached.
+fn out_of_order() -> sls_deploy::DeployError {
+    sls_deploy::DeployError::config(
+        "aws:deploy:deploy",
+        "the deploy's steps ran out of order (createStack must come first); this is a bug in sls",
+    )
 }
 
 /// v3's AwsInfo `gatherData` for `sls info` (a deploy already has what it shows).

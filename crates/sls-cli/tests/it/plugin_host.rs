@@ -288,3 +288,52 @@ fn plugin_requests_trust_the_ca_bundle_sls_trusts() {
     );
     assert!(!run.all().contains(SECRET) && !untrusted.all().contains(SECRET));
 }
+
+/// The deploy runs one step at each of v3's `aws:deploy:deploy` events, so a plugin hooked
+/// between them sees what v3 shows: after `createStack` the core stack and its empty bucket,
+/// after `uploadArtifacts` the files in the bucket but no function yet, after `updateStack`
+/// the function.
+#[test]
+fn deploy_steps_run_at_v3s_aws_deploy_events() {
+    let moto = MotoServer::start();
+    let mut sls = Sls::new();
+    sls.env("AWS_ENDPOINT_URL", &moto.endpoint())
+        .env("AWS_ACCESS_KEY_ID", "AKIASTEPSTEST0000001")
+        .env("AWS_SECRET_ACCESS_KEY", SECRET);
+    sls.file(
+        "serverless.yml",
+        "service: steps\nprovider:\n  name: aws\n  runtime: nodejs22.x\nplugins:\n  - ./watch\nfunctions:\n  hello:\n    handler: handler.hello\n",
+    );
+    sls.file("handler.js", "exports.hello = async () => ({});\n");
+    sls.file(
+        "watch.js",
+        r#"module.exports = class Watch {
+  constructor(serverless, options, { log }) {
+    const provider = serverless.getProvider('aws');
+    const look = async (when) => {
+      const stack = (await provider.request('CloudFormation', 'describeStacks', { StackName: 'steps-dev' })).Stacks[0];
+      const resources = (await provider.request('CloudFormation', 'describeStackResources', { StackName: 'steps-dev' })).StackResources;
+      const bucket = await provider.getServerlessDeploymentBucketName();
+      const files = (await provider.request('S3', 'listObjectsV2', { Bucket: bucket })).KeyCount;
+      const fn = resources.some((r) => r.LogicalResourceId === 'HelloLambdaFunction');
+      log.notice(`${when}: ${stack.StackStatus} files=${files} function=${fn}`);
+    };
+    this.hooks = {
+      'after:aws:deploy:deploy:createStack': () => look('created'),
+      'after:aws:deploy:deploy:uploadArtifacts': () => look('uploaded'),
+      'after:aws:deploy:deploy:updateStack': () => look('updated'),
+    };
+  }
+};
+"#,
+    );
+    let run = sls.run(&["deploy"]).ok();
+    for line in [
+        "created: CREATE_COMPLETE files=0 function=false",
+        "uploaded: CREATE_COMPLETE files=3 function=false",
+        "updated: UPDATE_COMPLETE files=3 function=true",
+    ] {
+        assert!(run.stderr.contains(line), "{line}\n{}", run.stderr);
+    }
+    assert!(!run.all().contains(SECRET));
+}

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use aws_config::SdkConfig;
+use aws_sdk_cloudformation::types::Stack;
 use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{json, Value};
 
@@ -15,133 +16,248 @@ use crate::package::PackageResult;
 use crate::zipper::sha256_b64;
 use sls_config::model::Service;
 
-/// `sls deploy`: create the core stack if needed, upload, update the stack, wait, prune.
+/// `sls deploy`'s AWS part in one go: [`StackDeploy`]'s steps in v3's order.
 pub async fn deploy(
     sdk: &SdkConfig,
     pkg: &PackageResult,
     opts: &AwsOptions,
     on_event: &(dyn Fn(DeployEvent) + Sync),
 ) -> Result<DeployOutcome> {
-    let c = Clients::new(sdk, opts);
-    let service = &pkg.service;
-    let name = service.stack_name.as_str();
-    stack::validate_stack_name(name)?;
+    let mut d = StackDeploy::create_stack(sdk, pkg, opts, on_event).await?;
+    d.check_for_changes(pkg, opts, on_event).await?;
+    d.upload_artifacts(pkg, on_event).await?;
+    d.update_stack(pkg, opts, on_event).await
+}
 
-    let method = stack::Method::from_provider(&pkg.state["service"]["provider"]);
-    let mut stack = stack::settle(&c, name, method.change_sets, opts, on_event).await?;
-    // A first deploy that never executed its CREATE change set left the stack
-    // REVIEW_IN_PROGRESS. It holds no resources, and CloudFormation (moto too) may refuse a
-    // second CREATE change set for it: delete it and create it again (v3 stops here and asks
-    // for `sls remove`).
-    if let Some(s) = stack
-        .as_ref()
-        .filter(|s| stack::status_of(s) == "REVIEW_IN_PROGRESS")
-    {
-        on_event(DeployEvent::Step(format!(
-            "Stack {name} is REVIEW_IN_PROGRESS (an earlier first deployment never executed its change set; it holds no resources): deleting it to create it again"
-        )));
-        stack::delete(&c, service, s.stack_id().unwrap_or(name), opts, on_event).await?;
-        stack = None;
-    }
-    if let Some(s) = &stack {
-        let status = stack::status_of(s);
-        if status == "ROLLBACK_COMPLETE" || status == "ROLLBACK_FAILED" || status == "DELETE_FAILED"
-        {
-            return Err(DeployError::StackState {
-                stack_name: name.into(),
-                status,
-                hint: "Its creation failed and it cannot be updated: run `sls remove`, then deploy again.",
-            });
-        }
-    }
-    // With a bucket of the user's own, the stack is created later, straight from the full
-    // template; otherwise the core stack makes the bucket first.
-    let create_later = stack.is_none() && service.uses_custom_bucket();
-    if stack.is_none() && !create_later {
-        let body = serde_json::to_string(&pkg.create_template).unwrap_or_default();
-        let id = stack::create(&c, service, Template::Body(body), &method, opts, on_event).await?;
-        stack = stack::describe_stack(&c, &id).await?;
-    }
+/// `sls deploy`'s AWS steps, one per event of v3's `aws:deploy:deploy` lifecycle
+/// (`createStack`, `checkForChanges`, `uploadArtifacts`, `updateStack`; sls sends no
+/// `validateTemplate` call: CloudFormation validates the template when it gets it), and what
+/// each leaves for the next. Plugins hooked between the steps see the stack as v3 shows it.
+pub struct StackDeploy {
+    c: Clients,
+    method: stack::Method,
+    /// The stack as `createStack` left it (`None`: it is created from the full template).
+    stack: Option<Stack>,
+    /// The package with deployed layers' S3 keys reused (v3 `compareWithLastLayer`), if any.
+    reused: Option<PackageResult>,
+    bucket: String,
+    prefix: String,
+    template_sha: String,
+    state_sha: String,
+    /// `checkForChanges` found the deployed files and stack unchanged: nothing more to do.
+    unchanged: bool,
+    /// Where `uploadArtifacts` put the template.
+    template_key: Option<String>,
+}
 
-    let bucket = match &stack {
-        Some(s) => bucket::bucket_name(&c, service, s).await?,
-        None => service
-            .provider
-            .deployment_bucket
-            .clone()
-            .unwrap_or_default(),
-    };
-    // v3 `compareWithLastLayer`: an unchanged layer keeps its deployed S3 key.
-    let deployed_outputs: Vec<(String, String)> = stack
-        .as_ref()
-        .map(|s| {
-            s.outputs()
-                .iter()
-                .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default();
-    let reused = reuse_deployed_layers(pkg, &deployed_outputs);
-    let pkg = reused.as_ref().unwrap_or(pkg);
-    let prefix = service.artifact_prefix();
-    let template_sha = template_hash(&pkg.update_template);
-    let state_sha = state_hash(&pkg.state);
+impl StackDeploy {
+    /// `createStack`: settles the stack (waits for a running operation, recreates one left
+    /// `REVIEW_IN_PROGRESS`, refuses a failed creation) and creates the core stack, and so the
+    /// deployment bucket, on a first deploy.
+    pub async fn create_stack(
+        sdk: &SdkConfig,
+        pkg: &PackageResult,
+        opts: &AwsOptions,
+        on_event: &(dyn Fn(DeployEvent) + Sync),
+    ) -> Result<StackDeploy> {
+        let c = Clients::new(sdk, opts);
+        let service = &pkg.service;
+        let name = service.stack_name.as_str();
+        stack::validate_stack_name(name)?;
 
-    let existing = bucket::list_keys(&c, &bucket, &prefix)
-        .await
-        .map_err(|e| match e {
-            DeployError::MissingBucket { bucket, .. } => DeployError::MissingBucket {
-                bucket,
-                stack_name: name.to_string(),
-            },
-            other => other,
-        })?;
-    if !opts.force
-        && stack.is_some()
-        && unchanged(
-            &c,
-            pkg,
-            &bucket,
-            &prefix,
-            &existing,
-            [&template_sha, &state_sha],
-        )
-        .await?
-        && stack
+        let method = stack::Method::from_provider(&pkg.state["service"]["provider"]);
+        let mut stack = stack::settle(&c, name, method.change_sets, opts, on_event).await?;
+        // A first deploy that never executed its CREATE change set left the stack
+        // REVIEW_IN_PROGRESS. It holds no resources, and CloudFormation (moto too) may refuse a
+        // second CREATE change set for it: delete it and create it again (v3 stops here and asks
+        // for `sls remove`).
+        if let Some(s) = stack
             .as_ref()
-            .is_some_and(|s| STABLE.contains(&stack::status_of(s).as_str()))
-        && deployed_matches(&c, pkg).await
-    {
-        on_event(DeployEvent::Step(
-            "Service files not changed. Skipping deployment...".into(),
-        ));
-        // v3's `after:deploy:deploy` hooks run after a skipped deployment too.
-        api_gateway_stage::update_stage(&c, pkg).await?;
-        return Ok(DeployOutcome::Skipped {
-            info: info::info_from(&c, service).await?,
-        });
+            .filter(|s| stack::status_of(s) == "REVIEW_IN_PROGRESS")
+        {
+            on_event(DeployEvent::Step(format!(
+                "Stack {name} is REVIEW_IN_PROGRESS (an earlier first deployment never executed its change set; it holds no resources): deleting it to create it again"
+            )));
+            stack::delete(&c, service, s.stack_id().unwrap_or(name), opts, on_event).await?;
+            stack = None;
+        }
+        if let Some(s) = &stack {
+            let status = stack::status_of(s);
+            if status == "ROLLBACK_COMPLETE"
+                || status == "ROLLBACK_FAILED"
+                || status == "DELETE_FAILED"
+            {
+                return Err(DeployError::StackState {
+                    stack_name: name.into(),
+                    status,
+                    hint: "Its creation failed and it cannot be updated: run `sls remove`, then deploy again.",
+                });
+            }
+        }
+        // With a bucket of the user's own, the stack is created later, straight from the full
+        // template; otherwise the core stack makes the bucket first.
+        let create_later = stack.is_none() && service.uses_custom_bucket();
+        if stack.is_none() && !create_later {
+            let body = serde_json::to_string(&pkg.create_template).unwrap_or_default();
+            let id =
+                stack::create(&c, service, Template::Body(body), &method, opts, on_event).await?;
+            stack = stack::describe_stack(&c, &id).await?;
+        }
+
+        let bucket = match &stack {
+            Some(s) => bucket::bucket_name(&c, service, s).await?,
+            None => service
+                .provider
+                .deployment_bucket
+                .clone()
+                .unwrap_or_default(),
+        };
+        // v3 `compareWithLastLayer`: an unchanged layer keeps its deployed S3 key.
+        let deployed_outputs: Vec<(String, String)> = stack
+            .as_ref()
+            .map(|s| {
+                s.outputs()
+                    .iter()
+                    .filter_map(|o| {
+                        Some((o.output_key()?.to_string(), o.output_value()?.to_string()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let reused = reuse_deployed_layers(pkg, &deployed_outputs);
+        let effective = reused.as_ref().unwrap_or(pkg);
+        Ok(StackDeploy {
+            template_sha: template_hash(&effective.update_template),
+            state_sha: state_hash(&effective.state),
+            prefix: service.artifact_prefix(),
+            c,
+            method,
+            stack,
+            reused,
+            bucket,
+            unchanged: false,
+            template_key: None,
+        })
     }
 
-    let template_key = upload(&c, pkg, &bucket, &template_sha, &state_sha, on_event).await?;
-    // v3 builds this URL for every region; moto serves it from its own S3 too.
-    let url = format!(
-        "https://{}/{bucket}/{template_key}",
-        naming::s3_endpoint_for_region(&service.region)
-    );
-    match stack.as_ref() {
-        None => {
-            stack::create(&c, service, Template::Url(&url), &method, opts, on_event).await?;
-        }
-        Some(s) => {
-            let id = s.stack_id().unwrap_or(name);
-            stack::update(&c, service, id, &url, &method, opts, on_event).await?;
-        }
+    /// The package as deployed: with reused layer keys when there are any.
+    fn pkg<'p>(&'p self, pkg: &'p PackageResult) -> &'p PackageResult {
+        self.reused.as_ref().unwrap_or(pkg)
     }
-    prune(&c, service, &bucket, &prefix, on_event).await?;
-    api_gateway_stage::update_stage(&c, pkg).await?;
-    Ok(DeployOutcome::Deployed {
-        info: info::info_from(&c, service).await?,
-    })
+
+    /// `checkForChanges`: unless `--force`, the deploy stops here when the last deployment in
+    /// the bucket has exactly these files and the stack runs exactly this template and code.
+    pub async fn check_for_changes(
+        &mut self,
+        pkg: &PackageResult,
+        opts: &AwsOptions,
+        on_event: &(dyn Fn(DeployEvent) + Sync),
+    ) -> Result<()> {
+        let pkg = self.pkg(pkg);
+        let c = &self.c;
+        let existing = bucket::list_keys(c, &self.bucket, &self.prefix)
+            .await
+            .map_err(|e| match e {
+                DeployError::MissingBucket { bucket, .. } => DeployError::MissingBucket {
+                    bucket,
+                    stack_name: pkg.service.stack_name.clone(),
+                },
+                other => other,
+            })?;
+        let unchanged = !opts.force
+            && self
+                .stack
+                .as_ref()
+                .is_some_and(|s| STABLE.contains(&stack::status_of(s).as_str()))
+            && unchanged(
+                c,
+                pkg,
+                &self.bucket,
+                &self.prefix,
+                &existing,
+                [&self.template_sha, &self.state_sha],
+            )
+            .await?
+            && deployed_matches(c, pkg).await;
+        if unchanged {
+            on_event(DeployEvent::Step(
+                "Service files not changed. Skipping deployment...".into(),
+            ));
+        }
+        self.unchanged = unchanged;
+        Ok(())
+    }
+
+    /// `uploadArtifacts`: the template, the state and each zip, once, into the new artifact
+    /// directory (nothing when `checkForChanges` found nothing changed).
+    pub async fn upload_artifacts(
+        &mut self,
+        pkg: &PackageResult,
+        on_event: &(dyn Fn(DeployEvent) + Sync),
+    ) -> Result<()> {
+        if self.unchanged {
+            return Ok(());
+        }
+        let pkg = self.pkg(pkg);
+        let key = upload(
+            &self.c,
+            pkg,
+            &self.bucket,
+            &self.template_sha,
+            &self.state_sha,
+            on_event,
+        )
+        .await?;
+        self.template_key = Some(key);
+        Ok(())
+    }
+
+    /// `updateStack`: creates or updates the stack from the uploaded template and waits,
+    /// prunes old artifacts, then applies the API Gateway stage settings (v3's
+    /// `after:deploy:deploy`, which runs after a skipped deployment too).
+    pub async fn update_stack(
+        self,
+        pkg: &PackageResult,
+        opts: &AwsOptions,
+        on_event: &(dyn Fn(DeployEvent) + Sync),
+    ) -> Result<DeployOutcome> {
+        let pkg = self.pkg(pkg);
+        let (c, service) = (&self.c, &pkg.service);
+        let Some(template_key) = self.template_key.as_deref().filter(|_| !self.unchanged) else {
+            api_gateway_stage::update_stage(c, pkg).await?;
+            return Ok(DeployOutcome::Skipped {
+                info: info::info_from(c, service).await?,
+            });
+        };
+        // v3 builds this URL for every region; moto serves it from its own S3 too.
+        let url = format!(
+            "https://{}/{}/{template_key}",
+            naming::s3_endpoint_for_region(&service.region),
+            self.bucket
+        );
+        match self.stack.as_ref() {
+            None => {
+                stack::create(
+                    c,
+                    service,
+                    Template::Url(&url),
+                    &self.method,
+                    opts,
+                    on_event,
+                )
+                .await?;
+            }
+            Some(s) => {
+                let id = s.stack_id().unwrap_or(service.stack_name.as_str());
+                stack::update(c, service, id, &url, &self.method, opts, on_event).await?;
+            }
+        }
+        prune(c, service, &self.bucket, &self.prefix, on_event).await?;
+        api_gateway_stage::update_stage(c, pkg).await?;
+        Ok(DeployOutcome::Deployed {
+            info: info::info_from(c, service).await?,
+        })
+    }
 }
 
 /// True when the last deployment in the bucket has exactly these files (v3

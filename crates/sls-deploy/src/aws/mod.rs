@@ -41,7 +41,7 @@ use sls_aws::CallContext;
 
 use crate::error::DeployError;
 
-pub use deploy::deploy;
+pub use deploy::{deploy, StackDeploy};
 pub use function::deploy_function;
 pub use history::{
     deployments, function_versions, rollback, rollback_function, Deployment, FunctionVersions,
