@@ -35,7 +35,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures_util::StreamExt;
 use serde_json::Value;
-use sls_config::{ExternalRequest, ExternalSource};
+use sls_config::{ExternalRequest, ExternalSource, SourceError};
 use tokio::runtime::{Handle, RuntimeFlavor};
 
 use crate::{explain_sdk_error, service_endpoint, AwsError, CallContext};
@@ -132,7 +132,7 @@ impl<'a> S3Variable<'a> {
 }
 
 /// What AWS answered for one variable: a value, nothing (a fallback applies) or an error.
-type Answer = Result<Option<Value>, String>;
+type Answer = Result<Option<Value>, SourceError>;
 
 /// Concurrent AWS calls while prefetching: v3 sends all at once; a bound keeps
 /// a service with hundreds of parameters clear of SSM's request-rate limits.
@@ -195,7 +195,7 @@ impl AwsVariableSource {
         Region::new(region.unwrap_or(&self.region).to_string())
     }
 
-    async fn ssm(&self, address: &str, params: &[String]) -> Result<Option<Value>, String> {
+    async fn ssm(&self, address: &str, params: &[String]) -> Result<Option<Value>, SourceError> {
         let SsmVariable {
             name,
             region,
@@ -251,12 +251,12 @@ impl AwsVariableSource {
             | Some(ParameterType::SecureString)
             | None => Value::String(value.to_string()),
             Some(other) => {
-                return Err(format!("Unexpected parameter type: \"{}\"", other.as_str()))
+                return Err(format!("Unexpected parameter type: \"{}\"", other.as_str()).into())
             }
         }))
     }
 
-    async fn cf(&self, address: &str, params: &[String]) -> Result<Option<Value>, String> {
+    async fn cf(&self, address: &str, params: &[String]) -> Result<Option<Value>, SourceError> {
         let CfVariable {
             stack,
             output,
@@ -290,7 +290,7 @@ impl AwsVariableSource {
             .map(|v| Value::String(v.to_string())))
     }
 
-    async fn s3(&self, address: &str) -> Result<Option<Value>, String> {
+    async fn s3(&self, address: &str) -> Result<Option<Value>, SourceError> {
         let S3Variable { bucket, key } = S3Variable::parse(address)?;
         let conf = aws_sdk_s3::config::Builder::from(&self.config)
             .force_path_style(self.s3_path_style)
@@ -312,14 +312,14 @@ impl AwsVariableSource {
         Ok(body.map(|b| Value::String(String::from_utf8_lossy(&b).into_owned())))
     }
 
-    async fn account_id(&self) -> Result<Option<Value>, String> {
+    async fn account_id(&self) -> Result<Option<Value>, SourceError> {
         let who = crate::caller_identity(&self.config)
             .await
             .map_err(|e| render(&e))?;
         Ok(Some(Value::String(who.account)))
     }
 
-    fn explain<E, R>(&self, err: &SdkError<E, R>, action: &str, service_id: &str) -> String
+    fn explain<E, R>(&self, err: &SdkError<E, R>, action: &str, service_id: &str) -> SourceError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug + 'static,
@@ -347,7 +347,7 @@ impl std::fmt::Debug for AwsVariableSource {
 
 impl AwsVariableSource {
     /// One AWS call for one variable (no cache).
-    async fn fetch(&self, request: &ExternalRequest) -> Result<Option<Value>, String> {
+    async fn fetch(&self, request: &ExternalRequest) -> Result<Option<Value>, SourceError> {
         let (address, params) = (request.address.as_str(), request.params.as_slice());
         match request.source.as_str() {
             "ssm" => self.ssm(address, params).await,
@@ -358,9 +358,10 @@ impl AwsVariableSource {
                 "region" => Ok(Some(Value::String(self.region.clone()))),
                 other => Err(format!(
                     "Unsupported \"{other}\" address argument in variable \"aws\" source"
-                )),
+                )
+                .into()),
             },
-            other => Err(format!("Unsupported variable source \"{other}\"")),
+            other => Err(format!("Unsupported variable source \"{other}\"").into()),
         }
     }
 
@@ -381,7 +382,7 @@ impl ExternalSource for AwsVariableSource {
         source: &str,
         address: &str,
         params: &[String],
-    ) -> Result<Option<Value>, String> {
+    ) -> Result<Option<Value>, SourceError> {
         let request = ExternalRequest {
             source: source.to_string(),
             address: address.to_string(),
@@ -418,13 +419,11 @@ impl ExternalSource for AwsVariableSource {
     }
 }
 
-/// One paragraph: what happened, then what to do.
-fn render(e: &AwsError) -> String {
-    let what = e.what().trim_end();
-    match e.hint() {
-        Some(h) if what.ends_with(['.', '!', '?']) => format!("{what} {h}"),
-        Some(h) => format!("{what}. {h}"),
-        None => what.to_string(),
+/// What happened, and apart from it what to do: the CLI shows the hint as every error's.
+fn render(e: &AwsError) -> SourceError {
+    SourceError {
+        message: e.what().trim_end().to_string(),
+        hint: e.hint().map(|h| h.into_owned()),
     }
 }
 

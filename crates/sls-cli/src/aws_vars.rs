@@ -87,7 +87,7 @@ impl ExternalSource for LazyAwsSource<'_> {
         source: &str,
         address: &str,
         params: &[String],
-    ) -> Result<Option<Value>, String> {
+    ) -> Result<Option<Value>, sls_config::SourceError> {
         self.ready()?.resolve(source, address, params)
     }
 
@@ -191,7 +191,7 @@ impl ExternalSource for Recording<'_> {
         source: &str,
         address: &str,
         params: &[String],
-    ) -> Result<Option<Value>, String> {
+    ) -> Result<Option<Value>, sls_config::SourceError> {
         let request = ExternalRequest {
             source: source.into(),
             address: address.into(),

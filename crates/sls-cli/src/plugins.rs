@@ -11,7 +11,7 @@ use sls_credentials::{EnvExt, StaticKeys};
 use sls_lifecycle::{HookPoint, Lifecycle, Participant};
 use sls_plugins::{HostInit, HostState, PluginError, PluginHost};
 
-use crate::error::{from_error, CliError, CliResult};
+use crate::error::{hinted, CliError, CliResult};
 use crate::host::Host;
 use crate::service::Loaded;
 
@@ -195,7 +195,7 @@ pub fn resolve_and_start(
         PluginSources::Leave
     };
     let mut service = sls_config::resolve_service_with(file, &ctx, &loaded.phase1, Some(aws), mode)
-        .map_err(|e| from_error(&e))?;
+        .map_err(|e| hinted(&e))?;
     let left_as_written = service.config.clone();
     let mut plugins = start_for(host, loaded, &mut service, command, ignore, keys)?;
     if !service.pending_sources.is_empty() {
@@ -238,7 +238,7 @@ fn resolve_plugin_sources(
         .collect();
     let Some(ph) = plugins.filter(|_| missing.is_empty()) else {
         let e = sls_config::ConfigError::UnrecognizedSources { sources: missing };
-        return Err(from_error(&e));
+        return Err(hinted(&e));
     };
     let sources = WithPluginSources {
         aws,
@@ -252,7 +252,7 @@ fn resolve_plugin_sources(
         Some(&sources),
         PluginSources::Resolve(&defined),
     )
-    .map_err(|e| from_error(&e))?;
+    .map_err(|e| hinted(&e))?;
     apply_resolved(&mut service.config, left_as_written, &resolved.config);
     service.pending_sources.clear();
     Ok(())
@@ -271,13 +271,16 @@ impl ExternalSource for WithPluginSources<'_, '_> {
         source: &str,
         address: &str,
         params: &[String],
-    ) -> Result<Option<Value>, String> {
+    ) -> Result<Option<Value>, sls_config::SourceError> {
         if self.names.iter().any(|n| n == source) {
             let mut host = self.host.borrow_mut();
             return host
                 .resolve_variable(source, address, params)
                 .map(Some)
-                .map_err(|e| e.to_string());
+                .map_err(|e| sls_config::SourceError {
+                    message: e.to_string(),
+                    hint: sls_hint::Hint::hint(&e).map(|h| h.into_owned()),
+                });
         }
         self.aws.resolve(source, address, params)
     }

@@ -9,7 +9,7 @@ use crate::cli::{
     Command, DeployListSubcommand, DeploySubcommand, InvokeCommand, RollbackSubcommand,
     ServiceOptions,
 };
-use crate::error::{from_error, CliResult};
+use crate::error::{hinted, CliResult};
 use crate::host::Host;
 
 /// With `useDotenv: true`, the host with `.env.<stage>` (or `.env`) from the working
@@ -54,8 +54,8 @@ pub fn with_dotenv(host: &Host, command: &Command) -> CliResult<Option<Host>> {
         Ok(text) if text.contains("useDotenv") => {}
         _ => return Ok(None),
     }
-    let file = sls_config::read_service_file(&path).map_err(|e| from_error(&e))?;
-    if !sls_config::wants_dotenv(&file).map_err(|e| from_error(&e))? {
+    let file = sls_config::read_service_file(&path).map_err(|e| hinted(&e))?;
+    if !sls_config::wants_dotenv(&file).map_err(|e| hinted(&e))? {
         return Ok(None);
     }
     let options = crate::service::cli_options(opts)?;
@@ -64,8 +64,8 @@ pub fn with_dotenv(host: &Host, command: &Command) -> CliResult<Option<Host>> {
         env: &host.env,
         instance_id: String::new(),
     };
-    let stage = sls_config::dotenv_stage(&file, &ctx).map_err(|e| from_error(&e))?;
-    let env = sls_config::load_dotenv(&host.cwd, &stage, &host.env).map_err(|e| from_error(&e))?;
+    let stage = sls_config::dotenv_stage(&file, &ctx).map_err(|e| hinted(&e))?;
+    let env = sls_config::load_dotenv(&host.cwd, &stage, &host.env).map_err(|e| hinted(&e))?;
     Ok(Some(Host {
         env,
         home: host.home.clone(),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use sls_config::{CliOptions, Context, ExternalSource, Phase1, ServiceFile};
 
 use crate::cli::ServiceOptions;
-use crate::error::{from_error, CliError, CliResult};
+use crate::error::{hinted, CliError, CliResult};
 use crate::host::Host;
 
 /// A service file read and resolved as far as phase 1, or only the
@@ -121,7 +121,7 @@ pub fn load(
             .insert("config".into(), path.display().to_string().into());
     }
     let instance_id = instance_id();
-    let path = sls_config::find_service_file(&host.cwd, config).map_err(|e| from_error(&e))?;
+    let path = sls_config::find_service_file(&host.cwd, config).map_err(|e| hinted(&e))?;
     let Some(path) = path else {
         if required {
             return Err(CliError::new(format!(
@@ -138,13 +138,13 @@ pub fn load(
             instance_id,
         });
     };
-    let file = sls_config::read_service_file(&path).map_err(|e| from_error(&e))?;
+    let file = sls_config::read_service_file(&path).map_err(|e| hinted(&e))?;
     let ctx = Context {
         options: &options,
         env: &host.env,
         instance_id: instance_id.clone(),
     };
-    let phase1 = sls_config::resolve_phase1(&file, &ctx).map_err(|e| from_error(&e))?;
+    let phase1 = sls_config::resolve_phase1(&file, &ctx).map_err(|e| hinted(&e))?;
     Ok(Loaded {
         file: Some(file),
         options,
@@ -175,5 +175,5 @@ pub fn resolve_full(
         .as_ref()
         .ok_or_else(|| CliError::new("This command can only be run in a service folder."))?;
     let ctx = loaded.context(host);
-    sls_config::resolve_service(file, &ctx, &loaded.phase1, Some(aws)).map_err(|e| from_error(&e))
+    sls_config::resolve_service(file, &ctx, &loaded.phase1, Some(aws)).map_err(|e| hinted(&e))
 }

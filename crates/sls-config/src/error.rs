@@ -34,7 +34,12 @@ pub enum ConfigError {
     /// Variable resolution failed; one entry per distinct problem, v3's wording.
     /// (v3 joins the lines with a comma, an artefact of JS array-to-string; kept verbatim.)
     #[error("Cannot resolve {name}: Variables resolution errored with:{}", .errors.iter().map(|e| format!("\n  - {e}")).collect::<Vec<_>>().join(","))]
-    Variables { name: String, errors: Vec<String> },
+    Variables {
+        name: String,
+        errors: Vec<String>,
+        /// What to do, from the sources that said (AWS errors), each once.
+        hints: Vec<String>,
+    },
 
     /// A property that must be known early depends on variables that cannot be resolved yet
     /// (e.g. `provider.region: ${ssm:…}`, or `provider.stage: ${param:…}`).
@@ -57,4 +62,15 @@ pub enum ConfigError {
     /// `sls print` argument problems.
     #[error("{message}")]
     Print { message: String },
+}
+
+impl sls_hint::Hint for ConfigError {
+    fn hint(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self {
+            ConfigError::Variables { hints, .. } if !hints.is_empty() => {
+                Some(std::borrow::Cow::Owned(hints.join("\n")))
+            }
+            _ => None,
+        }
+    }
 }

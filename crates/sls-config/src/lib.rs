@@ -53,7 +53,7 @@ pub use framework_version::FRAMEWORK_VERSION;
 pub use print::{render_print, PrintFormat};
 pub use vars::{
     resolve_phase1, resolve_service, resolve_service_with, ExternalRequest, ExternalSource, Phase1,
-    PluginSources, Service,
+    PluginSources, Service, SourceError,
 };
 
 /// A snapshot of environment variables, taken by the CLI (the workspace's one

@@ -3,7 +3,7 @@
 use sls_config::PrintFormat;
 
 use crate::cli::{PrintArgs, PrintFormatArg};
-use crate::error::{from_error, CliResult};
+use crate::error::{hinted, CliResult};
 use crate::host::Host;
 use crate::service::{self, CommandOptions};
 
@@ -34,7 +34,7 @@ pub fn run(args: &PrintArgs, host: &Host) -> CliResult {
         args.path.as_deref(),
         args.transform.as_deref(),
     )
-    .map_err(|e| from_error(&e))?;
+    .map_err(|e| hinted(&e))?;
     print!("{text}");
     if !text.ends_with('\n') {
         println!();

@@ -133,6 +133,23 @@ fn print_resolves_aws_variables_with_the_credentials_of_the_stage() {
     );
     assert!(!run.all().contains(&prod_secret), "{}", run.all());
     assert!(!run.all().contains(SECRET), "{}", run.all());
+    // What to do is said apart, as for every error (the AWS error's hint kept, not folded
+    // into the variable's line).
+    let hint = run
+        .stderr
+        .split("\nHint: ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no hint: {}", run.stderr));
+    let bullet = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("Cannot resolve variable at"))
+        .unwrap();
+    assert!(
+        !bullet.contains(hint.lines().next().unwrap()),
+        "{}",
+        run.stderr
+    );
 
     // --aws-profile wins over provider.profile: prod stage, dev keys → resolves.
     let run = sls

@@ -238,7 +238,18 @@ fn logs_tail_prints_new_events_once_and_ends_at_ctrl_c() {
     let (moto, _proxy, sls) = deployed();
     moto.put_log_events(GROUP, "s", &[(now_ms(), "first\n".into())]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_sls"))
-        .args(["logs", "-f", "hello", "--tail", "-i", "100"])
+        // v3's default window with --tail is the last 10 s: on a loaded machine sls can take
+        // longer than that to start, and "first" would fall outside it.
+        .args([
+            "logs",
+            "-f",
+            "hello",
+            "--tail",
+            "-i",
+            "100",
+            "--startTime",
+            "5m",
+        ])
         .current_dir(&sls.cwd)
         .env_clear()
         .envs(&sls.env)
@@ -247,8 +258,24 @@ fn logs_tail_prints_new_events_once_and_ends_at_ctrl_c() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut next = move || lines.next().unwrap().unwrap();
+    // Lines come through a thread so a missing one fails the test instead of hanging it.
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let pid = child.id();
+    let next = move || match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(line) => line,
+        Err(e) => {
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+            panic!("sls logs --tail printed no further line within 60 s ({e})");
+        }
+    };
     assert_eq!(next(), "first");
     // Same timestamp as an event already shown, then a later one: each printed once.
     let t = now_ms();

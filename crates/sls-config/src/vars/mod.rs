@@ -23,19 +23,55 @@ use crate::jsval::{coerce_string, is_truthy};
 use crate::{CliOptions, Context};
 use resolve::{Resolver, SourceSet, State};
 
+/// Why an external source could not answer: what happened, and apart from it what to do (an
+/// AWS error's hint: which permission, which profile, `sls sso login`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceError {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// One paragraph, as it reads in a log: what happened, then what to do.
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)?;
+        match &self.hint {
+            Some(h) if self.message.ends_with(['.', '!', '?']) => write!(f, " {h}"),
+            Some(h) => write!(f, ". {h}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl From<String> for SourceError {
+    fn from(message: String) -> Self {
+        SourceError {
+            message,
+            hint: None,
+        }
+    }
+}
+
+impl From<&str> for SourceError {
+    fn from(message: &str) -> Self {
+        SourceError::from(message.to_string())
+    }
+}
+
 /// Sources that need AWS, resolved by the caller (the AWS crate implements this).
 ///
 /// `source` is `ssm`, `cf`, `s3` or `aws` (for `aws:accountId`); `address` is the part after
 /// the colon; `params` are the parenthesised arguments (`ssm(eu-west-1, raw):/x` gives
 /// `["eu-west-1", "raw"]`). Return `Ok(None)` when the value does not exist (so a fallback
-/// applies), `Err(message)` for a failure (shown as `Cannot resolve variable at "…": message`).
+/// applies), `Err` for a failure (shown as `Cannot resolve variable at "…": message`, with its
+/// hint apart, as every error's).
 pub trait ExternalSource {
     fn resolve(
         &self,
         source: &str,
         address: &str,
         params: &[String],
-    ) -> Result<Option<Value>, String>;
+    ) -> Result<Option<Value>, SourceError>;
 
     /// Called once before phase 2 with every AWS variable whose address and
     /// parameters are known without AWS, so the implementation can fetch them
@@ -67,7 +103,7 @@ impl ExternalSource for Recorder {
         source: &str,
         address: &str,
         params: &[String],
-    ) -> Result<Option<Value>, String> {
+    ) -> Result<Option<Value>, SourceError> {
         let request = ExternalRequest {
             source: source.into(),
             address: address.into(),
@@ -215,6 +251,7 @@ impl Run<'_> {
         Err(ConfigError::Variables {
             name: self.file.name.clone(),
             errors,
+            hints: st.hints(),
         })
     }
 

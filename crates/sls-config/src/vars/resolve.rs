@@ -17,26 +17,45 @@ use super::ExternalSource;
 use crate::jsval::{coerce_string, is_truthy, js_set};
 use crate::Context;
 
-/// A resolution error (v3: ServerlessError with a message and a code).
+/// A resolution error (v3: ServerlessError with a message and a code). One pointer wide:
+/// resolution recurses once per link of a reference chain and every frame holds a result.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct VarError {
+pub(crate) struct VarError(Box<VarErrorParts>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct VarErrorParts {
     pub msg: String,
+    /// What to do, when the source said (an AWS error's hint).
+    pub hint: Option<String>,
     /// v3's `MISSING_VARIABLE_DEPENDENCY`: "try again later", never shown.
     pub missing_dep: bool,
 }
 
+impl std::ops::Deref for VarError {
+    type Target = VarErrorParts;
+    fn deref(&self) -> &VarErrorParts {
+        &self.0
+    }
+}
+
 impl VarError {
     fn new(msg: impl Into<String>) -> Self {
-        VarError {
+        VarError(Box::new(VarErrorParts {
             msg: msg.into(),
+            hint: None,
             missing_dep: false,
-        }
+        }))
     }
     fn missing() -> Self {
-        VarError {
+        VarError(Box::new(VarErrorParts {
             msg: "Cannot resolve variable".into(),
+            hint: None,
             missing_dep: true,
-        }
+        }))
+    }
+    fn with_hint(mut self, hint: Option<String>) -> Self {
+        self.0.hint = hint;
+        self
     }
 }
 
@@ -252,6 +271,19 @@ impl State {
             if let Some(e) = &m.error {
                 if !out.contains(&e.msg) {
                     out.push(e.msg.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// The hints of those errors, deduplicated, in property order.
+    pub fn hints(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for m in self.meta.values() {
+            if let Some(h) = m.error.as_ref().and_then(|e| e.hint.as_ref()) {
+                if !out.contains(h) {
+                    out.push(h.clone());
                 }
             }
         }
@@ -657,7 +689,8 @@ impl<'a> Resolver<'a> {
                 "Cannot resolve variable at \"{}\": {}",
                 humanize(path),
                 e.msg
-            ))),
+            ))
+            .with_hint(e.hint.clone())),
         }
     }
 
@@ -997,7 +1030,7 @@ impl<'a> Resolver<'a> {
         let params: Vec<String> = params.iter().filter_map(coerce_string).collect();
         match ext.resolve(kind, address, &params) {
             Ok(v) => Ok(SourceResult::value(v.unwrap_or(Value::Null))),
-            Err(msg) => Err(VarError::new(msg)),
+            Err(e) => Err(VarError::new(e.message).with_hint(e.hint)),
         }
     }
 

@@ -208,7 +208,7 @@ impl ExternalSource for FakeAws {
         source: &str,
         address: &str,
         params: &[String],
-    ) -> Result<Option<Value>, String> {
+    ) -> Result<Option<Value>, sls_config::SourceError> {
         match (source, address) {
             ("ssm", "/app/url") => Ok(Some(json!(format!("https://x{}", params.join(","))))),
             ("ssm", "/app/list") => Ok(Some(json!(["a", "b"]))),
@@ -352,7 +352,7 @@ impl ExternalSource for LoggingAws {
         source: &str,
         address: &str,
         params: &[String],
-    ) -> Result<Option<Value>, String> {
+    ) -> Result<Option<Value>, sls_config::SourceError> {
         self.resolved
             .borrow_mut()
             .push(format!("{source}({}):{address}", params.join(",")));
