@@ -307,7 +307,8 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
                 compile::compile_events(&st.service, config, &st.artifact_directory_name, t)?;
                 // v3 writes its custom resources' zip when an event family first needs it.
                 if compile::custom_resources::used(t) {
-                    st.artifacts.push(crate::custom_resources::write_zip(&st.out)?);
+                    st.artifacts
+                        .push(crate::custom_resources::write_zip(&st.out)?);
                 }
             }
             "aws:package:finalize:addExportNameForOutputs" => {

@@ -273,7 +273,10 @@ pub(super) fn compile_existing(
                     );
                 }
                 let mut props = Map::new();
-                props.insert("ServiceToken".into(), cr::service_token(Kind::CognitoUserPool));
+                props.insert(
+                    "ServiceToken".into(),
+                    cr::service_token(Kind::CognitoUserPool),
+                );
                 props.insert("FunctionName".into(), json!(f.name));
                 props.insert("UserPoolName".into(), json!(t.pool));
                 props.insert("UserPoolConfigs".into(), json!([config]));

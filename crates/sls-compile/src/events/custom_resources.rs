@@ -95,7 +95,12 @@ pub(crate) struct Context<'a> {
 /// `<service>-<stage>-<name>`, or its first 32 characters and the MD5 of it when longer than
 /// 64 (Lambda's limit).
 fn absolute_function_name(service: &Service, kind: Kind) -> String {
-    let name = format!("{}-{}-{}", service.name, service.stage, kind.function_name());
+    let name = format!(
+        "{}-{}-{}",
+        service.name,
+        service.stage,
+        kind.function_name()
+    );
     if name.len() <= 64 {
         return name;
     }
@@ -227,8 +232,7 @@ pub(crate) fn add_to_service(ctx: &Context<'_>, kind: Kind, statements: Vec<Valu
                 props.insert(key.into(), v.clone());
             }
         }
-        t["Resources"][log_group_id] =
-            json!({"Type": "AWS::Logs::LogGroup", "Properties": props});
+        t["Resources"][log_group_id] = json!({"Type": "AWS::Logs::LogGroup", "Properties": props});
     }
 }
 

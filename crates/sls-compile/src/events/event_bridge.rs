@@ -340,7 +340,10 @@ impl CustomRules {
     ) -> Result<()> {
         const WHY: &str = "is not supported for EventBridge integration backed by Custom Resources. Please use \"provider.eventBridge.useCloudFormation\" setting to use native CloudFormation support for EventBridge";
         if o.get("retryPolicy").is_some_and(common::js_truthy) {
-            return Err(err(at("retryPolicy"), format!("Configuring RetryPolicy {WHY}")));
+            return Err(err(
+                at("retryPolicy"),
+                format!("Configuring RetryPolicy {WHY}"),
+            ));
         }
         if o.get("deadLetterQueueArn").is_some_and(common::js_truthy) {
             return Err(err(
@@ -391,10 +394,12 @@ impl CustomRules {
                 "EventBridgeConfig": config,
             },
         });
-        let bus_name = bus.and_then(Value::as_str).map(|b| match b.starts_with("arn") {
-            true => &b[b.find('/').map_or(0, |i| i + 1)..],
-            false => b,
-        });
+        let bus_name = bus
+            .and_then(Value::as_str)
+            .map(|b| match b.starts_with("arn") {
+                true => &b[b.find('/').map_or(0, |i| i + 1)..],
+                false => b,
+            });
         if !self.bus_statement && bus_name.is_some_and(|b| !b.is_empty() && b != "default") {
             self.statements.push(json!({
                 "Effect": "Allow",

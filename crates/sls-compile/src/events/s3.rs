@@ -110,7 +110,11 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
                                         && matches!(entries[0].0.as_str(), "prefix" | "suffix") =>
                                 {
                                     out.push(json!({"Name": entries[0].0, "Value": entries[0].1}));
-                                    let key = if entries[0].0 == "prefix" { "Prefix" } else { "Suffix" };
+                                    let key = if entries[0].0 == "prefix" {
+                                        "Prefix"
+                                    } else {
+                                        "Suffix"
+                                    };
                                     existing_rules.push(json!({key: entries[0].1}));
                                 }
                                 _ => return Err(err(

@@ -98,7 +98,11 @@ fn log_operations(logs: &Value, log_group_arn: &str) -> Vec<(Op, &'static str, O
             "/accessLogSettings/destinationArn",
             Some(log_group_arn.to_string()),
         ));
-        ops.push((Op::Replace, "/accessLogSettings/format", Some(format.to_string())));
+        ops.push((
+            Op::Replace,
+            "/accessLogSettings/format",
+            Some(format.to_string()),
+        ));
     } else {
         // Removes any access log setting left from before.
         ops.push((Op::Remove, "/accessLogSettings", None));
@@ -463,8 +467,16 @@ mod tests {
         assert_eq!(
             ops(json!(true)),
             [
-                ("replace".into(), "/accessLogSettings/destinationArn".into(), s("arn:g")),
-                ("replace".into(), "/accessLogSettings/format".into(), s(DEFAULT_LOG_FORMAT)),
+                (
+                    "replace".into(),
+                    "/accessLogSettings/destinationArn".into(),
+                    s("arn:g")
+                ),
+                (
+                    "replace".into(),
+                    "/accessLogSettings/format".into(),
+                    s(DEFAULT_LOG_FORMAT)
+                ),
                 ("replace".into(), "/*/*/logging/dataTrace".into(), s("true")),
                 ("replace".into(), "/*/*/logging/loglevel".into(), s("INFO")),
             ]
@@ -473,7 +485,11 @@ mod tests {
             ops(json!({"accessLogging": false, "fullExecutionData": false, "level": "ERROR"})),
             [
                 ("remove".into(), "/accessLogSettings".into(), None),
-                ("replace".into(), "/*/*/logging/dataTrace".into(), s("false")),
+                (
+                    "replace".into(),
+                    "/*/*/logging/dataTrace".into(),
+                    s("false")
+                ),
                 ("replace".into(), "/*/*/logging/loglevel".into(), s("ERROR")),
             ]
         );
@@ -483,13 +499,20 @@ mod tests {
         assert_eq!(
             ops(json!(false)),
             [
-                ("replace".into(), "/*/*/logging/dataTrace".into(), s("false")),
+                (
+                    "replace".into(),
+                    "/*/*/logging/dataTrace".into(),
+                    s("false")
+                ),
                 ("replace".into(), "/*/*/logging/loglevel".into(), s("OFF")),
             ]
         );
-        let plan = StagePlan::from_provider(&json!({"logs": {"restApi": {"accessLogging": false}}}));
+        let plan =
+            StagePlan::from_provider(&json!({"logs": {"restApi": {"accessLogging": false}}}));
         assert!(!plan.is_empty() && !access_logging(&plan));
-        assert!(access_logging(&StagePlan::from_provider(&json!({"logs": {"restApi": true}}))));
+        assert!(access_logging(&StagePlan::from_provider(
+            &json!({"logs": {"restApi": true}})
+        )));
     }
 
     #[test]

@@ -243,9 +243,7 @@ async fn deploy_with_an_existing_bucket_creates_the_custom_resource() {
         .find(|a| a.file_name == cr::ARTIFACT_NAME)
         .expect("custom-resources.zip is an artifact")
         .clone();
-    let out = deploy(&cfg, &pkg, &common::opts(), &|_| {})
-        .await
-        .unwrap();
+    let out = deploy(&cfg, &pkg, &common::opts(), &|_| {}).await.unwrap();
     assert!(matches!(out, DeployOutcome::Deployed { .. }), "{out:?}");
 
     // The function: sls's handler, deployed from custom-resources.zip.

@@ -86,7 +86,11 @@ fn a_hashed_custom_resource_function_name_is_named() {
         .iter()
         .filter(|r| !r.contains(&format!("function:{service}-dev-")))
         .collect();
-    assert_eq!(hashed.len(), 8, "4 hashed functions and their qualifiers: {invoke:?}");
+    assert_eq!(
+        hashed.len(),
+        8,
+        "4 hashed functions and their qualifiers: {invoke:?}"
+    );
     for h in &hashed {
         assert!(h.contains("function:a-rather-long-service-name-for"), "{h}");
     }

@@ -807,7 +807,10 @@ fn check_rest_api_logs(p: &Map<String, Value>) -> Result<()> {
             _ => {
                 return Err(DeployError::config(
                     at(k),
-                    format!("is not a setting of REST API logs; use one of {}", REST_API_LOGS_KEYS.join(", ")),
+                    format!(
+                        "is not a setting of REST API logs; use one of {}",
+                        REST_API_LOGS_KEYS.join(", ")
+                    ),
                 ))
             }
         };
@@ -818,7 +821,10 @@ fn check_rest_api_logs(p: &Map<String, Value>) -> Result<()> {
                 "role" => "an IAM role ARN",
                 _ => "true or false",
             };
-            return Err(DeployError::config(at(k), format!("must be {expected}, got {v}")));
+            return Err(DeployError::config(
+                at(k),
+                format!("must be {expected}, got {v}"),
+            ));
         }
     }
     Ok(())
@@ -830,14 +836,21 @@ fn check_rest_api_logs(p: &Map<String, Value>) -> Result<()> {
 fn compile_stage(ctx: &cr::Context<'_>, t: &mut Value) {
     let provider = &ctx.config["provider"];
     let logs = &provider["logs"]["restApi"];
-    if !truthy(logs) || logs.get("accessLogging").is_some_and(|a| !a.is_null() && !truthy(a)) {
+    if !truthy(logs)
+        || logs
+            .get("accessLogging")
+            .is_some_and(|a| !a.is_null() && !truthy(a))
+    {
         return;
     }
     let service = ctx.service;
     let mut props = Map::new();
     props.insert(
         "LogGroupName".into(),
-        json!(format!("/aws/api-gateway/{}-{}", service.name, service.stage)),
+        json!(format!(
+            "/aws/api-gateway/{}-{}",
+            service.name, service.stage
+        )),
     );
     for (key, from) in [
         ("RetentionInDays", "logRetentionInDays"),
