@@ -21,6 +21,7 @@ mod refused;
 pub mod resource_types;
 
 pub use error::{DeployError, ResourceFailure, Result};
+pub use events::custom_resources;
 pub use sls_config::model::{Function, Provider, Service, DEFAULT_RUNTIME};
 
 /// base64(SHA-256(bytes)): Lambda's `CodeSha256`, and v3's hash in version logical ids.
@@ -188,7 +189,7 @@ pub fn compile_events(
         .next()
         .and_then(|d| d.split('-').next())
         .unwrap_or("0");
-    events::compile_families(service, config, instance_id, t)
+    events::compile_families(service, config, artifact_directory_name, instance_id, t)
 }
 
 /// `aws:package:finalize:addExportNameForOutputs`. v3 adds exports before the user's resources

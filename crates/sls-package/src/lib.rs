@@ -13,6 +13,7 @@
 //! configuration and a [`BuildHost`] (PATH and the environment the tools run with).
 
 mod build_host;
+pub mod custom_resources;
 mod devdeps;
 pub mod esbuild;
 mod files;

@@ -305,7 +305,12 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
                 compile::compile_functions(&st.service, config, dir, &artifacts, t)?
             }
             "package:compileEvents" => {
-                compile::compile_events(&st.service, config, &st.artifact_directory_name, t)?
+                compile::compile_events(&st.service, config, &st.artifact_directory_name, t)?;
+                // v3 writes its custom resources' zip when an event family first needs it.
+                if compile::custom_resources::used(t) {
+                    st.artifacts
+                        .push(crate::custom_resources::write_zip(&st.out)?);
+                }
             }
             "aws:package:finalize:addExportNameForOutputs" => {
                 compile::add_export_names(&st.service, t)

@@ -25,6 +25,42 @@ pub fn write_zip(files: &[SourceFile], dest: &Path) -> Result<String> {
     write_entries(files.iter().map(ZipEntry::File), dest)
 }
 
+/// Writes in-memory files (`(name, bytes)`, in order) to `dest` with the same fixed metadata as
+/// [`write_zip`] (mode 0644), atomically; returns base64(SHA-256) of the zip.
+pub fn write_bytes_zip(files: &[(&str, &[u8])], dest: &Path) -> Result<String> {
+    let zip_err = |message: String| DeployError::Zip {
+        path: dest.to_path_buf(),
+        message,
+    };
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| DeployError::io("could not create", dir, e))?;
+    let tmp = dest.with_extension("zip.tmp");
+    let file =
+        std::fs::File::create(&tmp).map_err(|e| DeployError::io("could not create", &tmp, e))?;
+    let mut writer = ZipWriter::new(BufWriter::new(file));
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .last_modified_time(DateTime::default())
+        .system(System::Unix)
+        .unix_permissions(0o644);
+    for (name, bytes) in files {
+        writer
+            .start_file(*name, options)
+            .and_then(|()| writer.write_all(bytes).map_err(Into::into))
+            .map_err(|e| zip_err(e.to_string()))?;
+    }
+    let file = writer
+        .finish()
+        .map_err(|e| zip_err(e.to_string()))?
+        .into_inner()
+        .map_err(|e| DeployError::io("could not write", &tmp, e.into_error()))?;
+    file.sync_all()
+        .map_err(|e| DeployError::io("could not write", &tmp, e))?;
+    drop(file);
+    std::fs::rename(&tmp, dest).map_err(|e| DeployError::io("could not write", dest, e))?;
+    sha256_file(dest)
+}
+
 /// One entry of a zip: a file, or a folder entry (`name` ending in `/`), which sls's own zips
 /// leave out but the plugins' zip libraries (JSZip) write.
 #[derive(Debug, Clone, Copy)]

@@ -102,12 +102,27 @@ impl MotoServer {
         Self::launch(false, true).unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// Starts moto over HTTP with AWS's managed IAM policies loaded (moto leaves them out
+    /// unless asked, at startup: `MOTO_IAM_LOAD_MANAGED_POLICIES`), for code that attaches one.
+    pub fn start_with_managed_policies() -> MotoServer {
+        Self::launch_with(false, false, &[("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")])
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// Starts moto; an error says what went wrong.
     pub fn try_start(https: bool) -> Result<MotoServer, String> {
         Self::launch(https, false)
     }
 
     fn launch(https: bool, bodyless_fix: bool) -> Result<MotoServer, String> {
+        Self::launch_with(https, bodyless_fix, &[])
+    }
+
+    fn launch_with(
+        https: bool,
+        bodyless_fix: bool,
+        env: &[(&str, &str)],
+    ) -> Result<MotoServer, String> {
         let exe = moto_server_path().ok_or_else(|| {
             "moto_server not found: run scripts/setup-moto.sh (installs .venv-moto), \
              or set SLS_MOTO_SERVER to its path"
@@ -170,6 +185,7 @@ impl MotoServer {
                 cmd.env_remove(&k);
             }
         }
+        cmd.envs(env.iter().copied());
         cmd.stdin(Stdio::null())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log2));

@@ -1,12 +1,14 @@
 //! `cognitoUserPool` events on pools the stack creates (v3
 //! `compile/events/cognito-user-pool.js`, `newCognitoUserPools`): one `AWS::Cognito::UserPool`
 //! per pool with every trigger in its `LambdaConfig` (custom sender triggers with their KMS key),
-//! and an `AWS::Lambda::Permission` per trigger. `existing: true` needs v3's custom resource:
-//! refused.
+//! and an `AWS::Lambda::Permission` per trigger. Events with `existing: true`
+//! (`existingCognitoUserPools`) set triggers of a pool the stack does not own through the custom
+//! resource `Custom::CognitoUserPool` (one per function, `<Function>CustomCognitoUserPool1`).
 
 use serde_json::{json, Map, Value};
 
 use super::common::{self, err, path};
+use super::custom_resources::{self as cr, Kind};
 use crate::error::Result;
 use crate::naming;
 use sls_config::model::{Function, Service};
@@ -34,6 +36,8 @@ pub(super) struct Trigger {
     trigger: String,
     kms_key_id: Option<Value>,
     lambda_version: Option<Value>,
+    existing: bool,
+    force_deploy: bool,
 }
 
 pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Result<Trigger> {
@@ -49,12 +53,8 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
     }) {
         return Err(err(at(k), "unknown property; remove it"));
     }
-    if o.get("existing").is_some_and(common::js_truthy) {
-        return Err(err(
-            at("existing"),
-            "cognitoUserPool event on an existing pool: not supported yet (v3 configures it with a custom resource); let the stack create the pool, or deploy this service with the Serverless Framework v3",
-        ));
-    }
+    common::bool_at(o, "existing", at)?;
+    common::bool_at(o, "forceDeploy", at)?;
     let pool = match o.get("pool") {
         Some(Value::String(p))
             if !p.is_empty()
@@ -117,6 +117,8 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
         trigger,
         kms_key_id,
         lambda_version: o.get("lambdaVersion").filter(|v| !v.is_null()).cloned(),
+        existing: o.get("existing").is_some_and(common::js_truthy),
+        force_deploy: o.get("forceDeploy").is_some_and(common::js_truthy),
     })
 }
 
@@ -140,6 +142,9 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
                 continue;
             };
             let t = parse(f, index, Some(settings))?;
+            if t.existing {
+                continue; // v3 `existingCognitoUserPools`, below
+            }
             if !pools.contains(&t.pool) {
                 pools.push(t.pool.clone());
             }
@@ -194,5 +199,140 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
             ),
         );
     }
+    Ok(())
+}
+
+/// v3 `checkKmsArn`'s second half: one KMS key per pool.
+fn check_one_key(
+    keys: &mut Vec<(String, Value)>,
+    pool: &str,
+    key: &Value,
+    at: String,
+) -> Result<()> {
+    match keys.iter().find(|(p, _)| p == pool) {
+        Some((_, previous)) if previous != key => Err(err(
+            at,
+            format!("Only one KMS Key for can be configured per Cognito User Pool. Affected Cognito User Pool: \"{pool}\""),
+        )),
+        Some(_) => Ok(()),
+        None => {
+            keys.push((pool.to_string(), key.clone()));
+            Ok(())
+        }
+    }
+}
+
+/// v3 `existingCognitoUserPools`: a `Custom::CognitoUserPool` per function gathering its
+/// triggers (one pool per function), each after the previous one on the same pool, then the
+/// custom resource's function with the statements to update those pools.
+pub(super) fn compile_existing(
+    ctx: &cr::Context<'_>,
+    instance_id: &str,
+    template: &mut Value,
+) -> Result<()> {
+    let mut statements = Vec::new();
+    let mut on_pool: Vec<(String, Vec<String>)> = Vec::new();
+    let mut keys: Vec<(String, Value)> = Vec::new();
+    for f in &ctx.service.functions {
+        let mut current: Option<String> = None;
+        let id = format!(
+            "{}CustomCognitoUserPool1",
+            naming::normalized_function_name(&f.key)
+        );
+        for (index, event) in f.events.iter().enumerate() {
+            let Some(settings) = event.get(FAMILY) else {
+                continue;
+            };
+            let t = parse(f, index, Some(settings))?;
+            if !t.existing {
+                continue;
+            }
+            if let Some(c) = current.as_ref().filter(|c| **c != t.pool) {
+                return Err(err(
+                    path(f, index, FAMILY, "pool"),
+                    format!("Only one Cognito User Pool can be configured per function. In \"{}\" you're attempting to configure \"{c}\" and \"{}\" at the same time", f.name, t.pool),
+                ));
+            }
+            let mut config = Map::new();
+            config.insert("Trigger".into(), json!(t.trigger));
+            let sender = CUSTOM_SENDERS.contains(&t.trigger.as_str());
+            if sender {
+                let key = t.kms_key_id.clone().unwrap_or(Value::Null);
+                check_one_key(&mut keys, &t.pool, &key, path(f, index, FAMILY, "kmsKeyId"))?;
+                config.insert(
+                    "LambdaVersion".into(),
+                    t.lambda_version.clone().unwrap_or(json!("V1_0")),
+                );
+                config.insert("KMSKeyID".into(), key);
+            }
+            if current.is_none() {
+                current = Some(t.pool.clone());
+                if let Some(key) = t.kms_key_id.as_ref().filter(|_| sender) {
+                    statements.push(
+                        json!({"Effect": "Allow", "Resource": key, "Action": ["kms:CreateGrant"]}),
+                    );
+                }
+                let mut props = Map::new();
+                props.insert(
+                    "ServiceToken".into(),
+                    cr::service_token(Kind::CognitoUserPool),
+                );
+                props.insert("FunctionName".into(), json!(f.name));
+                props.insert("UserPoolName".into(), json!(t.pool));
+                props.insert("UserPoolConfigs".into(), json!([config]));
+                if t.force_deploy {
+                    let now: u64 = instance_id.parse().unwrap_or(0);
+                    props.insert("ForceDeploy".into(), json!(now));
+                }
+                common::merge_resource(
+                    template,
+                    &id,
+                    json!({
+                        "Type": "Custom::CognitoUserPool",
+                        "Version": 1,
+                        "DependsOn": [naming::lambda_logical_id(&f.key), Kind::CognitoUserPool.function_logical_id()],
+                        "Properties": props,
+                    }),
+                );
+                statements.push(json!({
+                    "Effect": "Allow",
+                    "Resource": "*",
+                    "Action": ["cognito-idp:ListUserPools", "cognito-idp:DescribeUserPool", "cognito-idp:UpdateUserPool"],
+                }));
+            } else if let Some(list) =
+                template["Resources"][&id]["Properties"]["UserPoolConfigs"].as_array_mut()
+            {
+                list.push(Value::Object(config));
+            }
+            match on_pool.iter_mut().find(|(p, _)| *p == t.pool) {
+                Some((_, ids)) if !ids.contains(&id) => ids.push(id.clone()),
+                Some(_) => {}
+                None => on_pool.push((t.pool.clone(), vec![id.clone()])),
+            }
+        }
+        if current.is_some() {
+            statements.push(json!({
+                "Effect": "Allow",
+                "Resource": {"Fn::Sub": format!("arn:${{AWS::Partition}}:lambda:*:*:function:{}", f.name)},
+                "Action": ["lambda:AddPermission", "lambda:RemovePermission"],
+            }));
+        }
+    }
+    if statements.is_empty() {
+        return Ok(());
+    }
+    statements.push(json!({
+        "Effect": "Allow",
+        "Resource": {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/*"},
+        "Action": ["iam:PassRole"],
+    }));
+    for (_, ids) in &on_pool {
+        for pair in ids.windows(2) {
+            if let Some(d) = template["Resources"][&pair[1]]["DependsOn"].as_array_mut() {
+                d.push(json!(pair[0]));
+            }
+        }
+    }
+    cr::add_to_service(ctx, Kind::CognitoUserPool, statements, template);
     Ok(())
 }

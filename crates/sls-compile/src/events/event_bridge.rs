@@ -3,14 +3,16 @@
 //! creates (`<Bus>EventBridgeEventBus`) or an existing one (ARN or intrinsic), with its target
 //! (input, inputPath, inputTransformer, retryPolicy, deadLetterQueueArn) and an
 //! `AWS::Lambda::Permission`. When `provider.eventBridge` exists without `useCloudFormation: true`
-//! v3 uses a custom resource (a Lambda function of its own): refused.
+//! v3 (`compileWithCustomResource`) creates each rule through the custom resource
+//! `Custom::EventBridge` (`<Function>CustomEventBridge<n>`), see [`super::custom_resources`].
 
 use serde_json::{json, Map, Value};
 
 use super::common::{self, err, path};
+use super::custom_resources::{self as cr, Kind};
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::Function;
 
 const FAMILY: &str = "eventBridge";
 const KEYS: &[&str] = &[
@@ -66,15 +68,12 @@ fn target_id(rule: &str) -> String {
     }
 }
 
-/// The refusal when v3 would build this event with its custom resource.
-pub(super) fn check_provider(config: &Value) -> Result<()> {
+/// v3 `shouldUseCloudFormation`: native resources unless `provider.eventBridge` is given
+/// without `useCloudFormation: true`.
+fn uses_custom_resource(config: &Value) -> bool {
     match config.pointer("/provider/eventBridge") {
-        None | Some(Value::Null) => Ok(()),
-        Some(o) if o.get("useCloudFormation").is_some_and(common::js_truthy) => Ok(()),
-        Some(_) => Err(err(
-            "provider.eventBridge".to_string(),
-            "without `useCloudFormation: true` v3 configures eventBridge events with a custom resource, which is not supported yet; set `provider.eventBridge.useCloudFormation: true` (native CloudFormation)",
-        )),
+        None | Some(Value::Null) => false,
+        Some(o) => !o.get("useCloudFormation").is_some_and(common::js_truthy),
     }
 }
 
@@ -187,18 +186,15 @@ pub(super) fn parse(
     Ok(o.clone())
 }
 
-pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Value) -> Result<()> {
-    let mut any = false;
-    for f in &service.functions {
+pub(super) fn compile_all(ctx: &cr::Context<'_>, template: &mut Value) -> Result<()> {
+    let custom = uses_custom_resource(ctx.config);
+    let mut custom_rules = CustomRules::default();
+    for f in &ctx.service.functions {
         for (index, event) in f.events.iter().enumerate() {
             let Some(settings) = event.get(FAMILY) else {
                 continue;
             };
             let o = parse(f, index, Some(settings))?;
-            if !any {
-                check_provider(config)?;
-                any = true;
-            }
             let idx = index + 1;
             let rule = match o.get("name").and_then(Value::as_str) {
                 Some(n) => n.to_string(),
@@ -209,6 +205,11 @@ pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Valu
             } else {
                 "ENABLED"
             };
+            if custom {
+                let at = |p: &str| path(f, index, FAMILY, p);
+                custom_rules.add(f, idx, &o, &rule, state, at, template)?;
+                continue;
+            }
             let bus = o.get("eventBus").filter(|b| !b.is_null()).cloned();
             let mut bus_name = bus.clone();
             let mut exists = matches!(bus, Some(Value::Object(_)));
@@ -310,5 +311,124 @@ pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Valu
             );
         }
     }
+    if custom && custom_rules.any {
+        custom_rules.finish(ctx, template);
+    }
     Ok(())
+}
+
+/// The rules v3 leaves to its custom resource, and the statements they need.
+#[derive(Default)]
+struct CustomRules {
+    any: bool,
+    statements: Vec<Value>,
+    bus_statement: bool,
+}
+
+impl CustomRules {
+    /// v3 `compileWithCustomResource`: one `Custom::EventBridge` per event.
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        f: &Function,
+        idx: usize,
+        o: &Map<String, Value>,
+        rule: &str,
+        state: &str,
+        at: impl Fn(&str) -> String,
+        template: &mut Value,
+    ) -> Result<()> {
+        const WHY: &str = "is not supported for EventBridge integration backed by Custom Resources. Please use \"provider.eventBridge.useCloudFormation\" setting to use native CloudFormation support for EventBridge";
+        if o.get("retryPolicy").is_some_and(common::js_truthy) {
+            return Err(err(
+                at("retryPolicy"),
+                format!("Configuring RetryPolicy {WHY}"),
+            ));
+        }
+        if o.get("deadLetterQueueArn").is_some_and(common::js_truthy) {
+            return Err(err(
+                at("deadLetterQueueArn"),
+                format!("Configuring DeadLetterConfig {WHY}"),
+            ));
+        }
+        let bus = o.get("eventBus").filter(|b| !b.is_null());
+        if bus.is_some_and(Value::is_object) {
+            return Err(err(
+                at("eventBus"),
+                format!("Referencing event bus with CloudFormation intrinsic functions {WHY}"),
+            ));
+        }
+        self.any = true;
+        let mut config = Map::new();
+        config.insert("RuleName".into(), json!(rule));
+        config.insert("State".into(), json!(state));
+        for (key, from) in [
+            ("EventBus", "eventBus"),
+            ("Schedule", "schedule"),
+            ("Pattern", "pattern"),
+            ("Input", "input"),
+            ("InputPath", "inputPath"),
+        ] {
+            if let Some(v) = o.get(from).filter(|v| !v.is_null()) {
+                config.insert(key.into(), v.clone());
+            }
+        }
+        if let Some(Value::Object(t)) = o.get("inputTransformer") {
+            let mapped: Map<String, Value> = t
+                .iter()
+                .map(|(k, v)| (naming::normalize_name(k), v.clone()))
+                .collect();
+            config.insert("InputTransformer".into(), Value::Object(mapped));
+        }
+        let id = format!(
+            "{}CustomEventBridge{idx}",
+            naming::normalized_function_name(&f.key)
+        );
+        template["Resources"][id] = json!({
+            "Type": "Custom::EventBridge",
+            "Version": 1,
+            "DependsOn": [naming::lambda_logical_id(&f.key), Kind::EventBridge.function_logical_id()],
+            "Properties": {
+                "ServiceToken": cr::service_token(Kind::EventBridge),
+                "FunctionName": f.name,
+                "EventBridgeConfig": config,
+            },
+        });
+        let bus_name = bus
+            .and_then(Value::as_str)
+            .map(|b| match b.starts_with("arn") {
+                true => &b[b.find('/').map_or(0, |i| i + 1)..],
+                false => b,
+            });
+        if !self.bus_statement && bus_name.is_some_and(|b| !b.is_empty() && b != "default") {
+            self.statements.push(json!({
+                "Effect": "Allow",
+                "Resource": {"Fn::Join": [":", [
+                    "arn", {"Ref": "AWS::Partition"}, "events", {"Ref": "AWS::Region"},
+                    {"Ref": "AWS::AccountId"}, "event-bus/*"
+                ]]},
+                "Action": ["events:CreateEventBus", "events:DeleteEventBus"],
+            }));
+            self.bus_statement = true;
+        }
+        Ok(())
+    }
+
+    /// v3 `_addCustomResourceToService`: the rule and permission statements, the function.
+    fn finish(mut self, ctx: &cr::Context<'_>, template: &mut Value) {
+        self.statements.push(json!({
+            "Effect": "Allow",
+            "Resource": {"Fn::Join": [":", [
+                "arn", {"Ref": "AWS::Partition"}, "events", {"Ref": "AWS::Region"},
+                {"Ref": "AWS::AccountId"}, "rule/*"
+            ]]},
+            "Action": ["events:PutRule", "events:RemoveTargets", "events:PutTargets", "events:DeleteRule"],
+        }));
+        self.statements.push(json!({
+            "Effect": "Allow",
+            "Resource": cr::any_function_in_stack_region(),
+            "Action": ["lambda:AddPermission", "lambda:RemovePermission"],
+        }));
+        cr::add_to_service(ctx, Kind::EventBridge, self.statements, template);
+    }
 }

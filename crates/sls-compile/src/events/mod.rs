@@ -11,6 +11,7 @@ mod cloudwatch_event;
 mod cloudwatch_log;
 mod cognito_user_pool;
 mod common;
+pub mod custom_resources;
 mod event_bridge;
 mod http_api;
 mod iot;
@@ -35,16 +36,24 @@ use sls_config::model::{Function, Service};
 /// resources and of statements follows the family first. Runs after the functions are in the
 /// template; each event was already checked by [`compile_event`].
 /// `config` is the resolved configuration (provider settings the model does not carry, such as
-/// `provider.apiGateway`); `instance_id` is the deployment's timestamp (v3 `instanceId`).
+/// `provider.apiGateway`); `instance_id` is the deployment's timestamp (v3 `instanceId`), and
+/// the custom-resource function's zip is in `artifact_directory_name`.
 pub(super) fn compile_families(
     service: &Service,
     config: &Value,
+    artifact_directory_name: &str,
     instance_id: &str,
     template: &mut Value,
 ) -> Result<()> {
+    let ctx = custom_resources::Context {
+        service,
+        config,
+        artifact_directory_name,
+    };
     schedule::compile_all(service, template)?;
     s3::compile_all(service, config, template)?;
-    api_gateway::compile(service, config, instance_id, template)?;
+    s3::compile_existing(&ctx, instance_id, template)?;
+    api_gateway::compile(&ctx, instance_id, template)?;
     websocket::compile(service, config, template)?;
     sns::compile_all(service, template)?;
     stream::compile_all(service, config, template)?;
@@ -60,7 +69,8 @@ pub(super) fn compile_families(
     cloudwatch_event::compile_all(service, template)?;
     cloudwatch_log::compile_all(service, template)?;
     cognito_user_pool::compile_all(service, template)?;
-    event_bridge::compile_all(service, config, template)?;
+    cognito_user_pool::compile_existing(&ctx, instance_id, template)?;
+    event_bridge::compile_all(&ctx, template)?;
     sqs::compile_all(service, template)?;
     http_api::compile(service, config, template)?;
     Ok(())
@@ -78,13 +88,20 @@ pub(super) fn compile(service: &Service, f: &Function, template: &mut Value) -> 
 /// authorizer naming a function, ...): they compile into a scratch template.
 pub(super) fn check_families(service: &Service, config: &Value) -> Result<()> {
     let mut scratch = serde_json::json!({"Resources": {}, "Outputs": {}});
+    let ctx = custom_resources::Context {
+        service,
+        config,
+        artifact_directory_name: "",
+    };
     s3::compile_all(service, config, &mut scratch)?;
-    event_bridge::compile_all(service, config, &mut scratch)?;
+    s3::compile_existing(&ctx, "0", &mut scratch)?;
+    event_bridge::compile_all(&ctx, &mut scratch)?;
     cloudwatch_log::compile_all(service, &mut scratch)?;
     cognito_user_pool::compile_all(service, &mut scratch)?;
+    cognito_user_pool::compile_existing(&ctx, "0", &mut scratch)?;
     iot_fleet_provisioning::compile_all(service, &mut scratch)?;
     alb::compile_all(service, config, &mut scratch)?;
-    api_gateway::compile(service, config, "0", &mut scratch)?;
+    api_gateway::compile(&ctx, "0", &mut scratch)?;
     websocket::compile(service, config, &mut scratch)?;
     http_api::compile(service, config, &mut scratch)
 }

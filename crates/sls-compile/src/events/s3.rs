@@ -1,12 +1,14 @@
 //! `s3` events on buckets the stack creates (v3 `compile/events/s3/index.js`, `newS3Buckets`):
 //! one `AWS::S3::Bucket` per bucket (`S3Bucket<Name>`, or the `provider.s3` key's id with its
 //! settings) whose `NotificationConfiguration.LambdaConfigurations` gathers every event on it,
-//! and an `AWS::Lambda::Permission` per function and bucket. `existing: true` needs v3's custom
-//! resource (a Lambda function of v3's own): refused.
+//! and an `AWS::Lambda::Permission` per function and bucket. Events with `existing: true`
+//! (`existingS3Buckets`) configure a bucket the stack does not own through the custom resource
+//! `Custom::S3` (one per function, `<Function>CustomS31`), see [`super::custom_resources`].
 
 use serde_json::{json, Map, Value};
 
 use super::common::{self, err, path};
+use super::custom_resources::{self as cr, Kind};
 use crate::error::Result;
 use crate::naming;
 use sls_config::model::{Function, Service};
@@ -19,6 +21,17 @@ pub(super) struct S3 {
     event: String,
     /// `{Filter: {S3Key: {Rules: [...]}}}` or nothing.
     filter: Option<Value>,
+    /// `existing: true`: the bucket (a name or an intrinsic) is not the stack's.
+    existing: Option<Existing>,
+}
+
+/// An event on an existing bucket, as v3's custom resource takes it.
+#[derive(Debug)]
+pub(super) struct Existing {
+    bucket: Value,
+    /// `[{"Prefix": ...}, {"Suffix": ...}]` (v3: `_.startCase` of each rule's key).
+    rules: Vec<Value>,
+    force_deploy: bool,
 }
 
 /// v3's `awsS3BucketName` pattern (and its 3 to 63 characters).
@@ -48,6 +61,7 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
             bucket: b.clone(),
             event: "s3:ObjectCreated:*".into(),
             filter: None,
+            existing: None,
         }),
         Some(Value::Object(o)) => {
             if let Some(k) = o.keys().find(|k| {
@@ -58,14 +72,12 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
             }) {
                 return Err(err(at(k), "unknown property; remove it"));
             }
-            if o.get("existing").is_some_and(common::js_truthy) {
-                return Err(err(
-                    at("existing"),
-                    "s3 event on an existing bucket: not supported yet (v3 configures it with a custom resource); let the stack create the bucket, or deploy this service with the Serverless Framework v3",
-                ));
-            }
+            let existing = o.get("existing").is_some_and(common::js_truthy);
+            common::bool_at(o, "existing", at)?;
+            common::bool_at(o, "forceDeploy", at)?;
             let bucket = match o.get("bucket") {
                 Some(Value::String(b)) => b.clone(),
+                Some(Value::Object(_)) if existing => String::new(),
                 Some(Value::Object(_)) => {
                     return Err(err(
                         at("bucket"),
@@ -84,6 +96,7 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
                     ))
                 }
             };
+            let mut existing_rules = Vec::new();
             let filter =
                 match o.get("rules") {
                     None | Some(Value::Null) => None,
@@ -97,6 +110,12 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
                                         && matches!(entries[0].0.as_str(), "prefix" | "suffix") =>
                                 {
                                     out.push(json!({"Name": entries[0].0, "Value": entries[0].1}));
+                                    let key = if entries[0].0 == "prefix" {
+                                        "Prefix"
+                                    } else {
+                                        "Suffix"
+                                    };
+                                    existing_rules.push(json!({key: entries[0].1}));
                                 }
                                 _ => return Err(err(
                                     rule_at,
@@ -113,10 +132,16 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
                         ))
                     }
                 };
+            let existing = existing.then(|| Existing {
+                bucket: o.get("bucket").cloned().unwrap_or_default(),
+                rules: existing_rules,
+                force_deploy: o.get("forceDeploy").is_some_and(common::js_truthy),
+            });
             Ok(S3 {
                 bucket,
                 event,
                 filter,
+                existing,
             })
         }
         _ => Err(err(
@@ -144,6 +169,9 @@ pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Valu
                 continue;
             };
             let s = parse(f, index, Some(settings))?;
+            if s.existing.is_some() {
+                continue; // v3 `existingS3Buckets`, below
+            }
             let bucket_name = match provider_s3.get(&s.bucket) {
                 Some(b) if common::js_truthy(b) => {
                     let name = match b.get("name") {
@@ -248,5 +276,105 @@ pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Valu
             }),
         );
     }
+    Ok(())
+}
+
+/// v3 `existingS3Buckets`: a `Custom::S3` per function gathering its events (one bucket per
+/// function), each after the previous one on the same bucket, then the custom resource's
+/// function with the statements to configure those buckets.
+pub(super) fn compile_existing(
+    ctx: &cr::Context<'_>,
+    instance_id: &str,
+    template: &mut Value,
+) -> Result<()> {
+    let mut statements = Vec::new();
+    // bucket (as v3's JSON.stringify) → the custom resources on it, in order.
+    let mut on_bucket: Vec<(String, Vec<String>)> = Vec::new();
+    for f in &ctx.service.functions {
+        let mut current: Option<String> = None;
+        let id = format!("{}CustomS31", naming::normalized_function_name(&f.key));
+        for (index, event) in f.events.iter().enumerate() {
+            let Some(settings) = event.get(FAMILY) else {
+                continue;
+            };
+            let Some(e) = parse(f, index, Some(settings))?.existing else {
+                continue;
+            };
+            let event_type = settings
+                .get("event")
+                .filter(|v| common::js_truthy(v))
+                .cloned()
+                .unwrap_or(json!("s3:ObjectCreated:*"));
+            let key = match &e.bucket {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let config = json!({"Event": event_type, "Rules": e.rules});
+            match &current {
+                None => {
+                    current = Some(key.clone());
+                    let mut props = Map::new();
+                    props.insert("ServiceToken".into(), cr::service_token(Kind::S3));
+                    props.insert("FunctionName".into(), json!(f.name));
+                    props.insert("BucketName".into(), e.bucket.clone());
+                    props.insert("BucketConfigs".into(), json!([config]));
+                    if e.force_deploy {
+                        let now: u64 = instance_id.parse().unwrap_or(0);
+                        props.insert("ForceDeploy".into(), json!(now));
+                    }
+                    common::merge_resource(
+                        template,
+                        &id,
+                        json!({
+                            "Type": "Custom::S3",
+                            "Version": 1,
+                            "DependsOn": [naming::lambda_logical_id(&f.key), Kind::S3.function_logical_id()],
+                            "Properties": props,
+                        }),
+                    );
+                    statements.push(json!({
+                        "Effect": "Allow",
+                        "Resource": {"Fn::Join": [":", ["arn", {"Ref": "AWS::Partition"}, "s3", "", "", e.bucket]]},
+                        "Action": ["s3:PutBucketNotification", "s3:GetBucketNotification"],
+                    }));
+                }
+                Some(c) if *c != key => {
+                    return Err(err(
+                        path(f, index, FAMILY, "bucket"),
+                        format!("Only one S3 Bucket can be configured per function. In \"{}\" you're attempting to configure \"{c}\" and \"{key}\" at the same time", f.name),
+                    ));
+                }
+                Some(_) => {
+                    if let Some(list) =
+                        template["Resources"][&id]["Properties"]["BucketConfigs"].as_array_mut()
+                    {
+                        list.push(config);
+                    }
+                }
+            }
+            match on_bucket.iter_mut().find(|(b, _)| *b == key) {
+                Some((_, ids)) if !ids.contains(&id) => ids.push(id.clone()),
+                Some(_) => {}
+                None => on_bucket.push((key, vec![id.clone()])),
+            }
+        }
+    }
+    if statements.is_empty() {
+        return Ok(());
+    }
+    statements.push(json!({
+        "Effect": "Allow",
+        "Resource": cr::any_function_in_stack_region(),
+        "Action": ["lambda:AddPermission", "lambda:RemovePermission"],
+    }));
+    // Several functions on one bucket: one after the other (v3 avoids racing notifications).
+    for (_, ids) in &on_bucket {
+        for pair in ids.windows(2) {
+            if let Some(d) = template["Resources"][&pair[1]]["DependsOn"].as_array_mut() {
+                d.push(json!(pair[0]));
+            }
+        }
+    }
+    cr::add_to_service(ctx, Kind::S3, statements, template);
     Ok(())
 }

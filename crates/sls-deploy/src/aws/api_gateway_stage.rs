@@ -3,10 +3,11 @@
 //! that v3 applies through API calls after the stack update, not in the template.
 //!
 //! Honoured here: `provider.tracing.apiGateway` (`/tracingEnabled`),
-//! `provider.apiGateway.metrics` (`/*/*/metrics/enabled`) and the stage tags
+//! `provider.apiGateway.metrics` (`/*/*/metrics/enabled`), `provider.logs.restApi` (access log
+//! settings into `/aws/api-gateway/<service>-<stage>`, execution log level and data trace; the
+//! log group and the account's CloudWatch role are in the template) and the stage tags
 //! (`provider.stackTags` merged with `provider.tags`, through `TagResource`/`UntagResource`).
-//! `provider.logs.restApi` stays refused at compile time: v3 also needs its account-wide
-//! CloudWatch role custom resource (a JavaScript Lambda function) for it.
+//! Without access logging, v3 deletes that log group (ignoring errors): so does sls.
 //!
 //! As v3: nothing happens when none of those settings is given, or when the service uses an
 //! external REST API (`provider.apiGateway.restApiId`); the stage is created from the API's
@@ -64,6 +65,72 @@ pub(super) struct StagePlan {
     pub tags: Option<HashMap<String, String>>,
     /// Tracing is configured (a missing deployment is then an error, as in v3).
     pub tracing: bool,
+    /// `provider.logs.restApi` when configured (not null): `false`, `true` or its settings.
+    pub logs: Option<Value>,
+}
+
+/// v3's default access log format (`defaultApiGatewayLogFormat`).
+const DEFAULT_LOG_FORMAT: &str = "requestId: $context.requestId, ip: $context.identity.sourceIp, caller: $context.identity.caller, user: $context.identity.user, requestTime: $context.requestTime, httpMethod: $context.httpMethod, resourcePath: $context.resourcePath, status: $context.status, protocol: $context.protocol, responseLength: $context.responseLength";
+
+/// `true` unless the setting is given and not truthy (v3 `x == null ? true : x`).
+fn default_true(logs: &Value, key: &str) -> bool {
+    logs.get(key).filter(|v| !v.is_null()).is_none_or(truthy)
+}
+
+/// v3 `handleLogs`: the patch operations (op, path, value) for `provider.logs.restApi`, with
+/// `log_group_arn` the access log destination.
+fn log_operations(logs: &Value, log_group_arn: &str) -> Vec<(Op, &'static str, Option<String>)> {
+    if !truthy(logs) {
+        return vec![
+            (Op::Replace, "/*/*/logging/dataTrace", Some("false".into())),
+            (Op::Replace, "/*/*/logging/loglevel", Some("OFF".into())),
+        ];
+    }
+    let mut ops = Vec::new();
+    if default_true(logs, "accessLogging") {
+        let format = logs
+            .get("format")
+            .and_then(Value::as_str)
+            .filter(|f| !f.is_empty())
+            .unwrap_or(DEFAULT_LOG_FORMAT);
+        ops.push((
+            Op::Replace,
+            "/accessLogSettings/destinationArn",
+            Some(log_group_arn.to_string()),
+        ));
+        ops.push((
+            Op::Replace,
+            "/accessLogSettings/format",
+            Some(format.to_string()),
+        ));
+    } else {
+        // Removes any access log setting left from before.
+        ops.push((Op::Remove, "/accessLogSettings", None));
+    }
+    let data_trace = default_true(logs, "fullExecutionData");
+    ops.push((
+        Op::Replace,
+        "/*/*/logging/dataTrace",
+        Some(data_trace.to_string()),
+    ));
+    let level = if !default_true(logs, "executionLogging") {
+        "OFF".to_string()
+    } else {
+        logs.get("level")
+            .and_then(Value::as_str)
+            .filter(|l| !l.is_empty())
+            .unwrap_or("INFO")
+            .to_string()
+    };
+    ops.push((Op::Replace, "/*/*/logging/loglevel", Some(level)));
+    ops
+}
+
+/// Whether the service keeps REST API access logs (else v3 deletes their log group).
+fn access_logging(plan: &StagePlan) -> bool {
+    plan.logs
+        .as_ref()
+        .is_some_and(|l| truthy(l) && default_true(l, "accessLogging"))
 }
 
 impl StagePlan {
@@ -86,6 +153,11 @@ impl StagePlan {
             plan.replace
                 .push(("/*/*/metrics/enabled", truthy(m).to_string()));
         }
+        plan.logs = provider
+            .get("logs")
+            .and_then(|l| l.get("restApi"))
+            .filter(|v| !v.is_null())
+            .cloned();
         let stack_tags = provider.get("stackTags").filter(|v| !v.is_null());
         let tags = provider.get("tags").filter(|v| !v.is_null());
         if stack_tags.is_some() || tags.is_some() {
@@ -103,7 +175,7 @@ impl StagePlan {
     }
 
     fn is_empty(&self) -> bool {
-        self.replace.is_empty() && self.tags.is_none()
+        self.replace.is_empty() && self.tags.is_none() && self.logs.is_none()
     }
 }
 
@@ -141,11 +213,16 @@ fn has_http_events(service_state: &Value) -> bool {
         })
 }
 
-/// v3: no REST API id or deployment found is an error only with `http` events and tracing.
+/// v3: no REST API id or deployment found is an error only with `http` events and tracing or
+/// logs.
 fn not_resolved(plan: &StagePlan, pkg: &PackageResult) -> Result<()> {
-    if plan.tracing && has_http_events(&pkg.state["service"]) {
+    if (plan.tracing || plan.logs.is_some()) && has_http_events(&pkg.state["service"]) {
+        let at = match plan.tracing {
+            true => "provider.tracing.apiGateway",
+            false => "provider.logs.restApi",
+        };
         return Err(DeployError::config(
-            "provider.tracing.apiGateway",
+            at,
             "Rest API id could not be resolved. This might be caused by a custom API Gateway configuration. In this setup stage specific options such as `tracing`, `logs` and `tags` are not supported; remove it",
         ));
     }
@@ -243,15 +320,29 @@ pub(super) async fn update_stage(c: &Clients, pkg: &PackageResult) -> Result<()>
     }
 
     // v3 `applyUpdates`: one UpdateStage with every patch operation.
-    if !plan.replace.is_empty() {
-        let ops: Vec<PatchOperation> = plan
-            .replace
-            .iter()
-            .map(|(path, value)| {
+    let mut all: Vec<(Op, &str, Option<String>)> = plan
+        .replace
+        .iter()
+        .map(|(path, value)| (Op::Replace, *path, Some(value.clone())))
+        .collect();
+    let log_group = format!("/aws/api-gateway/{}-{stage}", service.name);
+    if let Some(logs) = &plan.logs {
+        let account = stack_account(c, pkg).await?;
+        let arn = format!(
+            "arn:{}:logs:{}:{account}:log-group:{log_group}",
+            partition(&service.region),
+            service.region
+        );
+        all.extend(log_operations(logs, &arn));
+    }
+    if !all.is_empty() {
+        let ops: Vec<PatchOperation> = all
+            .into_iter()
+            .map(|(op, path, value)| {
                 PatchOperation::builder()
-                    .op(Op::Replace)
-                    .path(*path)
-                    .value(value)
+                    .op(op)
+                    .path(path)
+                    .set_value(value)
                     .build()
             })
             .collect();
@@ -266,7 +357,7 @@ pub(super) async fn update_stage(c: &Clients, pkg: &PackageResult) -> Result<()>
     }
 
     // v3 `handleTags` + `addTags` + `removeTags`.
-    if let Some(merged) = plan.tags {
+    if let Some(merged) = plan.tags.clone() {
         let current_tags: HashMap<String, String> = current
             .as_ref()
             .and_then(|s| s.tags())
@@ -296,7 +387,41 @@ pub(super) async fn update_stage(c: &Clients, pkg: &PackageResult) -> Result<()>
                 .map_err(c.fail("apigateway:UntagResource", stage_arn.clone()))?;
         }
     }
+    // v3 `removeAccessLoggingLogGroup`: so that turning logs on again finds no group of that
+    // name; any error is ignored, as in v3.
+    if !access_logging(&plan) {
+        let _ = c
+            .logs
+            .delete_log_group()
+            .log_group_name(&log_group)
+            .send()
+            .await;
+    }
     Ok(())
+}
+
+/// The account of the deployed stack (from its id), for the access logs' destination ARN.
+async fn stack_account(c: &Clients, pkg: &PackageResult) -> Result<String> {
+    let name = pkg.service.stack_name.as_str();
+    let out = c
+        .cfn
+        .describe_stacks()
+        .stack_name(name)
+        .send()
+        .await
+        .map_err(c.fail("cloudformation:DescribeStacks", name.to_string()))?;
+    let id = out
+        .stacks()
+        .first()
+        .and_then(|s| s.stack_id())
+        .unwrap_or_default();
+    match id.split(':').nth(4).filter(|a| !a.is_empty()) {
+        Some(account) => Ok(account.to_string()),
+        None => Err(DeployError::config(
+            "provider.logs.restApi",
+            format!("could not tell the account of stack {name} for the access log destination"),
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -327,6 +452,67 @@ mod tests {
         // `tracing.apiGateway: false` is still configured: it turns tracing off.
         let off = StagePlan::from_provider(&json!({"tracing": {"apiGateway": false}}));
         assert_eq!(off.replace, [("/tracingEnabled", "false".to_string())]);
+    }
+
+    fn ops(logs: Value) -> Vec<(String, String, Option<String>)> {
+        log_operations(&logs, "arn:g")
+            .into_iter()
+            .map(|(op, p, v)| (op.as_str().to_string(), p.to_string(), v))
+            .collect()
+    }
+
+    #[test]
+    fn rest_api_logs_follow_v3() {
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(
+            ops(json!(true)),
+            [
+                (
+                    "replace".into(),
+                    "/accessLogSettings/destinationArn".into(),
+                    s("arn:g")
+                ),
+                (
+                    "replace".into(),
+                    "/accessLogSettings/format".into(),
+                    s(DEFAULT_LOG_FORMAT)
+                ),
+                ("replace".into(), "/*/*/logging/dataTrace".into(), s("true")),
+                ("replace".into(), "/*/*/logging/loglevel".into(), s("INFO")),
+            ]
+        );
+        assert_eq!(
+            ops(json!({"accessLogging": false, "fullExecutionData": false, "level": "ERROR"})),
+            [
+                ("remove".into(), "/accessLogSettings".into(), None),
+                (
+                    "replace".into(),
+                    "/*/*/logging/dataTrace".into(),
+                    s("false")
+                ),
+                ("replace".into(), "/*/*/logging/loglevel".into(), s("ERROR")),
+            ]
+        );
+        let off = ops(json!({"executionLogging": false, "format": "$context.requestId"}));
+        assert_eq!(off[1].2, s("$context.requestId"));
+        assert_eq!(off[3].2, s("OFF"));
+        assert_eq!(
+            ops(json!(false)),
+            [
+                (
+                    "replace".into(),
+                    "/*/*/logging/dataTrace".into(),
+                    s("false")
+                ),
+                ("replace".into(), "/*/*/logging/loglevel".into(), s("OFF")),
+            ]
+        );
+        let plan =
+            StagePlan::from_provider(&json!({"logs": {"restApi": {"accessLogging": false}}}));
+        assert!(!plan.is_empty() && !access_logging(&plan));
+        assert!(access_logging(&StagePlan::from_provider(
+            &json!({"logs": {"restApi": true}})
+        )));
     }
 
     #[test]

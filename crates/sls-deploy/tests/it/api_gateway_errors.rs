@@ -131,8 +131,13 @@ fn unknown_keys_and_unsupported_settings_are_refused() {
         &["functions.hello.events[0].http.request.template"],
     );
     let mut cfg = svc(json!([{"http": "GET a"}]));
-    cfg["provider"]["logs"] = json!({"restApi": true});
-    expect(cfg.clone(), &["provider.logs.restApi"]);
+    cfg["provider"]["logs"] = json!({"restApi": {"levle": "INFO"}});
+    expect(cfg.clone(), &["provider.logs.restApi.levle"]);
+    cfg["provider"]["logs"] = json!({"restApi": {"level": "DEBUG"}});
+    expect(
+        cfg.clone(),
+        &["provider.logs.restApi.level", "INFO or ERROR"],
+    );
     cfg["provider"].as_object_mut().unwrap().remove("logs");
     // Applied to the stage after the deployment (`aws::api_gateway_stage`, moto_api_gateway.rs).
     cfg["provider"]["tracing"] = json!({"apiGateway": true});

@@ -147,10 +147,19 @@ fn families_not_implemented_are_refused_by_name() {
 
 #[test]
 fn s3_existing_bucket_and_bad_names() {
-    let e = refused(json!([{"s3": {"bucket": "my-bucket", "existing": true}}]));
+    // v3's custom resource takes one existing bucket per function.
+    let e = refused(json!([
+        {"s3": {"bucket": "my-bucket", "existing": true}},
+        {"s3": {"bucket": "other-bucket", "existing": true}}
+    ]));
     assert!(
-        e.contains("functions.hello.events[0].s3.existing")
-            && e.contains("s3 event on an existing bucket: not supported yet"),
+        e.contains("functions.hello.events[1].s3.bucket")
+            && e.contains("Only one S3 Bucket can be configured per function"),
+        "{e}"
+    );
+    let e = refused(json!([{"s3": {"bucket": "my-bucket", "existing": "yes"}}]));
+    assert!(
+        e.contains("events[0].s3.existing") && e.contains("true or false"),
         "{e}"
     );
     let e = refused(json!([{"s3": "Bad_Bucket"}]));
@@ -170,7 +179,10 @@ fn event_bridge_custom_resource_mode_and_bad_input() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("handler.js"), "exports.hello = 1;\n").unwrap();
     let out = tmp.path().join(".serverless");
-    let mut config = config(json!([{"eventBridge": {"pattern": {"source": ["a"]}}}]));
+    // v3's custom resource takes neither a retry policy nor a bus by intrinsic.
+    let mut config = config(
+        json!([{"eventBridge": {"pattern": {"source": ["a"]}, "retryPolicy": {"maximumRetryAttempts": 1}}}]),
+    );
     config["provider"]["eventBridge"] = json!({"useCloudFormation": false});
     let e = package(&PackageInput {
         service_dir: tmp.path(),
@@ -181,11 +193,12 @@ fn event_bridge_custom_resource_mode_and_bad_input() {
         config_file_name: Some("serverless.yml"),
         timestamp: None,
     })
-    .expect_err("custom resource mode is refused")
+    .expect_err("retryPolicy with the custom resource is refused")
     .to_string();
     assert!(!out.exists());
     assert!(
-        e.contains("provider.eventBridge") && e.contains("useCloudFormation: true"),
+        e.contains("events[0].eventBridge.retryPolicy")
+            && e.contains("provider.eventBridge.useCloudFormation"),
         "{e}"
     );
     let e = refused(
@@ -239,12 +252,14 @@ fn alexa_and_iot_bad_input() {
 
 #[test]
 fn cognito_bad_input() {
-    let e = refused(
-        json!([{"cognitoUserPool": {"pool": "p", "trigger": "PreSignUp", "existing": true}}]),
-    );
+    // v3's custom resource takes one existing pool per function.
+    let e = refused(json!([
+        {"cognitoUserPool": {"pool": "p", "trigger": "PreSignUp", "existing": true}},
+        {"cognitoUserPool": {"pool": "q", "trigger": "PostConfirmation", "existing": true}}
+    ]));
     assert!(
-        e.contains("functions.hello.events[0].cognitoUserPool.existing")
-            && e.contains("not supported yet"),
+        e.contains("functions.hello.events[1].cognitoUserPool.pool")
+            && e.contains("Only one Cognito User Pool can be configured per function"),
         "{e}"
     );
     let e = refused(json!([{"cognitoUserPool": {"pool": "p", "trigger": "Nope"}}]));

@@ -5,6 +5,8 @@ mod api_gateway_errors;
 #[cfg(feature = "aws")]
 mod common;
 mod corpus;
+#[cfg(feature = "aws")]
+mod custom_resources;
 mod esbuild;
 mod event_errors;
 #[cfg(feature = "aws")]

@@ -275,7 +275,8 @@ async fn http_events_deploy_redeploy_remove() {
 /// skipped (v3's `after:deploy:deploy` runs then too).
 ///
 /// What moto cannot show: that tracing really sends traces to X-Ray and that metrics reach
-/// CloudWatch (moto only stores the stage fields); `provider.logs.restApi` stays refused.
+/// CloudWatch (moto only stores the stage fields). `provider.logs.restApi`'s patch operations
+/// are pinned by `aws::api_gateway_stage`'s unit tests, its template by the v3 corpus.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stage_tracing_metrics_and_tags_are_applied_after_deploy() {
     let moto = MotoServer::start();

@@ -1,3 +1,4 @@
 //! sls-policy's integration tests, one binary (see README "Tests").
 
+mod custom_resources;
 mod expected;

@@ -16,6 +16,7 @@ mod resources;
 
 use serde_json::{json, Map, Value};
 
+use super::custom_resources as cr;
 use crate::error::{DeployError, Result};
 use crate::merge;
 use crate::naming;
@@ -688,17 +689,11 @@ fn check_provider(s: &Settings<'_>) -> Result<()> {
         ));
     }
     let p = s.provider;
-    // `provider.tracing.apiGateway`, `provider.apiGateway.metrics` and the stage tags
-    // (`provider.tags`/`stackTags`) are applied after the deployment by `aws::api_gateway_stage`.
-    if p.get("logs")
-        .and_then(|t| t.get("restApi"))
-        .is_some_and(|v| !v.is_null())
-    {
-        return Err(DeployError::config(
-            "provider.logs.restApi",
-            "v3 sets up REST API logs after the deployment with an account-wide CloudWatch role that its own custom resource (a JavaScript Lambda function) creates, which sls does not deploy; remove it",
-        ));
-    }
+    // `provider.tracing.apiGateway`, `provider.apiGateway.metrics`, the stage tags
+    // (`provider.tags`/`stackTags`) and `provider.logs.restApi` are applied after the
+    // deployment by `aws::api_gateway_stage`; the logs' group and account role are compiled by
+    // `compile_stage`.
+    check_rest_api_logs(p)?;
     if let Some(v) = p.get("vpcEndpointIds").filter(|v| !v.is_null()) {
         let private = p
             .get("endpointType")
@@ -716,12 +711,8 @@ fn check_provider(s: &Settings<'_>) -> Result<()> {
 
 /// Compiles every `http` event of the service into `t` (v3's `package:compileEvents` hook of
 /// `AwsCompileApigEvents`). `instance_id` is the deployment's timestamp (milliseconds).
-pub(crate) fn compile(
-    service: &Service,
-    config: &Value,
-    instance_id: &str,
-    t: &mut Value,
-) -> Result<()> {
+pub(crate) fn compile(ctx: &cr::Context<'_>, instance_id: &str, t: &mut Value) -> Result<()> {
+    let (service, config) = (ctx.service, ctx.config);
     let mut events = Vec::new();
     for f in &service.functions {
         for (i, e) in f.events.iter().enumerate() {
@@ -779,8 +770,106 @@ pub(crate) fn compile(
             merge(slot, &res);
         }
     }
+    compile_stage(ctx, t);
     Ok(())
 }
+
+/// The keys of `provider.logs.restApi` (v3's schema), all booleans but these.
+const REST_API_LOGS_KEYS: &[&str] = &[
+    "accessLogging",
+    "executionLogging",
+    "format",
+    "fullExecutionData",
+    "level",
+    "role",
+    "roleManagedExternally",
+];
+
+/// v3's schema of `provider.logs.restApi`: `true`/`false` or an object of known settings.
+fn check_rest_api_logs(p: &Map<String, Value>) -> Result<()> {
+    let at = |k: &str| format!("provider.logs.restApi.{k}");
+    let o = match p.get("logs").and_then(|l| l.get("restApi")) {
+        None | Some(Value::Null) | Some(Value::Bool(_)) => return Ok(()),
+        Some(Value::Object(o)) => o,
+        Some(v) => {
+            return Err(DeployError::config(
+                "provider.logs.restApi",
+                format!("must be true, false or an object of settings, got {v}"),
+            ))
+        }
+    };
+    for (k, v) in o {
+        let ok = match k.as_str() {
+            "format" => v.is_string(),
+            "level" => v == "INFO" || v == "ERROR",
+            "role" => v.as_str().is_some_and(|s| s.starts_with("arn:")) || v.is_object(),
+            k if REST_API_LOGS_KEYS.contains(&k) => v.is_boolean(),
+            _ => {
+                return Err(DeployError::config(
+                    at(k),
+                    format!(
+                        "is not a setting of REST API logs; use one of {}",
+                        REST_API_LOGS_KEYS.join(", ")
+                    ),
+                ))
+            }
+        };
+        if !ok && !v.is_null() {
+            let expected = match k.as_str() {
+                "format" => "a log format string",
+                "level" => "INFO or ERROR",
+                "role" => "an IAM role ARN",
+                _ => "true or false",
+            };
+            return Err(DeployError::config(
+                at(k),
+                format!("must be {expected}, got {v}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// v3 `compileStage`: with `provider.logs.restApi` (and access logging not turned off) the
+/// access log group `ApiGatewayLogGroup` and the account's CloudWatch role; the stage itself is
+/// updated after the deployment.
+fn compile_stage(ctx: &cr::Context<'_>, t: &mut Value) {
+    let provider = &ctx.config["provider"];
+    let logs = &provider["logs"]["restApi"];
+    if !truthy(logs)
+        || logs
+            .get("accessLogging")
+            .is_some_and(|a| !a.is_null() && !truthy(a))
+    {
+        return;
+    }
+    let service = ctx.service;
+    let mut props = Map::new();
+    props.insert(
+        "LogGroupName".into(),
+        json!(format!(
+            "/aws/api-gateway/{}-{}",
+            service.name, service.stage
+        )),
+    );
+    for (key, from) in [
+        ("RetentionInDays", "logRetentionInDays"),
+        ("DataProtectionPolicy", "logDataProtectionPolicy"),
+    ] {
+        if let Some(v) = provider.get(from).filter(|v| truthy(v)) {
+            props.insert(key.into(), v.clone());
+        }
+    }
+    let group = json!({"Type": "AWS::Logs::LogGroup", "Properties": props});
+    match t["Resources"].get_mut(LOG_GROUP_LOGICAL_ID) {
+        Some(existing) => merge(existing, &group),
+        None => t["Resources"][LOG_GROUP_LOGICAL_ID] = group,
+    }
+    cr::ensure_api_gateway_cloud_watch_role(ctx, t);
+}
+
+/// v3 `getApiGatewayLogGroupLogicalId`.
+const LOG_GROUP_LOGICAL_ID: &str = "ApiGatewayLogGroup";
 
 /// Resources in v3's order; a second write to an id merges into the first (lodash `_.merge`).
 #[derive(Default)]
