@@ -15,6 +15,7 @@ pub mod error;
 mod events;
 mod functions;
 mod iam;
+mod image;
 pub mod naming;
 mod outputs;
 mod refused;
@@ -145,13 +146,11 @@ pub fn compile_functions(
     let mut versions = Vec::new();
     let mut seen_destinations = Vec::new();
     for (f, a) in service.functions.iter().zip(artifacts) {
-        let (fn_id, fn_res, statements) =
+        let (fn_id, mut fn_res, statements) =
             functions::compile_function(service, config, f, artifact_directory_name, a);
         functions::add_role_statements(t, statements);
-        let should_version = f
-            .version_function
-            .unwrap_or(service.provider.version_functions);
-        let version = should_version.then(|| functions::version_resource(f, &fn_id, &fn_res, a));
+        let version = functions::is_versioned(service, f)
+            .then(|| functions::version(service, config, f, &fn_id, &mut fn_res, a));
         t["Resources"][fn_id] = fn_res;
         let url = functions::function_url(config, f);
         let ev_conf = functions::event_invoke_config(service, config, f, &mut seen_destinations)?;
@@ -162,9 +161,12 @@ pub fn compile_functions(
         }
     }
     for (version, url, ev_conf) in versions {
-        if let Some((id, res, out_id, out)) = version {
-            t["Resources"][id] = res;
-            t["Outputs"][out_id] = out;
+        if let Some(v) = version {
+            t["Resources"][v.id] = v.resource;
+            t["Outputs"][v.output_id] = v.output;
+            if let Some((id, alias)) = v.alias {
+                t["Resources"][id] = alias;
+            }
         }
         add_after_version(t, url, ev_conf);
     }
@@ -197,19 +199,65 @@ pub fn add_export_names(service: &Service, t: &mut Value) {
     outputs::add_exports(service, t);
 }
 
-/// `aws:package:finalize:mergeCustomProviderResources`: the user's `resources` (lodash merge).
+/// `aws:package:finalize:mergeCustomProviderResources`: the user's `resources` (lodash merge),
+/// then `resources.extensions` applied to the merged resources.
 pub fn merge_custom_provider_resources(service: &Service, t: &mut Value) -> Result<()> {
     if let Some(res) = &service.resources {
-        if res.contains_key("extensions") {
-            return Err(DeployError::config(
-                "resources.extensions",
-                "resource extensions are not supported yet; merge the properties into `resources.Resources` instead",
-            ));
-        }
         let mut user = res.clone();
+        let extensions = user.remove("extensions");
         user.entry("Resources").or_insert_with(|| json!({}));
         user.entry("Outputs").or_insert_with(|| json!({}));
         merge(t, &Value::Object(user));
+        if let Some(Value::Object(ext)) = extensions.filter(functions::truthy) {
+            extend_resources(t, &ext)?;
+        }
+    }
+    Ok(())
+}
+
+/// v3's `resources.extensions`: per resource, a few attributes set, merged or appended.
+fn extend_resources(t: &mut Value, extensions: &Map<String, Value>) -> Result<()> {
+    for (name, definition) in extensions {
+        let Some(attrs) = definition.as_object() else {
+            continue;
+        };
+        for (attr, value) in attrs {
+            let path = format!("resources.extensions.{name}.{attr}");
+            let Some(Value::Object(resource)) = t["Resources"].get_mut(name) else {
+                return Err(DeployError::config(
+                    path,
+                    format!("Cannot extend \"{name}\" resource, as it's not found in generated stack"),
+                ));
+            };
+            match attr.as_str() {
+                "Condition" | "CreationPolicy" | "DeletionPolicy" | "UpdatePolicy"
+                | "UpdateReplacePolicy" => {
+                    resource.insert(attr.clone(), value.clone());
+                }
+                // `Object.assign`: top-level keys replace.
+                "Properties" | "Metadata" => {
+                    let target = resource.entry(attr.clone()).or_insert_with(|| json!({}));
+                    if let (Some(t), Some(v)) = (target.as_object_mut(), value.as_object()) {
+                        t.extend(v.clone());
+                    }
+                }
+                "DependsOn" => {
+                    let target = resource.entry("DependsOn").or_insert_with(|| json!([]));
+                    if let Value::String(s) = target {
+                        *target = json!([s.clone()]);
+                    }
+                    if let (Some(list), Some(add)) = (target.as_array_mut(), value.as_array()) {
+                        list.extend(add.iter().cloned());
+                    }
+                }
+                _ => {
+                    return Err(DeployError::config(
+                        path,
+                        format!("Cannot extend \"{name}\" resource, as extending the \"{attr}\" attribute at this point is not supported. Feel free to propose support for it in the Framework issue tracker: https://github.com/serverless/serverless/issues"),
+                    ))
+                }
+            }
+        }
     }
     Ok(())
 }

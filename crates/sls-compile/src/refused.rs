@@ -21,7 +21,6 @@ const PROVIDER: &[(&str, &str)] = &[
         "cloudFront",
         "v3 creates CloudFront cache policies for Lambda@Edge",
     ),
-    ("ecr", "v3 builds and pushes container images"),
 ];
 
 /// `vpc.*` keys, at provider and function level.
@@ -35,14 +34,6 @@ const FUNCTION: &[(&str, &str)] = &[
     (
         "awsKmsKeyArn",
         "v3 accepts it but sets nothing; use kmsKeyArn",
-    ),
-    (
-        "snapStart",
-        "v3 publishes a snapstart alias that every event then targets",
-    ),
-    (
-        "provisionedConcurrency",
-        "v3 creates a provisioned alias that every event then targets",
     ),
 ];
 
@@ -96,15 +87,13 @@ mod tests {
 
     #[test]
     fn names_the_property_path() {
-        let err = check(&json!({"provider": {"ecr": {"images": {}}}})).unwrap_err();
-        assert!(err.to_string().contains("provider.ecr"), "{err}");
-        let err = check(&json!({"functions": {"a": {"provisionedConcurrency": 1}}})).unwrap_err();
+        let err = check(&json!({"provider": {"cloudFront": {"x": {}}}})).unwrap_err();
+        assert!(err.to_string().contains("provider.cloudFront"), "{err}");
+        let err = check(&json!({"functions": {"a": {"awsKmsKeyArn": "k"}}})).unwrap_err();
         assert!(
-            err.to_string()
-                .contains("functions.a.provisionedConcurrency"),
+            err.to_string().contains("functions.a.awsKmsKeyArn"),
             "{err}"
         );
-        assert!(check(&json!({"provider": {"ecr": null}})).is_ok());
         assert!(check(&json!({"provider": {"cloudFront": false}})).is_ok());
     }
 }

@@ -222,7 +222,8 @@ pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Valu
                 && bus_name
                     .as_ref()
                     .is_some_and(|b| b.as_str().is_some_and(|s| !s.is_empty() && s != "default"));
-            let mut depends_on = None;
+            // v3: the alias, replaced by the bus the stack creates.
+            let mut depends_on = naming::target_alias_id(f);
             if create_bus {
                 let name = bus_name
                     .as_ref()
@@ -295,7 +296,7 @@ pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Valu
             common::assign_resource(
                 template,
                 &naming::event_bridge_lambda_permission_logical_id(&f.key, idx),
-                json!({
+                common::alias_dep(f, json!({
                     "Type": "AWS::Lambda::Permission",
                     "Properties": {
                         "Action": "lambda:InvokeFunction",
@@ -306,7 +307,7 @@ pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Valu
                             {"Ref": "AWS::AccountId"}, {"Fn::Join": ["/", arn_path]}
                         ]]}
                     }
-                }),
+                })),
             );
         }
     }

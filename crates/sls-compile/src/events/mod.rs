@@ -25,6 +25,8 @@ mod sqs;
 mod stream;
 mod websocket;
 
+pub(crate) use common::lambda_target;
+
 use serde_json::{Map, Value};
 
 use crate::error::{DeployError, Result};

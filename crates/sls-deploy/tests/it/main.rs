@@ -8,6 +8,8 @@ mod corpus;
 mod esbuild;
 mod event_errors;
 #[cfg(feature = "aws")]
+mod moto_aliases;
+#[cfg(feature = "aws")]
 mod moto_api_gateway;
 #[cfg(feature = "aws")]
 mod moto_e2e;

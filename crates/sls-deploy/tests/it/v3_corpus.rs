@@ -43,6 +43,11 @@ const CASES: &[&str] = &[
     "fn-disable-logs",
     "fn-destinations",
     "fn-url",
+    "fn-provisioned",
+    "fn-provisioned-api",
+    "fn-snapstart",
+    "fn-image",
+    "resources-extensions",
     // real-world services from serverless/examples (SOURCE.md in each fixture)
     "ex-scheduled-cron",
     "ex-s3-ses-email",
