@@ -143,34 +143,72 @@ pub fn compile_functions(
 ) -> Result<()> {
     // v3 compiles functions concurrently: what follows a versioned function's hashing (its
     // version, then its event invoke config) lands after every function's synchronous part.
+    // An image function first awaits its image (no file to hash): it is compiled whole after
+    // the zip functions' synchronous parts and before their versions.
     let mut versions = Vec::new();
     let mut seen_destinations = Vec::new();
-    for (f, a) in service.functions.iter().zip(artifacts) {
-        let (fn_id, mut fn_res, statements) =
-            functions::compile_function(service, config, f, artifact_directory_name, a);
-        functions::add_role_statements(t, statements);
-        let version = functions::is_versioned(service, f)
-            .then(|| functions::version(service, config, f, &fn_id, &mut fn_res, a));
-        t["Resources"][fn_id] = fn_res;
-        let url = functions::function_url(config, f);
-        let ev_conf = functions::event_invoke_config(service, config, f, &mut seen_destinations)?;
+    let pairs: Vec<(&Function, &FunctionArtifact)> =
+        service.functions.iter().zip(artifacts).collect();
+    let (images, zips): (Vec<_>, Vec<_>) = pairs.into_iter().partition(|(f, _)| f.image.is_some());
+    for (f, a) in zips {
+        let (version, url, ev_conf) =
+            compile_one(service, config, f, artifact_directory_name, a, &mut seen_destinations, t)?;
         if version.is_some() {
             versions.push((version, url, ev_conf));
         } else {
             add_after_version(t, url, ev_conf);
         }
     }
+    for (f, a) in images {
+        let (version, url, ev_conf) =
+            compile_one(service, config, f, artifact_directory_name, a, &mut seen_destinations, t)?;
+        add_version(t, version);
+        add_after_version(t, url, ev_conf);
+    }
     for (version, url, ev_conf) in versions {
-        if let Some(v) = version {
-            t["Resources"][v.id] = v.resource;
-            t["Outputs"][v.output_id] = v.output;
-            if let Some((id, alias)) = v.alias {
-                t["Resources"][id] = alias;
-            }
-        }
+        add_version(t, version);
         add_after_version(t, url, ev_conf);
     }
     Ok(())
+}
+
+type AfterFunction = (
+    Option<functions::Version>,
+    Option<functions::FunctionUrl>,
+    Option<(String, Value, Vec<functions::RoleStatement>)>,
+);
+
+/// A function's resource and role statements into `t`; its version, URL and event invoke
+/// config are returned for the caller to place in v3's order.
+fn compile_one(
+    service: &Service,
+    config: &Value,
+    f: &Function,
+    artifact_directory_name: &str,
+    a: &FunctionArtifact,
+    seen_destinations: &mut Vec<String>,
+    t: &mut Value,
+) -> Result<AfterFunction> {
+    let (fn_id, mut fn_res, statements) =
+        functions::compile_function(service, config, f, artifact_directory_name, a);
+    functions::add_role_statements(t, statements);
+    let version = functions::is_versioned(service, f)
+        .then(|| functions::version(service, config, f, &fn_id, &mut fn_res, a));
+    t["Resources"][fn_id] = fn_res;
+    let url = functions::function_url(config, f);
+    let ev_conf = functions::event_invoke_config(service, config, f, seen_destinations)?;
+    Ok((version, url, ev_conf))
+}
+
+/// A version, its output and its alias.
+fn add_version(t: &mut Value, version: Option<functions::Version>) {
+    if let Some(v) = version {
+        t["Resources"][v.id] = v.resource;
+        t["Outputs"][v.output_id] = v.output;
+        if let Some((id, alias)) = v.alias {
+            t["Resources"][id] = alias;
+        }
+    }
 }
 
 /// `package:compileEvents`: each function's events, then the families compiled across

@@ -153,6 +153,8 @@ fn parse_authorizer(service: &Service, a: &Value, at: &str) -> Result<Authorizer
             identity_source: default_source,
             permission: json!(a),
             local: false,
+            target: Value::Null,
+            alias: None,
         }),
         Value::String(a) => {
             check_function(service, a, at)?;
