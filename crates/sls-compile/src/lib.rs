@@ -386,6 +386,58 @@ pub fn strip_null_props(t: &mut Value) {
 mod tests {
     use super::*;
 
+    fn service(config: &Value) -> Service {
+        Service::from_config(config, "dev", "us-east-1").unwrap()
+    }
+
+    #[test]
+    fn v3s_errors_for_aliases_and_images() {
+        let both = json!({"service": "s", "provider": {"name": "aws"}, "functions": {"f": {
+            "handler": "h.h", "provisionedConcurrency": 1, "snapStart": true}}});
+        let e = check(&service(&both), &both).unwrap_err().to_string();
+        assert!(e.contains("functions.f.snapStart") && e.contains("Functions with enabled SnapStart does not support provisioned concurrency. Please remove at least one of the settings on function \"f\""), "{e}");
+        let img = "1.dkr.ecr.us-east-1.amazonaws.com/a@sha256:6bb600b4d6e1d7cf521097177dd0c4e9ea373edb91984a505333be8ac9455d38";
+        let both = json!({"service": "s", "provider": {"name": "aws"}, "functions": {"f": {
+            "handler": "h.h", "image": img}}});
+        let e = check(&service(&both), &both).unwrap_err().to_string();
+        assert!(e.contains("Either \"handler\" or \"image\" property (not both) needs to be set on function \"f\""), "{e}");
+        let neither = json!({"service": "s", "provider": {"name": "aws"}, "functions": {"f": {}}});
+        let e = check(&service(&neither), &neither).unwrap_err().to_string();
+        assert!(e.contains("Either \"handler\" or \"image\" property needs to be set"), "{e}");
+        let tagged = json!({"service": "s", "provider": {"name": "aws"}, "functions": {"f": {
+            "image": "1.dkr.ecr.us-east-1.amazonaws.com/a:latest"}}});
+        let e = check(&service(&tagged), &tagged).unwrap_err().to_string();
+        assert!(e.contains("functions.f.image") && e.contains("by tag"), "{e}");
+        let ok = json!({"service": "s", "provider": {"name": "aws"}, "functions": {"f": {"image": img}}});
+        assert!(check(&service(&ok), &ok).is_ok());
+    }
+
+    fn extend(extensions: Value) -> Result<Value> {
+        let config = json!({"service": "s", "provider": {"name": "aws"},
+            "resources": {"Resources": {"Q": {"Type": "AWS::SNS::Topic", "DependsOn": "X",
+                "Properties": {"A": {"x": 1}, "B": 2}}}, "extensions": extensions}});
+        let mut t = json!({"Resources": {}, "Outputs": {}});
+        merge_custom_provider_resources(&service(&config), &mut t).map(|_| t)
+    }
+
+    #[test]
+    fn resource_extensions_as_v3() {
+        let t = extend(json!({"Q": {"Properties": {"A": {"y": 2}}, "DependsOn": ["Y"],
+            "Metadata": {"m": 1}, "DeletionPolicy": "Retain"}}))
+        .unwrap();
+        // `Object.assign`: a top-level property is replaced, not merged.
+        assert_eq!(
+            t["Resources"]["Q"],
+            json!({"Type": "AWS::SNS::Topic", "DependsOn": ["X", "Y"],
+                "Properties": {"A": {"y": 2}, "B": 2}, "Metadata": {"m": 1}, "DeletionPolicy": "Retain"})
+        );
+        assert!(t["Resources"].get("extensions").is_none() && t.get("extensions").is_none());
+        let e = extend(json!({"Missing": {"DeletionPolicy": "Retain"}})).unwrap_err().to_string();
+        assert!(e.contains("resources.extensions.Missing.DeletionPolicy") && e.contains("Cannot extend \"Missing\" resource, as it's not found in generated stack"), "{e}");
+        let e = extend(json!({"Q": {"Type": "AWS::SNS::Topic"}})).unwrap_err().to_string();
+        assert!(e.contains("Cannot extend \"Q\" resource, as extending the \"Type\" attribute at this point is not supported"), "{e}");
+    }
+
     #[test]
     fn merge_is_lodash_like() {
         let mut a = json!({"a": {"x": 1, "l": [1, {"k": 1}]}, "b": 1});
