@@ -7,9 +7,9 @@ use serde_json::{json, Map, Value};
 
 use super::{tag_list, FunctionArtifact};
 use crate::error::{DeployError, Result};
+use crate::image;
 use crate::naming;
 use crate::sha256_b64;
-use crate::image;
 pub(super) use sls_config::is_truthy as truthy;
 use sls_config::model::{Function, Service};
 
@@ -56,7 +56,11 @@ pub(super) fn compile_function(
     let raw_fn = &config["functions"][&f.key];
     let raw_p = &config["provider"];
     let mut props = Map::new();
-    match f.image.as_ref().and_then(|i| image::resolve(config, &f.key, i).ok()) {
+    match f
+        .image
+        .as_ref()
+        .and_then(|i| image::resolve(config, &f.key, i).ok())
+    {
         // v3: `Code` first, then `ImageConfig`, then `PackageType`; no handler or runtime.
         Some(img) => {
             props.insert("Code".into(), json!({"ImageUri": img.uri}));
@@ -633,7 +637,10 @@ pub(super) fn version(
     }
     let (code_sha, mut input) = match &image {
         Some(img) => (img.sha.clone(), Vec::new()),
-        None => (artifact.sha256.clone(), artifact.sha256.clone().into_bytes()),
+        None => (
+            artifact.sha256.clone(),
+            artifact.sha256.clone().into_bytes(),
+        ),
     };
     input.extend(
         serde_json::to_string(&deep_sort(&props))
@@ -646,10 +653,14 @@ pub(super) fn version(
     if let Some(d) = f.description.as_ref().filter(|d| !d.is_empty()) {
         vprops["Description"] = json!(d);
     }
-    let mut resource = json!({"Type": "AWS::Lambda::Version", "DeletionPolicy": "Retain", "Properties": vprops});
+    let mut resource =
+        json!({"Type": "AWS::Lambda::Version", "DeletionPolicy": "Retain", "Properties": vprops});
     let alias = naming::target_alias(f).map(|a| {
         // An alias of a function that is not versioned otherwise keeps no old versions.
-        if !f.version_function.unwrap_or(service.provider.version_functions) {
+        if !f
+            .version_function
+            .unwrap_or(service.provider.version_functions)
+        {
             if let Some(o) = resource.as_object_mut() {
                 o.remove("DeletionPolicy");
             }

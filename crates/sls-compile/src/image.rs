@@ -40,7 +40,9 @@ fn is_ecr_uri(s: &str) -> bool {
         !name.is_empty()
             && !name.contains(['@', ':'])
             && digest.len() == 64
-            && digest.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            && digest
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
     });
     ecr_host || pinned
 }
@@ -49,32 +51,28 @@ fn is_ecr_uri(s: &str) -> bool {
 /// error, or a refusal of what sls cannot do without AWS or docker.
 pub(crate) fn resolve(config: &Value, key: &str, image: &Value) -> Result<ResolvedImage> {
     let path = format!("functions.{key}.image");
-    let (uri, name) = match image {
+    let mut resolved = match image {
         Value::Object(o) => {
             let uri = o.get("uri").filter(|v| crate::functions::truthy(v));
             let name = o.get("name").filter(|v| crate::functions::truthy(v));
             match (uri, name) {
                 (None, None) => return Err(DeployError::config(path, format!("Either \"uri\" or \"name\" property needs to be set on image for function: {key}"))),
                 (Some(_), Some(_)) => return Err(DeployError::config(path, format!("Either \"uri\" or \"name\" property (not both) needs to be set on image for function: {key}"))),
-                (Some(u), None) => (Some(as_str(u, &format!("{path}.uri"))?), None),
-                (None, Some(n)) => (None, Some(as_str(n, &format!("{path}.name"))?)),
+                (Some(u), None) => from_uri(config, &path, as_str(u, &format!("{path}.uri"))?)?,
+                (None, Some(n)) => from_provider(config, as_str(n, &format!("{path}.name"))?)?,
             }
         }
-        Value::String(s) if is_ecr_uri(s) => (Some(s.as_str()), None),
-        Value::String(s) => (None, Some(s.as_str())),
-        _ => return Err(DeployError::config(path, "must be an image URI, an image name or an object")),
-    };
-    let mut resolved = match (uri, name) {
-        (Some(u), _) => from_uri(config, &path, u)?,
-        (None, Some(n)) => from_provider(config, n)?,
-        (None, None) => unreachable_none(&path)?,
+        Value::String(s) if is_ecr_uri(s) => from_uri(config, &path, s)?,
+        Value::String(s) => from_provider(config, s)?,
+        _ => {
+            return Err(DeployError::config(
+                path,
+                "must be an image URI, an image name or an object",
+            ))
+        }
     };
     resolved.config = image_config(image);
     Ok(resolved)
-}
-
-fn unreachable_none(path: &str) -> Result<ResolvedImage> {
-    Err(DeployError::config(path, "needs a uri or a name"))
 }
 
 fn as_str<'a>(v: &'a Value, path: &str) -> Result<&'a str> {
@@ -87,7 +85,10 @@ fn from_uri(config: &Value, path: &str, uri: &str) -> Result<ResolvedImage> {
     if let Some((_, digest)) = uri.split_once('@') {
         return Ok(ResolvedImage {
             uri: uri.to_string(),
-            sha: digest.get("sha256:".len()..).unwrap_or_default().to_string(),
+            sha: digest
+                .get("sha256:".len()..)
+                .unwrap_or_default()
+                .to_string(),
             config: None,
         });
     }
@@ -139,7 +140,12 @@ fn from_provider(config: &Value, name: &str) -> Result<ResolvedImage> {
         }
         Value::String(s) if is_ecr_uri(s) => return from_uri(config, &path, s),
         Value::String(s) => s.clone(),
-        _ => return Err(DeployError::config(path, "must be an image URI, a path or an object")),
+        _ => {
+            return Err(DeployError::config(
+                path,
+                "must be an image URI, a path or an object",
+            ))
+        }
     };
     Err(DeployError::config(
         path.clone(),
@@ -183,27 +189,56 @@ mod tests {
     fn a_digest_uri_is_taken_as_written() {
         let uri = format!("123.dkr.ecr.us-east-1.amazonaws.com/app@sha256:{DIGEST}");
         let r = resolve(&cfg(), "f", &json!(uri)).unwrap();
-        assert_eq!((r.uri.as_str(), r.sha.as_str(), r.config), (uri.as_str(), DIGEST, None));
-        let r = resolve(&cfg(), "f", &json!({"uri": uri, "command": ["h"], "workingDirectory": "/w"})).unwrap();
-        assert_eq!(r.config, Some(json!({"Command": ["h"], "WorkingDirectory": "/w"})));
+        assert_eq!(
+            (r.uri.as_str(), r.sha.as_str(), r.config),
+            (uri.as_str(), DIGEST, None)
+        );
+        let r = resolve(
+            &cfg(),
+            "f",
+            &json!({"uri": uri, "command": ["h"], "workingDirectory": "/w"}),
+        )
+        .unwrap();
+        assert_eq!(
+            r.config,
+            Some(json!({"Command": ["h"], "WorkingDirectory": "/w"}))
+        );
         let r = resolve(&cfg(), "f", &json!({"name": "pinned", "entryPoint": ["e"]})).unwrap();
-        assert_eq!((r.sha.as_str(), r.config), (DIGEST, Some(json!({"EntryPoint": ["e"]}))));
+        assert_eq!(
+            (r.sha.as_str(), r.config),
+            (DIGEST, Some(json!({"EntryPoint": ["e"]})))
+        );
         assert_eq!(resolve(&cfg(), "f", &json!("pinned")).unwrap().sha, DIGEST);
     }
 
     #[test]
     fn v3s_errors_and_sls_refusals_name_the_property() {
         let err = |image: Value| resolve(&cfg(), "f", &image).unwrap_err().to_string();
-        assert!(err(json!({"command": ["x"]})).contains("Either \"uri\" or \"name\" property needs to be set on image for function: f"));
+        assert!(err(json!({"command": ["x"]})).contains(
+            "Either \"uri\" or \"name\" property needs to be set on image for function: f"
+        ));
         assert!(err(json!({"uri": "u", "name": "n"})).contains("(not both)"));
-        assert!(err(json!("missing")).contains("Referenced \"missing\" not defined in \"provider.ecr.images\""));
+        assert!(err(json!("missing"))
+            .contains("Referenced \"missing\" not defined in \"provider.ecr.images\""));
         let e = err(json!("123.dkr.ecr.eu-west-1.amazonaws.com/app:latest"));
-        assert!(e.contains("The region \"eu-west-1\" of the ECR image"), "{e}");
+        assert!(
+            e.contains("The region \"eu-west-1\" of the ECR image"),
+            "{e}"
+        );
         let e = err(json!("123.dkr.ecr.us-east-1.amazonaws.com/app:latest"));
-        assert!(e.contains("functions.f.image") && e.contains("DescribeImages"), "{e}");
+        assert!(
+            e.contains("functions.f.image") && e.contains("DescribeImages"),
+            "{e}"
+        );
         let e = err(json!("built"));
-        assert!(e.contains("provider.ecr.images.built") && e.contains("docker"), "{e}");
+        assert!(
+            e.contains("provider.ecr.images.built") && e.contains("docker"),
+            "{e}"
+        );
         let e = err(json!({"name": "short"}));
-        assert!(e.contains("provider.ecr.images.short") && e.contains("\"./other\""), "{e}");
+        assert!(
+            e.contains("provider.ecr.images.short") && e.contains("\"./other\""),
+            "{e}"
+        );
     }
 }

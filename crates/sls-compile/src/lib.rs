@@ -151,8 +151,15 @@ pub fn compile_functions(
         service.functions.iter().zip(artifacts).collect();
     let (images, zips): (Vec<_>, Vec<_>) = pairs.into_iter().partition(|(f, _)| f.image.is_some());
     for (f, a) in zips {
-        let (version, url, ev_conf) =
-            compile_one(service, config, f, artifact_directory_name, a, &mut seen_destinations, t)?;
+        let (version, url, ev_conf) = compile_one(
+            service,
+            config,
+            f,
+            artifact_directory_name,
+            a,
+            &mut seen_destinations,
+            t,
+        )?;
         if version.is_some() {
             versions.push((version, url, ev_conf));
         } else {
@@ -160,8 +167,15 @@ pub fn compile_functions(
         }
     }
     for (f, a) in images {
-        let (version, url, ev_conf) =
-            compile_one(service, config, f, artifact_directory_name, a, &mut seen_destinations, t)?;
+        let (version, url, ev_conf) = compile_one(
+            service,
+            config,
+            f,
+            artifact_directory_name,
+            a,
+            &mut seen_destinations,
+            t,
+        )?;
         add_version(t, version);
         add_after_version(t, url, ev_conf);
     }
@@ -264,7 +278,9 @@ fn extend_resources(t: &mut Value, extensions: &Map<String, Value>) -> Result<()
             let Some(Value::Object(resource)) = t["Resources"].get_mut(name) else {
                 return Err(DeployError::config(
                     path,
-                    format!("Cannot extend \"{name}\" resource, as it's not found in generated stack"),
+                    format!(
+                        "Cannot extend \"{name}\" resource, as it's not found in generated stack"
+                    ),
                 ));
             };
             match attr.as_str() {
@@ -403,11 +419,17 @@ mod tests {
         assert!(e.contains("Either \"handler\" or \"image\" property (not both) needs to be set on function \"f\""), "{e}");
         let neither = json!({"service": "s", "provider": {"name": "aws"}, "functions": {"f": {}}});
         let e = check(&service(&neither), &neither).unwrap_err().to_string();
-        assert!(e.contains("Either \"handler\" or \"image\" property needs to be set"), "{e}");
+        assert!(
+            e.contains("Either \"handler\" or \"image\" property needs to be set"),
+            "{e}"
+        );
         let tagged = json!({"service": "s", "provider": {"name": "aws"}, "functions": {"f": {
             "image": "1.dkr.ecr.us-east-1.amazonaws.com/a:latest"}}});
         let e = check(&service(&tagged), &tagged).unwrap_err().to_string();
-        assert!(e.contains("functions.f.image") && e.contains("by tag"), "{e}");
+        assert!(
+            e.contains("functions.f.image") && e.contains("by tag"),
+            "{e}"
+        );
         let ok = json!({"service": "s", "provider": {"name": "aws"}, "functions": {"f": {"image": img}}});
         assert!(check(&service(&ok), &ok).is_ok());
     }
@@ -422,8 +444,10 @@ mod tests {
 
     #[test]
     fn resource_extensions_as_v3() {
-        let t = extend(json!({"Q": {"Properties": {"A": {"y": 2}}, "DependsOn": ["Y"],
-            "Metadata": {"m": 1}, "DeletionPolicy": "Retain"}}))
+        let t = extend(
+            json!({"Q": {"Properties": {"A": {"y": 2}}, "DependsOn": ["Y"],
+            "Metadata": {"m": 1}, "DeletionPolicy": "Retain"}}),
+        )
         .unwrap();
         // `Object.assign`: a top-level property is replaced, not merged.
         assert_eq!(
@@ -432,9 +456,19 @@ mod tests {
                 "Properties": {"A": {"y": 2}, "B": 2}, "Metadata": {"m": 1}, "DeletionPolicy": "Retain"})
         );
         assert!(t["Resources"].get("extensions").is_none() && t.get("extensions").is_none());
-        let e = extend(json!({"Missing": {"DeletionPolicy": "Retain"}})).unwrap_err().to_string();
-        assert!(e.contains("resources.extensions.Missing.DeletionPolicy") && e.contains("Cannot extend \"Missing\" resource, as it's not found in generated stack"), "{e}");
-        let e = extend(json!({"Q": {"Type": "AWS::SNS::Topic"}})).unwrap_err().to_string();
+        let e = extend(json!({"Missing": {"DeletionPolicy": "Retain"}}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("resources.extensions.Missing.DeletionPolicy")
+                && e.contains(
+                    "Cannot extend \"Missing\" resource, as it's not found in generated stack"
+                ),
+            "{e}"
+        );
+        let e = extend(json!({"Q": {"Type": "AWS::SNS::Topic"}}))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("Cannot extend \"Q\" resource, as extending the \"Type\" attribute at this point is not supported"), "{e}");
     }
 

@@ -16,12 +16,10 @@ const TOP_LEVEL: &[(&str, &str)] = &[(
 )];
 
 /// `provider.*` keys.
-const PROVIDER: &[(&str, &str)] = &[
-    (
-        "cloudFront",
-        "v3 creates CloudFront cache policies for Lambda@Edge",
-    ),
-];
+const PROVIDER: &[(&str, &str)] = &[(
+    "cloudFront",
+    "v3 creates CloudFront cache policies for Lambda@Edge",
+)];
 
 /// `vpc.*` keys, at provider and function level.
 const PROVIDER_VPC: &[(&str, &str)] = &[(
@@ -30,12 +28,10 @@ const PROVIDER_VPC: &[(&str, &str)] = &[(
 )];
 
 /// `functions.<name>.*` keys.
-const FUNCTION: &[(&str, &str)] = &[
-    (
-        "awsKmsKeyArn",
-        "v3 accepts it but sets nothing; use kmsKeyArn",
-    ),
-];
+const FUNCTION: &[(&str, &str)] = &[(
+    "awsKmsKeyArn",
+    "v3 accepts it but sets nothing; use kmsKeyArn",
+)];
 
 /// Set as JavaScript sees it: `null`, `false`, `0` and `""` change nothing in v3 either.
 fn set(v: Option<&Value>) -> bool {

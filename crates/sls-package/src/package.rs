@@ -339,16 +339,18 @@ fn function_artifacts(service: &Service, artifacts: &[Artifact]) -> Vec<Function
     service
         .functions
         .iter()
-        .map(|f| match artifacts.iter().find(|a| a.functions.contains(&f.key)) {
-            Some(a) => FunctionArtifact {
-                file_name: a.file_name.clone(),
-                sha256: a.sha256.clone(),
+        .map(
+            |f| match artifacts.iter().find(|a| a.functions.contains(&f.key)) {
+                Some(a) => FunctionArtifact {
+                    file_name: a.file_name.clone(),
+                    sha256: a.sha256.clone(),
+                },
+                None => FunctionArtifact {
+                    file_name: String::new(),
+                    sha256: String::new(),
+                },
             },
-            None => FunctionArtifact {
-                file_name: String::new(),
-                sha256: String::new(),
-            },
-        })
+        )
         .collect()
 }
 

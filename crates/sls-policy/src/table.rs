@@ -840,7 +840,9 @@ fn image_repositories(cx: &Cx) -> Vec<String> {
                 let mut parts = host.split('.');
                 let (account, region) = (parts.next(), parts.nth(2));
                 match (account, region) {
-                    (Some(a), Some(r)) => format!("arn:{}:ecr:{r}:{a}:repository/{repo}", cx.partition),
+                    (Some(a), Some(r)) => {
+                        format!("arn:{}:ecr:{r}:{a}:repository/{repo}", cx.partition)
+                    }
                     _ => "*".to_string(),
                 }
             }

@@ -157,10 +157,7 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
         common::merge_resource(
             template,
             &rule_id,
-            common::alias_dep(
-                f,
-                json!({"Type": "AWS::Events::Rule", "Properties": props}),
-            ),
+            common::alias_dep(f, json!({"Type": "AWS::Events::Rule", "Properties": props})),
         );
         common::merge_resource(
             template,

@@ -171,8 +171,9 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
             } else {
                 lambda_config.insert(t.trigger.clone(), target);
             }
-            depends_on.push(json!(naming::target_alias_id(f)
-                .unwrap_or_else(|| naming::lambda_logical_id(&f.key))));
+            depends_on.push(json!(
+                naming::target_alias_id(f).unwrap_or_else(|| naming::lambda_logical_id(&f.key))
+            ));
         }
         common::merge_resource(
             template,

@@ -296,18 +296,21 @@ pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Valu
             common::assign_resource(
                 template,
                 &naming::event_bridge_lambda_permission_logical_id(&f.key, idx),
-                common::alias_dep(f, json!({
-                    "Type": "AWS::Lambda::Permission",
-                    "Properties": {
-                        "Action": "lambda:InvokeFunction",
-                        "FunctionName": common::lambda_target(f),
-                        "Principal": "events.amazonaws.com",
-                        "SourceArn": {"Fn::Join": [":", [
-                            "arn", {"Ref": "AWS::Partition"}, "events", {"Ref": "AWS::Region"},
-                            {"Ref": "AWS::AccountId"}, {"Fn::Join": ["/", arn_path]}
-                        ]]}
-                    }
-                })),
+                common::alias_dep(
+                    f,
+                    json!({
+                        "Type": "AWS::Lambda::Permission",
+                        "Properties": {
+                            "Action": "lambda:InvokeFunction",
+                            "FunctionName": common::lambda_target(f),
+                            "Principal": "events.amazonaws.com",
+                            "SourceArn": {"Fn::Join": [":", [
+                                "arn", {"Ref": "AWS::Partition"}, "events", {"Ref": "AWS::Region"},
+                                {"Ref": "AWS::AccountId"}, {"Fn::Join": ["/", arn_path]}
+                            ]]}
+                        }
+                    }),
+                ),
             );
         }
     }

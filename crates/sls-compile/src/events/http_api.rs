@@ -892,8 +892,11 @@ fn add_authorizer(api: &Api<'_>, a: &Authorizer, resources: &mut Map<String, Val
         let target = a.target();
         add_request_authorizer_props(a, &target, &mut props);
         if !a.managed_externally {
-            let mut permission =
-                common::invoke_permission(target, "apigateway.amazonaws.com", api.source_arn.clone());
+            let mut permission = common::invoke_permission(
+                target,
+                "apigateway.amazonaws.com",
+                api.source_arn.clone(),
+            );
             if let Some(alias) = &a.alias {
                 permission["DependsOn"] = json!(alias.logical_id);
             }

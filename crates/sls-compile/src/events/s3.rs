@@ -216,8 +216,10 @@ pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Valu
             .iter()
             .filter(|(_, b)| b == bucket_name)
             .flat_map(|(f, b)| {
-                let permission = naming::lambda_s3_permission_logical_id(&f.key, &permission_name(b));
-                std::iter::once(json!(permission)).chain(naming::target_alias_id(f).map(|a| json!(a)))
+                let permission =
+                    naming::lambda_s3_permission_logical_id(&f.key, &permission_name(b));
+                std::iter::once(json!(permission))
+                    .chain(naming::target_alias_id(f).map(|a| json!(a)))
             })
             .collect();
         let id = match meta.get(bucket_name) {

@@ -9,8 +9,8 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::error::{DeployError, Result};
 use super::common;
+use crate::error::{DeployError, Result};
 use crate::naming;
 use sls_config::is_truthy as truthy;
 use sls_config::model::{Function, Service};

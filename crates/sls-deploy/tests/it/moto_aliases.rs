@@ -38,7 +38,10 @@ async fn provisioned_concurrency_publishes_a_version_for_its_alias() {
     });
     let pkg = pack(d, &config);
     let t = &pkg.update_template;
-    assert_eq!(t["Resources"]["WorkerProvConcLambdaAlias"]["Type"], "AWS::Lambda::Alias");
+    assert_eq!(
+        t["Resources"]["WorkerProvConcLambdaAlias"]["Type"],
+        "AWS::Lambda::Alias"
+    );
     let out = deploy(&cfg, &pkg, &opts(), &|_| {}).await.unwrap();
     assert!(matches!(out, DeployOutcome::Deployed { .. }), "{out:?}");
 

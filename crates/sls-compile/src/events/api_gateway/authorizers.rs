@@ -244,7 +244,8 @@ pub(crate) fn parse(
     }
     if let Some(f) = &function_name {
         a.arn = Some(function_arn(service, f, &at)?);
-        a.logical_id = crate::events::common::function(service, f).and_then(naming::target_alias_id);
+        a.logical_id =
+            crate::events::common::function(service, f).and_then(naming::target_alias_id);
     }
     if a.identity_source.is_none() && !(a.type_upper() == "REQUEST" && a.result_ttl == Some(0)) {
         a.identity_source = Some("method.request.header.Authorization".into());
