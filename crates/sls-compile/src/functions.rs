@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::{tag_list, FunctionArtifact};
 use crate::error::{DeployError, Result};
+use crate::image;
 use crate::naming;
 use crate::sha256_b64;
 pub(super) use sls_config::is_truthy as truthy;
@@ -22,18 +23,22 @@ pub(super) fn check(service: &Service, f: &Function, config: &Value) -> Result<(
             format!("Function \"{key}\": when using fileSystemConfig, ensure that function has vpc configured on function or provider level"),
         ));
     }
-    if f.image.is_some() {
-        return Err(DeployError::config(
-            format!("functions.{key}.image"),
-            "container image functions are not supported yet",
-        ));
-    }
-    if f.handler.is_none() {
-        return Err(DeployError::config(
+    match (&f.handler, &f.image) {
+        (None, None) => Err(DeployError::config(
             format!("functions.{key}.handler"),
-            format!(
-                "either \"handler\" or \"image\" property needs to be set on function \"{key}\""
-            ),
+            format!("Either \"handler\" or \"image\" property needs to be set on function \"{key}\""),
+        )),
+        (Some(_), Some(_)) => Err(DeployError::config(
+            format!("functions.{key}"),
+            format!("Either \"handler\" or \"image\" property (not both) needs to be set on function \"{key}\""),
+        )),
+        (None, Some(image)) => image::resolve(config, key, image).map(drop),
+        (Some(_), None) => Ok(()),
+    }?;
+    if f.provisioned_concurrency.is_some() && f.snap_start {
+        return Err(DeployError::config(
+            format!("functions.{key}.snapStart"),
+            format!("Functions with enabled SnapStart does not support provisioned concurrency. Please remove at least one of the settings on function \"{key}\""),
         ));
     }
     Ok(())
@@ -51,12 +56,33 @@ pub(super) fn compile_function(
     let raw_fn = &config["functions"][&f.key];
     let raw_p = &config["provider"];
     let mut props = Map::new();
-    props.insert(
-        "Code".into(),
-        code(service, artifact_directory_name, artifact),
-    );
-    if let Some(c) = runtime_management(raw_p, raw_fn) {
-        props.insert("RuntimeManagementConfig".into(), c);
+    match f
+        .image
+        .as_ref()
+        .and_then(|i| image::resolve(config, &f.key, i).ok())
+    {
+        // v3: `Code` first, then `ImageConfig`, then `PackageType`; no handler or runtime.
+        Some(img) => {
+            props.insert("Code".into(), json!({"ImageUri": img.uri}));
+            if let Some(c) = img.config {
+                props.insert("ImageConfig".into(), c);
+            }
+            props.insert("PackageType".into(), json!("Image"));
+        }
+        None => {
+            props.insert(
+                "Code".into(),
+                code(service, artifact_directory_name, artifact),
+            );
+            if let Some(c) = runtime_management(raw_p, raw_fn) {
+                props.insert("RuntimeManagementConfig".into(), c);
+            }
+            props.insert(
+                "Handler".into(),
+                json!(f.handler.as_deref().unwrap_or_default()),
+            );
+            props.insert("Runtime".into(), json!(service.runtime_of(f)));
+        }
     }
     add_basic_settings(service, f, raw_fn, raw_p, &mut props);
     let mut role_statements = add_settings_with_statements(raw_fn, raw_p, &mut props);
@@ -127,7 +153,7 @@ fn runtime_management(raw_p: &Value, raw_fn: &Value) -> Option<Value> {
     }
 }
 
-/// Handler, runtime, name, memory, timeout, architecture, description, tags, ephemeral storage.
+/// Name, memory, timeout, architecture, description, tags, ephemeral storage.
 fn add_basic_settings(
     service: &Service,
     f: &Function,
@@ -136,11 +162,6 @@ fn add_basic_settings(
     props: &mut Map<String, Value>,
 ) {
     let p = &service.provider;
-    props.insert(
-        "Handler".into(),
-        json!(f.handler.as_deref().unwrap_or_default()),
-    );
-    props.insert("Runtime".into(), json!(service.runtime_of(f)));
     props.insert("FunctionName".into(), json!(f.name));
     props.insert(
         "MemorySize".into(),
@@ -364,7 +385,8 @@ pub(super) fn function_url(config: &Value, f: &Function) -> Option<FunctionUrl> 
         return None;
     }
     let norm = naming::normalized_function_name(&f.key);
-    let target = json!({"Fn::GetAtt": [naming::lambda_logical_id(&f.key), "Arn"]});
+    let target = crate::events::lambda_target(f);
+    let alias_id = naming::target_alias_id(f);
     let auth = if url["authorizer"] == "aws_iam" {
         "AWS_IAM"
     } else {
@@ -420,23 +442,25 @@ pub(super) fn function_url(config: &Value, f: &Function) -> Option<FunctionUrl> 
         props["InvokeMode"] = json!("RESPONSE_STREAM");
     }
     let url_id = format!("{norm}LambdaFunctionUrl");
-    let mut resources = vec![(
-        url_id.clone(),
-        json!({"Type": "AWS::Lambda::Url", "Properties": props}),
-    )];
+    let mut url_res = json!({"Type": "AWS::Lambda::Url", "Properties": props});
+    if let Some(a) = &alias_id {
+        url_res["DependsOn"] = json!(a);
+    }
+    let mut resources = vec![(url_id.clone(), url_res)];
     if auth == "NONE" {
-        resources.push((
-            format!("{norm}LambdaPermissionFnUrl"),
-            json!({
-                "Type": "AWS::Lambda::Permission",
-                "Properties": {
-                    "FunctionName": target,
-                    "Action": "lambda:InvokeFunctionUrl",
-                    "Principal": "*",
-                    "FunctionUrlAuthType": auth
-                }
-            }),
-        ));
+        let mut permission = json!({
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "FunctionName": target,
+                "Action": "lambda:InvokeFunctionUrl",
+                "Principal": "*",
+                "FunctionUrlAuthType": auth
+            }
+        });
+        if let Some(a) = alias_id {
+            permission["DependsOn"] = json!(a);
+        }
+        resources.push((format!("{norm}LambdaPermissionFnUrl"), permission));
     }
     let output = json!({
         "Description": "Lambda Function URL",
@@ -487,7 +511,13 @@ pub(super) fn event_invoke_config(
                 if !service.functions.iter().any(|g| &g.key == s) {
                     return Err(unknown_fn(s));
                 }
-                json!({"Fn::GetAtt": [naming::lambda_logical_id(s), "Arn"]})
+                // v3 `resolveFunctionArn`: through the target's alias when it has one.
+                service
+                    .functions
+                    .iter()
+                    .find(|g| &g.key == s)
+                    .map(crate::events::lambda_target)
+                    .unwrap_or(Value::Null)
             }
             _ => Value::Null,
         };
@@ -546,7 +576,7 @@ pub(super) fn event_invoke_config(
     let mut props = json!({
         "FunctionName": {"Ref": naming::lambda_logical_id(&f.key)},
         "DestinationConfig": dest_config,
-        "Qualifier": "$LATEST",
+        "Qualifier": naming::target_alias(f).map_or("$LATEST", |a| a.name),
     });
     if truthy(max_age) {
         props["MaximumEventAgeInSeconds"] = max_age.clone();
@@ -555,49 +585,63 @@ pub(super) fn event_invoke_config(
         props["MaximumRetryAttempts"] = max_retry.clone();
     }
     let id = format!("{}LambdaEvConf", naming::normalized_function_name(&f.key));
-    Ok(Some((
-        id,
-        json!({"Type": "AWS::Lambda::EventInvokeConfig", "Properties": props}),
-        statements,
-    )))
+    let mut res = json!({"Type": "AWS::Lambda::EventInvokeConfig", "Properties": props});
+    if let Some(a) = naming::target_alias_id(f) {
+        res["DependsOn"] = json!(a);
+    }
+    Ok(Some((id, res, statements)))
 }
 
-/// A function's `AWS::Lambda::Version` (its id carries v3's digest) and the output naming it.
+/// A function's `AWS::Lambda::Version` (its id carries v3's digest), the output naming it, and
+/// the alias v3 adds for `provisionedConcurrency` or `snapStart`.
 pub(super) struct Version {
     pub id: String,
     pub resource: Value,
     pub output_id: String,
     pub output: Value,
+    pub alias: Option<(String, Value)>,
 }
 
-/// [`version`] as the tuple `compile_functions` takes apart.
-pub(super) fn version_resource(
-    f: &Function,
-    fn_id: &str,
-    fn_res: &Value,
-    artifact: &FunctionArtifact,
-) -> (String, Value, String, Value) {
-    let v = version(f, fn_id, fn_res, artifact);
-    (v.id, v.resource, v.output_id, v.output)
+/// Whether v3 publishes a version of `f`: `versionFunction(s)`, or an alias needs one.
+pub(super) fn is_versioned(service: &Service, f: &Function) -> bool {
+    f.version_function
+        .unwrap_or(service.provider.version_functions)
+        || naming::target_alias(f).is_some()
 }
 
-/// The version of the function `fn_id` (compiled as `fn_res`) with code `artifact`.
+/// The version of the function `fn_id` (compiled as `fn_res`) with code `artifact` (or its
+/// image), and its alias. Adds `SnapStart` to `fn_res` after hashing, as v3 does.
 pub(super) fn version(
+    service: &Service,
+    config: &Value,
     f: &Function,
     fn_id: &str,
-    fn_res: &Value,
+    fn_res: &mut Value,
     artifact: &FunctionArtifact,
 ) -> Version {
+    let image = f
+        .image
+        .as_ref()
+        .and_then(|i| image::resolve(config, &f.key, i).ok());
     // v3 (lambdaHashingVersion 20201221, the default): sha256(base64 zip hash +
-    // JSON.stringify(deepSort(properties without Code and Tags, + layerConfigurations))).
+    // JSON.stringify(deepSort(properties without Code and Tags, + layerConfigurations))); an
+    // image function hashes its properties only, `Code` (the image digest) included.
     let mut props = fn_res["Properties"].clone();
     if let Some(o) = props.as_object_mut() {
-        o.remove("Code");
+        if image.is_none() {
+            o.remove("Code");
+        }
         o.remove("Tags");
         o.remove("ReservedConcurrentExecutions");
         o.insert("layerConfigurations".into(), json!([]));
     }
-    let mut input = artifact.sha256.clone().into_bytes();
+    let (code_sha, mut input) = match &image {
+        Some(img) => (img.sha.clone(), Vec::new()),
+        None => (
+            artifact.sha256.clone(),
+            artifact.sha256.clone().into_bytes(),
+        ),
+    };
     input.extend(
         serde_json::to_string(&deep_sort(&props))
             .unwrap_or_default()
@@ -605,15 +649,44 @@ pub(super) fn version(
     );
     let digest = sha256_b64(&input);
     let id = naming::lambda_version_logical_id(&f.key, &digest);
-    let mut vprops = json!({"FunctionName": {"Ref": fn_id}, "CodeSha256": artifact.sha256});
+    let mut vprops = json!({"FunctionName": {"Ref": fn_id}, "CodeSha256": code_sha});
     if let Some(d) = f.description.as_ref().filter(|d| !d.is_empty()) {
         vprops["Description"] = json!(d);
     }
+    let mut resource =
+        json!({"Type": "AWS::Lambda::Version", "DeletionPolicy": "Retain", "Properties": vprops});
+    let alias = naming::target_alias(f).map(|a| {
+        // An alias of a function that is not versioned otherwise keeps no old versions.
+        if !f
+            .version_function
+            .unwrap_or(service.provider.version_functions)
+        {
+            if let Some(o) = resource.as_object_mut() {
+                o.remove("DeletionPolicy");
+            }
+        }
+        let mut props = json!({
+            "FunctionName": {"Ref": fn_id},
+            "FunctionVersion": {"Fn::GetAtt": [id, "Version"]},
+            "Name": a.name,
+        });
+        if let Some(n) = &f.provisioned_concurrency {
+            props["ProvisionedConcurrencyConfig"] = json!({"ProvisionedConcurrentExecutions": n});
+        }
+        if f.snap_start {
+            fn_res["Properties"]["SnapStart"] = json!({"ApplyOn": "PublishedVersions"});
+        }
+        (
+            a.logical_id,
+            json!({"Type": "AWS::Lambda::Alias", "Properties": props, "DependsOn": fn_id}),
+        )
+    });
     Version {
-        resource: json!({"Type": "AWS::Lambda::Version", "DeletionPolicy": "Retain", "Properties": vprops}),
+        resource,
         output: json!({"Description": "Current Lambda function version", "Value": {"Ref": id}}),
         output_id: naming::lambda_version_output_logical_id(&f.key),
         id,
+        alias,
     }
 }
 

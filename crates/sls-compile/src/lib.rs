@@ -15,6 +15,7 @@ pub mod error;
 mod events;
 mod functions;
 mod iam;
+mod image;
 pub mod naming;
 mod outputs;
 mod refused;
@@ -143,33 +144,86 @@ pub fn compile_functions(
 ) -> Result<()> {
     // v3 compiles functions concurrently: what follows a versioned function's hashing (its
     // version, then its event invoke config) lands after every function's synchronous part.
+    // An image function first awaits its image (no file to hash): it is compiled whole after
+    // the zip functions' synchronous parts and before their versions.
     let mut versions = Vec::new();
     let mut seen_destinations = Vec::new();
-    for (f, a) in service.functions.iter().zip(artifacts) {
-        let (fn_id, fn_res, statements) =
-            functions::compile_function(service, config, f, artifact_directory_name, a);
-        functions::add_role_statements(t, statements);
-        let should_version = f
-            .version_function
-            .unwrap_or(service.provider.version_functions);
-        let version = should_version.then(|| functions::version_resource(f, &fn_id, &fn_res, a));
-        t["Resources"][fn_id] = fn_res;
-        let url = functions::function_url(config, f);
-        let ev_conf = functions::event_invoke_config(service, config, f, &mut seen_destinations)?;
+    let pairs: Vec<(&Function, &FunctionArtifact)> =
+        service.functions.iter().zip(artifacts).collect();
+    let (images, zips): (Vec<_>, Vec<_>) = pairs.into_iter().partition(|(f, _)| f.image.is_some());
+    for (f, a) in zips {
+        let (version, url, ev_conf) = compile_one(
+            service,
+            config,
+            f,
+            artifact_directory_name,
+            a,
+            &mut seen_destinations,
+            t,
+        )?;
         if version.is_some() {
             versions.push((version, url, ev_conf));
         } else {
             add_after_version(t, url, ev_conf);
         }
     }
+    for (f, a) in images {
+        let (version, url, ev_conf) = compile_one(
+            service,
+            config,
+            f,
+            artifact_directory_name,
+            a,
+            &mut seen_destinations,
+            t,
+        )?;
+        add_version(t, version);
+        add_after_version(t, url, ev_conf);
+    }
     for (version, url, ev_conf) in versions {
-        if let Some((id, res, out_id, out)) = version {
-            t["Resources"][id] = res;
-            t["Outputs"][out_id] = out;
-        }
+        add_version(t, version);
         add_after_version(t, url, ev_conf);
     }
     Ok(())
+}
+
+type AfterFunction = (
+    Option<functions::Version>,
+    Option<functions::FunctionUrl>,
+    Option<(String, Value, Vec<functions::RoleStatement>)>,
+);
+
+/// A function's resource and role statements into `t`; its version, URL and event invoke
+/// config are returned for the caller to place in v3's order.
+fn compile_one(
+    service: &Service,
+    config: &Value,
+    f: &Function,
+    artifact_directory_name: &str,
+    a: &FunctionArtifact,
+    seen_destinations: &mut Vec<String>,
+    t: &mut Value,
+) -> Result<AfterFunction> {
+    let (fn_id, mut fn_res, statements) =
+        functions::compile_function(service, config, f, artifact_directory_name, a);
+    functions::add_role_statements(t, statements);
+    let version = functions::is_versioned(service, f)
+        .then(|| functions::version(service, config, f, &fn_id, &mut fn_res, a));
+    t["Resources"][fn_id] = fn_res;
+    let url = functions::function_url(config, f);
+    let ev_conf = functions::event_invoke_config(service, config, f, seen_destinations)?;
+    Ok((version, url, ev_conf))
+}
+
+/// A version, its output and its alias.
+fn add_version(t: &mut Value, version: Option<functions::Version>) {
+    if let Some(v) = version {
+        t["Resources"][v.id] = v.resource;
+        t["Outputs"][v.output_id] = v.output;
+        if let Some((id, alias)) = v.alias {
+            t["Resources"][id] = alias;
+        }
+    }
 }
 
 /// `package:compileEvents`: each function's events, then the families compiled across
@@ -198,19 +252,67 @@ pub fn add_export_names(service: &Service, t: &mut Value) {
     outputs::add_exports(service, t);
 }
 
-/// `aws:package:finalize:mergeCustomProviderResources`: the user's `resources` (lodash merge).
+/// `aws:package:finalize:mergeCustomProviderResources`: the user's `resources` (lodash merge),
+/// then `resources.extensions` applied to the merged resources.
 pub fn merge_custom_provider_resources(service: &Service, t: &mut Value) -> Result<()> {
     if let Some(res) = &service.resources {
-        if res.contains_key("extensions") {
-            return Err(DeployError::config(
-                "resources.extensions",
-                "resource extensions are not supported yet; merge the properties into `resources.Resources` instead",
-            ));
-        }
         let mut user = res.clone();
+        let extensions = user.remove("extensions");
         user.entry("Resources").or_insert_with(|| json!({}));
         user.entry("Outputs").or_insert_with(|| json!({}));
         merge(t, &Value::Object(user));
+        if let Some(Value::Object(ext)) = extensions.filter(functions::truthy) {
+            extend_resources(t, &ext)?;
+        }
+    }
+    Ok(())
+}
+
+/// v3's `resources.extensions`: per resource, a few attributes set, merged or appended.
+fn extend_resources(t: &mut Value, extensions: &Map<String, Value>) -> Result<()> {
+    for (name, definition) in extensions {
+        let Some(attrs) = definition.as_object() else {
+            continue;
+        };
+        for (attr, value) in attrs {
+            let path = format!("resources.extensions.{name}.{attr}");
+            let Some(Value::Object(resource)) = t["Resources"].get_mut(name) else {
+                return Err(DeployError::config(
+                    path,
+                    format!(
+                        "Cannot extend \"{name}\" resource, as it's not found in generated stack"
+                    ),
+                ));
+            };
+            match attr.as_str() {
+                "Condition" | "CreationPolicy" | "DeletionPolicy" | "UpdatePolicy"
+                | "UpdateReplacePolicy" => {
+                    resource.insert(attr.clone(), value.clone());
+                }
+                // `Object.assign`: top-level keys replace.
+                "Properties" | "Metadata" => {
+                    let target = resource.entry(attr.clone()).or_insert_with(|| json!({}));
+                    if let (Some(t), Some(v)) = (target.as_object_mut(), value.as_object()) {
+                        t.extend(v.clone());
+                    }
+                }
+                "DependsOn" => {
+                    let target = resource.entry("DependsOn").or_insert_with(|| json!([]));
+                    if let Value::String(s) = target {
+                        *target = json!([s.clone()]);
+                    }
+                    if let (Some(list), Some(add)) = (target.as_array_mut(), value.as_array()) {
+                        list.extend(add.iter().cloned());
+                    }
+                }
+                _ => {
+                    return Err(DeployError::config(
+                        path,
+                        format!("Cannot extend \"{name}\" resource, as extending the \"{attr}\" attribute at this point is not supported. Feel free to propose support for it in the Framework issue tracker: https://github.com/serverless/serverless/issues"),
+                    ))
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -300,6 +402,76 @@ pub fn strip_null_props(t: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn service(config: &Value) -> Service {
+        Service::from_config(config, "dev", "us-east-1").unwrap()
+    }
+
+    #[test]
+    fn v3s_errors_for_aliases_and_images() {
+        let both = json!({"service": "s", "provider": {"name": "aws"}, "functions": {"f": {
+            "handler": "h.h", "provisionedConcurrency": 1, "snapStart": true}}});
+        let e = check(&service(&both), &both).unwrap_err().to_string();
+        assert!(e.contains("functions.f.snapStart") && e.contains("Functions with enabled SnapStart does not support provisioned concurrency. Please remove at least one of the settings on function \"f\""), "{e}");
+        let img = "1.dkr.ecr.us-east-1.amazonaws.com/a@sha256:6bb600b4d6e1d7cf521097177dd0c4e9ea373edb91984a505333be8ac9455d38";
+        let both = json!({"service": "s", "provider": {"name": "aws"}, "functions": {"f": {
+            "handler": "h.h", "image": img}}});
+        let e = check(&service(&both), &both).unwrap_err().to_string();
+        assert!(e.contains("Either \"handler\" or \"image\" property (not both) needs to be set on function \"f\""), "{e}");
+        let neither = json!({"service": "s", "provider": {"name": "aws"}, "functions": {"f": {}}});
+        let e = check(&service(&neither), &neither).unwrap_err().to_string();
+        assert!(
+            e.contains("Either \"handler\" or \"image\" property needs to be set"),
+            "{e}"
+        );
+        let tagged = json!({"service": "s", "provider": {"name": "aws"}, "functions": {"f": {
+            "image": "1.dkr.ecr.us-east-1.amazonaws.com/a:latest"}}});
+        let e = check(&service(&tagged), &tagged).unwrap_err().to_string();
+        assert!(
+            e.contains("functions.f.image") && e.contains("by tag"),
+            "{e}"
+        );
+        let ok = json!({"service": "s", "provider": {"name": "aws"}, "functions": {"f": {"image": img}}});
+        assert!(check(&service(&ok), &ok).is_ok());
+    }
+
+    fn extend(extensions: Value) -> Result<Value> {
+        let config = json!({"service": "s", "provider": {"name": "aws"},
+            "resources": {"Resources": {"Q": {"Type": "AWS::SNS::Topic", "DependsOn": "X",
+                "Properties": {"A": {"x": 1}, "B": 2}}}, "extensions": extensions}});
+        let mut t = json!({"Resources": {}, "Outputs": {}});
+        merge_custom_provider_resources(&service(&config), &mut t).map(|_| t)
+    }
+
+    #[test]
+    fn resource_extensions_as_v3() {
+        let t = extend(
+            json!({"Q": {"Properties": {"A": {"y": 2}}, "DependsOn": ["Y"],
+            "Metadata": {"m": 1}, "DeletionPolicy": "Retain"}}),
+        )
+        .unwrap();
+        // `Object.assign`: a top-level property is replaced, not merged.
+        assert_eq!(
+            t["Resources"]["Q"],
+            json!({"Type": "AWS::SNS::Topic", "DependsOn": ["X", "Y"],
+                "Properties": {"A": {"y": 2}, "B": 2}, "Metadata": {"m": 1}, "DeletionPolicy": "Retain"})
+        );
+        assert!(t["Resources"].get("extensions").is_none() && t.get("extensions").is_none());
+        let e = extend(json!({"Missing": {"DeletionPolicy": "Retain"}}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("resources.extensions.Missing.DeletionPolicy")
+                && e.contains(
+                    "Cannot extend \"Missing\" resource, as it's not found in generated stack"
+                ),
+            "{e}"
+        );
+        let e = extend(json!({"Q": {"Type": "AWS::SNS::Topic"}}))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("Cannot extend \"Q\" resource, as extending the \"Type\" attribute at this point is not supported"), "{e}");
+    }
 
     #[test]
     fn merge_is_lodash_like() {

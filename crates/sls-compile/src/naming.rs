@@ -17,6 +17,34 @@ pub fn lambda_logical_id(function: &str) -> String {
     format!("{}LambdaFunction", normalized_function_name(function))
 }
 
+/// The alias every event of a function targets (v3 `functionObject.targetAlias`): `provisioned`
+/// with `provisionedConcurrency`, `snapstart` with `snapStart`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetAlias {
+    pub name: &'static str,
+    pub logical_id: String,
+}
+
+/// v3 `getLambdaProvisionedConcurrencyAliasLogicalId` / `getLambdaSnapStartAliasLogicalId`.
+pub fn target_alias(f: &sls_config::model::Function) -> Option<TargetAlias> {
+    let norm = normalized_function_name(&f.key);
+    if f.snap_start {
+        return Some(TargetAlias {
+            name: "snapstart",
+            logical_id: format!("{norm}SnapStartLambdaAlias"),
+        });
+    }
+    f.provisioned_concurrency.as_ref().map(|_| TargetAlias {
+        name: "provisioned",
+        logical_id: format!("{norm}ProvConcLambdaAlias"),
+    })
+}
+
+/// The alias's logical id, if the function has one (v3 `_.get(targetAlias, 'logicalId')`).
+pub fn target_alias_id(f: &sls_config::model::Function) -> Option<String> {
+    target_alias(f).map(|a| a.logical_id)
+}
+
 pub fn log_group_logical_id(function: &str) -> String {
     format!("{}LogGroup", normalized_function_name(function))
 }

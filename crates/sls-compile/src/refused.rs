@@ -16,13 +16,10 @@ const TOP_LEVEL: &[(&str, &str)] = &[(
 )];
 
 /// `provider.*` keys.
-const PROVIDER: &[(&str, &str)] = &[
-    (
-        "cloudFront",
-        "v3 creates CloudFront cache policies for Lambda@Edge",
-    ),
-    ("ecr", "v3 builds and pushes container images"),
-];
+const PROVIDER: &[(&str, &str)] = &[(
+    "cloudFront",
+    "v3 creates CloudFront cache policies for Lambda@Edge",
+)];
 
 /// `vpc.*` keys, at provider and function level.
 const PROVIDER_VPC: &[(&str, &str)] = &[(
@@ -31,20 +28,10 @@ const PROVIDER_VPC: &[(&str, &str)] = &[(
 )];
 
 /// `functions.<name>.*` keys.
-const FUNCTION: &[(&str, &str)] = &[
-    (
-        "awsKmsKeyArn",
-        "v3 accepts it but sets nothing; use kmsKeyArn",
-    ),
-    (
-        "snapStart",
-        "v3 publishes a snapstart alias that every event then targets",
-    ),
-    (
-        "provisionedConcurrency",
-        "v3 creates a provisioned alias that every event then targets",
-    ),
-];
+const FUNCTION: &[(&str, &str)] = &[(
+    "awsKmsKeyArn",
+    "v3 accepts it but sets nothing; use kmsKeyArn",
+)];
 
 /// Set as JavaScript sees it: `null`, `false`, `0` and `""` change nothing in v3 either.
 fn set(v: Option<&Value>) -> bool {
@@ -96,15 +83,13 @@ mod tests {
 
     #[test]
     fn names_the_property_path() {
-        let err = check(&json!({"provider": {"ecr": {"images": {}}}})).unwrap_err();
-        assert!(err.to_string().contains("provider.ecr"), "{err}");
-        let err = check(&json!({"functions": {"a": {"provisionedConcurrency": 1}}})).unwrap_err();
+        let err = check(&json!({"provider": {"cloudFront": {"x": {}}}})).unwrap_err();
+        assert!(err.to_string().contains("provider.cloudFront"), "{err}");
+        let err = check(&json!({"functions": {"a": {"awsKmsKeyArn": "k"}}})).unwrap_err();
         assert!(
-            err.to_string()
-                .contains("functions.a.provisionedConcurrency"),
+            err.to_string().contains("functions.a.awsKmsKeyArn"),
             "{err}"
         );
-        assert!(check(&json!({"provider": {"ecr": null}})).is_ok());
         assert!(check(&json!({"provider": {"cloudFront": false}})).is_ok());
     }
 }

@@ -44,6 +44,7 @@ pub const LAMBDA_EVENT_INVOKE_CONFIG: &str = "AWS::Lambda::EventInvokeConfig";
 pub const LAMBDA_EVENT_SOURCE_MAPPING: &str = "AWS::Lambda::EventSourceMapping";
 pub const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
 pub const LAMBDA_PERMISSION: &str = "AWS::Lambda::Permission";
+pub const LAMBDA_ALIAS: &str = "AWS::Lambda::Alias";
 pub const LAMBDA_URL: &str = "AWS::Lambda::Url";
 pub const LAMBDA_VERSION: &str = "AWS::Lambda::Version";
 
@@ -92,6 +93,7 @@ pub const ALL: &[&str] = &[
     LAMBDA_EVENT_SOURCE_MAPPING,
     LAMBDA_FUNCTION,
     LAMBDA_PERMISSION,
+    LAMBDA_ALIAS,
     LAMBDA_URL,
     LAMBDA_VERSION,
     LOGS_LOG_GROUP,

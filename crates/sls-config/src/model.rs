@@ -120,6 +120,11 @@ pub struct Function {
     pub tags: Option<Map<String, Value>>,
     pub log_retention_in_days: Option<Value>,
     pub version_function: Option<bool>,
+    /// `provisionedConcurrency`, when set (JavaScript-truthy): v3 then deploys a `provisioned`
+    /// alias that every event targets.
+    pub provisioned_concurrency: Option<Value>,
+    /// `snapStart` is set (JavaScript-truthy): v3 then deploys a `snapstart` alias.
+    pub snap_start: bool,
     pub package: FunctionPackage,
 }
 
@@ -365,6 +370,11 @@ impl Function {
                 Some(Value::Bool(b)) => Some(*b),
                 _ => None,
             },
+            provisioned_concurrency: f
+                .get("provisionedConcurrency")
+                .filter(|v| crate::is_truthy(v))
+                .cloned(),
+            snap_start: f.get("snapStart").is_some_and(crate::is_truthy),
             package,
         })
     }

@@ -339,20 +339,24 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
 }
 
 /// Each function's zip, in `service.functions` order (what the compiler needs of packaging).
+/// An image function has none (v3 packages no zip for it): its entry is empty, and the
+/// compiler takes its code from the image.
 fn function_artifacts(service: &Service, artifacts: &[Artifact]) -> Vec<FunctionArtifact> {
     service
         .functions
         .iter()
-        .map(|f| {
-            let a = artifacts
-                .iter()
-                .find(|a| a.functions.contains(&f.key))
-                .expect("every function was given an artifact at createDeploymentArtifacts");
-            FunctionArtifact {
-                file_name: a.file_name.clone(),
-                sha256: a.sha256.clone(),
-            }
-        })
+        .map(
+            |f| match artifacts.iter().find(|a| a.functions.contains(&f.key)) {
+                Some(a) => FunctionArtifact {
+                    file_name: a.file_name.clone(),
+                    sha256: a.sha256.clone(),
+                },
+                None => FunctionArtifact {
+                    file_name: String::new(),
+                    sha256: String::new(),
+                },
+            },
+        )
         .collect()
 }
 
@@ -449,7 +453,8 @@ fn plan_zips(st: &PackageState<'_>) -> ZipPlan {
         order: Vec::new(),
         zips: BTreeMap::new(),
     };
-    for f in &service.functions {
+    // v3 `packageService`: an image function gets no zip.
+    for f in service.functions.iter().filter(|f| f.image.is_none()) {
         let (file, source) = if let Some(a) = esbuilt.and_then(|b| b.artifact_of(&f.key)) {
             // The plugin sets the function's (or the service's) `package.artifact`; its zip is
             // moved into `out` before the zips are written.

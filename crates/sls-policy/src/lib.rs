@@ -553,6 +553,34 @@ mod tests {
     }
 
     #[test]
+    fn aliases_and_images_are_scoped_to_the_functions_and_their_repositories() {
+        let t = json!({"Resources": {
+            "ImgLambdaFunction": {"Type": "AWS::Lambda::Function", "Properties": {
+                "FunctionName": "svc-dev-img", "PackageType": "Image",
+                "Code": {"ImageUri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app@sha256:ab"}}},
+            "ZipLambdaFunction": {"Type": "AWS::Lambda::Function", "Properties": {
+                "FunctionName": "svc-dev-zip", "Code": {"S3Key": "k"}}},
+            "ImgProvConcLambdaAlias": {"Type": "AWS::Lambda::Alias", "Properties": {}}
+        }});
+        let p = generate_for(&service(None, None), &t, &[], None);
+        let doc = &p.caller;
+        let alias = stmt(doc, "LambdaAliases").unwrap();
+        assert!(alias["Action"]
+            .to_string()
+            .contains("lambda:PutProvisionedConcurrencyConfig"));
+        assert!(alias["Resource"].to_string().contains("function:svc-dev-*"));
+        assert_eq!(
+            stmt(doc, "LambdaImages").unwrap()["Resource"],
+            json!("arn:aws:ecr:eu-west-1:123456789012:repository/team/app")
+        );
+        assert!(p.unmapped_types.is_empty(), "{:?}", p.unmapped_types);
+        // Without image functions or aliases, neither statement.
+        let p = generate_for(&service(None, None), &template(), &[], None);
+        assert!(stmt(&p.caller, "LambdaImages").is_none());
+        assert!(stmt(&p.caller, "LambdaAliases").is_none());
+    }
+
+    #[test]
     fn a_known_account_replaces_the_wildcard() {
         let p = generate_for(
             &service(None, None),

@@ -220,6 +220,12 @@ static TABLE: &[Entry] = &[
                 ],
                 Scope::With(vpc_functions),
             ),
+            // Lambda reads an image function's image with the caller's rights.
+            grant(
+                "LambdaImages",
+                &["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                Scope::With(image_repositories),
+            ),
         ],
     ),
     // Lambda resources that hang off the service's functions.
@@ -239,6 +245,23 @@ static TABLE: &[Entry] = &[
                 "lambda:AddPermission",
                 "lambda:RemovePermission",
                 "lambda:GetPolicy",
+            ],
+            Scope::Functions,
+        )],
+    ),
+    // `provisionedConcurrency` and `snapStart`: an alias, with its provisioned concurrency.
+    row(
+        LAMBDA_ALIAS,
+        &[grant(
+            "LambdaAliases",
+            &[
+                "lambda:CreateAlias",
+                "lambda:UpdateAlias",
+                "lambda:DeleteAlias",
+                "lambda:GetAlias",
+                "lambda:PutProvisionedConcurrencyConfig",
+                "lambda:DeleteProvisionedConcurrencyConfig",
+                "lambda:GetProvisionedConcurrencyConfig",
             ],
             Scope::Functions,
         )],
@@ -801,6 +824,35 @@ fn vpc_functions(cx: &Cx) -> Vec<String> {
         true => vec!["*".into()],
         false => Vec::new(),
     }
+}
+
+/// The ECR repositories of image functions (`Code.ImageUri`
+/// `<account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:…`), each by its ARN.
+fn image_repositories(cx: &Cx) -> Vec<String> {
+    let mut arns: Vec<String> = Vec::new();
+    for (_, f) in cx.of_type(LAMBDA_FUNCTION) {
+        let Some(uri) = f["Properties"]["Code"]["ImageUri"].as_str() else {
+            continue;
+        };
+        let arn = match uri.split_once('/') {
+            Some((host, rest)) => {
+                let repo = rest.split(['@', ':']).next().unwrap_or(rest);
+                let mut parts = host.split('.');
+                let (account, region) = (parts.next(), parts.nth(2));
+                match (account, region) {
+                    (Some(a), Some(r)) => {
+                        format!("arn:{}:ecr:{r}:{a}:repository/{repo}", cx.partition)
+                    }
+                    _ => "*".to_string(),
+                }
+            }
+            None => "*".to_string(),
+        };
+        if !arns.contains(&arn) {
+            arns.push(arn);
+        }
+    }
+    arns
 }
 
 /// The functions' log groups `/aws/lambda/<service>-<stage>-*`, and any other by name.

@@ -343,7 +343,9 @@ fn target_group(service: &Service, prefix: &str, e: &Alb<'_>) -> Value {
     json!({
         "Type": "AWS::ElasticLoadBalancingV2::TargetGroup",
         "Properties": props,
-        "DependsOn": [naming::lambda_register_target_permission_logical_id(&e.function.key)]
+        "DependsOn": std::iter::once(naming::lambda_register_target_permission_logical_id(&e.function.key))
+            .chain(naming::target_alias_id(e.function))
+            .collect::<Vec<_>>()
     })
 }
 
@@ -499,7 +501,7 @@ fn rule_conditions(c: &Map<String, Value>) -> Vec<Value> {
 
 /// The load balancer may invoke the function (from the target group) and register it.
 fn add_permissions(e: &Alb<'_>, template: &mut Value) {
-    let base = json!({
+    let mut base = json!({
         "Type": "AWS::Lambda::Permission",
         "Properties": {
             "FunctionName": common::lambda_target(e.function),
@@ -507,6 +509,9 @@ fn add_permissions(e: &Alb<'_>, template: &mut Value) {
             "Principal": "elasticloadbalancing.amazonaws.com"
         }
     });
+    if let Some(a) = naming::target_alias_id(e.function) {
+        base["DependsOn"] = json!([a]);
+    }
     let mut invoke = base.clone();
     invoke["Properties"]["SourceArn"] = json!({"Ref": target_group_id(e)});
     common::merge_resource(

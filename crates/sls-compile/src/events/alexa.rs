@@ -78,15 +78,18 @@ pub(super) fn compile_all(family: &str, service: &Service, template: &mut Value)
         common::merge_resource(
             template,
             &id,
-            json!({
-                "Type": "AWS::Lambda::Permission",
-                "Properties": {
-                    "FunctionName": common::lambda_target(f),
-                    "Action": action,
-                    "Principal": principal,
-                    "EventSourceToken": common::drop_escaped_breaks(&app_id)
-                }
-            }),
+            common::alias_dep(
+                f,
+                json!({
+                    "Type": "AWS::Lambda::Permission",
+                    "Properties": {
+                        "FunctionName": common::lambda_target(f),
+                        "Action": action,
+                        "Principal": principal,
+                        "EventSourceToken": common::drop_escaped_breaks(&app_id)
+                    }
+                }),
+            ),
         );
     }
     Ok(())

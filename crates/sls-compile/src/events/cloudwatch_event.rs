@@ -157,15 +157,18 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
         common::merge_resource(
             template,
             &rule_id,
-            json!({"Type": "AWS::Events::Rule", "Properties": props}),
+            common::alias_dep(f, json!({"Type": "AWS::Events::Rule", "Properties": props})),
         );
         common::merge_resource(
             template,
             &naming::lambda_cloud_watch_event_permission_logical_id(&f.key, e.number),
-            common::invoke_permission(
-                common::lambda_target(f),
-                "events.amazonaws.com",
-                json!({"Fn::GetAtt": [rule_id, "Arn"]}),
+            common::alias_dep(
+                f,
+                common::invoke_permission(
+                    common::lambda_target(f),
+                    "events.amazonaws.com",
+                    json!({"Fn::GetAtt": [rule_id, "Arn"]}),
+                ),
             ),
         );
     }

@@ -3,7 +3,7 @@
 //! `AWS::Lambda::Permission` per function whose source is the longest common prefix of its log
 //! groups.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::common::{err, path};
 use crate::error::Result;
@@ -127,12 +127,15 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
             groups.push(group.clone());
             let permission_id = naming::lambda_cloud_watch_log_permission_logical_id(&f.key);
             let target = super::common::lambda_target(f);
+            let alias: Vec<String> = naming::target_alias_id(f).into_iter().collect();
+            let mut depends_on = vec![permission_id.clone()];
+            depends_on.extend(alias.iter().cloned());
             super::common::merge_resource(
                 template,
                 &naming::cloud_watch_log_logical_id(&f.key, number),
                 json!({
                     "Type": "AWS::Logs::SubscriptionFilter",
-                    "DependsOn": [permission_id],
+                    "DependsOn": depends_on,
                     "Properties": {
                         "LogGroupName": group,
                         "FilterPattern": filter,
@@ -140,12 +143,14 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
                     }
                 }),
             );
-            super::common::merge_resource(
-                template,
-                &permission_id,
+            let mut permission = Map::new();
+            permission.insert("Type".into(), json!("AWS::Lambda::Permission"));
+            if !alias.is_empty() {
+                permission.insert("DependsOn".into(), json!(alias));
+            }
+            permission.insert(
+                "Properties".into(),
                 json!({
-                    "Type": "AWS::Lambda::Permission",
-                    "Properties": {
                         "FunctionName": target,
                         "Action": "lambda:InvokeFunction",
                         "Principal": {"Fn::Join": ["", ["logs.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]},
@@ -153,9 +158,9 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
                             "arn:", {"Ref": "AWS::Partition"}, ":logs:", {"Ref": "AWS::Region"}, ":",
                             {"Ref": "AWS::AccountId"}, ":log-group:", common_prefix(&groups), ":*"
                         ]]}
-                    }
                 }),
             );
+            super::common::merge_resource(template, &permission_id, Value::Object(permission));
         }
     }
     Ok(())

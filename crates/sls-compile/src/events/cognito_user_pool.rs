@@ -176,7 +176,9 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
             } else {
                 lambda_config.insert(t.trigger.clone(), target);
             }
-            depends_on.push(json!(naming::lambda_logical_id(&f.key)));
+            depends_on.push(json!(
+                naming::target_alias_id(f).unwrap_or_else(|| naming::lambda_logical_id(&f.key))
+            ));
         }
         common::merge_resource(
             template,
@@ -192,10 +194,13 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
         common::merge_resource(
             template,
             &naming::lambda_cognito_user_pool_permission_logical_id(&f.key, &t.pool, &t.trigger),
-            common::invoke_permission(
-                common::lambda_target(f),
-                "cognito-idp.amazonaws.com",
-                json!({"Fn::GetAtt": [naming::cognito_user_pool_logical_id(&t.pool), "Arn"]}),
+            common::alias_dep(
+                f,
+                common::invoke_permission(
+                    common::lambda_target(f),
+                    "cognito-idp.amazonaws.com",
+                    json!({"Fn::GetAtt": [naming::cognito_user_pool_logical_id(&t.pool), "Arn"]}),
+                ),
             ),
         );
     }

@@ -54,9 +54,55 @@ pub(super) fn numbered_events<'a>(
     })
 }
 
-/// v3 `resolveLambdaTarget` (no `targetAlias`: provisioned concurrency aliases are not built).
-pub(super) fn lambda_target(f: &Function) -> Value {
-    json!({"Fn::GetAtt": [naming::lambda_logical_id(&f.key), "Arn"]})
+/// v3 `resolveLambdaTarget`: the function's ARN, qualified by its alias when it has one
+/// (`provisionedConcurrency`, `snapStart`).
+pub(crate) fn lambda_target(f: &Function) -> Value {
+    let arn = json!({"Fn::GetAtt": [naming::lambda_logical_id(&f.key), "Arn"]});
+    match naming::target_alias(f) {
+        Some(a) => json!({"Fn::Join": [":", [arn, a.name]]}),
+        None => arn,
+    }
+}
+
+/// The function of `key`, if the service has one.
+pub(super) fn function<'a>(service: &'a Service, key: &str) -> Option<&'a Function> {
+    service.functions.iter().find(|f| f.key == key)
+}
+
+/// `lambda_target` of the function named `key` (a plain ARN when there is no such function).
+pub(super) fn lambda_target_of(service: &Service, key: &str) -> Value {
+    match function(service, key) {
+        Some(f) => lambda_target(f),
+        None => json!({"Fn::GetAtt": [naming::lambda_logical_id(key), "Arn"]}),
+    }
+}
+
+/// `res` with v3's `DependsOn: _.get(functionObj.targetAlias, 'logicalId')` right after its
+/// `Type` (JSON leaves out an undefined `DependsOn`).
+pub(super) fn alias_dep(f: &Function, res: Value) -> Value {
+    let Some(alias) = naming::target_alias_id(f) else {
+        return res;
+    };
+    let Value::Object(o) = res else {
+        return res;
+    };
+    let mut out = Map::new();
+    for (k, v) in o {
+        let is_type = k == "Type";
+        out.insert(k, v);
+        if is_type {
+            out.insert("DependsOn".into(), json!(alias));
+        }
+    }
+    Value::Object(out)
+}
+
+/// The role the function runs with, then its alias: what v3's event source mappings depend on.
+pub(super) fn role_and_alias(service: &Service, f: &Function) -> Vec<String> {
+    role_resource_name(service, f)
+        .into_iter()
+        .chain(naming::target_alias_id(f))
+        .collect()
 }
 
 /// v3 `resolveFunctionIamRoleResourceName`: the in-stack role the function runs with, if any.

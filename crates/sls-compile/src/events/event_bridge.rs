@@ -223,7 +223,8 @@ pub(super) fn compile_all(ctx: &cr::Context<'_>, template: &mut Value) -> Result
                 && bus_name
                     .as_ref()
                     .is_some_and(|b| b.as_str().is_some_and(|s| !s.is_empty() && s != "default"));
-            let mut depends_on = None;
+            // v3: the alias, replaced by the bus the stack creates.
+            let mut depends_on = naming::target_alias_id(f);
             if create_bus {
                 let name = bus_name
                     .as_ref()
@@ -296,18 +297,21 @@ pub(super) fn compile_all(ctx: &cr::Context<'_>, template: &mut Value) -> Result
             common::assign_resource(
                 template,
                 &naming::event_bridge_lambda_permission_logical_id(&f.key, idx),
-                json!({
-                    "Type": "AWS::Lambda::Permission",
-                    "Properties": {
-                        "Action": "lambda:InvokeFunction",
-                        "FunctionName": common::lambda_target(f),
-                        "Principal": "events.amazonaws.com",
-                        "SourceArn": {"Fn::Join": [":", [
-                            "arn", {"Ref": "AWS::Partition"}, "events", {"Ref": "AWS::Region"},
-                            {"Ref": "AWS::AccountId"}, {"Fn::Join": ["/", arn_path]}
-                        ]]}
-                    }
-                }),
+                common::alias_dep(
+                    f,
+                    json!({
+                        "Type": "AWS::Lambda::Permission",
+                        "Properties": {
+                            "Action": "lambda:InvokeFunction",
+                            "FunctionName": common::lambda_target(f),
+                            "Principal": "events.amazonaws.com",
+                            "SourceArn": {"Fn::Join": [":", [
+                                "arn", {"Ref": "AWS::Partition"}, "events", {"Ref": "AWS::Region"},
+                                {"Ref": "AWS::AccountId"}, {"Fn::Join": ["/", arn_path]}
+                            ]]}
+                        }
+                    }),
+                ),
             );
         }
     }

@@ -314,6 +314,8 @@ struct Authorizer {
     result_ttl: Option<Value>,
     enable_simple_responses: Option<Value>,
     payload_version: Value,
+    /// The alias of the authorizer function (`functionName`), if it has one.
+    alias: Option<naming::TargetAlias>,
 }
 
 impl Authorizer {
@@ -321,7 +323,13 @@ impl Authorizer {
     fn target(&self) -> Value {
         match (&self.function_arn, &self.function_name) {
             (Some(arn), _) => arn.clone(),
-            (None, Some(f)) => json!({"Fn::GetAtt": [naming::lambda_logical_id(f), "Arn"]}),
+            (None, Some(f)) => {
+                let arn = json!({"Fn::GetAtt": [naming::lambda_logical_id(f), "Arn"]});
+                match &self.alias {
+                    Some(a) => json!({"Fn::Join": [":", [arn, a.name]]}),
+                    None => arn,
+                }
+            }
             (None, None) => Value::Null,
         }
     }
@@ -411,6 +419,10 @@ fn parse_authorizer(service: &Service, key: &str, a: &Value, at: &str) -> Result
             .map(to_set)
             .unwrap_or_else(|| vec![Value::Null]),
         type_,
+        alias: function_name
+            .as_deref()
+            .and_then(|f| common::function(service, f))
+            .and_then(naming::target_alias),
         function_name,
         function_arn,
         managed_externally: a.get("managedExternally").is_some_and(truthy),
@@ -547,7 +559,7 @@ pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Resul
     for a in &authorizers {
         add_authorizer(&api, a, &mut resources);
     }
-    add_routes(config, &http, &api, &routes, &mut resources);
+    add_routes(service, config, &http, &api, &routes, &mut resources);
     for (k, v) in resources {
         t["Resources"][k] = v;
     }
@@ -880,13 +892,17 @@ fn add_authorizer(api: &Api<'_>, a: &Authorizer, resources: &mut Map<String, Val
         let target = a.target();
         add_request_authorizer_props(a, &target, &mut props);
         if !a.managed_externally {
+            let mut permission = common::invoke_permission(
+                target,
+                "apigateway.amazonaws.com",
+                api.source_arn.clone(),
+            );
+            if let Some(alias) = &a.alias {
+                permission["DependsOn"] = json!(alias.logical_id);
+            }
             resources.insert(
                 naming::lambda_authorizer_http_api_permission_logical_id(&a.name),
-                common::invoke_permission(
-                    target,
-                    "apigateway.amazonaws.com",
-                    api.source_arn.clone(),
-                ),
+                permission,
             );
         }
     } else {
@@ -898,10 +914,11 @@ fn add_authorizer(api: &Api<'_>, a: &Authorizer, resources: &mut Map<String, Val
         }
         props.insert("JwtConfiguration".into(), Value::Object(jwt));
     }
-    resources.insert(
-        naming::http_api_authorizer_logical_id(&a.name),
-        json!({"Type": "AWS::ApiGatewayV2::Authorizer", "Properties": props}),
-    );
+    let mut res = json!({"Type": "AWS::ApiGatewayV2::Authorizer", "Properties": props});
+    if let Some(alias) = &a.alias {
+        res["DependsOn"] = json!(alias.logical_id);
+    }
+    resources.insert(naming::http_api_authorizer_logical_id(&a.name), res);
 }
 
 /// The properties of a request (Lambda) authorizer invoking `target`.
@@ -928,6 +945,7 @@ fn add_request_authorizer_props(a: &Authorizer, target: &Value, props: &mut Map<
 
 /// The routes, each function's permission and integration before its first route.
 fn add_routes(
+    service: &Service,
     config: &Value,
     http: &Map<String, Value>,
     api: &Api<'_>,
@@ -940,7 +958,8 @@ fn add_routes(
         if !integrated.contains(&r.function.as_str()) {
             integrated.push(&r.function);
             let payload = payload_format_version(config, &r.function, provider_payload);
-            add_integration(api, &r.function, payload, resources);
+            let alias = common::function(service, &r.function).and_then(naming::target_alias);
+            add_integration(api, &r.function, alias, payload, resources);
         }
         resources.insert(
             naming::http_api_route_logical_id(&r.key),
@@ -970,30 +989,39 @@ fn payload_format_version(
 fn add_integration(
     api: &Api<'_>,
     function: &str,
+    alias: Option<naming::TargetAlias>,
     payload_format_version: Value,
     resources: &mut Map<String, Value>,
 ) {
-    let target = json!({"Fn::GetAtt": [naming::lambda_logical_id(function), "Arn"]});
+    let arn = json!({"Fn::GetAtt": [naming::lambda_logical_id(function), "Arn"]});
+    let target = match &alias {
+        Some(a) => json!({"Fn::Join": [":", [arn, a.name]]}),
+        None => arn,
+    };
+    let mut permission = common::invoke_permission(
+        target.clone(),
+        "apigateway.amazonaws.com",
+        api.source_arn.clone(),
+    );
+    let mut integration = json!({"Type": "AWS::ApiGatewayV2::Integration"});
+    if let Some(a) = alias {
+        permission["DependsOn"] = json!(a.logical_id);
+        integration["DependsOn"] = json!(a.logical_id);
+    }
+    integration["Properties"] = json!({
+        "ApiId": api.id,
+        "IntegrationType": "AWS_PROXY",
+        "IntegrationUri": target,
+        "PayloadFormatVersion": payload_format_version,
+        "TimeoutInMillis": 30000,
+    });
     resources.insert(
         naming::lambda_http_api_permission_logical_id(function),
-        common::invoke_permission(
-            target.clone(),
-            "apigateway.amazonaws.com",
-            api.source_arn.clone(),
-        ),
+        permission,
     );
     resources.insert(
         naming::http_api_integration_logical_id(function),
-        json!({
-            "Type": "AWS::ApiGatewayV2::Integration",
-            "Properties": {
-                "ApiId": api.id,
-                "IntegrationType": "AWS_PROXY",
-                "IntegrationUri": target,
-                "PayloadFormatVersion": payload_format_version,
-                "TimeoutInMillis": 30000,
-            }
-        }),
+        integration,
     );
 }
 

@@ -82,18 +82,24 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
         common::merge_resource(
             template,
             &rule_id,
-            json!({"Type": "AWS::IoT::TopicRule", "Properties": props}),
+            common::alias_dep(
+                f,
+                json!({"Type": "AWS::IoT::TopicRule", "Properties": props}),
+            ),
         );
         common::merge_resource(
             template,
             &naming::lambda_iot_permission_logical_id(&f.key, e.number),
-            common::invoke_permission(
-                common::lambda_target(f),
-                "iot.amazonaws.com",
-                json!({"Fn::Join": ["", [
-                    "arn:", {"Ref": "AWS::Partition"}, ":iot:", {"Ref": "AWS::Region"}, ":",
-                    {"Ref": "AWS::AccountId"}, ":rule/", {"Ref": rule_id}
-                ]]}),
+            common::alias_dep(
+                f,
+                common::invoke_permission(
+                    common::lambda_target(f),
+                    "iot.amazonaws.com",
+                    json!({"Fn::Join": ["", [
+                        "arn:", {"Ref": "AWS::Partition"}, ":iot:", {"Ref": "AWS::Region"}, ":",
+                        {"Ref": "AWS::AccountId"}, ":rule/", {"Ref": rule_id}
+                    ]]}),
+                ),
             ),
         );
     }

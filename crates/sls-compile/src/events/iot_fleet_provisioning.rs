@@ -95,22 +95,27 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
         for (index, settings) in events {
             let props = parse(f, index, Some(settings))?;
             let permission_id = naming::lambda_iot_fleet_provisioning_permission_logical_id(&f.key);
+            let mut depends_on = vec![permission_id.clone()];
+            depends_on.extend(naming::target_alias_id(f));
             common::assign_resource(
                 template,
                 &naming::iot_fleet_provisioning_logical_id(&f.key),
-                json!({"Type": "AWS::IoT::ProvisioningTemplate", "Properties": props, "DependsOn": [permission_id]}),
+                json!({"Type": "AWS::IoT::ProvisioningTemplate", "Properties": props, "DependsOn": depends_on}),
             );
             common::assign_resource(
                 template,
                 &permission_id,
-                json!({
-                    "Type": "AWS::Lambda::Permission",
-                    "Properties": {
-                        "FunctionName": common::lambda_target(f),
-                        "Action": "lambda:InvokeFunction",
-                        "Principal": "iot.amazonaws.com"
-                    }
-                }),
+                common::alias_dep(
+                    f,
+                    json!({
+                        "Type": "AWS::Lambda::Permission",
+                        "Properties": {
+                            "FunctionName": common::lambda_target(f),
+                            "Action": "lambda:InvokeFunction",
+                            "Principal": "iot.amazonaws.com"
+                        }
+                    }),
+                ),
             );
         }
     }

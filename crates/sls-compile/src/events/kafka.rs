@@ -183,8 +183,7 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
             let k = parse(f, index, Some(settings))?;
             needs_ec2 |= k.needs_ec2;
             secrets.extend(k.secrets);
-            let depends_on: Vec<String> =
-                common::role_resource_name(service, f).into_iter().collect();
+            let depends_on = common::role_and_alias(service, f);
             common::assign_resource(
                 template,
                 &naming::kafka_event_logical_id(&f.key, &k.topic),

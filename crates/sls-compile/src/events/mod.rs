@@ -26,6 +26,8 @@ mod sqs;
 mod stream;
 mod websocket;
 
+pub(crate) use common::lambda_target;
+
 use serde_json::{Map, Value};
 
 use crate::error::{DeployError, Result};

@@ -108,8 +108,7 @@ pub(super) fn compile_all(family: &str, service: &Service, template: &mut Value)
             } else {
                 naming::rabbit_mq_event_logical_id(&f.key, &queue)
             };
-            let depends_on: Vec<String> =
-                common::role_resource_name(service, f).into_iter().collect();
+            let depends_on = common::role_and_alias(service, f);
             common::assign_resource(
                 template,
                 &id,

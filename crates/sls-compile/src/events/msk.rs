@@ -131,8 +131,7 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
                 continue;
             };
             let (cluster, topic, arn, props) = parse(f, index, Some(settings))?;
-            let depends_on: Vec<String> =
-                common::role_resource_name(service, f).into_iter().collect();
+            let depends_on = common::role_and_alias(service, f);
             common::assign_resource(
                 template,
                 &naming::msk_event_logical_id(&f.key, &cluster, &topic),

@@ -243,11 +243,11 @@ pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Valu
         let depends_on: Vec<Value> = enabled
             .iter()
             .filter(|(_, b)| b == bucket_name)
-            .map(|(f, b)| {
-                json!(naming::lambda_s3_permission_logical_id(
-                    &f.key,
-                    &permission_name(b)
-                ))
+            .flat_map(|(f, b)| {
+                let permission =
+                    naming::lambda_s3_permission_logical_id(&f.key, &permission_name(b));
+                std::iter::once(json!(permission))
+                    .chain(naming::target_alias_id(f).map(|a| json!(a)))
             })
             .collect();
         let id = match meta.get(bucket_name) {
@@ -264,16 +264,19 @@ pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Valu
         common::merge_resource(
             template,
             &naming::lambda_s3_permission_logical_id(&f.key, &permission_name(bucket_name)),
-            json!({
-                "Type": "AWS::Lambda::Permission",
-                "Properties": {
-                    "FunctionName": common::lambda_target(f),
-                    "Action": "lambda:InvokeFunction",
-                    "Principal": "s3.amazonaws.com",
-                    "SourceArn": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, format!(":s3:::{bucket_name}")]]},
-                    "SourceAccount": {"Ref": "AWS::AccountId"}
-                }
-            }),
+            common::alias_dep(
+                f,
+                json!({
+                    "Type": "AWS::Lambda::Permission",
+                    "Properties": {
+                        "FunctionName": common::lambda_target(f),
+                        "Action": "lambda:InvokeFunction",
+                        "Principal": "s3.amazonaws.com",
+                        "SourceArn": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, format!(":s3:::{bucket_name}")]]},
+                        "SourceAccount": {"Ref": "AWS::AccountId"}
+                    }
+                }),
+            ),
         );
     }
     Ok(())

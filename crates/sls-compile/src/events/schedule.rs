@@ -320,7 +320,10 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
                     common::assign_resource(
                         template,
                         &naming::scheduler_schedule_logical_id(&f.key, number),
-                        json!({"Type": "AWS::Scheduler::Schedule", "Properties": props}),
+                        common::alias_dep(
+                            f,
+                            json!({"Type": "AWS::Scheduler::Schedule", "Properties": props}),
+                        ),
                     );
                 } else {
                     let rule_id = naming::schedule_logical_id(&f.key, number);
@@ -356,15 +359,21 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
                     common::assign_resource(
                         template,
                         &rule_id,
-                        json!({"Type": "AWS::Events::Rule", "Properties": props}),
+                        common::alias_dep(
+                            f,
+                            json!({"Type": "AWS::Events::Rule", "Properties": props}),
+                        ),
                     );
                     common::assign_resource(
                         template,
                         &naming::lambda_schedule_permission_logical_id(&f.key, number),
-                        common::invoke_permission(
-                            target.clone(),
-                            "events.amazonaws.com",
-                            json!({"Fn::GetAtt": [rule_id, "Arn"]}),
+                        common::alias_dep(
+                            f,
+                            common::invoke_permission(
+                                target.clone(),
+                                "events.amazonaws.com",
+                                json!({"Fn::GetAtt": [rule_id, "Arn"]}),
+                            ),
                         ),
                     );
                 }

@@ -301,7 +301,10 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
                 common::merge_resource(
                     template,
                     &subscription_id,
-                    json!({"Type": "AWS::SNS::Subscription", "Properties": props}),
+                    common::alias_dep(
+                        f,
+                        json!({"Type": "AWS::SNS::Subscription", "Properties": props}),
+                    ),
                 );
                 source_arn = topic_arn.clone();
             } else {
@@ -318,7 +321,10 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
                     common::merge_resource(
                         template,
                         &topic_id,
-                        json!({"Type": "AWS::SNS::Topic", "Properties": props}),
+                        common::alias_dep(
+                            f,
+                            json!({"Type": "AWS::SNS::Topic", "Properties": props}),
+                        ),
                     );
                 }
                 let subscription = json!({"Endpoint": endpoint, "Protocol": "lambda"});
@@ -350,7 +356,10 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
             common::merge_resource(
                 template,
                 &naming::lambda_sns_permission_logical_id(&f.key, &s.topic_name),
-                common::invoke_permission(endpoint, "sns.amazonaws.com", source_arn),
+                common::alias_dep(
+                    f,
+                    common::invoke_permission(endpoint, "sns.amazonaws.com", source_arn),
+                ),
             );
         }
     }

@@ -137,8 +137,7 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
                 continue;
             };
             let s = parse(f, index, Some(settings))?;
-            let depends_on: Vec<String> =
-                common::role_resource_name(service, f).into_iter().collect();
+            let depends_on = common::role_and_alias(service, f);
             common::merge_resource(
                 template,
                 &naming::queue_logical_id(&f.key, &s.queue_name),

@@ -466,7 +466,7 @@ fn compile_event(
     s: Stream,
     template: &mut Value,
 ) -> Option<Value> {
-    let mut depends_on: Vec<Value> = common::role_resource_name(service, f)
+    let mut depends_on: Vec<Value> = common::role_and_alias(service, f)
         .into_iter()
         .map(Value::String)
         .collect();

@@ -9,6 +9,7 @@ use base64::Engine;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::common;
 use crate::error::{DeployError, Result};
 use crate::naming;
 use sls_config::is_truthy as truthy;
@@ -19,6 +20,10 @@ const STAGE_ID: &str = "WebsocketsDeploymentStage";
 
 struct Event {
     function: String,
+    /// The function's ARN, through its alias when it has one (v3 `resolveLambdaTarget`).
+    target: Value,
+    /// The function's alias, if any.
+    alias: Option<String>,
     route: String,
     route_response: Option<Value>,
     authorizer: Option<Authorizer>,
@@ -31,6 +36,9 @@ struct Authorizer {
     /// An ARN (string or intrinsic) or the authorizer function's logical id.
     permission: Value,
     local: bool,
+    /// The local authorizer function's ARN (through its alias) and alias.
+    target: Value,
+    alias: Option<String>,
 }
 
 fn err(at: impl Into<String>, m: impl Into<String>) -> DeployError {
@@ -44,8 +52,13 @@ fn invocation_uri(target: Value) -> Value {
     ]]})
 }
 
-fn fn_arn(name: &str) -> Value {
-    json!({"Fn::GetAtt": [naming::lambda_logical_id(name), "Arn"]})
+/// `head` (its `Type`), then `DependsOn` on the alias when there is one, then `Properties`.
+fn with_dep(mut head: Value, alias: Option<&String>, props: Value) -> Value {
+    if let Some(a) = alias {
+        head["DependsOn"] = json!(a);
+    }
+    head["Properties"] = props;
+    head
 }
 
 fn is_websocket(event: &Value) -> Option<&Value> {
@@ -61,6 +74,8 @@ fn parse(service: &Service, f: &Function, index: usize, v: &Value) -> Result<Eve
         Value::String(route) => {
             return Ok(Event {
                 function: f.key.clone(),
+                target: common::lambda_target(f),
+                alias: naming::target_alias_id(f),
                 route: route.clone(),
                 route_response: None,
                 authorizer: None,
@@ -102,6 +117,8 @@ fn parse(service: &Service, f: &Function, index: usize, v: &Value) -> Result<Eve
     };
     Ok(Event {
         function: f.key.clone(),
+        target: common::lambda_target(f),
+        alias: naming::target_alias_id(f),
         route,
         route_response,
         authorizer,
@@ -136,10 +153,12 @@ fn parse_authorizer(service: &Service, a: &Value, at: &str) -> Result<Authorizer
             identity_source: default_source,
             permission: json!(a),
             local: false,
+            target: Value::Null,
+            alias: None,
         }),
         Value::String(a) => {
             check_function(service, a, at)?;
-            Ok(local_authorizer(a, default_source))
+            Ok(local_authorizer(service, a, default_source))
         }
         Value::Object(o) => parse_authorizer_object(service, o, at, default_source),
         _ => Err(err(
@@ -150,13 +169,16 @@ fn parse_authorizer(service: &Service, a: &Value, at: &str) -> Result<Authorizer
 }
 
 /// The authorizer function `name` of this service.
-fn local_authorizer(name: &str, identity_source: Value) -> Authorizer {
+fn local_authorizer(service: &Service, name: &str, identity_source: Value) -> Authorizer {
+    let target = common::lambda_target_of(service, name);
     Authorizer {
         name: name.to_string(),
-        uri: invocation_uri(fn_arn(name)),
+        uri: invocation_uri(target.clone()),
         identity_source,
         permission: json!(naming::lambda_logical_id(name)),
         local: true,
+        target,
+        alias: common::function(service, name).and_then(naming::target_alias_id),
     }
 }
 
@@ -181,6 +203,8 @@ fn parse_authorizer_object(
         identity_source: Value::Null,
         permission: arn.clone(),
         local: false,
+        target: Value::Null,
+        alias: None,
     };
     let mut authorizer =
         match (a.get("arn"), name) {
@@ -192,7 +216,7 @@ fn parse_authorizer_object(
             )),
             (None, Some(n)) => {
                 check_function(service, n, &format!("{at}.name"))?;
-                local_authorizer(n, Value::Null)
+                local_authorizer(service, n, Value::Null)
             }
             _ => {
                 return Err(err(
@@ -406,14 +430,15 @@ fn add_integrations(api: &Api, events: &[Event], resources: &mut Map<String, Val
         merge_into(
             resources,
             &integration_id(&e.function),
-            json!({
-                "Type": "AWS::ApiGatewayV2::Integration",
-                "Properties": {
+            with_dep(
+                json!({"Type": "AWS::ApiGatewayV2::Integration"}),
+                e.alias.as_ref(),
+                json!({
                     "ApiId": api.id,
                     "IntegrationType": "AWS_PROXY",
-                    "IntegrationUri": invocation_uri(fn_arn(&e.function)),
-                }
-            }),
+                    "IntegrationUri": invocation_uri(e.target.clone()),
+                }),
+            ),
         );
     }
 }
@@ -438,16 +463,17 @@ fn add_authorizers(api: &Api, events: &[Event], resources: &mut Map<String, Valu
         merge_into(
             resources,
             &authorizer_id(&a.name),
-            json!({
-                "Type": "AWS::ApiGatewayV2::Authorizer",
-                "Properties": {
+            with_dep(
+                json!({"Type": "AWS::ApiGatewayV2::Authorizer"}),
+                a.alias.as_ref(),
+                json!({
                     "ApiId": api.id,
                     "Name": a.name,
                     "AuthorizerType": "REQUEST",
                     "AuthorizerUri": a.uri,
                     "IdentitySource": a.identity_source,
-                }
-            }),
+                }),
+            ),
         );
     }
 }
@@ -461,7 +487,10 @@ fn add_permissions(api: &Api, events: &[Event], resources: &mut Map<String, Valu
     };
     for e in events {
         let mut depends = api_ref.clone();
-        depends.push(json!(naming::lambda_logical_id(&e.function)));
+        depends.push(json!(e
+            .alias
+            .clone()
+            .unwrap_or_else(|| naming::lambda_logical_id(&e.function))));
         merge_into(
             resources,
             &permission_id(&e.function),
@@ -469,7 +498,7 @@ fn add_permissions(api: &Api, events: &[Event], resources: &mut Map<String, Valu
                 "Type": "AWS::Lambda::Permission",
                 "DependsOn": depends,
                 "Properties": {
-                    "FunctionName": fn_arn(&e.function),
+                    "FunctionName": e.target,
                     "Action": "lambda:InvokeFunction",
                     "Principal": "apigateway.amazonaws.com",
                 }
@@ -479,7 +508,8 @@ fn add_permissions(api: &Api, events: &[Event], resources: &mut Map<String, Valu
         let mut depends = api_ref.clone();
         let function_name = if a.local {
             depends.push(a.permission.clone());
-            fn_arn(&a.name)
+            depends.extend(a.alias.iter().map(|id| json!(id)));
+            a.target.clone()
         } else {
             a.permission.clone()
         };

@@ -10,6 +10,8 @@ mod custom_resources;
 mod esbuild;
 mod event_errors;
 #[cfg(feature = "aws")]
+mod moto_aliases;
+#[cfg(feature = "aws")]
 mod moto_api_gateway;
 #[cfg(feature = "aws")]
 mod moto_e2e;

@@ -109,15 +109,36 @@ fn provider_and_function_layers_are_compiled() {
 
 #[test]
 fn other_uncompiled_settings_are_refused() {
+    // An image built from a Dockerfile (v3 runs docker and pushes to ECR), once a function
+    // uses it; an image given only by tag (v3 asks ECR for its digest).
     let mut c = base();
     c["provider"]["ecr"] = json!({"images": {"app": {"path": "./"}}});
-    assert_refused(c, "provider.ecr");
+    c["functions"]["hello"] = json!({"image": "app"});
+    assert_image_refused(c, "provider.ecr.images.app", "docker");
     let mut c = base();
-    c["functions"]["hello"]["provisionedConcurrency"] = json!(5);
-    assert_refused(c, "functions.hello.provisionedConcurrency");
+    c["functions"]["hello"] =
+        json!({"image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest"});
+    assert_image_refused(c, "functions.hello.image", "DescribeImages");
     let mut c = base();
     c["provider"]["vpc"] = json!({"ipv6AllowedForDualStack": true});
     assert_refused(c, "provider.vpc.ipv6AllowedForDualStack");
+}
+
+/// An image sls cannot resolve without docker or ECR: refused at `path`, saying why and how to
+/// pin it, before anything is written.
+fn assert_image_refused(config: Value, path: &str, why: &str) {
+    let t = tempfile::tempdir().unwrap();
+    match run(t.path(), &config).unwrap_err() {
+        DeployError::Config { path: p, message } => {
+            assert_eq!(p, path, "{message}");
+            assert!(
+                message.contains(why) && message.contains("@sha256:"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a config error for {path}, got {other}"),
+    }
+    assert!(!t.path().join(".serverless").exists());
 }
 
 fn packaged_template(config: &Value) -> Value {

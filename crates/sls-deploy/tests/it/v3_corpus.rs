@@ -50,6 +50,9 @@ const CASES: &[&str] = &[
     "ev-eventbridge-cr",
     "logs-restapi",
     "cr-combined",
+    "fn-provisioned",
+    "fn-image",
+    "resources-extensions",
     // real-world services from serverless/examples (SOURCE.md in each fixture)
     "ex-scheduled-cron",
     "ex-s3-ses-email",
@@ -126,11 +129,18 @@ fn run_stage(case: &str, dir: &Path, stage_dir: &Path) {
             normalise(&custom_resource_handler_differs(read_json(&expected))),
             normalise(&read_json(&ours)),
         );
-        assert_eq!(
+        let (o_text, e_text) = (
             serde_json::to_string_pretty(&o).unwrap(),
             serde_json::to_string_pretty(&e).unwrap(),
-            "{case}: {file} differs from v3"
         );
+        // `SLS_CORPUS_DUMP=<dir>` keeps both sides of a difference for a diff tool.
+        if let (Some(dump), true) = (std::env::var_os("SLS_CORPUS_DUMP"), o_text != e_text) {
+            let dump = Path::new(&dump);
+            std::fs::create_dir_all(dump).unwrap();
+            std::fs::write(dump.join(format!("{case}-{file}.ours")), &o_text).unwrap();
+            std::fs::write(dump.join(format!("{case}-{file}.v3")), &e_text).unwrap();
+        }
+        assert_eq!(o_text, e_text, "{case}: {file} differs from v3");
         // Same logical ids in the same order as v3.
         let ids = |v: &Value| -> Vec<String> {
             v["Resources"]
@@ -265,4 +275,41 @@ fn corpus_matches_v3() {
     for case in CASES {
         run_case(case);
     }
+}
+
+/// An image function's version hashes its properties only (no zip): its logical id, which the
+/// other cases normalise away, equals v3's exactly.
+#[test]
+fn image_version_ids_equal_v3s() {
+    let dir = fixtures().join("fn-image");
+    let tmp = tempfile::tempdir().unwrap();
+    let svc = tmp.path().join("svc");
+    copy_dir(&dir.join("service"), &svc);
+    let config = read_json(&dir.join("config.json"));
+    let result = package(&PackageInput {
+        service_dir: &svc,
+        config: &config,
+        stage: "dev",
+        region: "us-east-1",
+        out_dir: &svc.join(".serverless"),
+        config_file_name: Some("serverless.yml"),
+        timestamp: None,
+    })
+    .unwrap();
+    let v3 = read_json(&dir.join("v3/cloudformation-template-update-stack.json"));
+    let image_versions = |t: &Value| -> Vec<(String, Value)> {
+        t["Resources"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| k.contains("LambdaVersion") && !k.starts_with("Zipped"))
+            .map(|(k, v)| (k.clone(), v["Properties"]["CodeSha256"].clone()))
+            .collect()
+    };
+    let ours = image_versions(&result.update_template);
+    assert_eq!(ours.len(), 3, "{ours:?}");
+    assert_eq!(ours, image_versions(&v3));
+    // No zip is built for an image function: only `zipped` is in the service zip's functions.
+    assert_eq!(result.artifacts.len(), 1);
+    assert_eq!(result.artifacts[0].functions, ["zipped"]);
 }

@@ -36,6 +36,9 @@ const CASES: &[&str] = &[
     "ex-rest-api",
     "ex-http-api",
     "ex-sns-text-analysis",
+    // every event of a function with provisionedConcurrency / snapStart targets its alias
+    "fn-provisioned-api",
+    "fn-snapstart",
 ];
 
 /// v3's instance id, from its deployment's logical id.
@@ -189,6 +192,16 @@ fn ex_sns_text_analysis() {
 }
 
 #[test]
+fn fn_provisioned_api() {
+    run_case("fn-provisioned-api");
+}
+
+#[test]
+fn fn_snapstart() {
+    run_case("fn-snapstart");
+}
+
+#[test]
 fn cases_listed() {
-    assert_eq!(CASES.len(), 16);
+    assert_eq!(CASES.len(), 18);
 }

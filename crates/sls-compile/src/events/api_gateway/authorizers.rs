@@ -42,6 +42,8 @@ pub(crate) struct Authorizer {
     pub identity_validation_expression: Option<String>,
     pub claims: Vec<Value>,
     pub scopes: Option<Vec<Value>>,
+    /// The authorizer function's alias (v3 `authorizer.logicalId`), if it has one.
+    pub logical_id: Option<String>,
 }
 
 impl Authorizer {
@@ -82,7 +84,7 @@ fn function_arn(service: &Service, name: &str, at: &str) -> Result<Value> {
             format!("Function \"{name}\" doesn't exist in this Service; name a function of this service, or give the authorizer's `arn`"),
         ));
     }
-    Ok(json!({"Fn::GetAtt": [naming::lambda_logical_id(name), "Arn"]}))
+    Ok(crate::events::common::lambda_target_of(service, name))
 }
 
 /// v3 `getAuthorizer`; `at` is the event's path (`functions.<fn>.events[<i>].http`).
@@ -242,6 +244,8 @@ pub(crate) fn parse(
     }
     if let Some(f) = &function_name {
         a.arn = Some(function_arn(service, f, &at)?);
+        a.logical_id =
+            crate::events::common::function(service, f).and_then(naming::target_alias_id);
     }
     if a.identity_source.is_none() && !(a.type_upper() == "REQUEST" && a.result_ttl == Some(0)) {
         a.identity_source = Some("method.request.header.Authorization".into());
@@ -293,9 +297,15 @@ pub(crate) fn compile(s: &Settings<'_>, events: &[HttpEvent], out: &mut Output) 
             let t = a.type_.as_deref().map(str::to_uppercase);
             props.insert("Type".into(), json!(t.unwrap_or_else(|| "TOKEN".into())));
         }
+        let mut res = Map::new();
+        res.insert("Type".into(), json!("AWS::ApiGateway::Authorizer"));
+        if let Some(id) = &a.logical_id {
+            res.insert("DependsOn".into(), json!(id));
+        }
+        res.insert("Properties".into(), Value::Object(props));
         out.add(
             &naming::api_gateway_authorizer_logical_id(&name),
-            json!({"Type": "AWS::ApiGateway::Authorizer", "Properties": props}),
+            Value::Object(res),
         );
     }
 }

@@ -61,13 +61,26 @@ pub(crate) struct PermissionMapping {
     pub event: usize,
 }
 
-fn lambda_uri(function: &str) -> Value {
-    json!({"Fn::Join": ["", [
-        "arn:", {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"},
-        ":lambda:path/2015-03-31/functions/",
-        {"Fn::GetAtt": [naming::lambda_logical_id(function), "Arn"]},
-        "/invocations"
-    ]]})
+/// The integration URI of `function`, through its alias (`alias`) when it has one.
+fn lambda_uri(function: &str, alias: Option<&naming::TargetAlias>) -> Value {
+    let mut parts = vec![
+        json!("arn:"),
+        json!({"Ref": "AWS::Partition"}),
+        json!(":apigateway:"),
+        json!({"Ref": "AWS::Region"}),
+        json!(":lambda:path/2015-03-31/functions/"),
+        json!({"Fn::GetAtt": [naming::lambda_logical_id(function), "Arn"]}),
+    ];
+    if let Some(a) = alias {
+        parts.extend([json!(":"), json!(a.name)]);
+    }
+    parts.push(json!("/invocations"));
+    json!({"Fn::Join": ["", parts]})
+}
+
+/// The alias v3 routes the function `key`'s events through, if any.
+fn alias_of(s: &Settings<'_>, key: &str) -> Option<naming::TargetAlias> {
+    crate::events::common::function(s.service, key).and_then(naming::target_alias)
 }
 
 fn parameters(http: &HttpEvent) -> Option<&Map<String, Value>> {
@@ -110,7 +123,7 @@ fn cors_headers(http: &HttpEvent, value_for_credentials: &str) -> Map<String, Va
     h
 }
 
-fn integration(http: &HttpEvent) -> Value {
+fn integration(http: &HttpEvent, alias: Option<&naming::TargetAlias>) -> Value {
     let t = http.integration.as_str();
     let req = http.request.as_ref();
     let mut i = Map::new();
@@ -118,7 +131,7 @@ fn integration(http: &HttpEvent) -> Value {
     i.insert("Type".into(), json!(t));
     match t {
         "AWS" | "AWS_PROXY" => {
-            i.insert("Uri".into(), lambda_uri(&http.function));
+            i.insert("Uri".into(), lambda_uri(&http.function, alias));
         }
         "HTTP" | "HTTP_PROXY" => {
             if let Some(uri) = req.and_then(|r| r.get("uri")) {
@@ -327,14 +340,19 @@ pub(crate) fn compile(
             props.insert("OperationName".into(), op.clone());
         }
         props.insert("ApiKeyRequired".into(), json!(e.private));
+        let alias = alias_of(s, &e.function);
+        let mut depends_on = vec![json!(naming::lambda_api_gateway_permission_logical_id(
+            &e.function
+        ))];
+        depends_on.extend(alias.as_ref().map(|a| json!(a.logical_id)));
         let mut template = json!({
             "Type": "AWS::ApiGateway::Method",
             "Properties": props,
-            "DependsOn": [naming::lambda_api_gateway_permission_logical_id(&e.function)],
+            "DependsOn": depends_on,
         });
         mapping.push(PermissionMapping { event: n });
         merge(&mut template, &authorizers::method_authorization(e));
-        merge(&mut template, &integration(e));
+        merge(&mut template, &integration(e, alias.as_ref()));
         merge(&mut template, &method_responses(e));
         // Cognito claims into the default lambda templates (v3 `extraCognitoPoolClaims`).
         let claims: Vec<String> = e
@@ -572,17 +590,26 @@ pub(crate) fn compile_permissions(
     ]]});
     for m in mapping {
         let e = &events[m.event];
+        let arn = json!({"Fn::GetAtt": [naming::lambda_logical_id(&e.function), "Arn"]});
+        let alias = alias_of(s, &e.function);
+        let mut permission = json!({
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "FunctionName": match &alias {
+                    Some(a) => json!({"Fn::Join": [":", [arn, a.name]]}),
+                    None => arn,
+                },
+                "Action": "lambda:InvokeFunction",
+                "Principal": "apigateway.amazonaws.com",
+                "SourceArn": source_arn,
+            }
+        });
+        if let Some(a) = alias {
+            permission["DependsOn"] = json!(a.logical_id);
+        }
         out.assign(
             &naming::lambda_api_gateway_permission_logical_id(&e.function),
-            json!({
-                "Type": "AWS::Lambda::Permission",
-                "Properties": {
-                    "FunctionName": {"Fn::GetAtt": [naming::lambda_logical_id(&e.function), "Arn"]},
-                    "Action": "lambda:InvokeFunction",
-                    "Principal": "apigateway.amazonaws.com",
-                    "SourceArn": source_arn,
-                }
-            }),
+            permission,
         );
         let Some(a) = &e.authorizer else { continue };
         let Some(arn) = &a.arn else { continue };
@@ -595,7 +622,10 @@ pub(crate) fn compile_permissions(
             json!({
                 "Type": "AWS::Lambda::Permission",
                 "Properties": {
-                    "FunctionName": arn,
+                    "FunctionName": match &a.logical_id {
+                        Some(id) => json!({"Ref": id}),
+                        None => arn.clone(),
+                    },
                     "Action": "lambda:InvokeFunction",
                     "Principal": "apigateway.amazonaws.com",
                     "SourceArn": source_arn,

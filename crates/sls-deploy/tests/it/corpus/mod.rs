@@ -49,6 +49,16 @@ pub fn normalise(v: &Value) -> Value {
                     }
                     ("CodeSha256", _) => Value::String("<sha>".into()),
                     ("Ref", Value::String(s)) => Value::String(strip_digest(s)),
+                    // An alias's `FunctionVersion` names the version by its logical id.
+                    ("Fn::GetAtt", Value::Array(a)) => Value::Array(
+                        a.iter()
+                            .enumerate()
+                            .map(|(i, x)| match (i, x) {
+                                (0, Value::String(s)) => Value::String(strip_digest(s)),
+                                _ => normalise(x),
+                            })
+                            .collect(),
+                    ),
                     _ => normalise(v),
                 };
                 out.insert(k2, v2);
