@@ -53,8 +53,8 @@ pub(crate) fn resolve(config: &Value, key: &str, image: &Value) -> Result<Resolv
     let path = format!("functions.{key}.image");
     let mut resolved = match image {
         Value::Object(o) => {
-            let uri = o.get("uri").filter(|v| crate::functions::truthy(v));
-            let name = o.get("name").filter(|v| crate::functions::truthy(v));
+            let uri = o.get("uri").filter(|v| sls_config::is_truthy(v));
+            let name = o.get("name").filter(|v| sls_config::is_truthy(v));
             match (uri, name) {
                 (None, None) => return Err(DeployError::config(path, format!("Either \"uri\" or \"name\" property needs to be set on image for function: {key}"))),
                 (Some(_), Some(_)) => return Err(DeployError::config(path, format!("Either \"uri\" or \"name\" property (not both) needs to be set on image for function: {key}"))),
@@ -114,7 +114,7 @@ fn from_uri(config: &Value, path: &str, uri: &str) -> Result<ResolvedImage> {
 fn from_provider(config: &Value, name: &str) -> Result<ResolvedImage> {
     let path = format!("provider.ecr.images.{name}");
     let defined = &config["provider"]["ecr"]["images"][name];
-    if !crate::functions::truthy(defined) {
+    if !sls_config::is_truthy(defined) {
         return Err(DeployError::config(
             path,
             format!("Referenced \"{name}\" not defined in \"provider.ecr.images\""),
@@ -122,14 +122,14 @@ fn from_provider(config: &Value, name: &str) -> Result<ResolvedImage> {
     }
     let build_path = match defined {
         Value::Object(o) => {
-            let uri = o.get("uri").filter(|v| crate::functions::truthy(v));
-            let dir = o.get("path").filter(|v| crate::functions::truthy(v));
+            let uri = o.get("uri").filter(|v| sls_config::is_truthy(v));
+            let dir = o.get("path").filter(|v| sls_config::is_truthy(v));
             match (uri, dir) {
                 (None, None) => return Err(DeployError::config(path, format!("Either \"uri\" or \"path\" property needs to be set on image \"{name}\""))),
                 (Some(_), Some(_)) => return Err(DeployError::config(path, format!("Either \"uri\" or \"path\" property (not both) needs to be set on image \"{name}\""))),
                 (Some(u), None) => {
                     for key in ["buildArgs", "cacheFrom", "platform"] {
-                        if o.get(key).is_some_and(crate::functions::truthy) {
+                        if o.get(key).is_some_and(sls_config::is_truthy) {
                             return Err(DeployError::config(path, format!("The \"{key}\" property cannot be used with \"uri\" property \"{name}\"")));
                         }
                     }
@@ -164,7 +164,7 @@ fn image_config(image: &Value) -> Option<Value> {
         ("entryPoint", "EntryPoint"),
         ("workingDirectory", "WorkingDirectory"),
     ] {
-        if let Some(v) = o.get(from).filter(|v| crate::functions::truthy(v)) {
+        if let Some(v) = o.get(from).filter(|v| sls_config::is_truthy(v)) {
             c.insert(to.into(), v.clone());
         }
     }
