@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::{tag_list, FunctionArtifact};
 use crate::error::{DeployError, Result};
+use crate::layers::LayerZip;
 use crate::naming;
 use crate::sha256_b64;
 pub(super) use sls_config::is_truthy as truthy;
@@ -70,7 +71,7 @@ pub(super) fn compile_function(
     if truthy(reserved) || reserved.as_f64() == Some(0.0) {
         props.insert("ReservedConcurrentExecutions".into(), reserved.clone());
     }
-    // v3: the function's layers, else the provider's (ARNs only: `layers:` is refused).
+    // v3: the function's layers, else the provider's (ARNs, or `{Ref: <Layer>LambdaLayer}`).
     if let Some(l) = [&raw_fn["layers"], &raw_p["layers"]]
         .into_iter()
         .find(|v| truthy(v))
@@ -576,28 +577,38 @@ pub(super) fn version_resource(
     fn_id: &str,
     fn_res: &Value,
     artifact: &FunctionArtifact,
+    layers: &[(Value, &LayerZip)],
 ) -> (String, Value, String, Value) {
-    let v = version(f, fn_id, fn_res, artifact);
+    let v = version(f, fn_id, fn_res, artifact, layers);
     (v.id, v.resource, v.output_id, v.output)
 }
 
-/// The version of the function `fn_id` (compiled as `fn_res`) with code `artifact`.
+/// The version of the function `fn_id` (compiled as `fn_res`) with code `artifact`, using the
+/// stack's `layers` it references (`layers::layer_configurations`).
 pub(super) fn version(
     f: &Function,
     fn_id: &str,
     fn_res: &Value,
     artifact: &FunctionArtifact,
+    layers: &[(Value, &LayerZip)],
 ) -> Version {
-    // v3 (lambdaHashingVersion 20201221, the default): sha256(base64 zip hash +
-    // JSON.stringify(deepSort(properties without Code and Tags, + layerConfigurations))).
+    // v3 (lambdaHashingVersion 20201221, the default): sha256(base64 zip hash + each referenced
+    // layer zip's base64 hash, by artifact path + JSON.stringify(deepSort(properties without
+    // Code and Tags, + layerConfigurations))).
     let mut props = fn_res["Properties"].clone();
     if let Some(o) = props.as_object_mut() {
         o.remove("Code");
         o.remove("Tags");
         o.remove("ReservedConcurrentExecutions");
-        o.insert("layerConfigurations".into(), json!([]));
+        let configs: Vec<Value> = layers.iter().map(|(c, _)| c.clone()).collect();
+        o.insert("layerConfigurations".into(), Value::Array(configs));
     }
     let mut input = artifact.sha256.clone().into_bytes();
+    let mut zips: Vec<&LayerZip> = layers.iter().map(|(_, z)| *z).collect();
+    zips.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+    for z in zips {
+        input.extend(z.sha256.as_bytes());
+    }
     input.extend(
         serde_json::to_string(&deep_sort(&props))
             .unwrap_or_default()

@@ -4,6 +4,7 @@
 //!
 //! - this file: the core template (deployment bucket and its policy) and the order of steps;
 //! - [`iam`]: log groups and the execution role;
+//! - [`layers`]: top-level `layers` (`AWS::Lambda::LayerVersion`, permissions, outputs);
 //! - [`functions`]: `AWS::Lambda::Function` and `AWS::Lambda::Version` resources;
 //! - [`events`]: one module per event family (`events/<family>.rs`), dispatched by name;
 //! - [`outputs`]: the `Export` names v3 gives every output;
@@ -15,12 +16,14 @@ pub mod error;
 mod events;
 mod functions;
 mod iam;
+pub mod layers;
 pub mod naming;
 mod outputs;
 mod refused;
 pub mod resource_types;
 
 pub use error::{DeployError, ResourceFailure, Result};
+pub use layers::{compile_layer, Layer, LayerZip, ReusedLayer};
 pub use sls_config::model::{Function, Provider, Service, DEFAULT_RUNTIME};
 
 /// base64(SHA-256(bytes)): Lambda's `CodeSha256`, and v3's hash in version logical ids.
@@ -45,6 +48,7 @@ pub struct FunctionArtifact {
 /// [`refused`], functions without a handler, container images, unsupported events).
 pub fn check(service: &Service, config: &Value) -> Result<()> {
     refused::check(config)?;
+    layers::layers(config)?;
     for f in &service.functions {
         functions::check(service, f, config)?;
         events::check(service, f)?;
@@ -140,6 +144,19 @@ pub fn compile_functions(
     artifacts: &[FunctionArtifact],
     t: &mut Value,
 ) -> Result<()> {
+    compile_functions_with_layers(service, config, artifact_directory_name, artifacts, &[], t)
+}
+
+/// [`compile_functions`] for a service with top-level `layers` (`layer_zips`): a function's
+/// version digest includes the layers it references (`{Ref: <Layer>LambdaLayer}`).
+pub fn compile_functions_with_layers(
+    service: &Service,
+    config: &Value,
+    artifact_directory_name: &str,
+    artifacts: &[FunctionArtifact],
+    layer_zips: &[LayerZip],
+    t: &mut Value,
+) -> Result<()> {
     // v3 compiles functions concurrently: what follows a versioned function's hashing (its
     // version, then its event invoke config) lands after every function's synchronous part.
     let mut versions = Vec::new();
@@ -151,7 +168,10 @@ pub fn compile_functions(
         let should_version = f
             .version_function
             .unwrap_or(service.provider.version_functions);
-        let version = should_version.then(|| functions::version_resource(f, &fn_id, &fn_res, a));
+        let version = should_version.then(|| {
+            let layers = layers::layer_configurations(&fn_res["Properties"]["Layers"], t, layer_zips);
+            functions::version_resource(f, &fn_id, &fn_res, a, &layers)
+        });
         t["Resources"][fn_id] = fn_res;
         let url = functions::function_url(config, f);
         let ev_conf = functions::event_invoke_config(service, config, f, &mut seen_destinations)?;

@@ -95,6 +95,7 @@ fn package_service(
     service: &sls_config::Service,
     out: Option<PathBuf>,
     plugins: Option<&mut PluginHost>,
+    deployed_outputs: Option<Vec<(String, String)>>,
 ) -> CliResult<PackageResult> {
     crate::policy::show_warnings(service);
     let service_dir = loaded.service_dir(host);
@@ -112,7 +113,7 @@ fn package_service(
     // The built-in plugin equivalents run pip, node, tsc and npm with the environment snapshot
     // (without AWS credentials); the library reads no environment.
     let python = sls_deploy::BuildHost::from_env(&host.env);
-    let pkg = sls_deploy::package_with_plugins(
+    let pkg = sls_deploy::package_with_deployed(
         &PackageInput {
             service_dir: &service_dir,
             config: &service.config,
@@ -124,12 +125,40 @@ fn package_service(
         },
         &python,
         plugins,
+        deployed_outputs,
     )
     .map_err(|e| from_deploy(&e))?;
     for n in &pkg.notices {
         eprintln!("{n}");
     }
     Ok(pkg)
+}
+
+/// Whether the service has top-level `layers`: v3 then asks CloudFormation for the deployed
+/// stack while packaging (`compareWithLastLayer`).
+fn has_layers(service: &sls_config::Service) -> bool {
+    service
+        .config
+        .get("layers")
+        .and_then(Value::as_object)
+        .is_some_and(|l| !l.is_empty())
+}
+
+/// The deployed stack's outputs, for a service with `layers` (`None`: no layers, or no stack).
+fn deployed_layer_outputs(
+    sdk: &aws_config::SdkConfig,
+    runtime: &tokio::runtime::Runtime,
+    options: &AwsOptions,
+    service: &sls_config::Service,
+) -> CliResult<Option<Vec<(String, String)>>> {
+    if !has_layers(service) {
+        return Ok(None);
+    }
+    let svc = sls_deploy::Service::from_config(&service.config, &service.stage, &service.region)
+        .map_err(|e| from_deploy(&e))?;
+    runtime
+        .block_on(sls_deploy::stack_outputs(sdk, options, &svc.stack_name))
+        .map_err(|e| from_deploy(&e))
 }
 
 pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
@@ -153,12 +182,24 @@ pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
         &args.ignore_plugins,
         None,
     )?;
+    // v3 asks CloudFormation for the deployed stack while packaging `layers`.
+    let deployed = if has_layers(&service) {
+        let aws = crate::aws::Aws::connect(host, &loaded)?;
+        let options = AwsOptions {
+            s3_path_style: sls_aws::uses_local_endpoint(&host.env, "S3"),
+            ..AwsOptions::default()
+        };
+        deployed_layer_outputs(&aws.sdk, &aws.runtime, &options, &service)?
+    } else {
+        None
+    };
     let pkg = package_service(
         host,
         &loaded,
         &service,
         args.package.clone(),
         plugins.as_mut(),
+        deployed,
     )?;
     if let Some(p) = plugins.as_mut() {
         p.finalize().map_err(from_plugin)?;
@@ -376,7 +417,15 @@ impl<'h> Participant<Run<'h>> for PackageService {
         ];
         HOOKS
     }
-    fn run(&mut self, _: HookPoint, run: &mut Run<'h>) -> CliResult {
+    fn run(&mut self, point: HookPoint, run: &mut Run<'h>) -> CliResult {
+        // `deploy function` packages no layer in v3, so it does not ask for the stack.
+        let deployed = match point.event {
+            "deploy:deploy" => {
+                let s = &run.s;
+                deployed_layer_outputs(&s.sdk, &s.runtime, &s.options, &s.service)?
+            }
+            _ => None,
+        };
         let mut plugins = run.plugins.take();
         let pkg = package_service(
             run.host,
@@ -384,6 +433,7 @@ impl<'h> Participant<Run<'h>> for PackageService {
             &run.s.service,
             None,
             plugins.as_mut(),
+            deployed,
         );
         run.plugins = plugins;
         let pkg = pkg?;

@@ -19,7 +19,10 @@ mod moto_examples;
 #[cfg(feature = "aws")]
 mod moto_faults;
 #[cfg(feature = "aws")]
+mod moto_layers;
+#[cfg(feature = "aws")]
 mod moto_policy;
+mod layers;
 mod package;
 mod plugins_js;
 mod python_requirements;
