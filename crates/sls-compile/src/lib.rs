@@ -168,20 +168,23 @@ pub fn compile_functions_with_layers(
         let should_version = f
             .version_function
             .unwrap_or(service.provider.version_functions);
-        let version = should_version.then(|| {
-            let layers = layers::layer_configurations(&fn_res["Properties"]["Layers"], t, layer_zips);
-            functions::version_resource(f, &fn_id, &fn_res, a, &layers)
-        });
+        let layers = layers::layer_configurations(&fn_res["Properties"]["Layers"], t, layer_zips);
+        let hashed_files = layers.len();
+        let version =
+            should_version.then(|| functions::version_resource(f, &fn_id, &fn_res, a, &layers));
         t["Resources"][fn_id] = fn_res;
         let url = functions::function_url(config, f);
         let ev_conf = functions::event_invoke_config(service, config, f, &mut seen_destinations)?;
         if version.is_some() {
-            versions.push((version, url, ev_conf));
+            versions.push((hashed_files, version, url, ev_conf));
         } else {
             add_after_version(t, url, ev_conf);
         }
     }
-    for (version, url, ev_conf) in versions {
+    // Each layer zip a function references is one more file read in its hashing, so in v3 the
+    // functions with fewer layers finish first (stable: otherwise in order).
+    versions.sort_by_key(|v| v.0);
+    for (_, version, url, ev_conf) in versions {
         if let Some((id, res, out_id, out)) = version {
             t["Resources"][id] = res;
             t["Outputs"][out_id] = out;

@@ -533,7 +533,8 @@ impl<'h> Participant<Run<'h>> for PrintInfo {
     }
     fn run(&mut self, _: HookPoint, run: &mut Run<'h>) -> CliResult {
         if let Some(info) = &run.info {
-            print_info(info, run.verbose);
+            let layers = layer_arns(&run.s.service.config, info);
+            print_info(info, &layers, run.verbose);
         }
         Ok(())
     }
@@ -757,7 +758,28 @@ impl<'h> Participant<Run<'h>> for Remove {
 }
 
 /// `sls info` output, in v3's layout.
-fn print_info(info: &ServiceInfo, verbose: bool) {
+/// v3 `getStackInfo`: each top-level layer with the ARN of its `…QualifiedArn` output
+/// (`undefined` when the stack has none, as v3 prints it).
+fn layer_arns(config: &Value, info: &ServiceInfo) -> Vec<(String, String)> {
+    let Some(layers) = config.get("layers").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    layers
+        .keys()
+        .map(|key| {
+            let id = sls_deploy::naming::lambda_layer_output_logical_id(key);
+            let arn = info
+                .outputs
+                .iter()
+                .find(|(k, _, _)| *k == id)
+                .map(|(_, v, _)| v.clone())
+                .unwrap_or_else(|| "undefined".into());
+            (key.clone(), arn)
+        })
+        .collect()
+}
+
+fn print_info(info: &ServiceInfo, layers: &[(String, String)], verbose: bool) {
     let mut out = format!(
         "service: {}\nstage: {}\nregion: {}\nstack: {}\n",
         info.service, info.stage, info.region, info.stack
@@ -779,6 +801,12 @@ fn print_info(info: &ServiceInfo, verbose: bool) {
         out.push_str("functions:\n");
         for (key, name) in &info.functions {
             out.push_str(&format!("  {key}: {name}\n"));
+        }
+    }
+    if !layers.is_empty() {
+        out.push_str("layers:\n");
+        for (key, arn) in layers {
+            out.push_str(&format!("  {key}: {arn}\n"));
         }
     }
     if verbose && !info.outputs.is_empty() {

@@ -15,10 +15,27 @@ use crate::corpus::{copy_dir, fixtures, read_json};
 /// so the templates are comparable as they are (S3 keys included).
 fn compile_from_v3_zips() -> (Value, Value) {
     let dir = fixtures().join("layers");
-    let config = read_json(&dir.join("config.json"));
-    let v3 = read_json(&dir.join("v3/cloudformation-template-update-stack.json"));
-    let service = Service::from_config(&config, "dev", "us-east-1").unwrap();
-    let key = v3["Resources"]["CommonLambdaLayer"]["Properties"]["Content"]["S3Key"]
+    compile_with_v3_zips(
+        &read_json(&dir.join("config.json")),
+        &read_json(&dir.join("v3/cloudformation-template-update-stack.json")),
+        "dev",
+        None,
+    )
+}
+
+/// `config` for `stage` (`serverless print --stage` keeps `provider.stage` as written) compiled from v3's zips into the artifact directory of
+/// v3's template `v3`, given the deployed stack's outputs; (ours, v3's).
+fn compile_with_v3_zips(
+    config: &Value,
+    v3: &Value,
+    stage: &str,
+    deployed: Option<&[(String, String)]>,
+) -> (Value, Value) {
+    let dir = fixtures().join("layers");
+    let (config, v3) = (config.clone(), v3.clone());
+    let service = Service::from_config(&config, stage, "us-east-1").unwrap();
+    // The function code's key names the artifact directory of this packaging.
+    let key = v3["Resources"]["HelloLambdaFunction"]["Properties"]["Code"]["S3Key"]
         .as_str()
         .unwrap();
     let artifact_dir = key.rsplit_once('/').unwrap().0;
@@ -28,7 +45,8 @@ fn compile_from_v3_zips() -> (Value, Value) {
     let mut layer_zips = Vec::new();
     for l in compile::layers::layers(&config).unwrap() {
         let bytes = std::fs::read(zips.join(l.file_name())).unwrap();
-        assert!(compile::compile_layer(&service, &l, artifact_dir, &bytes, None, &mut t).is_none());
+        let reused = compile::compile_layer(&service, &l, artifact_dir, &bytes, deployed, &mut t);
+        assert_eq!(reused.is_some(), deployed.is_some(), "{}", l.key);
         layer_zips.push(LayerZip {
             key: l.key.clone(),
             file_name: l.file_name(),
@@ -71,6 +89,37 @@ fn hashes_from_v3s_zips_equal_v3s() {
     assert_eq!(ours_ids, v3_ids);
     for id in v3_ids {
         assert_eq!(ours["Resources"][id], v3["Resources"][id], "{id}");
+    }
+    assert_eq!(ours["Outputs"], v3["Outputs"]);
+}
+
+/// v3's `compareWithLastLayer` as recorded against moto (`fixtures/layers/reuse`): after a
+/// deploy, `serverless package` kept both layers' deployed S3 keys. From v3's zips and the
+/// deployed stack's outputs, sls-compile gives the same template.
+#[test]
+fn reuse_of_deployed_layers_equals_v3s_recording() {
+    let dir = fixtures().join("layers/reuse");
+    let outputs: Vec<(String, String)> =
+        serde_json::from_value(read_json(&dir.join("deployed-outputs.json"))).unwrap();
+    let (ours, v3) = compile_with_v3_zips(
+        &read_json(&dir.join("config.json")),
+        &read_json(&dir.join("cloudformation-template-update-stack.json")),
+        "reuse",
+        Some(&outputs),
+    );
+    let deployed_key = outputs
+        .iter()
+        .find(|(k, _)| k == "CommonLambdaLayerS3Key")
+        .unwrap()
+        .1
+        .clone();
+    // The recorded template names the deployed key, not its own artifact directory.
+    assert_eq!(
+        v3["Resources"]["CommonLambdaLayer"]["Properties"]["Content"]["S3Key"],
+        deployed_key
+    );
+    for (id, r) in v3["Resources"].as_object().unwrap() {
+        assert_eq!(ours["Resources"][id], *r, "{id}");
     }
     assert_eq!(ours["Outputs"], v3["Outputs"]);
 }

@@ -54,8 +54,12 @@ pub fn normalise(v: &Value) -> Value {
                     }
                     ("CodeSha256", _) => Value::String("<sha>".into()),
                     // A layer's hash output: the SHA-1 of its zip.
-                    ("Value", Value::String(_)) if is_layer_hash_output(o) => {
+                    ("Value", Value::String(_)) if is_layer_output(o, "hash") => {
                         Value::String("<sha1>".into())
+                    }
+                    // A layer's S3 key output: its file name, as `S3Key`.
+                    ("Value", Value::String(s)) if is_layer_output(o, "S3Key") => {
+                        Value::String(s.rsplit('/').next().unwrap_or("").to_string())
                     }
                     ("Ref", Value::String(s)) => Value::String(strip_digest(s)),
                     _ => normalise(v),
@@ -69,9 +73,9 @@ pub fn normalise(v: &Value) -> Value {
     }
 }
 
-/// An output `{Description: "Current Lambda layer hash", Value: <sha1>}`.
-fn is_layer_hash_output(o: &Map<String, Value>) -> bool {
-    o.get("Description").and_then(Value::as_str) == Some("Current Lambda layer hash")
+/// A layer's output `{Description: "Current Lambda layer <what>", Value: …}`.
+fn is_layer_output(o: &Map<String, Value>, what: &str) -> bool {
+    o.get("Description").and_then(Value::as_str) == Some(&format!("Current Lambda layer {what}"))
 }
 
 pub fn read_json(p: &Path) -> Value {
