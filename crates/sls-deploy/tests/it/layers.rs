@@ -270,3 +270,46 @@ fn bad_layer_settings_are_refused_with_their_path() {
     assert!(e.contains("layers.deps.package.artifact"), "{e}");
     assert!(e.contains("nope.zip"), "{e}");
 }
+
+/// `sls credentials policy` for the `layers` case: the layers are published, read, deleted and
+/// shared by their names only, and the functions may read the layer they name by ARN.
+#[test]
+fn the_policy_scopes_layers_to_their_names() {
+    let (_t, pkg) = package_case(None);
+    let p = sls_deploy::policy::generate_for(&pkg.service, &pkg.update_template, &[], None);
+    let statements = p.caller["Statement"].as_array().unwrap();
+    let find = |sid: &str| -> &Value {
+        statements
+            .iter()
+            .find(|s| s["Sid"] == sid)
+            .unwrap_or_else(|| panic!("no {sid} in {statements:#?}"))
+    };
+    let layer_arns = json!([
+        "arn:aws:lambda:us-east-1:*:layer:dev-common",
+        "arn:aws:lambda:us-east-1:*:layer:dev-common:*",
+        "arn:aws:lambda:us-east-1:*:layer:vendor-libs",
+        "arn:aws:lambda:us-east-1:*:layer:vendor-libs:*"
+    ]);
+    let layers = find("LambdaLayers");
+    assert_eq!(
+        layers["Action"],
+        json!(["lambda:PublishLayerVersion", "lambda:GetLayerVersion", "lambda:DeleteLayerVersion"])
+    );
+    assert_eq!(layers["Resource"], layer_arns);
+    let permissions = find("LambdaLayerPermissions");
+    assert_eq!(
+        permissions["Action"],
+        json!([
+            "lambda:AddLayerVersionPermission",
+            "lambda:RemoveLayerVersionPermission",
+            "lambda:GetLayerVersionPolicy"
+        ])
+    );
+    assert_eq!(permissions["Resource"], layer_arns);
+    let function_layers = find("FunctionLayers");
+    assert_eq!(
+        function_layers["Resource"],
+        "arn:aws:lambda:us-east-1:123456789012:layer:external:3"
+    );
+    assert!(p.unmapped_types.is_empty(), "{:?}", p.unmapped_types);
+}
