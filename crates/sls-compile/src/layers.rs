@@ -126,7 +126,11 @@ pub fn compile_layer(
         resource["DeletionPolicy"] = json!("Retain");
     }
     t["Resources"][&id] = resource;
-    for account in layer.raw["allowedAccounts"].as_array().into_iter().flatten() {
+    for account in layer.raw["allowedAccounts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         let (perm_id, perm) = permission(&layer.key, &id, account, retain.then_some(&sha));
         t["Resources"][perm_id] = perm;
     }
@@ -204,7 +208,12 @@ fn layer_hash(resource: &Value, zip_bytes: &[u8]) -> String {
 }
 
 /// One `allowedAccounts` entry's `AWS::Lambda::LayerVersionPermission`.
-fn permission(layer: &str, layer_id: &str, account: &Value, sha: Option<&String>) -> (String, Value) {
+fn permission(
+    layer: &str,
+    layer_id: &str,
+    account: &Value,
+    sha: Option<&String>,
+) -> (String, Value) {
     let account_text = account.as_str().unwrap_or_default();
     let mut id = naming::lambda_layer_permission_logical_id(layer, account_text);
     let mut perm = json!({
@@ -302,8 +311,7 @@ mod tests {
         let err = layers(&json!({"layers": {"deps": {"description": "x"}}})).unwrap_err();
         assert!(err.to_string().contains("layers.deps.path"), "{err}");
         assert_eq!(
-            layers(&json!({"layers": {"deps": {"package": {"artifact": "a/b.zip"}}}}))
-                .unwrap()[0]
+            layers(&json!({"layers": {"deps": {"package": {"artifact": "a/b.zip"}}}})).unwrap()[0]
                 .file_name(),
             "b.zip"
         );
@@ -314,11 +322,20 @@ mod tests {
         let l = &layers(&json!({"layers": {"deps": {"path": "deps"}}})).unwrap()[0];
         let mut t = json!({"Resources": {}, "Outputs": {}});
         assert!(compile_layer(&service(), l, "new", b"zip", None, &mut t).is_none());
-        let sha = t["Outputs"]["DepsLambdaLayerHash"]["Value"].as_str().unwrap().to_string();
-        assert_eq!(t["Outputs"]["DepsLambdaLayerS3Key"]["Value"], "new/deps.zip");
+        let sha = t["Outputs"]["DepsLambdaLayerHash"]["Value"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            t["Outputs"]["DepsLambdaLayerS3Key"]["Value"],
+            "new/deps.zip"
+        );
         let deployed = vec![
             ("DepsLambdaLayerHash".to_string(), sha.clone()),
-            ("DepsLambdaLayerS3Key".to_string(), "old/deps.zip".to_string()),
+            (
+                "DepsLambdaLayerS3Key".to_string(),
+                "old/deps.zip".to_string(),
+            ),
         ];
         let mut t = json!({"Resources": {}, "Outputs": {}});
         let reused = compile_layer(&service(), l, "new", b"zip", Some(&deployed), &mut t);
@@ -327,7 +344,10 @@ mod tests {
             t["Resources"]["DepsLambdaLayer"]["Properties"]["Content"]["S3Key"],
             "old/deps.zip"
         );
-        assert_eq!(t["Outputs"]["DepsLambdaLayerS3Key"]["Value"], "old/deps.zip");
+        assert_eq!(
+            t["Outputs"]["DepsLambdaLayerS3Key"]["Value"],
+            "old/deps.zip"
+        );
         // Other bytes, another hash: the new key stays.
         let mut t = json!({"Resources": {}, "Outputs": {}});
         assert!(compile_layer(&service(), l, "new", b"zip2", Some(&deployed), &mut t).is_none());

@@ -27,15 +27,15 @@ pub use sls_policy as policy;
 #[cfg(feature = "aws")]
 pub use aws::{
     deploy, deploy_function, deployments, filter_log_events, function_versions, iam, info, invoke,
-    metrics, remove, rollback, rollback_function, stack_outputs, AwsOptions, DeployEvent, DeployOutcome,
-    Deployment, FunctionOutcome, FunctionVersions, InvokeReply, InvokeRequest, LogEvent, LogQuery,
-    MetricsQuery, MetricsSummary, RemoveOutcome, RollbackOutcome, ServiceInfo,
+    metrics, remove, rollback, rollback_function, stack_outputs, AwsOptions, DeployEvent,
+    DeployOutcome, Deployment, FunctionOutcome, FunctionVersions, InvokeReply, InvokeRequest,
+    LogEvent, LogQuery, MetricsQuery, MetricsSummary, RemoveOutcome, RollbackOutcome, ServiceInfo,
 };
 pub use sls_compile::{
     DeployError, Function, Provider, ResourceFailure, Result, Service, DEFAULT_RUNTIME,
 };
 pub use sls_package::{
     artifact_directory_name, layers, package, package_with, package_with_deployed,
-    package_with_plugins, plugin_error, prepare_invoke_local, sha256_file, Artifact, BuildHost, InvokeTarget, PackageInput,
-    PackageResult,
+    package_with_plugins, plugin_error, prepare_invoke_local, sha256_file, Artifact, BuildHost,
+    InvokeTarget, PackageInput, PackageResult,
 };

@@ -208,8 +208,15 @@ fn an_unchanged_layer_keeps_its_deployed_s3_key_and_is_not_uploaded() {
         format!("{}/vendor-libs.zip", second.artifact_directory_name)
     );
     // What `.serverless/` holds says the same (v3 writes the template after the comparison).
-    let written = read_json(&second.out_dir.join("cloudformation-template-update-stack.json"));
-    assert_eq!(written["Outputs"]["CommonLambdaLayerS3Key"]["Value"], "serverless/layers/dev/1-old/common.zip");
+    let written = read_json(
+        &second
+            .out_dir
+            .join("cloudformation-template-update-stack.json"),
+    );
+    assert_eq!(
+        written["Outputs"]["CommonLambdaLayerS3Key"]["Value"],
+        "serverless/layers/dev/1-old/common.zip"
+    );
     // The zip is still written, as v3 writes it.
     assert!(second.out_dir.join("common.zip").is_file());
 }
@@ -260,7 +267,10 @@ fn bad_layer_settings_are_refused_with_their_path() {
     assert!(e.contains("layers.deps.path"), "{e}");
     // v3: "No file matches include / exclude patterns".
     let e = refused(json!({"deps": {"path": "missing"}}), &[]);
-    assert!(e.contains("No file matches include / exclude patterns for layer \"deps\""), "{e}");
+    assert!(
+        e.contains("No file matches include / exclude patterns for layer \"deps\""),
+        "{e}"
+    );
     let e = refused(
         json!({"deps": {"path": "deps", "package": {"patterns": ["!**"]}}}),
         &["deps/a.txt"],
@@ -293,7 +303,11 @@ fn the_policy_scopes_layers_to_their_names() {
     let layers = find("LambdaLayers");
     assert_eq!(
         layers["Action"],
-        json!(["lambda:PublishLayerVersion", "lambda:GetLayerVersion", "lambda:DeleteLayerVersion"])
+        json!([
+            "lambda:PublishLayerVersion",
+            "lambda:GetLayerVersion",
+            "lambda:DeleteLayerVersion"
+        ])
     );
     assert_eq!(layers["Resource"], layer_arns);
     let permissions = find("LambdaLayerPermissions");

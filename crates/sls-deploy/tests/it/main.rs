@@ -7,6 +7,7 @@ mod common;
 mod corpus;
 mod esbuild;
 mod event_errors;
+mod layers;
 #[cfg(feature = "aws")]
 mod moto_api_gateway;
 #[cfg(feature = "aws")]
@@ -22,7 +23,6 @@ mod moto_faults;
 mod moto_layers;
 #[cfg(feature = "aws")]
 mod moto_policy;
-mod layers;
 mod package;
 mod plugins_js;
 mod python_requirements;

@@ -79,7 +79,10 @@ async fn layers_deploy_and_an_unchanged_layer_is_not_uploaded_again() {
 
     // First deploy: no stack yet, so nothing to reuse (what v3 does when DescribeStacks says
     // the stack does not exist).
-    assert_eq!(stack_outputs(&cfg, &opts(), "layers-dev").await.unwrap(), None);
+    assert_eq!(
+        stack_outputs(&cfg, &opts(), "layers-dev").await.unwrap(),
+        None
+    );
     let first = pack(&dir, None);
     let out = deploy(&cfg, &first, &opts(), &|_| {}).await.unwrap();
     assert!(matches!(out, DeployOutcome::Deployed { .. }), "{out:?}");
@@ -143,7 +146,9 @@ async fn layers_deploy_and_an_unchanged_layer_is_not_uploaded_again() {
         "{second_dir:?}"
     );
     assert!(
-        !second_dir.iter().any(|k| k.ends_with("/common.zip") || k.ends_with("/vendor-libs.zip")),
+        !second_dir
+            .iter()
+            .any(|k| k.ends_with("/common.zip") || k.ends_with("/vendor-libs.zip")),
         "an unchanged layer was uploaded again: {second_dir:?}"
     );
     // The first deployment's layer zips, which the stack still names, are kept.
