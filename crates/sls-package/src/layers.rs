@@ -52,7 +52,12 @@ pub(crate) fn decide(layers: &[Layer], c: &Common<'_>) -> Result<Vec<Decided>> {
                 Contents::Given(path)
             }
             (None, Some(p)) => Contents::Build(select(layer, p, c)?),
-            (None, None) => unreachable!("sls_compile::layers::layers requires one"),
+            (None, None) => {
+                return Err(DeployError::config(
+                    format!("layers.{}.path", layer.key),
+                    "a layer needs `path` or `package.artifact`",
+                ))
+            }
         };
         out.push(Decided {
             layer: layer.clone(),

@@ -155,7 +155,7 @@ fn deployed_layer_outputs(
         return Ok(None);
     }
     let svc = sls_deploy::Service::from_config(&service.config, &service.stage, &service.region)
-        .map_err(|e| from_deploy(&e))?;
+        .map_err(|e| from_deploy(&e.into()))?;
     runtime
         .block_on(sls_deploy::stack_outputs(sdk, options, &svc.stack_name))
         .map_err(|e| from_deploy(&e))

@@ -119,6 +119,14 @@ async fn layers_deploy_and_an_unchanged_layer_is_not_uploaded_again() {
     // an existing ARN, and its `Ref` of a LayerVersion is an object repr: the functions'
     // `Layers` are checked in the templates, compared with v3's in `layers.rs`.)
 
+    // Nothing changed: skipped, as v3 skips it (its change check counts the reused layers'
+    // zips, which the last deployment holds).
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let same = pack(&dir, Some(outputs.clone()));
+    assert_eq!(same.reused_layers.len(), 2);
+    let out = deploy(&cfg, &same, &opts(), &|_| {}).await.unwrap();
+    assert!(matches!(out, DeployOutcome::Skipped { .. }), "{out:?}");
+
     // Second deploy with new function code and the same layers.
     std::fs::write(
         dir.join("handler.js"),
