@@ -10,6 +10,7 @@ use sha1::{Digest, Sha1};
 use crate::error::{DeployError, Result};
 use crate::naming;
 use crate::resource_types::{LAMBDA_LAYER_VERSION, LAMBDA_LAYER_VERSION_PERMISSION};
+use sls_config::is_truthy as truthy;
 use sls_config::model::Service;
 
 /// One entry of the top-level `layers`, as written.
@@ -170,7 +171,7 @@ fn layer_resource(service: &Service, layer: &Layer, dir: &str) -> (Value, String
         "Content".into(),
         json!({"S3Bucket": bucket, "S3Key": s3_key}),
     );
-    let name = if super::functions::truthy(&raw["name"]) {
+    let name = if truthy(&raw["name"]) {
         raw["name"].clone()
     } else {
         json!(layer.key)
@@ -182,7 +183,7 @@ fn layer_resource(service: &Service, layer: &Layer, dir: &str) -> (Value, String
         ("compatibleRuntimes", "CompatibleRuntimes"),
         ("compatibleArchitectures", "CompatibleArchitectures"),
     ] {
-        if super::functions::truthy(&raw[key]) {
+        if truthy(&raw[key]) {
             props.insert(cf.into(), raw[key].clone());
         }
     }
