@@ -5,18 +5,29 @@
 # <zip>.list with each zip's entry names) for the first stage, and stages/<stage>/{config.json,v3}
 # for every further stage.
 # Usage: scripts/record-v3-package-case.sh <case dir> [stage ...]   (v3 in $V3, default /tmp/v3)
+# A service with top-level `layers` makes v3 ask CloudFormation for the deployed stack while
+# packaging: run it against moto through ../shared/tools/v3-on-moto-proxy.py and give the proxy
+# in V3_PROXY (http://127.0.0.1:PORT) and its CA in V3_CA (DIR/ca.pem); without them such a
+# service is refused, so that nothing reaches a real AWS host.
 set -euo pipefail
 case_dir=$(cd "$1" && pwd)
 shift
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=(dev)
 v3=${V3:-/tmp/v3}/node_modules/.bin/serverless
+proxy=()
+if [ -n "${V3_PROXY:-}" ]; then
+  proxy=(HTTPS_PROXY="$V3_PROXY" NODE_EXTRA_CA_CERTS="${V3_CA:?V3_CA: the proxy CA (DIR/ca.pem)}")
+elif grep -q '^layers:' "$case_dir/service/serverless.yml"; then
+  echo "$case_dir has top-level layers: v3 calls CloudFormation while packaging; set V3_PROXY and V3_CA (moto)" >&2
+  exit 1
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 run() {
   env -i PATH="$PATH" HOME="$work/home" SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off \
     AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=AKIAFAKEFAKEFAKE AWS_SECRET_ACCESS_KEY=fake \
-    "$v3" "$@"
+    ${proxy[@]+"${proxy[@]}"} "$v3" "$@"
 }
 first=1
 for stage in "${stages[@]}"; do

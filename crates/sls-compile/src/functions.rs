@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 use super::{tag_list, FunctionArtifact};
 use crate::error::{DeployError, Result};
 use crate::image;
+use crate::layers::LayerZip;
 use crate::naming;
 use crate::sha256_b64;
 pub(super) use sls_config::is_truthy as truthy;
@@ -96,7 +97,7 @@ pub(super) fn compile_function(
     if truthy(reserved) || reserved.as_f64() == Some(0.0) {
         props.insert("ReservedConcurrentExecutions".into(), reserved.clone());
     }
-    // v3: the function's layers, else the provider's (ARNs only: `layers:` is refused).
+    // v3: the function's layers, else the provider's (ARNs, or `{Ref: <Layer>LambdaLayer}`).
     if let Some(l) = [&raw_fn["layers"], &raw_p["layers"]]
         .into_iter()
         .find(|v| truthy(v))
@@ -610,7 +611,8 @@ pub(super) fn is_versioned(service: &Service, f: &Function) -> bool {
 }
 
 /// The version of the function `fn_id` (compiled as `fn_res`) with code `artifact` (or its
-/// image), and its alias. Adds `SnapStart` to `fn_res` after hashing, as v3 does.
+/// image) and the stack's `layers` it references (`layers::layer_configurations`), and its
+/// alias. Adds `SnapStart` to `fn_res` after hashing, as v3 does.
 pub(super) fn version(
     service: &Service,
     config: &Value,
@@ -618,14 +620,16 @@ pub(super) fn version(
     fn_id: &str,
     fn_res: &mut Value,
     artifact: &FunctionArtifact,
+    layers: &[(Value, &LayerZip)],
 ) -> Version {
     let image = f
         .image
         .as_ref()
         .and_then(|i| image::resolve(config, &f.key, i).ok());
-    // v3 (lambdaHashingVersion 20201221, the default): sha256(base64 zip hash +
-    // JSON.stringify(deepSort(properties without Code and Tags, + layerConfigurations))); an
-    // image function hashes its properties only, `Code` (the image digest) included.
+    // v3 (lambdaHashingVersion 20201221, the default): sha256(base64 zip hash + each referenced
+    // layer zip's base64 hash, by artifact path + JSON.stringify(deepSort(properties without
+    // Code and Tags, + layerConfigurations))); an image function hashes its properties only,
+    // `Code` (the image digest) included.
     let mut props = fn_res["Properties"].clone();
     if let Some(o) = props.as_object_mut() {
         if image.is_none() {
@@ -633,14 +637,20 @@ pub(super) fn version(
         }
         o.remove("Tags");
         o.remove("ReservedConcurrentExecutions");
-        o.insert("layerConfigurations".into(), json!([]));
+        let configs: Vec<Value> = layers.iter().map(|(c, _)| c.clone()).collect();
+        o.insert("layerConfigurations".into(), Value::Array(configs));
     }
     let (code_sha, mut input) = match &image {
         Some(img) => (img.sha.clone(), Vec::new()),
-        None => (
-            artifact.sha256.clone(),
-            artifact.sha256.clone().into_bytes(),
-        ),
+        None => {
+            let mut input = artifact.sha256.clone().into_bytes();
+            let mut zips: Vec<&LayerZip> = layers.iter().map(|(_, z)| *z).collect();
+            zips.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+            for z in zips {
+                input.extend(z.sha256.as_bytes());
+            }
+            (artifact.sha256.clone(), input)
+        }
     };
     input.extend(
         serde_json::to_string(&deep_sort(&props))

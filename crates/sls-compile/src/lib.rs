@@ -4,6 +4,7 @@
 //!
 //! - this file: the core template (deployment bucket and its policy) and the order of steps;
 //! - [`iam`]: log groups and the execution role;
+//! - [`layers`]: top-level `layers` (`AWS::Lambda::LayerVersion`, permissions, outputs);
 //! - [`functions`]: `AWS::Lambda::Function` and `AWS::Lambda::Version` resources;
 //! - [`events`]: one module per event family (`events/<family>.rs`), dispatched by name;
 //! - [`outputs`]: the `Export` names v3 gives every output;
@@ -16,6 +17,7 @@ mod events;
 mod functions;
 mod iam;
 mod image;
+pub mod layers;
 pub mod naming;
 mod outputs;
 mod refused;
@@ -23,6 +25,7 @@ pub mod resource_types;
 
 pub use error::{DeployError, ResourceFailure, Result};
 pub use events::custom_resources;
+pub use layers::{compile_layer, Layer, LayerZip, ReusedLayer};
 pub use sls_config::model::{Function, Provider, Service, DEFAULT_RUNTIME};
 
 /// base64(SHA-256(bytes)): Lambda's `CodeSha256`, and v3's hash in version logical ids.
@@ -47,6 +50,7 @@ pub struct FunctionArtifact {
 /// [`refused`], functions without a handler, container images, unsupported events).
 pub fn check(service: &Service, config: &Value) -> Result<()> {
     refused::check(config)?;
+    layers::layers(config)?;
     for f in &service.functions {
         functions::check(service, f, config)?;
         events::check(service, f)?;
@@ -142,52 +146,70 @@ pub fn compile_functions(
     artifacts: &[FunctionArtifact],
     t: &mut Value,
 ) -> Result<()> {
+    compile_functions_with_layers(service, config, artifact_directory_name, artifacts, &[], t)
+}
+
+/// [`compile_functions`] for a service with top-level `layers` (`layer_zips`): a function's
+/// version digest includes the layers it references (`{Ref: <Layer>LambdaLayer}`).
+pub fn compile_functions_with_layers(
+    service: &Service,
+    config: &Value,
+    artifact_directory_name: &str,
+    artifacts: &[FunctionArtifact],
+    layer_zips: &[LayerZip],
+    t: &mut Value,
+) -> Result<()> {
     // v3 compiles functions concurrently: what follows a versioned function's hashing (its
     // version, then its event invoke config) lands after every function's synchronous part.
     // An image function first awaits its image (no file to hash): it is compiled whole after
     // the zip functions' synchronous parts and before their versions.
+    // Each layer zip a function references is one more file read in its hashing, so in v3 the
+    // functions with fewer layers finish first (stable: otherwise in order).
+    let inputs = FunctionInputs {
+        service,
+        config,
+        artifact_directory_name,
+        layer_zips,
+    };
     let mut versions = Vec::new();
     let mut seen_destinations = Vec::new();
     let pairs: Vec<(&Function, &FunctionArtifact)> =
         service.functions.iter().zip(artifacts).collect();
     let (images, zips): (Vec<_>, Vec<_>) = pairs.into_iter().partition(|(f, _)| f.image.is_some());
     for (f, a) in zips {
-        let (version, url, ev_conf) = compile_one(
-            service,
-            config,
-            f,
-            artifact_directory_name,
-            a,
-            &mut seen_destinations,
-            t,
-        )?;
+        let (hashed_files, version, url, ev_conf) =
+            compile_one(&inputs, f, a, &mut seen_destinations, t)?;
         if version.is_some() {
-            versions.push((version, url, ev_conf));
+            versions.push((hashed_files, version, url, ev_conf));
         } else {
             add_after_version(t, url, ev_conf);
         }
     }
     for (f, a) in images {
-        let (version, url, ev_conf) = compile_one(
-            service,
-            config,
-            f,
-            artifact_directory_name,
-            a,
-            &mut seen_destinations,
-            t,
-        )?;
+        let (_, version, url, ev_conf) = compile_one(&inputs, f, a, &mut seen_destinations, t)?;
         add_version(t, version);
         add_after_version(t, url, ev_conf);
     }
-    for (version, url, ev_conf) in versions {
+    versions.sort_by_key(|v| v.0);
+    for (_, version, url, ev_conf) in versions {
         add_version(t, version);
         add_after_version(t, url, ev_conf);
     }
     Ok(())
 }
 
+/// What every function of one `compileFunctions` shares.
+struct FunctionInputs<'a> {
+    service: &'a Service,
+    config: &'a Value,
+    artifact_directory_name: &'a str,
+    layer_zips: &'a [LayerZip],
+}
+
+/// How many layer zips the function's version hashes, then its version, URL and event invoke
+/// config.
 type AfterFunction = (
+    usize,
     Option<functions::Version>,
     Option<functions::FunctionUrl>,
     Option<(String, Value, Vec<functions::RoleStatement>)>,
@@ -196,23 +218,26 @@ type AfterFunction = (
 /// A function's resource and role statements into `t`; its version, URL and event invoke
 /// config are returned for the caller to place in v3's order.
 fn compile_one(
-    service: &Service,
-    config: &Value,
+    inputs: &FunctionInputs,
     f: &Function,
-    artifact_directory_name: &str,
     a: &FunctionArtifact,
     seen_destinations: &mut Vec<String>,
     t: &mut Value,
 ) -> Result<AfterFunction> {
+    let FunctionInputs {
+        service, config, ..
+    } = *inputs;
     let (fn_id, mut fn_res, statements) =
-        functions::compile_function(service, config, f, artifact_directory_name, a);
+        functions::compile_function(service, config, f, inputs.artifact_directory_name, a);
     functions::add_role_statements(t, statements);
+    let layers =
+        layers::layer_configurations(&fn_res["Properties"]["Layers"], t, inputs.layer_zips);
     let version = functions::is_versioned(service, f)
-        .then(|| functions::version(service, config, f, &fn_id, &mut fn_res, a));
+        .then(|| functions::version(service, config, f, &fn_id, &mut fn_res, a, &layers));
     t["Resources"][fn_id] = fn_res;
     let url = functions::function_url(config, f);
     let ev_conf = functions::event_invoke_config(service, config, f, seen_destinations)?;
-    Ok((version, url, ev_conf))
+    Ok((layers.len(), version, url, ev_conf))
 }
 
 /// A version, its output and its alias.

@@ -65,6 +65,35 @@ pub fn lambda_version_output_logical_id(function: &str) -> String {
     )
 }
 
+/// `getLambdaLayerLogicalId`.
+pub fn lambda_layer_logical_id(layer: &str) -> String {
+    format!("{}LambdaLayer", normalized_function_name(layer))
+}
+
+/// `getLambdaLayerPermissionLogicalId`: JavaScript's `replace('*', 'Wild')` (the first only).
+pub fn lambda_layer_permission_logical_id(layer: &str, account: &str) -> String {
+    format!(
+        "{}{}LambdaLayerPermission",
+        normalized_function_name(layer),
+        account.replacen('*', "Wild", 1)
+    )
+}
+
+/// `getLambdaLayerOutputLogicalId`.
+pub fn lambda_layer_output_logical_id(layer: &str) -> String {
+    format!("{}QualifiedArn", lambda_layer_logical_id(layer))
+}
+
+/// `getLambdaLayerHashOutputLogicalId`.
+pub fn lambda_layer_hash_output_logical_id(layer: &str) -> String {
+    format!("{}Hash", lambda_layer_logical_id(layer))
+}
+
+/// `getLambdaLayerS3KeyOutputLogicalId`.
+pub fn lambda_layer_s3_key_output_logical_id(layer: &str) -> String {
+    format!("{}S3Key", lambda_layer_logical_id(layer))
+}
+
 pub fn log_group_name(function_name: &str) -> String {
     format!("/aws/lambda/{function_name}")
 }

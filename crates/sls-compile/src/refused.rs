@@ -10,10 +10,7 @@ use serde_json::Value;
 use crate::error::{DeployError, Result};
 
 /// Top-level keys.
-const TOP_LEVEL: &[(&str, &str)] = &[(
-    "layers",
-    "v3 publishes each entry as an AWS::Lambda::LayerVersion",
-)];
+const TOP_LEVEL: &[(&str, &str)] = &[];
 
 /// `provider.*` keys.
 const PROVIDER: &[(&str, &str)] = &[(

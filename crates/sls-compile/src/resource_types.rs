@@ -43,6 +43,8 @@ pub const KINESIS_STREAM_CONSUMER: &str = "AWS::Kinesis::StreamConsumer";
 pub const LAMBDA_EVENT_INVOKE_CONFIG: &str = "AWS::Lambda::EventInvokeConfig";
 pub const LAMBDA_EVENT_SOURCE_MAPPING: &str = "AWS::Lambda::EventSourceMapping";
 pub const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
+pub const LAMBDA_LAYER_VERSION: &str = "AWS::Lambda::LayerVersion";
+pub const LAMBDA_LAYER_VERSION_PERMISSION: &str = "AWS::Lambda::LayerVersionPermission";
 pub const LAMBDA_PERMISSION: &str = "AWS::Lambda::Permission";
 pub const LAMBDA_ALIAS: &str = "AWS::Lambda::Alias";
 pub const LAMBDA_URL: &str = "AWS::Lambda::Url";
@@ -92,6 +94,8 @@ pub const ALL: &[&str] = &[
     LAMBDA_EVENT_INVOKE_CONFIG,
     LAMBDA_EVENT_SOURCE_MAPPING,
     LAMBDA_FUNCTION,
+    LAMBDA_LAYER_VERSION,
+    LAMBDA_LAYER_VERSION_PERMISSION,
     LAMBDA_PERMISSION,
     LAMBDA_ALIAS,
     LAMBDA_URL,

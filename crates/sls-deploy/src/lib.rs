@@ -27,15 +27,16 @@ pub use sls_policy as policy;
 #[cfg(feature = "aws")]
 pub use aws::{
     deploy, deploy_function, deployments, filter_log_events, function_versions, iam, info, invoke,
-    metrics, remove, rollback, rollback_function, AwsOptions, DeployEvent, DeployOutcome,
-    Deployment, FunctionOutcome, FunctionVersions, InvokeReply, InvokeRequest, LogEvent, LogQuery,
-    MetricsQuery, MetricsSummary, RemoveOutcome, RollbackOutcome, ServiceInfo, StackDeploy,
+    metrics, remove, rollback, rollback_function, stack_outputs, AwsOptions, DeployEvent,
+    DeployOutcome, Deployment, FunctionOutcome, FunctionVersions, InvokeReply, InvokeRequest,
+    LogEvent, LogQuery, MetricsQuery, MetricsSummary, RemoveOutcome, RollbackOutcome, ServiceInfo,
+    StackDeploy,
 };
 pub use sls_compile::{
     DeployError, Function, Provider, ResourceFailure, Result, Service, DEFAULT_RUNTIME,
 };
 pub use sls_package::{
-    artifact_directory_name, package, package_with, package_with_plugins, plugin_error,
-    prepare_invoke_local, sha256_file, Artifact, BuildHost, InvokeTarget, PackageInput,
-    PackageResult,
+    artifact_directory_name, layers, package, package_with, package_with_deployed,
+    package_with_plugins, plugin_error, prepare_invoke_local, sha256_file, Artifact, BuildHost,
+    InvokeTarget, PackageInput, PackageResult,
 };

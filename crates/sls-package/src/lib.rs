@@ -19,6 +19,7 @@ pub mod esbuild;
 mod files;
 pub mod include_dependencies;
 pub mod invoke_local;
+pub mod layers;
 pub mod package;
 pub mod python_requirements;
 pub mod typescript_build;
@@ -31,8 +32,8 @@ pub use sls_compile::{error, naming};
 pub use build_host::BuildHost;
 pub use invoke_local::{prepare_invoke_local, InvokeTarget};
 pub use package::{
-    artifact_directory_name, package, package_with, package_with_plugins, plugin_error,
-    PackageInput, PackageResult,
+    artifact_directory_name, package, package_with, package_with_deployed, package_with_plugins,
+    plugin_error, PackageInput, PackageResult,
 };
 pub use sls_compile::{
     DeployError, Function, Provider, ResourceFailure, Result, Service, DEFAULT_RUNTIME,

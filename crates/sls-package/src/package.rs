@@ -56,6 +56,12 @@ pub struct PackageResult {
     pub notices: Vec<String>,
     /// The configuration as packaged (as the JavaScript plugins left it).
     pub config: Value,
+    /// The top-level `layers` as packaged (their zips are also in `artifacts`, unless an
+    /// unchanged layer keeps its deployed S3 key: see `reused_layers`).
+    pub layers: Vec<crate::layers::PackagedLayer>,
+    /// Layers whose zips are not uploaded: the deployed stack has the same hash (v3
+    /// `compareWithLastLayer`).
+    pub reused_layers: Vec<sls_compile::ReusedLayer>,
 }
 
 impl PackageResult {
@@ -114,6 +120,18 @@ pub fn package_with_plugins(
     host: &BuildHost,
     plugins: Option<&mut PluginHost>,
 ) -> Result<PackageResult> {
+    package_with_deployed(input, host, plugins, None)
+}
+
+/// [`package_with_plugins`], with the outputs of the deployed stack (`None`: no stack; the
+/// caller asked CloudFormation, as v3 does while packaging a service with `layers`): an
+/// unchanged layer keeps its deployed S3 key and its zip is not uploaded again.
+pub fn package_with_deployed(
+    input: &PackageInput<'_>,
+    host: &BuildHost,
+    plugins: Option<&mut PluginHost>,
+    deployed_outputs: Option<Vec<(String, String)>>,
+) -> Result<PackageResult> {
     let service = Service::from_config(input.config, input.stage, input.region)?;
     let plugin_excludes = plugins
         .as_ref()
@@ -133,6 +151,9 @@ pub fn package_with_plugins(
         notices: Vec::new(),
         built: Built::default(),
         plugin_excludes,
+        layers: Vec::new(),
+        reused_layers: Vec::new(),
+        deployed_outputs,
     };
     let mut own: [&mut dyn Participant<PackageState<'_>, Error = DeployError>; 7] = [
         &mut Compiler,
@@ -165,6 +186,8 @@ pub fn package_with_plugins(
         state: st.service_state,
         notices: st.notices,
         config: st.config,
+        layers: st.layers,
+        reused_layers: st.reused_layers,
     })
 }
 
@@ -241,6 +264,12 @@ pub struct PackageState<'a> {
     pub built: Built,
     /// The files of `./local` plugins, which v3 leaves out of every zip.
     pub plugin_excludes: Vec<String>,
+    /// The top-level `layers`, packaged at `package:createDeploymentArtifacts`.
+    pub layers: Vec<crate::layers::PackagedLayer>,
+    /// Set at `package:compileLayers`.
+    pub reused_layers: Vec<sls_compile::ReusedLayer>,
+    /// The deployed stack's outputs, for `compareWithLastLayer` (`None`: no stack).
+    pub deployed_outputs: Option<Vec<(String, String)>>,
 }
 
 /// The built-in plugins' work at `before:package:createDeploymentArtifacts`. Each is made
@@ -272,7 +301,8 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
             HookPoint::at("aws:common:validate:validate"),
             HookPoint::at("package:initialize"),
             HookPoint::at("package:setupProviderConfiguration"),
-            HookPoint::before("package:compileFunctions"),
+            HookPoint::before("package:compileLayers"),
+            HookPoint::at("package:compileLayers"),
             HookPoint::at("package:compileFunctions"),
             HookPoint::at("package:compileEvents"),
             HookPoint::at("aws:package:finalize:addExportNameForOutputs"),
@@ -295,14 +325,24 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
             "package:setupProviderConfiguration" => {
                 compile::setup_provider_configuration(&st.service, config, t)
             }
-            "package:compileFunctions" if point.when == When::Before => {
+            // v3 `generateArtifactDirectoryName` runs before `package:compileLayers`.
+            "package:compileLayers" if point.when == When::Before => {
                 let at = st.input.timestamp.unwrap_or_else(SystemTime::now);
                 st.artifact_directory_name = artifact_directory_name(&st.service, at);
             }
+            "package:compileLayers" => compile_layers(st)?,
             "package:compileFunctions" => {
                 let artifacts = function_artifacts(&st.service, &st.artifacts);
                 let dir = &st.artifact_directory_name;
-                compile::compile_functions(&st.service, config, dir, &artifacts, t)?
+                let zips: Vec<_> = st.layers.iter().map(|l| l.zip.clone()).collect();
+                compile::compile_functions_with_layers(
+                    &st.service,
+                    config,
+                    dir,
+                    &artifacts,
+                    &zips,
+                    t,
+                )?
             }
             "package:compileEvents" => {
                 compile::compile_events(&st.service, config, &st.artifact_directory_name, t)?;
@@ -329,13 +369,49 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
                     t,
                     &st.artifact_directory_name,
                     &st.artifacts,
-                )
+                );
+                st.service_state["service"]["layers"] = state_layers(config, &st.layers);
             }
             // `hooks()` names exactly the points above.
             _ => {}
         }
         Ok(())
     }
+}
+
+/// `package:compileLayers`: each layer's resources and outputs (v3 reads each zip for its
+/// hash); an unchanged layer keeps its deployed S3 key and leaves the upload list.
+fn compile_layers(st: &mut PackageState<'_>) -> Result<()> {
+    for l in &st.layers {
+        let bytes =
+            std::fs::read(&l.path).map_err(|e| DeployError::io("could not read", &l.path, e))?;
+        let reused = compile::compile_layer(
+            &st.service,
+            &l.layer,
+            &st.artifact_directory_name,
+            &bytes,
+            st.deployed_outputs.as_deref(),
+            &mut st.update_template,
+        );
+        if let Some(r) = reused {
+            st.artifacts
+                .retain(|a| !(a.functions.is_empty() && a.path == l.path));
+            st.reused_layers.push(r);
+        }
+    }
+    Ok(())
+}
+
+/// The state's `layers`: as configured, each built zip as its `package.artifact` (v3
+/// `packageLayer`).
+fn state_layers(config: &Value, layers: &[crate::layers::PackagedLayer]) -> Value {
+    let mut out = config.get("layers").cloned().unwrap_or_else(|| json!({}));
+    for l in layers {
+        if l.layer.artifact.is_none() {
+            out[&l.layer.key]["package"] = json!({"artifact": l.path.to_string_lossy()});
+        }
+    }
+    out
 }
 
 /// Each function's zip, in `service.functions` order (what the compiler needs of packaging).
@@ -376,6 +452,7 @@ impl<'a> Participant<PackageState<'a>> for Packager {
         st.notices.extend(built_notices(&st.built));
         let zips = plan_zips(st);
         let contents = decide_contents(st, &zips)?;
+        let layers = decide_layers(st)?;
         // Only now, with every zip's entries decided, is `.serverless/` touched.
         std::fs::create_dir_all(&st.out)
             .map_err(|e| DeployError::io("could not create", &st.out, e))?;
@@ -394,8 +471,46 @@ impl<'a> Participant<PackageState<'a>> for Packager {
             b.move_into(&st.out)?;
         }
         st.artifacts = write_zips(st, &zips, contents)?;
+        let (artifacts, layers) = crate::layers::write(layers, st.input.service_dir, &st.out)?;
+        st.artifacts.extend(artifacts);
+        st.layers = layers;
         Ok(())
     }
+}
+
+/// The layers' zips, decided with the functions' (before `.serverless/` is touched).
+fn decide_layers(st: &PackageState<'_>) -> Result<Vec<crate::layers::Decided>> {
+    let layers = sls_compile::layers::layers(&st.config)?;
+    if layers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dev_excludes = if layers.iter().any(|l| l.artifact.is_none()) {
+        listing(st)?.1
+    } else {
+        Vec::new()
+    };
+    let common = crate::layers::Common {
+        service_dir: st.input.service_dir,
+        config: &st.config,
+        base_excludes: base_excludes(st),
+        dev_excludes,
+    };
+    crate::layers::decide(&layers, &common)
+}
+
+/// v3 leaves every layer's folder out of the service's and the functions' zips
+/// (`getExcludes(…, excludeLayers)`: `<path>/**`, the path as written).
+fn layer_path_excludes(config: &Value) -> Vec<String> {
+    let Some(Value::Object(layers)) = config.get("layers") else {
+        return Vec::new();
+    };
+    layers
+        .values()
+        .map(|l| match l.get("path").and_then(Value::as_str) {
+            Some(p) => format!("{p}/**"),
+            None => "undefined/**".to_string(),
+        })
+        .collect()
 }
 
 /// The built-in plugins' notices, in the order sls has always shown them.
@@ -617,6 +732,7 @@ fn decide_contents(st: &PackageState<'_>, plan: &ZipPlan) -> Result<Vec<Contents
                     format!("function \"{}\"", fns.join(", "))
                 };
                 let mut all_excludes = excludes.clone();
+                all_excludes.extend(layer_path_excludes(&st.config));
                 all_excludes.extend(own_excludes.iter().cloned());
                 let selection =
                     files::Selection::new(&union(all_excludes), patterns, &dev_excludes, &context)?;

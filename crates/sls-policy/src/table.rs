@@ -292,6 +292,32 @@ static TABLE: &[Entry] = &[
             Scope::Functions,
         )],
     ),
+    // Top-level `layers`: each version published, read, deleted (on replacement), and shared.
+    row(
+        LAMBDA_LAYER_VERSION,
+        &[grant(
+            "LambdaLayers",
+            &[
+                "lambda:PublishLayerVersion",
+                "lambda:GetLayerVersion",
+                "lambda:DeleteLayerVersion",
+            ],
+            Scope::With(stack_layers),
+        )],
+    ),
+    row(
+        LAMBDA_LAYER_VERSION_PERMISSION,
+        &[grant(
+            "LambdaLayerPermissions",
+            &[
+                "lambda:AddLayerVersionPermission",
+                "lambda:RemoveLayerVersionPermission",
+                "lambda:GetLayerVersionPolicy",
+            ],
+            Scope::With(stack_layers),
+        )],
+    ),
+    Entry::Across(function_layers),
     // Named by a UUID AWS picks: CreateEventSourceMapping takes no resource-level scope.
     row(
         LAMBDA_EVENT_SOURCE_MAPPING,
@@ -853,6 +879,51 @@ fn image_repositories(cx: &Cx) -> Vec<String> {
         }
     }
     arns
+}
+
+/// The stack's layers by name (`LayerName`), and their versions: `layer:<name>` (publish)
+/// and `layer:<name>:*` (each version).
+fn stack_layers(cx: &Cx) -> Vec<String> {
+    let mut arns = Vec::new();
+    for name in cx.names(LAMBDA_LAYER_VERSION, "LayerName") {
+        // A computed name: CloudFormation's `<stack>-*` does not apply to layers; any layer.
+        let name = match name.ends_with("-*") && name.starts_with(cx.stack) {
+            true => "*".to_string(),
+            false => name,
+        };
+        arns.push(cx.arn("lambda", &format!("layer:{name}")));
+        arns.push(cx.arn("lambda", &format!("layer:{name}:*")));
+    }
+    arns
+}
+
+/// Creating or updating a function with `Layers` reads each layer version it names
+/// (`lambda:GetLayerVersion`): the literal ARNs (layers of other stacks and accounts); the
+/// stack's own are in `LambdaLayers`.
+fn function_layers(cx: &Cx) -> Vec<Value> {
+    let mut arns: Vec<String> = Vec::new();
+    for (_, f) in cx.of_type(LAMBDA_FUNCTION) {
+        for l in f["Properties"]["Layers"].as_array().into_iter().flatten() {
+            let arn = match l.as_str() {
+                Some(a) => a.to_string(),
+                // An imported or computed ARN: not known before deploying.
+                None if l.get("Ref").is_none() => "*".to_string(),
+                None => continue,
+            };
+            if !arns.contains(&arn) {
+                arns.push(arn);
+            }
+        }
+    }
+    if arns.is_empty() {
+        return Vec::new();
+    }
+    vec![statement(
+        "FunctionLayers",
+        &["lambda:GetLayerVersion"],
+        arns,
+        None,
+    )]
 }
 
 /// The functions' log groups `/aws/lambda/<service>-<stage>-*`, and any other by name.

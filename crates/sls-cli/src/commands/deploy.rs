@@ -92,6 +92,7 @@ fn package_service(
     service: &sls_config::Service,
     out: Option<PathBuf>,
     plugins: Option<&mut PluginHost>,
+    deployed_outputs: Option<Vec<(String, String)>>,
 ) -> CliResult<PackageResult> {
     crate::policy::show_warnings(service);
     let service_dir = loaded.service_dir(host);
@@ -109,7 +110,7 @@ fn package_service(
     // The built-in plugin equivalents run pip, node, tsc and npm with the environment snapshot
     // (without AWS credentials); the library reads no environment.
     let python = sls_deploy::BuildHost::from_env(&host.env);
-    let pkg = sls_deploy::package_with_plugins(
+    let pkg = sls_deploy::package_with_deployed(
         &PackageInput {
             service_dir: &service_dir,
             config: &service.config,
@@ -121,12 +122,40 @@ fn package_service(
         },
         &python,
         plugins,
+        deployed_outputs,
     )
     .map_err(|e| hinted(&e))?;
     for n in &pkg.notices {
         eprintln!("{n}");
     }
     Ok(pkg)
+}
+
+/// Whether the service has top-level `layers`: v3 then asks CloudFormation for the deployed
+/// stack while packaging (`compareWithLastLayer`).
+fn has_layers(service: &sls_config::Service) -> bool {
+    service
+        .config
+        .get("layers")
+        .and_then(Value::as_object)
+        .is_some_and(|l| !l.is_empty())
+}
+
+/// The deployed stack's outputs, for a service with `layers` (`None`: no layers, or no stack).
+fn deployed_layer_outputs(
+    sdk: &aws_config::SdkConfig,
+    runtime: &tokio::runtime::Runtime,
+    options: &AwsOptions,
+    service: &sls_config::Service,
+) -> CliResult<Option<Vec<(String, String)>>> {
+    if !has_layers(service) {
+        return Ok(None);
+    }
+    let svc = sls_deploy::Service::from_config(&service.config, &service.stage, &service.region)
+        .map_err(|e| hinted(&sls_deploy::DeployError::from(e)))?;
+    runtime
+        .block_on(sls_deploy::stack_outputs(sdk, options, &svc.stack_name))
+        .map_err(|e| hinted(&e))
 }
 
 pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
@@ -154,12 +183,24 @@ pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
             .flatten()
             .as_ref(),
     )?;
+    // v3 asks CloudFormation for the deployed stack while packaging `layers`.
+    let deployed = if has_layers(&service) {
+        let aws = crate::aws::Aws::connect(host, &loaded)?;
+        let options = AwsOptions {
+            s3_path_style: sls_aws::uses_local_endpoint(&host.env, "S3"),
+            ..AwsOptions::default()
+        };
+        deployed_layer_outputs(&aws.sdk, &aws.runtime, &options, &service)?
+    } else {
+        None
+    };
     let pkg = package_service(
         host,
         &loaded,
         &service,
         args.package.clone(),
         plugins.as_mut(),
+        deployed,
     )?;
     if let Some(p) = plugins.as_mut() {
         p.finalize().map_err(from_plugin)?;
@@ -377,7 +418,15 @@ impl<'h> Participant<Run<'h>> for PackageService {
         ];
         HOOKS
     }
-    fn run(&mut self, _: HookPoint, run: &mut Run<'h>) -> CliResult {
+    fn run(&mut self, point: HookPoint, run: &mut Run<'h>) -> CliResult {
+        // `deploy function` packages no layer in v3, so it does not ask for the stack.
+        let deployed = match point.event {
+            "deploy:deploy" => {
+                let s = &run.s;
+                deployed_layer_outputs(&s.sdk, &s.runtime, &s.options, &s.service)?
+            }
+            _ => None,
+        };
         let mut plugins = run.plugins.take();
         let pkg = package_service(
             run.host,
@@ -385,6 +434,7 @@ impl<'h> Participant<Run<'h>> for PackageService {
             &run.s.service,
             None,
             plugins.as_mut(),
+            deployed,
         );
         run.plugins = plugins;
         let pkg = pkg?;
@@ -526,7 +576,8 @@ impl<'h> Participant<Run<'h>> for PrintInfo {
     }
     fn run(&mut self, _: HookPoint, run: &mut Run<'h>) -> CliResult {
         if let Some(info) = &run.info {
-            print_info(info, run.verbose);
+            let layers = layer_arns(&run.s.service.config, info);
+            print_info(info, &layers, run.verbose);
         }
         Ok(())
     }
@@ -750,7 +801,28 @@ impl<'h> Participant<Run<'h>> for Remove {
 }
 
 /// `sls info` output, in v3's layout.
-fn print_info(info: &ServiceInfo, verbose: bool) {
+/// v3 `getStackInfo`: each top-level layer with the ARN of its `…QualifiedArn` output
+/// (`undefined` when the stack has none, as v3 prints it).
+fn layer_arns(config: &Value, info: &ServiceInfo) -> Vec<(String, String)> {
+    let Some(layers) = config.get("layers").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    layers
+        .keys()
+        .map(|key| {
+            let id = sls_deploy::naming::lambda_layer_output_logical_id(key);
+            let arn = info
+                .outputs
+                .iter()
+                .find(|(k, _, _)| *k == id)
+                .map(|(_, v, _)| v.clone())
+                .unwrap_or_else(|| "undefined".into());
+            (key.clone(), arn)
+        })
+        .collect()
+}
+
+fn print_info(info: &ServiceInfo, layers: &[(String, String)], verbose: bool) {
     let mut out = format!(
         "service: {}\nstage: {}\nregion: {}\nstack: {}\n",
         info.service, info.stage, info.region, info.stack
@@ -772,6 +844,12 @@ fn print_info(info: &ServiceInfo, verbose: bool) {
         out.push_str("functions:\n");
         for (key, name) in &info.functions {
             out.push_str(&format!("  {key}: {name}\n"));
+        }
+    }
+    if !layers.is_empty() {
+        out.push_str("layers:\n");
+        for (key, arn) in layers {
+            out.push_str(&format!("  {key}: {arn}\n"));
         }
     }
     if verbose && !info.outputs.is_empty() {

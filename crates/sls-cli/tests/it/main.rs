@@ -12,6 +12,7 @@ mod faults;
 mod install;
 mod interrupt;
 mod invoke;
+mod layers;
 mod least_privilege;
 mod module_cycles;
 mod moto;

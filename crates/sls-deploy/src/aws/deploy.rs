@@ -282,6 +282,12 @@ async fn unchanged(
     }
     let mut local: Vec<String> = vec![template_sha.clone(), state_sha.clone()];
     let mut zips: Vec<&str> = pkg.artifacts.iter().map(|a| a.sha256.as_str()).collect();
+    // v3 hashes every zip of `.serverless/`, a layer kept at its deployed key too.
+    for l in &pkg.layers {
+        if !pkg.artifacts.iter().any(|a| a.path == l.path) {
+            zips.push(&l.zip.sha256);
+        }
+    }
     zips.dedup();
     local.extend(zips.into_iter().map(str::to_string));
     remote.sort();
@@ -609,6 +615,8 @@ mod tests {
             state: json!({"service": {"provider": {}}}),
             notices: vec![],
             config,
+            layers: vec![],
+            reused_layers: vec![],
         }
     }
 

@@ -52,6 +52,7 @@ pub use invoke::{invoke, InvokeReply, InvokeRequest};
 pub use logs::{filter_log_events, LogEvent, LogQuery};
 pub use metrics::{metrics, MetricsQuery, MetricsSummary};
 pub use remove::remove;
+pub use stack::stack_outputs;
 
 /// Progress of a long operation, for the CLI to render (spinner on a terminal, lines otherwise).
 #[derive(Debug, Clone, PartialEq, Eq)]

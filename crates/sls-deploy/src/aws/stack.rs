@@ -26,6 +26,25 @@ pub(super) async fn describe_stack(c: &Clients, name: &str) -> Result<Option<Sta
     }
 }
 
+/// The outputs of the stack `name` as (key, value); `None` when there is no such stack. What
+/// v3's `compareWithLastLayer` asks CloudFormation while packaging a service with `layers`.
+pub async fn stack_outputs(
+    sdk: &aws_config::SdkConfig,
+    opts: &super::AwsOptions,
+    name: &str,
+) -> Result<Option<Vec<(String, String)>>> {
+    let c = Clients::new(sdk, opts);
+    let Some(stack) = describe_stack(&c, name).await? else {
+        return Ok(None);
+    };
+    let outputs = stack
+        .outputs()
+        .iter()
+        .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
+        .collect();
+    Ok(Some(outputs))
+}
+
 pub(super) fn status_of(stack: &Stack) -> String {
     stack
         .stack_status()

@@ -9,6 +9,7 @@ mod corpus;
 mod custom_resources;
 mod esbuild;
 mod event_errors;
+mod layers;
 #[cfg(feature = "aws")]
 mod moto_aliases;
 #[cfg(feature = "aws")]
@@ -22,6 +23,8 @@ mod moto_events;
 mod moto_examples;
 #[cfg(feature = "aws")]
 mod moto_faults;
+#[cfg(feature = "aws")]
+mod moto_layers;
 #[cfg(feature = "aws")]
 mod moto_policy;
 mod package;

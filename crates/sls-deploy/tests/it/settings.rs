@@ -79,11 +79,20 @@ fn refusal_leaves_previous_package_unchanged() {
     assert_eq!(before, snapshot(t.path()));
 }
 
+/// Top-level `layers` are compiled now (see `layers.rs`); a layer whose folder is missing is
+/// v3's "No file matches" error, before anything is written.
 #[test]
-fn top_level_layers_are_refused() {
+fn a_layer_without_its_folder_is_an_error() {
     let mut c = base();
     c["layers"] = json!({"deps": {"path": "layer"}});
-    assert_refused(c, "layers");
+    let t = tempfile::tempdir().unwrap();
+    write(t.path(), "handler.js", "exports.handler = 1;");
+    let err = run(t.path(), &c).unwrap_err();
+    assert!(
+        matches!(&err, DeployError::NoFiles { context } if context == "layer \"deps\""),
+        "{err}"
+    );
+    assert!(!t.path().join(".serverless").exists());
 }
 
 /// Layer ARNs on the provider and functions are compiled (`Layers`); the function's win.

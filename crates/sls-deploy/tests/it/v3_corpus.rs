@@ -53,6 +53,7 @@ const CASES: &[&str] = &[
     "fn-provisioned",
     "fn-image",
     "resources-extensions",
+    "layers",
     // real-world services from serverless/examples (SOURCE.md in each fixture)
     "ex-scheduled-cron",
     "ex-s3-ses-email",

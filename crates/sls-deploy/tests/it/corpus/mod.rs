@@ -33,9 +33,14 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// Drops what legitimately differs between runs and implementations.
 pub fn normalise(v: &Value) -> Value {
     fn strip_digest(s: &str) -> String {
-        match s.find("LambdaVersion") {
-            Some(i) => s[..i + "LambdaVersion".len()].to_string(),
-            None => s.to_string(),
+        if let Some(i) = s.find("LambdaVersion") {
+            return s[..i + "LambdaVersion".len()].to_string();
+        }
+        // A retained layer's ids end in the SHA-1 of its zip (40 hex digits).
+        let is_sha1 = |t: &str| t.len() == 40 && t.bytes().all(|b| b.is_ascii_hexdigit());
+        match s.len().checked_sub(40).filter(|&i| s.is_char_boundary(i)) {
+            Some(i) if s.contains("LambdaLayer") && is_sha1(&s[i..]) => s[..i].to_string(),
+            _ => s.to_string(),
         }
     }
     match v {
@@ -48,6 +53,14 @@ pub fn normalise(v: &Value) -> Value {
                         Value::String(s.rsplit('/').next().unwrap_or("").to_string())
                     }
                     ("CodeSha256", _) => Value::String("<sha>".into()),
+                    // A layer's hash output: the SHA-1 of its zip.
+                    ("Value", Value::String(_)) if is_layer_output(o, "hash") => {
+                        Value::String("<sha1>".into())
+                    }
+                    // A layer's S3 key output: its file name, as `S3Key`.
+                    ("Value", Value::String(s)) if is_layer_output(o, "S3Key") => {
+                        Value::String(s.rsplit('/').next().unwrap_or("").to_string())
+                    }
                     ("Ref", Value::String(s)) => Value::String(strip_digest(s)),
                     // An alias's `FunctionVersion` names the version by its logical id.
                     ("Fn::GetAtt", Value::Array(a)) => Value::Array(
@@ -68,6 +81,11 @@ pub fn normalise(v: &Value) -> Value {
         Value::Array(a) => Value::Array(a.iter().map(normalise).collect()),
         other => other.clone(),
     }
+}
+
+/// A layer's output `{Description: "Current Lambda layer <what>", Value: …}`.
+fn is_layer_output(o: &Map<String, Value>, what: &str) -> bool {
+    o.get("Description").and_then(Value::as_str) == Some(&format!("Current Lambda layer {what}"))
 }
 
 pub fn read_json(p: &Path) -> Value {
