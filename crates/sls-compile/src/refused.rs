@@ -16,13 +16,7 @@ const TOP_LEVEL: &[(&str, &str)] = &[(
 )];
 
 /// `provider.*` keys.
-const PROVIDER: &[(&str, &str)] = &[
-    (
-        "cloudFront",
-        "v3 creates CloudFront cache policies for Lambda@Edge",
-    ),
-    ("ecr", "v3 builds and pushes container images"),
-];
+const PROVIDER: &[(&str, &str)] = &[("ecr", "v3 builds and pushes container images")];
 
 /// `vpc.*` keys, at provider and function level.
 const PROVIDER_VPC: &[(&str, &str)] = &[(
@@ -105,6 +99,5 @@ mod tests {
             "{err}"
         );
         assert!(check(&json!({"provider": {"ecr": null}})).is_ok());
-        assert!(check(&json!({"provider": {"cloudFront": false}})).is_ok());
     }
 }

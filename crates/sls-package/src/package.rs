@@ -282,6 +282,9 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
         HOOKS
     }
     fn run(&mut self, point: HookPoint, st: &mut PackageState<'a>) -> Result<()> {
+        if point.event == "package:compileFunctions" && point.when == When::Before {
+            compile::prepare_functions(&mut st.service, &mut st.config);
+        }
         let config = &st.config;
         let t = &mut st.update_template;
         match point.event {
@@ -304,7 +307,9 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
                 compile::compile_functions(&st.service, config, dir, &artifacts, t)?
             }
             "package:compileEvents" => {
-                compile::compile_events(&st.service, config, &st.artifact_directory_name, t)?
+                compile::compile_events(&st.service, config, &st.artifact_directory_name, t)?;
+                let notices = compile::compile_notices(&st.service, config, t);
+                st.notices.extend(notices);
             }
             "aws:package:finalize:addExportNameForOutputs" => {
                 compile::add_export_names(&st.service, t)

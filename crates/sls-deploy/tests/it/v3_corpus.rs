@@ -43,6 +43,8 @@ const CASES: &[&str] = &[
     "fn-disable-logs",
     "fn-destinations",
     "fn-url",
+    "ev-cloudfront",
+    "ev-cloudfront-paths",
     // real-world services from serverless/examples (SOURCE.md in each fixture)
     "ex-scheduled-cron",
     "ex-s3-ses-email",
