@@ -411,7 +411,7 @@ struct Distribution {
     /// Each behaviour, with the property paths of the events merged into it.
     behaviors: Vec<(Map<String, Value>, Vec<String>)>,
     /// Each event's function key and version logical id, in event order.
-    functions: Vec<(String, Option<String>)>,
+    functions: Vec<(String, String)>,
 }
 
 /// v3 `compileCloudFrontEvents` (after `compileCloudFrontCachePolicies`), at its place among
@@ -464,10 +464,14 @@ pub(super) fn compile_all(service: &Service, config: &Value, t: &mut Value) -> R
 }
 
 /// v3: a Lambda@Edge function has no VPC and no environment, and is retained when the stack
-/// is deleted (its replicas outlive it). Returns its version's logical id.
-fn edge_function(f: &Function, t: &mut Value) -> Option<String> {
+/// is deleted (its replicas outlive it). Returns its version's logical id; while checking
+/// (no functions compiled yet) a stand-in per function, so that checks see distinct versions.
+fn edge_function(f: &Function, t: &mut Value) -> String {
     let fn_id = naming::lambda_logical_id(&f.key);
-    let resources = t.get_mut("Resources")?.as_object_mut()?;
+    let stand_in = || naming::lambda_version_logical_id(&f.key, "");
+    let Some(resources) = t.get_mut("Resources").and_then(Value::as_object_mut) else {
+        return stand_in();
+    };
     if let Some(Value::Object(res)) = resources.get_mut(&fn_id) {
         if let Some(Value::Object(props)) = res.get_mut("Properties") {
             props.remove("VpcConfig");
@@ -478,7 +482,7 @@ fn edge_function(f: &Function, t: &mut Value) -> Option<String> {
     resources
         .iter()
         .find(|(_, r)| r["Type"] == LAMBDA_VERSION && r["Properties"]["FunctionName"]["Ref"] == fn_id.as_str())
-        .map(|(id, _)| id.clone())
+        .map_or_else(stand_in, |(id, _)| id.clone())
 }
 
 impl Distribution {
@@ -489,7 +493,7 @@ impl Distribution {
         f: &Function,
         index: usize,
         edge: &Edge,
-        version: Option<String>,
+        version: String,
         policies: &[String],
     ) -> Result<()> {
         let at = |p: &str| path(f, index, FAMILY, p);
@@ -513,7 +517,7 @@ impl Distribution {
             }
             self.default_origin = Some(origin);
         }
-        let behavior = behavior(edge, &id, version.as_deref(), policies, &at)?;
+        let behavior = behavior(edge, &id, &version, policies, &at)?;
         let existing = self.behaviors.iter().position(|(b, _)| {
             b.get("PathPattern") == behavior.get("PathPattern") && b["TargetOriginId"] == id
         });
@@ -588,7 +592,7 @@ impl Distribution {
 fn behavior(
     edge: &Edge,
     origin_id: &Value,
-    version: Option<&str>,
+    version: &str,
     policies: &[String],
     at: &dyn Fn(&str) -> String,
 ) -> Result<Map<String, Value>> {
@@ -630,9 +634,7 @@ fn behavior(
     if let Some(t) = edge.event_type {
         association.insert("EventType".into(), json!(t));
     }
-    // `{Ref: undefined}` is `{}` in v3's JSON (only while checking: every function is versioned).
-    let arn = version.map_or_else(|| json!({}), |v| json!({"Ref": v}));
-    association.insert("LambdaFunctionARN".into(), arn);
+    association.insert("LambdaFunctionARN".into(), json!({"Ref": version}));
     if let Some(i) = edge.include_body {
         association.insert("IncludeBody".into(), json!(i));
     }
@@ -687,10 +689,10 @@ fn extend_deep(object: &mut Map<String, Value>, source: &Value) {
 
 /// An invoke permission per Lambda@Edge function, on its version, for CloudFront's
 /// `edgelambda.amazonaws.com` from this distribution.
-fn add_permissions(functions: &[(String, Option<String>)], t: &mut Value) {
+fn add_permissions(functions: &[(String, String)], t: &mut Value) {
     for (key, version) in functions {
         let source = json!({"Fn::Join": ["", ["", "arn:", {"Ref": "AWS::Partition"}, ":cloudfront::", {"Ref": "AWS::AccountId"}, ":distribution/", {"Ref": naming::CLOUDFRONT_DISTRIBUTION_LOGICAL_ID}]]});
-        let function = version.as_ref().map_or_else(|| json!({}), |v| json!({"Ref": v}));
+        let function = json!({"Ref": version});
         t["Resources"][naming::lambda_at_edge_invoke_permission_logical_id(key)] = json!({
             "Type": "AWS::Lambda::Permission",
             "Properties": {
