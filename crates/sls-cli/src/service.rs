@@ -166,7 +166,11 @@ fn dashboard_notice(file_name: &str, keys: &[&str]) -> Option<String> {
          the handlers are not wrapped with the Dashboard's instrumentation, and no Dashboard \
          parameters, outputs or credentials are read; the service is packaged and deployed as if \
          {} absent.",
-        if keys.len() > 1 { "these keys were" } else { "this key was" }
+        if keys.len() > 1 {
+            "these keys were"
+        } else {
+            "this key was"
+        }
     ))
 }
 

@@ -566,14 +566,18 @@ mod tests {
             dist["Resource"],
             json!("arn:aws:cloudfront::123456789012:distribution/*")
         );
-        assert!(dist["Action"].to_string().contains("cloudfront:UpdateDistribution"));
+        assert!(dist["Action"]
+            .to_string()
+            .contains("cloudfront:UpdateDistribution"));
         let policies = stmt(doc, "CloudFrontCachePolicies").unwrap();
         assert_eq!(
             policies["Resource"],
             json!("arn:aws:cloudfront::123456789012:cache-policy/*")
         );
         let replication = stmt(doc, "LambdaEdgeReplication").unwrap();
-        assert!(replication["Action"].to_string().contains("lambda:EnableReplication*"));
+        assert!(replication["Action"]
+            .to_string()
+            .contains("lambda:EnableReplication*"));
         assert_eq!(
             replication["Resource"],
             json!("arn:aws:lambda:eu-west-1:123456789012:function:svc-dev-*")

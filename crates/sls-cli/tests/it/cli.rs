@@ -138,11 +138,20 @@ fn dashboard_org_and_app_are_named_once_and_dashboard_params_are_an_error() {
     let notice = "Notice: serverless.yml sets `org` and `app` (Serverless Dashboard). sls does not use the Dashboard: the handlers are not wrapped with the Dashboard's instrumentation, and no Dashboard parameters, outputs or credentials are read";
     assert_eq!(run.stderr.matches(notice).count(), 1, "{}", run.stderr);
     let run = sls.run(&["package"]).ok();
-    assert_eq!(run.stderr.matches("Serverless Dashboard").count(), 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("Serverless Dashboard").count(),
+        1,
+        "{}",
+        run.stderr
+    );
     // One key alone is named alone.
     sls.file("serverless.yml", &yml("org: acme\n"));
     let run = sls.run(&["print"]).ok();
-    assert!(run.stderr.contains("sets `org` (Serverless Dashboard)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("sets `org` (Serverless Dashboard)"),
+        "{}",
+        run.stderr
+    );
     // Without them: no notice.
     sls.file("serverless.yml", &yml(""));
     let run = sls.run(&["print"]).ok();

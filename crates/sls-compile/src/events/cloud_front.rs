@@ -84,7 +84,11 @@ enum CachePolicyRef<'a> {
 }
 
 /// Checks one event (v3's schema and `validate`: the Lambda@Edge memory and timeout limits).
-pub(super) fn parse<'a>(f: &Function, index: usize, settings: Option<&'a Value>) -> Result<Edge<'a>> {
+pub(super) fn parse<'a>(
+    f: &Function,
+    index: usize,
+    settings: Option<&'a Value>,
+) -> Result<Edge<'a>> {
     let at = |p: &str| path(f, index, FAMILY, p);
     let Some(Value::Object(o)) = settings else {
         return Err(err(
@@ -93,7 +97,10 @@ pub(super) fn parse<'a>(f: &Function, index: usize, settings: Option<&'a Value>)
         ));
     };
     if let Some(k) = o.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(err(at(k), format!("unknown property; use one of {}", KEYS.join(", "))));
+        return Err(err(
+            at(k),
+            format!("unknown property; use one of {}", KEYS.join(", ")),
+        ));
     }
     let event_type = match o.get("eventType") {
         None | Some(Value::Null) => None,
@@ -212,7 +219,10 @@ fn check_origin_object(o: &Map<String, Value>, at: &dyn Fn(&str) -> String) -> R
             format!("unknown property; use one of {}", ORIGIN_KEYS.join(", ")),
         ));
     }
-    if !o.get("DomainName").is_some_and(|d| d.is_string() || d.is_object()) {
+    if !o
+        .get("DomainName")
+        .is_some_and(|d| d.is_string() || d.is_object())
+    {
         return Err(err(
             at("origin.DomainName"),
             "is required: the origin's domain name (a string or a CloudFormation function)",
@@ -226,7 +236,9 @@ fn check_origin_object(o: &Map<String, Value>, at: &dyn Fn(&str) -> String) -> R
         ));
     }
     let policy = &o.get("CustomOriginConfig").unwrap_or(&Value::Null)["OriginProtocolPolicy"];
-    if custom && !["http-only", "match-viewer", "https-only"].contains(&policy.as_str().unwrap_or("")) {
+    if custom
+        && !["http-only", "match-viewer", "https-only"].contains(&policy.as_str().unwrap_or(""))
+    {
         return Err(err(
             at("origin.CustomOriginConfig.OriginProtocolPolicy"),
             format!("must be http-only, match-viewer or https-only, got {policy}"),
@@ -240,7 +252,9 @@ fn check_origin_object(o: &Map<String, Value>, at: &dyn Fn(&str) -> String) -> R
 fn origin_from_url(s: &str) -> Option<Map<String, Value>> {
     let (scheme, rest) = s.trim().split_once("://")?;
     let scheme_ok = !scheme.is_empty()
-        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
     if !scheme_ok || rest.chars().any(char::is_whitespace) {
         return None;
     }
@@ -324,7 +338,11 @@ fn cache_policy<'a>(
 /// provider's are not used). The configuration shows the same, as v3's state does.
 pub fn prepare_functions(service: &mut Service, config: &mut Value) {
     for f in &mut service.functions {
-        if !f.events.iter().any(|e| e.get(FAMILY).is_some_and(js_truthy)) {
+        if !f
+            .events
+            .iter()
+            .any(|e| e.get(FAMILY).is_some_and(js_truthy))
+        {
             continue;
         }
         f.version_function = Some(true);
@@ -339,7 +357,10 @@ pub fn prepare_functions(service: &mut Service, config: &mut Value) {
             .and_then(|fns| fns.get_mut(&f.key))
         {
             raw.insert("versionFunction".into(), json!(true));
-            raw.insert("memorySize".into(), f.memory_size.clone().unwrap_or_default());
+            raw.insert(
+                "memorySize".into(),
+                f.memory_size.clone().unwrap_or_default(),
+            );
             raw.insert("timeout".into(), f.timeout.clone().unwrap_or_default());
         }
     }
@@ -448,14 +469,16 @@ pub(super) fn compile_all(service: &Service, config: &Value, t: &mut Value) -> R
         "Origins": d.origins,
     });
     if !cache_behaviors.is_empty() {
-        dc["CacheBehaviors"] = Value::Array(cache_behaviors.into_iter().map(Value::Object).collect());
+        dc["CacheBehaviors"] =
+            Value::Array(cache_behaviors.into_iter().map(Value::Object).collect());
     }
     t["Resources"][naming::CLOUDFRONT_DISTRIBUTION_LOGICAL_ID] = json!({
         "Type": CLOUDFRONT_DISTRIBUTION,
         "Properties": {"DistributionConfig": dc}
     });
     let dist = naming::CLOUDFRONT_DISTRIBUTION_LOGICAL_ID;
-    t["Outputs"][dist] = json!({"Description": "CloudFront Distribution Id", "Value": {"Ref": dist}});
+    t["Outputs"][dist] =
+        json!({"Description": "CloudFront Distribution Id", "Value": {"Ref": dist}});
     t["Outputs"][naming::CLOUDFRONT_DISTRIBUTION_DOMAIN_NAME_LOGICAL_ID] = json!({
         "Description": "CloudFront Distribution Domain Name",
         "Value": {"Fn::GetAtt": [dist, "DomainName"]}
@@ -481,7 +504,9 @@ fn edge_function(f: &Function, t: &mut Value) -> String {
     }
     resources
         .iter()
-        .find(|(_, r)| r["Type"] == LAMBDA_VERSION && r["Properties"]["FunctionName"]["Ref"] == fn_id.as_str())
+        .find(|(_, r)| {
+            r["Type"] == LAMBDA_VERSION && r["Properties"]["FunctionName"]["Ref"] == fn_id.as_str()
+        })
         .map_or_else(stand_in, |(id, _)| id.clone())
 }
 
@@ -541,7 +566,10 @@ impl Distribution {
             .sort_by_key(|(b, _)| b.get("PathPattern").is_some_and(js_truthy));
         for (i, (b, paths)) in self.behaviors.iter().enumerate() {
             let pattern = b.get("PathPattern");
-            if self.behaviors[..i].iter().any(|(o, _)| o.get("PathPattern") == pattern) {
+            if self.behaviors[..i]
+                .iter()
+                .any(|(o, _)| o.get("PathPattern") == pattern)
+            {
                 return Err(err(
                     paths[0].clone(),
                     "Found more than one behavior with the same PathPattern; give each origin its own pathPattern",
@@ -555,14 +583,19 @@ impl Distribution {
                 .flatten()
                 .map(|a| a.get("EventType").unwrap_or(&Value::Null))
                 .collect();
-            if types.iter().enumerate().any(|(i, t)| types[..i].contains(t)) {
+            if types
+                .iter()
+                .enumerate()
+                .any(|(i, t)| types[..i].contains(t))
+            {
                 return Err(err(
                     paths.last().cloned().unwrap_or_default(),
                     "The event type of a function association must be unique in the cache behavior; use one function per event type and path pattern",
                 ));
             }
         }
-        let mut all: Vec<Map<String, Value>> = self.behaviors.iter().map(|(b, _)| b.clone()).collect();
+        let mut all: Vec<Map<String, Value>> =
+            self.behaviors.iter().map(|(b, _)| b.clone()).collect();
         if all[0].get("PathPattern").is_some_and(js_truthy) {
             let origin = match self.default_origin {
                 Some(i) => i,
@@ -605,7 +638,11 @@ fn behavior(
             default_policy = false;
         }
         let set = |k: &str| user.get(k).is_some_and(|v| !v.is_null());
-        if user.get("ForwardedValues").is_some_and(js_truthy) || set("MaxTTL") || set("MinTTL") || set("DefaultTTL") {
+        if user.get("ForwardedValues").is_some_and(js_truthy)
+            || set("MaxTTL")
+            || set("MinTTL")
+            || set("DefaultTTL")
+        {
             default_policy = false;
         }
     }
@@ -652,8 +689,17 @@ fn behavior(
 fn extend_deep(object: &mut Map<String, Value>, source: &Value) {
     let entries: Vec<(String, Value)> = match source {
         Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        Value::Array(a) => a.iter().cloned().enumerate().map(|(i, v)| (i.to_string(), v)).collect(),
-        Value::String(s) => s.chars().enumerate().map(|(i, c)| (i.to_string(), json!(c.to_string()))).collect(),
+        Value::Array(a) => a
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), v))
+            .collect(),
+        Value::String(s) => s
+            .chars()
+            .enumerate()
+            .map(|(i, c)| (i.to_string(), json!(c.to_string())))
+            .collect(),
         _ => Vec::new(),
     };
     for (k, b) in entries {
@@ -718,11 +764,15 @@ fn add_role_settings(t: &mut Value) {
                 .as_array()
                 .is_some_and(|a| a.iter().any(|x| x == "lambda.amazonaws.com"))
         });
-        if let Some(Value::Array(services)) = lambda.and_then(|s| s.pointer_mut("/Principal/Service")) {
+        if let Some(Value::Array(services)) =
+            lambda.and_then(|s| s.pointer_mut("/Principal/Service"))
+        {
             services.push(json!("edgelambda.amazonaws.com"));
         }
     }
-    if let Some(Value::Array(list)) = role.pointer_mut("/Properties/Policies/0/PolicyDocument/Statement") {
+    if let Some(Value::Array(list)) =
+        role.pointer_mut("/Properties/Policies/0/PolicyDocument/Statement")
+    {
         list.push(json!({
             "Effect": "Allow",
             "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:TagResource"],
@@ -738,11 +788,18 @@ pub fn notices(service: &Service, config: &Value, t: &Value) -> Vec<String> {
     let events: Vec<&Value> = service
         .functions
         .iter()
-        .flat_map(|f| f.events.iter().filter_map(|e| e.get(FAMILY).filter(|s| js_truthy(s))))
+        .flat_map(|f| {
+            f.events
+                .iter()
+                .filter_map(|e| e.get(FAMILY).filter(|s| js_truthy(s)))
+        })
         .collect();
     if let Ok(policies) = provider_cache_policies(config) {
         for name in policies.keys() {
-            if !events.iter().any(|e| e["cachePolicy"]["name"] == name.as_str()) {
+            if !events
+                .iter()
+                .any(|e| e["cachePolicy"]["name"] == name.as_str())
+            {
                 out.push(format!("Warning: Setting \"provider.cloudFront.cachePolicies.{name}\" is not used by any cloudFront event configuration."));
             }
         }
@@ -765,8 +822,14 @@ mod tests {
             json!({"DomainName": "app.example.com", "OriginPath": "/base/x", "CustomOriginConfig": {"OriginProtocolPolicy": "match-viewer"}})
         );
         let o = origin_from_url("s3://bucket.s3.amazonaws.com").unwrap();
-        assert_eq!(Value::Object(o), json!({"DomainName": "bucket.s3.amazonaws.com", "S3OriginConfig": {}}));
-        assert!(origin_from_url("https://example.com/").unwrap().get("OriginPath").is_none());
+        assert_eq!(
+            Value::Object(o),
+            json!({"DomainName": "bucket.s3.amazonaws.com", "S3OriginConfig": {}})
+        );
+        assert!(origin_from_url("https://example.com/")
+            .unwrap()
+            .get("OriginPath")
+            .is_none());
         assert!(origin_from_url("example.com").is_none());
         assert!(origin_from_url("https:///x").is_none());
     }
@@ -782,9 +845,18 @@ mod tests {
 
     #[test]
     fn extend_deep_keeps_what_is_there_and_unites_arrays() {
-        let mut a = json!({"x": 1, "l": [1, 2], "o": {"k": 1}}).as_object().unwrap().clone();
-        extend_deep(&mut a, &json!({"x": 2, "l": [2, 3], "o": {"k": 2, "j": 3}, "n": 4}));
-        assert_eq!(Value::Object(a), json!({"x": 1, "l": [1, 2, 3], "o": {"k": 1, "j": 3}, "n": 4}));
+        let mut a = json!({"x": 1, "l": [1, 2], "o": {"k": 1}})
+            .as_object()
+            .unwrap()
+            .clone();
+        extend_deep(
+            &mut a,
+            &json!({"x": 2, "l": [2, 3], "o": {"k": 2, "j": 3}, "n": 4}),
+        );
+        assert_eq!(
+            Value::Object(a),
+            json!({"x": 1, "l": [1, 2, 3], "o": {"k": 1, "j": 3}, "n": 4})
+        );
         // A string into an object: its characters by index, first (JS key order).
         let mut a = json!({"o": {"Ref": "P"}}).as_object().unwrap().clone();
         extend_deep(&mut a, &json!({"o": "ab"}));

@@ -15,7 +15,11 @@ fn service(region: &str, functions: Value) -> Value {
 
 fn run(config: &Value) -> (Result<PackageResult, sls_deploy::DeployError>, bool) {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("handler.js"), "exports.h = async () => 1;\n").unwrap();
+    std::fs::write(
+        tmp.path().join("handler.js"),
+        "exports.h = async () => 1;\n",
+    )
+    .unwrap();
     let out = tmp.path().join(".serverless");
     let region = config["provider"]["region"].as_str().unwrap().to_string();
     let r = package(&PackageInput {
@@ -50,7 +54,9 @@ fn only_us_east_1() {
     ));
     assert!(
         e.contains("\"provider.region\"")
-            && e.contains("CloudFront associated functions have to be deployed to the us-east-1 region")
+            && e.contains(
+                "CloudFront associated functions have to be deployed to the us-east-1 region"
+            )
             && e.contains("--region us-east-1"),
         "{e}"
     );
@@ -86,14 +92,19 @@ fn memory_and_timeout_limits_per_event_type() {
     let (r, _) = run(&service("us-east-1", f));
     let t = r.unwrap().update_template;
     let props = &t["Resources"]["HelloLambdaFunction"]["Properties"];
-    assert_eq!((&props["MemorySize"], &props["Timeout"]), (&json!(10240), &json!(30)));
+    assert_eq!(
+        (&props["MemorySize"], &props["Timeout"]),
+        (&json!(10240), &json!(30))
+    );
 }
 
 #[test]
 fn cache_policy_by_name_must_be_configured() {
     let e = refused(service(
         "us-east-1",
-        one(json!({"eventType": "viewer-request", "origin": "https://example.com", "cachePolicy": {"name": "nope"}})),
+        one(
+            json!({"eventType": "viewer-request", "origin": "https://example.com", "cachePolicy": {"name": "nope"}}),
+        ),
     ));
     assert!(
         e.contains("functions.hello.events[0].cloudFront.cachePolicy.name")
@@ -107,40 +118,60 @@ fn cache_policy_by_name_must_be_configured() {
 fn distribution_conflicts_as_v3_refuses_them() {
     let ev = |t: &str, origin: &str, extra: Value| {
         let mut e = json!({"cloudFront": {"eventType": t, "origin": origin}});
-        e["cloudFront"].as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        e["cloudFront"]
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         e
     };
     // Two default origins.
-    let e = refused(service("us-east-1", json!({"hello": {"handler": "handler.h", "events": [
-        ev("viewer-request", "https://a.example.com", json!({"isDefaultOrigin": true})),
-        ev("origin-request", "https://b.example.com", json!({"isDefaultOrigin": true, "pathPattern": "/b/*"})),
-    ]}})));
+    let e = refused(service(
+        "us-east-1",
+        json!({"hello": {"handler": "handler.h", "events": [
+            ev("viewer-request", "https://a.example.com", json!({"isDefaultOrigin": true})),
+            ev("origin-request", "https://b.example.com", json!({"isDefaultOrigin": true, "pathPattern": "/b/*"})),
+        ]}}),
+    ));
     assert!(
         e.contains("functions.hello.events[1].cloudFront.isDefaultOrigin")
             && e.contains("Found more than one cloudfront event with \"isDefaultOrigin\" defined"),
         "{e}"
     );
     // One path pattern on two origins.
-    let e = refused(service("us-east-1", json!({"hello": {"handler": "handler.h", "events": [
-        ev("viewer-request", "https://a.example.com", json!({"pathPattern": "/x/*"})),
-        ev("origin-request", "https://b.example.com", json!({"pathPattern": "/x/*"})),
-    ]}})));
-    assert!(e.contains("Found more than one behavior with the same PathPattern"), "{e}");
+    let e = refused(service(
+        "us-east-1",
+        json!({"hello": {"handler": "handler.h", "events": [
+            ev("viewer-request", "https://a.example.com", json!({"pathPattern": "/x/*"})),
+            ev("origin-request", "https://b.example.com", json!({"pathPattern": "/x/*"})),
+        ]}}),
+    ));
+    assert!(
+        e.contains("Found more than one behavior with the same PathPattern"),
+        "{e}"
+    );
     // Two functions on one behaviour with the same event type.
-    let e = refused(service("us-east-1", json!({
-        "a": {"handler": "handler.h", "events": [ev("viewer-request", "https://a.example.com", json!({}))]},
-        "b": {"handler": "handler.h", "events": [ev("viewer-request", "https://a.example.com", json!({}))]},
-    })));
+    let e = refused(service(
+        "us-east-1",
+        json!({
+            "a": {"handler": "handler.h", "events": [ev("viewer-request", "https://a.example.com", json!({}))]},
+            "b": {"handler": "handler.h", "events": [ev("viewer-request", "https://a.example.com", json!({}))]},
+        }),
+    ));
     assert!(
         e.contains("functions.b.events[0].cloudFront")
-            && e.contains("The event type of a function association must be unique in the cache behavior"),
+            && e.contains(
+                "The event type of a function association must be unique in the cache behavior"
+            ),
         "{e}"
     );
     // Every behaviour has a pattern, several origins, none the default.
-    let e = refused(service("us-east-1", json!({"hello": {"handler": "handler.h", "events": [
-        ev("viewer-request", "https://a.example.com", json!({"pathPattern": "/a/*"})),
-        ev("origin-request", "https://b.example.com", json!({"pathPattern": "/b/*"})),
-    ]}})));
+    let e = refused(service(
+        "us-east-1",
+        json!({"hello": {"handler": "handler.h", "events": [
+            ev("viewer-request", "https://a.example.com", json!({"pathPattern": "/a/*"})),
+            ev("origin-request", "https://b.example.com", json!({"pathPattern": "/b/*"})),
+        ]}}),
+    ));
     assert!(
         e.contains("Found more than one origin but none of the cloudfront event has \"isDefaultOrigin\" defined")
             && e.contains("isDefaultOrigin: true"),
@@ -151,15 +182,39 @@ fn distribution_conflicts_as_v3_refuses_them() {
 #[test]
 fn bad_event_settings_name_their_path() {
     for (event, needle) in [
-        (json!({"eventType": "viewer-request"}), "events[0].cloudFront.origin\": is required"),
-        (json!({"eventType": "sometimes", "origin": "https://a.com"}), "events[0].cloudFront.eventType"),
+        (
+            json!({"eventType": "viewer-request"}),
+            "events[0].cloudFront.origin\": is required",
+        ),
+        (
+            json!({"eventType": "sometimes", "origin": "https://a.com"}),
+            "events[0].cloudFront.eventType",
+        ),
         (json!({"origin": "example.com"}), "is not a URL"),
-        (json!({"origin": "https://a.com", "pathPattern": "/a b"}), "events[0].cloudFront.pathPattern"),
-        (json!({"origin": "https://a.com", "behavior": {"Nope": 1}}), "events[0].cloudFront.behavior.Nope"),
-        (json!({"origin": "https://a.com", "cachePolicy": {"id": "x", "name": "y"}}), "events[0].cloudFront.cachePolicy"),
-        (json!({"origin": {"DomainName": "a.com"}}), "exactly one of `CustomOriginConfig` and `S3OriginConfig`"),
-        (json!({"origin": "https://a.com", "includeBody": "yes"}), "events[0].cloudFront.includeBody"),
-        (json!({"origin": "https://a.com", "ttl": 1}), "events[0].cloudFront.ttl"),
+        (
+            json!({"origin": "https://a.com", "pathPattern": "/a b"}),
+            "events[0].cloudFront.pathPattern",
+        ),
+        (
+            json!({"origin": "https://a.com", "behavior": {"Nope": 1}}),
+            "events[0].cloudFront.behavior.Nope",
+        ),
+        (
+            json!({"origin": "https://a.com", "cachePolicy": {"id": "x", "name": "y"}}),
+            "events[0].cloudFront.cachePolicy",
+        ),
+        (
+            json!({"origin": {"DomainName": "a.com"}}),
+            "exactly one of `CustomOriginConfig` and `S3OriginConfig`",
+        ),
+        (
+            json!({"origin": "https://a.com", "includeBody": "yes"}),
+            "events[0].cloudFront.includeBody",
+        ),
+        (
+            json!({"origin": "https://a.com", "ttl": 1}),
+            "events[0].cloudFront.ttl",
+        ),
     ] {
         let e = refused(service("us-east-1", one(event.clone())));
         assert!(e.contains(needle), "{event}: {e}");
@@ -173,7 +228,10 @@ fn bad_event_settings_name_their_path() {
 fn what_v3_logs_while_compiling() {
     // An unused cache policy is a warning; a service without the generated role is reminded
     // of Lambda@Edge's permissions.
-    let mut c = service("us-east-1", one(json!({"eventType": "viewer-request", "origin": "https://a.com"})));
+    let mut c = service(
+        "us-east-1",
+        one(json!({"eventType": "viewer-request", "origin": "https://a.com"})),
+    );
     c["provider"]["cloudFront"] = json!({"cachePolicies": {"unused": {"DefaultTTL": 1}}});
     c["provider"]["iam"] = json!({"role": "arn:aws:iam::123456789012:role/given"});
     let (r, _) = run(&c);
@@ -187,10 +245,14 @@ fn what_v3_logs_while_compiling() {
     );
     // The cache policy is compiled all the same, named `<service>-<stage>-<name>`.
     assert_eq!(
-        r.update_template["Resources"]["CloudFrontCachePolicyUnused"]["Properties"]["CachePolicyConfig"]["Name"],
+        r.update_template["Resources"]["CloudFrontCachePolicyUnused"]["Properties"]
+            ["CachePolicyConfig"]["Name"],
         json!("edge-dev-unused")
     );
     // The state shows the function as v3 prepared it.
     let f = &r.state["service"]["functions"]["hello"];
-    assert_eq!((&f["versionFunction"], &f["memorySize"], &f["timeout"]), (&json!(true), &json!(128), &json!(5)));
+    assert_eq!(
+        (&f["versionFunction"], &f["memorySize"], &f["timeout"]),
+        (&json!(true), &json!(128), &json!(5))
+    );
 }
