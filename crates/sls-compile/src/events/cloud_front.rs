@@ -424,13 +424,16 @@ fn compile_cache_policies(service: &Service, config: &Value, t: &mut Value) -> R
     Ok(policies.keys().cloned().collect())
 }
 
+/// A cache behaviour (CloudFormation's `CacheBehavior`), in v3's key order.
+type Behavior = Map<String, Value>;
+
 /// The distribution as v3 builds it up, event by event.
 #[derive(Default)]
 struct Distribution {
     origins: Vec<Map<String, Value>>,
     default_origin: Option<usize>,
     /// Each behaviour, with the property paths of the events merged into it.
-    behaviors: Vec<(Map<String, Value>, Vec<String>)>,
+    behaviors: Vec<(Behavior, Vec<String>)>,
     /// Each event's function key and version logical id, in event order.
     functions: Vec<(String, String)>,
 }
@@ -560,10 +563,35 @@ impl Distribution {
     /// The default cache behaviour and the others, after v3's checks. The behaviour without a
     /// path pattern is the default; when every one has a pattern, v3 makes a default from the
     /// first (without its pattern and functions) for the default origin.
-    fn behaviors(&mut self) -> Result<(Map<String, Value>, Vec<Map<String, Value>>)> {
+    fn behaviors(&mut self) -> Result<(Behavior, Vec<Behavior>)> {
         // A stable sort, as v3's: those without a pattern first.
         self.behaviors
             .sort_by_key(|(b, _)| b.get("PathPattern").is_some_and(js_truthy));
+        self.check_behaviors()?;
+        let mut all: Vec<Behavior> = self.behaviors.iter().map(|(b, _)| b.clone()).collect();
+        if all[0].get("PathPattern").is_some_and(js_truthy) {
+            let origin = match self.default_origin {
+                Some(i) => i,
+                None if self.origins.len() > 1 => {
+                    return Err(err(
+                        self.behaviors[0].1[0].clone(),
+                        "Found more than one origin but none of the cloudfront event has \"isDefaultOrigin\" defined; set `isDefaultOrigin: true` on the events of the origin for paths no pattern matches",
+                    ))
+                }
+                None => 0,
+            };
+            let mut default = all[0].clone();
+            default.remove("PathPattern");
+            default.remove("LambdaFunctionAssociations");
+            default.insert("TargetOriginId".into(), self.origins[origin]["Id"].clone());
+            all.insert(0, default);
+        }
+        let default = all.remove(0);
+        Ok((default, all))
+    }
+
+    /// v3: one behaviour per path pattern, and one function per event type in a behaviour.
+    fn check_behaviors(&self) -> Result<()> {
         for (i, (b, paths)) in self.behaviors.iter().enumerate() {
             let pattern = b.get("PathPattern");
             if self.behaviors[..i]
@@ -594,27 +622,7 @@ impl Distribution {
                 ));
             }
         }
-        let mut all: Vec<Map<String, Value>> =
-            self.behaviors.iter().map(|(b, _)| b.clone()).collect();
-        if all[0].get("PathPattern").is_some_and(js_truthy) {
-            let origin = match self.default_origin {
-                Some(i) => i,
-                None if self.origins.len() > 1 => {
-                    return Err(err(
-                        self.behaviors[0].1[0].clone(),
-                        "Found more than one origin but none of the cloudfront event has \"isDefaultOrigin\" defined; set `isDefaultOrigin: true` on the events of the origin for paths no pattern matches",
-                    ))
-                }
-                None => 0,
-            };
-            let mut default = all[0].clone();
-            default.remove("PathPattern");
-            default.remove("LambdaFunctionAssociations");
-            default.insert("TargetOriginId".into(), self.origins[origin]["Id"].clone());
-            all.insert(0, default);
-        }
-        let default = all.remove(0);
-        Ok((default, all))
+        Ok(())
     }
 }
 
@@ -705,23 +713,18 @@ fn extend_deep(object: &mut Map<String, Value>, source: &Value) {
     for (k, b) in entries {
         match object.get_mut(&k) {
             Some(Value::Array(a)) => {
+                // lodash `uniqWith(a.concat(b), isEqual)`: the first of equal items stays.
                 let added = match b {
                     Value::Array(items) => items,
                     other => vec![other],
                 };
-                for v in added {
-                    if !a.contains(&v) {
-                        a.push(v);
+                let mut united: Vec<Value> = Vec::with_capacity(a.len() + added.len());
+                for v in a.drain(..).chain(added) {
+                    if !united.contains(&v) {
+                        united.push(v);
                     }
                 }
-                // lodash `uniqWith` over the whole concatenation: duplicates already in `a` go too.
-                let mut seen: Vec<Value> = Vec::with_capacity(a.len());
-                for v in a.drain(..) {
-                    if !seen.contains(&v) {
-                        seen.push(v);
-                    }
-                }
-                *a = seen;
+                *a = united;
             }
             Some(Value::Object(a)) => extend_deep(a, &b),
             Some(_) => {}
