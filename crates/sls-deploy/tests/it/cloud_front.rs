@@ -37,7 +37,8 @@ fn run(config: &Value) -> (Result<PackageResult, sls_deploy::DeployError>, bool)
 /// The error's text; nothing may have been written.
 fn refused(config: Value) -> String {
     let (r, written) = run(&config);
-    let e = r.err().expect("must be refused").to_string();
+    let Err(e) = r else { panic!("must be refused") };
+    let e = e.to_string();
     assert!(!written, "nothing may be written: {e}");
     e
 }
