@@ -212,3 +212,27 @@ fn invalid_stage_names_are_refused() {
     let run = sls.run(&["print", "--stage", "bad_stage!"]);
     assert_eq!(run.code, 1, "{}", run.all());
 }
+
+#[test]
+fn remove_reminds_of_lambda_at_edge_functions_as_v3_does() {
+    let moto = sls_testkit::MotoServer::start();
+    let yml = |events: &str| {
+        format!("service: edge\nprovider:\n  name: aws\n  region: us-east-1\nfunctions:\n  hello:\n    handler: h.hello\n{events}")
+    };
+    let mut sls = Sls::new();
+    sls.env("AWS_ENDPOINT_URL", &moto.endpoint())
+        .env("AWS_ACCESS_KEY_ID", "AKIAEDGE")
+        .env("AWS_SECRET_ACCESS_KEY", "edge-secret")
+        .env("AWS_REGION", "us-east-1");
+    sls.file("h.js", "exports.hello = async () => 1;\n");
+    let reminder = "Warning: Don't forget to manually remove your Lambda@Edge functions once the CloudFront distribution removal is successfully propagated!";
+    sls.file(
+        "serverless.yml",
+        &yml("    events:\n      - cloudFront:\n          eventType: viewer-request\n          origin: https://example.com\n"),
+    );
+    let run = sls.run(&["remove"]).ok();
+    assert_eq!(run.stderr.matches(reminder).count(), 1, "{}", run.stderr);
+    sls.file("serverless.yml", &yml(""));
+    let run = sls.run(&["remove"]).ok();
+    assert!(!run.stderr.contains("Lambda@Edge"), "{}", run.stderr);
+}
