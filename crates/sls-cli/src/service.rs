@@ -145,12 +145,40 @@ pub fn load(
         instance_id: instance_id.clone(),
     };
     let phase1 = sls_config::resolve_phase1(&file, &ctx).map_err(|e| hinted(&e))?;
+    if let Some(notice) = dashboard_notice(&file.name, &phase1.dashboard_keys()) {
+        eprintln!("{notice}");
+    }
     Ok(Loaded {
         file: Some(file),
         options,
         phase1,
         instance_id,
     })
+}
+
+/// Said once per command when the service names a Serverless Dashboard `org`/`app`: v3 would
+/// need a Dashboard login and wrap the handlers; sls packages the service as if the keys were
+/// absent, and says so rather than nothing.
+fn dashboard_notice(file_name: &str, keys: &[&str]) -> Option<String> {
+    if keys.is_empty() {
+        return None;
+    }
+    let named = keys
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    Some(format!(
+        "Notice: {file_name} sets {named} (Serverless Dashboard). sls does not use the Dashboard: \
+         the handlers are not wrapped with the Dashboard's instrumentation, and no Dashboard \
+         parameters, outputs or credentials are read; the service is packaged and deployed as if \
+         {} absent.",
+        if keys.len() > 1 {
+            "these keys were"
+        } else {
+            "this key was"
+        }
+    ))
 }
 
 /// `${sls:instanceId}`: unique per run, like v3 (time-based, not random, so no RNG dependency).

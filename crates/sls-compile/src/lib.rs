@@ -138,6 +138,18 @@ pub fn setup_provider_configuration(service: &Service, config: &Value, t: &mut V
     }
 }
 
+/// `before:package:compileFunctions`: what event families change in the functions before they
+/// are compiled (v3's cloudFront `prepareFunctions`: Lambda@Edge functions are versioned, with
+/// their memory and timeout defaults). `config` changes with the service, as v3's state shows.
+pub fn prepare_functions(service: &mut Service, config: &mut Value) {
+    events::prepare_functions(service, config);
+}
+
+/// What v3 logs while compiling the events (warnings and reminders), for the CLI to show.
+pub fn compile_notices(service: &Service, config: &Value, t: &Value) -> Vec<String> {
+    events::cloud_front_notices(service, config, t)
+}
+
 /// `package:compileFunctions`: every function, its version, URL and event invoke config.
 pub fn compile_functions(
     service: &Service,

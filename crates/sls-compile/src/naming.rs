@@ -440,6 +440,42 @@ pub fn lambda_iot_fleet_provisioning_permission_logical_id(function: &str) -> St
     )
 }
 
+// ---- CloudFront (Lambda@Edge) ----
+
+pub const CLOUDFRONT_DISTRIBUTION_LOGICAL_ID: &str = "CloudFrontDistribution";
+pub const CLOUDFRONT_DISTRIBUTION_DOMAIN_NAME_LOGICAL_ID: &str = "CloudFrontDistributionDomainName";
+
+pub fn lambda_at_edge_invoke_permission_logical_id(function: &str) -> String {
+    format!("{}InvokePermission", lambda_logical_id(function))
+}
+
+/// v3 `getCloudFrontOriginId`: `s3/` or `custom/`, the domain (a CloudFormation function as its
+/// JSON with only letters and digits kept), then the origin path.
+pub fn cloud_front_origin_id(origin: &Value) -> String {
+    let kind = if sls_config::is_truthy(&origin["S3OriginConfig"]) {
+        "s3"
+    } else {
+        "custom"
+    };
+    let domain = match &origin["DomainName"] {
+        Value::String(s) => s.clone(),
+        other => normalize_name_alphanumeric(&other.to_string()),
+    };
+    let path = match &origin["OriginPath"] {
+        Value::String(p) => p.as_str(),
+        _ => "",
+    };
+    format!("{kind}/{domain}{path}")
+}
+
+pub fn cloud_front_cache_policy_logical_id(name: &str) -> String {
+    format!("CloudFrontCachePolicy{}", normalized_function_name(name))
+}
+
+pub fn cloud_front_cache_policy_name(service: &str, stage: &str, name: &str) -> String {
+    format!("{service}-{stage}-{name}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,12 +12,6 @@ use crate::error::{DeployError, Result};
 /// Top-level keys.
 const TOP_LEVEL: &[(&str, &str)] = &[];
 
-/// `provider.*` keys.
-const PROVIDER: &[(&str, &str)] = &[(
-    "cloudFront",
-    "v3 creates CloudFront cache policies for Lambda@Edge",
-)];
-
 /// `vpc.*` keys, at provider and function level.
 const PROVIDER_VPC: &[(&str, &str)] = &[(
     "ipv6AllowedForDualStack",
@@ -57,7 +51,6 @@ fn check_table(obj: &Value, prefix: &str, table: &[(&str, &str)]) -> Result<()> 
 pub(super) fn check(config: &Value) -> Result<()> {
     check_table(config, "", TOP_LEVEL)?;
     if let Some(p) = config.get("provider").filter(|p| p.is_object()) {
-        check_table(p, "provider.", PROVIDER)?;
         if let Some(v) = p.get("vpc") {
             check_table(v, "provider.vpc.", PROVIDER_VPC)?;
         }
@@ -87,6 +80,5 @@ mod tests {
             err.to_string().contains("functions.a.awsKmsKeyArn"),
             "{err}"
         );
-        assert!(check(&json!({"provider": {"cloudFront": false}})).is_ok());
     }
 }

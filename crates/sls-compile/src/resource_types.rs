@@ -25,6 +25,9 @@ pub const API_GATEWAY_V2_ROUTE: &str = "AWS::ApiGatewayV2::Route";
 pub const API_GATEWAY_V2_ROUTE_RESPONSE: &str = "AWS::ApiGatewayV2::RouteResponse";
 pub const API_GATEWAY_V2_STAGE: &str = "AWS::ApiGatewayV2::Stage";
 
+pub const CLOUDFRONT_CACHE_POLICY: &str = "AWS::CloudFront::CachePolicy";
+pub const CLOUDFRONT_DISTRIBUTION: &str = "AWS::CloudFront::Distribution";
+
 pub const COGNITO_USER_POOL: &str = "AWS::Cognito::UserPool";
 
 pub const ELB_V2_LISTENER_RULE: &str = "AWS::ElasticLoadBalancingV2::ListenerRule";
@@ -82,6 +85,8 @@ pub const ALL: &[&str] = &[
     API_GATEWAY_V2_ROUTE,
     API_GATEWAY_V2_ROUTE_RESPONSE,
     API_GATEWAY_V2_STAGE,
+    CLOUDFRONT_CACHE_POLICY,
+    CLOUDFRONT_DISTRIBUTION,
     COGNITO_USER_POOL,
     ELB_V2_LISTENER_RULE,
     ELB_V2_TARGET_GROUP,

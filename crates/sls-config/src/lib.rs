@@ -43,6 +43,8 @@ pub mod vars;
 
 /// JavaScript truthiness of a JSON value (`if (value)` in v3 and its plugins).
 pub use jsval::is_truthy;
+/// JS key order of an object (integer-like keys first, ascending), as `JSON.stringify` writes it.
+pub use jsval::js_order;
 mod yaml;
 mod yaml_dump;
 

@@ -313,6 +313,9 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
         HOOKS
     }
     fn run(&mut self, point: HookPoint, st: &mut PackageState<'a>) -> Result<()> {
+        if point.event == "package:compileFunctions" && point.when == When::Before {
+            compile::prepare_functions(&mut st.service, &mut st.config);
+        }
         let config = &st.config;
         let t = &mut st.update_template;
         match point.event {
@@ -351,6 +354,8 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
                     st.artifacts
                         .push(crate::custom_resources::write_zip(&st.out)?);
                 }
+                let notices = compile::compile_notices(&st.service, config, t);
+                st.notices.extend(notices);
             }
             "aws:package:finalize:addExportNameForOutputs" => {
                 compile::add_export_names(&st.service, t)

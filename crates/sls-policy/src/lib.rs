@@ -581,6 +581,44 @@ mod tests {
     }
 
     #[test]
+    fn lambda_at_edge_is_scoped_to_cloudfront_and_the_service_functions() {
+        let t = json!({"Resources": {
+            "EdgeLambdaFunction": {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": "svc-dev-edge"}},
+            "CloudFrontCachePolicyP": {"Type": "AWS::CloudFront::CachePolicy", "Properties": {}},
+            "CloudFrontDistribution": {"Type": "AWS::CloudFront::Distribution", "Properties": {}}
+        }});
+        let p = generate_for(&service(None, None), &t, &[], Some("123456789012"));
+        let doc = &p.caller;
+        let dist = stmt(doc, "CloudFrontDistributions").unwrap();
+        assert_eq!(
+            dist["Resource"],
+            json!("arn:aws:cloudfront::123456789012:distribution/*")
+        );
+        assert!(dist["Action"]
+            .to_string()
+            .contains("cloudfront:UpdateDistribution"));
+        let policies = stmt(doc, "CloudFrontCachePolicies").unwrap();
+        assert_eq!(
+            policies["Resource"],
+            json!("arn:aws:cloudfront::123456789012:cache-policy/*")
+        );
+        let replication = stmt(doc, "LambdaEdgeReplication").unwrap();
+        assert!(replication["Action"]
+            .to_string()
+            .contains("lambda:EnableReplication*"));
+        assert_eq!(
+            replication["Resource"],
+            json!("arn:aws:lambda:eu-west-1:123456789012:function:svc-dev-*")
+        );
+        let linked = stmt(doc, "LambdaEdgeServiceLinkedRoles").unwrap();
+        assert_eq!(linked["Action"], json!(["iam:CreateServiceLinkedRole"]));
+        assert!(linked["Resource"].to_string().contains(
+            "role/aws-service-role/replicator.lambda.amazonaws.com/AWSServiceRoleForLambdaReplicator"
+        ));
+        assert!(p.unmapped_types.is_empty(), "{:?}", p.unmapped_types);
+    }
+
+    #[test]
     fn a_known_account_replaces_the_wildcard() {
         let p = generate_for(
             &service(None, None),

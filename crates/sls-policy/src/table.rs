@@ -708,6 +708,60 @@ static TABLE: &[Entry] = &[
             LOAD_BALANCER_DESCRIBE,
         ],
     ),
+    // `cloudFront` events (Lambda@Edge): the distribution, which associates the functions'
+    // versions (CloudFront replicates them through the Lambda replicator's service-linked
+    // role, created on first use), and the cache policies.
+    row(
+        CLOUDFRONT_DISTRIBUTION,
+        &[
+            grant(
+                "CloudFrontDistributions",
+                &[
+                    "cloudfront:CreateDistribution",
+                    "cloudfront:CreateDistributionWithTags",
+                    "cloudfront:UpdateDistribution",
+                    "cloudfront:DeleteDistribution",
+                    "cloudfront:GetDistribution",
+                    "cloudfront:GetDistributionConfig",
+                    "cloudfront:TagResource",
+                    "cloudfront:UntagResource",
+                    "cloudfront:ListTagsForResource",
+                ],
+                Scope::Fixed(&["arn:{partition}:cloudfront::{account}:distribution/*"]),
+            ),
+            grant(
+                "LambdaEdgeReplication",
+                &[
+                    "lambda:GetFunction",
+                    "lambda:EnableReplication*",
+                    "lambda:DisableReplication*",
+                ],
+                Scope::Functions,
+            ),
+            grant(
+                "LambdaEdgeServiceLinkedRoles",
+                &["iam:CreateServiceLinkedRole"],
+                Scope::Fixed(&[
+                    "arn:{partition}:iam::{account}:role/aws-service-role/replicator.lambda.amazonaws.com/AWSServiceRoleForLambdaReplicator",
+                    "arn:{partition}:iam::{account}:role/aws-service-role/logger.cloudfront.amazonaws.com/AWSServiceRoleForCloudFrontLogger",
+                ]),
+            ),
+        ],
+    ),
+    row(
+        CLOUDFRONT_CACHE_POLICY,
+        &[grant(
+            "CloudFrontCachePolicies",
+            &[
+                "cloudfront:CreateCachePolicy",
+                "cloudfront:UpdateCachePolicy",
+                "cloudfront:DeleteCachePolicy",
+                "cloudfront:GetCachePolicy",
+                "cloudfront:GetCachePolicyConfig",
+            ],
+            Scope::Fixed(&["arn:{partition}:cloudfront::{account}:cache-policy/*"]),
+        )],
+    ),
     // Its statements are those of every custom resource, below.
     row(CLOUDFORMATION_CUSTOM_RESOURCE, &[]),
     Entry::Across(custom_resources),

@@ -11,7 +11,7 @@ use sls_deploy::{
 };
 
 use serde_json::Value;
-use sls_lifecycle::{self as lifecycle, HookPoint, Participant};
+use sls_lifecycle::{self as lifecycle, HookPoint, Participant, When};
 use sls_plugins::{HostState, PluginHost};
 
 use crate::cli::{
@@ -771,11 +771,25 @@ impl<'h> Participant<Run<'h>> for Remove {
         "sls:remove"
     }
     fn hooks(&self) -> Hooks {
-        const HOOKS: Hooks = &[HookPoint::at("remove:remove")];
+        const HOOKS: Hooks = &[
+            HookPoint::before("remove:remove"),
+            HookPoint::at("remove:remove"),
+        ];
         HOOKS
     }
-    fn run(&mut self, _: HookPoint, run: &mut Run<'h>) -> CliResult {
+    fn run(&mut self, point: HookPoint, run: &mut Run<'h>) -> CliResult {
         let svc = run.service()?;
+        if point.when == When::Before {
+            // v3's cloudFront plugin: the retained Lambda@Edge functions outlive the stack.
+            let edge = svc
+                .functions
+                .iter()
+                .any(|f| f.events.iter().any(|e| e.get("cloudFront").is_some()));
+            if edge {
+                eprintln!("Warning: Don't forget to manually remove your Lambda@Edge functions once the CloudFront distribution removal is successfully propagated!");
+            }
+            return Ok(());
+        }
         let s = &run.s;
         let progress = Progress::new(run.host.stderr_is_terminal);
         let outcome = s

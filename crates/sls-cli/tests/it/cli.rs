@@ -123,6 +123,66 @@ fn print_resolves_variables_with_options_env_and_params() {
 }
 
 #[test]
+fn dashboard_org_and_app_are_named_once_and_dashboard_params_are_an_error() {
+    let yml = |extra: &str| {
+        format!(
+            "{extra}service: svc\nprovider:\n  name: aws\n  memorySize: ${{param:mem}}\nparams:\n  default:\n    mem: 256\nfunctions:\n  hello:\n    handler: h.hello\n"
+        )
+    };
+    let sls = Sls::new();
+    sls.file("h.js", "exports.hello = async () => 1;\n");
+    sls.file("serverless.yml", &yml("org: acme\napp: shop\n"));
+    // Said once, on stderr, for print and for package; params of `params:` resolve as before.
+    let run = sls.run(&["print", "--format", "json"]).ok();
+    assert_eq!(run.json()["provider"]["memorySize"], 256);
+    let notice = "Notice: serverless.yml sets `org` and `app` (Serverless Dashboard). sls does not use the Dashboard: the handlers are not wrapped with the Dashboard's instrumentation, and no Dashboard parameters, outputs or credentials are read";
+    assert_eq!(run.stderr.matches(notice).count(), 1, "{}", run.stderr);
+    let run = sls.run(&["package"]).ok();
+    assert_eq!(
+        run.stderr.matches("Serverless Dashboard").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    // One key alone is named alone.
+    sls.file("serverless.yml", &yml("org: acme\n"));
+    let run = sls.run(&["print"]).ok();
+    assert!(
+        run.stderr.contains("sets `org` (Serverless Dashboard)"),
+        "{}",
+        run.stderr
+    );
+    // Without them: no notice.
+    sls.file("serverless.yml", &yml(""));
+    let run = sls.run(&["print"]).ok();
+    assert!(!run.stderr.contains("Dashboard"), "{}", run.stderr);
+    // A param only the Dashboard could hold: the variable, where, and what to do.
+    sls.file(
+        "serverless.yml",
+        &yml("org: acme\napp: shop\ncustom:\n  db: ${param:dbUrl}\n"),
+    );
+    let run = sls.run(&["print"]).failed(1);
+    for needle in [
+        "Cannot resolve variable at \"custom.db\"",
+        "The param \"dbUrl\" cannot be resolved from CLI options or stage params or Serverless Dashboard",
+        "sls does not read Serverless Dashboard parameters: define \"dbUrl\" under `params.dev` or `params.default`",
+        "--param=\"dbUrl=<value>\"",
+        "deploy with the Serverless Framework v3 logged in to the Dashboard",
+    ] {
+        assert!(run.stderr.contains(needle), "{needle}: {}", run.stderr);
+    }
+    // Without org/app, v3's message alone.
+    sls.file("serverless.yml", &yml("custom:\n  db: ${param:dbUrl}\n"));
+    let run = sls.run(&["print"]).failed(1);
+    assert!(
+        run.stderr.contains("The param \"dbUrl\" cannot be resolved from CLI options or stage params. If you are using Serverless Framework Compose")
+            && !run.stderr.contains("Dashboard"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn unresolvable_variables_are_reported_like_v3() {
     let sls = Sls::new();
     sls.file(
@@ -151,4 +211,28 @@ fn invalid_stage_names_are_refused() {
     sls.file("serverless.yml", "service: svc\nprovider:\n  name: aws\n");
     let run = sls.run(&["print", "--stage", "bad_stage!"]);
     assert_eq!(run.code, 1, "{}", run.all());
+}
+
+#[test]
+fn remove_reminds_of_lambda_at_edge_functions_as_v3_does() {
+    let moto = sls_testkit::MotoServer::start();
+    let yml = |events: &str| {
+        format!("service: edge\nprovider:\n  name: aws\n  region: us-east-1\nfunctions:\n  hello:\n    handler: h.hello\n{events}")
+    };
+    let mut sls = Sls::new();
+    sls.env("AWS_ENDPOINT_URL", &moto.endpoint())
+        .env("AWS_ACCESS_KEY_ID", "AKIAEDGE")
+        .env("AWS_SECRET_ACCESS_KEY", "edge-secret")
+        .env("AWS_REGION", "us-east-1");
+    sls.file("h.js", "exports.hello = async () => 1;\n");
+    let reminder = "Warning: Don't forget to manually remove your Lambda@Edge functions once the CloudFront distribution removal is successfully propagated!";
+    sls.file(
+        "serverless.yml",
+        &yml("    events:\n      - cloudFront:\n          eventType: viewer-request\n          origin: https://example.com\n"),
+    );
+    let run = sls.run(&["remove"]).ok();
+    assert_eq!(run.stderr.matches(reminder).count(), 1, "{}", run.stderr);
+    sls.file("serverless.yml", &yml(""));
+    let run = sls.run(&["remove"]).ok();
+    assert!(!run.stderr.contains("Lambda@Edge"), "{}", run.stderr);
 }

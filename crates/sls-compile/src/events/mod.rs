@@ -7,6 +7,7 @@
 mod alb;
 mod alexa;
 mod api_gateway;
+mod cloud_front;
 mod cloudwatch_event;
 mod cloudwatch_log;
 mod cognito_user_pool;
@@ -32,6 +33,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{DeployError, Result};
 use sls_config::model::{Function, Service};
+
+pub(super) use cloud_front::{notices as cloud_front_notices, prepare_functions};
 
 /// Families compiled over all functions at once, in v3's plugin order (`lib/plugins/index.js`):
 /// each v3 plugin walks every function, then appends its role statements, so the order of
@@ -74,6 +77,7 @@ pub(super) fn compile_families(
     cognito_user_pool::compile_existing(&ctx, instance_id, template)?;
     event_bridge::compile_all(&ctx, template)?;
     sqs::compile_all(service, template)?;
+    cloud_front::compile_all(service, config, template)?;
     http_api::compile(service, config, template)?;
     Ok(())
 }
@@ -103,6 +107,7 @@ pub(super) fn check_families(service: &Service, config: &Value) -> Result<()> {
     cognito_user_pool::compile_existing(&ctx, "0", &mut scratch)?;
     iot_fleet_provisioning::compile_all(service, &mut scratch)?;
     alb::compile_all(service, config, &mut scratch)?;
+    cloud_front::compile_all(service, config, &mut scratch)?;
     api_gateway::compile(&ctx, "0", &mut scratch)?;
     websocket::compile(service, config, &mut scratch)?;
     http_api::compile(service, config, &mut scratch)
@@ -154,6 +159,7 @@ fn compile_event(
         "activemq" => mq::parse(mq::ACTIVEMQ, f, index, settings).map(drop),
         "rabbitmq" => mq::parse(mq::RABBITMQ, f, index, settings).map(drop),
         "msk" => msk::parse(f, index, settings).map(drop),
+        "cloudFront" => cloud_front::parse(f, index, settings).map(drop),
         "alb" => Ok(()), // checked with the other events in `check_families`
         "http" => api_gateway::check_event(service, f, index, settings),
         "httpApi" => http_api::check_event(f, index, settings),

@@ -152,6 +152,18 @@ impl Phase1 {
             resolved: None,
         }
     }
+
+    /// The Serverless Dashboard keys the file sets (`org`, `app`, as resolved in phase 1):
+    /// v3 would log in to the Dashboard and instrument the handlers; sls does neither.
+    pub fn dashboard_keys(&self) -> Vec<&'static str> {
+        let Some(st) = &self.resolved else {
+            return Vec::new();
+        };
+        ["org", "app"]
+            .into_iter()
+            .filter(|k| st.config.get(*k).is_some_and(is_truthy))
+            .collect()
+    }
 }
 
 /// The resolved service.

@@ -1062,15 +1062,23 @@ impl<'a> Resolver<'a> {
         match found {
             Some(v) => Ok(SourceResult::value(v)),
             None => {
-                let dashboard = is_truthy(self.st.config.get("org").unwrap_or(&Value::Null))
-                    && is_truthy(self.st.config.get("app").unwrap_or(&Value::Null));
+                let set = |k: &str| is_truthy(self.st.config.get(k).unwrap_or(&Value::Null));
+                let dashboard = set("org") && set("app");
+                let mut message = format!(
+                    "The param \"{name}\" cannot be resolved from CLI options or stage params{}. If you are using Serverless Framework Compose, make sure to run commands via Compose so that all parameters can be resolved",
+                    if dashboard { " or Serverless Dashboard" } else { "" }
+                );
+                // With `org`/`app`, v3 would ask the Dashboard: sls never does, so say so.
+                if set("org") || set("app") {
+                    let stage = self.param_stage();
+                    message.push_str(&format!(
+                        ". sls does not read Serverless Dashboard parameters: define \"{name}\" under `params.{stage}` or `params.default` in the service file, pass `--param=\"{name}=<value>\"`, or deploy with the Serverless Framework v3 logged in to the Dashboard"
+                    ));
+                }
                 Ok(SourceResult {
                     value: Value::Null,
                     pending: false,
-                    eventual_error: Some(format!(
-                        "The param \"{name}\" cannot be resolved from CLI options or stage params{}. If you are using Serverless Framework Compose, make sure to run commands via Compose so that all parameters can be resolved",
-                        if dashboard { " or Serverless Dashboard" } else { "" }
-                    )),
+                    eventual_error: Some(message),
                 })
             }
         }

@@ -106,6 +106,11 @@ pub(crate) fn endpoints(
             out.push(value.clone());
         }
     }
+    // v3: the CloudFront distribution of `cloudFront` events, after the APIs.
+    let cloud_front = sls_compile::naming::CLOUDFRONT_DISTRIBUTION_DOMAIN_NAME_LOGICAL_ID;
+    if let Some((_, domain, _)) = outputs.iter().find(|(k, _, _)| k == cloud_front) {
+        out.push(format!("CloudFront - {domain}"));
+    }
     out
 }
 
@@ -154,6 +159,11 @@ mod tests {
                 "wss://w.execute-api.us-east-1.amazonaws.com/dev".to_string(),
                 None,
             ),
+            (
+                "CloudFrontDistributionDomainName".to_string(),
+                "d111111abcdef8.cloudfront.net".to_string(),
+                None,
+            ),
         ];
         assert_eq!(
             endpoints(&svc, &outputs),
@@ -164,6 +174,7 @@ mod tests {
                 "ANY - https://h.execute-api.us-east-1.amazonaws.com",
                 "GET - https://h.execute-api.us-east-1.amazonaws.com/x/{id}",
                 "wss://w.execute-api.us-east-1.amazonaws.com/dev",
+                "CloudFront - d111111abcdef8.cloudfront.net",
             ]
         );
     }

@@ -136,7 +136,7 @@ fn sns_needs_a_topic() {
 
 #[test]
 fn families_not_implemented_are_refused_by_name() {
-    for family in ["cloudFront", "websocketz"] {
+    for family in ["websocketz", "cloudFrontz"] {
         let e = refused(json!([{family: {"x": 1}}]));
         assert!(
             e.contains("hello") && e.contains(family) && e.contains("not supported"),

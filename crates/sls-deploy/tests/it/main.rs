@@ -2,6 +2,7 @@
 //! AWS SDK again (see README "Tests"). One module per former test file.
 
 mod api_gateway_errors;
+mod cloud_front;
 #[cfg(feature = "aws")]
 mod common;
 mod corpus;

@@ -258,13 +258,13 @@ fn events_are_rejected_clearly() {
     let cfg = json!({
         "service": "demo",
         "provider": {"name": "aws"},
-        "functions": {"hello": {"handler": "h.h", "events": [{"cloudFront": {"eventType": "viewer-request"}}]}}
+        "functions": {"hello": {"handler": "h.h", "events": [{"lambdaEdge": {"eventType": "viewer-request"}}]}}
     });
     let err = run(t.path(), &cfg).unwrap_err();
     assert!(matches!(err, DeployError::UnsupportedEvent { .. }));
     assert_eq!(
         err.to_string(),
-        "Function \"hello\": event type \"cloudFront\" is not supported yet."
+        "Function \"hello\": event type \"lambdaEdge\" is not supported yet."
     );
 }
 

@@ -54,6 +54,8 @@ const CASES: &[&str] = &[
     "fn-image",
     "resources-extensions",
     "layers",
+    "ev-cloudfront",
+    "ev-cloudfront-paths",
     // real-world services from serverless/examples (SOURCE.md in each fixture)
     "ex-scheduled-cron",
     "ex-s3-ses-email",
