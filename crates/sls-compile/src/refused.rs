@@ -73,12 +73,19 @@ mod tests {
 
     #[test]
     fn names_the_property_path() {
-        let err = check(&json!({"provider": {"cloudFront": {"x": {}}}})).unwrap_err();
-        assert!(err.to_string().contains("provider.cloudFront"), "{err}");
+        let err =
+            check(&json!({"provider": {"vpc": {"ipv6AllowedForDualStack": true}}})).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("provider.vpc.ipv6AllowedForDualStack"),
+            "{err}"
+        );
         let err = check(&json!({"functions": {"a": {"awsKmsKeyArn": "k"}}})).unwrap_err();
         assert!(
             err.to_string().contains("functions.a.awsKmsKeyArn"),
             "{err}"
         );
+        // `false` changes nothing in v3 either.
+        assert!(check(&json!({"functions": {"a": {"awsKmsKeyArn": false}}})).is_ok());
     }
 }

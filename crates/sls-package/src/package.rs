@@ -303,6 +303,7 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
             HookPoint::at("package:setupProviderConfiguration"),
             HookPoint::before("package:compileLayers"),
             HookPoint::at("package:compileLayers"),
+            HookPoint::before("package:compileFunctions"),
             HookPoint::at("package:compileFunctions"),
             HookPoint::at("package:compileEvents"),
             HookPoint::at("aws:package:finalize:addExportNameForOutputs"),
@@ -314,7 +315,9 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
     }
     fn run(&mut self, point: HookPoint, st: &mut PackageState<'a>) -> Result<()> {
         if point.event == "package:compileFunctions" && point.when == When::Before {
+            // What v3's cloudFront compile does to the functions before compiling them.
             compile::prepare_functions(&mut st.service, &mut st.config);
+            return Ok(());
         }
         let config = &st.config;
         let t = &mut st.update_template;

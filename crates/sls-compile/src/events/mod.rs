@@ -59,7 +59,7 @@ pub(super) fn compile_families(
     s3::compile_all(service, config, template)?;
     s3::compile_existing(&ctx, instance_id, template)?;
     api_gateway::compile(&ctx, instance_id, template)?;
-    websocket::compile(service, config, template)?;
+    websocket::compile(&ctx, template)?;
     sns::compile_all(service, template)?;
     stream::compile_all(service, config, template)?;
     kafka::compile_all(service, template)?;
@@ -109,7 +109,7 @@ pub(super) fn check_families(service: &Service, config: &Value) -> Result<()> {
     alb::compile_all(service, config, &mut scratch)?;
     cloud_front::compile_all(service, config, &mut scratch)?;
     api_gateway::compile(&ctx, "0", &mut scratch)?;
-    websocket::compile(service, config, &mut scratch)?;
+    websocket::compile(&ctx, &mut scratch)?;
     http_api::compile(service, config, &mut scratch)
 }
 

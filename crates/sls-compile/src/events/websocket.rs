@@ -3,13 +3,15 @@
 //! `execute-api:ManageConnections` statement), integrations, route responses, authorizers,
 //! permissions, routes, stage, and a deployment whose logical id carries the hash of the
 //! websocket part of the template; output `ServiceEndpointWebsocket`. `provider.logs.websocket`
-//! is refused (v3 sets up an account-wide CloudWatch role for it by API calls).
+//! adds the stage's log settings, the `/aws/websocket/<service>-<stage>` log group and the
+//! account's CloudWatch role (v3's custom resource, shared with REST API logs).
 
 use base64::Engine;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::common;
+use super::custom_resources as cr;
 use crate::error::{DeployError, Result};
 use crate::naming;
 use sls_config::is_truthy as truthy;
@@ -17,6 +19,10 @@ use sls_config::model::{Function, Service};
 
 const API_ID: &str = "WebsocketsApi";
 const STAGE_ID: &str = "WebsocketsDeploymentStage";
+/// v3 `getWebsocketsLogGroupLogicalId`.
+const LOG_GROUP_ID: &str = "WebsocketsLogGroup";
+/// v3's access log format for websockets.
+const DEFAULT_LOG_FORMAT: &str = "$context.identity.sourceIp $context.identity.caller $context.identity.user [$context.requestTime] \"$context.eventType $context.routeKey $context.connectionId\" $context.requestId";
 
 struct Event {
     function: String,
@@ -279,7 +285,8 @@ struct Api {
 }
 
 /// Compiles every `websocket` event of the service into `t`, in v3's order of steps.
-pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Result<()> {
+pub(crate) fn compile(ctx: &cr::Context<'_>, t: &mut Value) -> Result<()> {
+    let (service, config) = (ctx.service, ctx.config);
     let events = collect_events(service)?;
     if events.is_empty() {
         return Ok(());
@@ -289,15 +296,7 @@ pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Resul
         .get("provider")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    if p.get("logs")
-        .and_then(|l| l.get("websocket"))
-        .is_some_and(|v| !v.is_null())
-    {
-        return Err(err(
-            "provider.logs.websocket",
-            "v3 sets up websocket logs with an account-wide CloudWatch role through API calls, which sls does not do yet; remove it",
-        ));
-    }
+    let logs = stage_logs(p)?;
     let external = p
         .get("apiGateway")
         .and_then(|a| a.get("websocketApiId"))
@@ -324,14 +323,24 @@ pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Resul
     add_permissions(&api, &events, resources);
     add_routes(&api, &events, resources);
     if !api.external {
-        resources.insert(
-            STAGE_ID.into(),
-            json!({
-                "Type": "AWS::ApiGatewayV2::Stage",
-                "Properties": {"ApiId": api.id, "StageName": service.stage, "Description": api.description}
-            }),
-        );
+        let mut stage = json!({
+            "Type": "AWS::ApiGatewayV2::Stage",
+            "Properties": {"ApiId": api.id, "StageName": service.stage, "Description": api.description}
+        });
+        if let Some(settings) = &logs {
+            for (k, v) in settings {
+                stage["Properties"][k] = v.clone();
+            }
+        }
+        resources.insert(STAGE_ID.into(), stage);
+        if logs.is_some() {
+            resources.insert(LOG_GROUP_ID.into(), log_group(service, p));
+            cr::ensure_api_gateway_cloud_watch_role(ctx, t);
+        }
     }
+    let Some(resources) = t["Resources"].as_object_mut() else {
+        return Ok(());
+    };
     add_deployment(service, &api, &events, resources);
     t["Outputs"]["ServiceEndpointWebsocket"] = json!({
         "Description": "URL of the service endpoint",
@@ -341,6 +350,78 @@ pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Resul
         ]]}
     });
     Ok(())
+}
+
+/// v3 `compileStage`'s log settings for `provider.logs.websocket` (`true` or an object):
+/// `DefaultRouteSettings` (data trace, level) and, unless `accessLogging: false`, the
+/// `AccessLogSettings` into the log group. `None` without the setting.
+fn stage_logs(p: &Map<String, Value>) -> Result<Option<Map<String, Value>>> {
+    let logs = &p
+        .get("logs")
+        .map(|l| &l["websocket"])
+        .unwrap_or(&Value::Null);
+    if !truthy(logs) {
+        return Ok(None);
+    }
+    // JavaScript reads properties of `true` as undefined: every default.
+    let get = |k: &str| logs.get(k).filter(|v| !v.is_null());
+    let on = |k: &str| get(k).is_none_or(truthy);
+    let level = if !on("executionLogging") {
+        json!("OFF")
+    } else {
+        match get("level").filter(|l| truthy(l)) {
+            None => json!("INFO"),
+            Some(l) if l == "INFO" || l == "ERROR" => l.clone(),
+            Some(l) => {
+                let shown = l
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| l.to_string());
+                return Err(err(
+                    "provider.logs.websocket.level",
+                    format!("provider.logs.websocket.level is set to an invalid value. Support values are INFO, ERROR, got {shown}."),
+                ));
+            }
+        }
+    };
+    let mut out = Map::new();
+    out.insert(
+        "DefaultRouteSettings".into(),
+        json!({"DataTraceEnabled": on("fullExecutionData"), "LoggingLevel": level}),
+    );
+    if on("accessLogging") {
+        let format = get("format")
+            .filter(|f| truthy(f))
+            .cloned()
+            .unwrap_or(json!(DEFAULT_LOG_FORMAT));
+        out.insert(
+            "AccessLogSettings".into(),
+            json!({
+                "DestinationArn": {"Fn::Sub": format!("arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:${{{LOG_GROUP_ID}}}")},
+                "Format": format,
+            }),
+        );
+    }
+    Ok(Some(out))
+}
+
+/// v3's `/aws/websocket/<service>-<stage>` log group, with the provider's retention and data
+/// protection policy.
+fn log_group(service: &Service, p: &Map<String, Value>) -> Value {
+    let mut props = Map::new();
+    props.insert(
+        "LogGroupName".into(),
+        json!(format!("/aws/websocket/{}-{}", service.name, service.stage)),
+    );
+    for (key, from) in [
+        ("RetentionInDays", "logRetentionInDays"),
+        ("DataProtectionPolicy", "logDataProtectionPolicy"),
+    ] {
+        if let Some(v) = p.get(from).filter(|v| truthy(v)) {
+            props.insert(key.into(), v.clone());
+        }
+    }
+    json!({"Type": "AWS::Logs::LogGroup", "Properties": props})
 }
 
 fn collect_events(service: &Service) -> Result<Vec<Event>> {

@@ -169,6 +169,12 @@ fn unknown_keys_and_unsupported_settings_are_refused() {
         ],
     );
     let mut cfg = svc(json!([{"websocket": "$connect"}]));
-    cfg["provider"]["logs"] = json!({"websocket": true});
-    expect(cfg, &["provider.logs.websocket"]);
+    cfg["provider"]["logs"] = json!({"websocket": {"level": "DEBUG"}});
+    expect(
+        cfg,
+        &[
+            "provider.logs.websocket.level",
+            "Support values are INFO, ERROR, got DEBUG",
+        ],
+    );
 }

@@ -56,6 +56,8 @@ const CASES: &[&str] = &[
     "layers",
     "ev-cloudfront",
     "ev-cloudfront-paths",
+    // websocket logs: the stage's settings and v3's account-role custom resource
+    "ws-logs",
     // real-world services from serverless/examples (SOURCE.md in each fixture)
     "ex-scheduled-cron",
     "ex-s3-ses-email",
