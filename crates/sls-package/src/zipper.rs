@@ -28,6 +28,31 @@ pub fn write_zip(files: &[SourceFile], dest: &Path) -> Result<String> {
 /// Writes in-memory files (`(name, bytes)`, in order) to `dest` with the same fixed metadata as
 /// [`write_zip`] (mode 0644), atomically; returns base64(SHA-256) of the zip.
 pub fn write_bytes_zip(files: &[(&str, &[u8])], dest: &Path) -> Result<String> {
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .last_modified_time(DateTime::default())
+        .system(System::Unix)
+        .unix_permissions(0o644);
+    write_atomically(dest, 64 << 10, |writer, zip_err| {
+        for (name, bytes) in files {
+            writer
+                .start_file(*name, options)
+                .and_then(|()| writer.write_all(bytes).map_err(Into::into))
+                .map_err(|e| zip_err(e.to_string()))?;
+        }
+        Ok(())
+    })
+}
+
+type Writer = ZipWriter<BufWriter<std::fs::File>>;
+
+/// A zip at `dest`, written whole or not at all: `fill` adds the entries to a temp file next to
+/// it, which is then fsynced and renamed over `dest` (removed on error). Returns base64(SHA-256).
+fn write_atomically(
+    dest: &Path,
+    buffer: usize,
+    fill: impl FnOnce(&mut Writer, &dyn Fn(String) -> DeployError) -> Result<()>,
+) -> Result<String> {
     let zip_err = |message: String| DeployError::Zip {
         path: dest.to_path_buf(),
         message,
@@ -37,17 +62,11 @@ pub fn write_bytes_zip(files: &[(&str, &[u8])], dest: &Path) -> Result<String> {
     let tmp = dest.with_extension("zip.tmp");
     let file =
         std::fs::File::create(&tmp).map_err(|e| DeployError::io("could not create", &tmp, e))?;
-    let mut writer = ZipWriter::new(BufWriter::new(file));
-    let options = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Deflated)
-        .last_modified_time(DateTime::default())
-        .system(System::Unix)
-        .unix_permissions(0o644);
-    for (name, bytes) in files {
-        writer
-            .start_file(*name, options)
-            .and_then(|()| writer.write_all(bytes).map_err(Into::into))
-            .map_err(|e| zip_err(e.to_string()))?;
+    let mut writer = ZipWriter::new(BufWriter::with_capacity(buffer, file));
+    if let Err(e) = fill(&mut writer, &zip_err) {
+        drop(writer);
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
     }
     let file = writer
         .finish()
@@ -74,70 +93,44 @@ pub(crate) fn write_entries<'a>(
     entries: impl IntoIterator<Item = ZipEntry<'a>>,
     dest: &Path,
 ) -> Result<String> {
-    let zip_err = |message: String| DeployError::Zip {
-        path: dest.to_path_buf(),
-        message,
-    };
-    let dir = dest.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| DeployError::io("could not create", dir, e))?;
-    let tmp = dest.with_extension("zip.tmp");
-    let file =
-        std::fs::File::create(&tmp).map_err(|e| DeployError::io("could not create", &tmp, e))?;
-    let mut writer = ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
     let base = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
         .last_modified_time(DateTime::default())
         .system(System::Unix)
         .large_file(false);
-
-    let mut batch: Vec<(&str, &Path, SimpleFileOptions)> = Vec::new();
-    let mut batch_bytes = 0u64;
-    let mut add = |entry: ZipEntry<'a>| -> Result<()> {
-        match entry {
-            ZipEntry::Folder(name) => {
-                // Entries keep their order: the files before this folder go first.
-                flush(&mut writer, &mut batch).map_err(|e| zip_err(e.to_string()))?;
-                batch_bytes = 0;
-                writer
-                    .add_directory(name, base.unix_permissions(0o755))
-                    .map_err(|e| zip_err(e.to_string()))
-            }
-            ZipEntry::File(f) => {
-                let size = std::fs::metadata(&f.path)
-                    .map_err(|e| DeployError::io("could not read", &f.path, e))?
-                    .len();
-                // Files of 4 GiB and more need ZIP64 headers; mark them so the writer allows it.
-                let options = base
-                    .unix_permissions(if f.executable { 0o755 } else { 0o644 })
-                    .large_file(size >= u32::MAX as u64);
-                batch.push((f.name.as_str(), f.path.as_path(), options));
-                batch_bytes += size;
-                if batch_bytes >= BATCH_BYTES {
-                    flush(&mut writer, &mut batch).map_err(|e| zip_err(e.to_string()))?;
+    write_atomically(dest, 1 << 20, |writer, zip_err| {
+        let mut batch: Vec<(&str, &Path, SimpleFileOptions)> = Vec::new();
+        let mut batch_bytes = 0u64;
+        for entry in entries {
+            match entry {
+                ZipEntry::Folder(name) => {
+                    // Entries keep their order: the files before this folder go first.
+                    flush(writer, &mut batch).map_err(|e| zip_err(e.to_string()))?;
                     batch_bytes = 0;
+                    writer
+                        .add_directory(name, base.unix_permissions(0o755))
+                        .map_err(|e| zip_err(e.to_string()))?;
                 }
-                Ok(())
+                ZipEntry::File(f) => {
+                    let size = std::fs::metadata(&f.path)
+                        .map_err(|e| DeployError::io("could not read", &f.path, e))?
+                        .len();
+                    // Files of 4 GiB and more need ZIP64 headers; mark them so the writer
+                    // allows it.
+                    let options = base
+                        .unix_permissions(if f.executable { 0o755 } else { 0o644 })
+                        .large_file(size >= u32::MAX as u64);
+                    batch.push((f.name.as_str(), f.path.as_path(), options));
+                    batch_bytes += size;
+                    if batch_bytes >= BATCH_BYTES {
+                        flush(writer, &mut batch).map_err(|e| zip_err(e.to_string()))?;
+                        batch_bytes = 0;
+                    }
+                }
             }
         }
-    };
-    let added = entries
-        .into_iter()
-        .try_for_each(&mut add)
-        .and_then(|()| flush(&mut writer, &mut batch).map_err(|e| zip_err(e.to_string())));
-    if let Err(e) = added {
-        drop(writer);
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    let inner = writer.finish().map_err(|e| zip_err(e.to_string()))?;
-    let file = inner
-        .into_inner()
-        .map_err(|e| DeployError::io("could not write", &tmp, e.into_error()))?;
-    file.sync_all()
-        .map_err(|e| DeployError::io("could not write", &tmp, e))?;
-    drop(file);
-    std::fs::rename(&tmp, dest).map_err(|e| DeployError::io("could not write", dest, e))?;
-    sha256_file(dest)
+        flush(writer, &mut batch).map_err(|e| zip_err(e.to_string()))
+    })
 }
 
 fn flush<W: Write + std::io::Seek + Send>(
