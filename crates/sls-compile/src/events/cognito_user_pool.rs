@@ -277,28 +277,15 @@ pub(super) fn compile_existing(
                         json!({"Effect": "Allow", "Resource": key, "Action": ["kms:CreateGrant"]}),
                     );
                 }
-                let mut props = Map::new();
-                props.insert(
-                    "ServiceToken".into(),
-                    cr::service_token(Kind::CognitoUserPool),
-                );
-                props.insert("FunctionName".into(), json!(f.name));
-                props.insert("UserPoolName".into(), json!(t.pool));
-                props.insert("UserPoolConfigs".into(), json!([config]));
-                if t.force_deploy {
-                    let now: u64 = instance_id.parse().unwrap_or(0);
-                    props.insert("ForceDeploy".into(), json!(now));
+                cr::FunctionResource {
+                    kind: Kind::CognitoUserPool,
+                    resource_type: "Custom::CognitoUserPool",
+                    function: f,
+                    target: ("UserPoolName", json!(t.pool)),
+                    configs: ("UserPoolConfigs", Value::Object(config)),
+                    force_deploy: t.force_deploy.then_some(instance_id),
                 }
-                common::merge_resource(
-                    template,
-                    &id,
-                    json!({
-                        "Type": "Custom::CognitoUserPool",
-                        "Version": 1,
-                        "DependsOn": [naming::lambda_logical_id(&f.key), Kind::CognitoUserPool.function_logical_id()],
-                        "Properties": props,
-                    }),
-                );
+                .add(template, &id);
                 statements.push(json!({
                     "Effect": "Allow",
                     "Resource": "*",

@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 
 use super::common;
 use crate::naming;
-use sls_config::model::Service;
+use sls_config::model::{Function, Service};
 
 /// The zip's file name in `.serverless/` and in the artifact directory (v3
 /// `getCustomResourcesArtifactName`).
@@ -247,6 +247,46 @@ pub(crate) fn any_function_in_stack_region() -> Value {
         "arn", {"Ref": "AWS::Partition"}, "lambda", {"Ref": "AWS::Region"},
         {"Ref": "AWS::AccountId"}, "function", "*"
     ]]})
+}
+
+/// A function's `Custom::…` resource for the s3 and cognitoUserPool features, in v3's shape:
+/// the handler, the function, what it configures, the first configuration (later ones are
+/// appended to that list), and `ForceDeploy` (the instance id) when asked.
+pub(crate) struct FunctionResource<'a> {
+    pub kind: Kind,
+    pub resource_type: &'static str,
+    pub function: &'a Function,
+    /// `BucketName` / `UserPoolName` and its value.
+    pub target: (&'static str, Value),
+    /// `BucketConfigs` / `UserPoolConfigs` and the first configuration.
+    pub configs: (&'static str, Value),
+    pub force_deploy: Option<&'a str>,
+}
+
+impl FunctionResource<'_> {
+    /// Merges the resource into `template` under `id`.
+    pub(crate) fn add(self, template: &mut Value, id: &str) {
+        let f = self.function;
+        let mut props = Map::new();
+        props.insert("ServiceToken".into(), service_token(self.kind));
+        props.insert("FunctionName".into(), json!(f.name));
+        props.insert(self.target.0.into(), self.target.1);
+        props.insert(self.configs.0.into(), json!([self.configs.1]));
+        if let Some(instance_id) = self.force_deploy {
+            let now: u64 = instance_id.parse().unwrap_or(0);
+            props.insert("ForceDeploy".into(), json!(now));
+        }
+        common::merge_resource(
+            template,
+            id,
+            json!({
+                "Type": self.resource_type,
+                "Version": 1,
+                "DependsOn": [naming::lambda_logical_id(&f.key), self.kind.function_logical_id()],
+                "Properties": props,
+            }),
+        );
+    }
 }
 
 /// v3 `getCustomResourceApiGatewayAccountCloudWatchRoleResourceLogicalId`.

@@ -316,25 +316,15 @@ pub(super) fn compile_existing(
             match &current {
                 None => {
                     current = Some(key.clone());
-                    let mut props = Map::new();
-                    props.insert("ServiceToken".into(), cr::service_token(Kind::S3));
-                    props.insert("FunctionName".into(), json!(f.name));
-                    props.insert("BucketName".into(), e.bucket.clone());
-                    props.insert("BucketConfigs".into(), json!([config]));
-                    if e.force_deploy {
-                        let now: u64 = instance_id.parse().unwrap_or(0);
-                        props.insert("ForceDeploy".into(), json!(now));
+                    cr::FunctionResource {
+                        kind: Kind::S3,
+                        resource_type: "Custom::S3",
+                        function: f,
+                        target: ("BucketName", e.bucket.clone()),
+                        configs: ("BucketConfigs", config),
+                        force_deploy: e.force_deploy.then_some(instance_id),
                     }
-                    common::merge_resource(
-                        template,
-                        &id,
-                        json!({
-                            "Type": "Custom::S3",
-                            "Version": 1,
-                            "DependsOn": [naming::lambda_logical_id(&f.key), Kind::S3.function_logical_id()],
-                            "Properties": props,
-                        }),
-                    );
+                    .add(template, &id);
                     statements.push(json!({
                         "Effect": "Allow",
                         "Resource": {"Fn::Join": [":", ["arn", {"Ref": "AWS::Partition"}, "s3", "", "", e.bucket]]},
