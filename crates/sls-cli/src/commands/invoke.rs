@@ -164,22 +164,29 @@ pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
         .flag("raw", args.raw);
     let loaded = service::load(host, &args.service, args.config.as_deref(), command, true)?;
     let aws_vars = crate::aws_vars::LazyAwsSource::new(host, &loaded);
-    let lists_plugins = loaded.lists_plugins();
-    let (service, plugins) = if lists_plugins {
-        // node gets the stage's credentials, as the handler does (none when none resolve).
+    // The stage's credentials, resolved once: node gets them before the plugins load, the
+    // handler gets the same ones (none when none resolve).
+    let chain_keys = || -> CliResult<_> {
         let chain = crate::aws::Chain::resolve(host, &loaded)?;
         let keys = match &chain.resolution.plan {
             Some(_) => Some(chain.keys(host, &loaded)?),
             None => None,
         };
-        crate::plugins::resolve_and_start(
+        Ok((chain.resolution, keys))
+    };
+    let mut resolved = None;
+    let (service, plugins) = if loaded.lists_plugins() {
+        let (resolution, keys) = chain_keys()?;
+        let started = crate::plugins::resolve_and_start(
             host,
             &loaded,
             &aws_vars,
             "invoke local",
             &[],
             keys.as_ref(),
-        )?
+        )?;
+        resolved = Some((resolution, keys));
+        started
     } else {
         (service::resolve_full(host, &loaded, &aws_vars)?, None)
     };
@@ -203,19 +210,13 @@ pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
     .map_err(|e| hinted(&e))?;
 
     // AWS variables already set AWS up: the handler gets those same credentials.
-    let (resolution, keys) = match aws_vars.into_aws() {
-        Some(aws) => {
+    let (resolution, keys) = match (aws_vars.into_aws(), resolved) {
+        (Some(aws), _) => {
             let keys = aws.keys()?;
             (aws.resolution, Some(keys))
         }
-        None => {
-            let chain = crate::aws::Chain::resolve(host, &loaded)?;
-            let keys = match &chain.resolution.plan {
-                Some(_) => Some(chain.keys(host, &loaded)?),
-                None => None,
-            };
-            (chain.resolution, keys)
-        }
+        (None, Some(resolved)) => resolved,
+        (None, None) => chain_keys()?,
     };
     let credentials = keys.map(|keys| {
         (
