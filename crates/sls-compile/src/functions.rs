@@ -14,7 +14,7 @@ use crate::sha256_b64;
 pub(super) use sls_config::is_truthy as truthy;
 use sls_config::model::{Function, Service};
 
-/// A function needs a handler; container images are not supported yet.
+/// A function needs a handler or an image (v3's checks of both).
 pub(super) fn check(service: &Service, f: &Function, config: &Value) -> Result<()> {
     let key = &f.key;
     event_invoke_config(service, config, f, &mut Vec::new())?;
@@ -33,7 +33,7 @@ pub(super) fn check(service: &Service, f: &Function, config: &Value) -> Result<(
             format!("functions.{key}"),
             format!("Either \"handler\" or \"image\" property (not both) needs to be set on function \"{key}\""),
         )),
-        (None, Some(image)) => image::resolve(config, key, image).map(drop),
+        (None, Some(image)) => image::check(config, key, image),
         (Some(_), None) => Ok(()),
     }?;
     if f.provisioned_concurrency.is_some() && f.snap_start {
@@ -57,11 +57,7 @@ pub(super) fn compile_function(
     let raw_fn = &config["functions"][&f.key];
     let raw_p = &config["provider"];
     let mut props = Map::new();
-    match f
-        .image
-        .as_ref()
-        .and_then(|i| image::resolve(config, &f.key, i).ok())
-    {
+    match artifact.image.clone() {
         // v3: `Code` first, then `ImageConfig`, then `PackageType`; no handler or runtime.
         Some(img) => {
             props.insert("Code".into(), json!({"ImageUri": img.uri}));
@@ -615,17 +611,13 @@ pub(super) fn is_versioned(service: &Service, f: &Function) -> bool {
 /// alias. Adds `SnapStart` to `fn_res` after hashing, as v3 does.
 pub(super) fn version(
     service: &Service,
-    config: &Value,
     f: &Function,
     fn_id: &str,
     fn_res: &mut Value,
     artifact: &FunctionArtifact,
     layers: &[(Value, &LayerZip)],
 ) -> Version {
-    let image = f
-        .image
-        .as_ref()
-        .and_then(|i| image::resolve(config, &f.key, i).ok());
+    let image = artifact.image.as_ref();
     // v3 (lambdaHashingVersion 20201221, the default): sha256(base64 zip hash + each referenced
     // layer zip's base64 hash, by artifact path + JSON.stringify(deepSort(properties without
     // Code and Tags, + layerConfigurations))); an image function hashes its properties only,

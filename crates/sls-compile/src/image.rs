@@ -2,10 +2,12 @@
 //! `functions.<key>.image` as an ECR URI, as `{uri | name, command, entryPoint,
 //! workingDirectory}`, or as the name of an entry of `provider.ecr.images`.
 //!
-//! sls compiles images pinned by digest (`<repository uri>@sha256:<digest>`), as v3 does
-//! without asking AWS. It refuses, naming the property, what would need more: a tag-only URI
-//! (v3 asks ECR's DescribeImages for the tag's digest) and an image built from a Dockerfile
-//! (v3 runs `docker build`, creates the ECR repository and pushes).
+//! An image pinned by digest (`<repository uri>@sha256:<digest>`) is compiled as written, as v3
+//! does. The others need AWS or docker, which this crate does not touch: [`image_requests`]
+//! lists them (a tag to look up with ECR's DescribeImages, an image to build with docker and
+//! push), the caller answers with [`ResolvedImages`], and [`resolve_image`] reads the answers.
+
+use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
@@ -21,6 +23,82 @@ pub struct ResolvedImage {
     pub sha: String,
     /// `ImageConfig` from the function's `command`, `entryPoint`, `workingDirectory`.
     pub config: Option<Value>,
+}
+
+/// What an image needs from outside before it can be compiled.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ImageRequest {
+    /// An ECR URI by tag (`<registry>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>`): v3
+    /// asks ECR's DescribeImages for the tag's digest.
+    Tag(ImageTag),
+    /// An entry of `provider.ecr.images` with a `path`: v3 builds it with docker and pushes it
+    /// to the service's repository (created when missing).
+    Build(ImageBuild),
+}
+
+/// A tag to look up (v3 `resolveImageUriAndShaFromUri`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ImageTag {
+    /// The URI as written.
+    pub uri: String,
+    /// Where it is written (`functions.<key>.image`, `provider.ecr.images.<name>.uri`).
+    pub path: String,
+    pub registry_id: String,
+    pub repository: String,
+    pub tag: String,
+}
+
+/// An image to build (v3 `resolveImageUriAndShaFromPath`'s arguments).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ImageBuild {
+    /// The key under `provider.ecr.images` (also the pushed tag).
+    pub name: String,
+    /// The build context, relative to the service directory.
+    pub path: String,
+    /// The Dockerfile, relative to `path` (default `Dockerfile`).
+    pub file: String,
+    /// `buildArgs` as `KEY=value`, in the order written.
+    pub build_args: Vec<String>,
+    pub cache_from: Vec<String>,
+    /// `platform` (empty: docker's default).
+    pub platform: String,
+    /// `provider.ecr.scanOnPush`, for a repository sls creates.
+    pub scan_on_push: bool,
+}
+
+/// The answers to [`image_requests`]: each tag's digest and each built image's repository and
+/// digest (digests as `sha256:<hex>`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResolvedImages {
+    /// By the tag URI as written.
+    pub tags: BTreeMap<String, String>,
+    /// By the `provider.ecr.images` key.
+    pub built: BTreeMap<String, BuiltImage>,
+}
+
+/// An image sls built and pushed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuiltImage {
+    pub repository_uri: String,
+    pub digest: String,
+}
+
+/// v3 `getEcrRepositoryName`: the repository images built for the service are pushed to.
+pub fn ecr_repository_name(service: &str, stage: &str) -> String {
+    let name = format!("serverless-{service}-{stage}").to_lowercase();
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if !(c == '-' && out.ends_with('-')) {
+            out.push(c);
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// Where an image stands after reading the configuration alone.
+enum Planned {
+    Ready(ResolvedImage),
+    Needs(ImageRequest),
 }
 
 /// v3 `isEcrUri`: an ECR repository URI, or anything pinned by a sha256 digest.
@@ -47,32 +125,97 @@ fn is_ecr_uri(s: &str) -> bool {
     ecr_host || pinned
 }
 
-/// The image of function `key` (`image` as written), resolved as v3 resolves it, or v3's
-/// error, or a refusal of what sls cannot do without AWS or docker.
-pub(crate) fn resolve(config: &Value, key: &str, image: &Value) -> Result<ResolvedImage> {
+/// Every image of the service that needs AWS or docker, each once, in function order. An image
+/// with an error in its settings is left out: the compiler's check reports it at v3's point.
+pub fn image_requests(config: &Value) -> Vec<ImageRequest> {
+    let mut out = Vec::new();
+    let functions = config["functions"].as_object().into_iter().flatten();
+    for (key, f) in functions {
+        let Some(image) = f.get("image").filter(|i| sls_config::is_truthy(i)) else {
+            continue;
+        };
+        if let Ok(Planned::Needs(r)) = plan(config, key, image) {
+            let asked = out.iter().any(|o| match (o, &r) {
+                (ImageRequest::Tag(a), ImageRequest::Tag(b)) => a.uri == b.uri,
+                (ImageRequest::Build(a), ImageRequest::Build(b)) => a.name == b.name,
+                _ => false,
+            });
+            if !asked {
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
+/// Checks the image of function `key` (`image` as written): v3's errors, before any AWS call.
+pub(crate) fn check(config: &Value, key: &str, image: &Value) -> Result<()> {
+    plan(config, key, image).map(drop)
+}
+
+/// The image of function `key` (`image` as written), resolved as v3 resolves it, with the
+/// caller's answers for tags and builds; or v3's error, or a refusal when the answer is missing.
+pub fn resolve_image(
+    config: &Value,
+    key: &str,
+    image: &Value,
+    answers: &ResolvedImages,
+) -> Result<ResolvedImage> {
+    let mut resolved = match plan(config, key, image)? {
+        Planned::Ready(r) => r,
+        Planned::Needs(ImageRequest::Tag(t)) => match answers.tags.get(&t.uri) {
+            // v3: the URI up to its first `:`, then `@` and the digest.
+            Some(digest) => pinned(t.uri.split(':').next().unwrap_or_default(), digest),
+            None => {
+                return Err(DeployError::config(
+                    format!("functions.{key}.image"),
+                    format!("the digest of the image \"{}\" (given by tag) was not looked up: sls asks ECR's DescribeImages for it when it packages or deploys; pin it by digest instead (\"<repository uri>@sha256:<digest>\")", t.uri),
+                ))
+            }
+        },
+        Planned::Needs(ImageRequest::Build(b)) => match answers.built.get(&b.name) {
+            Some(built) => pinned(&built.repository_uri, &built.digest),
+            None => {
+                return Err(DeployError::config(
+                    format!("provider.ecr.images.{}", b.name),
+                    format!("the container image \"{}\" was not built: sls builds it with docker when it packages or deploys", b.name),
+                ))
+            }
+        },
+    };
+    resolved.config = image_config(image);
+    Ok(resolved)
+}
+
+/// `<repository>@<digest>` and the digest's hex part.
+fn pinned(repository: &str, digest: &str) -> ResolvedImage {
+    ResolvedImage {
+        uri: format!("{repository}@{digest}"),
+        sha: digest.strip_prefix("sha256:").unwrap_or(digest).to_string(),
+        config: None,
+    }
+}
+
+fn plan(config: &Value, key: &str, image: &Value) -> Result<Planned> {
     let path = format!("functions.{key}.image");
-    let mut resolved = match image {
+    match image {
         Value::Object(o) => {
             let uri = o.get("uri").filter(|v| sls_config::is_truthy(v));
             let name = o.get("name").filter(|v| sls_config::is_truthy(v));
             match (uri, name) {
-                (None, None) => return Err(DeployError::config(path, format!("Either \"uri\" or \"name\" property needs to be set on image for function: {key}"))),
-                (Some(_), Some(_)) => return Err(DeployError::config(path, format!("Either \"uri\" or \"name\" property (not both) needs to be set on image for function: {key}"))),
-                (Some(u), None) => from_uri(config, &path, as_str(u, &format!("{path}.uri"))?)?,
-                (None, Some(n)) => from_provider(config, as_str(n, &format!("{path}.name"))?)?,
+                (None, None) => Err(DeployError::config(path, format!("Either \"uri\" or \"name\" property needs to be set on image for function: {key}"))),
+                (Some(_), Some(_)) => Err(DeployError::config(path, format!("Either \"uri\" or \"name\" property (not both) needs to be set on image for function: {key}"))),
+                (Some(u), None) => from_uri(config, &path, as_str(u, &format!("{path}.uri"))?),
+                (None, Some(n)) => from_provider(config, as_str(n, &format!("{path}.name"))?),
             }
         }
-        Value::String(s) if is_ecr_uri(s) => from_uri(config, &path, s)?,
-        Value::String(s) => from_provider(config, s)?,
-        _ => {
-            return Err(DeployError::config(
-                path,
-                "must be an image URI, an image name or an object",
-            ))
-        }
-    };
-    resolved.config = image_config(image);
-    Ok(resolved)
+        Value::String(s) if is_ecr_uri(s) => from_uri(config, &path, s),
+        Value::String(s) => from_provider(config, s),
+        _ => Err(DeployError::config(
+            path,
+            "must be an image URI, an image name or an object",
+        )),
+    }
 }
 
 fn as_str<'a>(v: &'a Value, path: &str) -> Result<&'a str> {
@@ -81,16 +224,16 @@ fn as_str<'a>(v: &'a Value, path: &str) -> Result<&'a str> {
 }
 
 /// v3 `resolveImageUriAndShaFromUri`: a digest is taken as written; a tag needs ECR.
-fn from_uri(config: &Value, path: &str, uri: &str) -> Result<ResolvedImage> {
+fn from_uri(config: &Value, path: &str, uri: &str) -> Result<Planned> {
     if let Some((_, digest)) = uri.split_once('@') {
-        return Ok(ResolvedImage {
+        return Ok(Planned::Ready(ResolvedImage {
             uri: uri.to_string(),
             sha: digest
                 .get("sha256:".len()..)
                 .unwrap_or_default()
                 .to_string(),
             config: None,
-        });
+        }));
     }
     // v3 checks the region before asking ECR.
     let region = uri.split('.').nth(3).unwrap_or_default();
@@ -101,17 +244,27 @@ fn from_uri(config: &Value, path: &str, uri: &str) -> Result<ResolvedImage> {
             format!("The region \"{region}\" of the ECR image \"{uri}\" must match provider region \"{service_region}\""),
         ));
     }
-    Err(DeployError::config(
-        path,
-        format!(
-            "the image \"{uri}\" is given by tag, which sls does not resolve yet (v3 asks ECR's DescribeImages for the tag's digest); pin it by digest instead: \"<repository uri>@sha256:<digest>\" (`aws ecr describe-images` shows it), or deploy with the Serverless Framework v3"
-        ),
-    ))
+    // v3: the repository and tag follow the first `/`; the registry is the host's first label.
+    let after_host = uri.split_once('/').map(|(_, r)| r).unwrap_or_default();
+    let (repository, tag) = after_host.split_once(':').unwrap_or((after_host, ""));
+    if repository.is_empty() || tag.is_empty() || tag.contains(':') {
+        return Err(DeployError::config(
+            path,
+            format!("the image \"{uri}\" names neither a tag nor a digest: write \"<repository uri>:<tag>\" or \"<repository uri>@sha256:<digest>\""),
+        ));
+    }
+    Ok(Planned::Needs(ImageRequest::Tag(ImageTag {
+        uri: uri.to_string(),
+        path: path.to_string(),
+        registry_id: uri.split('.').next().unwrap_or_default().to_string(),
+        repository: repository.to_string(),
+        tag: tag.to_string(),
+    })))
 }
 
-/// An image named in `provider.ecr.images`: a URI there is resolved as above; a Dockerfile to
-/// build is refused (v3 builds it with docker and pushes it to a repository it creates).
-fn from_provider(config: &Value, name: &str) -> Result<ResolvedImage> {
+/// An image named in `provider.ecr.images`: a URI there is resolved as above; a path is an
+/// image to build.
+fn from_provider(config: &Value, name: &str) -> Result<Planned> {
     let path = format!("provider.ecr.images.{name}");
     let defined = &config["provider"]["ecr"]["images"][name];
     if !sls_config::is_truthy(defined) {
@@ -120,26 +273,11 @@ fn from_provider(config: &Value, name: &str) -> Result<ResolvedImage> {
             format!("Referenced \"{name}\" not defined in \"provider.ecr.images\""),
         ));
     }
-    let build_path = match defined {
-        Value::Object(o) => {
-            let uri = o.get("uri").filter(|v| sls_config::is_truthy(v));
-            let dir = o.get("path").filter(|v| sls_config::is_truthy(v));
-            match (uri, dir) {
-                (None, None) => return Err(DeployError::config(path, format!("Either \"uri\" or \"path\" property needs to be set on image \"{name}\""))),
-                (Some(_), Some(_)) => return Err(DeployError::config(path, format!("Either \"uri\" or \"path\" property (not both) needs to be set on image \"{name}\""))),
-                (Some(u), None) => {
-                    for key in ["buildArgs", "cacheFrom", "platform"] {
-                        if o.get(key).is_some_and(sls_config::is_truthy) {
-                            return Err(DeployError::config(path, format!("The \"{key}\" property cannot be used with \"uri\" property \"{name}\"")));
-                        }
-                    }
-                    return from_uri(config, &format!("{path}.uri"), as_str(u, &path)?);
-                }
-                (None, Some(d)) => d.as_str().unwrap_or_default().to_string(),
-            }
-        }
+    let o = match defined {
+        Value::Object(o) => o,
         Value::String(s) if is_ecr_uri(s) => return from_uri(config, &path, s),
-        Value::String(s) => s.clone(),
+        // v3: a string that is no ECR URI is the build context, with every default.
+        Value::String(s) => return Ok(build(config, name, s, &Map::new())),
         _ => {
             return Err(DeployError::config(
                 path,
@@ -147,12 +285,58 @@ fn from_provider(config: &Value, name: &str) -> Result<ResolvedImage> {
             ))
         }
     };
-    Err(DeployError::config(
-        path.clone(),
-        format!(
-            "building the container image \"{name}\" from \"{build_path}\" is not supported yet by sls (v3 builds it with docker, creates an ECR repository and pushes the image); build and push it yourself and set `uri: <repository uri>@sha256:<digest>`, or deploy with the Serverless Framework v3"
-        ),
-    ))
+    let uri = o.get("uri").filter(|v| sls_config::is_truthy(v));
+    let dir = o.get("path").filter(|v| sls_config::is_truthy(v));
+    match (uri, dir) {
+        (None, None) => Err(DeployError::config(path, format!("Either \"uri\" or \"path\" property needs to be set on image \"{name}\""))),
+        (Some(_), Some(_)) => Err(DeployError::config(path, format!("Either \"uri\" or \"path\" property (not both) needs to be set on image \"{name}\""))),
+        (Some(u), None) => {
+            for key in ["buildArgs", "cacheFrom", "platform"] {
+                if o.get(key).is_some_and(sls_config::is_truthy) {
+                    return Err(DeployError::config(path, format!("The \"{key}\" property cannot be used with \"uri\" property \"{name}\"")));
+                }
+            }
+            from_uri(config, &format!("{path}.uri"), as_str(u, &path)?)
+        }
+        (None, Some(d)) => Ok(build(config, name, as_str(d, &format!("{path}.path"))?, o)),
+    }
+}
+
+/// v3's build arguments for `provider.ecr.images.<name>` (defaults as v3's).
+fn build(config: &Value, name: &str, path: &str, o: &Map<String, Value>) -> Planned {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let build_args = o
+        .get("buildArgs")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={}", text(v)))
+        .collect();
+    let cache_from = o
+        .get("cacheFrom")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(text)
+        .collect();
+    let string_or = |key: &str, default: &str| {
+        o.get(key)
+            .filter(|v| sls_config::is_truthy(v))
+            .map(text)
+            .unwrap_or_else(|| default.to_string())
+    };
+    Planned::Needs(ImageRequest::Build(ImageBuild {
+        name: name.to_string(),
+        path: path.to_string(),
+        file: string_or("file", "Dockerfile"),
+        build_args,
+        cache_from,
+        platform: string_or("platform", ""),
+        scan_on_push: sls_config::is_truthy(&config["provider"]["ecr"]["scanOnPush"]),
+    }))
 }
 
 /// v3: `ImageConfig` from an object image's `command`, `entryPoint`, `workingDirectory`.
@@ -178,11 +362,16 @@ mod tests {
     const DIGEST: &str = "6bb600b4d6e1d7cf521097177dd0c4e9ea373edb91984a505333be8ac9455d38";
 
     fn cfg() -> Value {
-        json!({"provider": {"region": "us-east-1", "ecr": {"images": {
+        json!({"provider": {"region": "us-east-1", "ecr": {"scanOnPush": true, "images": {
             "pinned": {"uri": format!("1.dkr.ecr.us-east-1.amazonaws.com/a@sha256:{DIGEST}")},
-            "built": {"path": "./app"},
+            "built": {"path": "./app", "file": "Dockerfile.dev", "buildArgs": {"A": "x", "N": 2},
+                      "cacheFrom": ["c:1"], "platform": "linux/arm64"},
             "short": "./other",
         }}}})
+    }
+
+    fn resolve(config: &Value, key: &str, image: &Value) -> Result<ResolvedImage> {
+        resolve_image(config, key, image, &ResolvedImages::default())
     }
 
     #[test]
@@ -212,7 +401,102 @@ mod tests {
     }
 
     #[test]
-    fn v3s_errors_and_sls_refusals_name_the_property() {
+    fn tags_and_builds_are_requested_once_and_read_from_the_answers() {
+        let tag = "123.dkr.ecr.us-east-1.amazonaws.com/team/app:v1";
+        let mut config = cfg();
+        config["functions"] = json!({
+            "a": {"image": tag}, "b": {"image": {"uri": tag, "command": ["c"]}},
+            "c": {"image": "built"}, "d": {"image": {"name": "short"}},
+            "e": {"image": "pinned"}, "f": {"handler": "h.h"}, "g": {"image": "missing"},
+        });
+        let requests = image_requests(&config);
+        assert_eq!(
+            requests,
+            vec![
+                ImageRequest::Tag(ImageTag {
+                    uri: tag.into(),
+                    path: "functions.a.image".into(),
+                    registry_id: "123".into(),
+                    repository: "team/app".into(),
+                    tag: "v1".into(),
+                }),
+                ImageRequest::Build(ImageBuild {
+                    name: "built".into(),
+                    path: "./app".into(),
+                    file: "Dockerfile.dev".into(),
+                    build_args: vec!["A=x".into(), "N=2".into()],
+                    cache_from: vec!["c:1".into()],
+                    platform: "linux/arm64".into(),
+                    scan_on_push: true,
+                }),
+                ImageRequest::Build(ImageBuild {
+                    name: "short".into(),
+                    path: "./other".into(),
+                    file: "Dockerfile".into(),
+                    build_args: vec![],
+                    cache_from: vec![],
+                    platform: String::new(),
+                    scan_on_push: true,
+                }),
+            ]
+        );
+        let digest = format!("sha256:{DIGEST}");
+        let mut answers = ResolvedImages::default();
+        answers.tags.insert(tag.into(), digest.clone());
+        answers.built.insert(
+            "built".into(),
+            BuiltImage {
+                repository_uri: "123.dkr.ecr.us-east-1.amazonaws.com/serverless-s-dev".into(),
+                digest: digest.clone(),
+            },
+        );
+        // v3: the tag URI up to its first `:`, then the digest.
+        let r = resolve_image(
+            &config,
+            "b",
+            &json!({"uri": tag, "command": ["c"]}),
+            &answers,
+        )
+        .unwrap();
+        assert_eq!(
+            (r.uri, r.sha.as_str(), r.config),
+            (
+                format!("123.dkr.ecr.us-east-1.amazonaws.com/team/app@{digest}"),
+                DIGEST,
+                Some(json!({"Command": ["c"]}))
+            )
+        );
+        let r = resolve_image(&config, "c", &json!("built"), &answers).unwrap();
+        assert_eq!(
+            r.uri,
+            format!("123.dkr.ecr.us-east-1.amazonaws.com/serverless-s-dev@{digest}")
+        );
+        // Without an answer: a refusal naming the property.
+        let e = resolve_image(&config, "d", &json!({"name": "short"}), &answers)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("provider.ecr.images.short") && e.contains("was not built"),
+            "{e}"
+        );
+        let e = resolve(&config, "a", &json!(tag)).unwrap_err().to_string();
+        assert!(
+            e.contains("functions.a.image") && e.contains("DescribeImages"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_repository_name_is_v3s() {
+        assert_eq!(
+            ecr_repository_name("My--Svc-", "dev"),
+            "serverless-my-svc-dev"
+        );
+        assert_eq!(ecr_repository_name("svc", "Prod-"), "serverless-svc-prod");
+    }
+
+    #[test]
+    fn v3s_errors_name_the_property() {
         let err = |image: Value| resolve(&cfg(), "f", &image).unwrap_err().to_string();
         assert!(err(json!({"command": ["x"]})).contains(
             "Either \"uri\" or \"name\" property needs to be set on image for function: f"
@@ -225,19 +509,13 @@ mod tests {
             e.contains("The region \"eu-west-1\" of the ECR image"),
             "{e}"
         );
-        let e = err(json!("123.dkr.ecr.us-east-1.amazonaws.com/app:latest"));
+        let e = err(json!("123.dkr.ecr.us-east-1.amazonaws.com/app"));
+        assert!(e.contains("names neither a tag nor a digest"), "{e}");
+        let mut c = cfg();
+        c["provider"]["ecr"]["images"]["both"] = json!({"uri": "x", "platform": "p"});
+        let e = resolve(&c, "f", &json!("both")).unwrap_err().to_string();
         assert!(
-            e.contains("functions.f.image") && e.contains("DescribeImages"),
-            "{e}"
-        );
-        let e = err(json!("built"));
-        assert!(
-            e.contains("provider.ecr.images.built") && e.contains("docker"),
-            "{e}"
-        );
-        let e = err(json!({"name": "short"}));
-        assert!(
-            e.contains("provider.ecr.images.short") && e.contains("\"./other\""),
+            e.contains("The \"platform\" property cannot be used with \"uri\" property \"both\""),
             "{e}"
         );
     }

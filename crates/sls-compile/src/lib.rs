@@ -25,6 +25,10 @@ pub mod resource_types;
 
 pub use error::{DeployError, ResourceFailure, Result};
 pub use events::custom_resources;
+pub use image::{
+    ecr_repository_name, image_requests, resolve_image, BuiltImage, ImageBuild, ImageRequest,
+    ImageTag, ResolvedImage, ResolvedImages,
+};
 pub use layers::{compile_layer, Layer, LayerZip, ReusedLayer};
 pub use sls_config::model::{Function, Provider, Service, DEFAULT_RUNTIME};
 
@@ -44,10 +48,12 @@ pub struct FunctionArtifact {
     pub file_name: String,
     /// base64(SHA-256) of the zip.
     pub sha256: String,
+    /// An image function's image (no zip then), resolved by [`resolve_image`].
+    pub image: Option<ResolvedImage>,
 }
 
 /// Refuses, before anything is packaged, what the compiler cannot honour (settings in
-/// [`refused`], functions without a handler, container images, unsupported events).
+/// [`refused`], functions without a handler or image, unsupported events).
 pub fn check(service: &Service, config: &Value) -> Result<()> {
     refused::check(config)?;
     layers::layers(config)?;
@@ -245,7 +251,7 @@ fn compile_one(
     let layers =
         layers::layer_configurations(&fn_res["Properties"]["Layers"], t, inputs.layer_zips);
     let version = functions::is_versioned(service, f)
-        .then(|| functions::version(service, config, f, &fn_id, &mut fn_res, a, &layers));
+        .then(|| functions::version(service, f, &fn_id, &mut fn_res, a, &layers));
     t["Resources"][fn_id] = fn_res;
     let url = functions::function_url(config, f);
     let ev_conf = functions::event_invoke_config(service, config, f, seen_destinations)?;
@@ -461,11 +467,15 @@ mod tests {
             e.contains("Either \"handler\" or \"image\" property needs to be set"),
             "{e}"
         );
+        // A tag is looked up later (ECR DescribeImages); a URI with neither tag nor digest is not.
         let tagged = json!({"service": "s", "provider": {"name": "aws"}, "functions": {"f": {
             "image": "1.dkr.ecr.us-east-1.amazonaws.com/a:latest"}}});
-        let e = check(&service(&tagged), &tagged).unwrap_err().to_string();
+        assert!(check(&service(&tagged), &tagged).is_ok());
+        let bare = json!({"service": "s", "provider": {"name": "aws"}, "functions": {"f": {
+            "image": "1.dkr.ecr.us-east-1.amazonaws.com/a"}}});
+        let e = check(&service(&bare), &bare).unwrap_err().to_string();
         assert!(
-            e.contains("functions.f.image") && e.contains("by tag"),
+            e.contains("functions.f.image") && e.contains("names neither a tag nor a digest"),
             "{e}"
         );
         let ok = json!({"service": "s", "provider": {"name": "aws"}, "functions": {"f": {"image": img}}});

@@ -27,16 +27,17 @@ pub use sls_policy as policy;
 #[cfg(feature = "aws")]
 pub use aws::{
     deploy, deploy_function, deployments, filter_log_events, function_versions, iam, info, invoke,
-    metrics, remove, rollback, rollback_function, stack_outputs, AwsOptions, DeployEvent,
-    DeployOutcome, Deployment, FunctionOutcome, FunctionVersions, InvokeReply, InvokeRequest,
-    LogEvent, LogQuery, MetricsQuery, MetricsSummary, RemoveOutcome, RollbackOutcome, ServiceInfo,
-    StackDeploy,
+    metrics, remove, remove_repository, resolve_images, rollback, rollback_function, stack_outputs,
+    AwsOptions, ContainerTool, DeployEvent, DeployOutcome, Deployment, DockerCli, FunctionOutcome,
+    FunctionVersions, ImageSite, InvokeReply, InvokeRequest, LogEvent, LogQuery, MetricsQuery,
+    MetricsSummary, RemoveOutcome, RepositoryRemoval, RollbackOutcome, ServiceInfo, StackDeploy,
 };
 pub use sls_compile::{
-    DeployError, Function, Provider, ResourceFailure, Result, Service, DEFAULT_RUNTIME,
+    ecr_repository_name, image_requests, DeployError, Function, ImageRequest, Provider,
+    ResolvedImages, ResourceFailure, Result, Service, DEFAULT_RUNTIME,
 };
 pub use sls_package::{
     artifact_directory_name, layers, package, package_with, package_with_deployed,
-    package_with_plugins, plugin_error, prepare_invoke_local, sha256_file, Artifact, BuildHost,
-    InvokeTarget, PackageInput, PackageResult,
+    package_with_plugins, plugin_error, prepare_invoke_local, sha256_file, Artifact, AwsAnswers,
+    BuildHost, InvokeTarget, PackageInput, PackageResult,
 };

@@ -33,7 +33,7 @@ pub use build_host::BuildHost;
 pub use invoke_local::{prepare_invoke_local, InvokeTarget};
 pub use package::{
     artifact_directory_name, package, package_with, package_with_deployed, package_with_plugins,
-    plugin_error, PackageInput, PackageResult,
+    plugin_error, AwsAnswers, PackageInput, PackageResult,
 };
 pub use sls_compile::{
     DeployError, Function, Provider, ResourceFailure, Result, Service, DEFAULT_RUNTIME,

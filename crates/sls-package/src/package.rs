@@ -120,17 +120,18 @@ pub fn package_with_plugins(
     host: &BuildHost,
     plugins: Option<&mut PluginHost>,
 ) -> Result<PackageResult> {
-    package_with_deployed(input, host, plugins, None)
+    package_with_deployed(input, host, plugins, AwsAnswers::default())
 }
 
-/// [`package_with_plugins`], with the outputs of the deployed stack (`None`: no stack; the
-/// caller asked CloudFormation, as v3 does while packaging a service with `layers`): an
-/// unchanged layer keeps its deployed S3 key and its zip is not uploaded again.
+/// [`package_with_plugins`], with what the caller asked AWS and docker (`answers`): the
+/// outputs of the deployed stack (v3 asks CloudFormation while packaging a service with
+/// `layers`; an unchanged layer keeps its deployed S3 key and its zip is not uploaded again),
+/// and the container images' digests.
 pub fn package_with_deployed(
     input: &PackageInput<'_>,
     host: &BuildHost,
     plugins: Option<&mut PluginHost>,
-    deployed_outputs: Option<Vec<(String, String)>>,
+    answers: AwsAnswers,
 ) -> Result<PackageResult> {
     let service = Service::from_config(input.config, input.stage, input.region)?;
     let plugin_excludes = plugins
@@ -153,7 +154,7 @@ pub fn package_with_deployed(
         plugin_excludes,
         layers: Vec::new(),
         reused_layers: Vec::new(),
-        deployed_outputs,
+        answers,
     };
     let mut own: [&mut dyn Participant<PackageState<'_>, Error = DeployError>; 7] = [
         &mut Compiler,
@@ -268,8 +269,20 @@ pub struct PackageState<'a> {
     pub layers: Vec<crate::layers::PackagedLayer>,
     /// Set at `package:compileLayers`.
     pub reused_layers: Vec<sls_compile::ReusedLayer>,
-    /// The deployed stack's outputs, for `compareWithLastLayer` (`None`: no stack).
-    pub deployed_outputs: Option<Vec<(String, String)>>,
+    /// What the caller asked AWS and docker before packaging.
+    pub answers: AwsAnswers,
+}
+
+/// What the caller asked AWS (and docker) for before packaging, where v3 asks while packaging:
+/// sls-package itself makes no AWS call.
+#[derive(Debug, Clone, Default)]
+pub struct AwsAnswers {
+    /// The deployed stack's outputs, for `compareWithLastLayer` (`None`: no stack, or not
+    /// asked).
+    pub stack_outputs: Option<Vec<(String, String)>>,
+    /// The container images' digests: tags looked up in ECR, images built and pushed
+    /// ([`sls_compile::image_requests`]).
+    pub images: sls_compile::ResolvedImages,
 }
 
 /// The built-in plugins' work at `before:package:createDeploymentArtifacts`. Each is made
@@ -338,7 +351,8 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
             }
             "package:compileLayers" => compile_layers(st)?,
             "package:compileFunctions" => {
-                let artifacts = function_artifacts(&st.service, &st.artifacts);
+                let artifacts =
+                    function_artifacts(&st.service, config, &st.artifacts, &st.answers.images)?;
                 let dir = &st.artifact_directory_name;
                 let zips: Vec<_> = st.layers.iter().map(|l| l.zip.clone()).collect();
                 compile::compile_functions_with_layers(
@@ -398,7 +412,7 @@ fn compile_layers(st: &mut PackageState<'_>) -> Result<()> {
             &l.layer,
             &st.artifact_directory_name,
             &bytes,
-            st.deployed_outputs.as_deref(),
+            st.answers.stack_outputs.as_deref(),
             &mut st.update_template,
         );
         if let Some(r) = reused {
@@ -423,25 +437,28 @@ fn state_layers(config: &Value, layers: &[crate::layers::PackagedLayer]) -> Valu
 }
 
 /// Each function's zip, in `service.functions` order (what the compiler needs of packaging).
-/// An image function has none (v3 packages no zip for it): its entry is empty, and the
-/// compiler takes its code from the image.
-fn function_artifacts(service: &Service, artifacts: &[Artifact]) -> Vec<FunctionArtifact> {
-    service
-        .functions
-        .iter()
-        .map(
-            |f| match artifacts.iter().find(|a| a.functions.contains(&f.key)) {
-                Some(a) => FunctionArtifact {
-                    file_name: a.file_name.clone(),
-                    sha256: a.sha256.clone(),
-                },
-                None => FunctionArtifact {
-                    file_name: String::new(),
-                    sha256: String::new(),
-                },
-            },
-        )
-        .collect()
+/// An image function has none (v3 packages no zip for it): its entry holds the image, resolved
+/// with the caller's answers.
+fn function_artifacts(
+    service: &Service,
+    config: &Value,
+    artifacts: &[Artifact],
+    images: &sls_compile::ResolvedImages,
+) -> Result<Vec<FunctionArtifact>> {
+    let mut out = Vec::with_capacity(service.functions.len());
+    for f in &service.functions {
+        let image = match &f.image {
+            Some(i) => Some(sls_compile::resolve_image(config, &f.key, i, images)?),
+            None => None,
+        };
+        let zip = artifacts.iter().find(|a| a.functions.contains(&f.key));
+        out.push(FunctionArtifact {
+            file_name: zip.map(|a| a.file_name.clone()).unwrap_or_default(),
+            sha256: zip.map(|a| a.sha256.clone()).unwrap_or_default(),
+            image,
+        });
+    }
+    Ok(out)
 }
 
 /// sls's packager (v3's Package plugin): selects each zip's files and writes the zips.

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 
 use sls_deploy::{
-    AwsOptions, DeployOutcome, FunctionOutcome, PackageInput, PackageResult, RemoveOutcome,
-    ServiceInfo,
+    AwsAnswers, AwsOptions, DeployOutcome, FunctionOutcome, PackageInput, PackageResult,
+    RemoveOutcome, ServiceInfo,
 };
 
 use serde_json::Value;
@@ -92,7 +92,7 @@ fn package_service(
     service: &sls_config::Service,
     out: Option<PathBuf>,
     plugins: Option<&mut PluginHost>,
-    deployed_outputs: Option<Vec<(String, String)>>,
+    answers: AwsAnswers,
 ) -> CliResult<PackageResult> {
     crate::policy::show_warnings(service);
     let service_dir = loaded.service_dir(host);
@@ -122,7 +122,7 @@ fn package_service(
         },
         &python,
         plugins,
-        deployed_outputs,
+        answers,
     )
     .map_err(|e| hinted(&e))?;
     for n in &pkg.notices {
@@ -141,21 +141,61 @@ fn has_layers(service: &sls_config::Service) -> bool {
         .is_some_and(|l| !l.is_empty())
 }
 
-/// The deployed stack's outputs, for a service with `layers` (`None`: no layers, or no stack).
-fn deployed_layer_outputs(
+/// What v3 asks AWS (and docker) while packaging, asked before sls packages: the deployed
+/// stack's outputs for a service with `layers` (when `stack` is set: `deploy function` packages
+/// no layer), and the container images' digests (tags looked up in ECR, images built with
+/// docker and pushed).
+fn aws_answers(
+    host: &Host,
+    loaded: &Loaded,
     sdk: &aws_config::SdkConfig,
     runtime: &tokio::runtime::Runtime,
     options: &AwsOptions,
     service: &sls_config::Service,
-) -> CliResult<Option<Vec<(String, String)>>> {
-    if !has_layers(service) {
-        return Ok(None);
+    stack: bool,
+) -> CliResult<AwsAnswers> {
+    let requests = sls_deploy::image_requests(&service.config);
+    if !(stack && has_layers(service)) && requests.is_empty() {
+        return Ok(AwsAnswers::default());
     }
     let svc = sls_deploy::Service::from_config(&service.config, &service.stage, &service.region)
         .map_err(|e| hinted(&sls_deploy::DeployError::from(e)))?;
-    runtime
-        .block_on(sls_deploy::stack_outputs(sdk, options, &svc.stack_name))
-        .map_err(|e| hinted(&e))
+    let stack_outputs = if stack && has_layers(service) {
+        runtime
+            .block_on(sls_deploy::stack_outputs(sdk, options, &svc.stack_name))
+            .map_err(|e| hinted(&e))?
+    } else {
+        None
+    };
+    let images = if requests.is_empty() {
+        Default::default()
+    } else {
+        let service_dir = loaded.service_dir(host);
+        let repository = sls_deploy::ecr_repository_name(&svc.name, &svc.stage);
+        let docker = sls_deploy::DockerCli {
+            host: sls_deploy::BuildHost::from_env(&host.env),
+            service_dir: service_dir.clone(),
+        };
+        let site = sls_deploy::ImageSite {
+            service_dir: &service_dir,
+            repository: &repository,
+        };
+        let progress = Progress::new(host.stderr_is_terminal);
+        let images = runtime.block_on(sls_deploy::resolve_images(
+            sdk,
+            options,
+            &requests,
+            &site,
+            &docker,
+            &|e| progress.event(e),
+        ));
+        progress.finish();
+        images.map_err(|e| hinted(&e))?
+    };
+    Ok(AwsAnswers {
+        stack_outputs,
+        images,
+    })
 }
 
 pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
@@ -183,16 +223,26 @@ pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
             .flatten()
             .as_ref(),
     )?;
-    // v3 asks CloudFormation for the deployed stack while packaging `layers`.
-    let deployed = if has_layers(&service) {
+    // v3 asks CloudFormation for the deployed stack while packaging `layers`, and ECR (and
+    // docker) for container images.
+    let answers = if has_layers(&service) || !sls_deploy::image_requests(&service.config).is_empty()
+    {
         let aws = crate::aws::Aws::connect(host, &loaded)?;
         let options = AwsOptions {
             s3_path_style: sls_aws::uses_local_endpoint(&host.env, "S3"),
             ..AwsOptions::default()
         };
-        deployed_layer_outputs(&aws.sdk, &aws.runtime, &options, &service)?
+        aws_answers(
+            host,
+            &loaded,
+            &aws.sdk,
+            &aws.runtime,
+            &options,
+            &service,
+            true,
+        )?
     } else {
-        None
+        AwsAnswers::default()
     };
     let pkg = package_service(
         host,
@@ -200,7 +250,7 @@ pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
         &service,
         args.package.clone(),
         plugins.as_mut(),
-        deployed,
+        answers,
     )?;
     if let Some(p) = plugins.as_mut() {
         p.finalize().map_err(from_plugin)?;
@@ -420,13 +470,11 @@ impl<'h> Participant<Run<'h>> for PackageService {
     }
     fn run(&mut self, point: HookPoint, run: &mut Run<'h>) -> CliResult {
         // `deploy function` packages no layer in v3, so it does not ask for the stack.
-        let deployed = match point.event {
-            "deploy:deploy" => {
-                let s = &run.s;
-                deployed_layer_outputs(&s.sdk, &s.runtime, &s.options, &s.service)?
-            }
-            _ => None,
-        };
+        let s = &run.s;
+        let stack = point.event == "deploy:deploy";
+        let answers = aws_answers(
+            run.host, &s.loaded, &s.sdk, &s.runtime, &s.options, &s.service, stack,
+        )?;
         let mut plugins = run.plugins.take();
         let pkg = package_service(
             run.host,
@@ -434,7 +482,7 @@ impl<'h> Participant<Run<'h>> for PackageService {
             &run.s.service,
             None,
             plugins.as_mut(),
-            deployed,
+            answers,
         );
         run.plugins = plugins;
         let pkg = pkg?;
@@ -802,9 +850,12 @@ impl<'h> Participant<Run<'h>> for Remove {
             RemoveOutcome::Removed {
                 stack,
                 objects_deleted,
-            } => eprintln!(
-                "✔ Service removed: stack {stack} deleted, {objects_deleted} deployment object(s) removed"
-            ),
+            } => {
+                eprintln!(
+                    "✔ Service removed: stack {stack} deleted, {objects_deleted} deployment object(s) removed"
+                );
+                remove_ecr_repository(s, &svc)?;
+            }
             RemoveOutcome::NotFound { stack } => eprintln!(
                 "Stack {stack} does not exist in {}: nothing to remove.",
                 s.service.region
@@ -812,6 +863,28 @@ impl<'h> Participant<Run<'h>> for Remove {
         }
         Ok(())
     }
+}
+
+/// v3's last step of `remove:remove`: the ECR repository of the images sls built for the
+/// service, with its images.
+fn remove_ecr_repository(s: &Session, svc: &sls_deploy::Service) -> CliResult {
+    let name = sls_deploy::ecr_repository_name(&svc.name, &svc.stage);
+    let removal = s
+        .runtime
+        .block_on(sls_deploy::remove_repository(&s.sdk, &s.options, &name))
+        .map_err(|e| hinted(&e))?;
+    match removal {
+        sls_deploy::RepositoryRemoval::Removed => {
+            eprintln!("✔ ECR repository {name} removed (with its images)")
+        }
+        sls_deploy::RepositoryRemoval::Denied
+            if !s.service.config["provider"]["ecr"]["images"].is_null() =>
+        {
+            eprintln!("Warning: Could not access ECR repository due to denied access, but there are images defined in \"provider.ecr\". ECR repository removal will be skipped.")
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// `sls info` output, in v3's layout.

@@ -34,12 +34,19 @@ pub async fn deploy_function(
                 format!("function \"{function}\" is not defined in this service"),
             )
         })?;
-    let artifact = pkg.artifact_of(function).ok_or_else(|| {
-        DeployError::config(
-            format!("functions.{function}"),
-            "the function has no artifact",
-        )
-    })?;
+    // An image function's code is its image (v3 updates `ImageUri`), a zip function's its zip.
+    let image = pkg.update_template["Resources"][naming::lambda_logical_id(&f.key)]["Properties"]
+        ["Code"]["ImageUri"]
+        .as_str();
+    let artifact = match image {
+        Some(_) => None,
+        None => Some(pkg.artifact_of(function).ok_or_else(|| {
+            DeployError::config(
+                format!("functions.{function}"),
+                "the function has no artifact",
+            )
+        })?),
+    };
     let resource = format!("function \"{}\"", f.name);
     let current = lambda
         .get_function_configuration()
@@ -129,6 +136,10 @@ pub async fn deploy_function(
         wait_function_ready(&c, &f.name, opts).await?;
     }
 
+    let Some(artifact) = artifact else {
+        let uri = image.unwrap_or_default();
+        return update_image(&c, f, &current, uri, opts, on_event).await;
+    };
     if !opts.force && current.code_sha256() == Some(artifact.sha256.as_str()) {
         on_event(DeployEvent::Step(
             "Code not changed. Skipping function deployment.".into(),
@@ -156,6 +167,47 @@ pub async fn deploy_function(
     Ok(FunctionOutcome::Updated {
         name: f.name.clone(),
         code_sha256: out.code_sha256().unwrap_or(&artifact.sha256).to_string(),
+    })
+}
+
+/// v3 `deployFunction` for an image function: the image's digest against the deployed
+/// `CodeSha256`, then `UpdateFunctionCode` with the `ImageUri`.
+async fn update_image(
+    c: &Clients,
+    f: &sls_config::model::Function,
+    current: &aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput,
+    uri: &str,
+    opts: &AwsOptions,
+    on_event: &(dyn Fn(DeployEvent) + Sync),
+) -> Result<FunctionOutcome> {
+    let sha = uri
+        .rsplit_once("@sha256:")
+        .map(|(_, h)| h)
+        .unwrap_or_default();
+    if !opts.force && current.code_sha256() == Some(sha) {
+        on_event(DeployEvent::Step(
+            "Image did not change. Skipping function deployment.".into(),
+        ));
+        return Ok(FunctionOutcome::CodeUnchanged {
+            name: f.name.clone(),
+            code_sha256: sha.to_string(),
+        });
+    }
+    on_event(DeployEvent::Step(format!("Updating image of {}", f.name)));
+    let out = c
+        .lambda
+        .update_function_code()
+        .function_name(&f.name)
+        .image_uri(uri)
+        .send()
+        .await
+        .map_err(c.fail(
+            "lambda:UpdateFunctionCode",
+            format!("function \"{}\"", f.name),
+        ))?;
+    Ok(FunctionOutcome::Updated {
+        name: f.name.clone(),
+        code_sha256: out.code_sha256().unwrap_or(sha).to_string(),
     })
 }
 

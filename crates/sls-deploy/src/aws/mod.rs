@@ -16,6 +16,7 @@
 //! - [`info`], [`remove`]: `sls info` and `sls remove`;
 //! - the day-two commands: [`invoke`] (`sls invoke -f`), [`logs`] (`sls logs`), [`history`]
 //!   (`sls deploy list [functions]`, `sls rollback -t`, `sls rollback function`), [`metrics`];
+//! - [`images`]: container images looked up in ECR or built with docker, and their repository;
 //! - [`iam`]: the deployer user or role of `sls credentials policy --create-user/--role`.
 
 mod api_gateway_stage;
@@ -25,6 +26,7 @@ mod download;
 mod function;
 mod history;
 pub mod iam;
+mod images;
 mod info;
 mod invoke;
 mod logs;
@@ -46,6 +48,9 @@ pub use function::deploy_function;
 pub use history::{
     deployments, function_versions, rollback, rollback_function, Deployment, FunctionVersions,
     RollbackOutcome,
+};
+pub use images::{
+    remove_repository, resolve_images, ContainerTool, DockerCli, ImageSite, RepositoryRemoval,
 };
 pub use info::info;
 pub use invoke::{invoke, InvokeReply, InvokeRequest};
@@ -152,6 +157,7 @@ struct Clients {
     apigw: aws_sdk_apigateway::Client,
     logs: aws_sdk_cloudwatchlogs::Client,
     cloudwatch: aws_sdk_cloudwatch::Client,
+    ecr: aws_sdk_ecr::Client,
     /// The SDK configuration the clients were made from (its HTTP client fetches a function
     /// version's code in `rollback function`).
     sdk: SdkConfig,
@@ -171,6 +177,7 @@ impl Clients {
             apigw: aws_sdk_apigateway::Client::new(sdk),
             logs: aws_sdk_cloudwatchlogs::Client::new(sdk),
             cloudwatch: aws_sdk_cloudwatch::Client::new(sdk),
+            ecr: aws_sdk_ecr::Client::new(sdk),
             sdk: sdk.clone(),
             endpoint: sdk.endpoint_url().map(str::to_string),
         }

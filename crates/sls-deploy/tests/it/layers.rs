@@ -61,6 +61,7 @@ fn compile_with_v3_zips(
         .map(|_| FunctionArtifact {
             file_name: "layers.zip".into(),
             sha256: compile::sha256_b64(&fn_zip),
+            image: None,
         })
         .collect();
     compile::compile_functions_with_layers(
@@ -142,7 +143,10 @@ fn package_case(deployed: Option<Vec<(String, String)>>) -> (tempfile::TempDir, 
         },
         &BuildHost::default(),
         None,
-        deployed,
+        sls_deploy::AwsAnswers {
+            stack_outputs: deployed,
+            ..Default::default()
+        },
     )
     .unwrap();
     (tmp, pkg)

@@ -25,6 +25,8 @@ mod moto_examples;
 #[cfg(feature = "aws")]
 mod moto_faults;
 #[cfg(feature = "aws")]
+mod moto_images;
+#[cfg(feature = "aws")]
 mod moto_layers;
 #[cfg(feature = "aws")]
 mod moto_policy;

@@ -24,7 +24,10 @@ fn pack(dir: &std::path::Path, deployed: Option<Vec<(String, String)>>) -> Packa
         },
         &BuildHost::default(),
         None,
-        deployed,
+        sls_deploy::AwsAnswers {
+            stack_outputs: deployed,
+            ..Default::default()
+        },
     )
     .unwrap()
 }
