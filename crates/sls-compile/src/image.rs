@@ -76,6 +76,36 @@ pub struct ResolvedImages {
     pub built: BTreeMap<String, BuiltImage>,
 }
 
+impl ResolvedImages {
+    /// Stand-ins for the answers, where none is asked (`sls credentials policy` packages
+    /// without AWS or docker): a zero digest for each tag, and each image to build in the
+    /// service's repository (v3's name) of account `*`.
+    pub fn placeholders(config: &Value, stage: &str, region: &str) -> Self {
+        let zero = format!("sha256:{}", "0".repeat(64));
+        let service = config["service"].as_str().unwrap_or_default();
+        let repository_uri = format!(
+            "*.dkr.ecr.{region}.amazonaws.com/{}",
+            ecr_repository_name(service, stage)
+        );
+        let mut answers = ResolvedImages::default();
+        for request in image_requests(config) {
+            match request {
+                ImageRequest::Tag(t) => {
+                    answers.tags.insert(t.uri, zero.clone());
+                }
+                ImageRequest::Build(b) => {
+                    let built = BuiltImage {
+                        repository_uri: repository_uri.clone(),
+                        digest: zero.clone(),
+                    };
+                    answers.built.insert(b.name, built);
+                }
+            }
+        }
+        answers
+    }
+}
+
 /// An image sls built and pushed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuiltImage {

@@ -434,7 +434,52 @@ impl<'a> Cx<'a> {
                 None,
             ));
         }
+        out.extend(self.image_build_statements());
         out
+    }
+
+    /// Images sls builds (`provider.ecr.images.<name>.path`) are pushed to the service's ECR
+    /// repository, which sls creates and `sls remove` deletes; docker logs in with ECR's
+    /// authorization token, which IAM cannot scope to a repository.
+    fn image_build_statements(&self) -> Vec<Value> {
+        let repository = sls_compile::ecr_repository_name(&self.service.name, &self.service.stage);
+        let arn = self.ecr_repository_arn(&repository);
+        let builds = table::image_repositories(self).contains(&arn);
+        if !builds {
+            return Vec::new();
+        }
+        vec![
+            statement(
+                "ContainerImageRepository",
+                &[
+                    "ecr:DescribeRepositories",
+                    "ecr:CreateRepository",
+                    "ecr:DeleteRepository",
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:InitiateLayerUpload",
+                    "ecr:UploadLayerPart",
+                    "ecr:CompleteLayerUpload",
+                    "ecr:PutImage",
+                    "ecr:BatchGetImage",
+                ],
+                vec![arn],
+                None,
+            ),
+            statement(
+                "ContainerRegistryLogin",
+                &["ecr:GetAuthorizationToken"],
+                vec!["*".into()],
+                None,
+            ),
+        ]
+    }
+
+    /// The ARN of an ECR repository of this account and region.
+    fn ecr_repository_arn(&self, repository: &str) -> String {
+        format!(
+            "arn:{}:ecr:{}:{}:repository/{repository}",
+            self.partition, self.region, self.account
+        )
     }
 
     /// CloudFormation and Lambda read the template and the code with the deployer's rights.
@@ -578,6 +623,55 @@ mod tests {
         let p = generate_for(&service(None, None), &template(), &[], None);
         assert!(stmt(&p.caller, "LambdaImages").is_none());
         assert!(stmt(&p.caller, "LambdaAliases").is_none());
+    }
+
+    #[test]
+    fn images_sls_builds_get_the_service_repository_and_the_registry_login() {
+        // What `sls credentials policy` compiles for `provider.ecr.images.<n>.path` and a tag.
+        let config = json!({"service": "svc", "provider": {"name": "aws", "region": "eu-west-1", "ecr": {"images": {
+            "app": {"path": "./app"}}}}, "functions": {
+            "built": {"image": "app"},
+            "tagged": {"image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app:v1"}}});
+        let answers = sls_compile::ResolvedImages::placeholders(&config, "dev", "eu-west-1");
+        let mut t = json!({"Resources": {}});
+        for (id, key) in [
+            ("BuiltLambdaFunction", "built"),
+            ("TaggedLambdaFunction", "tagged"),
+        ] {
+            let image = &config["functions"][key]["image"];
+            let r = sls_compile::resolve_image(&config, key, image, &answers).unwrap();
+            t["Resources"][id] = json!({"Type": "AWS::Lambda::Function", "Properties": {
+                "FunctionName": format!("svc-dev-{key}"), "PackageType": "Image",
+                "Code": {"ImageUri": r.uri}}});
+        }
+        let p = generate_for(&service(None, None), &t, &[], Some("123456789012"));
+        let doc = &p.caller;
+        let repo = "arn:aws:ecr:eu-west-1:123456789012:repository/serverless-svc-dev";
+        let build = stmt(doc, "ContainerImageRepository").unwrap();
+        assert_eq!(build["Resource"], json!(repo));
+        assert!(build["Action"].to_string().contains("ecr:PutImage"));
+        assert!(build["Action"].to_string().contains("ecr:DeleteRepository"));
+        assert_eq!(
+            stmt(doc, "ContainerRegistryLogin").unwrap()["Resource"],
+            json!("*")
+        );
+        let images = stmt(doc, "LambdaImages").unwrap();
+        assert_eq!(
+            images["Resource"],
+            json!([
+                repo,
+                "arn:aws:ecr:eu-west-1:123456789012:repository/team/app"
+            ])
+        );
+        assert!(images["Action"].to_string().contains("ecr:DescribeImages"));
+        // A tag alone: no repository of the service's, no login.
+        t["Resources"]
+            .as_object_mut()
+            .unwrap()
+            .remove("BuiltLambdaFunction");
+        let p = generate_for(&service(None, None), &t, &[], Some("123456789012"));
+        assert!(stmt(&p.caller, "ContainerImageRepository").is_none());
+        assert!(stmt(&p.caller, "ContainerRegistryLogin").is_none());
     }
 
     #[test]

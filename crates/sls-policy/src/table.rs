@@ -223,7 +223,12 @@ static TABLE: &[Entry] = &[
             // Lambda reads an image function's image with the caller's rights.
             grant(
                 "LambdaImages",
-                &["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                // DescribeImages: sls looks up an image given by tag.
+                &[
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:DescribeImages",
+                ],
                 Scope::With(image_repositories),
             ),
         ],
@@ -907,8 +912,10 @@ fn vpc_functions(cx: &Cx) -> Vec<String> {
 }
 
 /// The ECR repositories of image functions (`Code.ImageUri`
-/// `<account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:…`), each by its ARN.
-fn image_repositories(cx: &Cx) -> Vec<String> {
+/// `<account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:…`), each by its ARN; an
+/// image not built yet (`*` for its account: `sls credentials policy` builds nothing) is in
+/// the service's account.
+pub(crate) fn image_repositories(cx: &Cx) -> Vec<String> {
     let mut arns: Vec<String> = Vec::new();
     for (_, f) in cx.of_type(LAMBDA_FUNCTION) {
         let Some(uri) = f["Properties"]["Code"]["ImageUri"].as_str() else {
@@ -921,6 +928,7 @@ fn image_repositories(cx: &Cx) -> Vec<String> {
                 let (account, region) = (parts.next(), parts.nth(2));
                 match (account, region) {
                     (Some(a), Some(r)) => {
+                        let a = if a == "*" { cx.account } else { a };
                         format!("arn:{}:ecr:{r}:{a}:repository/{repo}", cx.partition)
                     }
                     _ => "*".to_string(),

@@ -461,19 +461,35 @@ impl MotoServer {
 
     /// One CloudWatch Logs call (JSON protocol) as moto's default identity, checking off.
     pub fn logs_call(&self, action: &str, body: &serde_json::Value) -> Result<String, String> {
-        let target = format!("Logs_20140328.{action}");
+        self.json_call("logs", &format!("Logs_20140328.{action}"), body)
+    }
+
+    /// One ECR call (JSON protocol, e.g. `CreateRepository`, `PutImage`) as moto's default
+    /// identity, checking off.
+    pub fn ecr_call(&self, action: &str, body: &serde_json::Value) -> Result<String, String> {
+        let target = format!("AmazonEC2ContainerRegistry_V20150921.{action}");
+        self.json_call("ecr", &target, body)
+    }
+
+    /// One JSON-protocol call of `service` (its signing name) with `X-Amz-Target: target`.
+    fn json_call(
+        &self,
+        service: &str,
+        target: &str,
+        body: &serde_json::Value,
+    ) -> Result<String, String> {
         match self.request(
             "POST",
             "/",
             &[
                 ("Content-Type", "application/x-amz-json-1.1"),
-                ("X-Amz-Target", &target),
-                ("Authorization", &default_identity("logs")),
+                ("X-Amz-Target", target),
+                ("Authorization", &default_identity(service)),
             ],
             &body.to_string(),
         )? {
             (200, text) => Ok(text),
-            (status, text) => Err(format!("logs {action}: HTTP {status}: {text}")),
+            (status, text) => Err(format!("{target}: HTTP {status}: {text}")),
         }
     }
 

@@ -181,7 +181,10 @@ pub fn policy(args: &CredentialsPolicyArgs, host: &Host) -> CliResult {
         .and_then(|f| f.path.file_name())
         .and_then(|n| n.to_str())
         .map(str::to_string);
-    let pkg = sls_deploy::package_with_plugins(
+    // Images are neither looked up nor built: the policy needs their repositories only.
+    let images =
+        sls_deploy::ResolvedImages::placeholders(&service.config, &service.stage, &service.region);
+    let pkg = sls_deploy::package_with_deployed(
         &sls_deploy::PackageInput {
             service_dir: &loaded.service_dir(host),
             config: &service.config,
@@ -193,6 +196,10 @@ pub fn policy(args: &CredentialsPolicyArgs, host: &Host) -> CliResult {
         },
         &sls_deploy::BuildHost::from_env(&host.env),
         plugins.as_mut(),
+        sls_deploy::AwsAnswers {
+            stack_outputs: None,
+            images,
+        },
     )
     .map_err(|e| crate::error::hinted(&e))?;
     drop(plugins);

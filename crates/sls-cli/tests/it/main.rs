@@ -9,6 +9,7 @@ mod config_credentials;
 mod day_two;
 mod esbuild;
 mod faults;
+mod images;
 mod install;
 mod interrupt;
 mod invoke;

@@ -158,7 +158,7 @@ fn docker_missing(b: &ImageBuild, what: &str) -> DeployError {
     DeployError::config(
         format!("provider.ecr.images.{}", b.name),
         format!(
-            "the container image \"{}\" is built from \"{}\" with docker, and {what}. Start docker (or install it), or build and push the image yourself and set `uri: <repository uri>@sha256:<digest>`",
+            "{what}: the container image \"{}\" is built from \"{}\" with docker. Install or start docker, or build and push the image yourself and set `uri: <repository uri>@sha256:<digest>`",
             b.name, b.path
         ),
     )
@@ -170,7 +170,7 @@ fn check_docker(docker: &dyn ContainerTool, b: &ImageBuild) -> Result<()> {
     docker.run(&args(&["--version"]), None).map_err(|_| {
         docker_missing(
             b,
-            "Could not find Docker installation (`docker` is not on PATH or does not run)",
+            "Could not find Docker installation (`docker` is not on PATH, or does not run)",
         )
     })?;
     docker
@@ -179,7 +179,7 @@ fn check_docker(docker: &dyn ContainerTool, b: &ImageBuild) -> Result<()> {
             docker_missing(
                 b,
                 &format!(
-                    "the docker daemon does not answer (`docker version`: {})",
+                    "The docker daemon does not answer (`docker version`: {})",
                     out.trim()
                 ),
             )
