@@ -8,7 +8,8 @@
 # A service with top-level `layers` makes v3 ask CloudFormation for the deployed stack while
 # packaging: run it against moto through ../shared/tools/v3-on-moto-proxy.py and give the proxy
 # in V3_PROXY (http://127.0.0.1:PORT) and its CA in V3_CA (DIR/ca.pem); without them such a
-# service is refused, so that nothing reaches a real AWS host.
+# service is refused, so that nothing reaches a real AWS host. So is a service with an image given
+# by tag (v3 asks ECR's DescribeImages for its digest).
 set -euo pipefail
 case_dir=$(cd "$1" && pwd)
 shift
@@ -20,6 +21,9 @@ if [ -n "${V3_PROXY:-}" ]; then
   proxy=(HTTPS_PROXY="$V3_PROXY" NODE_EXTRA_CA_CERTS="${V3_CA:?V3_CA: the proxy CA (DIR/ca.pem)}")
 elif grep -q '^layers:' "$case_dir/service/serverless.yml"; then
   echo "$case_dir has top-level layers: v3 calls CloudFormation while packaging; set V3_PROXY and V3_CA (moto)" >&2
+  exit 1
+elif grep -E 'dkr\.ecr\.' "$case_dir/service/serverless.yml" | grep -vq '@sha256:'; then
+  echo "$case_dir has an image by tag: v3 calls ECR while packaging; set V3_PROXY and V3_CA (moto)" >&2
   exit 1
 fi
 work=$(mktemp -d)

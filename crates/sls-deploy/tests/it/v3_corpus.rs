@@ -318,3 +318,58 @@ fn image_version_ids_equal_v3s() {
     assert_eq!(result.artifacts.len(), 1);
     assert_eq!(result.artifacts[0].functions, ["zipped"]);
 }
+
+/// Images given by tag: v3 asked ECR (moto, through the proxy) for each tag's digest while
+/// packaging; `ecr.json` holds what ECR answered. Given the same answers, sls's templates equal
+/// v3's, version ids included. The order of the image functions is v3's race: each awaits its
+/// DescribeImages answer, and three v3 runs of this case gave two orders (sls keeps the order
+/// of `functions`, the more frequent one), so the ids are compared as a set.
+#[test]
+fn tag_images_equal_v3s() {
+    let dir = fixtures().join("fn-image-tag");
+    let tmp = tempfile::tempdir().unwrap();
+    let svc = tmp.path().join("svc");
+    copy_dir(&dir.join("service"), &svc);
+    let config = read_json(&dir.join("config.json"));
+    let ecr = read_json(&dir.join("ecr.json"));
+    let mut images = sls_deploy::ResolvedImages::default();
+    for (uri, digest) in ecr.as_object().unwrap() {
+        images
+            .tags
+            .insert(uri.clone(), digest.as_str().unwrap().to_string());
+    }
+    let result = sls_deploy::package_with_deployed(
+        &PackageInput {
+            service_dir: &svc,
+            config: &config,
+            stage: "dev",
+            region: "us-east-1",
+            out_dir: &svc.join(".serverless"),
+            config_file_name: Some("serverless.yml"),
+            timestamp: None,
+        },
+        &sls_deploy::BuildHost::default(),
+        None,
+        sls_deploy::AwsAnswers {
+            stack_outputs: None,
+            images,
+        },
+    )
+    .unwrap();
+    let v3 = read_json(&dir.join("v3/cloudformation-template-update-stack.json"));
+    let ours = &result.update_template;
+    let ids = |t: &Value| -> Vec<String> {
+        let mut ids: Vec<String> = t["Resources"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(ours), ids(&v3));
+    // Maps compare without their order.
+    assert_eq!(normalise(ours), normalise(&v3));
+    assert!(result.artifacts.is_empty(), "{:?}", result.artifacts);
+}
