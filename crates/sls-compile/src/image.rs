@@ -208,13 +208,28 @@ pub fn resolve_image(
             None => {
                 return Err(DeployError::config(
                     format!("provider.ecr.images.{}", b.name),
-                    format!("the container image \"{}\" was not built: sls builds it with docker when it packages or deploys", b.name),
+                    format!("the container image \"{}\" was not built: sls builds it with docker when it packages or deploys; or build and push it yourself and set `uri: <repository uri>@sha256:<digest>`", b.name),
                 ))
             }
         },
     };
     resolved.config = image_config(image);
     Ok(resolved)
+}
+
+/// Every image function's image resolves with `answers`: checked before packaging, so an
+/// image nobody looked up or built is refused before anything is written.
+pub fn check_images(
+    service: &sls_config::model::Service,
+    config: &Value,
+    answers: &ResolvedImages,
+) -> Result<()> {
+    for f in &service.functions {
+        if let Some(image) = &f.image {
+            resolve_image(config, &f.key, image, answers)?;
+        }
+    }
+    Ok(())
 }
 
 /// `<repository>@<digest>` and the digest's hex part.

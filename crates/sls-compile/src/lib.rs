@@ -26,8 +26,8 @@ pub mod resource_types;
 pub use error::{DeployError, ResourceFailure, Result};
 pub use events::custom_resources;
 pub use image::{
-    ecr_repository_name, image_requests, resolve_image, BuiltImage, ImageBuild, ImageRequest,
-    ImageTag, ResolvedImage, ResolvedImages,
+    check_images, ecr_repository_name, image_requests, resolve_image, BuiltImage, ImageBuild,
+    ImageRequest, ImageTag, ResolvedImage, ResolvedImages,
 };
 pub use layers::{compile_layer, Layer, LayerZip, ReusedLayer};
 pub use sls_config::model::{Function, Provider, Service, DEFAULT_RUNTIME};

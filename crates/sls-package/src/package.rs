@@ -336,7 +336,10 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
         let t = &mut st.update_template;
         match point.event {
             // Refuse what cannot be deployed before any work is done.
-            "aws:common:validate:validate" => compile::check(&st.service, config)?,
+            "aws:common:validate:validate" => {
+                compile::check(&st.service, config)?;
+                compile::check_images(&st.service, config, &st.answers.images)?
+            }
             "package:initialize" => {
                 st.create_template = compile::core_template(&st.service);
                 *t = st.create_template.clone();

@@ -407,10 +407,22 @@ pub async fn remove_repository(
         Err(e) if e.code() == Some("RepositoryNotFoundException") => {
             return Ok(RepositoryRemoval::Absent)
         }
-        Err(e) if e.code() == Some("AccessDeniedException") => {
-            return Ok(RepositoryRemoval::Denied)
+        Err(e) => {
+            let denied = sls_aws::explain_sdk_error(
+                &e,
+                &sls_aws::CallContext {
+                    action: "ecr:DescribeRepositories",
+                    identity: None,
+                    endpoint: None,
+                },
+            )
+            .kind()
+                == sls_aws::ErrorKind::AccessDenied;
+            if denied {
+                return Ok(RepositoryRemoval::Denied);
+            }
+            return Err(c.fail("ecr:DescribeRepositories", name)(e));
         }
-        Err(e) => return Err(c.fail("ecr:DescribeRepositories", name)(e)),
     }
     c.ecr
         .delete_repository()

@@ -118,12 +118,13 @@ fn provider_and_function_layers_are_compiled() {
 
 #[test]
 fn other_uncompiled_settings_are_refused() {
-    // An image built from a Dockerfile (v3 runs docker and pushes to ECR), once a function
-    // uses it; an image given only by tag (v3 asks ECR for its digest).
+    // Packaged without the answers the CLI asks before packaging: an image built from a
+    // Dockerfile (v3 runs docker and pushes to ECR), once a function uses it; an image given
+    // only by tag (v3 asks ECR for its digest).
     let mut c = base();
     c["provider"]["ecr"] = json!({"images": {"app": {"path": "./"}}});
     c["functions"]["hello"] = json!({"image": "app"});
-    assert_image_refused(c, "provider.ecr.images.app", "docker");
+    assert_image_refused(c, "provider.ecr.images.app", "was not built");
     let mut c = base();
     c["functions"]["hello"] =
         json!({"image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest"});
@@ -133,8 +134,8 @@ fn other_uncompiled_settings_are_refused() {
     assert_refused(c, "provider.vpc.ipv6AllowedForDualStack");
 }
 
-/// An image sls cannot resolve without docker or ECR: refused at `path`, saying why and how to
-/// pin it, before anything is written.
+/// An image nobody looked up or built: refused at `path`, saying why and how to pin it,
+/// before anything is written.
 fn assert_image_refused(config: Value, path: &str, why: &str) {
     let t = tempfile::tempdir().unwrap();
     match run(t.path(), &config).unwrap_err() {
