@@ -132,9 +132,9 @@ pub fn core_template(service: &Service) -> Value {
 // participants call them in that order).
 
 /// `package:setupProviderConfiguration`: log groups and the execution role.
-pub fn setup_provider_configuration(service: &Service, config: &Value, t: &mut Value) {
+pub fn setup_provider_configuration(service: &Service, t: &mut Value) {
     if !service.functions.is_empty() {
-        iam::merge_iam(service, config, t);
+        iam::merge_iam(service, t);
     }
 }
 
@@ -183,29 +183,28 @@ pub fn compile_functions_with_layers(
         artifact_directory_name,
         layer_zips,
     };
-    let mut versions = Vec::new();
+    let mut versioned = Vec::new();
     let mut seen_destinations = Vec::new();
     let pairs: Vec<(&Function, &FunctionArtifact)> =
         service.functions.iter().zip(artifacts).collect();
     let (images, zips): (Vec<_>, Vec<_>) = pairs.into_iter().partition(|(f, _)| f.image.is_some());
     for (f, a) in zips {
-        let (hashed_files, version, url, ev_conf) =
-            compile_one(&inputs, f, a, &mut seen_destinations, t)?;
-        if version.is_some() {
-            versions.push((hashed_files, version, url, ev_conf));
+        let after = compile_one(&inputs, f, a, &mut seen_destinations, t)?;
+        if after.version.is_some() {
+            versioned.push(after);
         } else {
-            add_after_version(t, url, ev_conf);
+            add_after_version(t, after.url, after.event_invoke_config);
         }
     }
     for (f, a) in images {
-        let (_, version, url, ev_conf) = compile_one(&inputs, f, a, &mut seen_destinations, t)?;
-        add_version(t, version);
-        add_after_version(t, url, ev_conf);
+        let after = compile_one(&inputs, f, a, &mut seen_destinations, t)?;
+        add_version(t, after.version);
+        add_after_version(t, after.url, after.event_invoke_config);
     }
-    versions.sort_by_key(|v| v.0);
-    for (_, version, url, ev_conf) in versions {
-        add_version(t, version);
-        add_after_version(t, url, ev_conf);
+    versioned.sort_by_key(|after| after.hashed_layer_zips);
+    for after in versioned {
+        add_version(t, after.version);
+        add_after_version(t, after.url, after.event_invoke_config);
     }
     Ok(())
 }
@@ -218,14 +217,14 @@ struct FunctionInputs<'a> {
     layer_zips: &'a [LayerZip],
 }
 
-/// How many layer zips the function's version hashes, then its version, URL and event invoke
-/// config.
-type AfterFunction = (
-    usize,
-    Option<functions::Version>,
-    Option<functions::FunctionUrl>,
-    Option<(String, Value, Vec<functions::RoleStatement>)>,
-);
+/// What v3 adds once a function's version is hashed, for the caller to place in v3's order.
+struct AfterFunction {
+    /// How many layer zips the version hashes (v3 finishes the functions with fewer first).
+    hashed_layer_zips: usize,
+    version: Option<functions::Version>,
+    url: Option<functions::FunctionUrl>,
+    event_invoke_config: Option<functions::CompiledResource>,
+}
 
 /// A function's resource and role statements into `t`; its version, URL and event invoke
 /// config are returned for the caller to place in v3's order.
@@ -239,17 +238,21 @@ fn compile_one(
     let FunctionInputs {
         service, config, ..
     } = *inputs;
-    let (fn_id, mut fn_res, statements) =
+    let compiled =
         functions::compile_function(service, config, f, inputs.artifact_directory_name, a);
-    functions::add_role_statements(t, statements);
+    functions::add_role_statements(t, compiled.role_statements);
+    let (fn_id, mut fn_res) = (compiled.logical_id, compiled.resource);
     let layers =
         layers::layer_configurations(&fn_res["Properties"]["Layers"], t, inputs.layer_zips);
     let version = functions::is_versioned(service, f)
         .then(|| functions::version(service, config, f, &fn_id, &mut fn_res, a, &layers));
     t["Resources"][fn_id] = fn_res;
-    let url = functions::function_url(config, f);
-    let ev_conf = functions::event_invoke_config(service, config, f, seen_destinations)?;
-    Ok((layers.len(), version, url, ev_conf))
+    Ok(AfterFunction {
+        hashed_layer_zips: layers.len(),
+        version,
+        url: functions::function_url(f),
+        event_invoke_config: functions::event_invoke_config(service, f, seen_destinations)?,
+    })
 }
 
 /// A version, its output and its alias.
@@ -358,7 +361,7 @@ fn extend_resources(t: &mut Value, extensions: &Map<String, Value>) -> Result<()
 fn add_after_version(
     t: &mut Value,
     url: Option<functions::FunctionUrl>,
-    ev_conf: Option<(String, Value, Vec<functions::RoleStatement>)>,
+    event_invoke_config: Option<functions::CompiledResource>,
 ) {
     if let Some(u) = url {
         let mut resources = u.resources.into_iter();
@@ -370,9 +373,9 @@ fn add_after_version(
             t["Resources"][id] = res;
         }
     }
-    if let Some((id, res, statements)) = ev_conf {
-        t["Resources"][id] = res;
-        functions::add_role_statements(t, statements);
+    if let Some(c) = event_invoke_config {
+        t["Resources"][c.logical_id] = c.resource;
+        functions::add_role_statements(t, c.role_statements);
     }
 }
 

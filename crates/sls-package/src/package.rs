@@ -329,7 +329,7 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
                 *t = st.create_template.clone();
             }
             "package:setupProviderConfiguration" => {
-                compile::setup_provider_configuration(&st.service, config, t)
+                compile::setup_provider_configuration(&st.service, t)
             }
             // v3 `generateArtifactDirectoryName` runs before `package:compileLayers`.
             "package:compileLayers" if point.when == When::Before => {
