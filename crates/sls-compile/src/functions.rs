@@ -172,8 +172,8 @@ fn add_basic_settings(service: &Service, f: &Function, props: &mut Map<String, V
         "Timeout".into(),
         first_truthy(&[&f.timeout, &p.timeout]).unwrap_or(json!(6)),
     );
-    let architecture = f.settings.architecture.as_ref();
-    if let Some(a) = architecture.or(p.function_defaults.architecture.as_ref()) {
+    let architectures = [&f.settings.architecture, &p.function_defaults.architecture];
+    if let Some(a) = architectures.into_iter().flatten().find(|a| truthy(a)) {
         props.insert("Architectures".into(), json!([a]));
     }
     if let Some(d) = f.description.as_ref().filter(|d| !d.is_empty()) {

@@ -6,8 +6,10 @@
 
 use serde_json::{Map, Value};
 
+mod plugins;
 mod role;
 mod settings;
+pub use plugins::FunctionPluginOptions;
 pub use role::ExecutionRole;
 pub use settings::{
     CorsList, Destinations, FileSystemConfig, FunctionDefaults, FunctionSettings,
@@ -140,6 +142,8 @@ pub struct Function {
     pub package: FunctionPackage,
     /// The settings compiled into the function's resources (VPC, tracing, URL, ...).
     pub settings: FunctionSettings,
+    /// What the built-in packaging plugins read on the function.
+    pub plugin_options: FunctionPluginOptions,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -345,7 +349,9 @@ impl Provider {
 }
 
 impl Function {
-    fn from_json(key: &str, f: &Value, service: &str, stage: &str) -> Result<Self> {
+    /// One entry of `functions:` (`key: f`), as [`Service::from_config`] reads it: for a command
+    /// that needs one function without the whole service (`invoke local`).
+    pub fn from_json(key: &str, f: &Value, service: &str, stage: &str) -> Result<Self> {
         let at = |k: &str| format!("functions.{key}.{k}");
         // `functions: { hello: }` (an empty definition): v3 treats it as an empty object.
         let empty = Map::new();
@@ -398,6 +404,7 @@ impl Function {
             snap_start: f.get("snapStart").is_some_and(crate::is_truthy),
             package,
             settings: FunctionSettings::from_json(f),
+            plugin_options: FunctionPluginOptions::from_json(f),
         })
     }
 }

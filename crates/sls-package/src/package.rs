@@ -832,7 +832,7 @@ impl<'a> Participant<PackageState<'a>> for PythonRequirements {
         let (input, service, config) = (st.input, &st.service, &st.config);
         match point.when {
             When::After => {
-                python_requirements::check(config, input.service_dir)?;
+                python_requirements::check(config, service)?;
                 python_requirements::check_artifacts(
                     config,
                     input.service_dir,

@@ -11,6 +11,7 @@ use crate::is_truthy;
 /// A function's settings beyond name, handler, runtime, memory, timeout and environment.
 #[derive(Debug, Clone, Default)]
 pub struct FunctionSettings {
+    /// `architecture`, as written (v3 compiles it when truthy; the plugins read the string).
     pub architecture: Option<Value>,
     /// `ephemeralStorageSize` (MB).
     pub ephemeral_storage_size: Option<Value>,
@@ -43,6 +44,7 @@ pub struct FunctionSettings {
 /// The provider's defaults for the settings in [`FunctionSettings`].
 #[derive(Debug, Clone, Default)]
 pub struct FunctionDefaults {
+    /// `architecture`, as written.
     pub architecture: Option<Value>,
     pub kms_key_arn: Option<Value>,
     /// `tracing.lambda`.
@@ -136,7 +138,7 @@ impl FunctionSettings {
     pub(super) fn from_json(f: &Map<String, Value>) -> Self {
         let reserved = f.get("reservedConcurrency");
         FunctionSettings {
-            architecture: truthy_at(f, "architecture"),
+            architecture: f.get("architecture").filter(|v| !v.is_null()).cloned(),
             ephemeral_storage_size: truthy_at(f, "ephemeralStorageSize"),
             reserved_concurrency: reserved
                 .filter(|r| is_truthy(r) || r.as_f64() == Some(0.0))
@@ -191,7 +193,7 @@ impl FunctionSettings {
 impl FunctionDefaults {
     pub(super) fn from_json(p: &Map<String, Value>) -> Self {
         FunctionDefaults {
-            architecture: truthy_at(p, "architecture"),
+            architecture: p.get("architecture").filter(|v| !v.is_null()).cloned(),
             kms_key_arn: truthy_at(p, "kmsKeyArn"),
             tracing: p
                 .get("tracing")
@@ -276,7 +278,7 @@ mod tests {
             "architecture": "", "reservedConcurrency": 0, "maximumRetryAttempts": 0,
             "maximumEventAge": 0, "destinations": {}, "vpc": false, "dependsOn": "A"
         }));
-        assert_eq!(s.architecture, None);
+        assert_eq!(s.architecture, Some(json!("")));
         assert_eq!(s.reserved_concurrency, Some(json!(0)));
         assert_eq!(s.maximum_retry_attempts, Some(json!(0)));
         assert_eq!(s.maximum_event_age, None);

@@ -51,7 +51,7 @@ use crate::error::{DeployError, Result};
 use crate::files::{self, SourceFile};
 use crate::zipper;
 use sls_config::is_truthy as truthy;
-use sls_config::model::Service;
+use sls_config::model::{Function, Service};
 
 /// The plugin this module replaces.
 pub const PLUGIN: &str = "serverless-esbuild";
@@ -339,13 +339,18 @@ fn custom_options(config: &Value) -> Result<Map<String, Value>> {
     }
 }
 
+/// `provider.runtime`, as written.
+fn provider_runtime(config: &Value) -> Option<&str> {
+    config
+        .get("provider")
+        .and_then(|p| p.get("runtime"))
+        .and_then(Value::as_str)
+}
+
 /// The esbuild target of `provider.runtime`. getBuildOptions asserts a Node.js provider runtime
 /// (the plugin crashes without one).
 fn provider_node_target(config: &Value) -> Result<&'static str> {
-    let provider_runtime = config
-        .get("provider")
-        .and_then(|p| p.get("runtime"))
-        .and_then(Value::as_str);
+    let provider_runtime = provider_runtime(config);
     provider_runtime.and_then(node_target).ok_or_else(|| {
         DeployError::config(
             "provider.runtime",
@@ -604,14 +609,13 @@ pub fn check(config: &Value, service: &Service) -> Result<()> {
 /// Whether the plugin packs the whole service into one zip that every function is deployed
 /// from: it is listed, without `package.individually`, and bundles at least one function.
 pub fn bundles_service_zip(config: &Value, service: &Service) -> bool {
+    let provider_runtime = service.provider.runtime.as_deref();
     enabled(config)
         && !service.package.individually
-        && service.functions.iter().any(|f| {
-            is_node_function(config, &f.key)
-                && !config["functions"][&f.key]
-                    .get("skipEsbuild")
-                    .is_some_and(truthy)
-        })
+        && service
+            .functions
+            .iter()
+            .any(|f| is_node_function(provider_runtime, f) && !f.plugin_options.skip_esbuild)
 }
 
 /// One function to bundle.
@@ -658,34 +662,35 @@ fn normalise(p: &str) -> String {
     parts.join("/")
 }
 
-fn is_node_function(config: &Value, key: &str) -> bool {
-    let f = &config["functions"][key];
+/// A function the plugin bundles: a handler, and a Node.js runtime (its own, else the
+/// provider's; the plugin does not apply v3's default runtime).
+fn is_node_function(provider_runtime: Option<&str>, f: &Function) -> bool {
     let runtime = f
-        .get("runtime")
-        .and_then(Value::as_str)
+        .runtime
+        .as_deref()
         .filter(|s| !s.is_empty())
-        .or_else(|| {
-            config
-                .get("provider")
-                .and_then(|p| p.get("runtime"))
-                .and_then(Value::as_str)
-        });
-    f.get("handler").is_some_and(truthy) && runtime.and_then(node_target).is_some()
+        .or(provider_runtime);
+    f.handler.is_some() && runtime.and_then(node_target).is_some()
 }
 
 /// helper.js `extractFunctionEntries` for the given functions (in service order).
-fn entries(service_dir: &Path, config: &Value, keys: &[String], o: &Options) -> Result<Vec<Entry>> {
+fn entries(
+    service_dir: &Path,
+    provider_runtime: Option<&str>,
+    functions: &[&Function],
+    o: &Options,
+) -> Result<Vec<Entry>> {
     let mut out = Vec::new();
-    for key in keys {
-        let f = &config["functions"][key];
-        if !is_node_function(config, key) || f.get("skipEsbuild").is_some_and(truthy) {
+    for f in functions {
+        let key = &f.key;
+        if !is_node_function(provider_runtime, f) || f.plugin_options.skip_esbuild {
             continue;
         }
         let entrypoint = f
-            .get("esbuildEntrypoint")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .or_else(|| f.get("handler").and_then(Value::as_str))
+            .plugin_options
+            .esbuild_entrypoint
+            .as_deref()
+            .or(f.handler.as_deref())
             .unwrap_or_default();
         let ext = extname(entrypoint);
         let file = match entrypoint.rfind(ext) {
@@ -1220,8 +1225,8 @@ pub fn package(
     }
     check(config, service)?;
     let o = options(config)?;
-    let keys: Vec<String> = service.functions.iter().map(|f| f.key.clone()).collect();
-    let entries = entries(service_dir, config, &keys, &o)?;
+    let functions: Vec<&Function> = service.functions.iter().collect();
+    let entries = entries(service_dir, service.provider.runtime.as_deref(), &functions, &o)?;
     if entries.is_empty() {
         return Ok(None);
     }
@@ -1266,7 +1271,7 @@ fn build_and_zip(
     let node_fns: Vec<String> = service
         .functions
         .iter()
-        .filter(|f| is_node_function(config, &f.key))
+        .filter(|f| is_node_function(service.provider.runtime.as_deref(), f))
         .map(|f| f.key.clone())
         .collect();
     let package_files = copy_extras(service_dir, build, config, &node_fns)?;
@@ -1398,10 +1403,13 @@ pub fn prepare_invoke(
     }
     let o = options(config)?;
     let keys = vec![function.to_string()];
-    if config["functions"].get(function).is_none() {
+    let Some(raw_fn) = config.get("functions").and_then(|fns| fns.get(function)) else {
         return Ok(None);
-    }
-    let entries = entries(service_dir, config, &keys, &o)?;
+    };
+    let name = sls_config::model::service_name(config).unwrap_or("service");
+    // The stage only names the deployed function, which bundling does not use.
+    let f = Function::from_json(function, raw_fn, name, "dev")?;
+    let entries = entries(service_dir, provider_runtime(config), &[&f], &o)?;
     if entries.is_empty() {
         return Ok(None);
     }
@@ -1410,7 +1418,6 @@ pub fn prepare_invoke(
     std::fs::create_dir_all(&build).map_err(|e| DeployError::io("could not create", &build, e))?;
     let built = run_esbuild(service_dir, &build, &entries, &o, host)?;
     if !o.to_install.is_empty() {
-        let name = sls_config::model::service_name(config).unwrap_or("service");
         externals::install(service_dir, &build, name, &o, host)?;
     }
     copy_extras(service_dir, &build, config, &keys)?;
