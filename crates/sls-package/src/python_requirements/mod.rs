@@ -138,10 +138,10 @@ pub fn check_artifacts(
         return Ok(());
     }
     let fix = "; sls does not rewrite a zip it did not build, so the function would be deployed without its requirements: let sls build the zip, or set custom.pythonRequirements.layer: true and reference the layer";
-    let python_fns = service.functions.iter().filter(|f| {
-        service.runtime_of(f).starts_with("python")
-            && !is_image(f)
-    });
+    let python_fns = service
+        .functions
+        .iter()
+        .filter(|f| service.runtime_of(f).starts_with("python") && !is_image(f));
     if service.package.individually {
         for f in python_fns {
             let module = f.plugin_options.python_module().unwrap_or(".");
