@@ -48,3 +48,41 @@ impl ExecutionRole {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Service;
+    use serde_json::json;
+
+    fn role(provider: serde_json::Value) -> super::ExecutionRole {
+        let config = json!({"service": "s", "provider": provider});
+        Service::from_config(&config, "dev", "r")
+            .unwrap()
+            .provider
+            .execution_role
+    }
+
+    #[test]
+    fn iam_role_object_wins_over_the_older_keys() {
+        let older = json!({
+            "iamRoleStatements": [{"Effect": "Allow"}],
+            "iamManagedPolicies": ["arn:a"],
+            "rolePermissionsBoundary": "arn:b"
+        });
+        let r = role(older.clone());
+        assert_eq!(r.statements, Some(vec![json!({"Effect": "Allow"})]));
+        assert_eq!(r.managed_policies, Some(vec![json!("arn:a")]));
+        assert_eq!(r.permissions_boundary, Some(json!("arn:b")));
+        let mut both = older;
+        both["iam"] =
+            json!({"role": {"statements": [], "permissionBoundary": "arn:c", "name": "n"}});
+        let r = role(both);
+        assert_eq!(r.statements, Some(vec![]));
+        assert_eq!(r.managed_policies, Some(vec![json!("arn:a")]));
+        assert_eq!(r.permissions_boundary, Some(json!("arn:c")));
+        assert_eq!(r.name, Some(json!("n")));
+        // An ARN is an existing role: no settings for a generated one.
+        let r = role(json!({"iam": {"role": "arn:aws:iam::1:role/x"}}));
+        assert_eq!(r.name, None);
+    }
+}

@@ -1,8 +1,9 @@
 //! The function settings the compiler turns into an `AWS::Lambda::Function` and the resources
 //! around it (log group, URL, event invoke config), and the provider's defaults for them.
 //! Parsed once, with v3's JavaScript truthiness applied here: a field is `Some` exactly when
-//! v3 would use the setting. Values v3 hands to CloudFormation untouched (ARNs or intrinsics,
-//! numbers or strings) stay JSON values.
+//! v3 would use the setting (`architecture` excepted: the plugins read it as written). Values
+//! v3 hands to CloudFormation untouched (ARNs or intrinsics, numbers or strings) stay JSON
+//! values. Nothing here fails: what v3 refuses is refused where v3 refuses it.
 
 use serde_json::{Map, Value};
 
