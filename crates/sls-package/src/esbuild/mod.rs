@@ -79,7 +79,12 @@ pub fn check(config: &Value, service: &Service) -> Result<()> {
     if !enabled(config) {
         return Ok(());
     }
-    options(config)?;
+    checked_options(config, service).map(drop)
+}
+
+/// The options, once [`check`] passes (the plugin is listed).
+fn checked_options(config: &Value, service: &Service) -> Result<Options> {
+    let o = options(config)?;
     if !service.package.individually {
         if let Some(f) = service.functions.iter().find(|f| f.package.individually) {
             return Err(DeployError::config(
@@ -88,7 +93,7 @@ pub fn check(config: &Value, service: &Service) -> Result<()> {
             ));
         }
     }
-    Ok(())
+    Ok(o)
 }
 
 /// Whether the plugin packs the whole service into one zip that every function is deployed
@@ -708,8 +713,7 @@ pub fn package(
     if !enabled(config) {
         return Ok(None);
     }
-    check(config, service)?;
-    let o = options(config)?;
+    let o = checked_options(config, service)?;
     let functions: Vec<&Function> = service.functions.iter().collect();
     let entries = entries(
         service_dir,

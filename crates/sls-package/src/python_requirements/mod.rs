@@ -85,6 +85,11 @@ pub fn check(config: &Value, service: &Service) -> Result<()> {
     if !enabled(config) {
         return Ok(());
     }
+    checked_options(config, service).map(drop)
+}
+
+/// The options, once [`check`] passes (the plugin is listed).
+fn checked_options(config: &Value, service: &Service) -> Result<Options> {
     let o = options::options(config)?;
     for f in &service.functions {
         let (key, plugin) = (&f.key, &f.plugin_options);
@@ -115,7 +120,7 @@ pub fn check(config: &Value, service: &Service) -> Result<()> {
             }
         }
     }
-    Ok(())
+    Ok(o)
 }
 
 /// The plugin injects the requirements into the zip a Python function is deployed from even
@@ -235,8 +240,7 @@ pub fn prepare(
     if !enabled(config) {
         return Ok(None);
     }
-    check(config, service)?;
-    let o = options::options(config)?;
+    let o = checked_options(config, service)?;
     let individually = service.package.individually;
     let mut fn_modules = BTreeMap::new();
     let mut fn_names = BTreeMap::new();
