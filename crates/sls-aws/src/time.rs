@@ -78,7 +78,8 @@ fn civil(t: SystemTime) -> (String, String) {
         .unwrap_or(0);
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = sls_config::calendar::civil_from_days(days);
+    let date = sls_config::calendar::civil_from_days(days);
+    let (y, m, d) = (date.year, date.month, date.day);
     (
         format!("{y:04}-{m:02}-{d:02}"),
         format!("{:02}:{:02}:{:02}", rem / 3600, (rem % 3600) / 60, rem % 60),

@@ -12,13 +12,15 @@ use crate::layers::LayerZip;
 use crate::naming;
 use crate::sha256_b64;
 pub(super) use sls_config::is_truthy as truthy;
-use sls_config::model::{Function, Service};
+use sls_config::model::{
+    CorsList, FileSystemConfig, Function, RuntimeManagement, Service, UrlCors, VpcSetting,
+};
 
 /// A function needs a handler or an image (v3's checks of both).
 pub(super) fn check(service: &Service, f: &Function, config: &Value) -> Result<()> {
     let key = &f.key;
-    event_invoke_config(service, config, f, &mut Vec::new())?;
-    if truthy(&config["functions"][key]["fileSystemConfig"]) && vpc_config(config, key).is_none() {
+    event_invoke_config(service, f, &mut Vec::new())?;
+    if f.settings.file_system.is_some() && vpc_config(service, f).is_none() {
         return Err(DeployError::config(
             format!("functions.{key}.fileSystemConfig"),
             format!("Function \"{key}\": when using fileSystemConfig, ensure that function has vpc configured on function or provider level"),
@@ -45,17 +47,22 @@ pub(super) fn check(service: &Service, f: &Function, config: &Value) -> Result<(
     Ok(())
 }
 
-/// The `AWS::Lambda::Function` of `f` (its logical id and resource) and the statements it adds
-/// to the generated role; properties in v3's order.
+/// A compiled resource with the statements it adds to the generated role.
+pub(super) struct CompiledResource {
+    pub logical_id: String,
+    pub resource: Value,
+    pub role_statements: Vec<RoleStatement>,
+}
+
+/// The `AWS::Lambda::Function` of `f` and the statements it adds to the generated role;
+/// properties in v3's order (an image function's image comes resolved in `artifact`).
 pub(super) fn compile_function(
     service: &Service,
-    config: &Value,
     f: &Function,
     artifact_directory_name: &str,
     artifact: &FunctionArtifact,
-) -> (String, Value, Vec<RoleStatement>) {
-    let raw_fn = &config["functions"][&f.key];
-    let raw_p = &config["provider"];
+) -> CompiledResource {
+    let (s, defaults) = (&f.settings, &service.provider.function_defaults);
     let mut props = Map::new();
     match artifact.image.clone() {
         // v3: `Code` first, then `ImageConfig`, then `PackageType`; no handler or runtime.
@@ -71,7 +78,8 @@ pub(super) fn compile_function(
                 "Code".into(),
                 code(service, artifact_directory_name, artifact),
             );
-            if let Some(c) = runtime_management(raw_p, raw_fn) {
+            let modes = [&defaults.runtime_management, &s.runtime_management];
+            if let Some(c) = runtime_management(modes.into_iter().flatten()) {
                 props.insert("RuntimeManagementConfig".into(), c);
             }
             props.insert(
@@ -81,39 +89,37 @@ pub(super) fn compile_function(
             props.insert("Runtime".into(), json!(service.runtime_of(f)));
         }
     }
-    add_basic_settings(service, f, raw_fn, raw_p, &mut props);
-    let mut role_statements = add_settings_with_statements(raw_fn, raw_p, &mut props);
+    add_basic_settings(service, f, &mut props);
+    let mut role_statements = add_settings_with_statements(service, f, &mut props);
     add_environment(service, f, &mut props);
-    let mut depends_on = add_role(service, f, raw_fn, &mut props);
-    if let Some(vpc) = vpc_config(config, &f.key) {
+    let mut depends_on = add_role(service, f, &mut props);
+    if let Some(vpc) = vpc_config(service, f) {
         props.insert("VpcConfig".into(), vpc);
     }
-    role_statements.extend(add_file_system(raw_fn, &mut props));
-    let reserved = &raw_fn["reservedConcurrency"];
-    if truthy(reserved) || reserved.as_f64() == Some(0.0) {
+    if let Some(fs) = &s.file_system {
+        role_statements.push(add_file_system(fs, &mut props));
+    }
+    if let Some(reserved) = &s.reserved_concurrency {
         props.insert("ReservedConcurrentExecutions".into(), reserved.clone());
     }
     // v3: the function's layers, else the provider's (ARNs, or `{Ref: <Layer>LambdaLayer}`).
-    if let Some(l) = [&raw_fn["layers"], &raw_p["layers"]]
-        .into_iter()
-        .find(|v| truthy(v))
-    {
+    if let Some(l) = s.layers.as_ref().or(defaults.layers.as_ref()) {
         props.insert("Layers".into(), l.clone());
     }
-    match &raw_fn["dependsOn"] {
-        Value::Array(d) => depends_on.extend(d.iter().cloned()),
-        Value::Null => {}
-        d => depends_on.push(d.clone()),
-    }
+    depends_on.extend(s.depends_on.iter().cloned());
     // v3's key order: Type, Properties, Condition, DependsOn.
-    let mut res = json!({"Type": "AWS::Lambda::Function", "Properties": props});
-    if truthy(&raw_fn["condition"]) {
-        res["Condition"] = raw_fn["condition"].clone();
+    let mut resource = json!({"Type": "AWS::Lambda::Function", "Properties": props});
+    if let Some(c) = &s.condition {
+        resource["Condition"] = c.clone();
     }
     if !depends_on.is_empty() {
-        res["DependsOn"] = Value::Array(depends_on);
+        resource["DependsOn"] = Value::Array(depends_on);
     }
-    (naming::lambda_logical_id(&f.key), res, role_statements)
+    CompiledResource {
+        logical_id: naming::lambda_logical_id(&f.key),
+        resource,
+        role_statements,
+    }
 }
 
 /// `Code`: the artifact in the deployment bucket.
@@ -127,22 +133,21 @@ fn code(service: &Service, artifact_directory_name: &str, artifact: &FunctionArt
 
 /// v3 `resolveFunctionRuntimeManagement`: `{mode: auto}`, then the provider's, then the
 /// function's (a string is the mode); `auto` sets nothing.
-fn runtime_management(raw_p: &Value, raw_fn: &Value) -> Option<Value> {
-    let mut runtime = Map::new();
-    runtime.insert("mode".into(), json!("auto"));
-    for v in [&raw_p["runtimeManagement"], &raw_fn["runtimeManagement"]] {
-        match v {
-            Value::String(m) => {
-                runtime.insert("mode".into(), json!(m));
-            }
-            Value::Object(o) => runtime.extend(o.clone()),
-            _ => {}
+fn runtime_management<'a>(settings: impl Iterator<Item = &'a RuntimeManagement>) -> Option<Value> {
+    let mut mode = json!("auto");
+    let mut arn = None;
+    for s in settings {
+        if let Some(m) = &s.mode {
+            mode = m.clone();
+        }
+        if let Some(a) = &s.arn {
+            arn = Some(a);
         }
     }
-    match runtime["mode"].as_str() {
+    match mode.as_str() {
         Some("auto") => None,
         Some("onFunctionUpdate") => Some(json!({"UpdateRuntimeOn": "FunctionUpdate"})),
-        Some("manual") => Some(match runtime.get("arn").filter(|a| !a.is_null()) {
+        Some("manual") => Some(match arn.filter(|a| !a.is_null()) {
             Some(arn) => json!({"UpdateRuntimeOn": "Manual", "RuntimeVersionArn": arn}),
             None => json!({"UpdateRuntimeOn": "Manual"}),
         }),
@@ -151,13 +156,7 @@ fn runtime_management(raw_p: &Value, raw_fn: &Value) -> Option<Value> {
 }
 
 /// Name, memory, timeout, architecture, description, tags, ephemeral storage.
-fn add_basic_settings(
-    service: &Service,
-    f: &Function,
-    raw_fn: &Value,
-    raw_p: &Value,
-    props: &mut Map<String, Value>,
-) {
+fn add_basic_settings(service: &Service, f: &Function, props: &mut Map<String, Value>) {
     let p = &service.provider;
     props.insert("FunctionName".into(), json!(f.name));
     props.insert(
@@ -168,10 +167,8 @@ fn add_basic_settings(
         "Timeout".into(),
         first_truthy(&[&f.timeout, &p.timeout]).unwrap_or(json!(6)),
     );
-    if let Some(a) = [&raw_fn["architecture"], &raw_p["architecture"]]
-        .into_iter()
-        .find(|v| truthy(v))
-    {
+    let architectures = [&f.settings.architecture, &p.function_defaults.architecture];
+    if let Some(a) = architectures.into_iter().flatten().find(|a| truthy(a)) {
         props.insert("Architectures".into(), json!([a]));
     }
     if let Some(d) = f.description.as_ref().filter(|d| !d.is_empty()) {
@@ -184,24 +181,21 @@ fn add_basic_settings(
         }
         props.insert("Tags".into(), tag_list(&tags));
     }
-    if truthy(&raw_fn["ephemeralStorageSize"]) {
-        props.insert(
-            "EphemeralStorage".into(),
-            json!({"Size": raw_fn["ephemeralStorageSize"]}),
-        );
+    if let Some(size) = &f.settings.ephemeral_storage_size {
+        props.insert("EphemeralStorage".into(), json!({"Size": size}));
     }
 }
 
 /// The dead-letter target, the KMS key and tracing, with what each lets the generated role do.
 fn add_settings_with_statements(
-    raw_fn: &Value,
-    raw_p: &Value,
+    service: &Service,
+    f: &Function,
     props: &mut Map<String, Value>,
 ) -> Vec<RoleStatement> {
+    let (s, defaults) = (&f.settings, &service.provider.function_defaults);
     let mut role_statements = Vec::new();
     // v3: `onError` (a string ARN also lets the default role publish to it).
-    let on_error = &raw_fn["onError"];
-    if truthy(on_error) {
+    if let Some(on_error) = &s.on_error {
         props.insert("DeadLetterConfig".into(), json!({"TargetArn": on_error}));
         if on_error.is_string() {
             role_statements.push(RoleStatement {
@@ -212,10 +206,7 @@ fn add_settings_with_statements(
     }
     // v3: the function's `kmsKeyArn`, else the provider's (a string ARN also lets the default
     // role decrypt with it).
-    if let Some(k) = [&raw_fn["kmsKeyArn"], &raw_p["kmsKeyArn"]]
-        .into_iter()
-        .find(|v| truthy(v))
-    {
+    if let Some(k) = s.kms_key_arn.as_ref().or(defaults.kms_key_arn.as_ref()) {
         props.insert("KmsKeyArn".into(), k.clone());
         if k.is_string() {
             role_statements.push(RoleStatement {
@@ -225,10 +216,7 @@ fn add_settings_with_statements(
         }
     }
     // v3: `functionObject.tracing || provider.tracing.lambda`; `true` is `Active`.
-    let tracing = [&raw_fn["tracing"], &raw_p["tracing"]["lambda"]]
-        .into_iter()
-        .find(|v| truthy(v));
-    if let Some(t) = tracing {
+    if let Some(t) = s.tracing.as_ref().or(defaults.tracing.as_ref()) {
         let mode = if t.is_boolean() {
             json!("Active")
         } else {
@@ -261,17 +249,12 @@ fn add_environment(service: &Service, f: &Function, props: &mut Map<String, Valu
 
 /// v3 `compileRole`: the `Role` property; returns what the function then depends on (its log
 /// group unless `disableLogs`, and an in-stack role other than the generated one).
-fn add_role(
-    service: &Service,
-    f: &Function,
-    raw_fn: &Value,
-    props: &mut Map<String, Value>,
-) -> Vec<Value> {
+fn add_role(service: &Service, f: &Function, props: &mut Map<String, Value>) -> Vec<Value> {
     let role = service
         .custom_execution_role(f)
         .unwrap_or_else(|| json!(naming::ROLE_LOGICAL_ID));
     let mut depends_on = Vec::new();
-    if !truthy(&raw_fn["disableLogs"]) {
+    if !f.settings.disable_logs {
         depends_on.push(json!(naming::log_group_logical_id(&f.key)));
     }
     match &role {
@@ -298,40 +281,36 @@ fn add_role(
 }
 
 /// v3: `fileSystemConfig` (checked to come with a VPC); the default role may mount it.
-fn add_file_system(raw_fn: &Value, props: &mut Map<String, Value>) -> Option<RoleStatement> {
-    let fs = &raw_fn["fileSystemConfig"];
-    if !truthy(fs) {
-        return None;
-    }
+fn add_file_system(fs: &FileSystemConfig, props: &mut Map<String, Value>) -> RoleStatement {
     let mut c = Map::new();
-    for (from, to) in [("arn", "Arn"), ("localMountPath", "LocalMountPath")] {
-        if let Some(v) = fs.get(from).filter(|v| !v.is_null()) {
+    for (value, to) in [(&fs.arn, "Arn"), (&fs.local_mount_path, "LocalMountPath")] {
+        if let Some(v) = value {
             c.insert(to.into(), v.clone());
         }
     }
     props.insert("FileSystemConfigs".into(), json!([c]));
-    Some(RoleStatement {
+    RoleStatement {
         statement: json!({
             "Effect": "Allow",
             "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-            "Resource": [fs["arn"]]
+            "Resource": [fs.arn.clone().unwrap_or(Value::Null)]
         }),
         union: false,
-    })
+    }
 }
 
 /// v3's `VpcConfig` of a function: its `vpc` keys, else the provider's; none unless both ids
 /// are set, and none at all when the function sets `vpc: null` or `vpc: false`.
-pub(super) fn vpc_config(config: &Value, key: &str) -> Option<Value> {
-    let fn_vpc = config["functions"][key].get("vpc");
-    if matches!(fn_vpc, Some(Value::Null) | Some(Value::Bool(false))) {
+pub(super) fn vpc_config(service: &Service, f: &Function) -> Option<Value> {
+    let fn_vpc = &f.settings.vpc;
+    if *fn_vpc == VpcSetting::Off {
         return None;
     }
+    let provider_vpc = service.provider.function_defaults.vpc.as_ref();
     let pick = |k: &str| {
         fn_vpc
-            .and_then(|v| v.get(k))
-            .filter(|v| truthy(v))
-            .or_else(|| config["provider"]["vpc"].get(k).filter(|v| truthy(v)))
+            .get(k)
+            .or_else(|| provider_vpc.and_then(|v| v.get(k)).filter(|v| truthy(v)))
             .cloned()
     };
     let (sg, sn) = (pick("securityGroupIds")?, pick("subnetIds")?);
@@ -376,66 +355,17 @@ pub(super) struct FunctionUrl {
     pub output: (String, Value),
 }
 
-pub(super) fn function_url(config: &Value, f: &Function) -> Option<FunctionUrl> {
-    let url = &config["functions"][&f.key]["url"];
-    if !truthy(url) {
-        return None;
-    }
+pub(super) fn function_url(f: &Function) -> Option<FunctionUrl> {
+    let url = f.settings.url.as_ref()?;
     let norm = naming::normalized_function_name(&f.key);
     let target = crate::events::lambda_target(f);
     let alias_id = naming::target_alias_id(f);
-    let auth = if url["authorizer"] == "aws_iam" {
-        "AWS_IAM"
-    } else {
-        "NONE"
-    };
+    let auth = if url.aws_iam { "AWS_IAM" } else { "NONE" };
     let mut props = json!({"AuthType": auth, "TargetFunctionArn": target});
-    let c = &url["cors"];
-    if truthy(c) {
-        let list = |key: &str, default: Option<Value>| -> Option<Value> {
-            match c.get(key) {
-                Some(Value::Array(a)) => {
-                    let mut out: Vec<Value> = Vec::new();
-                    for v in a {
-                        if !out.contains(v) {
-                            out.push(v.clone());
-                        }
-                    }
-                    Some(Value::Array(out))
-                }
-                Some(Value::Null) => None,
-                Some(v) if truthy(v) => Some(v.clone()),
-                _ => default,
-            }
-        };
-        let mut cors = Map::new();
-        if c["allowCredentials"] == true {
-            cors.insert("AllowCredentials".into(), json!(true));
-        }
-        let headers = json!([
-            "Content-Type",
-            "X-Amz-Date",
-            "Authorization",
-            "X-Api-Key",
-            "X-Amz-Security-Token",
-            "X-Amzn-Trace-Id"
-        ]);
-        for (key, cf, default) in [
-            ("allowedHeaders", "AllowHeaders", Some(headers)),
-            ("allowedMethods", "AllowMethods", Some(json!(["*"]))),
-            ("allowedOrigins", "AllowOrigins", Some(json!(["*"]))),
-            ("exposedResponseHeaders", "ExposeHeaders", None),
-        ] {
-            if let Some(v) = list(key, default) {
-                cors.insert(cf.into(), v);
-            }
-        }
-        if let Some(m) = c.get("maxAge").filter(|m| !m.is_null()) {
-            cors.insert("MaxAge".into(), m.clone());
-        }
-        props["Cors"] = Value::Object(cors);
+    if let Some(c) = &url.cors {
+        props["Cors"] = Value::Object(url_cors(c));
     }
-    if url["invokeMode"] == "RESPONSE_STREAM" {
+    if url.response_stream {
         props["InvokeMode"] = json!("RESPONSE_STREAM");
     }
     let url_id = format!("{norm}LambdaFunctionUrl");
@@ -469,31 +399,66 @@ pub(super) fn function_url(config: &Value, f: &Function) -> Option<FunctionUrl> 
     })
 }
 
+/// v3's `Cors` of a function URL: each list as given, else its default.
+fn url_cors(c: &UrlCors) -> Map<String, Value> {
+    let mut cors = Map::new();
+    if c.allow_credentials {
+        cors.insert("AllowCredentials".into(), json!(true));
+    }
+    let headers = json!([
+        "Content-Type",
+        "X-Amz-Date",
+        "Authorization",
+        "X-Api-Key",
+        "X-Amz-Security-Token",
+        "X-Amzn-Trace-Id"
+    ]);
+    for (list, cf, default) in [
+        (&c.allowed_headers, "AllowHeaders", Some(headers)),
+        (&c.allowed_methods, "AllowMethods", Some(json!(["*"]))),
+        (&c.allowed_origins, "AllowOrigins", Some(json!(["*"]))),
+        (&c.exposed_response_headers, "ExposeHeaders", None),
+    ] {
+        let value = match list {
+            CorsList::Given(v) => Some(v.clone()),
+            CorsList::Removed => None,
+            CorsList::Default => default,
+        };
+        if let Some(v) = value {
+            cors.insert(cf.into(), v);
+        }
+    }
+    if let Some(m) = &c.max_age {
+        cors.insert("MaxAge".into(), m.clone());
+    }
+    cors
+}
+
 /// v3 `compileFunctionEventInvokeConfig`: `destinations`, `maximumEventAge` and
 /// `maximumRetryAttempts` make an `AWS::Lambda::EventInvokeConfig` (`<Fn>LambdaEvConf`); each
 /// destination also lets the default role reach it unless the function has its own role
 /// (v3 memoizes that per destination string: `seen`).
 pub(super) fn event_invoke_config(
     service: &Service,
-    config: &Value,
     f: &Function,
     seen: &mut Vec<String>,
-) -> Result<Option<(String, Value, Vec<RoleStatement>)>> {
-    let raw = &config["functions"][&f.key];
-    let destinations = &raw["destinations"];
-    let max_age = &raw["maximumEventAge"];
-    let max_retry = &raw["maximumRetryAttempts"];
-    if !truthy(destinations) && !truthy(max_age) && max_retry.is_null() {
+) -> Result<Option<CompiledResource>> {
+    let s = &f.settings;
+    let (max_age, max_retry) = (&s.maximum_event_age, &s.maximum_retry_attempts);
+    if s.destinations.is_none() && max_age.is_none() && max_retry.is_none() {
         return Ok(None);
     }
     let mut statements = Vec::new();
     let mut dest_config = Map::new();
     let external = service.custom_execution_role(f).is_some();
-    for (key, cf_key) in [("onSuccess", "OnSuccess"), ("onFailure", "OnFailure")] {
-        let d = &destinations[key];
-        if !truthy(d) {
+    let destinations = s.destinations.clone().unwrap_or_default();
+    for (d, key, cf_key) in [
+        (&destinations.on_success, "onSuccess", "OnSuccess"),
+        (&destinations.on_failure, "onFailure", "OnFailure"),
+    ] {
+        let Some(d) = d else {
             continue;
-        }
+        };
         let path = format!("functions.{}.destinations.{key}", f.key);
         let unknown_fn = |name: &str| {
             DeployError::config(
@@ -575,18 +540,21 @@ pub(super) fn event_invoke_config(
         "DestinationConfig": dest_config,
         "Qualifier": naming::target_alias(f).map_or("$LATEST", |a| a.name),
     });
-    if truthy(max_age) {
-        props["MaximumEventAgeInSeconds"] = max_age.clone();
+    if let Some(age) = max_age {
+        props["MaximumEventAgeInSeconds"] = age.clone();
     }
-    if !max_retry.is_null() {
-        props["MaximumRetryAttempts"] = max_retry.clone();
+    if let Some(retry) = max_retry {
+        props["MaximumRetryAttempts"] = retry.clone();
     }
-    let id = format!("{}LambdaEvConf", naming::normalized_function_name(&f.key));
-    let mut res = json!({"Type": "AWS::Lambda::EventInvokeConfig", "Properties": props});
+    let mut resource = json!({"Type": "AWS::Lambda::EventInvokeConfig", "Properties": props});
     if let Some(a) = naming::target_alias_id(f) {
-        res["DependsOn"] = json!(a);
+        resource["DependsOn"] = json!(a);
     }
-    Ok(Some((id, res, statements)))
+    Ok(Some(CompiledResource {
+        logical_id: format!("{}LambdaEvConf", naming::normalized_function_name(&f.key)),
+        resource,
+        role_statements: statements,
+    }))
 }
 
 /// A function's `AWS::Lambda::Version` (its id carries v3's digest), the output naming it, and

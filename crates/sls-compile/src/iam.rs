@@ -4,14 +4,13 @@ use serde_json::{json, Value};
 
 use super::{functions::truthy, tag_list};
 use crate::naming;
-use sls_config::model::{is_existing_role, Service};
+use sls_config::model::{is_existing_role, Service, VpcSetting};
 
 /// v3 `mergeIamTemplates`: log groups, then the execution role unless a role is given.
-pub(super) fn merge_iam(service: &Service, config: &Value, t: &mut Value) {
+pub(super) fn merge_iam(service: &Service, t: &mut Value) {
     let p = &service.provider;
-    let logs_disabled = |key: &str| truthy(&config["functions"][key]["disableLogs"]);
     for f in &service.functions {
-        if logs_disabled(&f.key) {
+        if f.settings.disable_logs {
             continue;
         }
         let mut props = json!({"LogGroupName": naming::log_group_name(&f.name)});
@@ -23,13 +22,8 @@ pub(super) fn merge_iam(service: &Service, config: &Value, t: &mut Value) {
         if let Some(r) = retention {
             props["RetentionInDays"] = r.clone();
         }
-        let protection = [
-            &config["functions"][&f.key]["logDataProtectionPolicy"],
-            &config["provider"]["logDataProtectionPolicy"],
-        ]
-        .into_iter()
-        .find(|v| truthy(v));
-        if let Some(d) = protection {
+        let protection = f.settings.log_data_protection_policy.as_ref();
+        if let Some(d) = protection.or(p.function_defaults.log_data_protection_policy.as_ref()) {
             props["DataProtectionPolicy"] = d.clone();
         }
         t["Resources"][naming::log_group_logical_id(&f.key)] =
@@ -41,7 +35,7 @@ pub(super) fn merge_iam(service: &Service, config: &Value, t: &mut Value) {
     if service.functions.iter().all(|f| f.role.is_some()) {
         return;
     }
-    let role_obj = p.iam_role_object();
+    let role = &p.execution_role;
     let mut props = json!({
         "AssumeRolePolicyDocument": {
             "Version": "2012-10-17",
@@ -61,22 +55,16 @@ pub(super) fn merge_iam(service: &Service, config: &Value, t: &mut Value) {
                 ]
             }
         }],
-        "Path": role_obj.and_then(|r| r.get("path")).cloned().unwrap_or(json!("/")),
-        "RoleName": role_obj
-            .and_then(|r| r.get("name"))
-            .cloned()
+        "Path": role.path.clone().unwrap_or(json!("/")),
+        "RoleName": role
+            .name
+            .clone()
             .unwrap_or_else(|| naming::role_name(&service.name, &service.stage)),
     });
-    if let Some(Value::Object(tags)) = role_obj.and_then(|r| r.get("tags")) {
+    if let Some(tags) = &role.tags {
         props["Tags"] = tag_list(tags);
     }
-    if let Some(b) = role_obj
-        .and_then(|r| {
-            r.get("permissionsBoundary")
-                .or_else(|| r.get("permissionBoundary"))
-        })
-        .or_else(|| config["provider"].get("rolePermissionsBoundary"))
-    {
+    if let Some(b) = &role.permissions_boundary {
         props["PermissionsBoundary"] = b.clone();
     }
     let canonical_prefix = format!("{}-{}", service.name, service.stage);
@@ -87,7 +75,7 @@ pub(super) fn merge_iam(service: &Service, config: &Value, t: &mut Value) {
     let mut canonical = false;
     let mut deny = Vec::new();
     for f in &service.functions {
-        let disabled = logs_disabled(&f.key);
+        let disabled = f.settings.disable_logs;
         if f.name.starts_with(&canonical_prefix) {
             if disabled {
                 deny.push(sub(format!("{}:*", naming::log_group_name(&f.name))));
@@ -116,23 +104,16 @@ pub(super) fn merge_iam(service: &Service, config: &Value, t: &mut Value) {
             list.push(json!({"Effect": "Deny", "Action": "logs:PutLogEvents", "Resource": deny}));
         }
     }
-    let extra = match role_obj.and_then(|r| r.get("statements")) {
-        Some(Value::Array(s)) => Some(s.clone()),
-        _ => p.iam_role_statements.clone(),
-    };
-    if let (Some(extra), Some(list)) = (extra, statements.as_array_mut()) {
-        list.extend(extra);
+    if let (Some(extra), Some(list)) = (&role.statements, statements.as_array_mut()) {
+        list.extend(extra.iter().cloned());
     }
-    let managed = match role_obj.and_then(|r| r.get("managedPolicies")) {
-        Some(Value::Array(m)) => Some(m.clone()),
-        _ => p.iam_managed_policies.clone(),
-    };
-    let mut managed = managed.unwrap_or_default();
+    let mut managed = role.managed_policies.clone().unwrap_or_default();
     // v3: any function with a `vpc` key, or a provider `vpc`, adds the ENI management policy.
-    let fn_has_vpc = config["functions"]
-        .as_object()
-        .is_some_and(|fns| fns.values().any(|f| f.get("vpc").is_some()));
-    if fn_has_vpc || truthy(&config["provider"]["vpc"]) {
+    let fn_has_vpc = service
+        .functions
+        .iter()
+        .any(|f| f.settings.vpc != VpcSetting::Unset);
+    if fn_has_vpc || p.function_defaults.vpc.is_some() {
         managed.push(json!({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"]]}));
     }
     if !managed.is_empty() {

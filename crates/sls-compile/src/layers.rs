@@ -27,7 +27,17 @@ pub struct Layer {
     /// Legacy `package.include` / `package.exclude`.
     pub include: Vec<String>,
     pub exclude: Vec<String>,
-    raw: Value,
+    /// `retain: true`: old versions stay (the logical ids then carry the hash).
+    pub retain: bool,
+    /// `allowedAccounts`: one permission each.
+    pub allowed_accounts: Vec<Value>,
+    /// `name`, `description`, `licenseInfo`, `compatibleRuntimes`, `compatibleArchitectures`:
+    /// the `LayerVersion` properties, when set (JavaScript-truthy), as written.
+    pub name: Option<Value>,
+    pub description: Option<Value>,
+    pub license_info: Option<Value>,
+    pub compatible_runtimes: Option<Value>,
+    pub compatible_architectures: Option<Value>,
 }
 
 impl Layer {
@@ -47,6 +57,10 @@ fn strings(v: &Value) -> Vec<String> {
         .flatten()
         .filter_map(|s| s.as_str().map(str::to_string))
         .collect()
+}
+
+fn truthy_at(layer: &Value, key: &str) -> Option<Value> {
+    layer.get(key).filter(|v| truthy(v)).cloned()
 }
 
 /// The top-level `layers`, in the order written. A layer needs `path` or `package.artifact`
@@ -72,7 +86,16 @@ pub fn layers(config: &Value) -> Result<Vec<Layer>> {
             patterns: strings(&pkg["patterns"]),
             include: strings(&pkg["include"]),
             exclude: strings(&pkg["exclude"]),
-            raw: raw.clone(),
+            retain: raw["retain"] == true,
+            allowed_accounts: raw["allowedAccounts"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+            name: truthy_at(raw, "name"),
+            description: truthy_at(raw, "description"),
+            license_info: truthy_at(raw, "licenseInfo"),
+            compatible_runtimes: truthy_at(raw, "compatibleRuntimes"),
+            compatible_architectures: truthy_at(raw, "compatibleArchitectures"),
         };
         if layer.path.is_none() && layer.artifact.is_none() {
             return Err(DeployError::config(
@@ -121,17 +144,13 @@ pub fn compile_layer(
     let (mut resource, s3_key) = layer_resource(service, layer, artifact_directory_name);
     let sha = layer_hash(&resource, zip_bytes);
     let mut id = naming::lambda_layer_logical_id(&layer.key);
-    let retain = layer.raw["retain"] == true;
+    let retain = layer.retain;
     if retain {
         id = format!("{id}{sha}");
         resource["DeletionPolicy"] = json!("Retain");
     }
     t["Resources"][&id] = resource;
-    for account in layer.raw["allowedAccounts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
+    for account in &layer.allowed_accounts {
         let (perm_id, perm) = permission(&layer.key, &id, account, retain.then_some(&sha));
         t["Resources"][perm_id] = perm;
     }
@@ -165,26 +184,21 @@ fn layer_resource(service: &Service, layer: &Layer, dir: &str) -> (Value, String
         None => json!({"Ref": naming::BUCKET_LOGICAL_ID}),
     };
     let s3_key = format!("{dir}/{}", layer.file_name());
-    let raw = &layer.raw;
     let mut props = Map::new();
     props.insert(
         "Content".into(),
         json!({"S3Bucket": bucket, "S3Key": s3_key}),
     );
-    let name = if truthy(&raw["name"]) {
-        raw["name"].clone()
-    } else {
-        json!(layer.key)
-    };
+    let name = layer.name.clone().unwrap_or_else(|| json!(layer.key));
     props.insert("LayerName".into(), name);
-    for (key, cf) in [
-        ("description", "Description"),
-        ("licenseInfo", "LicenseInfo"),
-        ("compatibleRuntimes", "CompatibleRuntimes"),
-        ("compatibleArchitectures", "CompatibleArchitectures"),
+    for (value, cf) in [
+        (&layer.description, "Description"),
+        (&layer.license_info, "LicenseInfo"),
+        (&layer.compatible_runtimes, "CompatibleRuntimes"),
+        (&layer.compatible_architectures, "CompatibleArchitectures"),
     ] {
-        if truthy(&raw[key]) {
-            props.insert(cf.into(), raw[key].clone());
+        if let Some(v) = value {
+            props.insert(cf.into(), v.clone());
         }
     }
     (

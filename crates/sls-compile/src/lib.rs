@@ -138,9 +138,9 @@ pub fn core_template(service: &Service) -> Value {
 // participants call them in that order).
 
 /// `package:setupProviderConfiguration`: log groups and the execution role.
-pub fn setup_provider_configuration(service: &Service, config: &Value, t: &mut Value) {
+pub fn setup_provider_configuration(service: &Service, t: &mut Value) {
     if !service.functions.is_empty() {
-        iam::merge_iam(service, config, t);
+        iam::merge_iam(service, t);
     }
 }
 
@@ -159,19 +159,17 @@ pub fn compile_notices(service: &Service, config: &Value, t: &Value) -> Vec<Stri
 /// `package:compileFunctions`: every function, its version, URL and event invoke config.
 pub fn compile_functions(
     service: &Service,
-    config: &Value,
     artifact_directory_name: &str,
     artifacts: &[FunctionArtifact],
     t: &mut Value,
 ) -> Result<()> {
-    compile_functions_with_layers(service, config, artifact_directory_name, artifacts, &[], t)
+    compile_functions_with_layers(service, artifact_directory_name, artifacts, &[], t)
 }
 
 /// [`compile_functions`] for a service with top-level `layers` (`layer_zips`): a function's
 /// version digest includes the layers it references (`{Ref: <Layer>LambdaLayer}`).
 pub fn compile_functions_with_layers(
     service: &Service,
-    config: &Value,
     artifact_directory_name: &str,
     artifacts: &[FunctionArtifact],
     layer_zips: &[LayerZip],
@@ -185,33 +183,31 @@ pub fn compile_functions_with_layers(
     // functions with fewer layers finish first (stable: otherwise in order).
     let inputs = FunctionInputs {
         service,
-        config,
         artifact_directory_name,
         layer_zips,
     };
-    let mut versions = Vec::new();
+    let mut versioned = Vec::new();
     let mut seen_destinations = Vec::new();
     let pairs: Vec<(&Function, &FunctionArtifact)> =
         service.functions.iter().zip(artifacts).collect();
     let (images, zips): (Vec<_>, Vec<_>) = pairs.into_iter().partition(|(f, _)| f.image.is_some());
     for (f, a) in zips {
-        let (hashed_files, version, url, ev_conf) =
-            compile_one(&inputs, f, a, &mut seen_destinations, t)?;
-        if version.is_some() {
-            versions.push((hashed_files, version, url, ev_conf));
+        let after = compile_one(&inputs, f, a, &mut seen_destinations, t)?;
+        if after.version.is_some() {
+            versioned.push(after);
         } else {
-            add_after_version(t, url, ev_conf);
+            add_after_version(t, after.url, after.event_invoke_config);
         }
     }
     for (f, a) in images {
-        let (_, version, url, ev_conf) = compile_one(&inputs, f, a, &mut seen_destinations, t)?;
-        add_version(t, version);
-        add_after_version(t, url, ev_conf);
+        let after = compile_one(&inputs, f, a, &mut seen_destinations, t)?;
+        add_version(t, after.version);
+        add_after_version(t, after.url, after.event_invoke_config);
     }
-    versions.sort_by_key(|v| v.0);
-    for (_, version, url, ev_conf) in versions {
-        add_version(t, version);
-        add_after_version(t, url, ev_conf);
+    versioned.sort_by_key(|after| after.hashed_layer_zips);
+    for after in versioned {
+        add_version(t, after.version);
+        add_after_version(t, after.url, after.event_invoke_config);
     }
     Ok(())
 }
@@ -219,19 +215,18 @@ pub fn compile_functions_with_layers(
 /// What every function of one `compileFunctions` shares.
 struct FunctionInputs<'a> {
     service: &'a Service,
-    config: &'a Value,
     artifact_directory_name: &'a str,
     layer_zips: &'a [LayerZip],
 }
 
-/// How many layer zips the function's version hashes, then its version, URL and event invoke
-/// config.
-type AfterFunction = (
-    usize,
-    Option<functions::Version>,
-    Option<functions::FunctionUrl>,
-    Option<(String, Value, Vec<functions::RoleStatement>)>,
-);
+/// What v3 adds once a function's version is hashed, for the caller to place in v3's order.
+struct AfterFunction {
+    /// How many layer zips the version hashes (v3 finishes the functions with fewer first).
+    hashed_layer_zips: usize,
+    version: Option<functions::Version>,
+    url: Option<functions::FunctionUrl>,
+    event_invoke_config: Option<functions::CompiledResource>,
+}
 
 /// A function's resource and role statements into `t`; its version, URL and event invoke
 /// config are returned for the caller to place in v3's order.
@@ -242,20 +237,21 @@ fn compile_one(
     seen_destinations: &mut Vec<String>,
     t: &mut Value,
 ) -> Result<AfterFunction> {
-    let FunctionInputs {
-        service, config, ..
-    } = *inputs;
-    let (fn_id, mut fn_res, statements) =
-        functions::compile_function(service, config, f, inputs.artifact_directory_name, a);
-    functions::add_role_statements(t, statements);
+    let service = inputs.service;
+    let compiled = functions::compile_function(service, f, inputs.artifact_directory_name, a);
+    functions::add_role_statements(t, compiled.role_statements);
+    let (fn_id, mut fn_res) = (compiled.logical_id, compiled.resource);
     let layers =
         layers::layer_configurations(&fn_res["Properties"]["Layers"], t, inputs.layer_zips);
     let version = functions::is_versioned(service, f)
         .then(|| functions::version(service, f, &fn_id, &mut fn_res, a, &layers));
     t["Resources"][fn_id] = fn_res;
-    let url = functions::function_url(config, f);
-    let ev_conf = functions::event_invoke_config(service, config, f, seen_destinations)?;
-    Ok((layers.len(), version, url, ev_conf))
+    Ok(AfterFunction {
+        hashed_layer_zips: layers.len(),
+        version,
+        url: functions::function_url(f),
+        event_invoke_config: functions::event_invoke_config(service, f, seen_destinations)?,
+    })
 }
 
 /// A version, its output and its alias.
@@ -364,7 +360,7 @@ fn extend_resources(t: &mut Value, extensions: &Map<String, Value>) -> Result<()
 fn add_after_version(
     t: &mut Value,
     url: Option<functions::FunctionUrl>,
-    ev_conf: Option<(String, Value, Vec<functions::RoleStatement>)>,
+    event_invoke_config: Option<functions::CompiledResource>,
 ) {
     if let Some(u) = url {
         let mut resources = u.resources.into_iter();
@@ -376,9 +372,9 @@ fn add_after_version(
             t["Resources"][id] = res;
         }
     }
-    if let Some((id, res, statements)) = ev_conf {
-        t["Resources"][id] = res;
-        functions::add_role_statements(t, statements);
+    if let Some(c) = event_invoke_config {
+        t["Resources"][c.logical_id] = c.resource;
+        functions::add_role_statements(t, c.role_statements);
     }
 }
 

@@ -16,8 +16,18 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The inverse of [`days_from_civil`]: days since 1970-01-01 → (year, month 1..=12, day).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+/// A proleptic Gregorian date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CivilDate {
+    pub year: i64,
+    /// 1..=12.
+    pub month: u32,
+    /// 1..=31.
+    pub day: u32,
+}
+
+/// The inverse of [`days_from_civil`]: days since 1970-01-01 → its date.
+pub fn civil_from_days(z: i64) -> CivilDate {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -27,12 +37,16 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let mp = (5 * doy + 2) / 153;
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    CivilDate {
+        year: if m <= 2 { y + 1 } else { y },
+        month: m,
+        day: d,
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{civil_from_days, days_from_civil};
+    use super::{civil_from_days, days_from_civil, CivilDate};
 
     #[test]
     fn civil_from_days_inverts_days_from_civil() {
@@ -45,7 +59,11 @@ mod tests {
         ] {
             assert_eq!(
                 civil_from_days(days_from_civil(y, m as i64, d as i64)),
-                (y, m, d)
+                CivilDate {
+                    year: y,
+                    month: m,
+                    day: d
+                }
             );
         }
     }

@@ -6,6 +6,16 @@
 
 use serde_json::{Map, Value};
 
+mod plugins;
+mod role;
+mod settings;
+pub use plugins::FunctionPluginOptions;
+pub use role::ExecutionRole;
+pub use settings::{
+    CorsList, Destinations, FileSystemConfig, FunctionDefaults, FunctionSettings,
+    FunctionUrlConfig, RuntimeManagement, UrlCors, VpcSetting,
+};
+
 /// A property with a value of the wrong shape, named by its path (`functions.hello.handler`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Invalid configuration at \"{path}\": {message}.")]
@@ -97,6 +107,10 @@ pub struct Provider {
     pub deployment_role: Option<String>,
     pub version_functions: bool,
     pub log_retention_in_days: Option<Value>,
+    /// The provider's defaults for the functions' [`FunctionSettings`].
+    pub function_defaults: FunctionDefaults,
+    /// The generated execution role's settings.
+    pub execution_role: ExecutionRole,
 }
 
 #[derive(Debug, Clone)]
@@ -126,6 +140,10 @@ pub struct Function {
     /// `snapStart` is set (JavaScript-truthy): v3 then deploys a `snapstart` alias.
     pub snap_start: bool,
     pub package: FunctionPackage,
+    /// The settings compiled into the function's resources (VPC, tracing, URL, ...).
+    pub settings: FunctionSettings,
+    /// What the built-in packaging plugins read on the function.
+    pub plugin_options: FunctionPluginOptions,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -263,6 +281,7 @@ impl Provider {
                 }
             },
             log_retention_in_days: p.get("logRetentionInDays").cloned(),
+            function_defaults: FunctionDefaults::from_json(p),
             max_previous_deployment_artifacts: 5,
             ..Provider::default()
         };
@@ -311,6 +330,12 @@ impl Provider {
                 out.deployment_role = Some(r);
             }
         }
+        out.execution_role = ExecutionRole::from_json(
+            out.iam_role_object(),
+            p,
+            out.iam_role_statements.as_ref(),
+            out.iam_managed_policies.as_ref(),
+        );
         Ok(out)
     }
 
@@ -324,7 +349,9 @@ impl Provider {
 }
 
 impl Function {
-    fn from_json(key: &str, f: &Value, service: &str, stage: &str) -> Result<Self> {
+    /// One entry of `functions:` (`key: f`), as [`Service::from_config`] reads it: for a command
+    /// that needs one function without the whole service (`invoke local`).
+    pub fn from_json(key: &str, f: &Value, service: &str, stage: &str) -> Result<Self> {
         let at = |k: &str| format!("functions.{key}.{k}");
         // `functions: { hello: }` (an empty definition): v3 treats it as an empty object.
         let empty = Map::new();
@@ -376,6 +403,8 @@ impl Function {
                 .cloned(),
             snap_start: f.get("snapStart").is_some_and(crate::is_truthy),
             package,
+            settings: FunctionSettings::from_json(f),
+            plugin_options: FunctionPluginOptions::from_json(f),
         })
     }
 }

@@ -43,7 +43,8 @@ pub fn log_stream_name(now: SystemTime) -> String {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() / 86_400)
         .unwrap_or(0);
-    let (y, m, d) = sls_config::calendar::civil_from_days(days as i64);
+    let date = sls_config::calendar::civil_from_days(days as i64);
+    let (y, m, d) = (date.year, date.month, date.day);
     format!("{y:04}/{m:02}/{d:02}/[$LATEST]{:032x}", random_128())
 }
 
@@ -64,9 +65,13 @@ mod tests {
 
     #[test]
     fn civil_dates() {
-        assert_eq!(sls_config::calendar::civil_from_days(0), (1970, 1, 1));
-        assert_eq!(sls_config::calendar::civil_from_days(19_723), (2024, 1, 1));
-        assert_eq!(sls_config::calendar::civil_from_days(19_782), (2024, 2, 29));
+        let ymd = |days| {
+            let d = sls_config::calendar::civil_from_days(days);
+            (d.year, d.month, d.day)
+        };
+        assert_eq!(ymd(0), (1970, 1, 1));
+        assert_eq!(ymd(19_723), (2024, 1, 1));
+        assert_eq!(ymd(19_782), (2024, 2, 29));
     }
 
     #[test]

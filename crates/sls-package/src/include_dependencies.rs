@@ -63,6 +63,18 @@ pub fn check(config: &Value) -> Result<()> {
     if !enabled(config) {
         return Ok(());
     }
+    options(config).map(drop)
+}
+
+/// `custom.includeDependencies`, as the plugin reads it.
+#[derive(Debug, Clone, Default)]
+struct Options {
+    /// `handlerRoot`: where handler paths are resolved from (else the service folder).
+    handler_root: Option<String>,
+}
+
+/// Reads and checks the options (and the plugin's place in `plugins`).
+fn options(config: &Value) -> Result<Options> {
     // v3 runs both in plugin order: listed first, this plugin's traced files join
     // package.patterns before serverless-esbuild copies those into its build folder and zips,
     // which sls's built-in serverless-esbuild does not do (it copies the patterns as written).
@@ -76,14 +88,15 @@ pub fn check(config: &Value) -> Result<()> {
             ));
         }
     }
+    let mut options = Options::default();
     let Some(custom) = config
         .get("custom")
         .and_then(|c| c.get("includeDependencies"))
     else {
-        return Ok(());
+        return Ok(options);
     };
     let map = match custom {
-        Value::Null => return Ok(()),
+        Value::Null => return Ok(options),
         Value::Object(m) => m,
         _ => {
             return Err(DeployError::config(
@@ -104,7 +117,7 @@ pub fn check(config: &Value) -> Result<()> {
             }
             "handlerRoot" => match v {
                 Value::Null => {}
-                Value::String(s) if !s.is_empty() => {}
+                Value::String(s) if !s.is_empty() => options.handler_root = Some(s.clone()),
                 _ => {
                     return Err(DeployError::config(
                         opt_path(key),
@@ -122,7 +135,7 @@ pub fn check(config: &Value) -> Result<()> {
             }
         }
     }
-    Ok(())
+    Ok(options)
 }
 
 /// The folder the plugin traces from: the service folder, or the TypeScript build folder when
@@ -178,7 +191,7 @@ pub fn trace(root: &Path, config: &Value) -> Result<Option<Traced>> {
     if !enabled(config) {
         return Ok(None);
     }
-    check(config)?;
+    let options = options(config)?;
     let mut tracer = Tracer {
         root: root.to_path_buf(),
         notices: Vec::new(),
@@ -212,7 +225,7 @@ pub fn trace(root: &Path, config: &Value) -> Result<Option<Traced>> {
             Some(i) => &handler[..i],
             None => "index",
         };
-        let wanted = handler_file_path(root, config, handler_path)?;
+        let wanted = handler_file_path(root, &options, handler_path)?;
         let Some(file) = node_require_resolve(&wanted) else {
             return Err(DeployError::config(
                 format!("functions.{key}.handler"),
@@ -264,12 +277,8 @@ pub fn trace(root: &Path, config: &Value) -> Result<Option<Traced>> {
 
 /// `path.join(handlerRoot || servicePath, handlerPath)` as the plugin's `require.resolve`
 /// reads it: absolute as is; a path that climbs (`../`) relative to the plugin's own folder.
-fn handler_file_path(root: &Path, config: &Value, handler_path: &str) -> Result<PathBuf> {
-    let Some(handler_root) = config
-        .pointer("/custom/includeDependencies/handlerRoot")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-    else {
+fn handler_file_path(root: &Path, options: &Options, handler_path: &str) -> Result<PathBuf> {
+    let Some(handler_root) = options.handler_root.as_deref() else {
         return Ok(root.join(handler_path));
     };
     if Path::new(handler_root).is_absolute() {
@@ -1137,7 +1146,10 @@ mod tests {
             "{}",
         )
         .unwrap();
-        let c = |root: &str| serde_json::json!({"custom": {"includeDependencies": {"handlerRoot": root}}});
+        let c = |root: &str| {
+            options(&serde_json::json!({"custom": {"includeDependencies": {"handlerRoot": root}}}))
+                .unwrap()
+        };
         // `../../` from node_modules/<plugin> is the folder that holds node_modules.
         assert_eq!(
             handler_file_path(&svc, &c("../../dist"), "src/h").unwrap(),
@@ -1155,7 +1167,7 @@ mod tests {
             "{e}"
         );
         assert_eq!(
-            handler_file_path(&svc, &serde_json::json!({}), "src/h").unwrap(),
+            handler_file_path(&svc, &Options::default(), "src/h").unwrap(),
             svc.join("src/h")
         );
     }

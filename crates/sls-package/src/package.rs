@@ -345,7 +345,7 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
                 *t = st.create_template.clone();
             }
             "package:setupProviderConfiguration" => {
-                compile::setup_provider_configuration(&st.service, config, t)
+                compile::setup_provider_configuration(&st.service, t)
             }
             // v3 `generateArtifactDirectoryName` runs before `package:compileLayers`.
             "package:compileLayers" if point.when == When::Before => {
@@ -358,14 +358,7 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
                     function_artifacts(&st.service, config, &st.artifacts, &st.answers.images)?;
                 let dir = &st.artifact_directory_name;
                 let zips: Vec<_> = st.layers.iter().map(|l| l.zip.clone()).collect();
-                compile::compile_functions_with_layers(
-                    &st.service,
-                    config,
-                    dir,
-                    &artifacts,
-                    &zips,
-                    t,
-                )?
+                compile::compile_functions_with_layers(&st.service, dir, &artifacts, &zips, t)?
             }
             "package:compileEvents" => {
                 compile::compile_events(&st.service, config, &st.artifact_directory_name, t)?;
@@ -852,7 +845,7 @@ impl<'a> Participant<PackageState<'a>> for PythonRequirements {
         let (input, service, config) = (st.input, &st.service, &st.config);
         match point.when {
             When::After => {
-                python_requirements::check(config, input.service_dir)?;
+                python_requirements::check(config, service)?;
                 python_requirements::check_artifacts(
                     config,
                     input.service_dir,

@@ -140,6 +140,11 @@ pub fn check(config: &Value) -> Result<()> {
     if !enabled(config) {
         return Ok(());
     }
+    checked_location(config).map(drop)
+}
+
+/// `tsConfigFileLocation`, once [`check`] passes (the plugin is listed).
+fn checked_location(config: &Value) -> Result<Option<String>> {
     let names = sls_config::plugins::plugin_names(config);
     if names.iter().any(|n| n == "serverless-esbuild") {
         return Err(DeployError::config(
@@ -147,8 +152,7 @@ pub fn check(config: &Value) -> Result<()> {
             "this service lists both serverless-plugin-typescript and serverless-esbuild, which both build the TypeScript handlers (into .build and .esbuild); keep one of them",
         ));
     }
-    tsconfig_location(config)?;
-    Ok(())
+    tsconfig_location(config)
 }
 
 /// The runtime of a function as the plugin reads it (function, then provider; sls's default
@@ -271,8 +275,7 @@ pub fn build(
     if !enabled(config) {
         return Ok(None);
     }
-    check(config)?;
-    let location = tsconfig_location(config)?;
+    let location = checked_location(config)?;
     let only = match purpose {
         Purpose::Invoke { function } => Some(function),
         Purpose::Package => None,

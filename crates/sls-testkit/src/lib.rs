@@ -30,7 +30,7 @@ pub use home::{
     clean_env, is_unwanted_var, minimal_env, runtime_env, write_file, Env, TempHome, TestEnv,
 };
 #[cfg(feature = "moto")]
-pub use moto::{MotoServer, TestCa};
+pub use moto::{AdminUser, MotoServer, TestCa};
 pub use serve::BytesServer;
 
 /// The workspace root (two levels above this crate's manifest).

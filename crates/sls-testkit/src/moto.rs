@@ -68,6 +68,14 @@ impl TestCa {
     }
 }
 
+/// An IAM user moto created with full access, and its access key.
+#[derive(Debug, Clone)]
+pub struct AdminUser {
+    pub arn: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
 /// A running moto server on 127.0.0.1; killed when dropped.
 pub struct MotoServer {
     child: Child,
@@ -348,13 +356,16 @@ impl MotoServer {
         );
     }
 
-    /// Creates a user with an access key and an inline policy allowing everything:
-    /// `(arn, access_key_id, secret_access_key)`.
-    pub fn create_admin_user(&self, name: &str) -> (String, String, String) {
+    /// Creates a user with an access key and an inline policy allowing everything.
+    pub fn create_admin_user(&self, name: &str) -> AdminUser {
         let arn = self.create_user(name);
         self.put_user_policy(name, "all", ALLOW_ALL);
-        let (id, secret) = self.create_access_key(name);
-        (arn, id, secret)
+        let (access_key_id, secret_access_key) = self.create_access_key(name);
+        AdminUser {
+            arn,
+            access_key_id,
+            secret_access_key,
+        }
     }
 
     /// Creates a role with the given trust policy and returns its ARN.

@@ -5,7 +5,11 @@ use sls_testkit::{xml_value, MotoServer};
 fn http_server_lifecycle_and_iam_helpers() {
     let moto = MotoServer::start();
     assert!(moto.endpoint().starts_with("http://127.0.0.1:"));
-    let (arn, key, secret) = moto.create_admin_user("alice");
+    let sls_testkit::AdminUser {
+        arn,
+        access_key_id: key,
+        secret_access_key: secret,
+    } = moto.create_admin_user("alice");
     assert_eq!(arn, "arn:aws:iam::123456789012:user/alice");
     assert!(key.starts_with("AKIA") && !secret.is_empty());
     let role = moto.create_open_role("deployer");

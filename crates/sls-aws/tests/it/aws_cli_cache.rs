@@ -62,7 +62,8 @@ fn aws_identity(aws: &Path, t: &TestEnv, endpoint: &str, profile: &str) -> Resul
 fn sls_and_the_aws_cli_share_mfa_sessions() {
     let aws = aws_cli();
     let moto = MotoServer::start();
-    let (_, key, secret) = moto.create_admin_user("alice");
+    let admin = moto.create_admin_user("alice");
+    let (key, secret) = (admin.access_key_id, admin.secret_access_key);
     let role = moto.create_open_role("shared");
     let role2 = moto.create_open_role("shared2");
     moto.enable_auth();

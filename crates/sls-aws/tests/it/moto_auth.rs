@@ -25,7 +25,8 @@ fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
         let moto = MotoServer::start();
-        let (_, ak, sk) = moto.create_admin_user("alice");
+        let admin = moto.create_admin_user("alice");
+        let (ak, sk) = (admin.access_key_id, admin.secret_access_key);
         moto.create_user("bob");
         moto.put_user_policy(
             "bob",

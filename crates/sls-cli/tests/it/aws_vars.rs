@@ -86,7 +86,8 @@ custom:
 fn print_resolves_aws_variables_with_the_credentials_of_the_stage() {
     let moto = MotoServer::start();
     seed(&moto);
-    let (_, dev_key, dev_secret) = moto.create_admin_user("dev-user");
+    let dev_user = moto.create_admin_user("dev-user");
+    let (dev_key, dev_secret) = (dev_user.access_key_id, dev_user.secret_access_key);
     // The prod user may do everything except read SSM parameters.
     moto.create_user("prod-user");
     moto.put_user_policy("prod-user", "all", ALLOW_ALL);

@@ -48,7 +48,8 @@ const ADMIN_FILE: &str = "# kept byte for byte\n[admin]\naws_access_key_id = {KE
 fn fresh_account(moto: &MotoServer, sls: &Sls) -> (String, String) {
     moto.disable_auth();
     moto.reset();
-    let (_, key, secret) = moto.create_admin_user("admin");
+    let admin = moto.create_admin_user("admin");
+    let (key, secret) = (admin.access_key_id, admin.secret_access_key);
     sls.credentials(
         &ADMIN_FILE
             .replace("{KEY}", &key)

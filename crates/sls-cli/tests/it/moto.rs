@@ -26,8 +26,10 @@ fn verified_arn(sls: &Sls, args: &[&str]) -> String {
 #[test]
 fn identities_mfa_cache_and_a_full_deploy() {
     let moto = MotoServer::start();
-    let (_, alice_key, alice_secret) = moto.create_admin_user("alice");
-    let (_, bob_key, bob_secret) = moto.create_admin_user("bob");
+    let alice_user = moto.create_admin_user("alice");
+    let (alice_key, alice_secret) = (alice_user.access_key_id, alice_user.secret_access_key);
+    let bob_user = moto.create_admin_user("bob");
+    let (bob_key, bob_secret) = (bob_user.access_key_id, bob_user.secret_access_key);
     let role_arn = moto.create_open_role("team-access");
     let deployer = moto.create_open_role("deployer");
     moto.enable_auth();

@@ -41,7 +41,7 @@ fn compile_with_v3_zips(
     let artifact_dir = key.rsplit_once('/').unwrap().0;
     let zips = dir.join("v3-zips");
     let mut t = compile::core_template(&service);
-    compile::setup_provider_configuration(&service, &config, &mut t);
+    compile::setup_provider_configuration(&service, &mut t);
     let mut layer_zips = Vec::new();
     for l in compile::layers::layers(&config).unwrap() {
         let bytes = std::fs::read(zips.join(l.file_name())).unwrap();
@@ -64,15 +64,8 @@ fn compile_with_v3_zips(
             image: None,
         })
         .collect();
-    compile::compile_functions_with_layers(
-        &service,
-        &config,
-        artifact_dir,
-        &artifacts,
-        &layer_zips,
-        &mut t,
-    )
-    .unwrap();
+    compile::compile_functions_with_layers(&service, artifact_dir, &artifacts, &layer_zips, &mut t)
+        .unwrap();
     compile::add_export_names(&service, &mut t);
     (t, v3)
 }

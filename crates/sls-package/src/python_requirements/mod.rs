@@ -36,7 +36,7 @@ use crate::naming;
 use crate::zipper::Artifact;
 use install::{Ctx, ModuleInstall};
 use options::{opt_path, truthy, Options};
-use sls_config::model::Service;
+use sls_config::model::{Function, Service};
 
 /// The plugin this module replaces.
 pub const PLUGIN: &str = "serverless-python-requirements";
@@ -81,28 +81,29 @@ pub fn enabled(config: &Value) -> bool {
 
 /// Checks `custom.pythonRequirements` and the functions' `module`s without running anything:
 /// every unsupported option is refused by name before any file is written.
-pub fn check(config: &Value, _service_dir: &Path) -> Result<()> {
+pub fn check(config: &Value, service: &Service) -> Result<()> {
     if !enabled(config) {
         return Ok(());
     }
+    checked_options(config, service).map(drop)
+}
+
+/// The options, once [`check`] passes (the plugin is listed).
+fn checked_options(config: &Value, service: &Service) -> Result<Options> {
     let o = options::options(config)?;
-    if let Some(Value::Object(fns)) = config.get("functions") {
-        for (key, f) in fns {
-            match f.get("module") {
-                None | Some(Value::Null) | Some(Value::String(_)) => {}
-                Some(_) => {
-                    return Err(DeployError::config(
-                        format!("functions.{key}.module"),
-                        "expected a folder name",
-                    ))
-                }
-            }
-            if f.get("vendor").is_some_and(truthy) {
-                return Err(DeployError::config(
-                    format!("functions.{key}.vendor"),
-                    "a per-function vendor folder is not supported by sls's built-in serverless-python-requirements; use custom.pythonRequirements.vendor",
-                ));
-            }
+    for f in &service.functions {
+        let (key, plugin) = (&f.key, &f.plugin_options);
+        if plugin.module.as_ref().is_some_and(|m| !m.is_string()) {
+            return Err(DeployError::config(
+                format!("functions.{key}.module"),
+                "expected a folder name",
+            ));
+        }
+        if plugin.vendor {
+            return Err(DeployError::config(
+                format!("functions.{key}.vendor"),
+                "a per-function vendor folder is not supported by sls's built-in serverless-python-requirements; use custom.pythonRequirements.vendor",
+            ));
         }
     }
     if let Some(layer) = &o.layer {
@@ -119,7 +120,7 @@ pub fn check(config: &Value, _service_dir: &Path) -> Result<()> {
             }
         }
     }
-    Ok(())
+    Ok(o)
 }
 
 /// The plugin injects the requirements into the zip a Python function is deployed from even
@@ -142,17 +143,13 @@ pub fn check_artifacts(
         return Ok(());
     }
     let fix = "; sls does not rewrite a zip it did not build, so the function would be deployed without its requirements: let sls build the zip, or set custom.pythonRequirements.layer: true and reference the layer";
-    let python_fns = service.functions.iter().filter(|f| {
-        service.runtime_of(f).starts_with("python")
-            && !config["functions"][&f.key].get("image").is_some_and(truthy)
-    });
+    let python_fns = service
+        .functions
+        .iter()
+        .filter(|f| service.runtime_of(f).starts_with("python") && !is_image(f));
     if service.package.individually {
         for f in python_fns {
-            let module = config["functions"][&f.key]
-                .get("module")
-                .and_then(Value::as_str)
-                .filter(|m| !m.is_empty())
-                .unwrap_or(".");
+            let module = f.plugin_options.python_module().unwrap_or(".");
             if f.package.artifact.is_some() && has_requirements(service_dir, module, &o) {
                 return Err(DeployError::config(
                     format!("functions.{}.package.artifact", f.key),
@@ -180,6 +177,17 @@ pub fn check_artifacts(
         ));
     }
     Ok(())
+}
+
+/// A container image function (`image` set, JavaScript-truthy): the plugin leaves it alone.
+fn is_image(f: &Function) -> bool {
+    f.image.as_ref().is_some_and(truthy)
+}
+
+/// `provider.architecture`, the wheels' architecture (default `x86_64`).
+fn provider_architecture(service: &Service) -> &str {
+    let written = service.provider.function_defaults.architecture.as_ref();
+    written.and_then(Value::as_str).unwrap_or("x86_64")
 }
 
 /// Whether a module has requirements the plugin would install (its requirements file, the
@@ -232,25 +240,21 @@ pub fn prepare(
     if !enabled(config) {
         return Ok(None);
     }
-    check(config, service_dir)?;
-    let o = options::options(config)?;
+    let o = checked_options(config, service)?;
     let individually = service.package.individually;
     let mut fn_modules = BTreeMap::new();
     let mut fn_names = BTreeMap::new();
     for f in &service.functions {
         fn_names.insert(f.key.clone(), f.name.clone());
-        let raw = &config["functions"][&f.key];
-        if raw.get("image").is_some_and(truthy) || !service.runtime_of(f).starts_with("python") {
+        if is_image(f) || !service.runtime_of(f).starts_with("python") {
             continue;
         }
         // The wheels are chosen for the provider's architecture (the plugin's cache key and,
         // without `package.individually`, its Docker image): a Python function of another one
         // would get the wrong native code.
         if o.dockerize {
-            if let Some(a) = raw.get("architecture").and_then(Value::as_str) {
-                let provider_arch = config["provider"]["architecture"]
-                    .as_str()
-                    .unwrap_or("x86_64");
+            if let Some(a) = f.settings.architecture.as_ref().and_then(Value::as_str) {
+                let provider_arch = provider_architecture(service);
                 if a != provider_arch {
                     return Err(DeployError::config(
                         format!("functions.{}.architecture", f.key),
@@ -259,8 +263,8 @@ pub fn prepare(
                 }
             }
         }
-        let module = match raw.get("module").and_then(Value::as_str) {
-            Some(m) if individually && !m.is_empty() => m.trim_end_matches('/').to_string(),
+        let module = match f.plugin_options.python_module() {
+            Some(m) if individually => m.trim_end_matches('/').to_string(),
             _ => ".".to_string(),
         };
         fn_modules.insert(f.key.clone(), module);
@@ -288,10 +292,7 @@ pub fn prepare(
                 .map(|f| service.runtime_of(f))
         })
         .unwrap_or("python3");
-    let arch = config["provider"]["architecture"]
-        .as_str()
-        .unwrap_or("x86_64")
-        .to_string();
+    let arch = provider_architecture(service).to_string();
     let cache_root = match &o.cache_location {
         Some(loc) => service_dir.join(loc),
         None => host
