@@ -221,20 +221,34 @@ struct Repository {
     uri: String,
 }
 
-/// v3 `getOrCreateEcrRepository`: the repository named for the service and stage, created
-/// (with `provider.ecr.scanOnPush`) when missing.
-async fn get_or_create_repository(c: &Clients, name: &str, b: &ImageBuild) -> Result<Repository> {
-    let found = c
+type DescribeRepositoriesError = aws_sdk_ecr::error::SdkError<
+    aws_sdk_ecr::operation::describe_repositories::DescribeRepositoriesError,
+>;
+
+/// The repository `name` of the caller's registry; `None` when there is none.
+async fn describe_repository(
+    c: &Clients,
+    name: &str,
+) -> std::result::Result<Option<aws_sdk_ecr::types::Repository>, DescribeRepositoriesError> {
+    match c
         .ecr
         .describe_repositories()
         .repository_names(name)
         .send()
-        .await;
-    let repo = match found {
-        Ok(out) => out.repositories().first().cloned(),
-        Err(e) if e.code() == Some("RepositoryNotFoundException") => None,
-        Err(e) => return Err(c.fail("ecr:DescribeRepositories", name)(e)),
-    };
+        .await
+    {
+        Ok(out) => Ok(out.repositories().first().cloned()),
+        Err(e) if e.code() == Some("RepositoryNotFoundException") => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// v3 `getOrCreateEcrRepository`: the repository named for the service and stage, created
+/// (with `provider.ecr.scanOnPush`) when missing.
+async fn get_or_create_repository(c: &Clients, name: &str, b: &ImageBuild) -> Result<Repository> {
+    let repo = describe_repository(c, name)
+        .await
+        .map_err(c.fail("ecr:DescribeRepositories", name))?;
     let repo = match repo {
         Some(r) => r,
         None => c
@@ -396,17 +410,9 @@ pub async fn remove_repository(
     name: &str,
 ) -> Result<RepositoryRemoval> {
     let c = Clients::new(sdk, opts);
-    let found = c
-        .ecr
-        .describe_repositories()
-        .repository_names(name)
-        .send()
-        .await;
-    match found {
-        Ok(_) => {}
-        Err(e) if e.code() == Some("RepositoryNotFoundException") => {
-            return Ok(RepositoryRemoval::Absent)
-        }
+    match describe_repository(&c, name).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return Ok(RepositoryRemoval::Absent),
         Err(e) => {
             let denied = sls_aws::explain_sdk_error(
                 &e,

@@ -12,33 +12,21 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use crate::common::{opts, sdk};
+use crate::corpus::pack_answered;
 use serde_json::{json, Value};
 use sls_deploy::{
-    deploy, deploy_function, image_requests, package_with_deployed, remove_repository,
-    resolve_images, AwsAnswers, BuildHost, ContainerTool, DeployOutcome, DockerCli,
-    FunctionOutcome, ImageSite, PackageInput, PackageResult, RepositoryRemoval, ResolvedImages,
+    deploy, deploy_function, image_requests, remove_repository, resolve_images, AwsAnswers,
+    BuildHost, ContainerTool, DeployOutcome, DockerCli, FunctionOutcome, ImageSite, PackageResult,
+    RepositoryRemoval, ResolvedImages,
 };
 use sls_testkit::MotoServer;
 
 fn pack_with(dir: &Path, config: &Value, images: ResolvedImages) -> PackageResult {
-    package_with_deployed(
-        &PackageInput {
-            service_dir: dir,
-            config,
-            stage: "dev",
-            region: "us-east-1",
-            out_dir: &dir.join(".serverless"),
-            config_file_name: Some("serverless.yml"),
-            timestamp: None,
-        },
-        &BuildHost::default(),
-        None,
-        AwsAnswers {
-            stack_outputs: None,
-            images,
-        },
-    )
-    .unwrap()
+    let answers = AwsAnswers {
+        stack_outputs: None,
+        images,
+    };
+    pack_answered(dir, config, answers)
 }
 
 /// Pushes a manifest under `tag` to moto's repository; the digest ECR gives it.

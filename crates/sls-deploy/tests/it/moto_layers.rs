@@ -6,30 +6,17 @@
 use crate::common::{opts, sdk};
 use crate::corpus::{copy_dir, fixtures, read_json};
 
-use sls_deploy::{deploy, package_with_deployed, stack_outputs, BuildHost, DeployOutcome};
-use sls_deploy::{PackageInput, PackageResult};
+use sls_deploy::PackageResult;
+use sls_deploy::{deploy, stack_outputs, DeployOutcome};
 use sls_testkit::MotoServer;
 
 fn pack(dir: &std::path::Path, deployed: Option<Vec<(String, String)>>) -> PackageResult {
     let config = read_json(&fixtures().join("layers/config.json"));
-    package_with_deployed(
-        &PackageInput {
-            service_dir: dir,
-            config: &config,
-            stage: "dev",
-            region: "us-east-1",
-            out_dir: &dir.join(".serverless"),
-            config_file_name: Some("serverless.yml"),
-            timestamp: None,
-        },
-        &BuildHost::default(),
-        None,
-        sls_deploy::AwsAnswers {
-            stack_outputs: deployed,
-            ..Default::default()
-        },
-    )
-    .unwrap()
+    let answers = sls_deploy::AwsAnswers {
+        stack_outputs: deployed,
+        ..Default::default()
+    };
+    crate::corpus::pack_answered(dir, &config, answers)
 }
 
 fn output(outputs: &[(String, String)], key: &str) -> String {

@@ -338,24 +338,11 @@ fn tag_images_equal_v3s() {
             .tags
             .insert(uri.clone(), digest.as_str().unwrap().to_string());
     }
-    let result = sls_deploy::package_with_deployed(
-        &PackageInput {
-            service_dir: &svc,
-            config: &config,
-            stage: "dev",
-            region: "us-east-1",
-            out_dir: &svc.join(".serverless"),
-            config_file_name: Some("serverless.yml"),
-            timestamp: None,
-        },
-        &sls_deploy::BuildHost::default(),
-        None,
-        sls_deploy::AwsAnswers {
-            stack_outputs: None,
-            images,
-        },
-    )
-    .unwrap();
+    let answers = sls_deploy::AwsAnswers {
+        stack_outputs: None,
+        images,
+    };
+    let result = corpus::pack_answered(&svc, &config, answers);
     let v3 = read_json(&dir.join("v3/cloudformation-template-update-stack.json"));
     let ours = &result.update_template;
     let ids = |t: &Value| -> Vec<String> {

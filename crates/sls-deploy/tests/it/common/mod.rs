@@ -8,7 +8,7 @@ use std::time::Duration;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3::config::{Credentials, SharedCredentialsProvider};
 use serde_json::Value;
-use sls_deploy::{package, AwsOptions, PackageInput, PackageResult};
+use sls_deploy::{AwsOptions, PackageResult};
 
 /// An SDK configuration for `endpoint` (moto or a proxy in front of it) with these fake keys.
 pub fn sdk_as(endpoint: &str, key: &str, secret: &str) -> SdkConfig {
@@ -40,14 +40,5 @@ pub fn opts() -> AwsOptions {
 
 /// `sls package` of `config` for stage `dev` in us-east-1, into `dir/.serverless`.
 pub fn pack(dir: &Path, config: &Value) -> PackageResult {
-    package(&PackageInput {
-        service_dir: dir,
-        config,
-        stage: "dev",
-        region: "us-east-1",
-        out_dir: &dir.join(".serverless"),
-        config_file_name: Some("serverless.yml"),
-        timestamp: None,
-    })
-    .unwrap()
+    crate::corpus::pack_answered(dir, config, sls_deploy::AwsAnswers::default())
 }

@@ -140,3 +140,27 @@ pub fn zip_entry(zip_path: &Path, name: &str) -> Vec<u8> {
     a.by_name(name).unwrap().read_to_end(&mut out).unwrap();
     out
 }
+
+/// `sls package` into `dir/.serverless` (stage `dev`, us-east-1) with what AWS (and docker)
+/// answered before packaging: the deployed stack's outputs, the images' digests.
+pub fn pack_answered(
+    dir: &Path,
+    config: &Value,
+    answers: sls_deploy::AwsAnswers,
+) -> sls_deploy::PackageResult {
+    sls_deploy::package_with_deployed(
+        &sls_deploy::PackageInput {
+            service_dir: dir,
+            config,
+            stage: "dev",
+            region: "us-east-1",
+            out_dir: &dir.join(".serverless"),
+            config_file_name: Some("serverless.yml"),
+            timestamp: None,
+        },
+        &sls_deploy::BuildHost::default(),
+        None,
+        answers,
+    )
+    .unwrap()
+}
