@@ -388,7 +388,8 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
                     &st.artifact_directory_name,
                     &st.artifacts,
                 );
-                st.service_state["service"]["layers"] = state_layers(config, &st.layers);
+                st.service_state["service"]["layers"] =
+                    state_layers(config, &st.layers, &st.reused_layers);
             }
             // `hooks()` names exactly the points above.
             _ => {}
@@ -421,13 +422,21 @@ fn compile_layers(st: &mut PackageState<'_>) -> Result<()> {
 }
 
 /// The state's `layers`: as configured, each built zip as its `package.artifact` (v3
-/// `packageLayer`).
-fn state_layers(config: &Value, layers: &[crate::layers::PackagedLayer]) -> Value {
+/// `packageLayer`), and `artifactAlreadyUploaded` on each layer whose deployed zip is kept.
+fn state_layers(
+    config: &Value,
+    layers: &[crate::layers::PackagedLayer],
+    reused: &[sls_compile::ReusedLayer],
+) -> Value {
     let mut out = config.get("layers").cloned().unwrap_or_else(|| json!({}));
     for l in layers {
         if l.layer.artifact.is_none() {
             out[&l.layer.key]["package"] = json!({"artifact": l.path.to_string_lossy()});
         }
+    }
+    // v3 `compareWithLastLayer` marks a layer that keeps its deployed S3 key.
+    for r in reused {
+        out[&r.key]["artifactAlreadyUploaded"] = json!(true);
     }
     out
 }

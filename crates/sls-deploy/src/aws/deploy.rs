@@ -544,11 +544,18 @@ fn template_hash(template: &Value) -> String {
     sha256_b64(serde_json::to_string(&t).unwrap_or_default().as_bytes())
 }
 
-/// v3 `normalizeState`: the state without its templates and artifact directory.
+/// v3 `normalizeState`: the state without its templates and artifact directory. Also without
+/// the layers' `artifactAlreadyUploaded` mark: v3 hashes it, so the first redeploy after a
+/// layer is kept always deploys again although nothing changed; sls skips it.
 fn state_hash(state: &Value) -> String {
     let mut s = state.clone();
     if let Some(svc) = s["service"].as_object_mut() {
         svc.remove("initialServerlessConfig");
+        if let Some(layers) = svc.get_mut("layers").and_then(Value::as_object_mut) {
+            for layer in layers.values_mut().filter_map(Value::as_object_mut) {
+                layer.remove("artifactAlreadyUploaded");
+            }
+        }
         if let Some(p) = svc.get_mut("provider").and_then(Value::as_object_mut) {
             p.remove("coreCloudFormationTemplate");
             p.remove("compiledCloudFormationTemplate");

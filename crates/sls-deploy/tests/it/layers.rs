@@ -199,6 +199,14 @@ fn an_unchanged_layer_keeps_its_deployed_s3_key_and_is_not_uploaded() {
         output(&second, "CommonLambdaLayerS3Key"),
         "serverless/layers/dev/1-old/common.zip"
     );
+    // The state says which layer is not uploaded again (v3's `artifactAlreadyUploaded`).
+    let state = read_json(&second.out_dir.join("serverless-state.json"));
+    let state_layers = &state["service"]["layers"];
+    assert_eq!(state_layers["common"]["artifactAlreadyUploaded"], true);
+    assert!(state_layers["vendor-libs"]
+        .get("artifactAlreadyUploaded")
+        .is_none());
+    assert!(first_state_has_no_mark(&first));
     // The changed layer gets the new folder.
     assert_eq!(
         output(&second, "VendorDashlibsLambdaLayerS3Key"),
@@ -323,4 +331,10 @@ fn the_policy_scopes_layers_to_their_names() {
         "arn:aws:lambda:us-east-1:123456789012:layer:external:3"
     );
     assert!(p.unmapped_types.is_empty(), "{:?}", p.unmapped_types);
+}
+
+/// Without a deployed stack no layer is marked as uploaded.
+fn first_state_has_no_mark(pkg: &PackageResult) -> bool {
+    let state = read_json(&pkg.out_dir.join("serverless-state.json"));
+    !state.to_string().contains("artifactAlreadyUploaded")
 }
