@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::common::{self, err, path};
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::{EventKind, Function, Service};
 
 pub(super) const SKILL: &str = "alexaSkill";
 pub(super) const SMART_HOME: &str = "alexaSmartHome";
@@ -56,13 +56,22 @@ pub(super) fn parse(
     Ok((app_id, enabled))
 }
 
-pub(super) fn compile_all(family: &str, service: &Service, template: &mut Value) -> Result<()> {
+pub(super) fn compile_all<'a>(
+    family: &'a str,
+    service: &'a Service,
+    template: &mut Value,
+) -> Result<()> {
     let principal = if family == SKILL {
         "alexa-appkit.amazon.com"
     } else {
         "alexa-connectedhome.amazon.com"
     };
-    for e in common::numbered_events(service, family) {
+    let settings_of = move |kind: &'a EventKind| match kind {
+        EventKind::AlexaSkill(Some(s)) if family == SKILL => Some(s),
+        EventKind::AlexaSmartHome(Some(s)) if family == SMART_HOME => Some(s),
+        _ => None,
+    };
+    for e in common::numbered_events(service, settings_of) {
         let f = e.function;
         let (app_id, enabled) = parse(family, f, e.index, Some(e.settings))?;
         let id = if family == SKILL {

@@ -7,9 +7,17 @@ use serde_json::{json, Map, Value};
 use super::common::{self, err, path};
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::{EventKind, Function, Service};
 
 const FAMILY: &str = "cloudwatchEvent";
+
+/// The settings of a `cloudwatchEvent` event written as an object key.
+fn settings_of(kind: &EventKind) -> Option<&Value> {
+    match kind {
+        EventKind::CloudwatchEvent(Some(s)) => Some(s),
+        _ => None,
+    }
+}
 const KEYS: &[&str] = &[
     "event",
     "input",
@@ -150,7 +158,7 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
 }
 
 pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()> {
-    for e in common::numbered_events(service, FAMILY) {
+    for e in common::numbered_events(service, settings_of) {
         let f = e.function;
         let props = parse(f, e.index, Some(e.settings))?;
         let rule_id = naming::cloud_watch_event_logical_id(&f.key, e.number);

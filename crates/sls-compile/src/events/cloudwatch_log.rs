@@ -5,12 +5,20 @@
 
 use serde_json::{json, Map, Value};
 
-use super::common::{err, path};
+use super::common::{self, err, path};
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::{EventKind, Function, Service};
 
 const FAMILY: &str = "cloudwatchLog";
+
+/// The settings of a `cloudwatchLog` event written as an object key.
+fn settings_of(kind: &EventKind) -> Option<&Value> {
+    match kind {
+        EventKind::CloudwatchLog(Some(s)) => Some(s),
+        _ => None,
+    }
+}
 const LIMIT_PER_LOG_GROUP: usize = 2;
 
 fn valid_log_group(s: &str) -> bool {
@@ -102,10 +110,7 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
     for f in &service.functions {
         let mut number = 0;
         let mut groups: Vec<String> = Vec::new();
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY) else {
-                continue;
-            };
+        for (index, settings) in common::events_of(f, settings_of) {
             number += 1;
             let (group, filter) = parse(f, index, Some(settings))?;
             let count = match per_group.iter_mut().find(|(g, _)| *g == group) {

@@ -11,9 +11,17 @@ use super::common::{self, err, path};
 use super::custom_resources::{self as cr, Kind};
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::{EventKind, Function, Service};
 
 const FAMILY: &str = "cognitoUserPool";
+
+/// The settings of a `cognitoUserPool` event written as an object key.
+fn settings_of(kind: &EventKind) -> Option<&Value> {
+    match kind {
+        EventKind::CognitoUserPool(Some(s)) => Some(s),
+        _ => None,
+    }
+}
 const CUSTOM_SENDERS: &[&str] = &["CustomSMSSender", "CustomEmailSender"];
 const TRIGGERS: &[&str] = &[
     "PreSignUp",
@@ -137,10 +145,7 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
     let mut triggers: Vec<(&Function, Trigger)> = Vec::new();
     let mut pools: Vec<String> = Vec::new();
     for f in &service.functions {
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY) else {
-                continue;
-            };
+        for (index, settings) in common::events_of(f, settings_of) {
             let t = parse(f, index, Some(settings))?;
             if t.existing {
                 continue; // v3 `existingCognitoUserPools`, below
@@ -244,10 +249,7 @@ pub(super) fn compile_existing(
             "{}CustomCognitoUserPool1",
             naming::normalized_function_name(&f.key)
         );
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY) else {
-                continue;
-            };
+        for (index, settings) in common::events_of(f, settings_of) {
             let t = parse(f, index, Some(settings))?;
             if !t.existing {
                 continue;

@@ -7,7 +7,8 @@ use serde_json::{json, Map, Value};
 
 use crate::error::{DeployError, Result};
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::events::Parsed;
+use sls_config::model::{EventKind, Function, Service};
 
 /// `functions.<key>.events[<index>].<family>` (and `.<prop>` when given).
 pub(super) fn path(f: &Function, index: usize, family: &str, prop: &str) -> String {
@@ -19,31 +20,44 @@ pub(super) fn path(f: &Function, index: usize, family: &str, prop: &str) -> Stri
     }
 }
 
+/// Settings parsed with the model, or the error the parse found (reported here, when the
+/// event is checked, as v3 does).
+pub(super) fn parsed<T>(p: &Parsed<T>) -> Result<&T> {
+    p.as_ref().map_err(|e| DeployError::from(e.clone()))
+}
+
 pub(super) fn err(path: String, message: impl Into<String>) -> DeployError {
     DeployError::config(path, message)
 }
 
 /// One event of a family, numbered among the function's events of that family (from 1), as
 /// v3 numbers the logical ids of rules and permissions.
-pub(super) struct NumberedEvent<'a> {
+pub(super) struct NumberedEvent<'a, T> {
     pub function: &'a Function,
     /// The position in `functions.<key>.events`.
     pub index: usize,
     pub number: usize,
-    pub settings: &'a Value,
+    pub settings: &'a T,
 }
 
-/// Every `family` event of the service, function by function.
-pub(super) fn numbered_events<'a>(
+/// The settings of one family's events of `f` with their index, picked by `select` (which
+/// returns the settings of an event of that family).
+pub(super) fn events_of<'a, T: 'a>(
+    f: &'a Function,
+    select: impl Fn(&'a EventKind) -> Option<&'a T> + 'a,
+) -> impl Iterator<Item = (usize, &'a T)> + 'a {
+    f.events
+        .iter()
+        .filter_map(move |e| Some((e.index, select(&e.kind)?)))
+}
+
+/// Every event of one family (see [`events_of`]) of the service, function by function.
+pub(super) fn numbered_events<'a, T: 'a>(
     service: &'a Service,
-    family: &'a str,
-) -> impl Iterator<Item = NumberedEvent<'a>> {
+    select: impl Fn(&'a EventKind) -> Option<&'a T> + Copy + 'a,
+) -> impl Iterator<Item = NumberedEvent<'a, T>> + 'a {
     service.functions.iter().flat_map(move |function| {
-        function
-            .events
-            .iter()
-            .enumerate()
-            .filter_map(move |(index, event)| Some((index, event.get(family)?)))
+        events_of(function, select)
             .enumerate()
             .map(move |(i, (index, settings))| NumberedEvent {
                 function,
@@ -313,8 +327,15 @@ pub(super) fn consumer_group(
     }
 }
 
+/// `FilterCriteria` from checked `filterPatterns` (each pattern `JSON.stringify`-ed).
+pub(super) fn filter_criteria(patterns: &[Value]) -> Value {
+    json!({
+        "Filters": patterns.iter().map(|p| json!({"Pattern": p.to_string()})).collect::<Vec<_>>()
+    })
+}
+
 /// `FilterCriteria` from `filterPatterns` (each pattern `JSON.stringify`-ed).
-pub(super) fn filter_criteria(
+pub(super) fn filter_criteria_of(
     patterns: &Value,
     at: impl Fn(&str) -> String,
 ) -> Result<Option<Value>> {
@@ -360,9 +381,12 @@ mod tests {
             }
         });
         let service = Service::from_config(&config, "dev", "us-east-1").unwrap();
-        let seen: Vec<(String, usize, usize)> = super::numbered_events(&service, "iot")
-            .map(|e| (e.function.key.clone(), e.index, e.number))
-            .collect();
+        let seen: Vec<(String, usize, usize)> = super::numbered_events(&service, |k| match k {
+            super::EventKind::Iot(Some(s)) => Some(s),
+            _ => None,
+        })
+        .map(|e| (e.function.key.clone(), e.index, e.number))
+        .collect();
         assert_eq!(
             seen,
             [("a".into(), 0, 1), ("a".into(), 2, 2), ("b".into(), 0, 1)]

@@ -12,9 +12,17 @@ use super::common::{self, err, path};
 use super::custom_resources::{self as cr, Kind};
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::Function;
+use sls_config::model::{EventKind, Function};
 
 const FAMILY: &str = "eventBridge";
+
+/// The settings of an `eventBridge` event written as an object key.
+fn settings_of(kind: &EventKind) -> Option<&Value> {
+    match kind {
+        EventKind::EventBridge(Some(s)) => Some(s),
+        _ => None,
+    }
+}
 const KEYS: &[&str] = &[
     "eventBus",
     "schedule",
@@ -190,10 +198,7 @@ pub(super) fn compile_all(ctx: &cr::Context<'_>, template: &mut Value) -> Result
     let custom = uses_custom_resource(ctx.config);
     let mut custom_rules = CustomRules::default();
     for f in &ctx.service.functions {
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY) else {
-                continue;
-            };
+        for (index, settings) in common::events_of(f, settings_of) {
             let o = parse(f, index, Some(settings))?;
             let idx = index + 1;
             let rule = match o.get("name").and_then(Value::as_str) {

@@ -11,7 +11,7 @@ use sls_config::is_truthy as truthy;
 use super::common;
 use crate::error::{DeployError, Result};
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::{Event, EventKind, Function, Service};
 
 const METHODS: &[&str] = &[
     "ANY", "GET", "POST", "PUT", "PATCH", "OPTIONS", "HEAD", "DELETE",
@@ -73,9 +73,9 @@ fn err(at: impl Into<String>, m: impl Into<String>) -> DeployError {
     DeployError::config(at, m)
 }
 
-fn is_http_api(event: &Value) -> Option<&Value> {
-    match event {
-        Value::Object(o) if o.len() == 1 => o.get("httpApi"),
+fn is_http_api(event: &Event) -> Option<&Value> {
+    match &event.kind {
+        EventKind::HttpApi(Some(settings)) if !event.shared => Some(settings),
         _ => None,
     }
 }
@@ -571,8 +571,9 @@ pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Resul
 fn collect_routes(service: &Service) -> Result<Vec<Route>> {
     let mut routes: Vec<Route> = Vec::new();
     for f in &service.functions {
-        for (i, e) in f.events.iter().enumerate() {
+        for e in &f.events {
             let Some(v) = is_http_api(e) else { continue };
+            let i = e.index;
             let r = parse_event(f, i, v)?;
             match routes.iter().position(|x| x.key == r.key) {
                 Some(_) if r.key != "*" => {

@@ -6,9 +6,17 @@ use serde_json::{json, Value};
 use super::common::{self, err, path};
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::{EventKind, Function, Service};
 
 const FAMILY: &str = "iot";
+
+/// The settings of an `iot` event written as an object key.
+fn settings_of(kind: &EventKind) -> Option<&Value> {
+    match kind {
+        EventKind::Iot(Some(s)) => Some(s),
+        _ => None,
+    }
+}
 
 fn one_line(s: &str) -> String {
     s.replace("\r\n", "").replace('\n', "")
@@ -75,7 +83,7 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
 }
 
 pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()> {
-    for e in common::numbered_events(service, FAMILY) {
+    for e in common::numbered_events(service, settings_of) {
         let f = e.function;
         let props = parse(f, e.index, Some(e.settings))?;
         let rule_id = naming::iot_logical_id(&f.key, e.number);

@@ -7,9 +7,17 @@ use serde_json::{json, Value};
 use super::common::{self, err, path};
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::{EventKind, Function, Service};
 
 const FAMILY: &str = "iotFleetProvisioning";
+
+/// The settings of an `iotFleetProvisioning` event written as an object key.
+fn settings_of(kind: &EventKind) -> Option<&Value> {
+    match kind {
+        EventKind::IotFleetProvisioning(Some(s)) => Some(s),
+        _ => None,
+    }
+}
 
 pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Result<Value> {
     let at = |p: &str| path(f, index, FAMILY, p);
@@ -77,12 +85,7 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
 
 pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()> {
     for f in &service.functions {
-        let events: Vec<(usize, &Value)> = f
-            .events
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| e.get(FAMILY).map(|s| (i, s)))
-            .collect();
+        let events: Vec<(usize, &Value)> = common::events_of(f, settings_of).collect();
         if let Some((second, _)) = events.get(1) {
             return Err(err(
                 path(f, *second, FAMILY, ""),

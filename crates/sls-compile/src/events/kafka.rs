@@ -8,9 +8,17 @@ use super::common::{self, err, path};
 use super::mq::ec2_statement;
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::{EventKind, Function, Service};
 
 const FAMILY: &str = "kafka";
+
+/// The settings of a `kafka` event written as an object key.
+fn settings_of(kind: &EventKind) -> Option<&Value> {
+    match kind {
+        EventKind::Kafka(Some(s)) => Some(s),
+        _ => None,
+    }
+}
 const KEYS: &[&str] = &[
     "accessConfigurations",
     "batchSize",
@@ -158,7 +166,8 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
     if let Some(t) = timestamp {
         props.insert("StartingPositionTimestamp".into(), t);
     }
-    if let Some(fc) = common::filter_criteria(o.get("filterPatterns").unwrap_or(&Value::Null), at)?
+    if let Some(fc) =
+        common::filter_criteria_of(o.get("filterPatterns").unwrap_or(&Value::Null), at)?
     {
         props.insert("FilterCriteria".into(), fc);
     }
@@ -175,10 +184,7 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
         let mut secrets = Vec::new();
         let mut any = false;
         let mut needs_ec2 = false;
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY) else {
-                continue;
-            };
+        for (index, settings) in common::events_of(f, settings_of) {
             any = true;
             let k = parse(f, index, Some(settings))?;
             needs_ec2 |= k.needs_ec2;

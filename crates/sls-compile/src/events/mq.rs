@@ -7,10 +7,19 @@ use serde_json::{json, Map, Value};
 use super::common::{self, err, path};
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::{EventKind, Function, Service};
 
 pub(super) const ACTIVEMQ: &str = "activemq";
 pub(super) const RABBITMQ: &str = "rabbitmq";
+
+/// The settings of a `family` event written as an object key.
+fn settings_of<'a>(family: &str, kind: &'a EventKind) -> Option<&'a Value> {
+    match kind {
+        EventKind::ActiveMq(Some(s)) if family == ACTIVEMQ => Some(s),
+        EventKind::RabbitMq(Some(s)) if family == RABBITMQ => Some(s),
+        _ => None,
+    }
+}
 
 fn ref_or_import(v: &Value) -> bool {
     v.as_object().is_some_and(|o| {
@@ -85,7 +94,8 @@ pub(super) fn parse(
     if let Some(e) = enabled {
         props.insert("Enabled".into(), json!(e));
     }
-    if let Some(fc) = common::filter_criteria(o.get("filterPatterns").unwrap_or(&Value::Null), at)?
+    if let Some(fc) =
+        common::filter_criteria_of(o.get("filterPatterns").unwrap_or(&Value::Null), at)?
     {
         props.insert("FilterCriteria".into(), fc);
     }
@@ -97,10 +107,7 @@ pub(super) fn compile_all(family: &str, service: &Service, template: &mut Value)
         let mut brokers = Vec::new();
         let mut secrets = Vec::new();
         let mut any = false;
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(family) else {
-                continue;
-            };
+        for (index, settings) in common::events_of(f, |kind| settings_of(family, kind)) {
             any = true;
             let (queue, arn, secret, props) = parse(family, f, index, Some(settings))?;
             let id = if family == ACTIVEMQ {

@@ -7,9 +7,17 @@ use super::common::{self, err, path};
 use super::mq::ec2_statement;
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::{EventKind, Function, Service};
 
 const FAMILY: &str = "msk";
+
+/// The settings of a `msk` event written as an object key.
+fn settings_of(kind: &EventKind) -> Option<&Value> {
+    match kind {
+        EventKind::Msk(Some(s)) => Some(s),
+        _ => None,
+    }
+}
 const KEYS: &[&str] = &[
     "arn",
     "batchSize",
@@ -116,7 +124,8 @@ pub(super) fn parse(
             ))
         }
     }
-    if let Some(fc) = common::filter_criteria(o.get("filterPatterns").unwrap_or(&Value::Null), at)?
+    if let Some(fc) =
+        common::filter_criteria_of(o.get("filterPatterns").unwrap_or(&Value::Null), at)?
     {
         props.insert("FilterCriteria".into(), fc);
     }
@@ -126,10 +135,7 @@ pub(super) fn parse(
 pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()> {
     for f in &service.functions {
         let mut clusters = Vec::new();
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY) else {
-                continue;
-            };
+        for (index, settings) in common::events_of(f, settings_of) {
             let (cluster, topic, arn, props) = parse(f, index, Some(settings))?;
             let depends_on = common::role_and_alias(service, f);
             common::assign_resource(

@@ -11,9 +11,17 @@ use super::common::{self, err, path};
 use super::custom_resources::{self as cr, Kind};
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::{EventKind, Function, Service};
 
 const FAMILY: &str = "s3";
+
+/// The settings of a `s3` event written as an object key.
+fn settings_of(kind: &EventKind) -> Option<&Value> {
+    match kind {
+        EventKind::S3(Some(s)) => Some(s),
+        _ => None,
+    }
+}
 
 #[derive(Debug)]
 pub(super) struct S3 {
@@ -164,10 +172,7 @@ pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Valu
     let mut meta: Map<String, Value> = Map::new();
     let mut enabled: Vec<(&Function, String)> = Vec::new();
     for f in &service.functions {
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY) else {
-                continue;
-            };
+        for (index, settings) in common::events_of(f, settings_of) {
             let s = parse(f, index, Some(settings))?;
             if s.existing.is_some() {
                 continue; // v3 `existingS3Buckets`, below
@@ -296,10 +301,7 @@ pub(super) fn compile_existing(
     for f in &ctx.service.functions {
         let mut current: Option<String> = None;
         let id = format!("{}CustomS31", naming::normalized_function_name(&f.key));
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY) else {
-                continue;
-            };
+        for (index, settings) in common::events_of(f, settings_of) {
             let Some(e) = parse(f, index, Some(settings))?.existing else {
                 continue;
             };

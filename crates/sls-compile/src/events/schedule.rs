@@ -8,9 +8,17 @@ use serde_json::{json, Value};
 use super::common::{self, err, path};
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::{EventKind, Function, Service};
 
 const FAMILY: &str = "schedule";
+
+/// The settings of a `schedule` event written as an object key.
+fn settings_of(kind: &EventKind) -> Option<&Value> {
+    match kind {
+        EventKind::Schedule(Some(s)) => Some(s),
+        _ => None,
+    }
+}
 
 #[derive(Debug)]
 pub(super) struct Schedule {
@@ -281,10 +289,7 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
     for f in &service.functions {
         let mut number = 0;
         let mut function_has_scheduler = false;
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY) else {
-                continue;
-            };
+        for (index, settings) in common::events_of(f, settings_of) {
             let s = parse(f, index, Some(settings))?;
             let target = common::lambda_target(f);
             let role_arn = template["Resources"][naming::lambda_logical_id(&f.key)]["Properties"]

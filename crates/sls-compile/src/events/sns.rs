@@ -8,9 +8,17 @@ use serde_json::{json, Map, Value};
 use super::common::{self, err, path};
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::{EventKind, Function, Service};
 
 const FAMILY: &str = "sns";
+
+/// The settings of a `sns` event written as an object key.
+fn settings_of(kind: &EventKind) -> Option<&Value> {
+    match kind {
+        EventKind::Sns(Some(s)) => Some(s),
+        _ => None,
+    }
+}
 const KEYS: &[&str] = &[
     "arn",
     "topicName",
@@ -241,10 +249,7 @@ fn redrive(r: &Map<String, Value>, at: &impl Fn(&str) -> String) -> Result<(Valu
 
 pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()> {
     for f in &service.functions {
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY) else {
-                continue;
-            };
+        for (index, settings) in common::events_of(f, settings_of) {
             let s = parse(f, index, Some(settings))?;
             let mut redrive_policy = None;
             if let Some((target_arn, target_url)) = &s.redrive {

@@ -8,9 +8,17 @@ use serde_json::{json, Map, Value};
 use super::common::{self, err, path};
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::{EventKind, Function, Service};
 
 const FAMILY: &str = "stream";
+
+/// The settings of a `stream` event written as an object key.
+fn settings_of(kind: &EventKind) -> Option<&Value> {
+    match kind {
+        EventKind::Stream(Some(s)) => Some(s),
+        _ => None,
+    }
+}
 const KEYS: &[&str] = &[
     "arn",
     "type",
@@ -140,7 +148,8 @@ pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Res
             json!({"OnFailure": {"Destination": d.arn}}),
         );
     }
-    if let Some(fc) = common::filter_criteria(o.get("filterPatterns").unwrap_or(&Value::Null), at)?
+    if let Some(fc) =
+        common::filter_criteria_of(o.get("filterPatterns").unwrap_or(&Value::Null), at)?
     {
         props.insert("FilterCriteria".into(), fc);
     }
@@ -367,10 +376,7 @@ fn on_failure_object(of: &Map<String, Value>, dest_at: &str) -> Result<OnFailure
 pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Value) -> Result<()> {
     for f in &service.functions {
         let mut reach = Reach::default();
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY) else {
-                continue;
-            };
+        for (index, settings) in common::events_of(f, settings_of) {
             let s = parse(f, index, Some(settings))?;
             reach.add(&s);
             if let Some(consumer) = compile_event(service, config, f, s, template) {

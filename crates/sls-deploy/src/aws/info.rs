@@ -5,7 +5,7 @@ use aws_config::SdkConfig;
 use super::stack::{describe_stack, status_of};
 use super::{AwsOptions, Clients, ServiceInfo};
 use crate::error::{DeployError, Result};
-use sls_config::model::Service;
+use sls_config::model::{EventKind, Service};
 
 pub(super) async fn info_from(c: &Clients, service: &Service) -> Result<ServiceInfo> {
     let stack = describe_stack(c, &service.stack_name)
@@ -59,7 +59,10 @@ pub(crate) fn endpoints(
         let http_api = key.starts_with("HttpApiUrl");
         if !http_api && value.starts_with("https://") {
             for f in &service.functions {
-                for e in f.events.iter().filter_map(|e| e.get("http")) {
+                for e in f.events.iter().filter_map(|e| match &e.kind {
+                    EventKind::Http(Some(settings)) => Some(settings),
+                    _ => None,
+                }) {
                     let (method, path) = match e {
                         Value::String(s) => {
                             let mut p = s.split(' ');
@@ -81,7 +84,10 @@ pub(crate) fn endpoints(
             }
         } else if http_api {
             for f in &service.functions {
-                for e in f.events.iter().filter_map(|e| e.get("httpApi")) {
+                for e in f.events.iter().filter_map(|e| match &e.kind {
+                    EventKind::HttpApi(Some(settings)) => Some(settings),
+                    _ => None,
+                }) {
                     let (method, path) = match e {
                         Value::String(s) if s == "*" => (None, "*"),
                         Value::String(s) => match s.split_once(' ') {

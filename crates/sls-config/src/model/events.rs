@@ -1,0 +1,163 @@
+//! Function events (`functions.<key>.events`), read once into a typed list. Each entry is a
+//! single-key object (`- sqs: {...}`) or a bare string (`- sqs`); the key (or the string)
+//! names the family, the value holds its settings. A family sls does not compile is kept by
+//! its name, so the compiler refuses it naming the function and the event.
+//!
+//! Settings are parsed when the model is built, but a parse error is kept with the event, not
+//! returned: the compiler reports it when it checks the event, after the checks v3 runs first.
+
+mod check;
+mod sqs;
+
+use serde_json::Value;
+
+use super::ModelError;
+pub use sqs::Sqs;
+
+/// One event of a function.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// Position in `functions.<key>.events` (the index in the event's property path).
+    pub index: usize,
+    /// The entry holds other families too (`- {http: .., sqs: ..}`, which v3's schema
+    /// refuses): only its first family is checked, and the API Gateway, HTTP API and
+    /// websocket compilers skip such entries, as they did when they read the raw entry.
+    pub shared: bool,
+    pub kind: EventKind,
+}
+
+/// Settings as written: `None` for a bare `- <family>` string.
+pub type Raw = Option<Value>;
+
+/// Parsed settings, or the error (property path and message) the compiler reports.
+pub type Parsed<T> = Result<T, ModelError>;
+
+/// The family of an event, with its settings.
+#[derive(Debug, Clone)]
+pub enum EventKind {
+    Schedule(Raw),
+    Sqs(Parsed<Sqs>),
+    Stream(Raw),
+    Sns(Raw),
+    S3(Raw),
+    EventBridge(Raw),
+    CloudwatchEvent(Raw),
+    CloudwatchLog(Raw),
+    AlexaSkill(Raw),
+    AlexaSmartHome(Raw),
+    Iot(Raw),
+    IotFleetProvisioning(Raw),
+    CognitoUserPool(Raw),
+    Kafka(Raw),
+    ActiveMq(Raw),
+    RabbitMq(Raw),
+    Msk(Raw),
+    CloudFront(Raw),
+    Alb(Raw),
+    Http(Raw),
+    HttpApi(Raw),
+    Websocket(Raw),
+    /// A family sls does not compile, by its name: the entry's key, the string itself, or the
+    /// JSON text of an entry that is neither (`""` for an empty object).
+    Unknown(String),
+}
+
+impl EventKind {
+    /// The family named `family` (an entry's key or a bare string) with its settings, the
+    /// event at `index` of `function`.
+    fn read(function: &str, index: usize, family: &str, settings: Raw) -> EventKind {
+        match family {
+            "schedule" => EventKind::Schedule(settings),
+            "sqs" => EventKind::Sqs(sqs::parse(function, index, settings.as_ref())),
+            "stream" => EventKind::Stream(settings),
+            "sns" => EventKind::Sns(settings),
+            "s3" => EventKind::S3(settings),
+            "eventBridge" => EventKind::EventBridge(settings),
+            "cloudwatchEvent" => EventKind::CloudwatchEvent(settings),
+            "cloudwatchLog" => EventKind::CloudwatchLog(settings),
+            "alexaSkill" => EventKind::AlexaSkill(settings),
+            "alexaSmartHome" => EventKind::AlexaSmartHome(settings),
+            "iot" => EventKind::Iot(settings),
+            "iotFleetProvisioning" => EventKind::IotFleetProvisioning(settings),
+            "cognitoUserPool" => EventKind::CognitoUserPool(settings),
+            "kafka" => EventKind::Kafka(settings),
+            "activemq" => EventKind::ActiveMq(settings),
+            "rabbitmq" => EventKind::RabbitMq(settings),
+            "msk" => EventKind::Msk(settings),
+            "cloudFront" => EventKind::CloudFront(settings),
+            "alb" => EventKind::Alb(settings),
+            "http" => EventKind::Http(settings),
+            "httpApi" => EventKind::HttpApi(settings),
+            "websocket" => EventKind::Websocket(settings),
+            other => EventKind::Unknown(other.to_string()),
+        }
+    }
+}
+
+/// Reads `functions.<function>.events`: one [`Event`] per family of each entry, in order.
+pub(super) fn read(function: &str, list: &[Value]) -> Vec<Event> {
+    let mut events = Vec::with_capacity(list.len());
+    for (index, entry) in list.iter().enumerate() {
+        let event = |shared, kind| Event {
+            index,
+            shared,
+            kind,
+        };
+        match entry {
+            Value::Object(o) if o.is_empty() => {
+                events.push(event(false, EventKind::Unknown(String::new())))
+            }
+            Value::Object(o) => {
+                let shared = o.len() > 1;
+                for (family, settings) in o {
+                    events.push(event(
+                        shared,
+                        EventKind::read(function, index, family, Some(settings.clone())),
+                    ));
+                }
+            }
+            Value::String(s) => {
+                events.push(event(false, EventKind::read(function, index, s, None)))
+            }
+            other => events.push(event(false, EventKind::Unknown(other.to_string()))),
+        }
+    }
+    events
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn entries_become_events_with_their_index() {
+        let events = read(
+            "f",
+            &[
+                json!({"sqs": "arn:aws:sqs:r:1:q"}),
+                json!("alb"),
+                json!({"custom": {}}),
+                json!({}),
+                json!(5),
+                json!({"http": "GET /", "sns": "topic"}),
+            ],
+        );
+        let seen: Vec<(usize, bool, String)> = events
+            .iter()
+            .map(|e| (e.index, e.shared, format!("{:?}", e.kind)))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (0, false, "Sqs(Ok(Sqs { arn: String(\"arn:aws:sqs:r:1:q\"), queue_name: \"q\", batch_size: None, maximum_batching_window: None, enabled: None, function_response_type: None, filter_patterns: None, maximum_concurrency: None }))".into()),
+                (1, false, "Alb(None)".into()),
+                (2, false, "Unknown(\"custom\")".into()),
+                (3, false, "Unknown(\"\")".into()),
+                (4, false, "Unknown(\"5\")".into()),
+                (5, true, "Http(Some(String(\"GET /\")))".into()),
+                (5, true, "Sns(Some(String(\"topic\")))".into()),
+            ]
+        );
+    }
+}
