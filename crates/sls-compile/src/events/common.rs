@@ -310,23 +310,6 @@ pub(super) fn timestamp_required(f: &Function, at: impl Fn(&str) -> String) -> D
     )
 }
 
-/// `consumerGroupId` of a `kafka`/`msk` event as v3 validates it: an empty value means none,
-/// else a string of at most 200 characters, as `{"ConsumerGroupId": …}`.
-pub(super) fn consumer_group(
-    value: Option<&Value>,
-    at: impl Fn(&str) -> String,
-) -> Result<Option<Value>> {
-    match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(g)) if g.is_empty() => Ok(None),
-        Some(Value::String(g)) if g.len() <= 200 => Ok(Some(json!({"ConsumerGroupId": g}))),
-        Some(v) => Err(err(
-            at("consumerGroupId"),
-            format!("must be a string of at most 200 characters, got {v}"),
-        )),
-    }
-}
-
 /// `FilterCriteria` from checked `filterPatterns` (each pattern `JSON.stringify`-ed).
 pub(super) fn filter_criteria(patterns: &[Value]) -> Value {
     json!({
@@ -382,7 +365,7 @@ mod tests {
         });
         let service = Service::from_config(&config, "dev", "us-east-1").unwrap();
         let seen: Vec<(String, usize, usize)> = super::numbered_events(&service, |k| match k {
-            super::EventKind::Iot(Some(s)) => Some(s),
+            super::EventKind::Iot(s) => Some(s),
             _ => None,
         })
         .map(|e| (e.function.key.clone(), e.index, e.number))

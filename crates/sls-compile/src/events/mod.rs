@@ -145,30 +145,20 @@ fn compile_event(
         EventKind::CloudwatchEvent(settings) => {
             cloudwatch_event::parse(f, index, settings.as_ref()).map(drop)
         }
-        EventKind::CloudwatchLog(settings) => {
-            cloudwatch_log::parse(f, index, settings.as_ref()).map(drop)
-        }
-        EventKind::AlexaSkill(settings) => {
-            alexa::parse(alexa::SKILL, f, index, settings.as_ref()).map(drop)
-        }
-        EventKind::AlexaSmartHome(settings) => {
-            alexa::parse(alexa::SMART_HOME, f, index, settings.as_ref()).map(drop)
-        }
-        EventKind::Iot(settings) => iot::parse(f, index, settings.as_ref()).map(drop),
+        EventKind::CloudwatchLog(parsed) => common::parsed(parsed).map(drop),
+        EventKind::AlexaSkill(parsed) => common::parsed(parsed).map(drop),
+        EventKind::AlexaSmartHome(parsed) => common::parsed(parsed).map(drop),
+        EventKind::Iot(parsed) => common::parsed(parsed).map(drop),
         EventKind::IotFleetProvisioning(settings) => {
             iot_fleet_provisioning::parse(f, index, settings.as_ref()).map(drop)
         }
         EventKind::CognitoUserPool(settings) => {
             cognito_user_pool::parse(f, index, settings.as_ref()).map(drop)
         }
-        EventKind::Kafka(settings) => kafka::parse(f, index, settings.as_ref()).map(drop),
-        EventKind::ActiveMq(settings) => {
-            mq::parse(mq::ACTIVEMQ, f, index, settings.as_ref()).map(drop)
-        }
-        EventKind::RabbitMq(settings) => {
-            mq::parse(mq::RABBITMQ, f, index, settings.as_ref()).map(drop)
-        }
-        EventKind::Msk(settings) => msk::parse(f, index, settings.as_ref()).map(drop),
+        EventKind::Kafka(parsed) => common::parsed(parsed).map(drop),
+        EventKind::ActiveMq(parsed) => common::parsed(parsed).map(drop),
+        EventKind::RabbitMq(parsed) => common::parsed(parsed).map(drop),
+        EventKind::Msk(parsed) => common::parsed(parsed).map(drop),
         EventKind::CloudFront(settings) => {
             cloud_front::parse(f, index, settings.as_ref()).map(drop)
         }

@@ -15,7 +15,7 @@ use sls_config::model::{EventKind, Function, Service};
 
 const FAMILY: &str = "s3";
 
-/// The settings of a `s3` event written as an object key.
+/// The settings of an `s3` event written as an object key.
 fn settings_of(kind: &EventKind) -> Option<&Value> {
     match kind {
         EventKind::S3(Some(s)) => Some(s),

@@ -12,7 +12,7 @@ use sls_config::model::{EventKind, Function, Service};
 
 const FAMILY: &str = "sns";
 
-/// The settings of a `sns` event written as an object key.
+/// The settings of an `sns` event written as an object key.
 fn settings_of(kind: &EventKind) -> Option<&Value> {
     match kind {
         EventKind::Sns(Some(s)) => Some(s),

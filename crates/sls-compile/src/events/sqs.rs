@@ -10,7 +10,7 @@ use crate::naming;
 use sls_config::model::events::{Parsed, Sqs};
 use sls_config::model::{EventKind, Function, Service};
 
-/// An `sqs` event written as an object key, parsed.
+/// The parsed settings of an `sqs` event.
 fn settings_of(kind: &EventKind) -> Option<&Parsed<Sqs>> {
     match kind {
         EventKind::Sqs(s) => Some(s),

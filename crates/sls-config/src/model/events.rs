@@ -6,12 +6,24 @@
 //! Settings are parsed when the model is built, but a parse error is kept with the event, not
 //! returned: the compiler reports it when it checks the event, after the checks v3 runs first.
 
+mod alexa;
 mod check;
+mod cloudwatch_log;
+mod iot;
+mod kafka;
+mod mq;
+mod msk;
 mod sqs;
 
 use serde_json::Value;
 
 use super::ModelError;
+pub use alexa::Alexa;
+pub use cloudwatch_log::CloudwatchLog;
+pub use iot::Iot;
+pub use kafka::{Kafka, KafkaAccess, KafkaAccessKind};
+pub use mq::Mq;
+pub use msk::Msk;
 pub use sqs::Sqs;
 
 /// One event of a function.
@@ -42,16 +54,16 @@ pub enum EventKind {
     S3(Raw),
     EventBridge(Raw),
     CloudwatchEvent(Raw),
-    CloudwatchLog(Raw),
-    AlexaSkill(Raw),
-    AlexaSmartHome(Raw),
-    Iot(Raw),
+    CloudwatchLog(Parsed<CloudwatchLog>),
+    AlexaSkill(Parsed<Alexa>),
+    AlexaSmartHome(Parsed<Alexa>),
+    Iot(Parsed<Iot>),
     IotFleetProvisioning(Raw),
     CognitoUserPool(Raw),
-    Kafka(Raw),
-    ActiveMq(Raw),
-    RabbitMq(Raw),
-    Msk(Raw),
+    Kafka(Parsed<Kafka>),
+    ActiveMq(Parsed<Mq>),
+    RabbitMq(Parsed<Mq>),
+    Msk(Parsed<Msk>),
     CloudFront(Raw),
     Alb(Raw),
     Http(Raw),
@@ -65,30 +77,34 @@ pub enum EventKind {
 impl EventKind {
     /// The family named `family` (an entry's key or a bare string) with its settings, the
     /// event at `index` of `function`.
-    fn read(function: &str, index: usize, family: &str, settings: Raw) -> EventKind {
+    fn read(function: &str, index: usize, family: &str, settings: Option<&Value>) -> EventKind {
         match family {
-            "schedule" => EventKind::Schedule(settings),
-            "sqs" => EventKind::Sqs(sqs::parse(function, index, settings.as_ref())),
-            "stream" => EventKind::Stream(settings),
-            "sns" => EventKind::Sns(settings),
-            "s3" => EventKind::S3(settings),
-            "eventBridge" => EventKind::EventBridge(settings),
-            "cloudwatchEvent" => EventKind::CloudwatchEvent(settings),
-            "cloudwatchLog" => EventKind::CloudwatchLog(settings),
-            "alexaSkill" => EventKind::AlexaSkill(settings),
-            "alexaSmartHome" => EventKind::AlexaSmartHome(settings),
-            "iot" => EventKind::Iot(settings),
-            "iotFleetProvisioning" => EventKind::IotFleetProvisioning(settings),
-            "cognitoUserPool" => EventKind::CognitoUserPool(settings),
-            "kafka" => EventKind::Kafka(settings),
-            "activemq" => EventKind::ActiveMq(settings),
-            "rabbitmq" => EventKind::RabbitMq(settings),
-            "msk" => EventKind::Msk(settings),
-            "cloudFront" => EventKind::CloudFront(settings),
-            "alb" => EventKind::Alb(settings),
-            "http" => EventKind::Http(settings),
-            "httpApi" => EventKind::HttpApi(settings),
-            "websocket" => EventKind::Websocket(settings),
+            "schedule" => EventKind::Schedule(settings.cloned()),
+            "sqs" => EventKind::Sqs(sqs::parse(function, index, settings)),
+            "stream" => EventKind::Stream(settings.cloned()),
+            "sns" => EventKind::Sns(settings.cloned()),
+            "s3" => EventKind::S3(settings.cloned()),
+            "eventBridge" => EventKind::EventBridge(settings.cloned()),
+            "cloudwatchEvent" => EventKind::CloudwatchEvent(settings.cloned()),
+            "cloudwatchLog" => {
+                EventKind::CloudwatchLog(cloudwatch_log::parse(function, index, settings))
+            }
+            "alexaSkill" => EventKind::AlexaSkill(alexa::parse(family, function, index, settings)),
+            "alexaSmartHome" => {
+                EventKind::AlexaSmartHome(alexa::parse(family, function, index, settings))
+            }
+            "iot" => EventKind::Iot(iot::parse(function, index, settings)),
+            "iotFleetProvisioning" => EventKind::IotFleetProvisioning(settings.cloned()),
+            "cognitoUserPool" => EventKind::CognitoUserPool(settings.cloned()),
+            "kafka" => EventKind::Kafka(kafka::parse(function, index, settings)),
+            "activemq" => EventKind::ActiveMq(mq::parse(family, function, index, settings)),
+            "rabbitmq" => EventKind::RabbitMq(mq::parse(family, function, index, settings)),
+            "msk" => EventKind::Msk(msk::parse(function, index, settings)),
+            "cloudFront" => EventKind::CloudFront(settings.cloned()),
+            "alb" => EventKind::Alb(settings.cloned()),
+            "http" => EventKind::Http(settings.cloned()),
+            "httpApi" => EventKind::HttpApi(settings.cloned()),
+            "websocket" => EventKind::Websocket(settings.cloned()),
             other => EventKind::Unknown(other.to_string()),
         }
     }
@@ -112,7 +128,7 @@ pub(super) fn read(function: &str, list: &[Value]) -> Vec<Event> {
                 for (family, settings) in o {
                     events.push(event(
                         shared,
-                        EventKind::read(function, index, family, Some(settings.clone())),
+                        EventKind::read(function, index, family, Some(settings)),
                     ));
                 }
             }
