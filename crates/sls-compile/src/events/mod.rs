@@ -137,7 +137,7 @@ fn compile_event(
         EventKind::Schedule(settings) => schedule::parse(f, index, settings.as_ref()).map(drop),
         EventKind::Sqs(parsed) => common::parsed(parsed).map(drop),
         EventKind::Stream(settings) => stream::parse(f, index, settings.as_ref()).map(drop),
-        EventKind::Sns(settings) => sns::parse(f, index, settings.as_ref()).map(drop),
+        EventKind::Sns(parsed) => common::parsed(parsed).map(drop),
         EventKind::S3(settings) => s3::parse(f, index, settings.as_ref()).map(drop),
         EventKind::EventBridge(settings) => {
             event_bridge::parse(f, index, settings.as_ref()).map(drop)

@@ -13,6 +13,7 @@ mod iot;
 mod kafka;
 mod mq;
 mod msk;
+mod sns;
 mod sqs;
 
 use serde_json::Value;
@@ -24,6 +25,7 @@ pub use iot::Iot;
 pub use kafka::{Kafka, KafkaAccess, KafkaAccessKind};
 pub use mq::Mq;
 pub use msk::Msk;
+pub use sns::{DeadLetterTarget, Sns};
 pub use sqs::Sqs;
 
 /// One event of a function.
@@ -50,7 +52,7 @@ pub enum EventKind {
     Schedule(Raw),
     Sqs(Parsed<Sqs>),
     Stream(Raw),
-    Sns(Raw),
+    Sns(Parsed<Sns>),
     S3(Raw),
     EventBridge(Raw),
     CloudwatchEvent(Raw),
@@ -82,7 +84,7 @@ impl EventKind {
             "schedule" => EventKind::Schedule(settings.cloned()),
             "sqs" => EventKind::Sqs(sqs::parse(function, index, settings)),
             "stream" => EventKind::Stream(settings.cloned()),
-            "sns" => EventKind::Sns(settings.cloned()),
+            "sns" => EventKind::Sns(sns::parse(function, index, settings)),
             "s3" => EventKind::S3(settings.cloned()),
             "eventBridge" => EventKind::EventBridge(settings.cloned()),
             "cloudwatchEvent" => EventKind::CloudwatchEvent(settings.cloned()),
