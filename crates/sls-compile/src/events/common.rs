@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use crate::error::{DeployError, Result};
 use crate::naming;
-use sls_config::model::events::Parsed;
+use sls_config::model::events::{InputTransformer, Parsed};
 use sls_config::model::{EventKind, Function, Service};
 
 /// `functions.<key>.events[<index>].<family>` (and `.<prop>` when given).
@@ -308,6 +308,15 @@ pub(super) fn timestamp_required(f: &Function, at: impl Fn(&str) -> String) -> D
         at("startingPositionTimestamp"),
         format!("You must specify startingPositionTimestamp for function: {} when startingPosition is AT_TIMESTAMP", f.key),
     )
+}
+
+/// A rule target's `InputTransformer`.
+pub(super) fn input_transformer(t: &InputTransformer) -> Value {
+    let mut out = json!({"InputTemplate": t.input_template});
+    if let Some(m) = &t.input_paths_map {
+        out["InputPathsMap"] = m.clone();
+    }
+    out
 }
 
 /// `FilterCriteria` from checked `filterPatterns` (each pattern `JSON.stringify`-ed).

@@ -134,7 +134,7 @@ fn compile_event(
     match &event.kind {
         // Families compiled by `compile_families`: here only checked, so a bad event stops
         // the command before anything is packaged.
-        EventKind::Schedule(settings) => schedule::parse(f, index, settings.as_ref()).map(drop),
+        EventKind::Schedule(parsed) => common::parsed(parsed).map(drop),
         EventKind::Sqs(parsed) => common::parsed(parsed).map(drop),
         EventKind::Stream(settings) => stream::parse(f, index, settings.as_ref()).map(drop),
         EventKind::Sns(parsed) => common::parsed(parsed).map(drop),

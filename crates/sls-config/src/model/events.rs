@@ -13,6 +13,7 @@ mod iot;
 mod kafka;
 mod mq;
 mod msk;
+mod schedule;
 mod sns;
 mod sqs;
 
@@ -25,6 +26,7 @@ pub use iot::Iot;
 pub use kafka::{Kafka, KafkaAccess, KafkaAccessKind};
 pub use mq::Mq;
 pub use msk::Msk;
+pub use schedule::Schedule;
 pub use sns::{DeadLetterTarget, Sns};
 pub use sqs::Sqs;
 
@@ -46,10 +48,18 @@ pub type Raw = Option<Value>;
 /// Parsed settings, or the error (property path and message) the compiler reports.
 pub type Parsed<T> = Result<T, ModelError>;
 
+/// `inputTransformer` of a rule's target (`schedule`, `cloudwatchEvent`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputTransformer {
+    pub input_template: String,
+    /// `inputPathsMap`, when set (JavaScript-truthy).
+    pub input_paths_map: Option<Value>,
+}
+
 /// The family of an event, with its settings.
 #[derive(Debug, Clone)]
 pub enum EventKind {
-    Schedule(Raw),
+    Schedule(Parsed<Schedule>),
     Sqs(Parsed<Sqs>),
     Stream(Raw),
     Sns(Parsed<Sns>),
@@ -81,7 +91,7 @@ impl EventKind {
     /// event at `index` of `function`.
     fn read(function: &str, index: usize, family: &str, settings: Option<&Value>) -> EventKind {
         match family {
-            "schedule" => EventKind::Schedule(settings.cloned()),
+            "schedule" => EventKind::Schedule(schedule::parse(function, index, settings)),
             "sqs" => EventKind::Sqs(sqs::parse(function, index, settings)),
             "stream" => EventKind::Stream(settings.cloned()),
             "sns" => EventKind::Sns(sns::parse(function, index, settings)),
@@ -161,20 +171,29 @@ mod tests {
                 json!({"http": "GET /", "sns": "topic"}),
             ],
         );
+        // The variant's name, and what an unknown family holds.
+        let name = |k: &EventKind| match k {
+            EventKind::Unknown(family) => format!("Unknown({family})"),
+            other => format!("{other:?}")
+                .split('(')
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        };
         let seen: Vec<(usize, bool, String)> = events
             .iter()
-            .map(|e| (e.index, e.shared, format!("{:?}", e.kind)))
+            .map(|e| (e.index, e.shared, name(&e.kind)))
             .collect();
         assert_eq!(
             seen,
             [
-                (0, false, "Sqs(Ok(Sqs { arn: String(\"arn:aws:sqs:r:1:q\"), queue_name: \"q\", batch_size: None, maximum_batching_window: None, enabled: None, function_response_type: None, filter_patterns: None, maximum_concurrency: None }))".into()),
-                (1, false, "Alb(None)".into()),
-                (2, false, "Unknown(\"custom\")".into()),
-                (3, false, "Unknown(\"\")".into()),
-                (4, false, "Unknown(\"5\")".into()),
-                (5, true, "Http(Some(String(\"GET /\")))".into()),
-                (5, true, "Sns(Some(String(\"topic\")))".into()),
+                (0, false, "Sqs".into()),
+                (1, false, "Alb".into()),
+                (2, false, "Unknown(custom)".into()),
+                (3, false, "Unknown()".into()),
+                (4, false, "Unknown(5)".into()),
+                (5, true, "Http".into()),
+                (5, true, "Sns".into()),
             ]
         );
     }

@@ -33,6 +33,17 @@ pub(super) fn unknown_key(
     }
 }
 
+/// A string as v3 places it between quotes in its JSON template text: the result is what
+/// `JSON.parse` gives back, and text that would break that parse is refused.
+pub(super) fn v3_quoted(s: &str, at: String) -> Result<String> {
+    serde_json::from_str::<String>(&format!("\"{s}\"")).map_err(|_| {
+        err(
+            at,
+            "contains characters v3 cannot place in its rule template (a backslash, a line break or a control character); remove them",
+        )
+    })
+}
+
 /// An integer property within `[min, max]`, naming its path when it is not.
 pub(super) fn int_in(
     o: &Map<String, Value>,
