@@ -282,34 +282,6 @@ pub(super) fn is_arn(v: &Value) -> bool {
     }
 }
 
-/// `startingPosition` of a stream, `kafka` or `msk` event: `LATEST`, `TRIM_HORIZON` (the
-/// default) or `AT_TIMESTAMP`.
-pub(super) fn starting_position(
-    value: Option<&Value>,
-    at: impl Fn(&str) -> String,
-) -> Result<String> {
-    match value {
-        None | Some(Value::Null) => Ok("TRIM_HORIZON".to_string()),
-        Some(Value::String(s))
-            if matches!(s.as_str(), "LATEST" | "TRIM_HORIZON" | "AT_TIMESTAMP") =>
-        {
-            Ok(s.clone())
-        }
-        Some(v) => Err(err(
-            at("startingPosition"),
-            format!("must be LATEST, TRIM_HORIZON or AT_TIMESTAMP, got {v}"),
-        )),
-    }
-}
-
-/// `startingPosition: AT_TIMESTAMP` without `startingPositionTimestamp` (v3's message).
-pub(super) fn timestamp_required(f: &Function, at: impl Fn(&str) -> String) -> DeployError {
-    err(
-        at("startingPositionTimestamp"),
-        format!("You must specify startingPositionTimestamp for function: {} when startingPosition is AT_TIMESTAMP", f.key),
-    )
-}
-
 /// A rule target's `InputTransformer`.
 pub(super) fn input_transformer(t: &InputTransformer) -> Value {
     let mut out = json!({"InputTemplate": t.input_template});
@@ -324,25 +296,6 @@ pub(super) fn filter_criteria(patterns: &[Value]) -> Value {
     json!({
         "Filters": patterns.iter().map(|p| json!({"Pattern": p.to_string()})).collect::<Vec<_>>()
     })
-}
-
-/// `FilterCriteria` from `filterPatterns` (each pattern `JSON.stringify`-ed).
-pub(super) fn filter_criteria_of(
-    patterns: &Value,
-    at: impl Fn(&str) -> String,
-) -> Result<Option<Value>> {
-    match patterns {
-        Value::Null => Ok(None),
-        Value::Array(a) if !a.is_empty() && a.len() <= 10 && a.iter().all(Value::is_object) => {
-            Ok(Some(json!({
-                "Filters": a.iter().map(|p| json!({"Pattern": p.to_string()})).collect::<Vec<_>>()
-            })))
-        }
-        _ => Err(err(
-            at("filterPatterns"),
-            "must be a list of 1 to 10 filter objects",
-        )),
-    }
 }
 
 #[cfg(test)]
@@ -382,22 +335,6 @@ mod tests {
         assert_eq!(
             seen,
             [("a".into(), 0, 1), ("a".into(), 2, 2), ("b".into(), 0, 1)]
-        );
-    }
-
-    #[test]
-    fn starting_position_defaults_and_names_its_path() {
-        let at = |p: &str| format!("functions.f.events[0].kafka.{p}");
-        assert_eq!(super::starting_position(None, at).unwrap(), "TRIM_HORIZON");
-        assert_eq!(
-            super::starting_position(Some(&json!("LATEST")), at).unwrap(),
-            "LATEST"
-        );
-        let e = super::starting_position(Some(&json!("EARLIEST")), at).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("functions.f.events[0].kafka.startingPosition"),
-            "{e}"
         );
     }
 }

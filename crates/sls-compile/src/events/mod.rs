@@ -136,7 +136,7 @@ fn compile_event(
         // the command before anything is packaged.
         EventKind::Schedule(parsed) => common::parsed(parsed).map(drop),
         EventKind::Sqs(parsed) => common::parsed(parsed).map(drop),
-        EventKind::Stream(settings) => stream::parse(f, index, settings.as_ref()).map(drop),
+        EventKind::Stream(parsed) => common::parsed(parsed).map(drop),
         EventKind::Sns(parsed) => common::parsed(parsed).map(drop),
         EventKind::S3(settings) => s3::parse(f, index, settings.as_ref()).map(drop),
         EventKind::EventBridge(settings) => {

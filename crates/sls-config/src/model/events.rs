@@ -16,6 +16,7 @@ mod msk;
 mod schedule;
 mod sns;
 mod sqs;
+mod stream;
 
 use serde_json::Value;
 
@@ -29,6 +30,7 @@ pub use msk::Msk;
 pub use schedule::Schedule;
 pub use sns::{DeadLetterTarget, Sns};
 pub use sqs::Sqs;
+pub use stream::{OnFailure, Stream, StreamOptions};
 
 /// One event of a function.
 #[derive(Debug, Clone)]
@@ -61,7 +63,7 @@ pub struct InputTransformer {
 pub enum EventKind {
     Schedule(Parsed<Schedule>),
     Sqs(Parsed<Sqs>),
-    Stream(Raw),
+    Stream(Parsed<Stream>),
     Sns(Parsed<Sns>),
     S3(Raw),
     EventBridge(Raw),
@@ -93,7 +95,7 @@ impl EventKind {
         match family {
             "schedule" => EventKind::Schedule(schedule::parse(function, index, settings)),
             "sqs" => EventKind::Sqs(sqs::parse(function, index, settings)),
-            "stream" => EventKind::Stream(settings.cloned()),
+            "stream" => EventKind::Stream(stream::parse(function, index, settings)),
             "sns" => EventKind::Sns(sns::parse(function, index, settings)),
             "s3" => EventKind::S3(settings.cloned()),
             "eventBridge" => EventKind::EventBridge(settings.cloned()),
