@@ -34,8 +34,6 @@ pub(super) fn err(path: String, message: impl Into<String>) -> DeployError {
 /// v3 numbers the logical ids of rules and permissions.
 pub(super) struct NumberedEvent<'a, T> {
     pub function: &'a Function,
-    /// The position in `functions.<key>.events`.
-    pub index: usize,
     pub number: usize,
     pub settings: &'a T,
 }
@@ -59,9 +57,8 @@ pub(super) fn numbered_events<'a, T: 'a>(
     service.functions.iter().flat_map(move |function| {
         events_of(function, select)
             .enumerate()
-            .map(move |(i, (index, settings))| NumberedEvent {
+            .map(move |(i, (_, settings))| NumberedEvent {
                 function,
-                index,
                 number: i + 1,
                 settings,
             })
@@ -326,15 +323,26 @@ mod tests {
             }
         });
         let service = Service::from_config(&config, "dev", "us-east-1").unwrap();
-        let seen: Vec<(String, usize, usize)> = super::numbered_events(&service, |k| match k {
+        let seen: Vec<(String, usize, String)> = super::numbered_events(&service, |k| match k {
             super::EventKind::Iot(s) => Some(s),
             _ => None,
         })
-        .map(|e| (e.function.key.clone(), e.index, e.number))
+        .map(|e| {
+            let sql = e
+                .settings
+                .as_ref()
+                .map(|s| s.sql.clone())
+                .unwrap_or_default();
+            (e.function.key.clone(), e.number, sql)
+        })
         .collect();
         assert_eq!(
             seen,
-            [("a".into(), 0, 1), ("a".into(), 2, 2), ("b".into(), 0, 1)]
+            [
+                ("a".into(), 1, "1".into()),
+                ("a".into(), 2, "2".into()),
+                ("b".into(), 1, "3".into())
+            ]
         );
     }
 }

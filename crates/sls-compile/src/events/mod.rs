@@ -142,16 +142,12 @@ fn compile_event(
         EventKind::EventBridge(settings) => {
             event_bridge::parse(f, index, settings.as_ref()).map(drop)
         }
-        EventKind::CloudwatchEvent(settings) => {
-            cloudwatch_event::parse(f, index, settings.as_ref()).map(drop)
-        }
+        EventKind::CloudwatchEvent(parsed) => common::parsed(parsed).map(drop),
         EventKind::CloudwatchLog(parsed) => common::parsed(parsed).map(drop),
         EventKind::AlexaSkill(parsed) => common::parsed(parsed).map(drop),
         EventKind::AlexaSmartHome(parsed) => common::parsed(parsed).map(drop),
         EventKind::Iot(parsed) => common::parsed(parsed).map(drop),
-        EventKind::IotFleetProvisioning(settings) => {
-            iot_fleet_provisioning::parse(f, index, settings.as_ref()).map(drop)
-        }
+        EventKind::IotFleetProvisioning(parsed) => common::parsed(parsed).map(drop),
         EventKind::CognitoUserPool(settings) => {
             cognito_user_pool::parse(f, index, settings.as_ref()).map(drop)
         }

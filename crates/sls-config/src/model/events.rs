@@ -8,8 +8,10 @@
 
 mod alexa;
 mod check;
+mod cloudwatch_event;
 mod cloudwatch_log;
 mod iot;
+mod iot_fleet_provisioning;
 mod kafka;
 mod mq;
 mod msk;
@@ -22,8 +24,10 @@ use serde_json::Value;
 
 use super::ModelError;
 pub use alexa::Alexa;
+pub use cloudwatch_event::CloudwatchEvent;
 pub use cloudwatch_log::CloudwatchLog;
 pub use iot::Iot;
+pub use iot_fleet_provisioning::IotFleetProvisioning;
 pub use kafka::{Kafka, KafkaAccess, KafkaAccessKind};
 pub use mq::Mq;
 pub use msk::Msk;
@@ -67,12 +71,12 @@ pub enum EventKind {
     Sns(Parsed<Sns>),
     S3(Raw),
     EventBridge(Raw),
-    CloudwatchEvent(Raw),
+    CloudwatchEvent(Parsed<CloudwatchEvent>),
     CloudwatchLog(Parsed<CloudwatchLog>),
     AlexaSkill(Parsed<Alexa>),
     AlexaSmartHome(Parsed<Alexa>),
     Iot(Parsed<Iot>),
-    IotFleetProvisioning(Raw),
+    IotFleetProvisioning(Parsed<IotFleetProvisioning>),
     CognitoUserPool(Raw),
     Kafka(Parsed<Kafka>),
     ActiveMq(Parsed<Mq>),
@@ -99,7 +103,9 @@ impl EventKind {
             "sns" => EventKind::Sns(sns::parse(function, index, settings)),
             "s3" => EventKind::S3(settings.cloned()),
             "eventBridge" => EventKind::EventBridge(settings.cloned()),
-            "cloudwatchEvent" => EventKind::CloudwatchEvent(settings.cloned()),
+            "cloudwatchEvent" => {
+                EventKind::CloudwatchEvent(cloudwatch_event::parse(function, index, settings))
+            }
             "cloudwatchLog" => {
                 EventKind::CloudwatchLog(cloudwatch_log::parse(function, index, settings))
             }
@@ -108,7 +114,9 @@ impl EventKind {
                 EventKind::AlexaSmartHome(alexa::parse(family, function, index, settings))
             }
             "iot" => EventKind::Iot(iot::parse(function, index, settings)),
-            "iotFleetProvisioning" => EventKind::IotFleetProvisioning(settings.cloned()),
+            "iotFleetProvisioning" => EventKind::IotFleetProvisioning(
+                iot_fleet_provisioning::parse(function, index, settings),
+            ),
             "cognitoUserPool" => EventKind::CognitoUserPool(settings.cloned()),
             "kafka" => EventKind::Kafka(kafka::parse(function, index, settings)),
             "activemq" => EventKind::ActiveMq(mq::parse(family, function, index, settings)),

@@ -44,6 +44,20 @@ pub(super) fn v3_quoted(s: &str, at: String) -> Result<String> {
     })
 }
 
+/// JS `s.replace(/\\n|\\r/g, '')`: drops a backslash followed by `n` or `r`.
+pub(super) fn drop_escaped_breaks(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && matches!(chars.peek(), Some('n') | Some('r')) {
+            chars.next();
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// An integer property within `[min, max]`, naming its path when it is not.
 pub(super) fn int_in(
     o: &Map<String, Value>,
