@@ -200,26 +200,6 @@ pub(super) fn assign_resource(template: &mut Value, id: &str, resource: Value) {
     template["Resources"][id] = resource;
 }
 
-/// An integer property within `[min, max]`, naming its path when it is not.
-pub(super) fn int_in(
-    o: &Map<String, Value>,
-    key: &str,
-    min: i64,
-    max: i64,
-    at: impl Fn(&str) -> String,
-) -> Result<Option<i64>> {
-    match o.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => match v.as_i64() {
-            Some(n) if (min..=max).contains(&n) => Ok(Some(n)),
-            _ => Err(err(
-                at(key),
-                format!("must be a whole number from {min} to {max}, got {v}"),
-            )),
-        },
-    }
-}
-
 pub(super) fn bool_at(
     o: &Map<String, Value>,
     key: &str,

@@ -10,6 +10,7 @@ mod alexa;
 mod check;
 mod cloudwatch_event;
 mod cloudwatch_log;
+mod event_bridge;
 mod iot;
 mod iot_fleet_provisioning;
 mod kafka;
@@ -26,6 +27,7 @@ use super::ModelError;
 pub use alexa::Alexa;
 pub use cloudwatch_event::CloudwatchEvent;
 pub use cloudwatch_log::CloudwatchLog;
+pub use event_bridge::{EventBridge, RetryPolicy};
 pub use iot::Iot;
 pub use iot_fleet_provisioning::IotFleetProvisioning;
 pub use kafka::{Kafka, KafkaAccess, KafkaAccessKind};
@@ -70,7 +72,7 @@ pub enum EventKind {
     Stream(Parsed<Stream>),
     Sns(Parsed<Sns>),
     S3(Raw),
-    EventBridge(Raw),
+    EventBridge(Parsed<EventBridge>),
     CloudwatchEvent(Parsed<CloudwatchEvent>),
     CloudwatchLog(Parsed<CloudwatchLog>),
     AlexaSkill(Parsed<Alexa>),
@@ -102,7 +104,7 @@ impl EventKind {
             "stream" => EventKind::Stream(stream::parse(function, index, settings)),
             "sns" => EventKind::Sns(sns::parse(function, index, settings)),
             "s3" => EventKind::S3(settings.cloned()),
-            "eventBridge" => EventKind::EventBridge(settings.cloned()),
+            "eventBridge" => EventKind::EventBridge(event_bridge::parse(function, index, settings)),
             "cloudwatchEvent" => {
                 EventKind::CloudwatchEvent(cloudwatch_event::parse(function, index, settings))
             }
