@@ -138,7 +138,7 @@ fn compile_event(
         EventKind::Sqs(parsed) => common::parsed(parsed).map(drop),
         EventKind::Stream(parsed) => common::parsed(parsed).map(drop),
         EventKind::Sns(parsed) => common::parsed(parsed).map(drop),
-        EventKind::S3(settings) => s3::parse(f, index, settings.as_ref()).map(drop),
+        EventKind::S3(parsed) => common::parsed(parsed).map(drop),
         EventKind::EventBridge(parsed) => common::parsed(parsed).map(drop),
         EventKind::CloudwatchEvent(parsed) => common::parsed(parsed).map(drop),
         EventKind::CloudwatchLog(parsed) => common::parsed(parsed).map(drop),

@@ -16,6 +16,7 @@ mod iot_fleet_provisioning;
 mod kafka;
 mod mq;
 mod msk;
+mod s3;
 mod schedule;
 mod sns;
 mod sqs;
@@ -33,6 +34,7 @@ pub use iot_fleet_provisioning::IotFleetProvisioning;
 pub use kafka::{Kafka, KafkaAccess, KafkaAccessKind};
 pub use mq::Mq;
 pub use msk::Msk;
+pub use s3::{ExistingBucket, KeyRule, S3};
 pub use schedule::Schedule;
 pub use sns::{DeadLetterTarget, Sns};
 pub use sqs::Sqs;
@@ -71,7 +73,7 @@ pub enum EventKind {
     Sqs(Parsed<Sqs>),
     Stream(Parsed<Stream>),
     Sns(Parsed<Sns>),
-    S3(Raw),
+    S3(Parsed<S3>),
     EventBridge(Parsed<EventBridge>),
     CloudwatchEvent(Parsed<CloudwatchEvent>),
     CloudwatchLog(Parsed<CloudwatchLog>),
@@ -103,7 +105,7 @@ impl EventKind {
             "sqs" => EventKind::Sqs(sqs::parse(function, index, settings)),
             "stream" => EventKind::Stream(stream::parse(function, index, settings)),
             "sns" => EventKind::Sns(sns::parse(function, index, settings)),
-            "s3" => EventKind::S3(settings.cloned()),
+            "s3" => EventKind::S3(s3::parse(function, index, settings)),
             "eventBridge" => EventKind::EventBridge(event_bridge::parse(function, index, settings)),
             "cloudwatchEvent" => {
                 EventKind::CloudwatchEvent(cloudwatch_event::parse(function, index, settings))
