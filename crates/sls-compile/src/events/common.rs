@@ -200,18 +200,6 @@ pub(super) fn assign_resource(template: &mut Value, id: &str, resource: Value) {
     template["Resources"][id] = resource;
 }
 
-pub(super) fn bool_at(
-    o: &Map<String, Value>,
-    key: &str,
-    at: impl Fn(&str) -> String,
-) -> Result<Option<bool>> {
-    match o.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(v) => Err(err(at(key), format!("must be true or false, got {v}"))),
-    }
-}
-
 /// JS `s.replace(/\\n|\\r/g, '')`: drops a backslash followed by `n` or `r`.
 pub(super) fn drop_escaped_breaks(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -234,29 +222,6 @@ pub(super) fn md5_hex(data: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// An ARN: a string starting with `arn:` or a CloudFormation intrinsic (v3 `awsArn`).
-pub(super) fn is_arn(v: &Value) -> bool {
-    match v {
-        Value::String(s) => s.starts_with("arn:"),
-        Value::Object(o) => {
-            o.len() == 1
-                && o.keys().all(|k| {
-                    matches!(
-                        k.as_str(),
-                        "Fn::ImportValue"
-                            | "Fn::Join"
-                            | "Fn::GetAtt"
-                            | "Ref"
-                            | "Fn::Sub"
-                            | "Fn::Base64"
-                            | "Fn::ToJsonString"
-                    )
-                })
-        }
-        _ => false,
-    }
 }
 
 /// A rule target's `InputTransformer`.

@@ -146,9 +146,7 @@ fn compile_event(
         EventKind::AlexaSmartHome(parsed) => common::parsed(parsed).map(drop),
         EventKind::Iot(parsed) => common::parsed(parsed).map(drop),
         EventKind::IotFleetProvisioning(parsed) => common::parsed(parsed).map(drop),
-        EventKind::CognitoUserPool(settings) => {
-            cognito_user_pool::parse(f, index, settings.as_ref()).map(drop)
-        }
+        EventKind::CognitoUserPool(parsed) => common::parsed(parsed).map(drop),
         EventKind::Kafka(parsed) => common::parsed(parsed).map(drop),
         EventKind::ActiveMq(parsed) => common::parsed(parsed).map(drop),
         EventKind::RabbitMq(parsed) => common::parsed(parsed).map(drop),

@@ -10,6 +10,7 @@ mod alexa;
 mod check;
 mod cloudwatch_event;
 mod cloudwatch_log;
+mod cognito_user_pool;
 mod event_bridge;
 mod iot;
 mod iot_fleet_provisioning;
@@ -28,6 +29,7 @@ use super::ModelError;
 pub use alexa::Alexa;
 pub use cloudwatch_event::CloudwatchEvent;
 pub use cloudwatch_log::CloudwatchLog;
+pub use cognito_user_pool::CognitoUserPool;
 pub use event_bridge::{EventBridge, RetryPolicy};
 pub use iot::Iot;
 pub use iot_fleet_provisioning::IotFleetProvisioning;
@@ -81,7 +83,7 @@ pub enum EventKind {
     AlexaSmartHome(Parsed<Alexa>),
     Iot(Parsed<Iot>),
     IotFleetProvisioning(Parsed<IotFleetProvisioning>),
-    CognitoUserPool(Raw),
+    CognitoUserPool(Parsed<CognitoUserPool>),
     Kafka(Parsed<Kafka>),
     ActiveMq(Parsed<Mq>),
     RabbitMq(Parsed<Mq>),
@@ -121,7 +123,9 @@ impl EventKind {
             "iotFleetProvisioning" => EventKind::IotFleetProvisioning(
                 iot_fleet_provisioning::parse(function, index, settings),
             ),
-            "cognitoUserPool" => EventKind::CognitoUserPool(settings.cloned()),
+            "cognitoUserPool" => {
+                EventKind::CognitoUserPool(cognito_user_pool::parse(function, index, settings))
+            }
             "kafka" => EventKind::Kafka(kafka::parse(function, index, settings)),
             "activemq" => EventKind::ActiveMq(mq::parse(family, function, index, settings)),
             "rabbitmq" => EventKind::RabbitMq(mq::parse(family, function, index, settings)),
