@@ -215,4 +215,86 @@ mod tests {
             ]
         );
     }
+
+    /// A bad event does not stop the model: its error is kept, with the path and message the
+    /// compiler reports when it checks the event.
+    #[test]
+    fn parse_errors_are_kept_with_their_path() {
+        let events = read(
+            "hello",
+            &[
+                json!({"sqs": {"arn": "arn:aws:sqs:r:1:q", "batchSize": 0}}),
+                json!({"msk": {"arn": "arn:aws:kafka:r:1:cluster/c/1", "topic": "t", "startingPosition": "AT_TIMESTAMP"}}),
+                json!("kafka"),
+                json!({"iot": {"sql": "SELECT 1", "color": "red"}}),
+            ],
+        );
+        let errors: Vec<(String, String)> = events
+            .iter()
+            .map(|e| {
+                let error = match &e.kind {
+                    EventKind::Sqs(p) => p.clone().err(),
+                    EventKind::Msk(p) => p.clone().err(),
+                    EventKind::Kafka(p) => p.clone().err(),
+                    EventKind::Iot(p) => p.clone().err(),
+                    _ => None,
+                };
+                let error = error.expect("an error");
+                (error.path, error.message)
+            })
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                (
+                    "functions.hello.events[0].sqs.batchSize".to_string(),
+                    "must be a whole number from 1 to 10000, got 0".to_string()
+                ),
+                (
+                    "functions.hello.events[1].msk.startingPositionTimestamp".to_string(),
+                    "You must specify startingPositionTimestamp for function: hello when startingPosition is AT_TIMESTAMP".to_string()
+                ),
+                (
+                    "functions.hello.events[2].kafka".to_string(),
+                    "must be an object with `accessConfigurations`, `bootstrapServers` and `topic`".to_string()
+                ),
+                (
+                    "functions.hello.events[3].iot.color".to_string(),
+                    "unknown property; remove it".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn settings_are_typed() {
+        let events = read(
+            "f",
+            &[json!({"kafka": {
+                "accessConfigurations": {"saslScram512Auth": ["arn:aws:secretsmanager:r:1:secret:s"], "vpcSubnet": ["subnet-1"], "vpcSecurityGroup": ["sg-1"]},
+                "bootstrapServers": ["b:9092"],
+                "topic": "orders",
+                "consumerGroupId": ""
+            }})],
+        );
+        let EventKind::Kafka(Ok(kafka)) = &events[0].kind else {
+            panic!("{:?}", events[0].kind);
+        };
+        assert_eq!(kafka.topic, "orders");
+        assert_eq!(kafka.starting_position, "TRIM_HORIZON");
+        assert_eq!(kafka.consumer_group_id, None);
+        let kinds: Vec<(KafkaAccessKind, bool)> = kafka
+            .access
+            .iter()
+            .map(|a| (a.kind, a.kind.is_secret()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (KafkaAccessKind::SaslScram512Auth, true),
+                (KafkaAccessKind::VpcSubnet, false),
+                (KafkaAccessKind::VpcSecurityGroup, false)
+            ]
+        );
+    }
 }
