@@ -69,6 +69,9 @@ pub struct InputTransformer {
 }
 
 /// The family of an event, with its settings.
+// Variants differ in size (a few hundred bytes); a function has a handful of events, so
+// boxing each family's settings would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum EventKind {
     Schedule(Parsed<Schedule>),
