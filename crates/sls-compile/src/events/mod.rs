@@ -1,8 +1,10 @@
-//! Function events (`functions.<key>.events`), one module per family. Each entry is a
-//! single-key object (`- http: {...}`) or a bare string; [`compile_event`] dispatches on that
-//! key. Adding a family is one file here (`<family>.rs`, compiling into the template with ids
-//! from [`crate::naming`]) and one arm in the match. Until then a family is refused, naming the
-//! function and the event, so nothing is deployed without the events the user asked for.
+//! Function events (`functions.<key>.events`), one module per family. sls-config reads each
+//! entry once into a typed [`EventKind`] (most families with their settings parsed, the
+//! errors kept); [`compile_event`] checks an event by its kind, and each family's module
+//! compiles its kind's events. Adding a family is one variant in sls-config, one file here
+//! (`<family>.rs`, compiling into the template with ids from [`crate::naming`]) and one arm in
+//! the match. Until then a family is [`EventKind::Unknown`] and refused, naming the function
+//! and the event, so nothing is deployed without the events the user asked for.
 
 mod alb;
 mod alexa;
