@@ -158,7 +158,7 @@ fn compile_event(
         }
         EventKind::Alb(_) => Ok(()), // checked with the other events in `check_families`
         EventKind::Http(settings) => api_gateway::check_event(service, f, index, settings.as_ref()),
-        EventKind::HttpApi(settings) => http_api::check_event(f, index, settings.as_ref()),
+        EventKind::HttpApi(parsed) => common::parsed(parsed).map(drop),
         EventKind::Websocket(settings) => {
             websocket::check_event(service, f, index, settings.as_ref())
         }

@@ -12,6 +12,7 @@ mod cloudwatch_event;
 mod cloudwatch_log;
 mod cognito_user_pool;
 mod event_bridge;
+mod http_api;
 mod iot;
 mod iot_fleet_provisioning;
 mod kafka;
@@ -31,6 +32,7 @@ pub use cloudwatch_event::CloudwatchEvent;
 pub use cloudwatch_log::CloudwatchLog;
 pub use cognito_user_pool::CognitoUserPool;
 pub use event_bridge::{EventBridge, RetryPolicy};
+pub use http_api::{HttpApi, RouteAuthorizer};
 pub use iot::Iot;
 pub use iot_fleet_provisioning::IotFleetProvisioning;
 pub use kafka::{Kafka, KafkaAccess, KafkaAccessKind};
@@ -94,7 +96,7 @@ pub enum EventKind {
     CloudFront(Raw),
     Alb(Raw),
     Http(Raw),
-    HttpApi(Raw),
+    HttpApi(Parsed<HttpApi>),
     Websocket(Raw),
     /// A family sls does not compile, by its name: the entry's key, the string itself, or the
     /// JSON text of an entry that is neither (`""` for an empty object).
@@ -136,7 +138,7 @@ impl EventKind {
             "cloudFront" => EventKind::CloudFront(settings.cloned()),
             "alb" => EventKind::Alb(settings.cloned()),
             "http" => EventKind::Http(settings.cloned()),
-            "httpApi" => EventKind::HttpApi(settings.cloned()),
+            "httpApi" => EventKind::HttpApi(http_api::parse(function, index, settings)),
             "websocket" => EventKind::Websocket(settings.cloned()),
             other => EventKind::Unknown(other.to_string()),
         }

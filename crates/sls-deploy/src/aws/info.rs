@@ -84,28 +84,17 @@ pub(crate) fn endpoints(
             }
         } else if http_api {
             for f in &service.functions {
-                for e in f.events.iter().filter_map(|e| match &e.kind {
-                    EventKind::HttpApi(Some(settings)) => Some(settings),
+                // Routes as sls-config parsed them (`*`, or `<METHOD> /<path>` with `ANY`
+                // for `*`); a route that does not parse was never deployed.
+                for route in f.events.iter().filter_map(|e| match &e.kind {
+                    EventKind::HttpApi(Ok(route)) => Some(route),
                     _ => None,
                 }) {
-                    let (method, path) = match e {
-                        Value::String(s) if s == "*" => (None, "*"),
-                        Value::String(s) => match s.split_once(' ') {
-                            Some((m, p)) => (Some(m), p),
-                            None => (None, s.as_str()),
-                        },
-                        _ => (
-                            e.get("method").and_then(Value::as_str),
-                            e.get("path").and_then(Value::as_str).unwrap_or(""),
-                        ),
+                    let path = match route.key.split_once(' ') {
+                        Some((_, p)) if route.key != "*" => p,
+                        _ => "",
                     };
-                    let (method, path) = if path == "*" {
-                        ("ANY".to_string(), "")
-                    } else {
-                        let m = method.unwrap_or("").to_uppercase();
-                        (if m == "*" { "ANY".to_string() } else { m }, path)
-                    };
-                    out.push(format!("{method} - {value}{path}"));
+                    out.push(format!("{} - {value}{path}", route.method));
                 }
             }
         } else {

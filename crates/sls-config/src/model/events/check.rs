@@ -17,7 +17,7 @@ pub(super) fn path(function: &str, index: usize, family: &str, prop: &str) -> St
     }
 }
 
-pub(super) fn err(path: String, message: impl Into<String>) -> ModelError {
+pub(super) fn err(path: impl Into<String>, message: impl Into<String>) -> ModelError {
     ModelError::new(path, message)
 }
 
