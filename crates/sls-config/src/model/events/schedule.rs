@@ -1,7 +1,7 @@
 //! `schedule` settings: the rate expressions, the target's input and the method (an
 //! EventBridge rule or an EventBridge Scheduler schedule).
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::check::{self, err, v3_quoted, Result};
 use super::InputTransformer;
@@ -52,6 +52,74 @@ fn valid_expression(s: &str) -> bool {
                 .all(|p| !p.is_empty() && !p.contains(char::is_whitespace));
     }
     false
+}
+
+/// `input`: a string, or an object as JSON text (its `body` parsed first).
+fn input(o: &Map<String, Value>, at: &impl Fn(&str) -> String) -> Result<Option<String>> {
+    let input = match o.get("input") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Object(i)) => {
+            let mut i = i.clone();
+            if let Some(Value::String(body)) = i.get("body") {
+                let parsed: Value = serde_json::from_str(body)
+                    .map_err(|e| err(at("input.body"), format!("must be JSON text: {e}")))?;
+                i.insert("body".into(), parsed);
+            }
+            Some(Value::Object(i).to_string())
+        }
+        Some(v) => {
+            return Err(err(
+                at("input"),
+                format!("must be a string or an object, got {v}"),
+            ))
+        }
+    };
+    Ok(input)
+}
+
+/// `inputTransformer`: `{inputTemplate, inputPathsMap}`.
+fn input_transformer(
+    o: &Map<String, Value>,
+    at: &impl Fn(&str) -> String,
+) -> Result<Option<InputTransformer>> {
+    let input_transformer = match o.get("inputTransformer") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(t)) => {
+            let template = match t.get("inputTemplate") {
+                Some(Value::String(s)) if !s.is_empty() => s.clone(),
+                _ => {
+                    return Err(err(
+                        at("inputTransformer.inputTemplate"),
+                        "is required (a non-empty string)",
+                    ))
+                }
+            };
+            if let Some(k) = t
+                .keys()
+                .find(|k| *k != "inputTemplate" && *k != "inputPathsMap")
+            {
+                return Err(err(
+                    at(&format!("inputTransformer.{k}")),
+                    "unknown property; remove it",
+                ));
+            }
+            Some(InputTransformer {
+                input_template: template,
+                input_paths_map: t
+                    .get("inputPathsMap")
+                    .filter(|m| crate::is_truthy(m))
+                    .cloned(),
+            })
+        }
+        Some(v) => {
+            return Err(err(
+                at("inputTransformer"),
+                format!("must be an object with `inputTemplate`, got {v}"),
+            ))
+        }
+    };
+    Ok(input_transformer)
 }
 
 const EXPRESSION_HINT: &str = "use `rate(<n> minute|minutes|hour|hours|day|days)` (`rate(1 hour)`, `rate(5 minutes)`) or `cron(<6 fields>)` (`cron(0 12 * * ? *)`)";
@@ -167,63 +235,9 @@ pub(super) fn parse(function: &str, index: usize, settings: Option<&Value>) -> R
                     "You cannot specify a name when defining more than one rate expression; remove `name` or keep one rate",
                 ));
             }
-            let input = match o.get("input") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(Value::Object(i)) => {
-                    let mut i = i.clone();
-                    if let Some(Value::String(body)) = i.get("body") {
-                        let parsed: Value = serde_json::from_str(body).map_err(|e| {
-                            err(at("input.body"), format!("must be JSON text: {e}"))
-                        })?;
-                        i.insert("body".into(), parsed);
-                    }
-                    Some(Value::Object(i).to_string())
-                }
-                Some(v) => {
-                    return Err(err(
-                        at("input"),
-                        format!("must be a string or an object, got {v}"),
-                    ))
-                }
-            };
+            let input = input(o, &at)?;
             let input_path = str_prop(o, "inputPath", 256, &at)?;
-            let input_transformer = match o.get("inputTransformer") {
-                None | Some(Value::Null) => None,
-                Some(Value::Object(t)) => {
-                    let template = match t.get("inputTemplate") {
-                        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-                        _ => {
-                            return Err(err(
-                                at("inputTransformer.inputTemplate"),
-                                "is required (a non-empty string)",
-                            ))
-                        }
-                    };
-                    if let Some(k) = t
-                        .keys()
-                        .find(|k| *k != "inputTemplate" && *k != "inputPathsMap")
-                    {
-                        return Err(err(
-                            at(&format!("inputTransformer.{k}")),
-                            "unknown property; remove it",
-                        ));
-                    }
-                    Some(InputTransformer {
-                        input_template: template,
-                        input_paths_map: t
-                            .get("inputPathsMap")
-                            .filter(|m| crate::is_truthy(m))
-                            .cloned(),
-                    })
-                }
-                Some(v) => {
-                    return Err(err(
-                        at("inputTransformer"),
-                        format!("must be an object with `inputTemplate`, got {v}"),
-                    ))
-                }
-            };
+            let input_transformer = input_transformer(o, &at)?;
             let timezone = str_prop(o, "timezone", usize::MAX, &at)?;
             if scheduler && input_transformer.is_some() {
                 return Err(err(at("inputTransformer"), "Cannot setup \"schedule\" event: \"inputTransformer\" is not supported with \"scheduler\" mode"));
