@@ -6,9 +6,11 @@
 
 use serde_json::{Map, Value};
 
+pub mod events;
 mod plugins;
 mod role;
 mod settings;
+pub use events::{Event, EventKind};
 pub use plugins::FunctionPluginOptions;
 pub use role::ExecutionRole;
 pub use settings::{
@@ -123,8 +125,8 @@ pub struct Function {
     pub handler: Option<String>,
     /// `image`, as written (container image functions).
     pub image: Option<Value>,
-    /// `events`, as written: one single-key object (`{http: {...}}`) or string per entry.
-    pub events: Vec<Value>,
+    /// `events`: each entry's family with its settings (see [`events`]).
+    pub events: Vec<Event>,
     pub runtime: Option<String>,
     pub memory_size: Option<Value>,
     pub timeout: Option<Value>,
@@ -367,7 +369,7 @@ impl Function {
         };
         let events = match f.get("events") {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(list)) => list.clone(),
+            Some(Value::Array(list)) => events::read(key, list),
             Some(_) => return Err(ModelError::new(at("events"), "must be a list")),
         };
         let package = match obj_at(f, "package", &at("package"))? {

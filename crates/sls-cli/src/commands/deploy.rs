@@ -829,10 +829,11 @@ impl<'h> Participant<Run<'h>> for Remove {
         let svc = run.service()?;
         if point.when == When::Before {
             // v3's cloudFront plugin: the retained Lambda@Edge functions outlive the stack.
-            let edge = svc
-                .functions
-                .iter()
-                .any(|f| f.events.iter().any(|e| e.get("cloudFront").is_some()));
+            let edge = svc.functions.iter().any(|f| {
+                f.events
+                    .iter()
+                    .any(|e| matches!(e.kind, sls_config::model::EventKind::CloudFront(Some(_))))
+            });
             if edge {
                 eprintln!("Warning: Don't forget to manually remove your Lambda@Edge functions once the CloudFront distribution removal is successfully propagated!");
             }

@@ -8,9 +8,17 @@ use serde_json::{json, Map, Value};
 use super::common::{self, err, path};
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::{EventKind, Function, Service};
 
 const FAMILY: &str = "alb";
+
+/// The settings of an `alb` event written as an object key.
+fn settings_of(kind: &EventKind) -> Option<&Value> {
+    match kind {
+        EventKind::Alb(Some(s)) => Some(s),
+        _ => None,
+    }
+}
 const KEYS: &[&str] = &[
     "authorizer",
     "conditions",
@@ -255,10 +263,8 @@ fn target_group_prefix(config: &Value) -> String {
 pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Value) -> Result<()> {
     let mut events = Vec::new();
     for f in &service.functions {
-        for (index, event) in f.events.iter().enumerate() {
-            if let Some(settings) = event.get(FAMILY) {
-                events.push(parse(f, index, Some(settings), config)?);
-            }
+        for (index, settings) in common::events_of(f, settings_of) {
+            events.push(parse(f, index, Some(settings), config)?);
         }
     }
     if events.is_empty() {

@@ -11,13 +11,21 @@
 
 use serde_json::{json, Map, Value};
 
-use super::common::{err, js_truthy, path};
+use super::common::{self, err, js_truthy, path};
 use crate::error::Result;
 use crate::naming;
 use crate::resource_types::{CLOUDFRONT_CACHE_POLICY, CLOUDFRONT_DISTRIBUTION, LAMBDA_VERSION};
-use sls_config::model::{Function, Service};
+use sls_config::model::{EventKind, Function, Service};
 
 const FAMILY: &str = "cloudFront";
+
+/// The settings of a `cloudFront` event written as an object key.
+fn settings_of(kind: &EventKind) -> Option<&Value> {
+    match kind {
+        EventKind::CloudFront(Some(s)) => Some(s),
+        _ => None,
+    }
+}
 const KEYS: &[&str] = &[
     "behavior",
     "cachePolicy",
@@ -341,7 +349,7 @@ pub fn prepare_functions(service: &mut Service, config: &mut Value) {
         if !f
             .events
             .iter()
-            .any(|e| e.get(FAMILY).is_some_and(js_truthy))
+            .any(|e| settings_of(&e.kind).is_some_and(js_truthy))
         {
             continue;
         }
@@ -444,10 +452,10 @@ pub(super) fn compile_all(service: &Service, config: &Value, t: &mut Value) -> R
     let policies = compile_cache_policies(service, config, t)?;
     let mut d = Distribution::default();
     for f in &service.functions {
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY).filter(|s| js_truthy(s)) else {
+        for (index, settings) in common::events_of(f, settings_of) {
+            if !js_truthy(settings) {
                 continue;
-            };
+            }
             let edge = parse(f, index, Some(settings))?;
             let version = edge_function(f, t);
             d.add(f, index, &edge, version, &policies)?;
@@ -794,7 +802,7 @@ pub fn notices(service: &Service, config: &Value, t: &Value) -> Vec<String> {
         .flat_map(|f| {
             f.events
                 .iter()
-                .filter_map(|e| e.get(FAMILY).filter(|s| js_truthy(s)))
+                .filter_map(|e| settings_of(&e.kind).filter(|s| js_truthy(s)))
         })
         .collect();
     if let Ok(policies) = provider_cache_policies(config) {

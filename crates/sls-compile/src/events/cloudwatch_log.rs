@@ -5,80 +5,22 @@
 
 use serde_json::{json, Map, Value};
 
-use super::common::{err, path};
+use super::common::{self, err, path};
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::events::{CloudwatchLog, Parsed};
+use sls_config::model::{EventKind, Service};
 
 const FAMILY: &str = "cloudwatchLog";
+
+/// The parsed settings of a `cloudwatchLog` event.
+fn settings_of(kind: &EventKind) -> Option<&Parsed<CloudwatchLog>> {
+    match kind {
+        EventKind::CloudwatchLog(s) => Some(s),
+        _ => None,
+    }
+}
 const LIMIT_PER_LOG_GROUP: usize = 2;
-
-fn valid_log_group(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '#' | '-' | '_' | '.'))
-}
-
-fn strip_newlines(s: &str) -> String {
-    s.replace("\r\n", "").replace('\n', "")
-}
-
-/// (log group, filter pattern).
-pub(super) fn parse(
-    f: &Function,
-    index: usize,
-    settings: Option<&Value>,
-) -> Result<(String, String)> {
-    let at = |p: &str| path(f, index, FAMILY, p);
-    let (group, group_at, filter) = match settings {
-        Some(Value::String(g)) => (g.clone(), at(""), String::new()),
-        Some(Value::Object(o)) => {
-            if let Some(k) = o.keys().find(|k| *k != "logGroup" && *k != "filter") {
-                return Err(err(at(k), "unknown property; remove it"));
-            }
-            let group = match o.get("logGroup") {
-                Some(Value::String(g)) => g.clone(),
-                _ => return Err(err(at("logGroup"), "is required: the log group's name")),
-            };
-            let filter = match o.get("filter") {
-                None | Some(Value::Null) => String::new(),
-                Some(Value::String(s)) => strip_newlines(s),
-                Some(v) => return Err(err(at("filter"), format!("must be a string, got {v}"))),
-            };
-            (group, at("logGroup"), filter)
-        }
-        _ => {
-            return Err(err(
-                at(""),
-                "must be a log group name or an object with `logGroup`",
-            ))
-        }
-    };
-    let group = strip_newlines(&group);
-    if !valid_log_group(&group) {
-        return Err(err(
-            group_at,
-            format!("\"{group}\" is not a log group name (letters, digits and `/#-_.`)"),
-        ));
-    }
-    // v3 unescapes quotes once when the first quote is preceded by a backslash.
-    let mut filter = filter;
-    if let (Some(slash), Some(quote)) = (filter.find('\\'), filter.find('"')) {
-        if quote > slash {
-            let mut out = String::new();
-            let mut chars = filter.chars().peekable();
-            while let Some(c) = chars.next() {
-                if c == '\\' && matches!(chars.peek(), Some('"') | Some('\\') | Some('\'')) {
-                    out.push(chars.next().unwrap_or_default());
-                } else {
-                    out.push(c);
-                }
-            }
-            filter = out;
-        }
-    }
-    Ok((group, filter))
-}
 
 /// v3 `longestCommonSuffix` (a common prefix, despite its name), `*`-terminated for several.
 fn common_prefix(names: &[String]) -> String {
@@ -102,13 +44,13 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
     for f in &service.functions {
         let mut number = 0;
         let mut groups: Vec<String> = Vec::new();
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY) else {
-                continue;
-            };
+        for (index, parsed) in common::events_of(f, settings_of) {
             number += 1;
-            let (group, filter) = parse(f, index, Some(settings))?;
-            let count = match per_group.iter_mut().find(|(g, _)| *g == group) {
+            let CloudwatchLog {
+                log_group: group,
+                filter,
+            } = common::parsed(parsed)?;
+            let count = match per_group.iter_mut().find(|(g, _)| g == group) {
                 Some((_, n)) => {
                     *n += 1;
                     *n

@@ -11,117 +11,18 @@ use super::common::{self, err, path};
 use super::custom_resources::{self as cr, Kind};
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::events::{CognitoUserPool, Parsed};
+use sls_config::model::{EventKind, Function, Service};
 
 const FAMILY: &str = "cognitoUserPool";
-const CUSTOM_SENDERS: &[&str] = &["CustomSMSSender", "CustomEmailSender"];
-const TRIGGERS: &[&str] = &[
-    "PreSignUp",
-    "PostConfirmation",
-    "PreAuthentication",
-    "PostAuthentication",
-    "PreTokenGeneration",
-    "CustomMessage",
-    "DefineAuthChallenge",
-    "CreateAuthChallenge",
-    "VerifyAuthChallengeResponse",
-    "UserMigration",
-    "CustomSMSSender",
-    "CustomEmailSender",
-];
 
-#[derive(Debug, Clone)]
-pub(super) struct Trigger {
-    pool: String,
-    trigger: String,
-    kms_key_id: Option<Value>,
-    lambda_version: Option<Value>,
-    existing: bool,
-    force_deploy: bool,
+/// The parsed settings of a `cognitoUserPool` event.
+fn settings_of(kind: &EventKind) -> Option<&Parsed<CognitoUserPool>> {
+    match kind {
+        EventKind::CognitoUserPool(s) => Some(s),
+        _ => None,
+    }
 }
-
-pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Result<Trigger> {
-    let at = |p: &str| path(f, index, FAMILY, p);
-    let Some(Value::Object(o)) = settings else {
-        return Err(err(at(""), "must be an object with `pool` and `trigger`"));
-    };
-    if let Some(k) = o.keys().find(|k| {
-        !matches!(
-            k.as_str(),
-            "pool" | "trigger" | "existing" | "forceDeploy" | "kmsKeyId" | "lambdaVersion"
-        )
-    }) {
-        return Err(err(at(k), "unknown property; remove it"));
-    }
-    common::bool_at(o, "existing", at)?;
-    common::bool_at(o, "forceDeploy", at)?;
-    let pool = match o.get("pool") {
-        Some(Value::String(p))
-            if !p.is_empty()
-                && p.chars().count() <= 128
-                && p.chars().all(|c| {
-                    c.is_alphanumeric() || c == '_' || c.is_whitespace() || "+=,.@-".contains(c)
-                }) =>
-        {
-            p.clone()
-        }
-        Some(v) => {
-            return Err(err(
-                at("pool"),
-                format!(
-                "must be a pool name (letters, digits, spaces and `_+=,.@-`, at most 128), got {v}"
-            ),
-            ))
-        }
-        None => {
-            return Err(err(
-                at("pool"),
-                "is required: the name of the pool the stack creates",
-            ))
-        }
-    };
-    let trigger = match o.get("trigger") {
-        Some(Value::String(t)) if TRIGGERS.contains(&t.as_str()) => t.clone(),
-        v => {
-            return Err(err(
-                at("trigger"),
-                format!(
-                    "must be one of {}, got {}",
-                    TRIGGERS.join(", "),
-                    v.unwrap_or(&Value::Null)
-                ),
-            ))
-        }
-    };
-    let kms_key_id = o.get("kmsKeyId").filter(|v| !v.is_null()).cloned();
-    if let Some(k) = &kms_key_id {
-        let ok = match k {
-            Value::String(s) => s.starts_with("arn:aws") && s.contains(":kms"),
-            other => common::is_arn(other),
-        };
-        if !ok {
-            return Err(err(
-                at("kmsKeyId"),
-                format!("must be a KMS key ARN or an intrinsic, got {k}"),
-            ));
-        }
-    }
-    if CUSTOM_SENDERS.contains(&trigger.as_str()) && kms_key_id.is_none() {
-        return Err(err(
-            at("kmsKeyId"),
-            format!("KMS Key must be set when using a Custom Sender Source Trigger (CustomSMSSender and/or CustomEmailSender). Affected Cognito User Pool: \"{pool}\""),
-        ));
-    }
-    Ok(Trigger {
-        pool,
-        trigger,
-        kms_key_id,
-        lambda_version: o.get("lambdaVersion").filter(|v| !v.is_null()).cloned(),
-        existing: o.get("existing").is_some_and(common::js_truthy),
-        force_deploy: o.get("forceDeploy").is_some_and(common::js_truthy),
-    })
-}
-
 pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()> {
     // v3 merges a top-level `resources.CognitoUserPool<Name>` after the template is written.
     if let Some(k) = service
@@ -134,14 +35,11 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
             "overriding a generated user pool at the top level of `resources` is not supported; put the override under `resources.Resources`",
         ));
     }
-    let mut triggers: Vec<(&Function, Trigger)> = Vec::new();
+    let mut triggers: Vec<(&Function, &CognitoUserPool)> = Vec::new();
     let mut pools: Vec<String> = Vec::new();
     for f in &service.functions {
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY) else {
-                continue;
-            };
-            let t = parse(f, index, Some(settings))?;
+        for (_, parsed) in common::events_of(f, settings_of) {
+            let t = common::parsed(parsed)?;
             if t.existing {
                 continue; // v3 `existingCognitoUserPools`, below
             }
@@ -157,7 +55,7 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
         let mut depends_on = Vec::new();
         for (f, t) in triggers.iter().filter(|(_, t)| &t.pool == pool) {
             let target = common::lambda_target(f);
-            if CUSTOM_SENDERS.contains(&t.trigger.as_str()) {
+            if t.is_custom_sender() {
                 let key = t.kms_key_id.clone().unwrap_or(Value::Null);
                 if let Some(previous) = &kms {
                     if previous != &key {
@@ -244,11 +142,8 @@ pub(super) fn compile_existing(
             "{}CustomCognitoUserPool1",
             naming::normalized_function_name(&f.key)
         );
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY) else {
-                continue;
-            };
-            let t = parse(f, index, Some(settings))?;
+        for (index, parsed) in common::events_of(f, settings_of) {
+            let t = common::parsed(parsed)?;
             if !t.existing {
                 continue;
             }
@@ -260,7 +155,7 @@ pub(super) fn compile_existing(
             }
             let mut config = Map::new();
             config.insert("Trigger".into(), json!(t.trigger));
-            let sender = CUSTOM_SENDERS.contains(&t.trigger.as_str());
+            let sender = t.is_custom_sender();
             if sender {
                 let key = t.kms_key_id.clone().unwrap_or(Value::Null);
                 check_one_key(&mut keys, &t.pool, &key, path(f, index, FAMILY, "kmsKeyId"))?;

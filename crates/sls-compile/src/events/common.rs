@@ -7,7 +7,8 @@ use serde_json::{json, Map, Value};
 
 use crate::error::{DeployError, Result};
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::events::{InputTransformer, Parsed};
+use sls_config::model::{EventKind, Function, Service};
 
 /// `functions.<key>.events[<index>].<family>` (and `.<prop>` when given).
 pub(super) fn path(f: &Function, index: usize, family: &str, prop: &str) -> String {
@@ -19,35 +20,45 @@ pub(super) fn path(f: &Function, index: usize, family: &str, prop: &str) -> Stri
     }
 }
 
+/// Settings parsed with the model, or the error the parse found (reported here, when the
+/// event is checked, as v3 does).
+pub(super) fn parsed<T>(p: &Parsed<T>) -> Result<&T> {
+    p.as_ref().map_err(|e| DeployError::from(e.clone()))
+}
+
 pub(super) fn err(path: String, message: impl Into<String>) -> DeployError {
     DeployError::config(path, message)
 }
 
 /// One event of a family, numbered among the function's events of that family (from 1), as
 /// v3 numbers the logical ids of rules and permissions.
-pub(super) struct NumberedEvent<'a> {
+pub(super) struct NumberedEvent<'a, T> {
     pub function: &'a Function,
-    /// The position in `functions.<key>.events`.
-    pub index: usize,
     pub number: usize,
-    pub settings: &'a Value,
+    pub settings: &'a T,
 }
 
-/// Every `family` event of the service, function by function.
-pub(super) fn numbered_events<'a>(
+/// The settings of one family's events of `f` with their index, picked by `select` (which
+/// returns the settings of an event of that family).
+pub(super) fn events_of<'a, T: 'a>(
+    f: &'a Function,
+    select: impl Fn(&'a EventKind) -> Option<&'a T> + 'a,
+) -> impl Iterator<Item = (usize, &'a T)> + 'a {
+    f.events
+        .iter()
+        .filter_map(move |e| Some((e.index, select(&e.kind)?)))
+}
+
+/// Every event of one family (see [`events_of`]) of the service, function by function.
+pub(super) fn numbered_events<'a, T: 'a>(
     service: &'a Service,
-    family: &'a str,
-) -> impl Iterator<Item = NumberedEvent<'a>> {
+    select: impl Fn(&'a EventKind) -> Option<&'a T> + Copy + 'a,
+) -> impl Iterator<Item = NumberedEvent<'a, T>> + 'a {
     service.functions.iter().flat_map(move |function| {
-        function
-            .events
-            .iter()
+        events_of(function, select)
             .enumerate()
-            .filter_map(move |(index, event)| Some((index, event.get(family)?)))
-            .enumerate()
-            .map(move |(i, (index, settings))| NumberedEvent {
+            .map(move |(i, (_, settings))| NumberedEvent {
                 function,
-                index,
                 number: i + 1,
                 settings,
             })
@@ -189,38 +200,6 @@ pub(super) fn assign_resource(template: &mut Value, id: &str, resource: Value) {
     template["Resources"][id] = resource;
 }
 
-/// An integer property within `[min, max]`, naming its path when it is not.
-pub(super) fn int_in(
-    o: &Map<String, Value>,
-    key: &str,
-    min: i64,
-    max: i64,
-    at: impl Fn(&str) -> String,
-) -> Result<Option<i64>> {
-    match o.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => match v.as_i64() {
-            Some(n) if (min..=max).contains(&n) => Ok(Some(n)),
-            _ => Err(err(
-                at(key),
-                format!("must be a whole number from {min} to {max}, got {v}"),
-            )),
-        },
-    }
-}
-
-pub(super) fn bool_at(
-    o: &Map<String, Value>,
-    key: &str,
-    at: impl Fn(&str) -> String,
-) -> Result<Option<bool>> {
-    match o.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(v) => Err(err(at(key), format!("must be true or false, got {v}"))),
-    }
-}
-
 /// JS `s.replace(/\\n|\\r/g, '')`: drops a backslash followed by `n` or `r`.
 pub(super) fn drop_escaped_breaks(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -245,91 +224,20 @@ pub(super) fn md5_hex(data: &[u8]) -> String {
         .collect()
 }
 
-/// An ARN: a string starting with `arn:` or a CloudFormation intrinsic (v3 `awsArn`).
-pub(super) fn is_arn(v: &Value) -> bool {
-    match v {
-        Value::String(s) => s.starts_with("arn:"),
-        Value::Object(o) => {
-            o.len() == 1
-                && o.keys().all(|k| {
-                    matches!(
-                        k.as_str(),
-                        "Fn::ImportValue"
-                            | "Fn::Join"
-                            | "Fn::GetAtt"
-                            | "Ref"
-                            | "Fn::Sub"
-                            | "Fn::Base64"
-                            | "Fn::ToJsonString"
-                    )
-                })
-        }
-        _ => false,
+/// A rule target's `InputTransformer`.
+pub(super) fn input_transformer(t: &InputTransformer) -> Value {
+    let mut out = json!({"InputTemplate": t.input_template});
+    if let Some(m) = &t.input_paths_map {
+        out["InputPathsMap"] = m.clone();
     }
+    out
 }
 
-/// `startingPosition` of a stream, `kafka` or `msk` event: `LATEST`, `TRIM_HORIZON` (the
-/// default) or `AT_TIMESTAMP`.
-pub(super) fn starting_position(
-    value: Option<&Value>,
-    at: impl Fn(&str) -> String,
-) -> Result<String> {
-    match value {
-        None | Some(Value::Null) => Ok("TRIM_HORIZON".to_string()),
-        Some(Value::String(s))
-            if matches!(s.as_str(), "LATEST" | "TRIM_HORIZON" | "AT_TIMESTAMP") =>
-        {
-            Ok(s.clone())
-        }
-        Some(v) => Err(err(
-            at("startingPosition"),
-            format!("must be LATEST, TRIM_HORIZON or AT_TIMESTAMP, got {v}"),
-        )),
-    }
-}
-
-/// `startingPosition: AT_TIMESTAMP` without `startingPositionTimestamp` (v3's message).
-pub(super) fn timestamp_required(f: &Function, at: impl Fn(&str) -> String) -> DeployError {
-    err(
-        at("startingPositionTimestamp"),
-        format!("You must specify startingPositionTimestamp for function: {} when startingPosition is AT_TIMESTAMP", f.key),
-    )
-}
-
-/// `consumerGroupId` of a `kafka`/`msk` event as v3 validates it: an empty value means none,
-/// else a string of at most 200 characters, as `{"ConsumerGroupId": …}`.
-pub(super) fn consumer_group(
-    value: Option<&Value>,
-    at: impl Fn(&str) -> String,
-) -> Result<Option<Value>> {
-    match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(g)) if g.is_empty() => Ok(None),
-        Some(Value::String(g)) if g.len() <= 200 => Ok(Some(json!({"ConsumerGroupId": g}))),
-        Some(v) => Err(err(
-            at("consumerGroupId"),
-            format!("must be a string of at most 200 characters, got {v}"),
-        )),
-    }
-}
-
-/// `FilterCriteria` from `filterPatterns` (each pattern `JSON.stringify`-ed).
-pub(super) fn filter_criteria(
-    patterns: &Value,
-    at: impl Fn(&str) -> String,
-) -> Result<Option<Value>> {
-    match patterns {
-        Value::Null => Ok(None),
-        Value::Array(a) if !a.is_empty() && a.len() <= 10 && a.iter().all(Value::is_object) => {
-            Ok(Some(json!({
-                "Filters": a.iter().map(|p| json!({"Pattern": p.to_string()})).collect::<Vec<_>>()
-            })))
-        }
-        _ => Err(err(
-            at("filterPatterns"),
-            "must be a list of 1 to 10 filter objects",
-        )),
-    }
+/// `FilterCriteria` from checked `filterPatterns` (each pattern `JSON.stringify`-ed).
+pub(super) fn filter_criteria(patterns: &[Value]) -> Value {
+    json!({
+        "Filters": patterns.iter().map(|p| json!({"Pattern": p.to_string()})).collect::<Vec<_>>()
+    })
 }
 
 #[cfg(test)]
@@ -360,28 +268,26 @@ mod tests {
             }
         });
         let service = Service::from_config(&config, "dev", "us-east-1").unwrap();
-        let seen: Vec<(String, usize, usize)> = super::numbered_events(&service, "iot")
-            .map(|e| (e.function.key.clone(), e.index, e.number))
-            .collect();
+        let seen: Vec<(String, usize, String)> = super::numbered_events(&service, |k| match k {
+            super::EventKind::Iot(s) => Some(s),
+            _ => None,
+        })
+        .map(|e| {
+            let sql = e
+                .settings
+                .as_ref()
+                .map(|s| s.sql.clone())
+                .unwrap_or_default();
+            (e.function.key.clone(), e.number, sql)
+        })
+        .collect();
         assert_eq!(
             seen,
-            [("a".into(), 0, 1), ("a".into(), 2, 2), ("b".into(), 0, 1)]
-        );
-    }
-
-    #[test]
-    fn starting_position_defaults_and_names_its_path() {
-        let at = |p: &str| format!("functions.f.events[0].kafka.{p}");
-        assert_eq!(super::starting_position(None, at).unwrap(), "TRIM_HORIZON");
-        assert_eq!(
-            super::starting_position(Some(&json!("LATEST")), at).unwrap(),
-            "LATEST"
-        );
-        let e = super::starting_position(Some(&json!("EARLIEST")), at).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("functions.f.events[0].kafka.startingPosition"),
-            "{e}"
+            [
+                ("a".into(), 1, "1".into()),
+                ("a".into(), 2, "2".into()),
+                ("b".into(), 1, "3".into())
+            ]
         );
     }
 }

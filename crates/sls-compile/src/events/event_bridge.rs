@@ -12,34 +12,26 @@ use super::common::{self, err, path};
 use super::custom_resources::{self as cr, Kind};
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::Function;
+use sls_config::model::events::{EventBridge, Parsed};
+use sls_config::model::{EventKind, Function};
 
 const FAMILY: &str = "eventBridge";
-const KEYS: &[&str] = &[
-    "eventBus",
-    "schedule",
-    "name",
-    "description",
-    "enabled",
-    "pattern",
-    "input",
-    "inputPath",
-    "inputTransformer",
-    "retryPolicy",
-    "deadLetterQueueArn",
-];
-const PATTERN_KEYS: &[&str] = &[
-    "version",
-    "id",
-    "detail-type",
-    "source",
-    "account",
-    "time",
-    "region",
-    "resources",
-    "detail",
-    "$or",
-];
+
+/// The parsed settings of an `eventBridge` event.
+fn settings_of(kind: &EventKind) -> Option<&Parsed<EventBridge>> {
+    match kind {
+        EventKind::EventBridge(s) => Some(s),
+        _ => None,
+    }
+}
+/// `inputTransformer` with v3's capitalised keys (`InputTemplate`, `InputPathsMap`).
+fn normalized_keys(t: &Map<String, Value>) -> Value {
+    Value::Object(
+        t.iter()
+            .map(|(k, v)| (naming::normalize_name(k), v.clone()))
+            .collect(),
+    )
+}
 
 fn hash_name(name: &str, suffix: &str) -> String {
     let keep: String = name.chars().take(31 - suffix.len()).collect();
@@ -77,140 +69,24 @@ fn uses_custom_resource(config: &Value) -> bool {
     }
 }
 
-pub(super) fn parse(
-    f: &Function,
-    index: usize,
-    settings: Option<&Value>,
-) -> Result<Map<String, Value>> {
-    let at = |p: &str| path(f, index, FAMILY, p);
-    let Some(Value::Object(o)) = settings else {
-        return Err(err(
-            at(""),
-            "must be an object with `pattern` or `schedule`",
-        ));
-    };
-    if let Some(k) = o.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(err(at(k), "unknown property; remove it"));
-    }
-    if !o.contains_key("pattern") && !o.contains_key("schedule") {
-        return Err(err(
-            at(""),
-            "needs `pattern` (an event pattern) or `schedule` (`rate(...)`/`cron(...)`)",
-        ));
-    }
-    if let Some(p) = o.get("pattern") {
-        match p {
-            Value::Object(p) => {
-                if let Some(k) = p.keys().find(|k| !PATTERN_KEYS.contains(&k.as_str())) {
-                    return Err(err(at(&format!("pattern.{k}")), "unknown event pattern field; use version, id, detail-type, source, account, time, region, resources, detail or $or"));
-                }
-            }
-            v => return Err(err(at("pattern"), format!("must be an object, got {v}"))),
-        }
-    }
-    if let Some(s) = o.get("schedule") {
-        let ok = s.as_str().is_some_and(|s| {
-            (s.starts_with("rate(") || s.starts_with("cron(")) && s.ends_with(')') && s.len() > 6
-        });
-        if !ok {
-            return Err(err(
-                at("schedule"),
-                format!("{s} is not a schedule expression: use `rate(...)` or `cron(...)`"),
-            ));
-        }
-    }
-    match o.get("eventBus") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(s)) if !s.is_empty() => {}
-        Some(Value::Object(b))
-            if b.len() == 1
-                && (b.contains_key("Fn::ImportValue")
-                    || b.contains_key("Ref")
-                    || b.get("Fn::GetAtt").and_then(|g| g.get(1)).is_some_and(|a| a == "Name")) => {}
-        Some(v) => {
-            return Err(err(at("eventBus"), format!("must be a bus name, a bus ARN, `Ref`, `Fn::ImportValue` or `Fn::GetAtt: [<Bus>, Name]`, got {v}")))
-        }
-    }
-    match o.get("name") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(n)) if !n.is_empty() && n.len() <= 64 => {}
-        Some(v) => {
-            return Err(err(
-                at("name"),
-                format!("must be 1 to 64 characters, got {v}"),
-            ))
-        }
-    }
-    if let Some(v) = o.get("input").filter(|v| !v.is_null() && !v.is_object()) {
-        return Err(err(at("input"), format!("must be an object, got {v}")));
-    }
-    let given = ["input", "inputPath", "inputTransformer"]
-        .iter()
-        .filter(|k| o.get(**k).is_some_and(common::js_truthy))
-        .count();
-    if given > 1 {
-        return Err(err(at(""), "You can only set one of input, inputPath, or inputTransformer properties for eventBridge events"));
-    }
-    if let Some(t) = o.get("inputTransformer").filter(|v| !v.is_null()) {
-        let ok = t.as_object().is_some_and(|t| {
-            t.get("inputTemplate")
-                .and_then(Value::as_str)
-                .is_some_and(|s| !s.is_empty())
-                && t.keys()
-                    .all(|k| k == "inputTemplate" || k == "inputPathsMap")
-        });
-        if !ok {
-            return Err(err(
-                at("inputTransformer"),
-                "must be `{inputTemplate: <text>, inputPathsMap: {...}}`",
-            ));
-        }
-    }
-    if let Some(r) = o.get("retryPolicy").filter(|v| !v.is_null()) {
-        let Some(r) = r.as_object() else {
-            return Err(err(at("retryPolicy"), "must be an object"));
-        };
-        let rat = |k: &str| at(&format!("retryPolicy.{k}"));
-        common::int_in(r, "maximumEventAge", 60, 86400, rat)?;
-        common::int_in(r, "maximumRetryAttempts", 0, 185, rat)?;
-    }
-    if let Some(d) = o.get("deadLetterQueueArn").filter(|v| !v.is_null()) {
-        if !common::is_arn(d) {
-            return Err(err(
-                at("deadLetterQueueArn"),
-                "must be an SQS queue ARN or an intrinsic",
-            ));
-        }
-    }
-    common::bool_at(o, "enabled", at)?;
-    Ok(o.clone())
-}
-
 pub(super) fn compile_all(ctx: &cr::Context<'_>, template: &mut Value) -> Result<()> {
     let custom = uses_custom_resource(ctx.config);
     let mut custom_rules = CustomRules::default();
     for f in &ctx.service.functions {
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY) else {
-                continue;
-            };
-            let o = parse(f, index, Some(settings))?;
+        for (index, parsed) in common::events_of(f, settings_of) {
+            let o = common::parsed(parsed)?;
             let idx = index + 1;
-            let rule = match o.get("name").and_then(Value::as_str) {
+            let rule = match &o.name {
                 Some(n) => n.to_string(),
                 None => hashed_rule_name(&f.name, idx),
             };
-            let state = if o.get("enabled") == Some(&Value::Bool(false)) {
-                "DISABLED"
-            } else {
-                "ENABLED"
-            };
+            let state = if o.enabled { "ENABLED" } else { "DISABLED" };
             if custom {
                 let at = |p: &str| path(f, index, FAMILY, p);
-                custom_rules.add(f, idx, &o, &rule, state, at, template)?;
+                custom_rules.add(f, idx, o, &rule, state, at, template)?;
                 continue;
             }
-            let bus = o.get("eventBus").filter(|b| !b.is_null()).cloned();
+            let bus = o.event_bus.clone();
             let mut bus_name = bus.clone();
             let mut exists = matches!(bus, Some(Value::Object(_)));
             if let Some(Value::String(s)) = &bus {
@@ -241,42 +117,42 @@ pub(super) fn compile_all(ctx: &cr::Context<'_>, template: &mut Value) -> Result
             let mut target = Map::new();
             target.insert("Arn".into(), common::lambda_target(f));
             target.insert("Id".into(), json!(target_id(&rule)));
-            if let Some(r) = o.get("retryPolicy").filter(|r| common::js_truthy(r)) {
+            if let Some(r) = &o.retry_policy {
                 let mut policy = Map::new();
-                if let Some(v) = r.get("maximumEventAge") {
+                if let Some(v) = &r.maximum_event_age {
                     policy.insert("MaximumEventAgeInSeconds".into(), v.clone());
                 }
-                if let Some(v) = r.get("maximumRetryAttempts") {
+                if let Some(v) = &r.maximum_retry_attempts {
                     policy.insert("MaximumRetryAttempts".into(), v.clone());
                 }
                 target.insert("RetryPolicy".into(), Value::Object(policy));
             }
-            if let Some(d) = o.get("deadLetterQueueArn").filter(|d| common::js_truthy(d)) {
+            if let Some(d) = o
+                .dead_letter_queue_arn
+                .as_ref()
+                .filter(|d| common::js_truthy(d))
+            {
                 target.insert("DeadLetterConfig".into(), json!({"Arn": d}));
             }
-            if let Some(i) = o.get("input").filter(|v| common::js_truthy(v)) {
+            if let Some(i) = o.input.as_ref().filter(|v| common::js_truthy(v)) {
                 target.insert("Input".into(), json!(i.to_string()));
-            } else if let Some(p) = o.get("inputPath").filter(|v| common::js_truthy(v)) {
+            } else if let Some(p) = o.input_path.as_ref().filter(|v| common::js_truthy(v)) {
                 target.insert("InputPath".into(), p.clone());
-            } else if let Some(Value::Object(t)) = o.get("inputTransformer") {
-                let mapped: Map<String, Value> = t
-                    .iter()
-                    .map(|(k, v)| (naming::normalize_name(k), v.clone()))
-                    .collect();
-                target.insert("InputTransformer".into(), Value::Object(mapped));
+            } else if let Some(t) = &o.input_transformer {
+                target.insert("InputTransformer".into(), normalized_keys(t));
             }
             let mut props = Map::new();
-            if let Some(d) = o.get("description").filter(|d| !d.is_null()) {
+            if let Some(d) = &o.description {
                 props.insert("Description".into(), d.clone());
             }
             if let Some(b) = bus_name.as_ref().filter(|b| b.as_str() != Some("default")) {
                 props.insert("EventBusName".into(), b.clone());
             }
-            if let Some(p) = o.get("pattern").filter(|p| !p.is_null()) {
+            if let Some(p) = &o.pattern {
                 props.insert("EventPattern".into(), p.clone());
             }
             props.insert("Name".into(), json!(rule));
-            if let Some(s) = o.get("schedule").filter(|s| !s.is_null()) {
+            if let Some(s) = &o.schedule {
                 props.insert("ScheduleExpression".into(), s.clone());
             }
             props.insert("State".into(), json!(state));
@@ -336,26 +212,30 @@ impl CustomRules {
         &mut self,
         f: &Function,
         idx: usize,
-        o: &Map<String, Value>,
+        o: &EventBridge,
         rule: &str,
         state: &str,
         at: impl Fn(&str) -> String,
         template: &mut Value,
     ) -> Result<()> {
         const WHY: &str = "is not supported for EventBridge integration backed by Custom Resources. Please use \"provider.eventBridge.useCloudFormation\" setting to use native CloudFormation support for EventBridge";
-        if o.get("retryPolicy").is_some_and(common::js_truthy) {
+        // A written `retryPolicy` is an object (checked), so truthy.
+        if o.retry_policy.is_some() {
             return Err(err(
                 at("retryPolicy"),
                 format!("Configuring RetryPolicy {WHY}"),
             ));
         }
-        if o.get("deadLetterQueueArn").is_some_and(common::js_truthy) {
+        if o.dead_letter_queue_arn
+            .as_ref()
+            .is_some_and(common::js_truthy)
+        {
             return Err(err(
                 at("deadLetterQueueArn"),
                 format!("Configuring DeadLetterConfig {WHY}"),
             ));
         }
-        let bus = o.get("eventBus").filter(|b| !b.is_null());
+        let bus = o.event_bus.as_ref();
         if bus.is_some_and(Value::is_object) {
             return Err(err(
                 at("eventBus"),
@@ -366,23 +246,19 @@ impl CustomRules {
         let mut config = Map::new();
         config.insert("RuleName".into(), json!(rule));
         config.insert("State".into(), json!(state));
-        for (key, from) in [
-            ("EventBus", "eventBus"),
-            ("Schedule", "schedule"),
-            ("Pattern", "pattern"),
-            ("Input", "input"),
-            ("InputPath", "inputPath"),
+        for (key, value) in [
+            ("EventBus", &o.event_bus),
+            ("Schedule", &o.schedule),
+            ("Pattern", &o.pattern),
+            ("Input", &o.input),
+            ("InputPath", &o.input_path),
         ] {
-            if let Some(v) = o.get(from).filter(|v| !v.is_null()) {
+            if let Some(v) = value {
                 config.insert(key.into(), v.clone());
             }
         }
-        if let Some(Value::Object(t)) = o.get("inputTransformer") {
-            let mapped: Map<String, Value> = t
-                .iter()
-                .map(|(k, v)| (naming::normalize_name(k), v.clone()))
-                .collect();
-            config.insert("InputTransformer".into(), Value::Object(mapped));
+        if let Some(t) = &o.input_transformer {
+            config.insert("InputTransformer".into(), normalized_keys(t));
         }
         let id = format!(
             "{}CustomEventBridge{idx}",

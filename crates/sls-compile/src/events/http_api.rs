@@ -11,7 +11,8 @@ use sls_config::is_truthy as truthy;
 use super::common;
 use crate::error::{DeployError, Result};
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::events::{HttpApi, Parsed, RouteAuthorizer};
+use sls_config::model::{Event, EventKind, Service};
 
 const METHODS: &[&str] = &[
     "ANY", "GET", "POST", "PUT", "PATCH", "OPTIONS", "HEAD", "DELETE",
@@ -61,229 +62,15 @@ pub(crate) struct Route {
     pub authorizer: Option<RouteAuthorizer>,
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct RouteAuthorizer {
-    pub name: Option<String>,
-    pub id: Option<Value>,
-    pub type_: Option<String>,
-    pub scopes: Option<Vec<Value>>,
-}
-
 fn err(at: impl Into<String>, m: impl Into<String>) -> DeployError {
     DeployError::config(at, m)
 }
 
-fn is_http_api(event: &Value) -> Option<&Value> {
-    match event {
-        Value::Object(o) if o.len() == 1 => o.get("httpApi"),
+fn is_http_api(event: &Event) -> Option<&Parsed<HttpApi>> {
+    match &event.kind {
+        EventKind::HttpApi(parsed) if !event.shared => Some(parsed),
         _ => None,
     }
-}
-
-/// An event's route as written: `"*"`, `"<METHOD> /<path>"` or `{method, path, authorizer}`.
-struct RouteSpec<'a> {
-    method: Option<String>,
-    path: String,
-    authorizer: Option<&'a Value>,
-}
-
-/// Parses one event (`functions.<fn>.events[<i>].httpApi`).
-fn parse_event(f: &Function, index: usize, v: &Value) -> Result<Route> {
-    let at = format!("functions.{}.events[{index}].httpApi", f.key);
-    let spec = route_spec(&at, v)?;
-    let method = route_method(f, &at, &spec)?;
-    let key = if spec.path == "*" {
-        "*".to_string()
-    } else {
-        format!("{method} {}", spec.path)
-    };
-    let authorizer = match spec.authorizer {
-        None => None,
-        Some(a) => Some(parse_route_authorizer(&format!("{at}.authorizer"), a)?),
-    };
-    Ok(Route {
-        function: f.key.clone(),
-        key,
-        method,
-        authorizer,
-    })
-}
-
-fn route_spec<'a>(at: &str, v: &'a Value) -> Result<RouteSpec<'a>> {
-    match v {
-        Value::String(s) if s == "*" => Ok(RouteSpec {
-            method: None,
-            path: "*".to_string(),
-            authorizer: None,
-        }),
-        Value::String(s) => {
-            let (m, p) = s.split_once(' ').unwrap_or((s, ""));
-            if !METHODS.contains(&m.to_uppercase().as_str())
-                || !p.starts_with('/')
-                || p.chars().any(char::is_whitespace)
-            {
-                return Err(err(
-                    at,
-                    format!("\"{s}\" must be \"*\" or \"<METHOD> /<path>\" (for example \"GET /users\")"),
-                ));
-            }
-            Ok(RouteSpec {
-                method: Some(m.to_string()),
-                path: p.to_string(),
-                authorizer: None,
-            })
-        }
-        Value::Object(o) => route_spec_object(at, o),
-        _ => Err(err(
-            at,
-            "must be \"*\", \"<METHOD> /<path>\" or an object with method and path",
-        )),
-    }
-}
-
-fn route_spec_object<'a>(at: &str, o: &'a Map<String, Value>) -> Result<RouteSpec<'a>> {
-    for k in o.keys() {
-        if !["authorizer", "method", "path"].contains(&k.as_str()) {
-            return Err(err(
-                format!("{at}.{k}"),
-                format!(
-                    "unknown property \"{k}\" (supported: method, path, authorizer); remove it"
-                ),
-            ));
-        }
-    }
-    let path = match o.get("path") {
-        Some(Value::String(p)) => p.clone(),
-        Some(_) => return Err(err(format!("{at}.path"), "must be a string")),
-        None => return Err(err(at, "must have required property 'path'")),
-    };
-    if path != "*" && (!path.starts_with('/') || path.chars().any(char::is_whitespace)) {
-        return Err(err(
-            format!("{at}.path"),
-            format!("\"{path}\" must be \"*\" or start with \"/\" and hold no spaces"),
-        ));
-    }
-    let method = match o.get("method") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(m)) => Some(m.clone()),
-        Some(_) => return Err(err(format!("{at}.method"), "must be a string")),
-    };
-    Ok(RouteSpec {
-        method,
-        path,
-        authorizer: o.get("authorizer").filter(|a| !a.is_null()),
-    })
-}
-
-/// The route's method in upper case: `ANY` for `*` (as a method or as the whole route).
-fn route_method(f: &Function, at: &str, spec: &RouteSpec<'_>) -> Result<String> {
-    if spec.path == "*" {
-        if spec.method.as_deref().is_some_and(|m| m != "*") {
-            return Err(err(
-                format!("{at}.path"),
-                format!(
-                    "Invalid \"path\" property in function {} for httpApi event in serverless.yml",
-                    f.key
-                ),
-            ));
-        }
-        return Ok("ANY".to_string());
-    }
-    let Some(m) = &spec.method else {
-        return Err(err(
-            format!("{at}.method"),
-            format!(
-                "Missing \"method\" property in function {} for httpApi event in serverless.yml",
-                f.key
-            ),
-        ));
-    };
-    let m = m.to_uppercase();
-    if m == "*" {
-        Ok("ANY".into())
-    } else if !METHODS.contains(&m.as_str()) {
-        Err(err(
-            format!("{at}.method"),
-            format!(
-                "Invalid \"method\" property in function {} for httpApi event in serverless.yml",
-                f.key
-            ),
-        ))
-    } else {
-        Ok(m)
-    }
-}
-
-/// An event's `authorizer` (`at` is its path): a name, or `{name | id, scopes, type}`.
-fn parse_route_authorizer(at: &str, a: &Value) -> Result<RouteAuthorizer> {
-    let o = match a {
-        Value::String(n) => {
-            return Ok(RouteAuthorizer {
-                name: Some(n.clone()),
-                id: None,
-                type_: None,
-                scopes: None,
-            })
-        }
-        Value::Object(o) => o,
-        _ => {
-            return Err(err(
-                at,
-                "must be an authorizer name or an object (name, id, scopes, type)",
-            ))
-        }
-    };
-    for k in o.keys() {
-        if !["id", "name", "scopes", "type"].contains(&k.as_str()) {
-            return Err(err(
-                format!("{at}.{k}"),
-                "unknown property; use name, id, scopes or type",
-            ));
-        }
-    }
-    let type_ = match o.get("type") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(t)) if ["request", "jwt", "aws_iam"].contains(&t.as_str()) => {
-            Some(t.clone())
-        }
-        Some(_) => return Err(err(format!("{at}.type"), "must be request, jwt or aws_iam")),
-    };
-    let name = match o.get("name") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(n)) => Some(n.clone()),
-        Some(_) => return Err(err(format!("{at}.name"), "must be a string")),
-    };
-    let scopes = match o.get("scopes") {
-        None | Some(Value::Null) => None,
-        Some(Value::Array(s)) => Some(s.clone()),
-        Some(_) => return Err(err(format!("{at}.scopes"), "must be a list of strings")),
-    };
-    let id = o.get("id").filter(|v| !v.is_null()).cloned();
-    if type_.as_deref() != Some("aws_iam") && id.is_none() && name.is_none() {
-        return Err(err(
-            at,
-            format!(
-                "When configuring an authorizer with type: \"{}\", property \"id\" or \"name\" has to be specified",
-                type_.as_deref().unwrap_or("jwt")
-            ),
-        ));
-    }
-    if type_.as_deref() == Some("aws_iam") && (name.is_some() || id.is_some() || scopes.is_some()) {
-        return Err(err(
-            at,
-            "When configuring authorizer with type: \"aws_iam\", all other properties are not supported",
-        ));
-    }
-    Ok(RouteAuthorizer {
-        name,
-        id,
-        type_,
-        scopes,
-    })
-}
-
-pub(crate) fn check_event(f: &Function, index: usize, settings: Option<&Value>) -> Result<()> {
-    parse_event(f, index, settings.unwrap_or(&Value::Null)).map(drop)
 }
 
 /// `new Set(Array.isArray(x) ? x : [x])` as a list.
@@ -571,9 +358,18 @@ pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Resul
 fn collect_routes(service: &Service) -> Result<Vec<Route>> {
     let mut routes: Vec<Route> = Vec::new();
     for f in &service.functions {
-        for (i, e) in f.events.iter().enumerate() {
-            let Some(v) = is_http_api(e) else { continue };
-            let r = parse_event(f, i, v)?;
+        for e in &f.events {
+            let Some(parsed) = is_http_api(e) else {
+                continue;
+            };
+            let i = e.index;
+            let route = common::parsed(parsed)?;
+            let r = Route {
+                function: f.key.clone(),
+                key: route.key.clone(),
+                method: route.method.clone(),
+                authorizer: route.authorizer.clone(),
+            };
             match routes.iter().position(|x| x.key == r.key) {
                 Some(_) if r.key != "*" => {
                     return Err(err(

@@ -7,82 +7,36 @@ use serde_json::{json, Value};
 use super::common::{self, err, path};
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::events::{IotFleetProvisioning, Parsed};
+use sls_config::model::{EventKind, Function, Service};
 
 const FAMILY: &str = "iotFleetProvisioning";
 
-pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Result<Value> {
-    let at = |p: &str| path(f, index, FAMILY, p);
-    let Some(Value::Object(o)) = settings else {
-        return Err(err(
-            at(""),
-            "must be an object with `templateBody` and `provisioningRoleArn`",
-        ));
-    };
-    if let Some(k) = o.keys().find(|k| {
-        !matches!(
-            k.as_str(),
-            "enabled" | "provisioningRoleArn" | "templateBody" | "templateName"
-        )
-    }) {
-        return Err(err(at(k), "unknown property; remove it"));
+/// The parsed settings of an `iotFleetProvisioning` event.
+fn settings_of(kind: &EventKind) -> Option<&Parsed<IotFleetProvisioning>> {
+    match kind {
+        EventKind::IotFleetProvisioning(s) => Some(s),
+        _ => None,
     }
-    let role = match o.get("provisioningRoleArn") {
-        Some(r) if common::is_arn(r) => r.clone(),
-        _ => {
-            return Err(err(
-                at("provisioningRoleArn"),
-                "is required: the provisioning role's ARN or an intrinsic",
-            ))
-        }
-    };
-    let body = match o.get("templateBody") {
-        Some(b @ Value::Object(_)) => b.to_string(),
-        _ => {
-            return Err(err(
-                at("templateBody"),
-                "is required: the provisioning template (an object)",
-            ))
-        }
-    };
+}
+
+/// The provisioning template's properties, in v3's order.
+fn template_properties(f: &Function, p: &IotFleetProvisioning) -> Value {
     let mut props = json!({
-        "Enabled": true,
+        "Enabled": p.enabled,
         "PreProvisioningHook": {"TargetArn": common::lambda_target(f)},
-        "ProvisioningRoleArn": role,
-        "TemplateBody": body
+        "ProvisioningRoleArn": p.provisioning_role_arn,
+        "TemplateBody": p.template_body
     });
-    match o.get("enabled") {
-        None => {}
-        Some(v @ Value::Bool(_)) => props["Enabled"] = v.clone(),
-        Some(v) => {
-            return Err(err(
-                at("enabled"),
-                format!("must be true or false, got {v}"),
-            ))
-        }
+    if let Some(n) = &p.template_name {
+        props["TemplateName"] = json!(n);
     }
-    match o.get("templateName") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(n)) if n.is_empty() => {}
-        Some(Value::String(n)) => props["TemplateName"] = json!(n),
-        Some(v) => {
-            return Err(err(
-                at("templateName"),
-                format!("must be a string, got {v}"),
-            ))
-        }
-    }
-    Ok(props)
+    props
 }
 
 pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()> {
     for f in &service.functions {
-        let events: Vec<(usize, &Value)> = f
-            .events
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| e.get(FAMILY).map(|s| (i, s)))
-            .collect();
+        let events: Vec<_> = common::events_of(f, settings_of).collect();
         if let Some((second, _)) = events.get(1) {
             return Err(err(
                 path(f, *second, FAMILY, ""),
@@ -92,8 +46,8 @@ pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()>
                 ),
             ));
         }
-        for (index, settings) in events {
-            let props = parse(f, index, Some(settings))?;
+        for (_, parsed) in events {
+            let props = template_properties(f, common::parsed(parsed)?);
             let permission_id = naming::lambda_iot_fleet_provisioning_permission_logical_id(&f.key);
             let mut depends_on = vec![permission_id.clone()];
             depends_on.extend(naming::target_alias_id(f));

@@ -1,8 +1,10 @@
-//! Function events (`functions.<key>.events`), one module per family. Each entry is a
-//! single-key object (`- http: {...}`) or a bare string; [`compile_event`] dispatches on that
-//! key. Adding a family is one file here (`<family>.rs`, compiling into the template with ids
-//! from [`crate::naming`]) and one arm in the match. Until then a family is refused, naming the
-//! function and the event, so nothing is deployed without the events the user asked for.
+//! Function events (`functions.<key>.events`), one module per family. sls-config reads each
+//! entry once into a typed [`EventKind`] (most families with their settings parsed, the
+//! errors kept); [`compile_event`] checks an event by its kind, and each family's module
+//! compiles its kind's events. Adding a family is one variant in sls-config, one file here
+//! (`<family>.rs`, compiling into the template with ids from [`crate::naming`]) and one arm in
+//! the match. Until then a family is [`EventKind::Unknown`] and refused, naming the function
+//! and the event, so nothing is deployed without the events the user asked for.
 
 mod alb;
 mod alexa;
@@ -32,7 +34,7 @@ pub(crate) use common::lambda_target;
 use serde_json::{Map, Value};
 
 use crate::error::{DeployError, Result};
-use sls_config::model::{Function, Service};
+use sls_config::model::{Event, EventKind, Function, Service};
 
 pub(super) use cloud_front::{notices as cloud_front_notices, prepare_functions};
 
@@ -82,10 +84,15 @@ pub(super) fn compile_families(
     Ok(())
 }
 
-/// Compiles every event of `f` into `template`.
+/// Compiles every event of `f` into `template`: each entry's first family, as an entry is
+/// read by its key.
 pub(super) fn compile(service: &Service, f: &Function, template: &mut Value) -> Result<()> {
-    for (index, event) in f.events.iter().enumerate() {
-        compile_event(service, f, index, event, template)?;
+    let mut last = None;
+    for event in &f.events {
+        if last != Some(event.index) {
+            compile_event(service, f, event, template)?;
+        }
+        last = Some(event.index);
     }
     Ok(())
 }
@@ -119,54 +126,45 @@ pub(super) fn check(service: &Service, f: &Function) -> Result<()> {
     compile(service, f, &mut Value::Object(Map::new()))
 }
 
-/// The family (the entry's only key, or the string itself) and its settings.
-fn family(event: &Value) -> (String, Option<&Value>) {
-    match event {
-        Value::Object(o) => match o.iter().next() {
-            Some((k, v)) => (k.clone(), Some(v)),
-            None => (String::new(), None),
-        },
-        Value::String(s) => (s.clone(), None),
-        other => (other.to_string(), None),
-    }
-}
-
 fn compile_event(
     service: &Service,
     f: &Function,
-    index: usize,
-    event: &Value,
+    event: &Event,
     _template: &mut Value,
 ) -> Result<()> {
-    let (family, settings) = family(event);
-    match family.as_str() {
+    let index = event.index;
+    match &event.kind {
         // Families compiled by `compile_families`: here only checked, so a bad event stops
         // the command before anything is packaged.
-        "schedule" => schedule::parse(f, index, settings).map(drop),
-        "sqs" => sqs::parse(f, index, settings).map(drop),
-        "stream" => stream::parse(f, index, settings).map(drop),
-        "sns" => sns::parse(f, index, settings).map(drop),
-        "s3" => s3::parse(f, index, settings).map(drop),
-        "eventBridge" => event_bridge::parse(f, index, settings).map(drop),
-        "cloudwatchEvent" => cloudwatch_event::parse(f, index, settings).map(drop),
-        "cloudwatchLog" => cloudwatch_log::parse(f, index, settings).map(drop),
-        "alexaSkill" => alexa::parse(alexa::SKILL, f, index, settings).map(drop),
-        "alexaSmartHome" => alexa::parse(alexa::SMART_HOME, f, index, settings).map(drop),
-        "iot" => iot::parse(f, index, settings).map(drop),
-        "iotFleetProvisioning" => iot_fleet_provisioning::parse(f, index, settings).map(drop),
-        "cognitoUserPool" => cognito_user_pool::parse(f, index, settings).map(drop),
-        "kafka" => kafka::parse(f, index, settings).map(drop),
-        "activemq" => mq::parse(mq::ACTIVEMQ, f, index, settings).map(drop),
-        "rabbitmq" => mq::parse(mq::RABBITMQ, f, index, settings).map(drop),
-        "msk" => msk::parse(f, index, settings).map(drop),
-        "cloudFront" => cloud_front::parse(f, index, settings).map(drop),
-        "alb" => Ok(()), // checked with the other events in `check_families`
-        "http" => api_gateway::check_event(service, f, index, settings),
-        "httpApi" => http_api::check_event(f, index, settings),
-        "websocket" => websocket::check_event(service, f, index, settings),
-        _ => Err(DeployError::UnsupportedEvent {
+        EventKind::Schedule(parsed) => common::parsed(parsed).map(drop),
+        EventKind::Sqs(parsed) => common::parsed(parsed).map(drop),
+        EventKind::Stream(parsed) => common::parsed(parsed).map(drop),
+        EventKind::Sns(parsed) => common::parsed(parsed).map(drop),
+        EventKind::S3(parsed) => common::parsed(parsed).map(drop),
+        EventKind::EventBridge(parsed) => common::parsed(parsed).map(drop),
+        EventKind::CloudwatchEvent(parsed) => common::parsed(parsed).map(drop),
+        EventKind::CloudwatchLog(parsed) => common::parsed(parsed).map(drop),
+        EventKind::AlexaSkill(parsed) => common::parsed(parsed).map(drop),
+        EventKind::AlexaSmartHome(parsed) => common::parsed(parsed).map(drop),
+        EventKind::Iot(parsed) => common::parsed(parsed).map(drop),
+        EventKind::IotFleetProvisioning(parsed) => common::parsed(parsed).map(drop),
+        EventKind::CognitoUserPool(parsed) => common::parsed(parsed).map(drop),
+        EventKind::Kafka(parsed) => common::parsed(parsed).map(drop),
+        EventKind::ActiveMq(parsed) => common::parsed(parsed).map(drop),
+        EventKind::RabbitMq(parsed) => common::parsed(parsed).map(drop),
+        EventKind::Msk(parsed) => common::parsed(parsed).map(drop),
+        EventKind::CloudFront(settings) => {
+            cloud_front::parse(f, index, settings.as_ref()).map(drop)
+        }
+        EventKind::Alb(_) => Ok(()), // checked with the other events in `check_families`
+        EventKind::Http(settings) => api_gateway::check_event(service, f, index, settings.as_ref()),
+        EventKind::HttpApi(parsed) => common::parsed(parsed).map(drop),
+        EventKind::Websocket(settings) => {
+            websocket::check_event(service, f, index, settings.as_ref())
+        }
+        EventKind::Unknown(family) => Err(DeployError::UnsupportedEvent {
             function: f.key.clone(),
-            event: family,
+            event: family.clone(),
         }),
     }
 }

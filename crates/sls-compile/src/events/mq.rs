@@ -4,92 +4,48 @@
 
 use serde_json::{json, Map, Value};
 
-use super::common::{self, err, path};
+use super::common;
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::events::{Mq, Parsed};
+use sls_config::model::{EventKind, Function, Service};
 
 pub(super) const ACTIVEMQ: &str = "activemq";
 pub(super) const RABBITMQ: &str = "rabbitmq";
 
-fn ref_or_import(v: &Value) -> bool {
-    v.as_object().is_some_and(|o| {
-        o.len() == 1 && (o.contains_key("Ref") || o.contains_key("Fn::ImportValue"))
-    })
+/// The parsed settings of a `family` event.
+fn settings_of<'a>(family: &str, kind: &'a EventKind) -> Option<&'a Parsed<Mq>> {
+    match kind {
+        EventKind::ActiveMq(s) if family == ACTIVEMQ => Some(s),
+        EventKind::RabbitMq(s) if family == RABBITMQ => Some(s),
+        _ => None,
+    }
 }
 
-/// (logical id name part, broker ARN, secret ARN, properties).
-pub(super) fn parse(
-    family: &str,
-    f: &Function,
-    index: usize,
-    settings: Option<&Value>,
-) -> Result<(String, Value, Value, Map<String, Value>)> {
-    let at = |p: &str| path(f, index, family, p);
-    let Some(Value::Object(o)) = settings else {
-        return Err(err(
-            at(""),
-            "must be an object with `arn`, `basicAuthArn` and `queue`",
-        ));
-    };
-    let mut keys = vec![
-        "arn",
-        "basicAuthArn",
-        "batchSize",
-        "maximumBatchingWindow",
-        "enabled",
-        "queue",
-        "filterPatterns",
-    ];
-    if family == RABBITMQ {
-        keys.push("virtualHost");
-    }
-    if let Some(k) = o.keys().find(|k| !keys.contains(&k.as_str())) {
-        return Err(err(at(k), "unknown property; remove it"));
-    }
-    let arn = match o.get("arn") {
-        Some(v @ Value::String(s)) if s.starts_with("arn:") && s.contains(":mq:") && s.contains(":broker:") => v.clone(),
-        Some(v) if ref_or_import(v) => v.clone(),
-        _ => return Err(err(at("arn"), "is required: the broker's ARN (`arn:aws:mq:<region>:<account>:broker:<name>:b-…`), `Ref` or `Fn::ImportValue`")),
-    };
-    let secret = match o.get("basicAuthArn") {
-        Some(v @ Value::String(s)) if s.starts_with("arn:") && s.contains(":secretsmanager:") => v.clone(),
-        Some(v) if ref_or_import(v) => v.clone(),
-        _ => return Err(err(at("basicAuthArn"), "is required: the Secrets Manager ARN of the broker credentials, `Ref` or `Fn::ImportValue`")),
-    };
-    let queue = match o.get("queue") {
-        Some(Value::String(q)) => q.clone(),
-        _ => return Err(err(at("queue"), "is required: the queue's name")),
-    };
-    let batch = common::int_in(o, "batchSize", 1, 10000, at)?;
-    let window = common::int_in(o, "maximumBatchingWindow", 0, 300, at)?;
-    let enabled = common::bool_at(o, "enabled", at)?;
-    let mut access = vec![json!({"Type": "BASIC_AUTH", "URI": secret})];
-    match o.get("virtualHost") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(h)) if h.is_empty() => {}
-        Some(Value::String(h)) => access.push(json!({"Type": "VIRTUAL_HOST", "URI": h})),
-        Some(v) => return Err(err(at("virtualHost"), format!("must be a string, got {v}"))),
+/// The event source mapping's properties, in v3's order.
+fn mapping_properties(f: &Function, mq: &Mq) -> Map<String, Value> {
+    let mut access = vec![json!({"Type": "BASIC_AUTH", "URI": mq.basic_auth_arn})];
+    if let Some(h) = &mq.virtual_host {
+        access.push(json!({"Type": "VIRTUAL_HOST", "URI": h}));
     }
     let mut props = Map::new();
     props.insert("FunctionName".into(), common::lambda_target(f));
-    props.insert("EventSourceArn".into(), arn.clone());
-    props.insert("Queues".into(), json!([queue]));
+    props.insert("EventSourceArn".into(), mq.arn.clone());
+    props.insert("Queues".into(), json!([mq.queue]));
     props.insert("SourceAccessConfigurations".into(), Value::Array(access));
-    if let Some(b) = batch.filter(|b| *b != 0) {
+    if let Some(b) = mq.batch_size.filter(|b| *b != 0) {
         props.insert("BatchSize".into(), json!(b));
     }
-    if let Some(w) = window.filter(|w| *w != 0) {
+    if let Some(w) = mq.maximum_batching_window.filter(|w| *w != 0) {
         props.insert("MaximumBatchingWindowInSeconds".into(), json!(w));
     }
-    if let Some(e) = enabled {
+    if let Some(e) = mq.enabled {
         props.insert("Enabled".into(), json!(e));
     }
-    if let Some(fc) = common::filter_criteria(o.get("filterPatterns").unwrap_or(&Value::Null), at)?
-    {
-        props.insert("FilterCriteria".into(), fc);
+    if let Some(patterns) = &mq.filter_patterns {
+        props.insert("FilterCriteria".into(), common::filter_criteria(patterns));
     }
-    Ok((queue, arn, secret, props))
+    props
 }
 
 pub(super) fn compile_all(family: &str, service: &Service, template: &mut Value) -> Result<()> {
@@ -97,25 +53,23 @@ pub(super) fn compile_all(family: &str, service: &Service, template: &mut Value)
         let mut brokers = Vec::new();
         let mut secrets = Vec::new();
         let mut any = false;
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(family) else {
-                continue;
-            };
+        for (_, parsed) in common::events_of(f, |kind| settings_of(family, kind)) {
             any = true;
-            let (queue, arn, secret, props) = parse(family, f, index, Some(settings))?;
+            let mq = common::parsed(parsed)?;
+            let queue = &mq.queue;
             let id = if family == ACTIVEMQ {
-                naming::active_mq_event_logical_id(&f.key, &queue)
+                naming::active_mq_event_logical_id(&f.key, queue)
             } else {
-                naming::rabbit_mq_event_logical_id(&f.key, &queue)
+                naming::rabbit_mq_event_logical_id(&f.key, queue)
             };
             let depends_on = common::role_and_alias(service, f);
             common::assign_resource(
                 template,
                 &id,
-                json!({"Type": "AWS::Lambda::EventSourceMapping", "DependsOn": depends_on, "Properties": props}),
+                json!({"Type": "AWS::Lambda::EventSourceMapping", "DependsOn": depends_on, "Properties": mapping_properties(f, mq)}),
             );
-            brokers.push(arn);
-            secrets.push(secret);
+            brokers.push(mq.arn.clone());
+            secrets.push(mq.basic_auth_arn.clone());
         }
         if any {
             if let Some(st) = common::role_statements(template) {

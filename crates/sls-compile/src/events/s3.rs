@@ -11,27 +11,17 @@ use super::common::{self, err, path};
 use super::custom_resources::{self as cr, Kind};
 use crate::error::Result;
 use crate::naming;
-use sls_config::model::{Function, Service};
+use sls_config::model::events::{KeyRule, Parsed, S3};
+use sls_config::model::{EventKind, Function, Service};
 
 const FAMILY: &str = "s3";
 
-#[derive(Debug)]
-pub(super) struct S3 {
-    bucket: String,
-    event: String,
-    /// `{Filter: {S3Key: {Rules: [...]}}}` or nothing.
-    filter: Option<Value>,
-    /// `existing: true`: the bucket (a name or an intrinsic) is not the stack's.
-    existing: Option<Existing>,
-}
-
-/// An event on an existing bucket, as v3's custom resource takes it.
-#[derive(Debug)]
-pub(super) struct Existing {
-    bucket: Value,
-    /// `[{"Prefix": ...}, {"Suffix": ...}]` (v3: `_.startCase` of each rule's key).
-    rules: Vec<Value>,
-    force_deploy: bool,
+/// The parsed settings of an `s3` event.
+fn settings_of(kind: &EventKind) -> Option<&Parsed<S3>> {
+    match kind {
+        EventKind::S3(s) => Some(s),
+        _ => None,
+    }
 }
 
 /// v3's `awsS3BucketName` pattern (and its 3 to 63 characters).
@@ -54,101 +44,21 @@ fn valid_bucket_name(name: &str) -> bool {
         })
 }
 
-pub(super) fn parse(f: &Function, index: usize, settings: Option<&Value>) -> Result<S3> {
-    let at = |p: &str| path(f, index, FAMILY, p);
-    match settings {
-        Some(Value::String(b)) => Ok(S3 {
-            bucket: b.clone(),
-            event: "s3:ObjectCreated:*".into(),
-            filter: None,
-            existing: None,
-        }),
-        Some(Value::Object(o)) => {
-            if let Some(k) = o.keys().find(|k| {
-                !matches!(
-                    k.as_str(),
-                    "bucket" | "event" | "existing" | "forceDeploy" | "rules"
-                )
-            }) {
-                return Err(err(at(k), "unknown property; remove it"));
-            }
-            let existing = o.get("existing").is_some_and(common::js_truthy);
-            common::bool_at(o, "existing", at)?;
-            common::bool_at(o, "forceDeploy", at)?;
-            let bucket = match o.get("bucket") {
-                Some(Value::String(b)) => b.clone(),
-                Some(Value::Object(_)) if existing => String::new(),
-                Some(Value::Object(_)) => {
-                    return Err(err(
-                        at("bucket"),
-                        "When specifying \"s3.bucket\" with CloudFormation intrinsic function, you need to specify that the bucket is existing via \"existing: true\" property",
-                    ))
-                }
-                _ => return Err(err(at("bucket"), "is required: the name of the bucket the stack creates")),
-            };
-            let event = match o.get("event") {
-                None | Some(Value::Null) => "s3:ObjectCreated:*".to_string(),
-                Some(Value::String(e)) if e.starts_with("s3:") && e.len() > 3 => e.clone(),
-                Some(v) => {
-                    return Err(err(
-                        at("event"),
-                        format!("must be an S3 event type such as `s3:ObjectCreated:*`, got {v}"),
-                    ))
-                }
-            };
-            let mut existing_rules = Vec::new();
-            let filter =
-                match o.get("rules") {
-                    None | Some(Value::Null) => None,
-                    Some(Value::Array(rules)) => {
-                        let mut out = Vec::new();
-                        for (i, rule) in rules.iter().enumerate() {
-                            let rule_at = format!("{}[{i}]", at("rules"));
-                            match rule.as_object().map(|r| r.iter().collect::<Vec<_>>()) {
-                                Some(entries)
-                                    if entries.len() == 1
-                                        && matches!(entries[0].0.as_str(), "prefix" | "suffix") =>
-                                {
-                                    out.push(json!({"Name": entries[0].0, "Value": entries[0].1}));
-                                    let key = if entries[0].0 == "prefix" {
-                                        "Prefix"
-                                    } else {
-                                        "Suffix"
-                                    };
-                                    existing_rules.push(json!({key: entries[0].1}));
-                                }
-                                _ => return Err(err(
-                                    rule_at,
-                                    "must be `prefix: <text>` or `suffix: <text>` (one per rule)",
-                                )),
-                            }
-                        }
-                        Some(json!({"Filter": {"S3Key": {"Rules": out}}}))
-                    }
-                    Some(v) => {
-                        return Err(err(
-                            at("rules"),
-                            format!("must be a list of `prefix`/`suffix` rules, got {v}"),
-                        ))
-                    }
-                };
-            let existing = existing.then(|| Existing {
-                bucket: o.get("bucket").cloned().unwrap_or_default(),
-                rules: existing_rules,
-                force_deploy: o.get("forceDeploy").is_some_and(common::js_truthy),
-            });
-            Ok(S3 {
-                bucket,
-                event,
-                filter,
-                existing,
-            })
-        }
-        _ => Err(err(
-            at(""),
-            "must be a bucket name or an object with `bucket`",
-        )),
-    }
+/// `{Filter: {S3Key: {Rules: [...]}}}`, merged into a notification's configuration.
+fn key_filter(rules: &[KeyRule]) -> Value {
+    let rules: Vec<Value> = rules
+        .iter()
+        .map(|r| json!({"Name": if r.prefix { "prefix" } else { "suffix" }, "Value": r.value}))
+        .collect();
+    json!({"Filter": {"S3Key": {"Rules": rules}}})
+}
+
+/// The rules as v3's custom resource takes them: `[{"Prefix": ...}, {"Suffix": ...}]`.
+fn existing_rules(rules: &[KeyRule]) -> Vec<Value> {
+    rules
+        .iter()
+        .map(|r| json!({if r.prefix { "Prefix" } else { "Suffix" }: r.value}))
+        .collect()
 }
 
 pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Value) -> Result<()> {
@@ -164,11 +74,8 @@ pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Valu
     let mut meta: Map<String, Value> = Map::new();
     let mut enabled: Vec<(&Function, String)> = Vec::new();
     for f in &service.functions {
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY) else {
-                continue;
-            };
-            let s = parse(f, index, Some(settings))?;
+        for (index, parsed) in common::events_of(f, settings_of) {
+            let s = common::parsed(parsed)?;
             if s.existing.is_some() {
                 continue; // v3 `existingS3Buckets`, below
             }
@@ -193,8 +100,8 @@ pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Valu
                 ));
             }
             let mut configuration = json!({"Event": s.event, "Function": common::lambda_target(f)});
-            if let Some(filter) = s.filter {
-                crate::merge(&mut configuration, &filter);
+            if let Some(rules) = &s.rules {
+                crate::merge(&mut configuration, &key_filter(rules));
             }
             match buckets.iter_mut().find(|(n, _)| *n == bucket_name) {
                 Some((_, list)) => list.push(configuration),
@@ -296,23 +203,17 @@ pub(super) fn compile_existing(
     for f in &ctx.service.functions {
         let mut current: Option<String> = None;
         let id = format!("{}CustomS31", naming::normalized_function_name(&f.key));
-        for (index, event) in f.events.iter().enumerate() {
-            let Some(settings) = event.get(FAMILY) else {
+        for (index, parsed) in common::events_of(f, settings_of) {
+            let s = common::parsed(parsed)?;
+            let Some(e) = &s.existing else {
                 continue;
             };
-            let Some(e) = parse(f, index, Some(settings))?.existing else {
-                continue;
-            };
-            let event_type = settings
-                .get("event")
-                .filter(|v| common::js_truthy(v))
-                .cloned()
-                .unwrap_or(json!("s3:ObjectCreated:*"));
+            let event_type = json!(s.event);
             let key = match &e.bucket {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            let config = json!({"Event": event_type, "Rules": e.rules});
+            let config = json!({"Event": event_type, "Rules": existing_rules(s.rules.as_deref().unwrap_or_default())});
             match &current {
                 None => {
                     current = Some(key.clone());

@@ -15,7 +15,7 @@ use super::custom_resources as cr;
 use crate::error::{DeployError, Result};
 use crate::naming;
 use sls_config::is_truthy as truthy;
-use sls_config::model::{Function, Service};
+use sls_config::model::{self, EventKind, Function, Service};
 
 const API_ID: &str = "WebsocketsApi";
 const STAGE_ID: &str = "WebsocketsDeploymentStage";
@@ -67,9 +67,9 @@ fn with_dep(mut head: Value, alias: Option<&String>, props: Value) -> Value {
     head
 }
 
-fn is_websocket(event: &Value) -> Option<&Value> {
-    match event {
-        Value::Object(o) if o.len() == 1 => o.get("websocket"),
+fn is_websocket(event: &model::Event) -> Option<&Value> {
+    match &event.kind {
+        EventKind::Websocket(Some(settings)) if !event.shared => Some(settings),
         _ => None,
     }
 }
@@ -427,9 +427,9 @@ fn log_group(service: &Service, p: &Map<String, Value>) -> Value {
 fn collect_events(service: &Service) -> Result<Vec<Event>> {
     let mut events = Vec::new();
     for f in &service.functions {
-        for (i, e) in f.events.iter().enumerate() {
+        for e in &f.events {
             if let Some(v) = is_websocket(e) {
-                events.push(parse(service, f, i, v)?);
+                events.push(parse(service, f, e.index, v)?);
             }
         }
     }

@@ -5,7 +5,7 @@ use aws_config::SdkConfig;
 use super::stack::{describe_stack, status_of};
 use super::{AwsOptions, Clients, ServiceInfo};
 use crate::error::{DeployError, Result};
-use sls_config::model::Service;
+use sls_config::model::{EventKind, Service};
 
 pub(super) async fn info_from(c: &Clients, service: &Service) -> Result<ServiceInfo> {
     let stack = describe_stack(c, &service.stack_name)
@@ -59,7 +59,10 @@ pub(crate) fn endpoints(
         let http_api = key.starts_with("HttpApiUrl");
         if !http_api && value.starts_with("https://") {
             for f in &service.functions {
-                for e in f.events.iter().filter_map(|e| e.get("http")) {
+                for e in f.events.iter().filter_map(|e| match &e.kind {
+                    EventKind::Http(Some(settings)) => Some(settings),
+                    _ => None,
+                }) {
                     let (method, path) = match e {
                         Value::String(s) => {
                             let mut p = s.split(' ');
@@ -81,25 +84,17 @@ pub(crate) fn endpoints(
             }
         } else if http_api {
             for f in &service.functions {
-                for e in f.events.iter().filter_map(|e| e.get("httpApi")) {
-                    let (method, path) = match e {
-                        Value::String(s) if s == "*" => (None, "*"),
-                        Value::String(s) => match s.split_once(' ') {
-                            Some((m, p)) => (Some(m), p),
-                            None => (None, s.as_str()),
-                        },
-                        _ => (
-                            e.get("method").and_then(Value::as_str),
-                            e.get("path").and_then(Value::as_str).unwrap_or(""),
-                        ),
+                // Routes as sls-config parsed them (`*`, or `<METHOD> /<path>` with `ANY`
+                // for `*`); a route that does not parse was never deployed.
+                for route in f.events.iter().filter_map(|e| match &e.kind {
+                    EventKind::HttpApi(Ok(route)) => Some(route),
+                    _ => None,
+                }) {
+                    let path = match route.key.split_once(' ') {
+                        Some((_, p)) if route.key != "*" => p,
+                        _ => "",
                     };
-                    let (method, path) = if path == "*" {
-                        ("ANY".to_string(), "")
-                    } else {
-                        let m = method.unwrap_or("").to_uppercase();
-                        (if m == "*" { "ANY".to_string() } else { m }, path)
-                    };
-                    out.push(format!("{method} - {value}{path}"));
+                    out.push(format!("{} - {value}{path}", route.method));
                 }
             }
         } else {

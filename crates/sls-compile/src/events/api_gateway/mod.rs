@@ -21,7 +21,7 @@ use crate::error::{DeployError, Result};
 use crate::merge;
 use crate::naming;
 pub(crate) use sls_config::is_truthy as truthy;
-use sls_config::model::{Function, Service};
+use sls_config::model::{Event, EventKind, Function, Service};
 
 pub(crate) use authorizers::Authorizer;
 pub(crate) use cors::Cors;
@@ -662,9 +662,9 @@ fn default_status_codes() -> Value {
     })
 }
 
-fn is_http(event: &Value) -> Option<Option<&Value>> {
-    match event {
-        Value::Object(o) if o.len() == 1 => o.get("http").map(Some),
+fn is_http(event: &Event) -> Option<&Value> {
+    match &event.kind {
+        EventKind::Http(Some(settings)) if !event.shared => Some(settings),
         _ => None,
     }
 }
@@ -715,9 +715,9 @@ pub(crate) fn compile(ctx: &cr::Context<'_>, instance_id: &str, t: &mut Value) -
     let (service, config) = (ctx.service, ctx.config);
     let mut events = Vec::new();
     for f in &service.functions {
-        for (i, e) in f.events.iter().enumerate() {
+        for e in &f.events {
             if let Some(settings) = is_http(e) {
-                events.push(parse_event(service, f, i, settings)?);
+                events.push(parse_event(service, f, e.index, Some(settings))?);
             }
         }
     }
