@@ -432,6 +432,20 @@ pub fn from_plugin(e: PluginError) -> CliError {
     crate::error::hinted(&sls_deploy::plugin_error(e))
 }
 
+/// v3's `error` hooks when `result` is a failure: the plugins see the error, then the command
+/// fails with it. A hook that fails itself is a warning (v3: `The "error" hook crashed`).
+pub fn with_error_hooks<T>(plugins: Option<&mut PluginHost>, result: CliResult<T>) -> CliResult<T> {
+    if let (Err(e), Some(p)) = (&result, plugins) {
+        if let Err(crash) = p.error_hooks(&e.message) {
+            eprintln!(
+                "Warning: The \"error\" hook crashed with:\n{}",
+                from_plugin(crash).message
+            );
+        }
+    }
+    result
+}
+
 /// A state that holds the host while a lifecycle runs (the CLI's `Run`).
 pub trait WithPlugins: HostState {
     fn plugins(&mut self) -> &mut Option<PluginHost>;

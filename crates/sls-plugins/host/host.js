@@ -8,6 +8,7 @@
 //                hook {point, config?, compiled?, core?}           -> running {plugin}..., done {...}
 //                command {name}  (a plugin's own command)           -> done
 //                finalize                                           -> done
+//                error {message}  (the command failed: `error` hooks)  -> done
 //   host -> sls  module {name}  (the AWS SDK bundle, sent on first `provider.request`)
 // A part of the state (config, compiled and core templates) travels only when it changed.
 //
@@ -578,10 +579,10 @@ class Host {
     options.region = provider.getRegion();
   }
 
-  async runPoint(point) {
+  async runPoint(point, ...args) {
     for (const { plugin, hook } of this.hooks[point] || []) {
       this.link.running(plugin, point);
-      await hook();
+      await hook(...args);
     }
   }
 
@@ -893,6 +894,8 @@ module.exports = async function main(socket, initialBuffer, naming) {
         return run(() => host.runCommand(message.name.split(' ')));
       case 'finalize':
         return run(() => host.runPoint('finalize'));
+      case 'error':
+        return run(() => host.runPoint('error', new ServerlessError(message.message, 'SLS_COMMAND_FAILED')));
       case 'variable':
         try {
           ch.send({ type: 'done', value: await host.resolveVariable(message) });

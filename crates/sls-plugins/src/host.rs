@@ -317,6 +317,21 @@ impl PluginHost {
         self.wait_done().map(|_| ())
     }
 
+    /// v3's `error` hooks, after the command failed with `message`: each hook gets a
+    /// `ServerlessError` with it. The caller reports the command's own error afterwards.
+    pub fn error_hooks(&mut self, message: &str) -> Result<(), PluginError> {
+        if !self
+            .plugins
+            .iter()
+            .any(|p| p.hooks.iter().any(|h| h == "error"))
+        {
+            return Ok(());
+        }
+        self.running = (String::new(), "error".into());
+        self.send(&json!({"type": "error", "message": message}))?;
+        self.wait_done().map(|_| ())
+    }
+
     /// The command a plugin adds under these words, if any.
     pub fn command(&self, words: &[String]) -> Option<&PluginCommand> {
         let (first, rest) = words.split_first()?;

@@ -251,7 +251,8 @@ pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
         args.package.clone(),
         plugins.as_mut(),
         answers,
-    )?;
+    );
+    let pkg = crate::plugins::with_error_hooks(plugins.as_mut(), pkg)?;
     if let Some(p) = plugins.as_mut() {
         p.finalize().map_err(from_plugin)?;
     }
@@ -297,7 +298,8 @@ pub(super) fn run_lifecycle<'h>(
     participants: &mut [&mut dyn Participant<Run<'h>, Error = CliError>],
     run: &mut Run<'h>,
 ) -> CliResult {
-    lifecycle::run(lifecycle, participants, run)?;
+    let result = lifecycle::run(lifecycle, participants, run);
+    crate::plugins::with_error_hooks(run.plugins.as_mut(), result)?;
     if let Some(p) = run.plugins.as_mut() {
         p.finalize().map_err(from_plugin)?;
         print_output_sections(p);

@@ -252,11 +252,12 @@ pub fn local(args: &InvokeLocalArgs, host: &Host) -> CliResult<i32> {
         plugins,
     };
     let mut hosted = crate::plugins::Plugins::new(state.plugins.as_ref());
-    lifecycle::run(
+    let result = lifecycle::run(
         &lifecycle::INVOKE_LOCAL,
         &mut [&mut step, &mut hosted],
         &mut state,
-    )?;
+    );
+    crate::plugins::with_error_hooks(state.plugins.as_mut(), result)?;
     if let Some(p) = state.plugins.as_mut() {
         p.finalize().map_err(crate::plugins::from_plugin)?;
     }

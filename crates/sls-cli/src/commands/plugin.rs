@@ -89,8 +89,10 @@ pub fn run(argv: &[String], host: &Host) -> CliResult<Option<i32>> {
         return Ok(Some(0));
     }
     let options = typed_options(&parsed.options, &command)?;
-    ph.run_command(&parsed.words, &Value::Object(options))
-        .map_err(from_plugin)?;
+    let result = ph
+        .run_command(&parsed.words, &Value::Object(options))
+        .map_err(from_plugin);
+    crate::plugins::with_error_hooks(Some(&mut *ph), result)?;
     ph.finalize().map_err(from_plugin)?;
     Ok(Some(0))
 }

@@ -337,3 +337,87 @@ fn deploy_steps_run_at_v3s_aws_deploy_events() {
     }
     assert!(!run.all().contains(SECRET));
 }
+
+const FAILING_PLUGIN: &str = r#"
+module.exports = class Fail {
+  constructor(serverless) {
+    this.hooks = {
+      'before:package:finalize': () => {
+        if (serverless.service.custom.fail) throw new serverless.classes.Error('boom at finalize');
+      },
+    };
+  }
+};
+"#;
+
+const WATCHING_PLUGIN: &str = r#"
+module.exports = class Watch {
+  constructor(serverless, options, { log }) {
+    this.hooks = {
+      error: (error) => {
+        log.notice(`error hook saw (${error.constructor.name}): ${error.message}`);
+        if (process.env.CRASH) throw new Error('the watcher crashed');
+      },
+      finalize: () => log.notice('finalize hook ran'),
+    };
+  }
+};
+"#;
+
+#[test]
+fn error_hooks_see_the_failure_and_the_command_still_fails_with_it() {
+    let mut sls = Sls::new();
+    sls.file(
+        "serverless.yml",
+        "service: watched\nprovider:\n  name: aws\n  runtime: nodejs22.x\nplugins:\n  - ./plugins/fail\n  - ./plugins/watch\ncustom:\n  fail: ${env:FAIL, false}\nfunctions:\n  hello:\n    handler: handler.hello\n",
+    );
+    sls.file("handler.js", "exports.hello = async () => ({});\n");
+    sls.file("plugins/fail.js", FAILING_PLUGIN);
+    sls.file("plugins/watch.js", WATCHING_PLUGIN);
+    // Success: `finalize` runs, `error` does not.
+    let run = sls.run(&["package"]).ok();
+    assert!(run.stderr.contains("finalize hook ran"), "{}", run.stderr);
+    assert!(!run.stderr.contains("error hook saw"), "{}", run.stderr);
+
+    // A plugin's failure: the error hook sees it, then the command fails with it.
+    sls.env("FAIL", "true");
+    let run = sls.run(&["package"]).failed(1);
+    assert!(
+        run.stderr
+            .contains("error hook saw (ServerlessError): Plugin ./plugins/fail failed at \"before:package:finalize\": boom at finalize"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("Error:\nPlugin ./plugins/fail failed"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("finalize hook ran"), "{}", run.stderr);
+
+    // sls's own refusal reaches the hook too; a crashing hook is a warning, not the error.
+    sls.file(
+        "serverless.yml",
+        "service: watched\nprovider:\n  name: aws\n  runtime: nodejs22.x\nplugins:\n  - ./plugins/fail\n  - ./plugins/watch\nfunctions:\n  hello:\n    handler: handler.hello\n    events:\n      - nope: {}\n",
+    );
+    sls.env("CRASH", "1");
+    let run = sls.run(&["package"]).failed(1);
+    assert!(
+        run.stderr.contains("error hook saw (ServerlessError): ")
+            && run.stderr.contains("event type \"nope\""),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("Warning: The \"error\" hook crashed with:\nPlugin ./plugins/watch failed at \"error\": the watcher crashed"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("Error:\nFunction \"hello\": event type \"nope\""),
+        "{}",
+        run.stderr
+    );
+}
