@@ -105,7 +105,10 @@ pub async fn resolve_images(
                 answers.tags.insert(t.uri.clone(), digest);
             }
             ImageRequest::Build(b) => {
-                check_docker(docker, b)?;
+                // Docker is checked once, before the first build (v3 memoizes its check).
+                if repository.is_none() {
+                    check_docker(docker, b)?;
+                }
                 check_dockerfile(site.service_dir, b)?;
                 let repo = match &mut repository {
                     Some(r) => &*r,
