@@ -159,9 +159,7 @@ fn compile_event(
         EventKind::Alb(_) => Ok(()), // checked with the other events in `check_families`
         EventKind::Http(settings) => api_gateway::check_event(service, f, index, settings.as_ref()),
         EventKind::HttpApi(parsed) => common::parsed(parsed).map(drop),
-        EventKind::Websocket(settings) => {
-            websocket::check_event(service, f, index, settings.as_ref())
-        }
+        EventKind::Websocket(parsed) => websocket::check_event(service, f, parsed),
         EventKind::Unknown(family) => Err(DeployError::UnsupportedEvent {
             function: f.key.clone(),
             event: family.clone(),

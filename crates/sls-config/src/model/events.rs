@@ -23,6 +23,7 @@ mod schedule;
 mod sns;
 mod sqs;
 mod stream;
+mod websocket;
 
 use serde_json::Value;
 
@@ -43,6 +44,9 @@ pub use schedule::Schedule;
 pub use sns::{DeadLetterTarget, Sns};
 pub use sqs::Sqs;
 pub use stream::{OnFailure, Stream, StreamOptions};
+pub use websocket::{
+    Websocket, WebsocketAuthorizer, WebsocketAuthorizerTarget, WebsocketLogs, WebsocketProvider,
+};
 
 /// One event of a function.
 #[derive(Debug, Clone)]
@@ -97,7 +101,7 @@ pub enum EventKind {
     Alb(Raw),
     Http(Raw),
     HttpApi(Parsed<HttpApi>),
-    Websocket(Raw),
+    Websocket(Parsed<Websocket>),
     /// A family sls does not compile, by its name: the entry's key, the string itself, or the
     /// JSON text of an entry that is neither (`""` for an empty object).
     Unknown(String),
@@ -139,7 +143,7 @@ impl EventKind {
             "alb" => EventKind::Alb(settings.cloned()),
             "http" => EventKind::Http(settings.cloned()),
             "httpApi" => EventKind::HttpApi(http_api::parse(function, index, settings)),
-            "websocket" => EventKind::Websocket(settings.cloned()),
+            "websocket" => EventKind::Websocket(websocket::parse(function, index, settings)),
             other => EventKind::Unknown(other.to_string()),
         }
     }
