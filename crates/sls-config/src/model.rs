@@ -115,6 +115,8 @@ pub struct Provider {
     pub execution_role: ExecutionRole,
     /// The settings of the service's WebSocket API.
     pub websocket: events::WebsocketProvider,
+    /// `provider.alb`.
+    pub alb: events::AlbProvider,
 }
 
 #[derive(Debug, Clone)]
@@ -287,6 +289,7 @@ impl Provider {
             log_retention_in_days: p.get("logRetentionInDays").cloned(),
             function_defaults: FunctionDefaults::from_json(p),
             websocket: events::WebsocketProvider::from_json(p),
+            alb: events::AlbProvider::from_json(p),
             max_previous_deployment_artifacts: 5,
             ..Provider::default()
         };

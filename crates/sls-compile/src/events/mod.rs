@@ -68,7 +68,7 @@ pub(super) fn compile_families(
     mq::compile_all(mq::ACTIVEMQ, service, template)?;
     mq::compile_all(mq::RABBITMQ, service, template)?;
     msk::compile_all(service, template)?;
-    alb::compile_all(service, config, template)?;
+    alb::compile_all(service, template)?;
     alexa::compile_all(alexa::SKILL, service, template)?;
     alexa::compile_all(alexa::SMART_HOME, service, template)?;
     iot::compile_all(service, template)?;
@@ -113,7 +113,7 @@ pub(super) fn check_families(service: &Service, config: &Value) -> Result<()> {
     cognito_user_pool::compile_all(service, &mut scratch)?;
     cognito_user_pool::compile_existing(&ctx, "0", &mut scratch)?;
     iot_fleet_provisioning::compile_all(service, &mut scratch)?;
-    alb::compile_all(service, config, &mut scratch)?;
+    alb::compile_all(service, &mut scratch)?;
     cloud_front::compile_all(service, config, &mut scratch)?;
     api_gateway::compile(&ctx, "0", &mut scratch)?;
     websocket::compile(&ctx, &mut scratch)?;

@@ -6,6 +6,7 @@
 //! Settings are parsed when the model is built, but a parse error is kept with the event, not
 //! returned: the compiler reports it when it checks the event, after the checks v3 runs first.
 
+mod alb;
 mod alexa;
 mod check;
 mod cloudwatch_event;
@@ -28,6 +29,7 @@ mod websocket;
 use serde_json::Value;
 
 use super::ModelError;
+pub use alb::{Alb, AlbAuthorizer, AlbConditions, AlbHeader, AlbHealthCheck, AlbProvider};
 pub use alexa::Alexa;
 pub use cloudwatch_event::CloudwatchEvent;
 pub use cloudwatch_log::CloudwatchLog;
@@ -98,7 +100,8 @@ pub enum EventKind {
     RabbitMq(Parsed<Mq>),
     Msk(Parsed<Msk>),
     CloudFront(Raw),
-    Alb(Raw),
+    /// `None` for a bare `- alb`, which the compiler skips.
+    Alb(Option<Parsed<Alb>>),
     Http(Raw),
     HttpApi(Parsed<HttpApi>),
     Websocket(Parsed<Websocket>),
@@ -140,7 +143,7 @@ impl EventKind {
             "rabbitmq" => EventKind::RabbitMq(mq::parse(family, function, index, settings)),
             "msk" => EventKind::Msk(msk::parse(function, index, settings)),
             "cloudFront" => EventKind::CloudFront(settings.cloned()),
-            "alb" => EventKind::Alb(settings.cloned()),
+            "alb" => EventKind::Alb(settings.map(|s| alb::parse(function, index, Some(s)))),
             "http" => EventKind::Http(settings.cloned()),
             "httpApi" => EventKind::HttpApi(http_api::parse(function, index, settings)),
             "websocket" => EventKind::Websocket(websocket::parse(function, index, settings)),

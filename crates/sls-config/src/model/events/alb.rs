@@ -361,7 +361,10 @@ mod tests {
         .unwrap();
         assert_eq!(alb.conditions.path, Some(vec![json!("/a")]));
         assert_eq!(alb.conditions.method, Some(vec![json!("GET")]));
-        assert_eq!((alb.alb_id.as_str(), alb.authorizers), ("L", vec!["a".to_string()]));
+        assert_eq!(
+            (alb.alb_id.as_str(), alb.authorizers),
+            ("L", vec!["a".to_string()])
+        );
         let e = parse(
             "f",
             2,
