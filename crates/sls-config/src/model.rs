@@ -117,6 +117,8 @@ pub struct Provider {
     pub websocket: events::WebsocketProvider,
     /// `provider.alb`.
     pub alb: events::AlbProvider,
+    /// `provider.cloudFront`.
+    pub cloud_front: events::CloudFrontProvider,
 }
 
 #[derive(Debug, Clone)]
@@ -290,6 +292,7 @@ impl Provider {
             function_defaults: FunctionDefaults::from_json(p),
             websocket: events::WebsocketProvider::from_json(p),
             alb: events::AlbProvider::from_json(p),
+            cloud_front: events::CloudFrontProvider::from_json(p),
             max_previous_deployment_artifacts: 5,
             ..Provider::default()
         };

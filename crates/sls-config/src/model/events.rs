@@ -9,6 +9,7 @@
 mod alb;
 mod alexa;
 mod check;
+mod cloud_front;
 mod cloudwatch_event;
 mod cloudwatch_log;
 mod cognito_user_pool;
@@ -31,6 +32,9 @@ use serde_json::Value;
 use super::ModelError;
 pub use alb::{Alb, AlbAuthorizer, AlbConditions, AlbHeader, AlbHealthCheck, AlbProvider};
 pub use alexa::Alexa;
+pub use cloud_front::{
+    CachePolicy, CachePolicyRef, CloudFront, CloudFrontProvider, CloudFrontSettings,
+};
 pub use cloudwatch_event::CloudwatchEvent;
 pub use cloudwatch_log::CloudwatchLog;
 pub use cognito_user_pool::CognitoUserPool;
@@ -99,7 +103,8 @@ pub enum EventKind {
     ActiveMq(Parsed<Mq>),
     RabbitMq(Parsed<Mq>),
     Msk(Parsed<Msk>),
-    CloudFront(Raw),
+    /// `None` for a bare `- cloudFront`.
+    CloudFront(Option<Parsed<CloudFront>>),
     /// `None` for a bare `- alb`, which the compiler skips.
     Alb(Option<Parsed<Alb>>),
     Http(Raw),
@@ -142,7 +147,9 @@ impl EventKind {
             "activemq" => EventKind::ActiveMq(mq::parse(family, function, index, settings)),
             "rabbitmq" => EventKind::RabbitMq(mq::parse(family, function, index, settings)),
             "msk" => EventKind::Msk(msk::parse(function, index, settings)),
-            "cloudFront" => EventKind::CloudFront(settings.cloned()),
+            "cloudFront" => EventKind::CloudFront(
+                settings.map(|s| cloud_front::parse(function, index, Some(s))),
+            ),
             "alb" => EventKind::Alb(settings.map(|s| alb::parse(function, index, Some(s)))),
             "http" => EventKind::Http(settings.cloned()),
             "httpApi" => EventKind::HttpApi(http_api::parse(function, index, settings)),
