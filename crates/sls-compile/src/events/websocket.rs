@@ -125,7 +125,7 @@ fn resolve_authorizer(service: &Service, a: &WebsocketAuthorizer) -> Result<Auth
             local_authorizer(service, name)
         }
     };
-    authorizer.identity_source = match &a.identity_source {
+    authorizer.identity_source = match common::parsed(&a.identity_source)? {
         Some(list) => json!(list),
         None => json!(["route.request.header.Auth"]),
     };

@@ -357,6 +357,12 @@ fn websocket_bad_input() {
             "events[0].websocket.authorizer.identitySource",
             "must be a list of strings",
         ),
+        // The named function is checked before `identitySource`.
+        (
+            json!([{"websocket": {"route": "r", "authorizer": {"name": "nope", "identitySource": "x"}}}]),
+            "events[0].websocket.authorizer.name",
+            "Function \"nope\" doesn't exist in this Service",
+        ),
     ];
     for (events, path, message) in cases {
         let e = refused(events);

@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::check::{self, err, Result};
+use super::Parsed;
 use crate::is_truthy as truthy;
 
 const FAMILY: &str = "websocket";
@@ -22,8 +23,9 @@ pub struct Websocket {
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebsocketAuthorizer {
     pub target: WebsocketAuthorizerTarget,
-    /// `identitySource` when written (a list).
-    pub identity_source: Option<Vec<Value>>,
+    /// `identitySource` when written (a list), or its error: the compiler reports it after
+    /// checking that a named function exists, as before.
+    pub identity_source: Parsed<Option<Vec<Value>>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -108,7 +110,7 @@ fn parse_authorizer(a: &Value, at: &str) -> Result<WebsocketAuthorizer> {
     };
     Ok(WebsocketAuthorizer {
         target,
-        identity_source: None,
+        identity_source: Ok(None),
     })
 }
 
@@ -149,14 +151,12 @@ fn parse_authorizer_object(a: &Map<String, Value>, at: &str) -> Result<Websocket
             }
         };
     let identity_source = match a.get("identitySource") {
-        None | Some(Value::Null) => None,
-        Some(Value::Array(list)) => Some(list.clone()),
-        Some(_) => {
-            return Err(err(
-                format!("{at}.identitySource"),
-                "must be a list of strings",
-            ))
-        }
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(list)) => Ok(Some(list.clone())),
+        Some(_) => Err(err(
+            format!("{at}.identitySource"),
+            "must be a list of strings",
+        )),
     };
     Ok(WebsocketAuthorizer {
         target,
@@ -273,7 +273,7 @@ mod tests {
                     name: "auth".into(),
                     path: "functions.f.events[0].websocket.authorizer.name".into()
                 },
-                identity_source: Some(vec![json!("route.request.querystring.token")]),
+                identity_source: Ok(Some(vec![json!("route.request.querystring.token")])),
             })
         );
         let ws = parse(
