@@ -152,8 +152,8 @@ pub fn prepare_functions(service: &mut Service, config: &mut Value) {
 }
 
 /// What v3 logs while compiling the events (warnings and reminders), for the CLI to show.
-pub fn compile_notices(service: &Service, config: &Value, t: &Value) -> Vec<String> {
-    events::cloud_front_notices(service, config, t)
+pub fn compile_notices(service: &Service, t: &Value) -> Vec<String> {
+    events::cloud_front_notices(service, t)
 }
 
 /// `package:compileFunctions`: every function, its version, URL and event invoke config.

@@ -113,6 +113,12 @@ pub struct Provider {
     pub function_defaults: FunctionDefaults,
     /// The generated execution role's settings.
     pub execution_role: ExecutionRole,
+    /// The settings of the service's WebSocket API.
+    pub websocket: events::WebsocketProvider,
+    /// `provider.alb`.
+    pub alb: events::AlbProvider,
+    /// `provider.cloudFront`.
+    pub cloud_front: events::CloudFrontProvider,
 }
 
 #[derive(Debug, Clone)]
@@ -284,6 +290,9 @@ impl Provider {
             },
             log_retention_in_days: p.get("logRetentionInDays").cloned(),
             function_defaults: FunctionDefaults::from_json(p),
+            websocket: events::WebsocketProvider::from_json(p),
+            alb: events::AlbProvider::from_json(p),
+            cloud_front: events::CloudFrontProvider::from_json(p),
             max_previous_deployment_artifacts: 5,
             ..Provider::default()
         };

@@ -367,7 +367,7 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
                     st.artifacts
                         .push(crate::custom_resources::write_zip(&st.out)?);
                 }
-                let notices = compile::compile_notices(&st.service, config, t);
+                let notices = compile::compile_notices(&st.service, t);
                 st.notices.extend(notices);
             }
             "aws:package:finalize:addExportNameForOutputs" => {

@@ -12,62 +12,21 @@
 use serde_json::{json, Map, Value};
 
 use super::common::{self, err, js_truthy, path};
-use crate::error::Result;
+use crate::error::{DeployError, Result};
 use crate::naming;
 use crate::resource_types::{CLOUDFRONT_CACHE_POLICY, CLOUDFRONT_DISTRIBUTION, LAMBDA_VERSION};
+use sls_config::model::events::{CachePolicyRef, CloudFront, CloudFrontSettings, Parsed};
 use sls_config::model::{EventKind, Function, Service};
 
 const FAMILY: &str = "cloudFront";
 
-/// The settings of a `cloudFront` event written as an object key.
-fn settings_of(kind: &EventKind) -> Option<&Value> {
+/// The parsed settings of a `cloudFront` event written as an object key.
+fn settings_of(kind: &EventKind) -> Option<&Parsed<CloudFront>> {
     match kind {
-        EventKind::CloudFront(Some(s)) => Some(s),
+        EventKind::CloudFront(Some(parsed)) => Some(parsed),
         _ => None,
     }
 }
-const KEYS: &[&str] = &[
-    "behavior",
-    "cachePolicy",
-    "eventType",
-    "isDefaultOrigin",
-    "includeBody",
-    "origin",
-    "pathPattern",
-];
-const EVENT_TYPES: &[&str] = &[
-    "viewer-request",
-    "origin-request",
-    "origin-response",
-    "viewer-response",
-];
-const ORIGIN_KEYS: &[&str] = &[
-    "ConnectionAttempts",
-    "ConnectionTimeout",
-    "CustomOriginConfig",
-    "DomainName",
-    "OriginAccessControlId",
-    "OriginCustomHeaders",
-    "OriginPath",
-    "S3OriginConfig",
-];
-const BEHAVIOR_KEYS: &[&str] = &[
-    "AllowedMethods",
-    "CachedMethods",
-    "CachePolicyId",
-    "Compress",
-    "FieldLevelEncryptionId",
-    "OriginRequestPolicyId",
-    "ResponseHeadersPolicyId",
-    "SmoothStreaming",
-    "TrustedSigners",
-    "ViewerProtocolPolicy",
-    "TrustedKeyGroups",
-    "MaxTTL",
-    "MinTTL",
-    "DefaultTTL",
-    "ForwardedValues",
-];
 /// AWS's managed `Managed-CachingOptimized` policy, v3's default for a behaviour.
 const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 const PERMISSIONS_DOC: &str =
@@ -76,75 +35,38 @@ const PERMISSIONS_DOC: &str =
 /// One checked `cloudFront` event.
 pub(super) struct Edge<'a> {
     event_type: Option<&'a str>,
-    /// Set only when a non-empty string (v3 ignores anything else).
-    path_pattern: Option<&'a str>,
-    /// The origin as v3's `createOrigin` makes it, `Id` included.
+    settings: &'a CloudFrontSettings,
+    /// The origin with its `Id` (v3's naming).
     origin: Map<String, Value>,
-    is_default_origin: bool,
-    include_body: Option<bool>,
-    behavior: Option<&'a Map<String, Value>>,
-    cache_policy: Option<CachePolicyRef<'a>>,
 }
 
-enum CachePolicyRef<'a> {
-    Id(&'a Value),
-    Name(&'a str),
-}
-
-/// Checks one event (v3's schema and `validate`: the Lambda@Edge memory and timeout limits).
-pub(super) fn parse<'a>(
-    f: &Function,
-    index: usize,
-    settings: Option<&'a Value>,
-) -> Result<Edge<'a>> {
-    let at = |p: &str| path(f, index, FAMILY, p);
-    let Some(Value::Object(o)) = settings else {
-        return Err(err(
-            at(""),
-            "must be an object with `eventType` and `origin` (see the Serverless Framework v3 docs for cloudFront events)",
-        ));
-    };
-    if let Some(k) = o.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(err(
-            at(k),
-            format!("unknown property; use one of {}", KEYS.join(", ")),
-        ));
-    }
-    let event_type = match o.get("eventType") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(t)) if EVENT_TYPES.contains(&t.as_str()) => Some(t.as_str()),
-        Some(v) => {
-            return Err(err(
-                at("eventType"),
-                format!("must be one of {}, got {v}", EVENT_TYPES.join(", ")),
-            ))
-        }
-    };
+/// Checks one event: its settings, with v3's Lambda@Edge memory and timeout limits right
+/// after the event type (as v3 `validate` does, on the function as it is at this point).
+pub(super) fn parse<'a>(f: &Function, parsed: &'a Parsed<CloudFront>) -> Result<Edge<'a>> {
+    let cf = common::parsed(parsed)?;
+    let event_type = cf.event_type.as_deref();
     check_limits(f, event_type)?;
-    let path_pattern = match o.get("pathPattern") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(p)) if valid_path_pattern(p) => Some(p.as_str()),
-        Some(v) => {
-            return Err(err(
-                at("pathPattern"),
-                format!("must be a CloudFront path pattern (letters, digits and _.*?$/~\"'@:+- or &amp;, such as /images/*), got {v}"),
-            ))
-        }
-    };
-    let bool_of = |k: &str| match o.get(k) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(v) => Err(err(at(k), format!("must be true or false, got {v}"))),
-    };
+    let settings = common::parsed(&cf.settings)?;
+    let mut origin = settings.origin.clone();
+    let id = naming::cloud_front_origin_id(&Value::Object(origin.clone()));
+    origin.insert("Id".into(), json!(id));
     Ok(Edge {
         event_type,
-        path_pattern,
-        origin: origin(o.get("origin"), &at)?,
-        is_default_origin: bool_of("isDefaultOrigin")?.unwrap_or(false),
-        include_body: bool_of("includeBody")?,
-        behavior: behavior_settings(o.get("behavior"), &at)?,
-        cache_policy: cache_policy(o.get("cachePolicy"), &at)?,
+        settings,
+        origin,
     })
+}
+
+/// Checks one event of `f` (a bare `- cloudFront` is refused as not an object).
+pub(super) fn check_event(
+    f: &Function,
+    index: usize,
+    parsed: Option<&Parsed<CloudFront>>,
+) -> Result<()> {
+    match parsed {
+        Some(parsed) => parse(f, parsed).map(drop),
+        None => Err(DeployError::from(CloudFront::not_an_object(&f.key, index))),
+    }
 }
 
 /// v3 `validate`: a function's own `memorySize`/`timeout` within Lambda@Edge's limits for the
@@ -176,171 +98,6 @@ fn check_limits(f: &Function, event_type: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-/// v3's `pathPattern` schema: `^([A-Za-z0-9_.*?$/~"'@:+-]|&amp;)+$`.
-fn valid_path_pattern(p: &str) -> bool {
-    let mut rest = p;
-    if rest.is_empty() {
-        return false;
-    }
-    while let Some(c) = rest.chars().next() {
-        if let Some(r) = rest.strip_prefix("&amp;") {
-            rest = r;
-        } else if c.is_ascii_alphanumeric() || "_.*?$/~\"'@:+-".contains(c) {
-            rest = &rest[1..];
-        } else {
-            return false;
-        }
-    }
-    true
-}
-
-/// v3 `createOrigin`: a URL string (`s3://` for an S3 origin, anything else a custom origin
-/// that matches the viewer's protocol), or an origin object as CloudFormation takes it.
-fn origin(v: Option<&Value>, at: &dyn Fn(&str) -> String) -> Result<Map<String, Value>> {
-    let mut o = match v {
-        Some(Value::String(s)) => origin_from_url(s).ok_or_else(|| {
-            err(
-                at("origin"),
-                format!("\"{s}\" is not a URL: use one such as https://example.com/path (a custom origin) or s3://bucket.s3.amazonaws.com (an S3 origin)"),
-            )
-        })?,
-        Some(Value::Object(o)) => {
-            check_origin_object(o, at)?;
-            o.clone()
-        }
-        _ => {
-            return Err(err(
-                at("origin"),
-                "is required: a URL (https://example.com/path, s3://bucket.s3.amazonaws.com) or an origin object with `DomainName` and `CustomOriginConfig` or `S3OriginConfig`",
-            ))
-        }
-    };
-    let id = naming::cloud_front_origin_id(&Value::Object(o.clone()));
-    o.insert("Id".into(), json!(id));
-    Ok(o)
-}
-
-fn check_origin_object(o: &Map<String, Value>, at: &dyn Fn(&str) -> String) -> Result<()> {
-    if let Some(k) = o.keys().find(|k| !ORIGIN_KEYS.contains(&k.as_str())) {
-        return Err(err(
-            at(&format!("origin.{k}")),
-            format!("unknown property; use one of {}", ORIGIN_KEYS.join(", ")),
-        ));
-    }
-    if !o
-        .get("DomainName")
-        .is_some_and(|d| d.is_string() || d.is_object())
-    {
-        return Err(err(
-            at("origin.DomainName"),
-            "is required: the origin's domain name (a string or a CloudFormation function)",
-        ));
-    }
-    let custom = o.contains_key("CustomOriginConfig");
-    if custom == o.contains_key("S3OriginConfig") {
-        return Err(err(
-            at("origin"),
-            "needs exactly one of `CustomOriginConfig` and `S3OriginConfig`",
-        ));
-    }
-    let policy = &o.get("CustomOriginConfig").unwrap_or(&Value::Null)["OriginProtocolPolicy"];
-    if custom
-        && !["http-only", "match-viewer", "https-only"].contains(&policy.as_str().unwrap_or(""))
-    {
-        return Err(err(
-            at("origin.CustomOriginConfig.OriginProtocolPolicy"),
-            format!("must be http-only, match-viewer or https-only, got {policy}"),
-        ));
-    }
-    Ok(())
-}
-
-/// Node's legacy `url.parse` as v3 uses it: the host name (lower-cased, without user or port)
-/// and the path when it is more than `/`.
-fn origin_from_url(s: &str) -> Option<Map<String, Value>> {
-    let (scheme, rest) = s.trim().split_once("://")?;
-    let scheme_ok = !scheme.is_empty()
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
-    if !scheme_ok || rest.chars().any(char::is_whitespace) {
-        return None;
-    }
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (host, tail) = rest.split_at(host_end);
-    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-    let host = match host.rsplit_once(':') {
-        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
-        _ => host,
-    };
-    if host.is_empty() {
-        return None;
-    }
-    let path = &tail[..tail.find(['?', '#']).unwrap_or(tail.len())];
-    let mut o = Map::new();
-    o.insert("DomainName".into(), json!(host.to_lowercase()));
-    if path.len() > 1 {
-        o.insert("OriginPath".into(), json!(path));
-    }
-    if scheme.eq_ignore_ascii_case("s3") {
-        o.insert("S3OriginConfig".into(), json!({}));
-    } else {
-        o.insert(
-            "CustomOriginConfig".into(),
-            json!({"OriginProtocolPolicy": "match-viewer"}),
-        );
-    }
-    Some(o)
-}
-
-fn behavior_settings<'a>(
-    v: Option<&'a Value>,
-    at: &dyn Fn(&str) -> String,
-) -> Result<Option<&'a Map<String, Value>>> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(b)) => match b.keys().find(|k| !BEHAVIOR_KEYS.contains(&k.as_str())) {
-            Some(k) => Err(err(
-                at(&format!("behavior.{k}")),
-                format!("unknown property; use one of {}", BEHAVIOR_KEYS.join(", ")),
-            )),
-            None => Ok(Some(b)),
-        },
-        Some(v) => Err(err(
-            at("behavior"),
-            format!("must be an object of cache behaviour properties (ViewerProtocolPolicy, AllowedMethods, ...), got {v}"),
-        )),
-    }
-}
-
-fn cache_policy<'a>(
-    v: Option<&'a Value>,
-    at: &dyn Fn(&str) -> String,
-) -> Result<Option<CachePolicyRef<'a>>> {
-    let shape = || {
-        err(
-            at("cachePolicy"),
-            "must be an object with either `id` (a cache policy id) or `name` (a policy of provider.cloudFront.cachePolicies)",
-        )
-    };
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(c)) => {
-            if c.len() != 1 {
-                return Err(shape());
-            }
-            match (c.get("id"), c.get("name")) {
-                (Some(id), None) if js_truthy(id) => Ok(Some(CachePolicyRef::Id(id))),
-                (None, Some(Value::String(n))) if !n.is_empty() => {
-                    Ok(Some(CachePolicyRef::Name(n)))
-                }
-                _ => Err(shape()),
-            }
-        }
-        Some(_) => Err(shape()),
-    }
-}
-
 /// v3 `prepareFunctions` (`before:package:compileFunctions`): a function with a `cloudFront`
 /// event is versioned, with 128 MB and 5 s unless it sets its own memory and timeout (the
 /// provider's are not used). The configuration shows the same, as v3's state does.
@@ -349,7 +106,7 @@ pub fn prepare_functions(service: &mut Service, config: &mut Value) {
         if !f
             .events
             .iter()
-            .any(|e| settings_of(&e.kind).is_some_and(js_truthy))
+            .any(|e| settings_of(&e.kind).is_some_and(|p| p.is_ok()))
         {
             continue;
         }
@@ -374,62 +131,22 @@ pub fn prepare_functions(service: &mut Service, config: &mut Value) {
     }
 }
 
-/// `provider.cloudFront`: only `cachePolicies`, an object of cache policy configurations.
-fn provider_cache_policies(config: &Value) -> Result<Map<String, Value>> {
-    let cf = match config["provider"].get("cloudFront") {
-        None | Some(Value::Null) => return Ok(Map::new()),
-        Some(Value::Object(cf)) => cf,
-        Some(v) => {
-            return Err(err(
-                "provider.cloudFront".into(),
-                format!("must be an object with `cachePolicies`, got {v}"),
-            ))
-        }
-    };
-    if let Some(k) = cf.keys().find(|k| *k != "cachePolicies") {
-        return Err(err(
-            format!("provider.cloudFront.{k}"),
-            "unknown property; only `cachePolicies` is supported (as in v3)",
-        ));
-    }
-    let mut out = Map::new();
-    match cf.get("cachePolicies") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(p)) => {
-            for (name, c) in p {
-                if !c.is_object() {
-                    return Err(err(
-                        format!("provider.cloudFront.cachePolicies.{name}"),
-                        "must be an object: the policy's CachePolicyConfig (DefaultTTL, MinTTL, MaxTTL, ParametersInCacheKeyAndForwardedToOrigin, ...)",
-                    ));
-                }
-                out.insert(name.clone(), c.clone());
-            }
-        }
-        Some(v) => {
-            return Err(err(
-                "provider.cloudFront.cachePolicies".into(),
-                format!("must be an object of named cache policies, got {v}"),
-            ))
-        }
-    }
-    Ok(out)
-}
-
-/// v3 `compileCloudFrontCachePolicies`: an `AWS::CloudFront::CachePolicy` per entry, named
-/// `<service>-<stage>-<name>`. Returns the names.
-fn compile_cache_policies(service: &Service, config: &Value, t: &mut Value) -> Result<Vec<String>> {
-    let policies = provider_cache_policies(config)?;
-    for (name, c) in &policies {
-        let mut c = c.as_object().cloned().unwrap_or_default();
-        let full = naming::cloud_front_cache_policy_name(&service.name, &service.stage, name);
+/// v3 `compileCloudFrontCachePolicies`: an `AWS::CloudFront::CachePolicy` per
+/// `provider.cloudFront.cachePolicies` entry, named `<service>-<stage>-<name>`. Returns the
+/// names.
+fn compile_cache_policies(service: &Service, t: &mut Value) -> Result<Vec<String>> {
+    let policies = common::parsed(&service.provider.cloud_front.cache_policies)?;
+    for policy in policies {
+        let mut c = policy.config.clone();
+        let full =
+            naming::cloud_front_cache_policy_name(&service.name, &service.stage, &policy.name);
         c.insert("Name".into(), json!(full));
-        t["Resources"][naming::cloud_front_cache_policy_logical_id(name)] = json!({
+        t["Resources"][naming::cloud_front_cache_policy_logical_id(&policy.name)] = json!({
             "Type": CLOUDFRONT_CACHE_POLICY,
             "Properties": {"CachePolicyConfig": c}
         });
     }
-    Ok(policies.keys().cloned().collect())
+    Ok(policies.iter().map(|p| p.name.clone()).collect())
 }
 
 /// A cache behaviour (CloudFormation's `CacheBehavior`), in v3's key order.
@@ -448,15 +165,12 @@ struct Distribution {
 
 /// v3 `compileCloudFrontEvents` (after `compileCloudFrontCachePolicies`), at its place among
 /// the families (after sqs, before httpApi).
-pub(super) fn compile_all(service: &Service, config: &Value, t: &mut Value) -> Result<()> {
-    let policies = compile_cache_policies(service, config, t)?;
+pub(super) fn compile_all(service: &Service, t: &mut Value) -> Result<()> {
+    let policies = compile_cache_policies(service, t)?;
     let mut d = Distribution::default();
     for f in &service.functions {
-        for (index, settings) in common::events_of(f, settings_of) {
-            if !js_truthy(settings) {
-                continue;
-            }
-            let edge = parse(f, index, Some(settings))?;
+        for (index, parsed) in common::events_of(f, settings_of) {
+            let edge = parse(f, parsed)?;
             let version = edge_function(f, t);
             d.add(f, index, &edge, version, &policies)?;
         }
@@ -544,7 +258,7 @@ impl Distribution {
                 self.origins.len() - 1
             }
         };
-        if edge.is_default_origin {
+        if edge.settings.is_default_origin {
             if self.default_origin.is_some_and(|d| d != origin) {
                 return Err(err(
                     at("isDefaultOrigin"),
@@ -648,7 +362,7 @@ fn behavior(
     let mut b = Map::new();
     b.insert("ViewerProtocolPolicy".into(), json!("allow-all"));
     let mut default_policy = true;
-    if let Some(user) = edge.behavior {
+    if let Some(user) = &edge.settings.behavior {
         b.extend(user.clone());
         if user.get("CachePolicyId").is_some_and(js_truthy) {
             default_policy = false;
@@ -662,9 +376,9 @@ fn behavior(
             default_policy = false;
         }
     }
-    match &edge.cache_policy {
+    match &edge.settings.cache_policy {
         Some(CachePolicyRef::Id(id)) => {
-            b.insert("CachePolicyId".into(), (*id).clone());
+            b.insert("CachePolicyId".into(), id.clone());
             default_policy = false;
         }
         Some(CachePolicyRef::Name(name)) => {
@@ -688,12 +402,12 @@ fn behavior(
         association.insert("EventType".into(), json!(t));
     }
     association.insert("LambdaFunctionARN".into(), json!({"Ref": version}));
-    if let Some(i) = edge.include_body {
+    if let Some(i) = edge.settings.include_body {
         association.insert("IncludeBody".into(), json!(i));
     }
     b.insert("TargetOriginId".into(), origin_id.clone());
     b.insert("LambdaFunctionAssociations".into(), json!([association]));
-    if let Some(p) = edge.path_pattern {
+    if let Some(p) = &edge.settings.path_pattern {
         b.insert("PathPattern".into(), json!(p));
     }
     Ok(b)
@@ -794,24 +508,26 @@ fn add_role_settings(t: &mut Value) {
 
 /// What v3 logs while compiling: a warning per cache policy no event uses, and, when the
 /// service has Lambda@Edge functions but no generated role, a reminder of their permissions.
-pub fn notices(service: &Service, config: &Value, t: &Value) -> Vec<String> {
+pub fn notices(service: &Service, t: &Value) -> Vec<String> {
     let mut out = Vec::new();
-    let events: Vec<&Value> = service
+    let events: Vec<&CloudFront> = service
         .functions
         .iter()
         .flat_map(|f| {
             f.events
                 .iter()
-                .filter_map(|e| settings_of(&e.kind).filter(|s| js_truthy(s)))
+                .filter_map(|e| settings_of(&e.kind)?.as_ref().ok())
         })
         .collect();
-    if let Ok(policies) = provider_cache_policies(config) {
-        for name in policies.keys() {
-            if !events
-                .iter()
-                .any(|e| e["cachePolicy"]["name"] == name.as_str())
-            {
-                out.push(format!("Warning: Setting \"provider.cloudFront.cachePolicies.{name}\" is not used by any cloudFront event configuration."));
+    let uses = |name: &str| {
+        events.iter().any(|e| {
+            matches!(&e.settings, Ok(s) if matches!(&s.cache_policy, Some(CachePolicyRef::Name(n)) if n == name))
+        })
+    };
+    if let Ok(policies) = &service.provider.cloud_front.cache_policies {
+        for policy in policies {
+            if !uses(&policy.name) {
+                out.push(format!("Warning: Setting \"provider.cloudFront.cachePolicies.{}\" is not used by any cloudFront event configuration.", policy.name));
             }
         }
     }
@@ -824,35 +540,6 @@ pub fn notices(service: &Service, config: &Value, t: &Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn url_origins_as_node_parses_them() {
-        let o = origin_from_url("https://User@App.Example.com:8443/base/x?q=1").unwrap();
-        assert_eq!(
-            Value::Object(o),
-            json!({"DomainName": "app.example.com", "OriginPath": "/base/x", "CustomOriginConfig": {"OriginProtocolPolicy": "match-viewer"}})
-        );
-        let o = origin_from_url("s3://bucket.s3.amazonaws.com").unwrap();
-        assert_eq!(
-            Value::Object(o),
-            json!({"DomainName": "bucket.s3.amazonaws.com", "S3OriginConfig": {}})
-        );
-        assert!(origin_from_url("https://example.com/")
-            .unwrap()
-            .get("OriginPath")
-            .is_none());
-        assert!(origin_from_url("example.com").is_none());
-        assert!(origin_from_url("https:///x").is_none());
-    }
-
-    #[test]
-    fn path_patterns_as_v3s_schema() {
-        assert!(valid_path_pattern("/images/*.jpg"));
-        assert!(valid_path_pattern("/a&amp;b"));
-        assert!(!valid_path_pattern("/a&b"));
-        assert!(!valid_path_pattern("/a b"));
-        assert!(!valid_path_pattern(""));
-    }
 
     #[test]
     fn extend_deep_keeps_what_is_there_and_unites_arrays() {

@@ -68,7 +68,7 @@ pub(super) fn compile_families(
     mq::compile_all(mq::ACTIVEMQ, service, template)?;
     mq::compile_all(mq::RABBITMQ, service, template)?;
     msk::compile_all(service, template)?;
-    alb::compile_all(service, config, template)?;
+    alb::compile_all(service, template)?;
     alexa::compile_all(alexa::SKILL, service, template)?;
     alexa::compile_all(alexa::SMART_HOME, service, template)?;
     iot::compile_all(service, template)?;
@@ -79,7 +79,7 @@ pub(super) fn compile_families(
     cognito_user_pool::compile_existing(&ctx, instance_id, template)?;
     event_bridge::compile_all(&ctx, template)?;
     sqs::compile_all(service, template)?;
-    cloud_front::compile_all(service, config, template)?;
+    cloud_front::compile_all(service, template)?;
     http_api::compile(service, config, template)?;
     Ok(())
 }
@@ -113,8 +113,8 @@ pub(super) fn check_families(service: &Service, config: &Value) -> Result<()> {
     cognito_user_pool::compile_all(service, &mut scratch)?;
     cognito_user_pool::compile_existing(&ctx, "0", &mut scratch)?;
     iot_fleet_provisioning::compile_all(service, &mut scratch)?;
-    alb::compile_all(service, config, &mut scratch)?;
-    cloud_front::compile_all(service, config, &mut scratch)?;
+    alb::compile_all(service, &mut scratch)?;
+    cloud_front::compile_all(service, &mut scratch)?;
     api_gateway::compile(&ctx, "0", &mut scratch)?;
     websocket::compile(&ctx, &mut scratch)?;
     http_api::compile(service, config, &mut scratch)
@@ -153,15 +153,11 @@ fn compile_event(
         EventKind::ActiveMq(parsed) => common::parsed(parsed).map(drop),
         EventKind::RabbitMq(parsed) => common::parsed(parsed).map(drop),
         EventKind::Msk(parsed) => common::parsed(parsed).map(drop),
-        EventKind::CloudFront(settings) => {
-            cloud_front::parse(f, index, settings.as_ref()).map(drop)
-        }
+        EventKind::CloudFront(parsed) => cloud_front::check_event(f, index, parsed.as_ref()),
         EventKind::Alb(_) => Ok(()), // checked with the other events in `check_families`
         EventKind::Http(settings) => api_gateway::check_event(service, f, index, settings.as_ref()),
         EventKind::HttpApi(parsed) => common::parsed(parsed).map(drop),
-        EventKind::Websocket(settings) => {
-            websocket::check_event(service, f, index, settings.as_ref())
-        }
+        EventKind::Websocket(parsed) => websocket::check_event(service, f, parsed),
         EventKind::Unknown(family) => Err(DeployError::UnsupportedEvent {
             function: f.key.clone(),
             event: family.clone(),

@@ -15,6 +15,9 @@ use super::custom_resources as cr;
 use crate::error::{DeployError, Result};
 use crate::naming;
 use sls_config::is_truthy as truthy;
+use sls_config::model::events::{
+    Parsed, Websocket, WebsocketAuthorizer, WebsocketAuthorizerTarget, WebsocketProvider,
+};
 use sls_config::model::{self, EventKind, Function, Service};
 
 const API_ID: &str = "WebsocketsApi";
@@ -67,66 +70,28 @@ fn with_dep(mut head: Value, alias: Option<&String>, props: Value) -> Value {
     head
 }
 
-fn is_websocket(event: &model::Event) -> Option<&Value> {
+fn is_websocket(event: &model::Event) -> Option<&Parsed<Websocket>> {
     match &event.kind {
-        EventKind::Websocket(Some(settings)) if !event.shared => Some(settings),
+        EventKind::Websocket(parsed) if !event.shared => Some(parsed),
         _ => None,
     }
 }
 
-fn parse(service: &Service, f: &Function, index: usize, v: &Value) -> Result<Event> {
-    let at = format!("functions.{}.events[{index}].websocket", f.key);
-    let o = match v {
-        Value::String(route) => {
-            return Ok(Event {
-                function: f.key.clone(),
-                target: common::lambda_target(f),
-                alias: naming::target_alias_id(f),
-                route: route.clone(),
-                route_response: None,
-                authorizer: None,
-            })
-        }
-        Value::Object(o) => o,
-        _ => return Err(err(&at, "must be a route key or an object with `route`")),
-    };
-    for k in o.keys() {
-        if !["route", "routeResponseSelectionExpression", "authorizer"].contains(&k.as_str()) {
-            return Err(err(
-                format!("{at}.{k}"),
-                "unknown property; use route, routeResponseSelectionExpression, authorizer",
-            ));
-        }
-    }
-    let route = match o.get("route") {
-        Some(Value::String(r)) => r.clone(),
-        _ => {
-            return Err(err(
-                format!("{at}.route"),
-                "must be a string (the route key)",
-            ))
-        }
-    };
-    let route_response = match o.get("routeResponseSelectionExpression") {
-        None | Some(Value::Null) => None,
-        Some(v) if v == "$default" => Some(v.clone()),
-        Some(_) => {
-            return Err(err(
-                format!("{at}.routeResponseSelectionExpression"),
-                "must be \"$default\"",
-            ))
-        }
-    };
-    let authorizer = match o.get("authorizer") {
-        None | Some(Value::Null) => None,
-        Some(a) => Some(parse_authorizer(service, a, &format!("{at}.authorizer"))?),
+/// The parsed event of `f`, with its function and authorizer resolved in this service.
+fn resolve(service: &Service, f: &Function, ws: &Websocket) -> Result<Event> {
+    let authorizer = match &ws.authorizer {
+        None => None,
+        Some(a) => Some(resolve_authorizer(service, a)?),
     };
     Ok(Event {
         function: f.key.clone(),
         target: common::lambda_target(f),
         alias: naming::target_alias_id(f),
-        route,
-        route_response,
+        route: ws.route.clone(),
+        route_response: ws
+            .route_response_selection_expression
+            .as_ref()
+            .map(|r| json!(r)),
         authorizer,
     })
 }
@@ -143,44 +108,37 @@ fn check_function(service: &Service, name: &str, at: &str) -> Result<()> {
     }
 }
 
-/// The name v3 gives an authorizer given by ARN: the ARN's last part.
-fn arn_name(arn: &str) -> String {
-    arn.rsplit(':').next().unwrap_or(arn).to_string()
-}
-
-/// An event's `authorizer` (`at` is its path): an ARN, a function of this service, or
-/// `{name, arn, identitySource}`.
-fn parse_authorizer(service: &Service, a: &Value, at: &str) -> Result<Authorizer> {
-    let default_source = json!(["route.request.header.Auth"]);
-    match a {
-        Value::String(a) if a.contains(':') => Ok(Authorizer {
-            name: arn_name(a),
-            uri: invocation_uri(json!(a)),
-            identity_source: default_source,
-            permission: json!(a),
+/// An event's authorizer: by ARN, or a function of this service (which must exist).
+fn resolve_authorizer(service: &Service, a: &WebsocketAuthorizer) -> Result<Authorizer> {
+    let mut authorizer = match &a.target {
+        WebsocketAuthorizerTarget::Arn { name, arn } => Authorizer {
+            name: name.clone(),
+            uri: invocation_uri(arn.clone()),
+            identity_source: Value::Null,
+            permission: arn.clone(),
             local: false,
             target: Value::Null,
             alias: None,
-        }),
-        Value::String(a) => {
-            check_function(service, a, at)?;
-            Ok(local_authorizer(service, a, default_source))
+        },
+        WebsocketAuthorizerTarget::Function { name, path } => {
+            check_function(service, name, path)?;
+            local_authorizer(service, name)
         }
-        Value::Object(o) => parse_authorizer_object(service, o, at, default_source),
-        _ => Err(err(
-            at,
-            "must be a function name, an ARN or an object (name, arn, identitySource)",
-        )),
-    }
+    };
+    authorizer.identity_source = match common::parsed(&a.identity_source)? {
+        Some(list) => json!(list),
+        None => json!(["route.request.header.Auth"]),
+    };
+    Ok(authorizer)
 }
 
 /// The authorizer function `name` of this service.
-fn local_authorizer(service: &Service, name: &str, identity_source: Value) -> Authorizer {
+fn local_authorizer(service: &Service, name: &str) -> Authorizer {
     let target = common::lambda_target_of(service, name);
     Authorizer {
         name: name.to_string(),
         uri: invocation_uri(target.clone()),
-        identity_source,
+        identity_source: Value::Null,
         permission: json!(naming::lambda_logical_id(name)),
         local: true,
         target,
@@ -188,69 +146,13 @@ fn local_authorizer(service: &Service, name: &str, identity_source: Value) -> Au
     }
 }
 
-fn parse_authorizer_object(
-    service: &Service,
-    a: &Map<String, Value>,
-    at: &str,
-    default_source: Value,
-) -> Result<Authorizer> {
-    for k in a.keys() {
-        if !["name", "arn", "identitySource"].contains(&k.as_str()) {
-            return Err(err(
-                format!("{at}.{k}"),
-                "unknown property; use name, arn, identitySource",
-            ));
-        }
-    }
-    let name = a.get("name").and_then(Value::as_str);
-    let by_arn = |name: String, arn: &Value| Authorizer {
-        name,
-        uri: invocation_uri(arn.clone()),
-        identity_source: Value::Null,
-        permission: arn.clone(),
-        local: false,
-        target: Value::Null,
-        alias: None,
-    };
-    let mut authorizer =
-        match (a.get("arn"), name) {
-            (Some(arn @ Value::String(s)), _) => by_arn(arn_name(s), arn),
-            (Some(arn @ Value::Object(_)), Some(n)) => by_arn(n.to_string(), arn),
-            (Some(Value::Object(_)), None) => return Err(err(
-                format!("{at}.name"),
-                "Websocket Authorizer: Non-string \"arn\" needs to be accompanied with \"name\"",
-            )),
-            (None, Some(n)) => {
-                check_function(service, n, &format!("{at}.name"))?;
-                local_authorizer(service, n, Value::Null)
-            }
-            _ => {
-                return Err(err(
-                    at,
-                    "needs `name` (a function of this service) or `arn`",
-                ))
-            }
-        };
-    authorizer.identity_source = match a.get("identitySource") {
-        None | Some(Value::Null) => default_source,
-        Some(v @ Value::Array(_)) => v.clone(),
-        Some(_) => {
-            return Err(err(
-                format!("{at}.identitySource"),
-                "must be a list of strings",
-            ))
-        }
-    };
-    Ok(authorizer)
-}
-
+/// Checks one event of `f` as the compiler reads it (its authorizer's function included).
 pub(crate) fn check_event(
     service: &Service,
     f: &Function,
-    index: usize,
-    settings: Option<&Value>,
+    parsed: &Parsed<Websocket>,
 ) -> Result<()> {
-    parse(service, f, index, settings.unwrap_or(&Value::Null)).map(drop)
+    resolve(service, f, common::parsed(parsed)?).map(drop)
 }
 
 /// v3 `getNormalizedWebsocketsRouteKey` + `WebsocketsRoute`.
@@ -286,36 +188,26 @@ struct Api {
 
 /// Compiles every `websocket` event of the service into `t`, in v3's order of steps.
 pub(crate) fn compile(ctx: &cr::Context<'_>, t: &mut Value) -> Result<()> {
-    let (service, config) = (ctx.service, ctx.config);
+    let service = ctx.service;
     let events = collect_events(service)?;
     if events.is_empty() {
         return Ok(());
     }
-    let empty = Map::new();
-    let p = config
-        .get("provider")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
+    let p = &service.provider.websocket;
     let logs = stage_logs(p)?;
-    let external = p
-        .get("apiGateway")
-        .and_then(|a| a.get("websocketApiId"))
-        .filter(|v| truthy(v))
-        .cloned();
     let api = Api {
-        external: external.is_some(),
-        id: external.unwrap_or_else(|| json!({"Ref": API_ID})),
+        external: p.api_id.is_some(),
+        id: p.api_id.clone().unwrap_or_else(|| json!({"Ref": API_ID})),
         description: p
-            .get("websocketsDescription")
-            .filter(|v| truthy(v))
-            .cloned()
+            .description
+            .clone()
             .unwrap_or(json!("Serverless Websockets")),
     };
     let Some(resources) = t["Resources"].as_object_mut() else {
         return Ok(());
     };
     if !api.external {
-        add_api(service, p, &api, resources);
+        add_api(service, &api, resources);
     }
     add_integrations(&api, &events, resources);
     add_route_responses(&api, &events, resources);
@@ -334,7 +226,7 @@ pub(crate) fn compile(ctx: &cr::Context<'_>, t: &mut Value) -> Result<()> {
         }
         resources.insert(STAGE_ID.into(), stage);
         if logs.is_some() {
-            resources.insert(LOG_GROUP_ID.into(), log_group(service, p));
+            resources.insert(LOG_GROUP_ID.into(), log_group(service));
             cr::ensure_api_gateway_cloud_watch_role(ctx, t);
         }
     }
@@ -355,45 +247,18 @@ pub(crate) fn compile(ctx: &cr::Context<'_>, t: &mut Value) -> Result<()> {
 /// v3 `compileStage`'s log settings for `provider.logs.websocket` (`true` or an object):
 /// `DefaultRouteSettings` (data trace, level) and, unless `accessLogging: false`, the
 /// `AccessLogSettings` into the log group. `None` without the setting.
-fn stage_logs(p: &Map<String, Value>) -> Result<Option<Map<String, Value>>> {
-    let logs = &p
-        .get("logs")
-        .map(|l| &l["websocket"])
-        .unwrap_or(&Value::Null);
-    if !truthy(logs) {
+fn stage_logs(p: &WebsocketProvider) -> Result<Option<Map<String, Value>>> {
+    let Some(logs) = &p.logs else {
         return Ok(None);
-    }
-    // JavaScript reads properties of `true` as undefined: every default.
-    let get = |k: &str| logs.get(k).filter(|v| !v.is_null());
-    let on = |k: &str| get(k).is_none_or(truthy);
-    let level = if !on("executionLogging") {
-        json!("OFF")
-    } else {
-        match get("level").filter(|l| truthy(l)) {
-            None => json!("INFO"),
-            Some(l) if l == "INFO" || l == "ERROR" => l.clone(),
-            Some(l) => {
-                let shown = l
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| l.to_string());
-                return Err(err(
-                    "provider.logs.websocket.level",
-                    format!("provider.logs.websocket.level is set to an invalid value. Support values are INFO, ERROR, got {shown}."),
-                ));
-            }
-        }
     };
+    let logs = common::parsed(logs)?;
     let mut out = Map::new();
     out.insert(
         "DefaultRouteSettings".into(),
-        json!({"DataTraceEnabled": on("fullExecutionData"), "LoggingLevel": level}),
+        json!({"DataTraceEnabled": logs.full_execution_data, "LoggingLevel": logs.level}),
     );
-    if on("accessLogging") {
-        let format = get("format")
-            .filter(|f| truthy(f))
-            .cloned()
-            .unwrap_or(json!(DEFAULT_LOG_FORMAT));
+    if logs.access_logging {
+        let format = logs.format.clone().unwrap_or(json!(DEFAULT_LOG_FORMAT));
         out.insert(
             "AccessLogSettings".into(),
             json!({
@@ -407,17 +272,21 @@ fn stage_logs(p: &Map<String, Value>) -> Result<Option<Map<String, Value>>> {
 
 /// v3's `/aws/websocket/<service>-<stage>` log group, with the provider's retention and data
 /// protection policy.
-fn log_group(service: &Service, p: &Map<String, Value>) -> Value {
+fn log_group(service: &Service) -> Value {
     let mut props = Map::new();
     props.insert(
         "LogGroupName".into(),
         json!(format!("/aws/websocket/{}-{}", service.name, service.stage)),
     );
-    for (key, from) in [
-        ("RetentionInDays", "logRetentionInDays"),
-        ("DataProtectionPolicy", "logDataProtectionPolicy"),
+    let p = &service.provider;
+    for (key, value) in [
+        ("RetentionInDays", &p.log_retention_in_days),
+        (
+            "DataProtectionPolicy",
+            &p.websocket.log_data_protection_policy,
+        ),
     ] {
-        if let Some(v) = p.get(from).filter(|v| truthy(v)) {
+        if let Some(v) = value.as_ref().filter(|v| truthy(v)) {
             props.insert(key.into(), v.clone());
         }
     }
@@ -428,8 +297,8 @@ fn collect_events(service: &Service) -> Result<Vec<Event>> {
     let mut events = Vec::new();
     for f in &service.functions {
         for e in &f.events {
-            if let Some(v) = is_websocket(e) {
-                events.push(parse(service, f, e.index, v)?);
+            if let Some(parsed) = is_websocket(e) {
+                events.push(resolve(service, f, common::parsed(parsed)?)?);
             }
         }
     }
@@ -437,34 +306,25 @@ fn collect_events(service: &Service) -> Result<Vec<Event>> {
 }
 
 /// The `AWS::ApiGatewayV2::Api`, and the execution role's right to post to its connections.
-fn add_api(
-    service: &Service,
-    p: &Map<String, Value>,
-    api: &Api,
-    resources: &mut Map<String, Value>,
-) {
-    let name = match p.get("websocketsApiName") {
-        Some(Value::String(n)) if !n.is_empty() => n.clone(),
-        _ => format!("{}-{}-websockets", service.stage, service.name),
-    };
+fn add_api(service: &Service, api: &Api, resources: &mut Map<String, Value>) {
+    let p = &service.provider.websocket;
+    let name = p
+        .api_name
+        .clone()
+        .unwrap_or_else(|| format!("{}-{}-websockets", service.stage, service.name));
     let mut props = Map::new();
     props.insert("Name".into(), json!(name));
     props.insert(
         "RouteSelectionExpression".into(),
-        p.get("websocketsApiRouteSelectionExpression")
-            .filter(|v| truthy(v))
-            .cloned()
+        p.route_selection_expression
+            .clone()
             .unwrap_or(json!("$request.body.action")),
     );
     props.insert("Description".into(), api.description.clone());
     props.insert("ProtocolType".into(), json!("WEBSOCKET"));
-    let use_tags = p
-        .get("websocket")
-        .and_then(|w| w.get("useProviderTags"))
-        .is_some_and(truthy);
-    if let Some(tags) = p.get("tags").filter(|v| truthy(v)) {
-        if use_tags {
-            props.insert("Tags".into(), tags.clone());
+    if let Some(tags) = &service.provider.tags {
+        if p.use_provider_tags {
+            props.insert("Tags".into(), Value::Object(tags.clone()));
         }
     }
     merge_into(

@@ -6,8 +6,10 @@
 //! Settings are parsed when the model is built, but a parse error is kept with the event, not
 //! returned: the compiler reports it when it checks the event, after the checks v3 runs first.
 
+mod alb;
 mod alexa;
 mod check;
+mod cloud_front;
 mod cloudwatch_event;
 mod cloudwatch_log;
 mod cognito_user_pool;
@@ -23,11 +25,16 @@ mod schedule;
 mod sns;
 mod sqs;
 mod stream;
+mod websocket;
 
 use serde_json::Value;
 
 use super::ModelError;
+pub use alb::{Alb, AlbAuthorizer, AlbConditions, AlbHeader, AlbHealthCheck, AlbProvider};
 pub use alexa::Alexa;
+pub use cloud_front::{
+    CachePolicy, CachePolicyRef, CloudFront, CloudFrontProvider, CloudFrontSettings,
+};
 pub use cloudwatch_event::CloudwatchEvent;
 pub use cloudwatch_log::CloudwatchLog;
 pub use cognito_user_pool::CognitoUserPool;
@@ -43,6 +50,9 @@ pub use schedule::Schedule;
 pub use sns::{DeadLetterTarget, Sns};
 pub use sqs::Sqs;
 pub use stream::{OnFailure, Stream, StreamOptions};
+pub use websocket::{
+    Websocket, WebsocketAuthorizer, WebsocketAuthorizerTarget, WebsocketLogs, WebsocketProvider,
+};
 
 /// One event of a function.
 #[derive(Debug, Clone)]
@@ -93,11 +103,13 @@ pub enum EventKind {
     ActiveMq(Parsed<Mq>),
     RabbitMq(Parsed<Mq>),
     Msk(Parsed<Msk>),
-    CloudFront(Raw),
-    Alb(Raw),
+    /// `None` for a bare `- cloudFront`.
+    CloudFront(Option<Parsed<CloudFront>>),
+    /// `None` for a bare `- alb`, which the compiler skips.
+    Alb(Option<Parsed<Alb>>),
     Http(Raw),
     HttpApi(Parsed<HttpApi>),
-    Websocket(Raw),
+    Websocket(Parsed<Websocket>),
     /// A family sls does not compile, by its name: the entry's key, the string itself, or the
     /// JSON text of an entry that is neither (`""` for an empty object).
     Unknown(String),
@@ -135,11 +147,13 @@ impl EventKind {
             "activemq" => EventKind::ActiveMq(mq::parse(family, function, index, settings)),
             "rabbitmq" => EventKind::RabbitMq(mq::parse(family, function, index, settings)),
             "msk" => EventKind::Msk(msk::parse(function, index, settings)),
-            "cloudFront" => EventKind::CloudFront(settings.cloned()),
-            "alb" => EventKind::Alb(settings.cloned()),
+            "cloudFront" => EventKind::CloudFront(
+                settings.map(|s| cloud_front::parse(function, index, Some(s))),
+            ),
+            "alb" => EventKind::Alb(settings.map(|s| alb::parse(function, index, Some(s)))),
             "http" => EventKind::Http(settings.cloned()),
             "httpApi" => EventKind::HttpApi(http_api::parse(function, index, settings)),
-            "websocket" => EventKind::Websocket(settings.cloned()),
+            "websocket" => EventKind::Websocket(websocket::parse(function, index, settings)),
             other => EventKind::Unknown(other.to_string()),
         }
     }

@@ -14,6 +14,11 @@ fn config(events: Value) -> Value {
 
 /// Packages `events`; returns the error's text and checks that `.serverless` was not created.
 fn refused(events: Value) -> String {
+    refused_config(config(events))
+}
+
+/// Packages `config`; returns the error's text and checks that `.serverless` was not created.
+fn refused_config(config: Value) -> String {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(
         tmp.path().join("handler.js"),
@@ -21,7 +26,6 @@ fn refused(events: Value) -> String {
     )
     .unwrap();
     let out = tmp.path().join(".serverless");
-    let config = config(events);
     let err = package(&PackageInput {
         service_dir: tmp.path(),
         config: &config,
@@ -312,4 +316,98 @@ fn alb_bad_input() {
         e.contains("events[0].alb.authorizer") && e.contains("No match for \"missing\""),
         "{e}"
     );
+}
+
+/// Each error names its path; the first bad event (in order) is the one reported.
+#[test]
+fn websocket_bad_input() {
+    let cases = [
+        (
+            json!(["websocket"]),
+            "functions.hello.events[0].websocket",
+            "must be a route key",
+        ),
+        (
+            json!([{"websocket": {"route": 1}}]),
+            "events[0].websocket.route",
+            "must be a string",
+        ),
+        (
+            json!([{"websocket": {"route": "r", "routeResponseSelectionExpression": "x"}}]),
+            "events[0].websocket.routeResponseSelectionExpression",
+            "$default",
+        ),
+        (
+            json!([{"websocket": {"route": "r", "authorizer": "nope"}}, {"websocket": {"route": 5}}]),
+            "events[0].websocket.authorizer",
+            "Function \"nope\" doesn't exist in this Service",
+        ),
+        (
+            json!([{"websocket": {"route": "r", "authorizer": {"name": "nope"}}}]),
+            "events[0].websocket.authorizer.name",
+            "Function \"nope\" doesn't exist in this Service",
+        ),
+        (
+            json!([{"websocket": {"route": "r", "authorizer": {"arn": {"Fn::GetAtt": ["A", "Arn"]}}}}]),
+            "events[0].websocket.authorizer.name",
+            "Non-string \"arn\" needs to be accompanied with \"name\"",
+        ),
+        (
+            json!([{"websocket": {"route": "r", "authorizer": {"arn": "arn:aws:lambda:r:1:function:a", "identitySource": "x"}}}]),
+            "events[0].websocket.authorizer.identitySource",
+            "must be a list of strings",
+        ),
+        // The named function is checked before `identitySource`.
+        (
+            json!([{"websocket": {"route": "r", "authorizer": {"name": "nope", "identitySource": "x"}}}]),
+            "events[0].websocket.authorizer.name",
+            "Function \"nope\" doesn't exist in this Service",
+        ),
+    ];
+    for (events, path, message) in cases {
+        let e = refused(events);
+        assert!(e.contains(path) && e.contains(message), "{e}");
+    }
+    let mut cfg = config(json!([{"websocket": "$connect"}]));
+    cfg["provider"]["logs"] = json!({"websocket": {"level": "DEBUG"}});
+    let e = refused_config(cfg);
+    assert!(
+        e.contains("provider.logs.websocket.level") && e.contains("got DEBUG"),
+        "{e}"
+    );
+}
+
+#[test]
+fn alb_settings_checked_against_the_provider() {
+    let arn = "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/lb/aaa/bbb";
+    let mut cfg = config(
+        json!([{"alb": {"listenerArn": arn, "priority": 1, "conditions": {"path": "/"}, "targetGroupName": "tg", "authorizer": "missing"}}]),
+    );
+    cfg["provider"]["alb"] = json!({"targetGroupPrefix": "p-"});
+    let e = refused_config(cfg);
+    assert!(
+        e.contains("events[0].alb.targetGroupName") && e.contains("exclusive"),
+        "{e}"
+    );
+    let e = refused(
+        json!([{"alb": {"listenerArn": arn, "priority": 1, "conditions": {"header": {"name": "x"}}}}]),
+    );
+    assert!(e.contains("events[0].alb.conditions.header[0]"), "{e}");
+}
+
+/// v3 checks the Lambda@Edge limits right after the event type, before the other settings.
+#[test]
+fn cloud_front_limits_come_before_the_other_settings() {
+    let e = refused(json!(["cloudFront"]));
+    assert!(
+        e.contains("functions.hello.events[0].cloudFront") && e.contains("must be an object"),
+        "{e}"
+    );
+    let mut cfg =
+        config(json!([{"cloudFront": {"eventType": "viewer-request", "origin": "nope"}}]));
+    cfg["functions"]["hello"]["memorySize"] = json!(1024);
+    let e = refused_config(cfg);
+    assert!(e.contains("functions.hello.memorySize"), "{e}");
+    let e = refused(json!([{"cloudFront": {"eventType": "viewer-request", "origin": "nope"}}]));
+    assert!(e.contains("events[0].cloudFront.origin"), "{e}");
 }
