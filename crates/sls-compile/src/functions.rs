@@ -17,7 +17,7 @@ use sls_config::model::{
 };
 
 /// A function needs a handler or an image (v3's checks of both).
-pub(super) fn check(service: &Service, f: &Function, config: &Value) -> Result<()> {
+pub(super) fn check(service: &Service, f: &Function) -> Result<()> {
     let key = &f.key;
     event_invoke_config(service, f, &mut Vec::new())?;
     if f.settings.file_system.is_some() && vpc_config(service, f).is_none() {
@@ -35,7 +35,7 @@ pub(super) fn check(service: &Service, f: &Function, config: &Value) -> Result<(
             format!("functions.{key}"),
             format!("Either \"handler\" or \"image\" property (not both) needs to be set on function \"{key}\""),
         )),
-        (None, Some(image)) => image::check(config, key, image),
+        (None, Some(image)) => image::check(service, key, image),
         (Some(_), None) => Ok(()),
     }?;
     if f.provisioned_concurrency.is_some() && f.snap_start {

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use crate::error::{DeployError, Result};
+use sls_config::model::Service;
 
 /// An image function's code: what `Code.ImageUri`, `ImageConfig` and the version's
 /// `CodeSha256` hold.
@@ -80,15 +81,15 @@ impl ResolvedImages {
     /// Stand-ins for the answers, where none is asked (`sls credentials policy` packages
     /// without AWS or docker): a zero digest for each tag, and each image to build in the
     /// service's repository (v3's name) of account `*`.
-    pub fn placeholders(config: &Value, stage: &str, region: &str) -> Self {
+    pub fn placeholders(service: &Service) -> Self {
         let zero = format!("sha256:{}", "0".repeat(64));
-        let service = config["service"].as_str().unwrap_or_default();
         let repository_uri = format!(
-            "*.dkr.ecr.{region}.amazonaws.com/{}",
-            ecr_repository_name(service, stage)
+            "*.dkr.ecr.{}.amazonaws.com/{}",
+            service.region,
+            ecr_repository_name(&service.name, &service.stage)
         );
         let mut answers = ResolvedImages::default();
-        for request in image_requests(config) {
+        for request in image_requests(service) {
             match request {
                 ImageRequest::Tag(t) => {
                     answers.tags.insert(t.uri, zero.clone());
@@ -157,14 +158,13 @@ fn is_ecr_uri(s: &str) -> bool {
 
 /// Every image of the service that needs AWS or docker, each once, in function order. An image
 /// with an error in its settings is left out: the compiler's check reports it at v3's point.
-pub fn image_requests(config: &Value) -> Vec<ImageRequest> {
+pub fn image_requests(service: &Service) -> Vec<ImageRequest> {
     let mut out = Vec::new();
-    let functions = config["functions"].as_object().into_iter().flatten();
-    for (key, f) in functions {
-        let Some(image) = f.get("image").filter(|i| sls_config::is_truthy(i)) else {
+    for f in &service.functions {
+        let Some(image) = f.image.as_ref().filter(|i| sls_config::is_truthy(i)) else {
             continue;
         };
-        if let Ok(Planned::Needs(r)) = plan(config, key, image) {
+        if let Ok(Planned::Needs(r)) = plan(service, &f.key, image) {
             let asked = out.iter().any(|o| match (o, &r) {
                 (ImageRequest::Tag(a), ImageRequest::Tag(b)) => a.uri == b.uri,
                 (ImageRequest::Build(a), ImageRequest::Build(b)) => a.name == b.name,
@@ -179,19 +179,19 @@ pub fn image_requests(config: &Value) -> Vec<ImageRequest> {
 }
 
 /// Checks the image of function `key` (`image` as written): v3's errors, before any AWS call.
-pub(crate) fn check(config: &Value, key: &str, image: &Value) -> Result<()> {
-    plan(config, key, image).map(drop)
+pub(crate) fn check(service: &Service, key: &str, image: &Value) -> Result<()> {
+    plan(service, key, image).map(drop)
 }
 
 /// The image of function `key` (`image` as written), resolved as v3 resolves it, with the
 /// caller's answers for tags and builds; or v3's error, or a refusal when the answer is missing.
 pub fn resolve_image(
-    config: &Value,
+    service: &Service,
     key: &str,
     image: &Value,
     answers: &ResolvedImages,
 ) -> Result<ResolvedImage> {
-    let mut resolved = match plan(config, key, image)? {
+    let mut resolved = match plan(service, key, image)? {
         Planned::Ready(r) => r,
         Planned::Needs(ImageRequest::Tag(t)) => match answers.tags.get(&t.uri) {
             // v3: the URI up to its first `:`, then `@` and the digest.
@@ -219,14 +219,10 @@ pub fn resolve_image(
 
 /// Every image function's image resolves with `answers`: checked before packaging, so an
 /// image nobody looked up or built is refused before anything is written.
-pub fn check_images(
-    service: &sls_config::model::Service,
-    config: &Value,
-    answers: &ResolvedImages,
-) -> Result<()> {
+pub fn check_images(service: &Service, answers: &ResolvedImages) -> Result<()> {
     for f in &service.functions {
         if let Some(image) = &f.image {
-            resolve_image(config, &f.key, image, answers)?;
+            resolve_image(service, &f.key, image, answers)?;
         }
     }
     Ok(())
@@ -241,7 +237,7 @@ fn pinned(repository: &str, digest: &str) -> ResolvedImage {
     }
 }
 
-fn plan(config: &Value, key: &str, image: &Value) -> Result<Planned> {
+fn plan(service: &Service, key: &str, image: &Value) -> Result<Planned> {
     let path = format!("functions.{key}.image");
     match image {
         Value::Object(o) => {
@@ -250,12 +246,12 @@ fn plan(config: &Value, key: &str, image: &Value) -> Result<Planned> {
             match (uri, name) {
                 (None, None) => Err(DeployError::config(path, format!("Either \"uri\" or \"name\" property needs to be set on image for function: {key}"))),
                 (Some(_), Some(_)) => Err(DeployError::config(path, format!("Either \"uri\" or \"name\" property (not both) needs to be set on image for function: {key}"))),
-                (Some(u), None) => from_uri(config, &path, as_str(u, &format!("{path}.uri"))?),
-                (None, Some(n)) => from_provider(config, as_str(n, &format!("{path}.name"))?),
+                (Some(u), None) => from_uri(service, &path, as_str(u, &format!("{path}.uri"))?),
+                (None, Some(n)) => from_provider(service, as_str(n, &format!("{path}.name"))?),
             }
         }
-        Value::String(s) if is_ecr_uri(s) => from_uri(config, &path, s),
-        Value::String(s) => from_provider(config, s),
+        Value::String(s) if is_ecr_uri(s) => from_uri(service, &path, s),
+        Value::String(s) => from_provider(service, s),
         _ => Err(DeployError::config(
             path,
             "must be an image URI, an image name or an object",
@@ -269,7 +265,7 @@ fn as_str<'a>(v: &'a Value, path: &str) -> Result<&'a str> {
 }
 
 /// v3 `resolveImageUriAndShaFromUri`: a digest is taken as written; a tag needs ECR.
-fn from_uri(config: &Value, path: &str, uri: &str) -> Result<Planned> {
+fn from_uri(service: &Service, path: &str, uri: &str) -> Result<Planned> {
     if let Some((_, digest)) = uri.split_once('@') {
         return Ok(Planned::Ready(ResolvedImage {
             uri: uri.to_string(),
@@ -282,7 +278,7 @@ fn from_uri(config: &Value, path: &str, uri: &str) -> Result<Planned> {
     }
     // v3 checks the region before asking ECR.
     let region = uri.split('.').nth(3).unwrap_or_default();
-    let service_region = config["provider"]["region"].as_str().unwrap_or("us-east-1");
+    let service_region = service.region.as_str();
     if region != service_region {
         return Err(DeployError::config(
             path,
@@ -309,9 +305,14 @@ fn from_uri(config: &Value, path: &str, uri: &str) -> Result<Planned> {
 
 /// An image named in `provider.ecr.images`: a URI there is resolved as above; a path is an
 /// image to build.
-fn from_provider(config: &Value, name: &str) -> Result<Planned> {
+fn from_provider(service: &Service, name: &str) -> Result<Planned> {
     let path = format!("provider.ecr.images.{name}");
-    let defined = &config["provider"]["ecr"]["images"][name];
+    let defined = service
+        .provider
+        .ecr
+        .images
+        .get(name)
+        .unwrap_or(&Value::Null);
     if !sls_config::is_truthy(defined) {
         return Err(DeployError::config(
             path,
@@ -320,9 +321,9 @@ fn from_provider(config: &Value, name: &str) -> Result<Planned> {
     }
     let o = match defined {
         Value::Object(o) => o,
-        Value::String(s) if is_ecr_uri(s) => return from_uri(config, &path, s),
+        Value::String(s) if is_ecr_uri(s) => return from_uri(service, &path, s),
         // v3: a string that is no ECR URI is the build context, with every default.
-        Value::String(s) => return Ok(build(config, name, s, &Map::new())),
+        Value::String(s) => return Ok(build(service, name, s, &Map::new())),
         _ => {
             return Err(DeployError::config(
                 path,
@@ -341,14 +342,14 @@ fn from_provider(config: &Value, name: &str) -> Result<Planned> {
                     return Err(DeployError::config(path, format!("The \"{key}\" property cannot be used with \"uri\" property \"{name}\"")));
                 }
             }
-            from_uri(config, &format!("{path}.uri"), as_str(u, &path)?)
+            from_uri(service, &format!("{path}.uri"), as_str(u, &path)?)
         }
-        (None, Some(d)) => Ok(build(config, name, as_str(d, &format!("{path}.path"))?, o)),
+        (None, Some(d)) => Ok(build(service, name, as_str(d, &format!("{path}.path"))?, o)),
     }
 }
 
 /// v3's build arguments for `provider.ecr.images.<name>` (defaults as v3's).
-fn build(config: &Value, name: &str, path: &str, o: &Map<String, Value>) -> Planned {
+fn build(service: &Service, name: &str, path: &str, o: &Map<String, Value>) -> Planned {
     let text = |v: &Value| match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -380,7 +381,7 @@ fn build(config: &Value, name: &str, path: &str, o: &Map<String, Value>) -> Plan
         build_args,
         cache_from,
         platform: string_or("platform", ""),
-        scan_on_push: sls_config::is_truthy(&config["provider"]["ecr"]["scanOnPush"]),
+        scan_on_push: service.provider.ecr.scan_on_push,
     }))
 }
 
@@ -407,7 +408,7 @@ mod tests {
     const DIGEST: &str = "6bb600b4d6e1d7cf521097177dd0c4e9ea373edb91984a505333be8ac9455d38";
 
     fn cfg() -> Value {
-        json!({"provider": {"region": "us-east-1", "ecr": {"scanOnPush": true, "images": {
+        json!({"service": "s", "provider": {"region": "us-east-1", "ecr": {"scanOnPush": true, "images": {
             "pinned": {"uri": format!("1.dkr.ecr.us-east-1.amazonaws.com/a@sha256:{DIGEST}")},
             "built": {"path": "./app", "file": "Dockerfile.dev", "buildArgs": {"A": "x", "N": 2},
                       "cacheFrom": ["c:1"], "platform": "linux/arm64"},
@@ -415,8 +416,13 @@ mod tests {
         }}}})
     }
 
+    /// The model of `config`, in us-east-1.
+    fn svc(config: &Value) -> Service {
+        Service::from_config(config, "dev", "us-east-1").unwrap()
+    }
+
     fn resolve(config: &Value, key: &str, image: &Value) -> Result<ResolvedImage> {
-        resolve_image(config, key, image, &ResolvedImages::default())
+        resolve_image(&svc(config), key, image, &ResolvedImages::default())
     }
 
     #[test]
@@ -454,7 +460,7 @@ mod tests {
             "c": {"image": "built"}, "d": {"image": {"name": "short"}},
             "e": {"image": "pinned"}, "f": {"handler": "h.h"}, "g": {"image": "missing"},
         });
-        let requests = image_requests(&config);
+        let requests = image_requests(&svc(&config));
         assert_eq!(
             requests,
             vec![
@@ -497,7 +503,7 @@ mod tests {
         );
         // v3: the tag URI up to its first `:`, then the digest.
         let r = resolve_image(
-            &config,
+            &svc(&config),
             "b",
             &json!({"uri": tag, "command": ["c"]}),
             &answers,
@@ -511,13 +517,13 @@ mod tests {
                 Some(json!({"Command": ["c"]}))
             )
         );
-        let r = resolve_image(&config, "c", &json!("built"), &answers).unwrap();
+        let r = resolve_image(&svc(&config), "c", &json!("built"), &answers).unwrap();
         assert_eq!(
             r.uri,
             format!("123.dkr.ecr.us-east-1.amazonaws.com/serverless-s-dev@{digest}")
         );
         // Without an answer: a refusal naming the property.
-        let e = resolve_image(&config, "d", &json!({"name": "short"}), &answers)
+        let e = resolve_image(&svc(&config), "d", &json!({"name": "short"}), &answers)
             .unwrap_err()
             .to_string();
         assert!(

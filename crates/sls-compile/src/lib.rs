@@ -58,7 +58,7 @@ pub fn check(service: &Service, config: &Value) -> Result<()> {
     refused::check(config)?;
     layers::layers(config)?;
     for f in &service.functions {
-        functions::check(service, f, config)?;
+        functions::check(service, f)?;
         events::check(service, f)?;
     }
     events::check_families(service, config)

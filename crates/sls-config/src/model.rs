@@ -119,6 +119,32 @@ pub struct Provider {
     pub alb: events::AlbProvider,
     /// `provider.cloudFront`.
     pub cloud_front: events::CloudFrontProvider,
+    /// `provider.ecr`.
+    pub ecr: EcrSettings,
+}
+
+/// `provider.ecr`: the images functions name (`images.<name>`: an image URI, a build path, or
+/// an object; sls-compile's image module reads each with v3's rules) and `scanOnPush`.
+#[derive(Debug, Clone, Default)]
+pub struct EcrSettings {
+    pub images: Map<String, Value>,
+    pub scan_on_push: bool,
+}
+
+impl EcrSettings {
+    fn from_json(p: &Map<String, Value>) -> Self {
+        let ecr = p.get("ecr");
+        EcrSettings {
+            images: ecr
+                .and_then(|e| e.get("images"))
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
+            scan_on_push: ecr
+                .and_then(|e| e.get("scanOnPush"))
+                .is_some_and(crate::is_truthy),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -293,6 +319,7 @@ impl Provider {
             websocket: events::WebsocketProvider::from_json(p),
             alb: events::AlbProvider::from_json(p),
             cloud_front: events::CloudFrontProvider::from_json(p),
+            ecr: EcrSettings::from_json(p),
             max_previous_deployment_artifacts: 5,
             ..Provider::default()
         };

@@ -338,7 +338,7 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
             // Refuse what cannot be deployed before any work is done.
             "aws:common:validate:validate" => {
                 compile::check(&st.service, config)?;
-                compile::check_images(&st.service, config, &st.answers.images)?
+                compile::check_images(&st.service, &st.answers.images)?
             }
             "package:initialize" => {
                 st.create_template = compile::core_template(&st.service);
@@ -354,8 +354,7 @@ impl<'a> Participant<PackageState<'a>> for Compiler {
             }
             "package:compileLayers" => compile_layers(st)?,
             "package:compileFunctions" => {
-                let artifacts =
-                    function_artifacts(&st.service, config, &st.artifacts, &st.answers.images)?;
+                let artifacts = function_artifacts(&st.service, &st.artifacts, &st.answers.images)?;
                 let dir = &st.artifact_directory_name;
                 let zips: Vec<_> = st.layers.iter().map(|l| l.zip.clone()).collect();
                 compile::compile_functions_with_layers(&st.service, dir, &artifacts, &zips, t)?
@@ -446,14 +445,13 @@ fn state_layers(
 /// with the caller's answers.
 fn function_artifacts(
     service: &Service,
-    config: &Value,
     artifacts: &[Artifact],
     images: &sls_compile::ResolvedImages,
 ) -> Result<Vec<FunctionArtifact>> {
     let mut out = Vec::with_capacity(service.functions.len());
     for f in &service.functions {
         let image = match &f.image {
-            Some(i) => Some(sls_compile::resolve_image(config, &f.key, i, images)?),
+            Some(i) => Some(sls_compile::resolve_image(service, &f.key, i, images)?),
             None => None,
         };
         let zip = artifacts.iter().find(|a| a.functions.contains(&f.key));

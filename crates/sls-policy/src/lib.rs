@@ -632,14 +632,15 @@ mod tests {
             "app": {"path": "./app"}}}}, "functions": {
             "built": {"image": "app"},
             "tagged": {"image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app:v1"}}});
-        let answers = sls_compile::ResolvedImages::placeholders(&config, "dev", "eu-west-1");
+        let model = Service::from_config(&config, "dev", "eu-west-1").unwrap();
+        let answers = sls_compile::ResolvedImages::placeholders(&model);
         let mut t = json!({"Resources": {}});
         for (id, key) in [
             ("BuiltLambdaFunction", "built"),
             ("TaggedLambdaFunction", "tagged"),
         ] {
             let image = &config["functions"][key]["image"];
-            let r = sls_compile::resolve_image(&config, key, image, &answers).unwrap();
+            let r = sls_compile::resolve_image(&model, key, image, &answers).unwrap();
             t["Resources"][id] = json!({"Type": "AWS::Lambda::Function", "Properties": {
                 "FunctionName": format!("svc-dev-{key}"), "PackageType": "Image",
                 "Code": {"ImageUri": r.uri}}});

@@ -182,8 +182,9 @@ pub fn policy(args: &CredentialsPolicyArgs, host: &Host) -> CliResult {
         .and_then(|n| n.to_str())
         .map(str::to_string);
     // Images are neither looked up nor built: the policy needs their repositories only.
-    let images =
-        sls_deploy::ResolvedImages::placeholders(&service.config, &service.stage, &service.region);
+    let model = sls_deploy::Service::from_config(&service.config, &service.stage, &service.region)
+        .map_err(|e| crate::error::hinted(&sls_deploy::DeployError::from(e)))?;
+    let images = sls_deploy::ResolvedImages::placeholders(&model);
     let pkg = sls_deploy::package_with_deployed(
         &sls_deploy::PackageInput {
             service_dir: &loaded.service_dir(host),

@@ -141,6 +141,12 @@ fn has_layers(service: &sls_config::Service) -> bool {
         .is_some_and(|l| !l.is_empty())
 }
 
+/// The typed model of the resolved service.
+fn model(service: &sls_config::Service) -> CliResult<sls_deploy::Service> {
+    sls_deploy::Service::from_config(&service.config, &service.stage, &service.region)
+        .map_err(|e| hinted(&sls_deploy::DeployError::from(e)))
+}
+
 /// What v3 asks AWS (and docker) while packaging, asked before sls packages: the deployed
 /// stack's outputs for a service with `layers` (when `stack` is set: `deploy function` packages
 /// no layer), and the container images' digests (tags looked up in ECR, images built with
@@ -154,12 +160,11 @@ fn aws_answers(
     service: &sls_config::Service,
     stack: bool,
 ) -> CliResult<AwsAnswers> {
-    let requests = sls_deploy::image_requests(&service.config);
+    let svc = model(service)?;
+    let requests = sls_deploy::image_requests(&svc);
     if !(stack && has_layers(service)) && requests.is_empty() {
         return Ok(AwsAnswers::default());
     }
-    let svc = sls_deploy::Service::from_config(&service.config, &service.stage, &service.region)
-        .map_err(|e| hinted(&sls_deploy::DeployError::from(e)))?;
     let stack_outputs = if stack && has_layers(service) {
         runtime
             .block_on(sls_deploy::stack_outputs(sdk, options, &svc.stack_name))
@@ -225,25 +230,25 @@ pub fn package(args: &PackageArgs, host: &Host) -> CliResult {
     )?;
     // v3 asks CloudFormation for the deployed stack while packaging `layers`, and ECR (and
     // docker) for container images.
-    let answers = if has_layers(&service) || !sls_deploy::image_requests(&service.config).is_empty()
-    {
-        let aws = crate::aws::Aws::connect(host, &loaded)?;
-        let options = AwsOptions {
-            s3_path_style: sls_aws::uses_local_endpoint(&host.env, "S3"),
-            ..AwsOptions::default()
+    let answers =
+        if has_layers(&service) || !sls_deploy::image_requests(&model(&service)?).is_empty() {
+            let aws = crate::aws::Aws::connect(host, &loaded)?;
+            let options = AwsOptions {
+                s3_path_style: sls_aws::uses_local_endpoint(&host.env, "S3"),
+                ..AwsOptions::default()
+            };
+            aws_answers(
+                host,
+                &loaded,
+                &aws.sdk,
+                &aws.runtime,
+                &options,
+                &service,
+                true,
+            )?
+        } else {
+            AwsAnswers::default()
         };
-        aws_answers(
-            host,
-            &loaded,
-            &aws.sdk,
-            &aws.runtime,
-            &options,
-            &service,
-            true,
-        )?
-    } else {
-        AwsAnswers::default()
-    };
     let pkg = package_service(
         host,
         &loaded,

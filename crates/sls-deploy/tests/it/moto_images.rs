@@ -29,6 +29,11 @@ fn pack_with(dir: &Path, config: &Value, images: ResolvedImages) -> PackageResul
     pack_answered(dir, config, answers)
 }
 
+/// What the service's images need from ECR or docker.
+fn requests_of(config: &Value) -> Vec<sls_deploy::ImageRequest> {
+    image_requests(&sls_deploy::Service::from_config(config, "dev", "us-east-1").unwrap())
+}
+
 /// Pushes a manifest under `tag` to moto's repository; the digest ECR gives it.
 async fn push_manifest(ecr: &aws_sdk_ecr::Client, repository: &str, tag: &str, n: u32) -> String {
     // moto's digest is that of the layers' digests.
@@ -86,7 +91,7 @@ async fn a_tag_is_looked_up_in_ecr_deployed_and_redeployed_when_it_moves() {
         repository: "serverless-tagged-dev",
     };
     let resolve = || async {
-        let requests = image_requests(&config);
+        let requests = requests_of(&config);
         assert_eq!(requests.len(), 1, "one lookup for one tag: {requests:?}");
         resolve_images(&cfg, &opts(), &requests, &site, &NoDocker, &|_| {})
             .await
@@ -143,7 +148,7 @@ async fn a_tag_is_looked_up_in_ecr_deployed_and_redeployed_when_it_moves() {
     let e = resolve_images(
         &cfg,
         &opts(),
-        &image_requests(&missing),
+        &requests_of(&missing),
         &site,
         &NoDocker,
         &|_| {},
@@ -215,7 +220,7 @@ async fn an_image_is_built_pushed_to_the_service_repository_and_removed_with_it(
     let answers = resolve_images(
         &cfg,
         &opts(),
-        &image_requests(&config),
+        &requests_of(&config),
         &site,
         &docker,
         &|_| {},
@@ -292,7 +297,7 @@ async fn without_docker_the_build_is_refused_naming_the_image_and_nothing_is_cre
         service_dir: d,
         repository: "serverless-imgsvc-dev",
     };
-    let requests = image_requests(&config);
+    let requests = requests_of(&config);
     // The real docker runner, with a PATH that has no docker.
     let empty = tempfile::tempdir().unwrap();
     let mut env = std::collections::BTreeMap::new();
