@@ -6,10 +6,12 @@
 
 use serde_json::{Map, Value};
 
+mod api_gateway;
 pub mod events;
 mod plugins;
 mod role;
 mod settings;
+pub use api_gateway::{ApiGateway, RestApiResource};
 pub use events::{Event, EventKind};
 pub use plugins::FunctionPluginOptions;
 pub use role::ExecutionRole;
@@ -113,6 +115,9 @@ pub struct Provider {
     pub function_defaults: FunctionDefaults,
     /// The generated execution role's settings.
     pub execution_role: ExecutionRole,
+    /// `provider.apiGateway` (`None` when absent): read by the REST API compiler, which
+    /// reports an error kept here at the step v3 checks it.
+    pub api_gateway: Option<events::Parsed<ApiGateway>>,
 }
 
 #[derive(Debug, Clone)]
@@ -285,6 +290,7 @@ impl Provider {
             log_retention_in_days: p.get("logRetentionInDays").cloned(),
             function_defaults: FunctionDefaults::from_json(p),
             max_previous_deployment_artifacts: 5,
+            api_gateway: api_gateway::parse(p),
             ..Provider::default()
         };
         // `serverless print` shows the normalised form: `deploymentBucket` (name or null) plus

@@ -96,24 +96,17 @@ fn quota_throttle(props: &mut Map<String, Value>, quota: Option<&Value>, throttl
 }
 
 pub(crate) fn compile(s: &Settings<'_>, deployment_id: &str, out: &mut Output) -> Result<()> {
-    let api_keys = match s.api_gateway.get("apiKeys") {
-        None | Some(Value::Null) => None,
-        Some(Value::Array(a)) => Some(a.clone()),
-        Some(_) => return Err(DeployError::config(AT_KEYS, "must be a list")),
-    };
-    let usage_plan = s.api_gateway.get("usagePlan").filter(|v| !v.is_null());
-    if let Some(p) = usage_plan {
-        if !p.is_array() && !p.is_object() {
-            return Err(DeployError::config(
-                AT_PLAN,
-                "must be an object or a list of named plans",
-            ));
-        }
-    }
+    let api_keys = s.api_gateway.api_keys.as_ref().map_err(|e| e.clone())?;
+    let usage_plan = s
+        .api_gateway
+        .usage_plan
+        .as_ref()
+        .map_err(|e| e.clone())?
+        .as_ref();
     let names = plan_names(usage_plan);
 
     // API keys
-    if let Some(keys) = &api_keys {
+    if let Some(keys) = api_keys {
         let mut number = 0;
         for (i, def) in keys.iter().enumerate() {
             let at = format!("{AT_KEYS}[{i}]");
@@ -218,7 +211,7 @@ pub(crate) fn compile(s: &Settings<'_>, deployment_id: &str, out: &mut Output) -
     }
 
     // Usage-plan keys
-    if let Some(keys) = &api_keys {
+    if let Some(keys) = api_keys {
         let mut number = 0;
         for def in keys {
             let named = def

@@ -403,13 +403,7 @@ pub(crate) fn compile_request_validators(
         "ApiGateway{}RequestValidator",
         naming::normalize_name_alphanumeric(&s.service.name)
     );
-    let provider_schemas = s
-        .api_gateway
-        .get("request")
-        .and_then(|r| r.get("schemas"))
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let provider_schemas = &s.api_gateway.request_schemas;
     for e in events {
         let resource_name = tree.resource_name(&e.path);
         let method_id = naming::api_gateway_method_logical_id(&resource_name, &e.method);

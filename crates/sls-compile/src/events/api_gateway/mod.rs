@@ -21,7 +21,7 @@ use crate::error::{DeployError, Result};
 use crate::merge;
 use crate::naming;
 pub(crate) use sls_config::is_truthy as truthy;
-use sls_config::model::{Event, EventKind, Function, Service};
+use sls_config::model::{ApiGateway, Event, EventKind, Function, Service};
 
 pub(crate) use authorizers::Authorizer;
 pub(crate) use cors::Cors;
@@ -43,25 +43,6 @@ const EVENT_KEYS: &[&str] = &[
     "request",
     "response",
 ];
-const PROVIDER_API_GATEWAY_KEYS: &[&str] = &[
-    "apiKeys",
-    "apiKeySourceType",
-    "binaryMediaTypes",
-    "description",
-    "disableDefaultEndpoint",
-    // Applied to the stage after the deployment (`aws::api_gateway_stage`), as v3 does.
-    "metrics",
-    "minimumCompressionSize",
-    "request",
-    "resourcePolicy",
-    "restApiId",
-    "restApiResources",
-    "restApiRootResourceId",
-    "shouldStartNameWithService",
-    "usagePlan",
-    "websocketApiId",
-];
-
 /// One `http` event, normalised as v3's `validate()` leaves it.
 #[derive(Debug, Clone)]
 pub(crate) struct HttpEvent {
@@ -88,11 +69,12 @@ pub(crate) struct HttpEvent {
     pub connection_id: Option<Value>,
 }
 
-/// The provider settings this step reads, from the raw configuration.
+/// The provider settings this step reads.
 pub(crate) struct Settings<'a> {
     pub service: &'a Service,
-    /// `provider.apiGateway` (an empty object when absent).
-    pub api_gateway: Map<String, Value>,
+    /// `provider.apiGateway` (its defaults when absent).
+    pub api_gateway: &'a ApiGateway,
+    /// The other provider settings, from the raw configuration.
     pub provider: &'a Map<String, Value>,
 }
 
@@ -103,15 +85,11 @@ impl<'a> Settings<'a> {
             .get("provider")
             .and_then(Value::as_object)
             .unwrap_or_else(|| EMPTY.get_or_init(Map::new));
-        let api_gateway = match provider.get("apiGateway") {
-            None | Some(Value::Null) => Map::new(),
-            Some(Value::Object(o)) => o.clone(),
-            Some(_) => {
-                return Err(DeployError::config(
-                    "provider.apiGateway",
-                    "must be an object",
-                ))
-            }
+        static DEFAULT: std::sync::OnceLock<ApiGateway> = std::sync::OnceLock::new();
+        let api_gateway = match &service.provider.api_gateway {
+            None => DEFAULT.get_or_init(ApiGateway::default),
+            Some(Ok(ag)) => ag,
+            Some(Err(e)) => return Err(e.clone().into()),
         };
         Ok(Settings {
             service,
@@ -122,22 +100,22 @@ impl<'a> Settings<'a> {
 
     /// v3 `getApiGatewayRestApiId`.
     pub fn rest_api_id(&self) -> Value {
-        match self.api_gateway.get("restApiId") {
-            Some(v) if truthy(v) => v.clone(),
-            _ => json!({"Ref": naming::REST_API_LOGICAL_ID}),
+        match &self.api_gateway.rest_api_id {
+            Some(v) => v.clone(),
+            None => json!({"Ref": naming::REST_API_LOGICAL_ID}),
         }
     }
 
     /// v3 `getApiGatewayRestApiRootResourceId`.
     pub fn root_resource_id(&self) -> Value {
-        match self.api_gateway.get("restApiRootResourceId") {
-            Some(v) if truthy(v) => v.clone(),
-            _ => json!({"Fn::GetAtt": [naming::REST_API_LOGICAL_ID, "RootResourceId"]}),
+        match &self.api_gateway.rest_api_root_resource_id {
+            Some(v) => v.clone(),
+            None => json!({"Fn::GetAtt": [naming::REST_API_LOGICAL_ID, "RootResourceId"]}),
         }
     }
 
     pub fn is_external(&self) -> bool {
-        self.api_gateway.get("restApiId").is_some_and(truthy)
+        self.api_gateway.rest_api_id.is_some()
     }
 
     pub fn stage(&self) -> &str {
@@ -671,23 +649,7 @@ fn is_http(event: &Event) -> Option<&Value> {
 
 /// Provider-level refusals and checks (v3 `validate()`'s provider part).
 fn check_provider(s: &Settings<'_>) -> Result<()> {
-    let ag = &s.api_gateway;
-    for k in ag.keys() {
-        if !PROVIDER_API_GATEWAY_KEYS.contains(&k.as_str()) {
-            return Err(DeployError::config(
-                format!("provider.apiGateway.{k}"),
-                "is not a supported setting; remove it",
-            ));
-        }
-    }
-    if ag.get("restApiId").is_some_and(truthy)
-        && !ag.get("restApiRootResourceId").is_some_and(truthy)
-    {
-        return Err(DeployError::config(
-            "provider.apiGateway.restApiRootResourceId",
-            "Missing required \"provider.apiGateway.restApiRootResourceId\" property (needed if \"provider.apiGateway.restApiId\" is provided)",
-        ));
-    }
+    s.api_gateway.check.clone()?;
     let p = s.provider;
     // `provider.tracing.apiGateway`, `provider.apiGateway.metrics`, the stage tags
     // (`provider.tags`/`stackTags`) and `provider.logs.restApi` are applied after the
@@ -737,7 +699,7 @@ pub(crate) fn compile(ctx: &cr::Context<'_>, instance_id: &str, t: &mut Value) -
     let mut deployment_props = Map::new();
     deployment_props.insert("RestApiId".into(), s.rest_api_id());
     deployment_props.insert("StageName".into(), json!(s.stage()));
-    if let Some(d) = s.api_gateway.get("description").filter(|v| truthy(v)) {
+    if let Some(d) = &s.api_gateway.description {
         deployment_props.insert("Description".into(), d.clone());
     }
     out.add(
@@ -910,7 +872,7 @@ fn compile_rest_api(s: &Settings<'_>, out: &mut Output) -> Result<()> {
     };
     let name = naming::api_gateway_name(
         api_name.as_deref(),
-        ag.get("shouldStartNameWithService").is_some_and(truthy),
+        ag.should_start_name_with_service,
         &s.service.name,
         s.stage(),
     );
@@ -935,10 +897,10 @@ fn compile_rest_api(s: &Settings<'_>, out: &mut Output) -> Result<()> {
     };
     let mut props = Map::new();
     props.insert("Name".into(), json!(name));
-    if let Some(b) = ag.get("binaryMediaTypes").filter(|v| truthy(v)) {
+    if let Some(b) = &ag.binary_media_types {
         props.insert("BinaryMediaTypes".into(), b.clone());
     }
-    if let Some(d) = ag.get("disableDefaultEndpoint").filter(|v| !v.is_null()) {
+    if let Some(d) = &ag.disable_default_endpoint {
         props.insert("DisableExecuteApiEndpoint".into(), d.clone());
     }
     let mut endpoint = json!({"Types": [endpoint_type]});
@@ -952,33 +914,18 @@ fn compile_rest_api(s: &Settings<'_>, out: &mut Output) -> Result<()> {
         endpoint["VpcEndpointIds"] = ids.clone();
     }
     props.insert("EndpointConfiguration".into(), endpoint);
-    match ag.get("resourcePolicy") {
-        Some(policy)
-            if policy.as_array().is_some_and(|a| !a.is_empty())
-                || policy.as_object().is_some_and(|o| !o.is_empty()) =>
-        {
-            props.insert(
-                "Policy".into(),
-                json!({"Version": "2012-10-17", "Statement": policy}),
-            );
-        }
-        _ => {
-            props.insert("Policy".into(), json!(""));
-        }
+    let policy = match &ag.resource_policy {
+        Some(policy) => json!({"Version": "2012-10-17", "Statement": policy}),
+        None => json!(""),
+    };
+    props.insert("Policy".into(), policy);
+    if let Some(t) = ag.api_key_source_type.clone()? {
+        props.insert("ApiKeySourceType".into(), json!(t));
     }
-    if let Some(t) = ag.get("apiKeySourceType").filter(|v| truthy(v)) {
-        let Some(t) = t.as_str() else {
-            return Err(DeployError::config(
-                "provider.apiGateway.apiKeySourceType",
-                "must be HEADER or AUTHORIZER",
-            ));
-        };
-        props.insert("ApiKeySourceType".into(), json!(t.to_uppercase()));
-    }
-    if let Some(m) = ag.get("minimumCompressionSize").filter(|v| !v.is_null()) {
+    if let Some(m) = &ag.minimum_compression_size {
         props.insert("MinimumCompressionSize".into(), m.clone());
     }
-    if let Some(d) = ag.get("description").filter(|v| truthy(v)) {
+    if let Some(d) = &ag.description {
         props.insert("Description".into(), d.clone());
     }
     out.add(
