@@ -157,7 +157,7 @@ fn compile_event(
             cloud_front::parse(f, index, settings.as_ref()).map(drop)
         }
         EventKind::Alb(_) => Ok(()), // checked with the other events in `check_families`
-        EventKind::Http(settings) => api_gateway::check_event(service, f, index, settings.as_ref()),
+        EventKind::Http(parsed) => api_gateway::check_event(service, f, index, parsed),
         EventKind::HttpApi(parsed) => common::parsed(parsed).map(drop),
         EventKind::Websocket(settings) => {
             websocket::check_event(service, f, index, settings.as_ref())

@@ -12,6 +12,7 @@ mod cloudwatch_event;
 mod cloudwatch_log;
 mod cognito_user_pool;
 mod event_bridge;
+mod http;
 mod http_api;
 mod iot;
 mod iot_fleet_provisioning;
@@ -32,6 +33,7 @@ pub use cloudwatch_event::CloudwatchEvent;
 pub use cloudwatch_log::CloudwatchLog;
 pub use cognito_user_pool::CognitoUserPool;
 pub use event_bridge::{EventBridge, RetryPolicy};
+pub use http::{Http, HttpAuthorizer, HttpCors, HttpParse, ALLOWED_METHODS};
 pub use http_api::{HttpApi, RouteAuthorizer};
 pub use iot::Iot;
 pub use iot_fleet_provisioning::IotFleetProvisioning;
@@ -95,7 +97,7 @@ pub enum EventKind {
     Msk(Parsed<Msk>),
     CloudFront(Raw),
     Alb(Raw),
-    Http(Raw),
+    Http(HttpParse),
     HttpApi(Parsed<HttpApi>),
     Websocket(Raw),
     /// A family sls does not compile, by its name: the entry's key, the string itself, or the
@@ -137,7 +139,7 @@ impl EventKind {
             "msk" => EventKind::Msk(msk::parse(function, index, settings)),
             "cloudFront" => EventKind::CloudFront(settings.cloned()),
             "alb" => EventKind::Alb(settings.cloned()),
-            "http" => EventKind::Http(settings.cloned()),
+            "http" => EventKind::Http(http::parse(function, index, settings)),
             "httpApi" => EventKind::HttpApi(http_api::parse(function, index, settings)),
             "websocket" => EventKind::Websocket(settings.cloned()),
             other => EventKind::Unknown(other.to_string()),

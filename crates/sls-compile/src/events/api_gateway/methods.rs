@@ -6,55 +6,13 @@ use serde_json::{json, Map, Value};
 
 use super::resources::Tree;
 use super::{authorizers, truthy, HttpEvent, Output, Settings};
-use crate::error::{DeployError, Result};
+use crate::error::Result;
 use crate::merge;
 use crate::naming;
 
 /// v3's default request templates for the `lambda` integration (recorded from 3.40.0).
 const JSON_TEMPLATE: &str = include_str!("request-template-json.vtl");
 const FORM_TEMPLATE: &str = include_str!("request-template-form.vtl");
-
-const RESPONSE_KEYS: &[&str] = &["contentHandling", "headers", "template", "statusCodes"];
-
-/// Checks `response` of a lambda/http/mock integration.
-pub(crate) fn check_response(r: &Map<String, Value>, at: &str) -> Result<()> {
-    for k in r.keys() {
-        if !RESPONSE_KEYS.contains(&k.as_str()) {
-            return Err(DeployError::config(
-                format!("{at}.{k}"),
-                format!(
-                    "unknown property \"{k}\" (supported: {}); remove it",
-                    RESPONSE_KEYS.join(", ")
-                ),
-            ));
-        }
-    }
-    if let Some(codes) = r.get("statusCodes") {
-        let Some(codes) = codes.as_object() else {
-            return Err(DeployError::config(
-                format!("{at}.statusCodes"),
-                "must be an object of status code → {pattern, template, headers}",
-            ));
-        };
-        for (code, c) in codes {
-            if code.len() != 3 || !code.chars().all(|c| c.is_ascii_digit()) || !c.is_object() {
-                return Err(DeployError::config(
-                    format!("{at}.statusCodes.{code}"),
-                    "must be a three-digit status code with an object of pattern, template, headers",
-                ));
-            }
-        }
-    }
-    if let Some(h) = r.get("headers") {
-        if !h.is_object() {
-            return Err(DeployError::config(
-                format!("{at}.headers"),
-                "must be an object",
-            ));
-        }
-    }
-    Ok(())
-}
 
 /// What a permission needs: the function and the event.
 pub(crate) struct PermissionMapping {
