@@ -267,7 +267,7 @@ fn mock_request_response(
     response: Option<Map<String, Value>>,
 ) -> Result<()> {
     if let Some(req) = request {
-        check_request(&req, "MOCK", &at)?;
+        check_request(&req, "MOCK", at)?;
         for k in ["parameters", "uri", "method", "schemas"] {
             if req.contains_key(k) {
                 return Err(err(
@@ -306,9 +306,9 @@ fn integration_request_response(
         ));
     }
     let mut req = request.unwrap_or_default();
-    check_request(&req, &ev.integration, &at)?;
+    check_request(&req, &ev.integration, at)?;
     if let Some(p) = req.get("parameters").cloned() {
-        req.insert("parameters".into(), request_parameters(&p, &at)?);
+        req.insert("parameters".into(), request_parameters(&p, at)?);
     }
     // v3 `getRequestPassThrough`
     if !req.get("passThrough").is_some_and(truthy) {
@@ -382,7 +382,7 @@ fn proxy_request(
             }
         }
         if let Some(p) = req.get("parameters").cloned() {
-            req.insert("parameters".into(), request_parameters(&p, &at)?);
+            req.insert("parameters".into(), request_parameters(&p, at)?);
         }
         if !req.is_empty() {
             ev.request = Some(req);
@@ -574,4 +574,66 @@ fn check_response(r: &Map<String, Value>, at: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(settings: Value) -> HttpParse {
+        parse("hello", 0, Some(&settings))
+    }
+
+    #[test]
+    fn settings_are_typed() {
+        let p = read(json!({
+            "path": "/users/{id}/",
+            "method": "GET",
+            "integration": "lambda",
+            "cors": true,
+            "authorizer": {"name": "auth", "resultTtlInSeconds": 0, "type": "request"},
+            "request": {"parameters": {"paths": {"id": true}}}
+        }));
+        assert_eq!(p.authorizer_function.as_deref(), Some("auth"));
+        let http = p.settings.expect("valid");
+        assert_eq!(
+            (http.path.as_str(), http.method.as_str()),
+            ("users/{id}", "get")
+        );
+        assert_eq!(http.integration, "AWS");
+        let cors = http.cors.expect("cors");
+        assert_eq!(cors.methods, ["OPTIONS", "GET"]);
+        let a = http.authorizer.expect("authorizer");
+        assert_eq!(a.function.as_deref(), Some("auth"));
+        assert_eq!(a.identity_source, None);
+        let request = http.request.expect("request");
+        assert_eq!(
+            request["parameters"],
+            json!({"method.request.path.id": true})
+        );
+        assert_eq!(request["passThrough"], json!("NEVER"));
+        let short = read(json!("POST /")).settings.expect("valid");
+        assert_eq!((short.path.as_str(), short.method.as_str()), ("", "post"));
+        assert_eq!(short.integration, "AWS_PROXY");
+    }
+
+    /// The authorizer's function is kept when a later check fails: the compiler checks it
+    /// first, as v3 does; an error before the authorizer leaves it unset.
+    #[test]
+    fn errors_keep_their_path_and_the_authorizer_function() {
+        let later = read(json!({"path": "a", "method": "get", "authorizer": "auth", "cors": 5}));
+        assert_eq!(later.authorizer_function.as_deref(), Some("auth"));
+        let e = later.settings.expect_err("an error");
+        assert_eq!(e.path, "functions.hello.events[0].http.cors");
+        let earlier = read(json!({"path": "a", "method": "fetch", "authorizer": "auth"}));
+        assert_eq!(earlier.authorizer_function, None);
+        let e = earlier.settings.expect_err("an error");
+        assert_eq!(e.path, "functions.hello.events[0].http.method");
+        let bare = parse("hello", 0, None);
+        assert!(!bare.written);
+        assert_eq!(
+            bare.settings.expect_err("an error").path,
+            "functions.hello.events[0].http"
+        );
+    }
 }
