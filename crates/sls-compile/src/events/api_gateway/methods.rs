@@ -42,10 +42,7 @@ fn alias_of(s: &Settings<'_>, key: &str) -> Option<naming::TargetAlias> {
 }
 
 fn parameters(http: &HttpEvent) -> Option<&Map<String, Value>> {
-    http.request
-        .as_ref()
-        .and_then(|r| r.get("parameters"))
-        .and_then(Value::as_object)
+    http.request.as_ref()?.parameters.as_ref()
 }
 
 /// `required` of one request parameter (`true`, or `{required, mappedValue}`).
@@ -92,12 +89,11 @@ fn integration(http: &HttpEvent, alias: Option<&naming::TargetAlias>) -> Value {
             i.insert("Uri".into(), lambda_uri(&http.function, alias));
         }
         "HTTP" | "HTTP_PROXY" => {
-            if let Some(uri) = req.and_then(|r| r.get("uri")) {
+            if let Some(uri) = req.and_then(|r| r.uri.as_ref()) {
                 i.insert("Uri".into(), uri.clone());
             }
             let m = req
-                .and_then(|r| r.get("method"))
-                .and_then(Value::as_str)
+                .and_then(|r| r.method.as_deref())
                 .unwrap_or(&http.method);
             i.insert("IntegrationHttpMethod".into(), json!(m.to_uppercase()));
             if let Some(ct) = &http.connection_type {
@@ -110,16 +106,10 @@ fn integration(http: &HttpEvent, alias: Option<&naming::TargetAlias>) -> Value {
         _ => {}
     }
     if matches!(t, "AWS" | "HTTP" | "MOCK") {
-        if let Some(p) = req
-            .and_then(|r| r.get("passThrough"))
-            .filter(|v| !v.is_null())
-        {
+        if let Some(p) = req.and_then(|r| r.pass_through.as_ref()) {
             i.insert("PassthroughBehavior".into(), p.clone());
         }
-        if let Some(c) = req
-            .and_then(|r| r.get("contentHandling"))
-            .filter(|v| !v.is_null())
-        {
+        if let Some(c) = req.and_then(|r| r.content_handling.as_ref()) {
             i.insert("ContentHandling".into(), c.clone());
         }
         let mut templates = Map::new();
@@ -130,10 +120,7 @@ fn integration(http: &HttpEvent, alias: Option<&naming::TargetAlias>) -> Value {
                 json!(FORM_TEMPLATE),
             );
         }
-        if let Some(custom) = req
-            .and_then(|r| r.get("template"))
-            .and_then(Value::as_object)
-        {
+        if let Some(custom) = req.and_then(|r| r.template.as_ref()) {
             for (ct, tpl) in custom {
                 if tpl.is_null() {
                     templates.remove(ct);
@@ -386,12 +373,7 @@ pub(crate) fn compile_request_validators(
             out.resources[&method_id]["Properties"]["RequestValidatorId"] =
                 json!({"Ref": validator_id});
         }
-        let Some(schemas) = e
-            .request
-            .as_ref()
-            .and_then(|r| r.get("schemas"))
-            .and_then(Value::as_object)
-        else {
+        let Some(schemas) = e.request.as_ref().and_then(|r| r.schemas.as_ref()) else {
             continue;
         };
         for (content_type, schema) in schemas {

@@ -21,7 +21,7 @@ use crate::error::{DeployError, Result};
 use crate::merge;
 use crate::naming;
 pub(crate) use sls_config::is_truthy as truthy;
-use sls_config::model::events::{HttpCors, HttpParse};
+use sls_config::model::events::{HttpCors, HttpParse, HttpRequest};
 use sls_config::model::{ApiGateway, Event, EventKind, Function, Service};
 
 pub(crate) use authorizers::Authorizer;
@@ -43,8 +43,7 @@ pub(crate) struct HttpEvent {
     pub private: bool,
     pub operation_id: Option<Value>,
     pub authorizer: Option<Authorizer>,
-    /// `request`, with `parameters` flattened to `method.request.<location>.<name>` keys.
-    pub request: Option<Map<String, Value>>,
+    pub request: Option<HttpRequest>,
     /// `response`, with v3's default status codes filled in.
     pub response: Option<Map<String, Value>>,
     pub is_async: bool,

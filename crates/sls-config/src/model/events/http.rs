@@ -46,13 +46,48 @@ pub struct Http {
     pub private: bool,
     pub operation_id: Option<Value>,
     pub authorizer: Option<HttpAuthorizer>,
-    /// `request`, with `parameters` flattened to `method.request.<location>.<name>` keys.
-    pub request: Option<Map<String, Value>>,
+    pub request: Option<HttpRequest>,
     /// `response`, with v3's default status codes filled in.
     pub response: Option<Map<String, Value>>,
     pub is_async: bool,
     pub connection_type: Option<String>,
     pub connection_id: Option<Value>,
+}
+
+/// `request` of an `http` event, as the integration reads it (the keys an integration does
+/// not take are refused by the parse).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HttpRequest {
+    /// `parameters` flattened to `method.request.<location>.<name>` keys.
+    pub parameters: Option<Map<String, Value>>,
+    /// `schemas`: content type → model schema (when an object).
+    pub schemas: Option<Map<String, Value>>,
+    /// `template`: content type → mapping template.
+    pub template: Option<Map<String, Value>>,
+    /// `passThrough`, when not null (v3's `NEVER` default for the lambda integration).
+    pub pass_through: Option<Value>,
+    /// `contentHandling`, when not null.
+    pub content_handling: Option<Value>,
+    /// `uri` (http and http-proxy integrations), as written.
+    pub uri: Option<Value>,
+    /// `method` of the http integration, when a string.
+    pub method: Option<String>,
+}
+
+impl HttpRequest {
+    fn from_map(r: &Map<String, Value>) -> HttpRequest {
+        let object = |k: &str| r.get(k).and_then(Value::as_object).cloned();
+        let not_null = |k: &str| r.get(k).filter(|v| !v.is_null()).cloned();
+        HttpRequest {
+            parameters: object("parameters"),
+            schemas: object("schemas"),
+            template: object("template"),
+            pass_through: not_null("passThrough"),
+            content_handling: not_null("contentHandling"),
+            uri: r.get("uri").cloned(),
+            method: r.get("method").and_then(Value::as_str).map(str::to_string),
+        }
+    }
 }
 
 /// An `http` event as parsed: its settings, or the first error in v3's order of checks.
@@ -276,7 +311,7 @@ fn mock_request_response(
                 ));
             }
         }
-        ev.request = Some(req);
+        ev.request = Some(HttpRequest::from_map(&req));
     }
     if let Some(r) = response {
         check_response(&r, &format!("{at}.response"))?;
@@ -331,7 +366,7 @@ fn integration_request_response(
     if ev.integration == "AWS" && resp.is_empty() {
         resp.insert("statusCodes".into(), default_status_codes());
     }
-    ev.request = Some(req);
+    ev.request = Some(HttpRequest::from_map(&req));
     ev.response = Some(resp);
     Ok(())
 }
@@ -385,7 +420,7 @@ fn proxy_request(
             req.insert("parameters".into(), request_parameters(&p, at)?);
         }
         if !req.is_empty() {
-            ev.request = Some(req);
+            ev.request = Some(HttpRequest::from_map(&req));
         }
     }
     if response.is_some() {
@@ -607,11 +642,9 @@ mod tests {
         assert_eq!(a.function.as_deref(), Some("auth"));
         assert_eq!(a.identity_source, None);
         let request = http.request.expect("request");
-        assert_eq!(
-            request["parameters"],
-            json!({"method.request.path.id": true})
-        );
-        assert_eq!(request["passThrough"], json!("NEVER"));
+        let parameters = json!({"method.request.path.id": true});
+        assert_eq!(request.parameters.as_ref(), parameters.as_object());
+        assert_eq!(request.pass_through, Some(json!("NEVER")));
         let short = read(json!("POST /")).settings.expect("valid");
         assert_eq!((short.path.as_str(), short.method.as_str()), ("", "post"));
         assert_eq!(short.integration, "AWS_PROXY");
