@@ -33,7 +33,10 @@ pub use cloudwatch_event::CloudwatchEvent;
 pub use cloudwatch_log::CloudwatchLog;
 pub use cognito_user_pool::CognitoUserPool;
 pub use event_bridge::{EventBridge, RetryPolicy};
-pub use http::{Http, HttpAuthorizer, HttpCors, HttpParse, HttpRequest, ALLOWED_METHODS};
+pub use http::{
+    Http, HttpAuthorizer, HttpCors, HttpParse, HttpRequest, HttpResponse, StatusCode,
+    ALLOWED_METHODS,
+};
 pub use http_api::{HttpApi, RouteAuthorizer};
 pub use iot::Iot;
 pub use iot_fleet_provisioning::IotFleetProvisioning;

@@ -9,6 +9,7 @@ use super::{authorizers, truthy, HttpEvent, Output, Settings};
 use crate::error::Result;
 use crate::merge;
 use crate::naming;
+use sls_config::model::events::HttpResponse;
 
 /// v3's default request templates for the `lambda` integration (recorded from 3.40.0).
 const JSON_TEMPLATE: &str = include_str!("request-template-json.vtl");
@@ -166,35 +167,29 @@ fn prefixed(headers: &Map<String, Value>, value: impl Fn(&Value) -> Value) -> Ma
         .collect()
 }
 
-type Obj = Map<String, Value>;
-
-fn status_codes(http: &HttpEvent) -> Option<(&Obj, &Obj)> {
-    let r = http.response.as_ref()?;
-    let codes = r.get("statusCodes").and_then(Value::as_object)?;
-    Some((r, codes))
+/// The headers of every status code: CORS's, then `response.headers`.
+fn response_headers(http: &HttpEvent, r: &HttpResponse) -> Map<String, Value> {
+    let mut headers = cors_headers(http, "true");
+    for (k, v) in r.headers.iter().flatten() {
+        headers.insert(k.clone(), v.clone());
+    }
+    headers
 }
 
 fn integration_responses(http: &HttpEvent) -> Value {
     let mut out = Vec::new();
-    if let Some((r, codes)) = status_codes(http) {
-        let mut headers = cors_headers(http, "true");
-        if let Some(h) = r.get("headers").and_then(Value::as_object) {
-            for (k, v) in h {
-                headers.insert(k.clone(), v.clone());
-            }
-        }
-        for (code, config) in codes {
+    if let Some(r) = &http.response {
+        let headers = response_headers(http, r);
+        for c in &r.status_codes {
             let mut params = prefixed(&headers, Value::clone);
-            if let Some(h) = config.get("headers").and_then(Value::as_object) {
-                for (k, v) in prefixed(h, Value::clone) {
-                    params.insert(k, v);
-                }
+            for (k, v) in prefixed(c.headers.as_ref().unwrap_or(&Map::new()), Value::clone) {
+                params.insert(k, v);
             }
             let mut templates = Map::new();
-            if let Some(t) = r.get("template").filter(|t| !t.is_null()) {
+            if let Some(t) = &r.template {
                 templates.insert("application/json".into(), t.clone());
             }
-            match config.get("template") {
+            match &c.template {
                 Some(Value::String(s)) => {
                     templates.insert("application/json".into(), json!(s));
                 }
@@ -206,20 +201,16 @@ fn integration_responses(http: &HttpEvent) -> Value {
                 _ => {}
             }
             let mut ir = Map::new();
-            ir.insert("StatusCode".into(), json!(code));
+            ir.insert("StatusCode".into(), json!(c.code));
             ir.insert(
                 "SelectionPattern".into(),
-                config
-                    .get("pattern")
-                    .filter(|p| truthy(p))
-                    .cloned()
-                    .unwrap_or(json!("")),
+                c.pattern.clone().unwrap_or(json!("")),
             );
             ir.insert("ResponseParameters".into(), Value::Object(params));
             ir.insert("ResponseTemplates".into(), Value::Object(templates));
-            if code.starts_with('2') {
-                if let Some(c) = r.get("contentHandling").filter(|c| !c.is_null()) {
-                    ir.insert("ContentHandling".into(), c.clone());
+            if c.code.starts_with('2') {
+                if let Some(ch) = &r.content_handling {
+                    ir.insert("ContentHandling".into(), ch.clone());
                 }
             }
             out.push(Value::Object(ir));
@@ -231,24 +222,17 @@ fn integration_responses(http: &HttpEvent) -> Value {
 fn method_responses(http: &HttpEvent) -> Value {
     let mut out = Vec::new();
     if matches!(http.integration.as_str(), "AWS" | "HTTP" | "MOCK") {
-        if let Some((r, codes)) = status_codes(http) {
-            let mut headers = cors_headers(http, "true");
-            if let Some(h) = r.get("headers").and_then(Value::as_object) {
-                for (k, v) in h {
-                    headers.insert(k.clone(), v.clone());
-                }
-            }
-            for (code, config) in codes {
+        if let Some(r) = &http.response {
+            let headers = response_headers(http, r);
+            for c in &r.status_codes {
                 let mut params = prefixed(&headers, |_| json!(true));
-                if let Some(h) = config.get("headers").and_then(Value::as_object) {
-                    for (k, v) in prefixed(h, |_| json!(true)) {
-                        params.insert(k, v);
-                    }
+                for (k, v) in prefixed(c.headers.as_ref().unwrap_or(&Map::new()), |_| json!(true)) {
+                    params.insert(k, v);
                 }
                 out.push(json!({
                     "ResponseParameters": params,
                     "ResponseModels": {},
-                    "StatusCode": code,
+                    "StatusCode": c.code,
                 }));
             }
         }

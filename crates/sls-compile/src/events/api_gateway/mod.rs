@@ -21,7 +21,7 @@ use crate::error::{DeployError, Result};
 use crate::merge;
 use crate::naming;
 pub(crate) use sls_config::is_truthy as truthy;
-use sls_config::model::events::{HttpCors, HttpParse, HttpRequest};
+use sls_config::model::events::{HttpCors, HttpParse, HttpRequest, HttpResponse};
 use sls_config::model::{ApiGateway, Event, EventKind, Function, Service};
 
 pub(crate) use authorizers::Authorizer;
@@ -44,8 +44,7 @@ pub(crate) struct HttpEvent {
     pub operation_id: Option<Value>,
     pub authorizer: Option<Authorizer>,
     pub request: Option<HttpRequest>,
-    /// `response`, with v3's default status codes filled in.
-    pub response: Option<Map<String, Value>>,
+    pub response: Option<HttpResponse>,
     pub is_async: bool,
     pub connection_type: Option<String>,
     pub connection_id: Option<Value>,

@@ -47,8 +47,8 @@ pub struct Http {
     pub operation_id: Option<Value>,
     pub authorizer: Option<HttpAuthorizer>,
     pub request: Option<HttpRequest>,
-    /// `response`, with v3's default status codes filled in.
-    pub response: Option<Map<String, Value>>,
+    /// `response` (lambda, http and mock integrations), with v3's default status codes.
+    pub response: Option<HttpResponse>,
     pub is_async: bool,
     pub connection_type: Option<String>,
     pub connection_id: Option<Value>,
@@ -86,6 +86,56 @@ impl HttpRequest {
             content_handling: not_null("contentHandling"),
             uri: r.get("uri").cloned(),
             method: r.get("method").and_then(Value::as_str).map(str::to_string),
+        }
+    }
+}
+
+/// `response` of an `http` event.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HttpResponse {
+    /// `headers`: header → value, for every status code.
+    pub headers: Option<Map<String, Value>>,
+    /// `template`, when not null: the `application/json` template of every status code.
+    pub template: Option<Value>,
+    /// `contentHandling`, when not null (applied to the 2xx codes).
+    pub content_handling: Option<Value>,
+    /// `statusCodes`, in order.
+    pub status_codes: Vec<StatusCode>,
+}
+
+/// One of `response.statusCodes`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusCode {
+    /// The three-digit code.
+    pub code: String,
+    /// `pattern`, when set (JavaScript-truthy): the selection pattern.
+    pub pattern: Option<Value>,
+    /// `headers`: header → value.
+    pub headers: Option<Map<String, Value>>,
+    /// `template`: a string (the `application/json` template) or content type → template.
+    pub template: Option<Value>,
+}
+
+impl HttpResponse {
+    fn from_map(r: &Map<String, Value>) -> HttpResponse {
+        let codes = r.get("statusCodes").and_then(Value::as_object);
+        HttpResponse {
+            headers: r.get("headers").and_then(Value::as_object).cloned(),
+            template: r.get("template").filter(|t| !t.is_null()).cloned(),
+            content_handling: r.get("contentHandling").filter(|c| !c.is_null()).cloned(),
+            status_codes: codes
+                .into_iter()
+                .flatten()
+                .map(|(code, c)| StatusCode {
+                    code: code.clone(),
+                    pattern: c.get("pattern").filter(|p| truthy(p)).cloned(),
+                    headers: c.get("headers").and_then(Value::as_object).cloned(),
+                    template: c
+                        .get("template")
+                        .filter(|t| t.is_string() || t.is_object())
+                        .cloned(),
+                })
+                .collect(),
         }
     }
 }
@@ -321,7 +371,7 @@ fn mock_request_response(
                 "a mock integration's response needs statusCodes",
             ));
         }
-        ev.response = Some(r);
+        ev.response = Some(HttpResponse::from_map(&r));
     }
     Ok(())
 }
@@ -367,7 +417,7 @@ fn integration_request_response(
         resp.insert("statusCodes".into(), default_status_codes());
     }
     ev.request = Some(HttpRequest::from_map(&req));
-    ev.response = Some(resp);
+    ev.response = Some(HttpResponse::from_map(&resp));
     Ok(())
 }
 
