@@ -11,7 +11,9 @@ pub mod events;
 mod plugins;
 mod role;
 mod settings;
-pub use api_gateway::{ApiGateway, RestApiResource};
+pub use api_gateway::{
+    ApiGateway, ApiKey, ApiKeyEntry, ApiKeys, NamedPlan, RestApiResource, UsagePlan,
+};
 pub use events::{Event, EventKind};
 pub use plugins::FunctionPluginOptions;
 pub use role::ExecutionRole;

@@ -6,6 +6,10 @@
 
 use serde_json::{Map, Value};
 
+mod api_keys;
+
+pub use api_keys::{ApiKey, ApiKeyEntry, ApiKeys, NamedPlan, UsagePlan};
+
 use super::events::Parsed;
 use super::ModelError;
 use crate::is_truthy;
@@ -44,10 +48,8 @@ pub struct ApiGateway {
     pub rest_api_root_resource_id: Option<Value>,
     /// `restApiResources`: the existing API's resources by path.
     pub rest_api_resources: Parsed<Vec<RestApiResource>>,
-    /// `apiKeys`, when set: each entry as written (a name, an object, or `<plan>: [keys]`).
-    pub api_keys: Parsed<Option<Vec<Value>>>,
-    /// `usagePlan`, when set: an object (one plan) or a list of `<name>: {quota, throttle}`.
-    pub usage_plan: Parsed<Option<Value>>,
+    /// `apiKeys` and `usagePlan`, checked together (v3 checks them in one step).
+    pub api_keys: Parsed<ApiKeys>,
     /// `resourcePolicy`, when a non-empty list or object.
     pub resource_policy: Option<Value>,
     /// `minimumCompressionSize`, when not null.
@@ -103,18 +105,7 @@ impl ApiGateway {
             rest_api_id: truthy("restApiId"),
             rest_api_root_resource_id: truthy("restApiRootResourceId"),
             rest_api_resources: rest_api_resources(o.get("restApiResources")),
-            api_keys: match o.get("apiKeys") {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::Array(a)) => Ok(Some(a.clone())),
-                Some(_) => Err(ModelError::new(format!("{AT}.apiKeys"), "must be a list")),
-            },
-            usage_plan: match not_null("usagePlan") {
-                Some(p) if !p.is_array() && !p.is_object() => Err(ModelError::new(
-                    format!("{AT}.usagePlan"),
-                    "must be an object or a list of named plans",
-                )),
-                p => Ok(p),
-            },
+            api_keys: api_keys::parse(o),
             resource_policy: o
                 .get("resourcePolicy")
                 .filter(|p| {
@@ -270,10 +261,6 @@ mod tests {
         assert_eq!(
             path(ag.api_keys.clone().map(|_| ())),
             "provider.apiGateway.apiKeys"
-        );
-        assert_eq!(
-            path(ag.usage_plan.clone().map(|_| ())),
-            "provider.apiGateway.usagePlan"
         );
         assert_eq!(
             path(ag.rest_api_resources.clone().map(|_| ())),
