@@ -6,10 +6,14 @@
 
 use serde_json::{Map, Value};
 
+mod api_gateway;
 pub mod events;
 mod plugins;
 mod role;
 mod settings;
+pub use api_gateway::{
+    ApiGateway, ApiKey, ApiKeyEntry, ApiKeys, NamedPlan, RestApiResource, UsagePlan,
+};
 pub use events::{Event, EventKind};
 pub use plugins::FunctionPluginOptions;
 pub use role::ExecutionRole;
@@ -121,6 +125,9 @@ pub struct Provider {
     pub cloud_front: events::CloudFrontProvider,
     /// `provider.ecr`.
     pub ecr: EcrSettings,
+    /// `provider.apiGateway` (`None` when absent): read by the REST API compiler, which
+    /// reports an error kept here at the step v3 checks it.
+    pub api_gateway: Option<events::Parsed<ApiGateway>>,
 }
 
 /// `provider.ecr`: the images functions name (`images.<name>`: an image URI, a build path, or
@@ -321,6 +328,7 @@ impl Provider {
             cloud_front: events::CloudFrontProvider::from_json(p),
             ecr: EcrSettings::from_json(p),
             max_previous_deployment_artifacts: 5,
+            api_gateway: api_gateway::parse(p),
             ..Provider::default()
         };
         // `serverless print` shows the normalised form: `deploymentBucket` (name or null) plus

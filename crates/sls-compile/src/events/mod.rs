@@ -155,7 +155,7 @@ fn compile_event(
         EventKind::Msk(parsed) => common::parsed(parsed).map(drop),
         EventKind::CloudFront(parsed) => cloud_front::check_event(f, index, parsed.as_ref()),
         EventKind::Alb(_) => Ok(()), // checked with the other events in `check_families`
-        EventKind::Http(settings) => api_gateway::check_event(service, f, index, settings.as_ref()),
+        EventKind::Http(parsed) => api_gateway::check_event(service, f, index, parsed),
         EventKind::HttpApi(parsed) => common::parsed(parsed).map(drop),
         EventKind::Websocket(parsed) => websocket::check_event(service, f, parsed),
         EventKind::Unknown(family) => Err(DeployError::UnsupportedEvent {

@@ -14,6 +14,7 @@ mod cloudwatch_event;
 mod cloudwatch_log;
 mod cognito_user_pool;
 mod event_bridge;
+mod http;
 mod http_api;
 mod iot;
 mod iot_fleet_provisioning;
@@ -39,6 +40,10 @@ pub use cloudwatch_event::CloudwatchEvent;
 pub use cloudwatch_log::CloudwatchLog;
 pub use cognito_user_pool::CognitoUserPool;
 pub use event_bridge::{EventBridge, RetryPolicy};
+pub use http::{
+    Http, HttpAuthorizer, HttpCors, HttpParse, HttpRequest, HttpResponse, StatusCode,
+    ALLOWED_METHODS,
+};
 pub use http_api::{HttpApi, RouteAuthorizer};
 pub use iot::Iot;
 pub use iot_fleet_provisioning::IotFleetProvisioning;
@@ -65,9 +70,6 @@ pub struct Event {
     pub shared: bool,
     pub kind: EventKind,
 }
-
-/// Settings as written: `None` for a bare `- <family>` string.
-pub type Raw = Option<Value>;
 
 /// Parsed settings, or the error (property path and message) the compiler reports.
 pub type Parsed<T> = Result<T, ModelError>;
@@ -107,7 +109,7 @@ pub enum EventKind {
     CloudFront(Option<Parsed<CloudFront>>),
     /// `None` for a bare `- alb`, which the compiler skips.
     Alb(Option<Parsed<Alb>>),
-    Http(Raw),
+    Http(HttpParse),
     HttpApi(Parsed<HttpApi>),
     Websocket(Parsed<Websocket>),
     /// A family sls does not compile, by its name: the entry's key, the string itself, or the
@@ -151,7 +153,7 @@ impl EventKind {
                 settings.map(|s| cloud_front::parse(function, index, Some(s))),
             ),
             "alb" => EventKind::Alb(settings.map(|s| alb::parse(function, index, Some(s)))),
-            "http" => EventKind::Http(settings.cloned()),
+            "http" => EventKind::Http(http::parse(function, index, settings)),
             "httpApi" => EventKind::HttpApi(http_api::parse(function, index, settings)),
             "websocket" => EventKind::Websocket(websocket::parse(function, index, settings)),
             other => EventKind::Unknown(other.to_string()),

@@ -50,7 +50,6 @@ pub(crate) fn endpoints(
     service: &Service,
     outputs: &[(String, String, Option<String>)],
 ) -> Vec<String> {
-    use serde_json::Value;
     let mut out = Vec::new();
     for (key, value, _) in outputs {
         if !(key.starts_with("ServiceEndpoint") || key.starts_with("HttpApiUrl")) {
@@ -59,25 +58,17 @@ pub(crate) fn endpoints(
         let http_api = key.starts_with("HttpApiUrl");
         if !http_api && value.starts_with("https://") {
             for f in &service.functions {
+                // Events as sls-config parsed them (path without its outer `/`); an event
+                // that does not parse was never deployed.
                 for e in f.events.iter().filter_map(|e| match &e.kind {
-                    EventKind::Http(Some(settings)) => Some(settings),
+                    EventKind::Http(parsed) => parsed.settings.as_ref().ok(),
                     _ => None,
                 }) {
-                    let (method, path) = match e {
-                        Value::String(s) => {
-                            let mut p = s.split(' ');
-                            (p.next().unwrap_or(""), p.next().unwrap_or(""))
-                        }
-                        _ => (
-                            e.get("method").and_then(Value::as_str).unwrap_or(""),
-                            e.get("path").and_then(Value::as_str).unwrap_or(""),
-                        ),
-                    };
-                    let path = if path == "/" {
+                    let method = &e.method;
+                    let path = if e.path.is_empty() {
                         String::new()
                     } else {
-                        let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
-                        format!("/{}", parts.join("/"))
+                        format!("/{}", e.path)
                     };
                     out.push(format!("{} - {value}{path}", method.to_uppercase()));
                 }

@@ -68,6 +68,14 @@ fn authorizer_naming_an_unknown_function() {
             "Function \"nope\" doesn't exist in this Service",
         ],
     );
+    // v3 checks the function before the settings that follow the authorizer (`cors`).
+    expect(
+        svc(json!([{"http": {"path": "a", "method": "get", "authorizer": "nope", "cors": "yes"}}])),
+        &[
+            "functions.hello.events[0].http.authorizer",
+            "Function \"nope\" doesn't exist in this Service",
+        ],
+    );
     let mut cfg =
         svc(json!([{"httpApi": {"path": "/a", "method": "get", "authorizer": "missing"}}]));
     expect(

@@ -6,55 +6,14 @@ use serde_json::{json, Map, Value};
 
 use super::resources::Tree;
 use super::{authorizers, truthy, HttpEvent, Output, Settings};
-use crate::error::{DeployError, Result};
+use crate::error::Result;
 use crate::merge;
 use crate::naming;
+use sls_config::model::events::HttpResponse;
 
 /// v3's default request templates for the `lambda` integration (recorded from 3.40.0).
 const JSON_TEMPLATE: &str = include_str!("request-template-json.vtl");
 const FORM_TEMPLATE: &str = include_str!("request-template-form.vtl");
-
-const RESPONSE_KEYS: &[&str] = &["contentHandling", "headers", "template", "statusCodes"];
-
-/// Checks `response` of a lambda/http/mock integration.
-pub(crate) fn check_response(r: &Map<String, Value>, at: &str) -> Result<()> {
-    for k in r.keys() {
-        if !RESPONSE_KEYS.contains(&k.as_str()) {
-            return Err(DeployError::config(
-                format!("{at}.{k}"),
-                format!(
-                    "unknown property \"{k}\" (supported: {}); remove it",
-                    RESPONSE_KEYS.join(", ")
-                ),
-            ));
-        }
-    }
-    if let Some(codes) = r.get("statusCodes") {
-        let Some(codes) = codes.as_object() else {
-            return Err(DeployError::config(
-                format!("{at}.statusCodes"),
-                "must be an object of status code → {pattern, template, headers}",
-            ));
-        };
-        for (code, c) in codes {
-            if code.len() != 3 || !code.chars().all(|c| c.is_ascii_digit()) || !c.is_object() {
-                return Err(DeployError::config(
-                    format!("{at}.statusCodes.{code}"),
-                    "must be a three-digit status code with an object of pattern, template, headers",
-                ));
-            }
-        }
-    }
-    if let Some(h) = r.get("headers") {
-        if !h.is_object() {
-            return Err(DeployError::config(
-                format!("{at}.headers"),
-                "must be an object",
-            ));
-        }
-    }
-    Ok(())
-}
 
 /// What a permission needs: the function and the event.
 pub(crate) struct PermissionMapping {
@@ -84,10 +43,7 @@ fn alias_of(s: &Settings<'_>, key: &str) -> Option<naming::TargetAlias> {
 }
 
 fn parameters(http: &HttpEvent) -> Option<&Map<String, Value>> {
-    http.request
-        .as_ref()
-        .and_then(|r| r.get("parameters"))
-        .and_then(Value::as_object)
+    http.request.as_ref()?.parameters.as_ref()
 }
 
 /// `required` of one request parameter (`true`, or `{required, mappedValue}`).
@@ -134,12 +90,11 @@ fn integration(http: &HttpEvent, alias: Option<&naming::TargetAlias>) -> Value {
             i.insert("Uri".into(), lambda_uri(&http.function, alias));
         }
         "HTTP" | "HTTP_PROXY" => {
-            if let Some(uri) = req.and_then(|r| r.get("uri")) {
+            if let Some(uri) = req.and_then(|r| r.uri.as_ref()) {
                 i.insert("Uri".into(), uri.clone());
             }
             let m = req
-                .and_then(|r| r.get("method"))
-                .and_then(Value::as_str)
+                .and_then(|r| r.method.as_deref())
                 .unwrap_or(&http.method);
             i.insert("IntegrationHttpMethod".into(), json!(m.to_uppercase()));
             if let Some(ct) = &http.connection_type {
@@ -152,16 +107,10 @@ fn integration(http: &HttpEvent, alias: Option<&naming::TargetAlias>) -> Value {
         _ => {}
     }
     if matches!(t, "AWS" | "HTTP" | "MOCK") {
-        if let Some(p) = req
-            .and_then(|r| r.get("passThrough"))
-            .filter(|v| !v.is_null())
-        {
+        if let Some(p) = req.and_then(|r| r.pass_through.as_ref()) {
             i.insert("PassthroughBehavior".into(), p.clone());
         }
-        if let Some(c) = req
-            .and_then(|r| r.get("contentHandling"))
-            .filter(|v| !v.is_null())
-        {
+        if let Some(c) = req.and_then(|r| r.content_handling.as_ref()) {
             i.insert("ContentHandling".into(), c.clone());
         }
         let mut templates = Map::new();
@@ -172,10 +121,7 @@ fn integration(http: &HttpEvent, alias: Option<&naming::TargetAlias>) -> Value {
                 json!(FORM_TEMPLATE),
             );
         }
-        if let Some(custom) = req
-            .and_then(|r| r.get("template"))
-            .and_then(Value::as_object)
-        {
+        if let Some(custom) = req.and_then(|r| r.template.as_ref()) {
             for (ct, tpl) in custom {
                 if tpl.is_null() {
                     templates.remove(ct);
@@ -221,35 +167,29 @@ fn prefixed(headers: &Map<String, Value>, value: impl Fn(&Value) -> Value) -> Ma
         .collect()
 }
 
-type Obj = Map<String, Value>;
-
-fn status_codes(http: &HttpEvent) -> Option<(&Obj, &Obj)> {
-    let r = http.response.as_ref()?;
-    let codes = r.get("statusCodes").and_then(Value::as_object)?;
-    Some((r, codes))
+/// The headers of every status code: CORS's, then `response.headers`.
+fn response_headers(http: &HttpEvent, r: &HttpResponse) -> Map<String, Value> {
+    let mut headers = cors_headers(http, "true");
+    for (k, v) in r.headers.iter().flatten() {
+        headers.insert(k.clone(), v.clone());
+    }
+    headers
 }
 
 fn integration_responses(http: &HttpEvent) -> Value {
     let mut out = Vec::new();
-    if let Some((r, codes)) = status_codes(http) {
-        let mut headers = cors_headers(http, "true");
-        if let Some(h) = r.get("headers").and_then(Value::as_object) {
-            for (k, v) in h {
-                headers.insert(k.clone(), v.clone());
-            }
-        }
-        for (code, config) in codes {
+    if let Some(r) = &http.response {
+        let headers = response_headers(http, r);
+        for c in &r.status_codes {
             let mut params = prefixed(&headers, Value::clone);
-            if let Some(h) = config.get("headers").and_then(Value::as_object) {
-                for (k, v) in prefixed(h, Value::clone) {
-                    params.insert(k, v);
-                }
+            for (k, v) in prefixed(c.headers.as_ref().unwrap_or(&Map::new()), Value::clone) {
+                params.insert(k, v);
             }
             let mut templates = Map::new();
-            if let Some(t) = r.get("template").filter(|t| !t.is_null()) {
+            if let Some(t) = &r.template {
                 templates.insert("application/json".into(), t.clone());
             }
-            match config.get("template") {
+            match &c.template {
                 Some(Value::String(s)) => {
                     templates.insert("application/json".into(), json!(s));
                 }
@@ -261,20 +201,16 @@ fn integration_responses(http: &HttpEvent) -> Value {
                 _ => {}
             }
             let mut ir = Map::new();
-            ir.insert("StatusCode".into(), json!(code));
+            ir.insert("StatusCode".into(), json!(c.code));
             ir.insert(
                 "SelectionPattern".into(),
-                config
-                    .get("pattern")
-                    .filter(|p| truthy(p))
-                    .cloned()
-                    .unwrap_or(json!("")),
+                c.pattern.clone().unwrap_or(json!("")),
             );
             ir.insert("ResponseParameters".into(), Value::Object(params));
             ir.insert("ResponseTemplates".into(), Value::Object(templates));
-            if code.starts_with('2') {
-                if let Some(c) = r.get("contentHandling").filter(|c| !c.is_null()) {
-                    ir.insert("ContentHandling".into(), c.clone());
+            if c.code.starts_with('2') {
+                if let Some(ch) = &r.content_handling {
+                    ir.insert("ContentHandling".into(), ch.clone());
                 }
             }
             out.push(Value::Object(ir));
@@ -286,24 +222,17 @@ fn integration_responses(http: &HttpEvent) -> Value {
 fn method_responses(http: &HttpEvent) -> Value {
     let mut out = Vec::new();
     if matches!(http.integration.as_str(), "AWS" | "HTTP" | "MOCK") {
-        if let Some((r, codes)) = status_codes(http) {
-            let mut headers = cors_headers(http, "true");
-            if let Some(h) = r.get("headers").and_then(Value::as_object) {
-                for (k, v) in h {
-                    headers.insert(k.clone(), v.clone());
-                }
-            }
-            for (code, config) in codes {
+        if let Some(r) = &http.response {
+            let headers = response_headers(http, r);
+            for c in &r.status_codes {
                 let mut params = prefixed(&headers, |_| json!(true));
-                if let Some(h) = config.get("headers").and_then(Value::as_object) {
-                    for (k, v) in prefixed(h, |_| json!(true)) {
-                        params.insert(k, v);
-                    }
+                for (k, v) in prefixed(c.headers.as_ref().unwrap_or(&Map::new()), |_| json!(true)) {
+                    params.insert(k, v);
                 }
                 out.push(json!({
                     "ResponseParameters": params,
                     "ResponseModels": {},
-                    "StatusCode": code,
+                    "StatusCode": c.code,
                 }));
             }
         }
@@ -403,13 +332,7 @@ pub(crate) fn compile_request_validators(
         "ApiGateway{}RequestValidator",
         naming::normalize_name_alphanumeric(&s.service.name)
     );
-    let provider_schemas = s
-        .api_gateway
-        .get("request")
-        .and_then(|r| r.get("schemas"))
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let provider_schemas = &s.api_gateway.request_schemas;
     for e in events {
         let resource_name = tree.resource_name(&e.path);
         let method_id = naming::api_gateway_method_logical_id(&resource_name, &e.method);
@@ -434,12 +357,7 @@ pub(crate) fn compile_request_validators(
             out.resources[&method_id]["Properties"]["RequestValidatorId"] =
                 json!({"Ref": validator_id});
         }
-        let Some(schemas) = e
-            .request
-            .as_ref()
-            .and_then(|r| r.get("schemas"))
-            .and_then(Value::as_object)
-        else {
+        let Some(schemas) = e.request.as_ref().and_then(|r| r.schemas.as_ref()) else {
             continue;
         };
         for (content_type, schema) in schemas {

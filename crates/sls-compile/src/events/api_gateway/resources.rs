@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::{truthy, HttpEvent, Output, Settings};
+use super::{HttpEvent, Output, Settings};
 use crate::error::{DeployError, Result};
 use crate::naming;
 
@@ -205,37 +205,21 @@ impl Forest {
     }
 }
 
+/// `provider.apiGateway.restApiResources`, as resources of the tree.
 fn predefined_resources(s: &Settings<'_>) -> Result<Vec<Res>> {
-    let at = "provider.apiGateway.restApiResources";
-    match s.api_gateway.get("restApiResources") {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(list)) => list
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let path = r.get("path").and_then(Value::as_str).ok_or_else(|| {
-                    DeployError::config(format!("{at}[{i}].path"), "must be a string")
-                })?;
-                Ok(Res {
-                    path: path.to_string(),
-                    name: r.get("name").and_then(Value::as_str).map(str::to_string),
-                    resource_id: r.get("resourceId").filter(|v| truthy(v)).cloned(),
-                })
-            })
-            .collect(),
-        Some(Value::Object(o)) => Ok(o
-            .iter()
-            .map(|(k, v)| Res {
-                path: k.clone(),
-                name: None,
-                resource_id: Some(v.clone()).filter(truthy),
-            })
-            .collect()),
-        Some(_) => Err(DeployError::config(
-            at,
-            "must be an object of path → resource id",
-        )),
-    }
+    let resources = s
+        .api_gateway
+        .rest_api_resources
+        .as_ref()
+        .map_err(|e| e.clone())?;
+    Ok(resources
+        .iter()
+        .map(|r| Res {
+            path: r.path.clone(),
+            name: r.name.clone(),
+            resource_id: r.resource_id.clone(),
+        })
+        .collect())
 }
 
 /// Builds the tree of paths and adds a resource for each path not given by the user.
