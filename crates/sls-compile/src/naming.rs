@@ -575,11 +575,9 @@ pub fn lambda_api_gateway_permission_logical_id(function: &str) -> String {
     )
 }
 
-/// v3 `extractAuthorizerNameFromArn`: the part of the ARN's last segment after its last `-`.
-pub fn authorizer_name_from_arn(arn: &str) -> String {
-    let last = arn.rsplit(':').next().unwrap_or(arn);
-    last.rsplit('-').next().unwrap_or(last).to_string()
-}
+/// v3 `extractAuthorizerNameFromArn` (in sls-config, which names an http event's authorizer
+/// while reading it).
+pub use sls_config::model::events::authorizer_name_from_arn;
 
 pub fn api_key_logical_id(number: usize, name: Option<&str>) -> String {
     match name {

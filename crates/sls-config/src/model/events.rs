@@ -41,8 +41,8 @@ pub use cloudwatch_log::CloudwatchLog;
 pub use cognito_user_pool::CognitoUserPool;
 pub use event_bridge::{EventBridge, RetryPolicy};
 pub use http::{
-    Http, HttpAuthorizer, HttpCors, HttpParse, HttpRequest, HttpResponse, StatusCode,
-    ALLOWED_METHODS,
+    authorizer_name_from_arn, Http, HttpAuthorizer, HttpCors, HttpParse, HttpRequest, HttpResponse,
+    StatusCode, ALLOWED_METHODS,
 };
 pub use http_api::{HttpApi, RouteAuthorizer};
 pub use iot::Iot;

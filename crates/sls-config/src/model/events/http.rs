@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::check::{self, err, Result};
 use crate::is_truthy as truthy;
-pub use authorizer::HttpAuthorizer;
+pub use authorizer::{authorizer_name_from_arn, HttpAuthorizer};
 pub use cors::HttpCors;
 
 const FAMILY: &str = "http";

@@ -75,8 +75,9 @@ fn is_cognito_arn(arn: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// v3 `extractAuthorizerNameFromArn`: the part of the ARN's last segment after its last `-`.
-fn name_from_arn(arn: &str) -> String {
+/// v3 `extractAuthorizerNameFromArn`: the part of the ARN's last segment after its last `-`
+/// (sls-compile's naming re-exports it).
+pub fn authorizer_name_from_arn(arn: &str) -> String {
     let last = arn.rsplit(':').next().unwrap_or(arn);
     last.rsplit('-').next().unwrap_or(last).to_string()
 }
@@ -102,7 +103,7 @@ pub(super) fn parse(
                 a.name = Some(s.clone());
             } else {
                 a.arn = Some(json!(s));
-                a.name = Some(name_from_arn(s));
+                a.name = Some(authorizer_name_from_arn(s));
             }
         }
         Value::Object(o) => {
@@ -149,7 +150,7 @@ pub(super) fn parse(
                 if let Some(n) = &name {
                     a.name = Some(n.clone());
                 } else if let Some(s) = arn.as_str() {
-                    a.name = Some(name_from_arn(s));
+                    a.name = Some(authorizer_name_from_arn(s));
                 } else {
                     return Err(err(
                         format!("{at}.name"),
