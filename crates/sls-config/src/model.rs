@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 mod api_gateway;
 pub mod events;
+mod http_api_provider;
 mod plugins;
 mod role;
 mod settings;
@@ -15,6 +16,10 @@ pub use api_gateway::{
     ApiGateway, ApiKey, ApiKeyEntry, ApiKeys, NamedPlan, RestApiResource, UsagePlan,
 };
 pub use events::{Event, EventKind};
+pub use http_api_provider::{
+    to_set as js_set, HttpApiAuthorizer, HttpApiLogs, HttpApiProvider, HttpApiSettings,
+    DEFAULT_CORS_HEADERS,
+};
 pub use plugins::FunctionPluginOptions;
 pub use role::ExecutionRole;
 pub use settings::{
@@ -128,6 +133,9 @@ pub struct Provider {
     /// `provider.apiGateway` (`None` when absent): read by the REST API compiler, which
     /// reports an error kept here at the step v3 checks it.
     pub api_gateway: Option<events::Parsed<ApiGateway>>,
+    /// `provider.httpApi` and `provider.logs.httpApi`: read by the HTTP API compiler, which
+    /// reports their errors at the steps v3 checks them.
+    pub http_api: HttpApiProvider,
 }
 
 /// `provider.ecr`: the images functions name (`images.<name>`: an image URI, a build path, or
@@ -329,6 +337,7 @@ impl Provider {
             ecr: EcrSettings::from_json(p),
             max_previous_deployment_artifacts: 5,
             api_gateway: api_gateway::parse(p),
+            http_api: HttpApiProvider::from_json(p),
             ..Provider::default()
         };
         // `serverless print` shows the normalised form: `deploymentBucket` (name or null) plus

@@ -12,45 +12,13 @@ use super::common;
 use crate::error::{DeployError, Result};
 use crate::naming;
 use sls_config::model::events::{HttpApi, Parsed, RouteAuthorizer};
-use sls_config::model::{Event, EventKind, Service};
+use sls_config::model::{
+    js_set, Event, EventKind, HttpApiAuthorizer, HttpApiLogs, HttpApiSettings, Service,
+};
 
 const METHODS: &[&str] = &[
     "ANY", "GET", "POST", "PUT", "PATCH", "OPTIONS", "HEAD", "DELETE",
 ];
-const PROVIDER_KEYS: &[&str] = &[
-    "authorizers",
-    "cors",
-    "disableDefaultEndpoint",
-    "id",
-    "metrics",
-    "name",
-    "payload",
-    "shouldStartNameWithService",
-    "useProviderTags",
-];
-const AUTHORIZER_KEYS: &[&str] = &[
-    "audience",
-    "enableSimpleResponses",
-    "functionArn",
-    "functionName",
-    "identitySource",
-    "issuerUrl",
-    "managedExternally",
-    "name",
-    "payloadVersion",
-    "resultTtlInSeconds",
-    "type",
-];
-const DEFAULT_HEADERS: &[&str] = &[
-    "Content-Type",
-    "X-Amz-Date",
-    "Authorization",
-    "X-Api-Key",
-    "X-Amz-Security-Token",
-    "X-Amz-User-Agent",
-    "X-Amzn-Trace-Id",
-];
-
 /// One route of an `httpApi` event.
 #[derive(Debug, Clone)]
 pub(crate) struct Route {
@@ -73,42 +41,17 @@ fn is_http_api(event: &Event) -> Option<&Parsed<HttpApi>> {
     }
 }
 
-/// `new Set(Array.isArray(x) ? x : [x])` as a list.
-fn to_set(v: &Value) -> Vec<Value> {
-    let list = match v {
-        Value::Array(a) => a.clone(),
-        other => vec![other.clone()],
-    };
-    let mut out: Vec<Value> = Vec::new();
-    for x in list {
-        if !out.contains(&x) {
-            out.push(x);
-        }
-    }
-    out
-}
-
-struct Authorizer {
-    key: String,
-    name: String,
-    identity_source: Value,
-    issuer_url: Option<Value>,
-    audience: Vec<Value>,
-    type_: Option<String>,
-    function_name: Option<String>,
-    function_arn: Option<Value>,
-    managed_externally: bool,
-    result_ttl: Option<Value>,
-    enable_simple_responses: Option<Value>,
-    payload_version: Value,
+/// An authorizer of `provider.httpApi.authorizers` with the alias of its function.
+struct Authorizer<'a> {
+    spec: &'a HttpApiAuthorizer,
     /// The alias of the authorizer function (`functionName`), if it has one.
     alias: Option<naming::TargetAlias>,
 }
 
-impl Authorizer {
+impl Authorizer<'_> {
     /// The function a request authorizer invokes: `functionArn`, or the service's function.
     fn target(&self) -> Value {
-        match (&self.function_arn, &self.function_name) {
+        match (&self.spec.function_arn, &self.spec.function_name) {
             (Some(arn), _) => arn.clone(),
             (None, Some(f)) => {
                 let arn = json!({"Fn::GetAtt": [naming::lambda_logical_id(f), "Arn"]});
@@ -122,152 +65,39 @@ impl Authorizer {
     }
 }
 
-/// `provider.httpApi.authorizers` (none for an external API).
-fn parse_authorizers(
+/// `provider.httpApi.authorizers`, each reported in order: its own checks, then (a request
+/// authorizer) that the service has its function, then its caching check.
+fn authorizers<'a>(
     service: &Service,
-    config: &Map<String, Value>,
-    external: bool,
-) -> Result<Vec<Authorizer>> {
-    let Some(list) = config.get("authorizers").filter(|v| !v.is_null()) else {
-        return Ok(Vec::new());
-    };
-    let at = "provider.httpApi.authorizers";
-    let Some(list) = list.as_object() else {
-        return Err(err(at, "must be an object of name → authorizer"));
-    };
-    if external {
-        return Err(err(
-            at,
-            "Cannot setup authorizers for externally configured HTTP API",
-        ));
-    }
-    list.iter()
-        .map(|(key, a)| parse_authorizer(service, key, a, &format!("{at}.{key}")))
-        .collect()
-}
-
-/// One authorizer of `provider.httpApi.authorizers` (`at` is its path).
-fn parse_authorizer(service: &Service, key: &str, a: &Value, at: &str) -> Result<Authorizer> {
-    let Some(a) = a.as_object() else {
-        return Err(err(at, "must be an object"));
-    };
-    for k in a.keys() {
-        if !AUTHORIZER_KEYS.contains(&k.as_str()) {
-            return Err(err(
-                format!("{at}.{k}"),
-                format!(
-                    "unknown property \"{k}\" (supported: {}); remove it",
-                    AUTHORIZER_KEYS.join(", ")
-                ),
-            ));
+    list: &'a Parsed<Vec<Parsed<HttpApiAuthorizer>>>,
+) -> Result<Vec<Authorizer<'a>>> {
+    let mut out = Vec::new();
+    for a in common::parsed(list)? {
+        let a = common::parsed(a)?;
+        if let Some(f) = a.function_name.as_deref() {
+            if a.type_.as_deref() == Some("request")
+                && !service.functions.iter().any(|x| x.key == f)
+            {
+                return Err(err(
+                    format!("{}.functionName", a.path),
+                    format!(
+                        "Function \"{f}\" for HTTP API authorizer \"{}\" not found in service",
+                        a.key
+                    ),
+                ));
+            }
         }
+        common::parsed(&a.cache_check)?;
+        out.push(Authorizer {
+            alias: a
+                .function_name
+                .as_deref()
+                .and_then(|f| common::function(service, f))
+                .and_then(naming::target_alias),
+            spec: a,
+        });
     }
-    let type_ = match a.get("type") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(t)) if t == "request" || t == "jwt" => Some(t.clone()),
-        Some(_) => return Err(err(format!("{at}.type"), "must be \"jwt\" or \"request\"")),
-    };
-    let function_name = a
-        .get("functionName")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let function_arn = a.get("functionArn").filter(|v| truthy(v)).cloned();
-    if type_.as_deref() == Some("request") {
-        check_request_authorizer(
-            service,
-            key,
-            a,
-            at,
-            function_name.as_deref(),
-            function_arn.as_ref(),
-        )?;
-    } else if a.contains_key("functionName") || a.contains_key("functionArn") {
-        return Err(err(
-            format!("{at}.type"),
-            "an authorizer with a function needs `type: request`",
-        ));
-    }
-    Ok(Authorizer {
-        key: key.to_string(),
-        name: a
-            .get("name")
-            .and_then(Value::as_str)
-            .filter(|n| !n.is_empty())
-            .unwrap_or(key)
-            .to_string(),
-        identity_source: a
-            .get("identitySource")
-            .filter(|v| truthy(v))
-            .cloned()
-            .unwrap_or(json!([])),
-        issuer_url: a.get("issuerUrl").cloned(),
-        audience: a
-            .get("audience")
-            .map(to_set)
-            .unwrap_or_else(|| vec![Value::Null]),
-        type_,
-        alias: function_name
-            .as_deref()
-            .and_then(|f| common::function(service, f))
-            .and_then(naming::target_alias),
-        function_name,
-        function_arn,
-        managed_externally: a.get("managedExternally").is_some_and(truthy),
-        result_ttl: a
-            .get("resultTtlInSeconds")
-            .filter(|v| !v.is_null())
-            .cloned(),
-        enable_simple_responses: a
-            .get("enableSimpleResponses")
-            .filter(|v| !v.is_null())
-            .cloned(),
-        payload_version: a
-            .get("payloadVersion")
-            .filter(|v| truthy(v))
-            .cloned()
-            .unwrap_or(json!("2.0")),
-    })
-}
-
-/// A request authorizer names one function (`functionArn`, or `functionName` of this
-/// service), and caching needs an identity source.
-fn check_request_authorizer(
-    service: &Service,
-    key: &str,
-    a: &Map<String, Value>,
-    at: &str,
-    function_name: Option<&str>,
-    function_arn: Option<&Value>,
-) -> Result<()> {
-    if function_arn.is_none() && function_name.is_none() {
-        return Err(err(
-            at,
-            format!("Either \"functionArn\" or \"functionName\" property needs to be set on authorizer \"{key}\""),
-        ));
-    }
-    if function_arn.is_some() && function_name.is_some() {
-        return Err(err(
-            at,
-            format!("Either \"functionArn\" or \"functionName\" (not both) property needs to be set on authorizer \"{key}\""),
-        ));
-    }
-    if let Some(f) = function_name {
-        if !service.functions.iter().any(|x| x.key == f) {
-            return Err(err(
-                format!("{at}.functionName"),
-                format!("Function \"{f}\" for HTTP API authorizer \"{key}\" not found in service"),
-            ));
-        }
-    }
-    if a.get("resultTtlInSeconds").is_some_and(truthy)
-        && !a.get("identitySource").is_some_and(truthy)
-    {
-        return Err(err(
-            format!("{at}.identitySource"),
-            format!("Property \"identitySource\" has to be set on authorizer \"{key}\" when \"resultTtlInSeconds\" is set to non-zero value"),
-        ));
-    }
-    Ok(())
+    Ok(out)
 }
 
 /// What the resources of the one HTTP API share.
@@ -276,7 +106,7 @@ struct Api<'a> {
     id: Value,
     /// The API's `execute-api` ARN (`…:<api id>/*`), which the permissions allow.
     source_arn: Value,
-    authorizers: &'a [Authorizer],
+    authorizers: &'a [Authorizer<'a>],
 }
 
 /// The access-log group of `provider.logs.httpApi` and the format the stage logs with.
@@ -290,25 +120,19 @@ struct AccessLogs {
 /// authorizers and the routes, in v3's order.
 pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Result<()> {
     let routes = collect_routes(service)?;
-    let empty = Map::new();
-    let provider = config
-        .get("provider")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
-    let http = http_api_settings(provider)?;
-    let external_id = http.get("id").filter(|v| truthy(v)).cloned();
-    let external = external_id.is_some();
-    let authorizers = parse_authorizers(service, &http, external)?;
+    let provider = &service.provider.http_api;
+    let http = common::parsed(&provider.settings)?;
+    let external = http.id.is_some();
+    let authorizers = authorizers(service, &http.authorizers)?;
     check_route_authorizers(&routes, &authorizers, external)?;
-    let logs = provider
-        .get("logs")
-        .and_then(|l| l.get("httpApi"))
-        .filter(|v| truthy(v));
     if routes.is_empty() {
         return Ok(());
     }
-    let cors = cors_configuration(&http, external, &routes)?;
-    let id = external_id.unwrap_or_else(|| json!({"Ref": naming::HTTP_API_LOGICAL_ID}));
+    let cors = cors_configuration(http, &routes)?;
+    let id = http
+        .id
+        .clone()
+        .unwrap_or_else(|| json!({"Ref": naming::HTTP_API_LOGICAL_ID}));
     let api = Api {
         source_arn: json!({"Fn::Join": ["", [
             "arn:", {"Ref": "AWS::Partition"}, ":execute-api:", {"Ref": "AWS::Region"}, ":",
@@ -318,15 +142,15 @@ pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Resul
         authorizers: &authorizers,
     };
     let mut resources = Map::new();
-    let tags = provider.get("tags").filter(|v| truthy(v));
+    let tags = service.provider.tags.clone().map(Value::Object);
     if !external {
         resources.insert(
             naming::HTTP_API_LOGICAL_ID.into(),
-            api_resource(service, &http, tags, cors.as_ref()),
+            api_resource(service, http, tags.as_ref(), cors.as_ref()),
         );
     }
-    let access_logs = match logs {
-        Some(l) => Some(access_logs(service, provider, l, external)?),
+    let access_logs = match &provider.logs {
+        Some(l) => Some(access_logs(service, l, external)?),
         None => None,
     };
     if let Some(l) = &access_logs {
@@ -339,14 +163,14 @@ pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Resul
         let format = access_logs.map(|l| l.format);
         resources.insert(
             naming::HTTP_API_STAGE_LOGICAL_ID.into(),
-            stage_resource(&http, tags, format),
+            stage_resource(http, tags.as_ref(), format),
         );
         add_outputs(t);
     }
     for a in &authorizers {
         add_authorizer(&api, a, &mut resources);
     }
-    add_routes(service, config, &http, &api, &routes, &mut resources);
+    add_routes(service, config, http, &api, &routes, &mut resources);
     for (k, v) in resources {
         t["Resources"][k] = v;
     }
@@ -385,27 +209,6 @@ fn collect_routes(service: &Service) -> Result<Vec<Route>> {
     Ok(routes)
 }
 
-/// `provider.httpApi` (an empty object when absent), with its keys checked.
-fn http_api_settings(provider: &Map<String, Value>) -> Result<Map<String, Value>> {
-    let http = match provider.get("httpApi") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(o)) => o.clone(),
-        Some(_) => return Err(err("provider.httpApi", "must be an object")),
-    };
-    for k in http.keys() {
-        if !PROVIDER_KEYS.contains(&k.as_str()) {
-            return Err(err(
-                format!("provider.httpApi.{k}"),
-                format!(
-                    "unknown property \"{k}\" (supported: {}); remove it",
-                    PROVIDER_KEYS.join(", ")
-                ),
-            ));
-        }
-    }
-    Ok(http)
-}
-
 /// An event's authorizer must be one of `provider.httpApi.authorizers`, or an external id when
 /// the API itself is external.
 fn check_route_authorizers(
@@ -424,7 +227,7 @@ fn check_route_authorizers(
             }
         } else if a.type_.as_deref() != Some("aws_iam") {
             let name = a.name.as_deref().unwrap_or_default();
-            if !authorizers.iter().any(|x| x.key == name) {
+            if !authorizers.iter().any(|x| x.spec.key == name) {
                 return Err(err(
                     format!("functions.{}.events", r.function),
                     format!("Event references not configured authorizer '{name}'; define it in provider.httpApi.authorizers"),
@@ -435,89 +238,19 @@ fn check_route_authorizers(
     Ok(())
 }
 
-/// The API's `CorsConfiguration` from `provider.httpApi.cors` (keys in any order); without
-/// `allowedMethods`, `OPTIONS` and the methods of the routes.
+/// The API's `CorsConfiguration` from `provider.httpApi.cors`; without `allowedMethods`,
+/// `OPTIONS` and the methods of the routes.
 fn cors_configuration(
-    http: &Map<String, Value>,
-    external: bool,
+    http: &HttpApiSettings,
     routes: &[Route],
 ) -> Result<Option<Map<String, Value>>> {
-    let Some(c) = http.get("cors").filter(|v| truthy(v)) else {
+    let Some(mut m) = common::parsed(&http.cors)?.clone() else {
         return Ok(None);
-    };
-    if external {
-        return Err(err(
-            "provider.httpApi.cors",
-            "Cannot setup CORS rules for externally configured HTTP API",
-        ));
-    }
-    let mut m = match c {
-        Value::Bool(true) => {
-            let mut m = Map::new();
-            m.insert("AllowOrigins".into(), json!(["*"]));
-            m.insert("AllowHeaders".into(), json!(DEFAULT_HEADERS));
-            m
-        }
-        Value::Object(o) => cors_from_object(o)?,
-        _ => {
-            return Err(err(
-                "provider.httpApi.cors",
-                "must be true or an object (allowedOrigins, allowedHeaders, allowedMethods, allowCredentials, exposedResponseHeaders, maxAge)",
-            ))
-        }
     };
     if !m.contains_key("AllowMethods") {
         m.insert("AllowMethods".into(), json!(route_methods(routes)));
     }
     Ok(Some(m))
-}
-
-/// `provider.httpApi.cors` written as an object.
-fn cors_from_object(o: &Map<String, Value>) -> Result<Map<String, Value>> {
-    for k in o.keys() {
-        if ![
-            "allowedOrigins",
-            "allowedHeaders",
-            "allowedMethods",
-            "allowCredentials",
-            "exposedResponseHeaders",
-            "maxAge",
-        ]
-        .contains(&k.as_str())
-        {
-            return Err(err(
-                format!("provider.httpApi.cors.{k}"),
-                "unknown property; use allowedOrigins, allowedHeaders, allowedMethods, allowCredentials, exposedResponseHeaders, maxAge",
-            ));
-        }
-    }
-    let get = |k: &str| o.get(k).filter(|v| truthy(v));
-    let mut m = Map::new();
-    if o.get("allowCredentials").is_some_and(truthy) {
-        m.insert("AllowCredentials".into(), json!(true));
-    }
-    m.insert(
-        "AllowHeaders".into(),
-        get("allowedHeaders")
-            .map(|v| Value::Array(to_set(v)))
-            .unwrap_or(json!(DEFAULT_HEADERS)),
-    );
-    if let Some(v) = get("allowedMethods") {
-        m.insert("AllowMethods".into(), Value::Array(to_set(v)));
-    }
-    m.insert(
-        "AllowOrigins".into(),
-        get("allowedOrigins")
-            .map(|v| Value::Array(to_set(v)))
-            .unwrap_or(json!(["*"])),
-    );
-    if let Some(v) = get("exposedResponseHeaders") {
-        m.insert("ExposeHeaders".into(), Value::Array(to_set(v)));
-    }
-    if let Some(v) = o.get("maxAge").filter(|v| !v.is_null()) {
-        m.insert("MaxAge".into(), v.clone());
-    }
-    Ok(m)
 }
 
 /// `OPTIONS`, then each method the routes use (`ANY` stands for all of them), once each.
@@ -541,27 +274,22 @@ fn route_methods(routes: &[Route]) -> Vec<String> {
 /// The `AWS::ApiGatewayV2::Api` (only when the API is not external).
 fn api_resource(
     service: &Service,
-    http: &Map<String, Value>,
+    http: &HttpApiSettings,
     tags: Option<&Value>,
     cors: Option<&Map<String, Value>>,
 ) -> Value {
     let mut props = Map::new();
-    let name = match http.get("name").filter(|v| truthy(v)) {
-        Some(Value::String(n)) => Some(n.clone()),
-        Some(other) => Some(other.to_string()),
-        None => None,
-    };
     props.insert(
         "Name".into(),
         json!(naming::http_api_name(
-            name.as_deref(),
-            http.get("shouldStartNameWithService").is_some_and(truthy),
+            http.name.as_deref(),
+            http.should_start_name_with_service,
             &service.name,
             &service.stage,
         )),
     );
     props.insert("ProtocolType".into(), json!("HTTP"));
-    if let Some(d) = http.get("disableDefaultEndpoint").filter(|v| !v.is_null()) {
+    if let Some(d) = &http.disable_default_endpoint {
         props.insert("DisableExecuteApiEndpoint".into(), d.clone());
     }
     if let Some(t) = tags {
@@ -588,19 +316,14 @@ fn api_resource(
 }
 
 /// `provider.logs.httpApi`: the log group and the format (v3's default when none is given).
-fn access_logs(
-    service: &Service,
-    provider: &Map<String, Value>,
-    logs: &Value,
-    external: bool,
-) -> Result<AccessLogs> {
+fn access_logs(service: &Service, logs: &HttpApiLogs, external: bool) -> Result<AccessLogs> {
     if external {
         return Err(err(
             "provider.logs.httpApi",
             "Cannot setup access logs for externally configured HTTP API",
         ));
     }
-    let format = logs.get("format").filter(|v| truthy(v)).cloned().unwrap_or_else(|| {
+    let format = logs.format.clone().unwrap_or_else(|| {
         json!(r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","routeKey":"$context.routeKey","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength"}"#)
     });
     let mut props = Map::new();
@@ -616,10 +339,7 @@ fn access_logs(
     {
         props.insert("RetentionInDays".into(), r.clone());
     }
-    if let Some(p) = provider
-        .get("logDataProtectionPolicy")
-        .filter(|v| truthy(v))
-    {
+    if let Some(p) = &service.provider.http_api.log_data_protection_policy {
         props.insert("DataProtectionPolicy".into(), p.clone());
     }
     Ok(AccessLogs {
@@ -630,7 +350,7 @@ fn access_logs(
 
 /// The `$default` stage, logging to the access-log group when there is one.
 fn stage_resource(
-    http: &Map<String, Value>,
+    http: &HttpApiSettings,
     tags: Option<&Value>,
     log_format: Option<Value>,
 ) -> Value {
@@ -640,7 +360,7 @@ fn stage_resource(
     props.insert("AutoDeploy".into(), json!(true));
     props.insert(
         "DefaultRouteSettings".into(),
-        json!({"DetailedMetricsEnabled": http.get("metrics").filter(|v| truthy(v)).cloned().unwrap_or(json!(false))}),
+        json!({"DetailedMetricsEnabled": http.metrics.clone().unwrap_or(json!(false))}),
     );
     if let Some(t) = tags {
         props.insert("Tags".into(), t.clone());
@@ -676,18 +396,18 @@ fn add_outputs(t: &mut Value) {
 fn add_authorizer(api: &Api<'_>, a: &Authorizer, resources: &mut Map<String, Value>) {
     let mut props = Map::new();
     props.insert("ApiId".into(), api.id.clone());
-    props.insert("Name".into(), json!(a.name));
+    props.insert("Name".into(), json!(a.spec.name));
     props.insert(
         "IdentitySource".into(),
-        match &a.identity_source {
+        match &a.spec.identity_source {
             Value::Array(x) => Value::Array(x.clone()),
             other => json!([other]),
         },
     );
-    if a.type_.as_deref() == Some("request") {
+    if a.spec.type_.as_deref() == Some("request") {
         let target = a.target();
         add_request_authorizer_props(a, &target, &mut props);
-        if !a.managed_externally {
+        if !a.spec.managed_externally {
             let mut permission = common::invoke_permission(
                 target,
                 "apigateway.amazonaws.com",
@@ -697,15 +417,15 @@ fn add_authorizer(api: &Api<'_>, a: &Authorizer, resources: &mut Map<String, Val
                 permission["DependsOn"] = json!(alias.logical_id);
             }
             resources.insert(
-                naming::lambda_authorizer_http_api_permission_logical_id(&a.name),
+                naming::lambda_authorizer_http_api_permission_logical_id(&a.spec.name),
                 permission,
             );
         }
     } else {
         props.insert("AuthorizerType".into(), json!("JWT"));
         let mut jwt = Map::new();
-        jwt.insert("Audience".into(), Value::Array(a.audience.clone()));
-        if let Some(i) = a.issuer_url.as_ref().filter(|v| !v.is_null()) {
+        jwt.insert("Audience".into(), Value::Array(a.spec.audience.clone()));
+        if let Some(i) = a.spec.issuer_url.as_ref().filter(|v| !v.is_null()) {
             jwt.insert("Issuer".into(), i.clone());
         }
         props.insert("JwtConfiguration".into(), Value::Object(jwt));
@@ -714,21 +434,21 @@ fn add_authorizer(api: &Api<'_>, a: &Authorizer, resources: &mut Map<String, Val
     if let Some(alias) = &a.alias {
         res["DependsOn"] = json!(alias.logical_id);
     }
-    resources.insert(naming::http_api_authorizer_logical_id(&a.name), res);
+    resources.insert(naming::http_api_authorizer_logical_id(&a.spec.name), res);
 }
 
 /// The properties of a request (Lambda) authorizer invoking `target`.
 fn add_request_authorizer_props(a: &Authorizer, target: &Value, props: &mut Map<String, Value>) {
     props.insert("AuthorizerType".into(), json!("REQUEST"));
-    if let Some(v) = &a.enable_simple_responses {
+    if let Some(v) = &a.spec.enable_simple_responses {
         props.insert("EnableSimpleResponses".into(), v.clone());
     }
-    if let Some(v) = &a.result_ttl {
+    if let Some(v) = &a.spec.result_ttl {
         props.insert("AuthorizerResultTtlInSeconds".into(), v.clone());
     }
     props.insert(
         "AuthorizerPayloadFormatVersion".into(),
-        a.payload_version.clone(),
+        a.spec.payload_version.clone(),
     );
     props.insert(
         "AuthorizerUri".into(),
@@ -743,12 +463,12 @@ fn add_request_authorizer_props(a: &Authorizer, target: &Value, props: &mut Map<
 fn add_routes(
     service: &Service,
     config: &Value,
-    http: &Map<String, Value>,
+    http: &HttpApiSettings,
     api: &Api<'_>,
     routes: &[Route],
     resources: &mut Map<String, Value>,
 ) {
-    let provider_payload = http.get("payload").filter(|v| truthy(v));
+    let provider_payload = http.payload.as_ref();
     let mut integrated: Vec<&str> = Vec::new();
     for r in routes {
         if !integrated.contains(&r.function.as_str()) {
@@ -846,7 +566,7 @@ fn route_resource(api: &Api<'_>, r: &Route) -> Value {
 
 /// A route's `AuthorizationType` and, unless it is IAM, its authorizer id and scopes.
 fn add_route_authorization(api: &Api<'_>, a: &RouteAuthorizer, props: &mut Map<String, Value>) {
-    let configured = |n: &String| api.authorizers.iter().find(|x| &x.key == n);
+    let configured = |n: &String| api.authorizers.iter().find(|x| &x.spec.key == n);
     // v3: an external id keeps the event's type; otherwise the configured authorizer's.
     let t = if a.id.is_some() || a.type_.as_deref() == Some("aws_iam") {
         a.type_.clone().unwrap_or_default()
@@ -854,7 +574,7 @@ fn add_route_authorization(api: &Api<'_>, a: &RouteAuthorizer, props: &mut Map<S
         a.name
             .as_ref()
             .and_then(configured)
-            .and_then(|x| x.type_.clone())
+            .and_then(|x| x.spec.type_.clone())
             .unwrap_or_default()
     };
     let auth_type = match t.as_str() {
@@ -870,7 +590,7 @@ fn add_route_authorization(api: &Api<'_>, a: &RouteAuthorizer, props: &mut Map<S
         (Some(id), _) => id.clone(),
         (None, Some(n)) => {
             let name = configured(n)
-                .map(|x| x.name.clone())
+                .map(|x| x.spec.name.clone())
                 .unwrap_or_else(|| n.clone());
             json!({"Ref": naming::http_api_authorizer_logical_id(&name)})
         }
@@ -880,7 +600,7 @@ fn add_route_authorization(api: &Api<'_>, a: &RouteAuthorizer, props: &mut Map<S
     if let Some(s) = &a.scopes {
         props.insert(
             "AuthorizationScopes".into(),
-            Value::Array(to_set(&json!(s))),
+            Value::Array(js_set(&json!(s))),
         );
     }
 }
