@@ -118,7 +118,7 @@ struct AccessLogs {
 /// Compiles every `httpApi` event of the service into `t`: checks first (routes, provider
 /// settings, authorizers), then the API, the access logs, the stage with the outputs, the
 /// authorizers and the routes, in v3's order.
-pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Result<()> {
+pub(crate) fn compile(service: &Service, t: &mut Value) -> Result<()> {
     let routes = collect_routes(service)?;
     let provider = &service.provider.http_api;
     let http = common::parsed(&provider.settings)?;
@@ -170,7 +170,7 @@ pub(crate) fn compile(service: &Service, config: &Value, t: &mut Value) -> Resul
     for a in &authorizers {
         add_authorizer(&api, a, &mut resources);
     }
-    add_routes(service, config, http, &api, &routes, &mut resources);
+    add_routes(service, http, &api, &routes, &mut resources);
     for (k, v) in resources {
         t["Resources"][k] = v;
     }
@@ -462,7 +462,6 @@ fn add_request_authorizer_props(a: &Authorizer, target: &Value, props: &mut Map<
 /// The routes, each function's permission and integration before its first route.
 fn add_routes(
     service: &Service,
-    config: &Value,
     http: &HttpApiSettings,
     api: &Api<'_>,
     routes: &[Route],
@@ -473,7 +472,7 @@ fn add_routes(
     for r in routes {
         if !integrated.contains(&r.function.as_str()) {
             integrated.push(&r.function);
-            let payload = payload_format_version(config, &r.function, provider_payload);
+            let payload = payload_format_version(service, &r.function, provider_payload);
             let alias = common::function(service, &r.function).and_then(naming::target_alias);
             add_integration(api, &r.function, alias, payload, resources);
         }
@@ -486,16 +485,12 @@ fn add_routes(
 
 /// `functions.<key>.httpApi.payload`, else `provider.httpApi.payload`, else `2.0`.
 fn payload_format_version(
-    config: &Value,
+    service: &Service,
     function: &str,
     provider_payload: Option<&Value>,
 ) -> Value {
-    config
-        .get("functions")
-        .and_then(|f| f.get(function))
-        .and_then(|f| f.get("httpApi"))
-        .and_then(|h| h.get("payload"))
-        .filter(|v| truthy(v))
+    common::function(service, function)
+        .and_then(|f| f.settings.http_api_payload.as_ref())
         .or(provider_payload)
         .cloned()
         .unwrap_or(json!("2.0"))

@@ -80,7 +80,7 @@ pub(super) fn compile_families(
     event_bridge::compile_all(&ctx, template)?;
     sqs::compile_all(service, template)?;
     cloud_front::compile_all(service, template)?;
-    http_api::compile(service, config, template)?;
+    http_api::compile(service, template)?;
     Ok(())
 }
 
@@ -117,7 +117,7 @@ pub(super) fn check_families(service: &Service, config: &Value) -> Result<()> {
     cloud_front::compile_all(service, &mut scratch)?;
     api_gateway::compile(&ctx, "0", &mut scratch)?;
     websocket::compile(&ctx, &mut scratch)?;
-    http_api::compile(service, config, &mut scratch)
+    http_api::compile(service, &mut scratch)
 }
 
 /// Refuses unsupported events before packaging: compiling into a scratch template is the

@@ -40,6 +40,9 @@ pub struct FunctionSettings {
     pub condition: Option<Value>,
     /// `dependsOn`: one logical id or a list of them.
     pub depends_on: Vec<Value>,
+    /// `httpApi.payload` (JavaScript-truthy): the payload format version of its HTTP API
+    /// integration.
+    pub http_api_payload: Option<Value>,
 }
 
 /// The provider's defaults for the settings in [`FunctionSettings`].
@@ -187,6 +190,11 @@ impl FunctionSettings {
                 Some(Value::Array(d)) => d.clone(),
                 Some(d) => vec![d.clone()],
             },
+            http_api_payload: f
+                .get("httpApi")
+                .and_then(|h| h.get("payload"))
+                .filter(|v| is_truthy(v))
+                .cloned(),
         }
     }
 }
