@@ -136,6 +136,15 @@ pub struct Provider {
     /// `provider.httpApi` and `provider.logs.httpApi`: read by the HTTP API compiler, which
     /// reports their errors at the steps v3 checks them.
     pub http_api: HttpApiProvider,
+    /// `provider.s3` when an object: bucket key → the bucket's settings (`name`, and
+    /// properties passed to CloudFormation as written).
+    pub s3_buckets: Map<String, Value>,
+    /// `provider.kinesis.consumerNamingMode` is set (JavaScript-truthy): v3 then names
+    /// stream consumers with the service and the stage.
+    pub kinesis_consumer_naming_mode: bool,
+    /// v3 `shouldUseCloudFormation` is false: `provider.eventBridge` is given without
+    /// `useCloudFormation: true`, so rules are configured through the custom resource.
+    pub event_bridge_custom_resource: bool,
 }
 
 /// `provider.ecr`: the images functions name (`images.<name>`: an image URI, a build path, or
@@ -338,6 +347,19 @@ impl Provider {
             max_previous_deployment_artifacts: 5,
             api_gateway: api_gateway::parse(p),
             http_api: HttpApiProvider::from_json(p),
+            s3_buckets: p
+                .get("s3")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
+            kinesis_consumer_naming_mode: p
+                .get("kinesis")
+                .and_then(|k| k.get("consumerNamingMode"))
+                .is_some_and(crate::is_truthy),
+            event_bridge_custom_resource: match p.get("eventBridge") {
+                None | Some(Value::Null) => false,
+                Some(o) => !o.get("useCloudFormation").is_some_and(crate::is_truthy),
+            },
             ..Provider::default()
         };
         // `serverless print` shows the normalised form: `deploymentBucket` (name or null) plus

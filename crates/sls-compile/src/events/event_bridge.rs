@@ -60,17 +60,8 @@ fn target_id(rule: &str) -> String {
     }
 }
 
-/// v3 `shouldUseCloudFormation`: native resources unless `provider.eventBridge` is given
-/// without `useCloudFormation: true`.
-fn uses_custom_resource(config: &Value) -> bool {
-    match config.pointer("/provider/eventBridge") {
-        None | Some(Value::Null) => false,
-        Some(o) => !o.get("useCloudFormation").is_some_and(common::js_truthy),
-    }
-}
-
 pub(super) fn compile_all(ctx: &cr::Context<'_>, template: &mut Value) -> Result<()> {
-    let custom = uses_custom_resource(ctx.config);
+    let custom = ctx.service.provider.event_bridge_custom_resource;
     let mut custom_rules = CustomRules::default();
     for f in &ctx.service.functions {
         for (index, parsed) in common::events_of(f, settings_of) {

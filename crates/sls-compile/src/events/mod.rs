@@ -58,12 +58,12 @@ pub(super) fn compile_families(
         artifact_directory_name,
     };
     schedule::compile_all(service, template)?;
-    s3::compile_all(service, config, template)?;
+    s3::compile_all(service, template)?;
     s3::compile_existing(&ctx, instance_id, template)?;
     api_gateway::compile(&ctx, instance_id, template)?;
     websocket::compile(&ctx, template)?;
     sns::compile_all(service, template)?;
-    stream::compile_all(service, config, template)?;
+    stream::compile_all(service, template)?;
     kafka::compile_all(service, template)?;
     mq::compile_all(mq::ACTIVEMQ, service, template)?;
     mq::compile_all(mq::RABBITMQ, service, template)?;
@@ -106,7 +106,7 @@ pub(super) fn check_families(service: &Service, config: &Value) -> Result<()> {
         config,
         artifact_directory_name: "",
     };
-    s3::compile_all(service, config, &mut scratch)?;
+    s3::compile_all(service, &mut scratch)?;
     s3::compile_existing(&ctx, "0", &mut scratch)?;
     event_bridge::compile_all(&ctx, &mut scratch)?;
     cloudwatch_log::compile_all(service, &mut scratch)?;

@@ -61,13 +61,8 @@ fn existing_rules(rules: &[KeyRule]) -> Vec<Value> {
         .collect()
 }
 
-pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Value) -> Result<()> {
-    let empty = Map::new();
-    let provider_s3 = config
-        .get("provider")
-        .and_then(|p| p.get("s3"))
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
+pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()> {
+    let provider_s3 = &service.provider.s3_buckets;
     // bucket name → lambda configurations, in first-seen order.
     let mut buckets: Vec<(String, Vec<Value>)> = Vec::new();
     // bucket name → (logical id, provider.s3 key)

@@ -60,13 +60,13 @@ fn mapping_properties(f: &Function, s: &Stream) -> Map<String, Value> {
     props
 }
 
-pub(super) fn compile_all(service: &Service, config: &Value, template: &mut Value) -> Result<()> {
+pub(super) fn compile_all(service: &Service, template: &mut Value) -> Result<()> {
     for f in &service.functions {
         let mut reach = Reach::default();
         for (_, parsed) in common::events_of(f, settings_of) {
             let s = common::parsed(parsed)?;
             reach.add(s);
-            if let Some(consumer) = compile_event(service, config, f, s, template) {
+            if let Some(consumer) = compile_event(service, f, s, template) {
                 reach.consumers.push(consumer);
             }
         }
@@ -154,7 +154,6 @@ impl Reach {
 /// true`); returns the consumer a Kinesis mapping reads through, if any.
 fn compile_event(
     service: &Service,
-    config: &Value,
     f: &Function,
     s: &Stream,
     template: &mut Value,
@@ -168,7 +167,7 @@ fn compile_event(
     let consumer_ref = match (&s.options.consumer, s.kind.as_str()) {
         (Some(consumer), "kinesis") => {
             let r = if consumer == &Value::Bool(true) {
-                let mode = kinesis_naming_mode(service, config);
+                let mode = kinesis_naming_mode(service);
                 let consumer_name = naming::stream_consumer_name(&f.key, &s.name, mode);
                 let consumer_id = naming::stream_consumer_logical_id(&consumer_name);
                 consumer_resource = Some((
@@ -207,7 +206,7 @@ fn compile_event(
 }
 
 /// `provider.kinesis.consumerNamingMode` (v3: any truthy value adds service and stage).
-fn kinesis_naming_mode<'a>(service: &'a Service, config: &Value) -> Option<(&'a str, &'a str)> {
-    let mode = config.pointer("/provider/kinesis/consumerNamingMode")?;
-    common::js_truthy(mode).then_some((service.name.as_str(), service.stage.as_str()))
+fn kinesis_naming_mode(service: &Service) -> Option<(&str, &str)> {
+    (service.provider.kinesis_consumer_naming_mode)
+        .then_some((service.name.as_str(), service.stage.as_str()))
 }
