@@ -200,19 +200,8 @@ pub(super) fn assign_resource(template: &mut Value, id: &str, resource: Value) {
     template["Resources"][id] = resource;
 }
 
-/// JS `s.replace(/\\n|\\r/g, '')`: drops a backslash followed by `n` or `r`.
-pub(super) fn drop_escaped_breaks(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\\' && matches!(chars.peek(), Some('n') | Some('r')) {
-            chars.next();
-            continue;
-        }
-        out.push(c);
-    }
-    out
-}
+/// JS `s.replace(/\\n|\\r/g, '')` (sls-config's, where the events are read).
+pub(super) use sls_config::model::events::drop_escaped_breaks;
 
 /// MD5 as lower-case hex, only for v3's names: ALB target group names, and EventBridge rule
 /// names and target ids longer than 64 characters (v3 `event-bridge/utils.js` `hashName`).

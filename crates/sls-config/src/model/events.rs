@@ -9,6 +9,7 @@
 mod alb;
 mod alexa;
 mod check;
+pub use check::drop_escaped_breaks;
 mod cloud_front;
 mod cloudwatch_event;
 mod cloudwatch_log;

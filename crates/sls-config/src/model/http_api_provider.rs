@@ -49,7 +49,7 @@ const CORS_KEYS: &[&str] = &[
     "maxAge",
 ];
 
-/// The headers v3 allows when `cors` does not list them.
+/// The headers v3 allows when `cors` does not list them (HTTP and REST APIs alike).
 pub const DEFAULT_CORS_HEADERS: &[&str] = &[
     "Content-Type",
     "X-Amz-Date",

@@ -45,7 +45,7 @@ pub(super) fn v3_quoted(s: &str, at: String) -> Result<String> {
 }
 
 /// JS `s.replace(/\\n|\\r/g, '')`: drops a backslash followed by `n` or `r`.
-pub(super) fn drop_escaped_breaks(s: &str) -> String {
+pub fn drop_escaped_breaks(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {

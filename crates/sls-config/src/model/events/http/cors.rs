@@ -5,15 +5,8 @@ use serde_json::Value;
 use super::super::check::{err, Result};
 use super::ALLOWED_METHODS;
 
-const DEFAULT_HEADERS: &[&str] = &[
-    "Content-Type",
-    "X-Amz-Date",
-    "Authorization",
-    "X-Api-Key",
-    "X-Amz-Security-Token",
-    "X-Amz-User-Agent",
-    "X-Amzn-Trace-Id",
-];
+/// v3 allows the same headers by default on REST and HTTP APIs.
+use crate::model::http_api_provider::DEFAULT_CORS_HEADERS as DEFAULT_HEADERS;
 const KEYS: &[&str] = &[
     "allowCredentials",
     "cacheControl",
