@@ -552,10 +552,12 @@ impl<'h> Participant<Run<'h>> for AwsDeploy {
                 }
             }
         };
+        // `biased`: the signal listener is in place before the step's first request.
         let outcome = s.runtime.block_on(async {
             tokio::select! {
-                r = step => Some(r),
+                biased;
                 _ = interrupted() => None,
+                r = step => Some(r),
             }
         });
         progress.finish();
